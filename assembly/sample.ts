@@ -1,0 +1,24 @@
+// Drawing from one Gaussian component.
+import { addr, dot, ld, st } from "./util";
+
+const TWO_PI: f64 = 6.283185307179586;
+
+/**
+ * Turns `count`·d uniforms in (0, 1) (overwritten with standard normals by
+ * the Box–Muller transform; d is padded to even by the host) into rows
+ * x = μ + C z, where C is the lower Cholesky factor of the covariance.
+ * AssemblyScript's own log/cos/sin keep the bits identical on every engine.
+ */
+export function sampleGaussian(u: usize, count: i32, d: i32, dPadded: i32, mean: usize, c: usize, out: usize): void {
+  for (let i = 0; i < count; i++) {
+    const z = addr(u, i * dPadded);
+    for (let j = 0; j + 1 < dPadded; j += 2) {
+      const r = Math.sqrt(-2.0 * Math.log(ld(z, j)));
+      const t = TWO_PI * ld(z, j + 1);
+      st(z, j, r * Math.cos(t));
+      st(z, j + 1, r * Math.sin(t));
+    }
+    const xi = addr(out, i * d);
+    for (let j = 0; j < d; j++) st(xi, j, ld(mean, j) + dot(addr(c, j * d), z, j + 1));
+  }
+}

@@ -1,0 +1,184 @@
+// The four covariance families behind one small table of functions, so the
+// EM driver never branches on the covariance type. Each entry knows its
+// parameter layout (scikit-learn's shapes), its M-step estimator, how to
+// factor a precision, and which log-density kernel to call.
+import type { Kernels } from "./wasm.js";
+import { f64 } from "./memory.js";
+
+export type CovarianceType = "full" | "tied" | "diag" | "spherical";
+export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
+
+/** Pointers into WASM memory for one fit or scoring call. */
+export interface Workspace {
+  n: number;
+  d: number;
+  k: number;
+  x: number; // n×d data
+  resp: number; // n×k weighted log-densities, then responsibilities
+  logProbNorm: number; // n per-row log-likelihoods
+  weights: number; // k
+  logWeights: number; // k
+  nk: number; // k effective counts
+  means: number; // k×d
+  cov: number; // covariances, in the family's layout
+  factor: number; // precision factors W (Σ⁻¹ = WᵀW), same layout
+  logDet: number; // k values of log det W
+  scratch: number; // d·d + d values
+}
+
+export interface CovarianceFamily {
+  readonly type: CovarianceType;
+  /** scikit-learn's shape of covariances_ and precisions_cholesky_. */
+  shape(k: number, d: number): number[];
+  /** Free parameters in the covariances (for BIC/AIC). */
+  nCovParameters(k: number, d: number): number;
+  /** Mixture components described by one covariance block (tied: all). */
+  readonly shared: boolean;
+  /** Our factor W is lower triangular; scikit-learn stores Wᵀ (full, tied). */
+  readonly transposed: boolean;
+  /** M-step: covariances from ws.resp, ws.means, ws.nk. */
+  estimate(w: Kernels, ws: Workspace, reg: number): void;
+  /** W and log det from ws.cov; −1 or the flat index of a failing pivot/variance. */
+  factorFromCovariance(w: Kernels, ws: Workspace): number;
+  /** W and log det from precision matrices at `prec` (precisionsInit). */
+  factorFromPrecision(w: Kernels, ws: Workspace, prec: number): number;
+  /** log det from a W already in ws.factor. */
+  logDetFromFactor(w: Kernels, ws: Workspace): void;
+  /** Weighted log-densities of n rows at `x` into the n×k matrix `out`. */
+  logProb(w: Kernels, ws: Workspace, x: number, n: number, out: number): void;
+  /** Component named by a failing flat index from the factor functions. */
+  component(index: number, d: number): number;
+  /** Lower Cholesky factors of each component's covariance into `out` (k·d·d). */
+  covarianceFactors(w: Kernels, ws: Workspace, out: number): number;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+export function covarianceSize(family: CovarianceFamily, k: number, d: number): number {
+  return size(family.shape(k, d));
+}
+
+function full(tied: boolean): CovarianceFamily {
+  const blocks = (ws: Workspace) => (tied ? 1 : ws.k);
+  return {
+    type: tied ? "tied" : "full",
+    shape: (k, d) => (tied ? [d, d] : [k, d, d]),
+    nCovParameters: (k, d) => ((tied ? 1 : k) * d * (d + 1)) / 2,
+    shared: tied,
+    transposed: true,
+    estimate(w, ws, reg) {
+      w.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.cov, tied ? 0 : ws.d * ws.d, ws.scratch);
+      w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
+    },
+    factorFromCovariance(w, ws) {
+      const r = w.precisionCholeskyFull(ws.cov, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
+      if (tied) f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+      return r;
+    },
+    factorFromPrecision(w, ws, prec) {
+      const r = w.precisionFactorFromPrecision(prec, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
+      if (tied) f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+      return r;
+    },
+    logDetFromFactor(w, ws) {
+      w.factorLogDet(ws.factor, blocks(ws), ws.d, ws.d * ws.d, ws.d + 1, 1, ws.logDet);
+      if (tied) f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+    },
+    logProb(w, ws, x, n, out) {
+      w.logProbFull(x, n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, out, ws.scratch);
+    },
+    component: (index, d) => (tied ? 0 : Math.floor(index / d)),
+    covarianceFactors(w, ws, out) {
+      const r = w.choleskyMany(ws.cov, out, blocks(ws), ws.d);
+      if (tied && r < 0) {
+        const dd = ws.d * ws.d;
+        const all = f64(out, ws.k * dd);
+        for (let c = 1; c < ws.k; c++) all.copyWithin(c * dd, 0, dd);
+      }
+      return r;
+    },
+  };
+}
+
+function diagonal(spherical: boolean): CovarianceFamily {
+  // Values per component: d variances (diag) or one (spherical).
+  const per = (ws: Workspace) => (spherical ? 1 : ws.d);
+  return {
+    type: spherical ? "spherical" : "diag",
+    shape: (k, d) => (spherical ? [k] : [k, d]),
+    nCovParameters: (k, d) => (spherical ? k : k * d),
+    shared: false,
+    transposed: false,
+    estimate(w, ws, reg) {
+      if (!spherical) {
+        w.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, reg, ws.cov, ws.scratch);
+        return;
+      }
+      // scikit-learn's spherical variance is the mean of the diagonal ones
+      // (reg_covar included), so compute those in scratch space first.
+      const d = ws.d;
+      w.scatterDiag(ws.x, ws.resp, ws.means, ws.n, d, ws.k, ws.nk, reg, ws.factor, ws.scratch);
+      const diag = f64(ws.factor, ws.k * d);
+      const v = f64(ws.cov, ws.k);
+      for (let c = 0; c < ws.k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += diag[c * d + j];
+        v[c] = s / d;
+      }
+    },
+    factorFromCovariance(w, ws) {
+      return w.precisionCholeskyDiag(ws.cov, ws.factor, ws.logDet, ws.k, per(ws), spherical ? ws.d : 1);
+    },
+    factorFromPrecision(w, ws, prec) {
+      const m = ws.k * per(ws);
+      const p = f64(prec, m);
+      const out = f64(ws.factor, m);
+      for (let t = 0; t < m; t++) {
+        if (!(p[t] > 0)) return t;
+        out[t] = Math.sqrt(p[t]);
+      }
+      w.factorLogDet(ws.factor, ws.k, per(ws), per(ws), 1, spherical ? ws.d : 1, ws.logDet);
+      return -1;
+    },
+    logDetFromFactor(w, ws) {
+      w.factorLogDet(ws.factor, ws.k, per(ws), per(ws), 1, spherical ? ws.d : 1, ws.logDet);
+    },
+    logProb(w, ws, x, n, out) {
+      const kernel = spherical ? w.logProbSpherical : w.logProbDiag;
+      kernel(x, n, ws.d, ws.means, ws.factor, ws.logDet, ws.logWeights, ws.k, out);
+    },
+    component: (index, d) => (spherical ? index : Math.floor(index / d)),
+    covarianceFactors(_w, ws, out) {
+      const d = ws.d;
+      const c = f64(out, ws.k * d * d);
+      const v = f64(ws.cov, ws.k * per(ws));
+      c.fill(0);
+      for (let k = 0; k < ws.k; k++) {
+        for (let j = 0; j < d; j++) {
+          const variance = v[spherical ? k : k * d + j];
+          if (!(variance > 0)) return k * per(ws) + (spherical ? 0 : j);
+          c[k * d * d + j * d + j] = Math.sqrt(variance);
+        }
+      }
+      return -1;
+    },
+  };
+}
+
+/** The table the EM driver dispatches through. */
+export const FAMILIES: Record<CovarianceType, CovarianceFamily> = {
+  full: full(false),
+  tied: full(true),
+  diag: diagonal(false),
+  spherical: diagonal(true),
+};
+
+/** Transposes each d×d block of `a` (k blocks) into a new array. */
+export function transposeBlocks(a: ArrayLike<number>, blocks: number, d: number): Float64Array {
+  const out = new Float64Array(blocks * d * d);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * d * d;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[o + j * d + i] = a[o + i * d + j];
+  }
+  return out;
+}

@@ -1,0 +1,266 @@
+// The one EM driver: initialisation, E-step, M-step, lower bound, tol, the
+// best of nInit restarts. It knows nothing about covariance types; the
+// family table in covariance.ts supplies the per-type maths.
+import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
+import { alloc, allocFrom, f64, i32, scoped } from "./memory.js";
+import { kernels, type Kernels } from "./wasm.js";
+import { kmeansOnLoaded, kmeansPlusPlus } from "./kmeans.js";
+import { Random } from "./random.js";
+import type { ResolvedOptions } from "./options.js";
+
+/** A fitted mixture's parameters, flat, in the family's layout. */
+export interface MixtureParams {
+  weights: Float64Array; // k
+  means: Float64Array; // k·d
+  covariances: Float64Array; // scikit-learn's covariances_, flattened
+  /** Lower-triangular W with Σ⁻¹ = WᵀW (full, tied), or 1/σ (diag, spherical). */
+  factor: Float64Array;
+}
+
+/** Per-iteration progress passed to `onIteration`. */
+export interface IterationInfo {
+  /** Which initialisation (0 … nInit−1). */
+  init: number;
+  /** EM iteration within this initialisation (1-based). */
+  iteration: number;
+  /** Per-sample log-likelihood of the parameters before this iteration's M-step. */
+  lowerBound: number;
+  /** Change from the previous iteration's lower bound. */
+  change: number;
+}
+
+export interface FitOutcome {
+  params: MixtureParams;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+}
+
+/** Initial parameters given by the user, already flattened and shape-checked. */
+export interface GivenStart {
+  weights?: Float64Array;
+  means?: Float64Array;
+  precisions?: Float64Array;
+}
+
+export function allocWorkspace(family: CovarianceFamily, x: number, n: number, d: number, k: number): Workspace {
+  const covSize = covarianceSize(family, k, d);
+  return {
+    n, d, k, x,
+    resp: alloc(n * k, 8, "responsibilities"),
+    logProbNorm: alloc(n, 8, "log-likelihoods"),
+    weights: alloc(k),
+    logWeights: alloc(k),
+    nk: alloc(k),
+    means: alloc(k * d),
+    cov: alloc(covSize),
+    // spherical's M-step uses the factor buffer for its k·d diagonal variances
+    factor: alloc(Math.max(covSize, k * d)),
+    logDet: alloc(k),
+    scratch: alloc(d * d + 2 * d),
+  };
+}
+
+/** Copies parameters into a workspace and derives log-weights and log-dets. */
+export function loadParams(w: Kernels, family: CovarianceFamily, ws: Workspace, p: MixtureParams): void {
+  f64(ws.weights, ws.k).set(p.weights);
+  f64(ws.means, ws.k * ws.d).set(p.means);
+  f64(ws.cov, p.covariances.length).set(p.covariances);
+  f64(ws.factor, p.factor.length).set(p.factor);
+  w.logOf(ws.weights, ws.logWeights, ws.k);
+  family.logDetFromFactor(w, ws);
+}
+
+export function readParams(family: CovarianceFamily, ws: Workspace): MixtureParams {
+  const size = covarianceSize(family, ws.k, ws.d);
+  return {
+    weights: f64(ws.weights, ws.k).slice(),
+    means: f64(ws.means, ws.k * ws.d).slice(),
+    covariances: f64(ws.cov, size).slice(),
+    factor: f64(ws.factor, size).slice(),
+  };
+}
+
+/**
+ * E-step on the workspace's rows: leaves responsibilities in ws.resp and
+ * per-row log-likelihoods in ws.logProbNorm; returns their mean.
+ */
+export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
+  family.logProb(w, ws, ws.x, ws.n, ws.resp);
+  return w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp) / ws.n;
+}
+
+export class CovarianceError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "CovarianceError";
+  }
+}
+
+function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, when: string, reg: number): CovarianceError {
+  const c = family.component(index, ws.d);
+  const which = family.shared ? "The shared (tied) covariance" : `Component ${c}'s covariance`;
+  return new CovarianceError(
+    `${which} is not positive definite ${when}, so it has no Cholesky factor: its points have collapsed onto ` +
+      `a lower-dimensional set (duplicated rows, a constant feature, or too few points). ` +
+      `Increase regCovar (now ${reg}), use fewer components, or rescale the features.`,
+  );
+}
+
+/**
+ * M-step: N_k, weights, means and covariances from ws.resp, then the
+ * precision factors. `weightsBy` is "n" at initialisation (scikit-learn
+ * divides N_k by n there) and "sum" afterwards (it renormalises).
+ */
+export function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, reg: number, weightsBy: "n" | "sum", when: string): void {
+  w.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
+  const nk = f64(ws.nk, ws.k);
+  const weights = f64(ws.weights, ws.k);
+  let total = ws.n;
+  if (weightsBy === "sum") {
+    total = 0;
+    for (let c = 0; c < ws.k; c++) total += nk[c];
+  }
+  for (let c = 0; c < ws.k; c++) weights[c] = nk[c] / total;
+  w.logOf(ws.weights, ws.logWeights, ws.k);
+  family.estimate(w, ws, reg);
+  const bad = family.factorFromCovariance(w, ws);
+  if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
+}
+
+/** Initial responsibilities in ws.resp, by `initParams`. */
+function initialResponsibilities(ws: Workspace, method: ResolvedOptions["initParams"], rng: Random): void {
+  const { n, d, k } = ws;
+  const resp = f64(ws.resp, n * k);
+  resp.fill(0);
+  const oneHotRows = (rows: number[]) => {
+    const r = f64(ws.resp, n * k);
+    rows.forEach((row, c) => (r[row * k + c] = 1));
+  };
+  switch (method) {
+    case "kmeans": {
+      const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed())).labels);
+      const r = f64(ws.resp, n * k);
+      for (let i = 0; i < n; i++) r[i * k + labels[i]] = 1;
+      break;
+    }
+    case "k-means++":
+      oneHotRows(scoped(() => kmeansPlusPlus(ws.x, n, d, k, rng, alloc(k * d))));
+      break;
+    case "random_from_data":
+      oneHotRows(rng.choose(n, k));
+      break;
+    case "random":
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let c = 0; c < k; c++) s += resp[i * k + c] = rng.float();
+        for (let c = 0; c < k; c++) resp[i * k + c] /= s;
+      }
+      break;
+  }
+}
+
+/** Σ = (WᵀW)⁻¹ = W⁻¹W⁻ᵀ for each lower-triangular d×d block (at initialisation only). */
+function covarianceFromFactor(factor: Float64Array, blocks: number, d: number): Float64Array {
+  const out = new Float64Array(blocks * d * d);
+  const inv = new Float64Array(d * d);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * d * d;
+    inv.fill(0);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = i === j ? 1 : 0;
+        for (let m = j; m < i; m++) s -= factor[o + i * d + m] * inv[m * d + j];
+        inv[i * d + j] = s / factor[o + i * d + i];
+      }
+    }
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let m = 0; m <= Math.min(i, j); m++) s += inv[i * d + m] * inv[j * d + m];
+        out[o + i * d + j] = s;
+      }
+    }
+  }
+  return out;
+}
+
+function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: ResolvedOptions, given: GivenStart, rng: Random): void {
+  initialResponsibilities(ws, opts.initParams, rng);
+  const { k, d } = ws;
+  if (given.precisions) {
+    // Only weights and means are needed from the responsibilities.
+    w.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
+    const nk = f64(ws.nk, k);
+    const weights = f64(ws.weights, k);
+    for (let c = 0; c < k; c++) weights[c] = nk[c] / ws.n;
+    const prec = allocFrom(given.precisions, "precisionsInit");
+    const bad = family.factorFromPrecision(w, ws, prec);
+    if (bad >= 0) {
+      throw new RangeError(`precisionsInit is not positive definite (component ${family.component(bad, d)}): every precision matrix must be symmetric positive definite`);
+    }
+    const size = covarianceSize(family, k, d);
+    const factor = f64(ws.factor, size).slice();
+    const cov = family.transposed
+      ? covarianceFromFactor(factor, family.shared ? 1 : k, d)
+      : factor.map((p) => 1 / (p * p));
+    f64(ws.cov, size).set(cov);
+  } else {
+    mStep(w, family, ws, opts.regCovar, "n", "at initialisation");
+  }
+  if (given.weights) f64(ws.weights, k).set(given.weights);
+  if (given.means) f64(ws.means, k * d).set(given.means);
+  w.logOf(ws.weights, ws.logWeights, k);
+}
+
+/**
+ * Fits by EM on the rows at ws.x. `start` (warm start) skips initialisation
+ * and runs a single restart from those parameters. Throws CovarianceError
+ * when a covariance cannot be factored.
+ */
+export function fitEm(
+  ws: Workspace,
+  opts: ResolvedOptions,
+  given: GivenStart,
+  start: { params: MixtureParams; lowerBound: number } | undefined,
+  onIteration?: (info: IterationInfo) => void,
+): FitOutcome {
+  const w = kernels();
+  const family = FAMILIES[opts.covarianceType];
+  const rng = new Random(opts.randomState);
+  const restarts = start ? 1 : opts.nInit;
+  let best: FitOutcome | undefined;
+  for (let init = 0; init < restarts; init++) {
+    if (start) loadParams(w, family, ws, start.params);
+    else initialize(w, family, ws, opts, given, rng);
+    let lowerBound = start ? start.lowerBound : -Infinity;
+    let converged = false;
+    let nIter = 0;
+    for (let iteration = 1; iteration <= opts.maxIter; iteration++) {
+      nIter = iteration;
+      const previous = lowerBound;
+      lowerBound = eStep(w, family, ws);
+      mStep(w, family, ws, opts.regCovar, "sum", `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`);
+      const change = lowerBound - previous;
+      onIteration?.({ init, iteration, lowerBound, change });
+      if (Math.abs(change) < opts.tol) {
+        converged = true;
+        break;
+      }
+    }
+    // As scikit-learn: the first restart always counts, later ones must beat it.
+    if (!best || lowerBound > best.lowerBound) {
+      best = { params: readParams(family, ws), converged, nIter, lowerBound };
+    }
+  }
+  return best!;
+}
+
+/** Hard labels from the responsibilities/log-probabilities in ws.resp. */
+export function argmaxLabels(w: Kernels, ws: Workspace): Int32Array {
+  return scoped(() => {
+    const labels = alloc(ws.n, 4, "labels");
+    w.argmaxRows(ws.resp, ws.n, ws.k, labels);
+    return i32(labels, ws.n).slice();
+  });
+}

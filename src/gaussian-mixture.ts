@@ -1,0 +1,344 @@
+// GaussianMixture: scikit-learn's estimator API over the WASM EM core.
+import { FAMILIES, covarianceSize, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
+import { allocWorkspace, argmaxLabels, eStep, fitEm, loadParams, type GivenStart, type IterationInfo, type MixtureParams } from "./em.js";
+import { alloc, f64, scoped } from "./memory.js";
+import { flatten, loadMatrix, nest, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { resolveOptions, checkInteger, checkSeed, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
+import { Random } from "./random.js";
+import { kernels } from "./wasm.js";
+import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
+
+export interface FitOptions {
+  /** Called after every EM iteration. */
+  onIteration?: (info: IterationInfo) => void;
+}
+
+/** What a fit leaves behind. */
+export interface FittedState {
+  params: MixtureParams;
+  nFeatures: number;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+}
+
+/**
+ * A Gaussian mixture model fitted by expectation–maximisation, with
+ * scikit-learn's `GaussianMixture` options, defaults and semantics.
+ *
+ * @example
+ * await init();
+ * const gmm = new GaussianMixture({ nComponents: 3, randomState: 0 }).fit(X);
+ * gmm.predict(X);       // Int32Array of component indices
+ * gmm.scoreSamples(X);  // Float64Array of log-densities
+ */
+export class GaussianMixture {
+  private readonly opts: ResolvedOptions;
+  private state?: FittedState;
+
+  constructor(options: GaussianMixtureOptions = {}) {
+    this.opts = resolveOptions(options);
+  }
+
+  get nComponents(): number { return this.opts.nComponents; }
+  get covarianceType(): CovarianceType { return this.opts.covarianceType; }
+  get tol(): number { return this.opts.tol; }
+  get regCovar(): number { return this.opts.regCovar; }
+  get maxIter(): number { return this.opts.maxIter; }
+  get nInit(): number { return this.opts.nInit; }
+  get initParams(): ResolvedOptions["initParams"] { return this.opts.initParams; }
+  get randomState(): number | undefined { return this.opts.randomState; }
+  get warmStart(): boolean { return this.opts.warmStart; }
+
+  private get family(): CovarianceFamily {
+    return FAMILIES[this.opts.covarianceType];
+  }
+
+  /** Estimates the parameters by EM (nInit restarts, best lower bound kept). */
+  fit(X: MatrixLike, fitOptions: FitOptions = {}): this {
+    this.fitInternal(X, fitOptions, false);
+    return this;
+  }
+
+  /** Fits, then labels the same rows (after a final E-step, so it equals fit(X).predict(X)). */
+  fitPredict(X: MatrixLike, fitOptions: FitOptions = {}): Int32Array {
+    return this.fitInternal(X, fitOptions, true)!;
+  }
+
+  private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
+    const { rows: n, cols: d } = shapeOf(X);
+    const k = this.opts.nComponents;
+    if (n < k) {
+      throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
+    }
+    const warm = this.opts.warmStart && this.state !== undefined;
+    if (warm && this.state!.nFeatures !== d) {
+      throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
+    }
+    const given = warm ? {} : this.givenStart(d);
+    const family = this.family;
+    const result = scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(family, x.ptr, n, d, k);
+      const outcome = fitEm(ws, this.opts, given, warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined, fitOptions.onIteration);
+      let labels: Int32Array | undefined;
+      if (wantLabels) {
+        loadParams(kernels(), family, ws, outcome.params);
+        eStep(kernels(), family, ws, false);
+        labels = argmaxLabels(kernels(), ws);
+      }
+      return { outcome, labels };
+    });
+    // Only a completed fit replaces the model: a failed one leaves it as it was.
+    this.state = { ...result.outcome, nFeatures: d };
+    return result.labels;
+  }
+
+  /** Flattens and checks weightsInit / meansInit / precisionsInit against (k, d). */
+  private givenStart(d: number): GivenStart {
+    const { nComponents: k, weightsInit, meansInit, precisionsInit } = this.opts;
+    const given: GivenStart = {};
+    if (weightsInit !== undefined) {
+      const w = flatten(Array.isArray(weightsInit) ? weightsInit : Array.from(weightsInit), [k], "weightsInit");
+      let s = 0;
+      w.forEach((v, c) => {
+        if (v < 0 || v > 1) throw new RangeError(`weightsInit[${c}] is ${v}; weights must lie in [0, 1]`);
+        s += v;
+      });
+      if (Math.abs(s - 1) > 1e-8) throw new RangeError(`weightsInit sums to ${s}; weights must sum to 1`);
+      given.weights = w;
+    }
+    if (meansInit !== undefined) {
+      const shape = shapeOf(meansInit, "meansInit");
+      if (shape.rows !== k || shape.cols !== d) {
+        throw new RangeError(`meansInit has shape [${shape.rows}, ${shape.cols}]; expected [nComponents, features] = [${k}, ${d}]`);
+      }
+      given.means = Array.isArray(meansInit) ? flatten(meansInit, [k, d], "meansInit") : flatten((meansInit as Matrix).data, [k, d], "meansInit");
+    }
+    if (precisionsInit !== undefined) {
+      const family = this.family;
+      const shape = family.shape(k, d);
+      const p = flatten(precisionsInit, shape, "precisionsInit");
+      if (family.transposed) checkSymmetric(p, family.shared ? 1 : k, d, "precisionsInit");
+      else p.forEach((v, t) => { if (!(v > 0)) throw new RangeError(`precisionsInit value ${t} is ${v}; precisions must be > 0`); });
+      given.precisions = p;
+    }
+    return given;
+  }
+
+  private requireFitted(): FittedState {
+    if (!this.state) throw new Error("This GaussianMixture is not fitted yet: call fit(X) first (or load a model with GaussianMixture.fromJSON)");
+    return this.state;
+  }
+
+  /**
+   * Runs an E-step for X against the fitted parameters inside an arena scope
+   * and hands the workspace to `body`.
+   */
+  private withScores<T>(X: MatrixLike, writeResp: boolean, body: (ws: Workspace) => T): T {
+    const state = this.requireFitted();
+    const { rows: n, cols: d } = shapeOf(X);
+    if (d !== state.nFeatures) {
+      throw new RangeError(`X has ${d} features but the model was fitted with ${state.nFeatures}; pass rows with the same columns, in the same order`);
+    }
+    return scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(this.family, x.ptr, n, d, this.opts.nComponents);
+      loadParams(kernels(), this.family, ws, state.params);
+      eStep(kernels(), this.family, ws, writeResp);
+      return body(ws);
+    });
+  }
+
+  /** Most likely component of each row. */
+  predict(X: MatrixLike): Int32Array {
+    return this.withScores(X, false, (ws) => argmaxLabels(kernels(), ws));
+  }
+
+  /** Posterior probability of each component for each row (n × k, rows sum to 1). */
+  predictProba(X: MatrixLike): Matrix {
+    return this.withScores(X, true, (ws) => ({ data: f64(ws.resp, ws.n * ws.k).slice(), rows: ws.n, cols: ws.k }));
+  }
+
+  /** Log-density log p(x) of each row under the mixture. */
+  scoreSamples(X: MatrixLike): Float64Array {
+    return this.withScores(X, false, (ws) => f64(ws.logProbNorm, ws.n).slice());
+  }
+
+  /** Mean log-density per row. */
+  score(X: MatrixLike): number {
+    const s = this.scoreSamples(X);
+    let t = 0;
+    for (let i = 0; i < s.length; i++) t += s[i];
+    return t / s.length;
+  }
+
+  /** Number of free parameters: covariances + means + (k − 1) weights. */
+  get nParameters(): number {
+    const d = this.requireFitted().nFeatures;
+    const k = this.opts.nComponents;
+    return this.family.nCovParameters(k, d) + k * d + k - 1;
+  }
+
+  /** Bayesian information criterion −2 log L + p log n (lower is better; mclust's BIC is the negative). */
+  bic(X: MatrixLike): number {
+    const n = shapeOf(X).rows;
+    return -2 * this.score(X) * n + this.nParameters * Math.log(n);
+  }
+
+  /** Akaike information criterion −2 log L + 2p (lower is better). */
+  aic(X: MatrixLike): number {
+    const n = shapeOf(X).rows;
+    return -2 * this.score(X) * n + 2 * this.nParameters;
+  }
+
+  /**
+   * Draws n rows from the fitted mixture. As scikit-learn, component counts
+   * are multinomial and rows come grouped by component (labels ascending).
+   * With randomState set (here or in the options) the draw is reproducible.
+   */
+  sample(n = 1, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+    const state = this.requireFitted();
+    checkInteger(n, "n", 1);
+    const rng = new Random(checkSeed(options.randomState) ?? this.opts.randomState);
+    const { params, nFeatures: d } = state;
+    const k = this.opts.nComponents;
+    const counts = new Array<number>(k).fill(0);
+    const cumulative: number[] = [];
+    let s = 0;
+    for (let c = 0; c < k; c++) cumulative.push((s += params.weights[c]));
+    for (let i = 0; i < n; i++) {
+      const u = rng.float() * s;
+      let c = 0;
+      while (c < k - 1 && cumulative[c] <= u) c++;
+      counts[c]++;
+    }
+    const family = this.family;
+    const dPadded = d + (d % 2);
+    const w = kernels();
+    return scoped(() => {
+      const ws = allocWorkspace(family, 0, 0, d, k);
+      loadParams(w, family, ws, params);
+      const factors = alloc(k * d * d, 8, "covariance factors");
+      const bad = family.covarianceFactors(w, ws, factors);
+      if (bad >= 0) throw new RangeError(`Cannot sample: component ${family.component(bad, d)}'s covariance is not positive definite`);
+      const out = alloc(n * d, 8, "samples");
+      const maxCount = Math.max(...counts);
+      const u = alloc(maxCount * dPadded, 8, "uniforms");
+      const labels = new Int32Array(n);
+      let row = 0;
+      for (let c = 0; c < k; c++) {
+        const m = counts[c];
+        if (m === 0) continue;
+        const uv = f64(u, m * dPadded);
+        for (let t = 0; t < uv.length; t++) uv[t] = rng.floatOpen();
+        w.sampleGaussian(u, m, d, dPadded, ws.means + c * d * 8, factors + c * d * d * 8, out + row * d * 8);
+        labels.fill(c, row, row + m);
+        row += m;
+      }
+      return { X: { data: f64(out, n * d).slice(), rows: n, cols: d }, labels };
+    });
+  }
+
+  /** Mixing weights, length k. */
+  get weights(): number[] {
+    return Array.from(this.requireFitted().params.weights);
+  }
+
+  /** Component means, k × d. */
+  get means(): number[][] {
+    const s = this.requireFitted();
+    return toRows(s.params.means, this.opts.nComponents, s.nFeatures);
+  }
+
+  /** Covariances in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
+  get covariances(): unknown {
+    const s = this.requireFitted();
+    return nest(s.params.covariances, this.family.shape(this.opts.nComponents, s.nFeatures));
+  }
+
+  /**
+   * Cholesky factors of the precisions, as scikit-learn's `precisions_cholesky_`:
+   * full/tied upper triangular U with Σ⁻¹ = U Uᵀ; diag/spherical 1/σ.
+   */
+  get precisionsCholesky(): unknown {
+    const s = this.requireFitted();
+    return nest(this.sklearnFactor(s), this.family.shape(this.opts.nComponents, s.nFeatures));
+  }
+
+  /** Precision matrices Σ⁻¹ in scikit-learn's shape. */
+  get precisions(): unknown {
+    const s = this.requireFitted();
+    const d = s.nFeatures;
+    const family = this.family;
+    const f = s.params.factor;
+    let p: Float64Array;
+    if (family.transposed) {
+      const blocks = family.shared ? 1 : this.opts.nComponents;
+      p = new Float64Array(blocks * d * d);
+      for (let b = 0; b < blocks; b++) {
+        const o = b * d * d;
+        for (let i = 0; i < d; i++) {
+          for (let j = 0; j < d; j++) {
+            let t = 0;
+            for (let m = Math.max(i, j); m < d; m++) t += f[o + m * d + i] * f[o + m * d + j];
+            p[o + i * d + j] = t;
+          }
+        }
+      }
+    } else {
+      p = f.map((v) => v * v);
+    }
+    return nest(p, family.shape(this.opts.nComponents, d));
+  }
+
+  private sklearnFactor(s: FittedState): Float64Array {
+    const family = this.family;
+    return family.transposed
+      ? transposeBlocks(s.params.factor, family.shared ? 1 : this.opts.nComponents, s.nFeatures)
+      : s.params.factor.slice();
+  }
+
+  /** Whether the best initialisation converged within maxIter. */
+  get converged(): boolean { return this.requireFitted().converged; }
+  /** EM iterations of the best initialisation. */
+  get nIter(): number { return this.requireFitted().nIter; }
+  /** Per-sample lower bound (mean log-likelihood) of the best initialisation. */
+  get lowerBound(): number { return this.requireFitted().lowerBound; }
+  /** Number of features seen in fit. */
+  get nFeatures(): number { return this.requireFitted().nFeatures; }
+  /** True once fitted (or loaded). */
+  get isFitted(): boolean { return this.state !== undefined; }
+
+  /** Plain JSON with scikit-learn's attribute names and shapes. */
+  toJSON(): GaussianMixtureJSON {
+    const s = this.requireFitted();
+    return toModelJSON(this.opts, s, this.sklearnFactor(s));
+  }
+
+  /** Restores a model from `toJSON()` output (or a scikit-learn model exported with the same names). */
+  static fromJSON(json: unknown): GaussianMixture {
+    const { options, state } = fromModelJSON(json);
+    const gmm = new GaussianMixture(options);
+    gmm.state = state;
+    return gmm;
+  }
+}
+
+export function checkSymmetric(p: Float64Array, blocks: number, d: number, name: string): void {
+  for (let b = 0; b < blocks; b++) {
+    const o = b * d * d;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = p[o + i * d + j];
+        const c = p[o + j * d + i];
+        if (Math.abs(a - c) > 1e-10 * Math.max(Math.abs(a), Math.abs(c), 1e-300) && Math.abs(a - c) > 1e-300) {
+          throw new RangeError(`${name}${blocks > 1 ? `[${b}]` : ""} is not symmetric: entry [${i}][${j}] = ${a} but [${j}][${i}] = ${c}`);
+        }
+      }
+    }
+  }
+}
+
+// Re-export for the JSON module's size checks.
+export { covarianceSize };

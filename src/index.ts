@@ -1,0 +1,9 @@
+// Public API. Everything a user imports comes from here.
+export { init, simdSupported, type WasmSource } from "./wasm.js";
+export { GaussianMixture, type FitOptions } from "./gaussian-mixture.js";
+export { KMeans, type KMeansOptions, type KMeansInit } from "./kmeans.js";
+export { CovarianceError, type IterationInfo } from "./em.js";
+export type { GaussianMixtureOptions, InitParams } from "./options.js";
+export type { CovarianceType } from "./covariance.js";
+export type { Matrix, MatrixLike } from "./matrix.js";
+export type { GaussianMixtureJSON } from "./model-json.js";

@@ -1,0 +1,148 @@
+// Input normalisation: the two shapes a user may hand us, checked once at the
+// door with messages that name the row, the column and what to change.
+import { alloc, f64 } from "./memory.js";
+
+/** A dense row-major matrix. Results come back in this shape (Float64Array). */
+export interface Matrix {
+  data: Float64Array | Float32Array;
+  rows: number;
+  cols: number;
+}
+
+/** What the API accepts as data: nested rows or a dense row-major matrix. */
+export type MatrixLike = ReadonlyArray<ArrayLike<number>> | Matrix;
+
+export interface Shape {
+  rows: number;
+  cols: number;
+}
+
+function isDense(x: unknown): x is Matrix {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && "data" in x && "rows" in x && "cols" in x;
+}
+
+/** Checks structure (not values) and returns the shape. */
+export function shapeOf(x: MatrixLike, name = "X"): Shape {
+  if (isDense(x)) {
+    const { data, rows, cols } = x;
+    if (!(data instanceof Float64Array || data instanceof Float32Array)) {
+      throw new TypeError(`${name}.data must be a Float64Array or Float32Array`);
+    }
+    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+      throw new TypeError(`${name}.rows and ${name}.cols must be non-negative integers (got rows=${rows}, cols=${cols})`);
+    }
+    if (data.length !== rows * cols) {
+      throw new RangeError(`${name}.data has ${data.length} values but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
+    }
+    if (rows === 0) throw new RangeError(`${name} is empty: it has 0 rows`);
+    if (cols === 0) throw new RangeError(`${name} has 0 columns (features)`);
+    return { rows, cols };
+  }
+  if (!Array.isArray(x)) {
+    throw new TypeError(`${name} must be an array of rows (number[][]) or a dense matrix { data: Float64Array, rows, cols }`);
+  }
+  if (x.length === 0) throw new RangeError(`${name} is empty: it has 0 rows`);
+  const first = x[0];
+  if (first === null || typeof first !== "object" || typeof first.length !== "number") {
+    throw new TypeError(`${name}[0] must be an array of numbers (one row), got ${first === null ? "null" : typeof first}`);
+  }
+  const cols = first.length;
+  if (cols === 0) throw new RangeError(`${name} has 0 columns (features): row 0 is empty`);
+  for (let i = 1; i < x.length; i++) {
+    const row = x[i];
+    if (row === null || typeof row !== "object" || typeof row.length !== "number") {
+      throw new TypeError(`${name}[${i}] must be an array of numbers (one row), got ${row === null ? "null" : typeof row}`);
+    }
+    if (row.length !== cols) {
+      throw new RangeError(`${name} is ragged: row ${i} has ${row.length} values but row 0 has ${cols}; every row needs the same number of features`);
+    }
+  }
+  return { rows: x.length, cols };
+}
+
+function badValue(name: string, i: number, j: number, v: unknown): Error {
+  const what = typeof v !== "number" ? `not a number (${typeof v})` : Number.isNaN(v) ? "NaN" : `${v}`;
+  return new RangeError(`${name}[${i}][${j}] is ${what}: every value must be a finite number; remove or impute missing and infinite values first`);
+}
+
+/** Copies (and checks every value of) `x` into `dest`, row-major. */
+export function copyInto(x: MatrixLike, shape: Shape, dest: Float64Array, name = "X"): void {
+  const { rows, cols } = shape;
+  if (isDense(x)) {
+    const src = x.data;
+    dest.set(src);
+    for (let t = 0; t < dest.length; t++) {
+      if (!Number.isFinite(dest[t])) throw badValue(name, Math.floor(t / cols), t % cols, src[t]);
+    }
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    const row = x[i];
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = row[j];
+      if (typeof v !== "number" || !Number.isFinite(v)) throw badValue(name, i, j, v);
+      dest[o + j] = v;
+    }
+  }
+}
+
+/** Validates `x` and copies it into freshly allocated WASM memory. */
+export function loadMatrix(x: MatrixLike, name = "X"): { ptr: number; rows: number; cols: number } {
+  const shape = shapeOf(x, name);
+  const ptr = alloc(shape.rows * shape.cols, 8, name);
+  copyInto(x, shape, f64(ptr, shape.rows * shape.cols), name);
+  return { ptr, ...shape };
+}
+
+/** Rows of a row-major array as nested arrays. */
+export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][] {
+  const out: number[][] = new Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = Array.from({ length: cols }, (_, j) => data[i * cols + j]);
+  return out;
+}
+
+/** Nests a flat array to `shape` (1-D gives number[]). */
+export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown {
+  if (shape.length === 1) return Array.from(data);
+  const inner = shape.slice(1).reduce((a, b) => a * b, 1);
+  const out: unknown[] = [];
+  for (let i = 0; i < shape[0]; i++) {
+    out.push(nest(Array.prototype.slice.call(data, i * inner, (i + 1) * inner) as number[], shape.slice(1)));
+  }
+  return out;
+}
+
+/**
+ * Flattens a nested array (or a flat typed array of the right length) of the
+ * given shape, checking every level and value; `name` appears in errors.
+ * Values are collected as they are found, so a claimed shape far larger than
+ * the data is refused before anything of that size is allocated.
+ */
+export function flatten(value: unknown, shape: readonly number[], name: string): Float64Array {
+  const where = `${name} has shape [${shape.join(", ")}]`;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const arr = value as unknown as ArrayLike<number>;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (arr.length !== size) throw new RangeError(`${name} has ${arr.length} values; expected ${size} (${where})`);
+    for (let t = 0; t < size; t++) {
+      if (!Number.isFinite(arr[t])) throw new RangeError(`${name} value ${t} is ${arr[t]}; every value must be finite`);
+    }
+    return Float64Array.from(arr);
+  }
+  const out: number[] = [];
+  const walk = (v: unknown, axis: number, path: string): void => {
+    if (axis === shape.length) {
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new RangeError(`${path} is ${typeof v === "number" ? v : (JSON.stringify(v) ?? typeof v)}; every value must be a finite number`);
+      }
+      out.push(v);
+      return;
+    }
+    if (!Array.isArray(v)) throw new TypeError(`${path} must be an array of length ${shape[axis]} (${where})`);
+    if (v.length !== shape[axis]) throw new RangeError(`${path} has length ${v.length}; expected ${shape[axis]} (${where})`);
+    for (let i = 0; i < v.length; i++) walk(v[i], axis + 1, `${path}[${i}]`);
+  };
+  walk(value, 0, name);
+  return Float64Array.from(out);
+}

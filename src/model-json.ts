@@ -1,0 +1,240 @@
+// Model serialisation: plain JSON with scikit-learn's attribute names and
+// shapes, so a model fitted in Python scores here and the other way round.
+// fromJSON treats its input as untrusted: every field is checked, and sizes
+// are checked against the data actually present before anything is allocated.
+import { COVARIANCE_TYPES, FAMILIES, covarianceSize, transposeBlocks, type CovarianceType } from "./covariance.js";
+import type { MixtureParams } from "./em.js";
+import { allocFrom, alloc, f64, scoped } from "./memory.js";
+import { flatten } from "./matrix.js";
+import { INIT_PARAMS, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
+import { kernels } from "./wasm.js";
+
+export const MODEL_FORMAT = "gmm-wasm/GaussianMixture";
+export const MODEL_VERSION = 1;
+
+/** Nested number arrays, in scikit-learn's shapes for the covariance type. */
+type Nested = number | number[] | number[][] | number[][][];
+
+export interface GaussianMixtureJSON {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  covariance_type: CovarianceType;
+  n_components: number;
+  n_features_in_: number;
+  weights_: number[];
+  means_: number[][];
+  covariances_: Nested;
+  precisions_cholesky_: Nested;
+  converged_: boolean;
+  n_iter_: number;
+  lower_bound_: number | null;
+  params: {
+    tol: number;
+    reg_covar: number;
+    max_iter: number;
+    n_init: number;
+    init_params: string;
+    random_state: number | null;
+  };
+}
+
+export interface FittedModel {
+  params: MixtureParams;
+  nFeatures: number;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+}
+
+function nestShape(data: Float64Array, shape: number[]): Nested {
+  if (shape.length === 1) return Array.from(data);
+  const inner = shape.slice(1).reduce((a, b) => a * b, 1);
+  const out = [];
+  for (let i = 0; i < shape[0]; i++) out.push(nestShape(data.subarray(i * inner, (i + 1) * inner), shape.slice(1)));
+  return out as Nested;
+}
+
+export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor: Float64Array): GaussianMixtureJSON {
+  const k = opts.nComponents;
+  const d = s.nFeatures;
+  const shape = FAMILIES[opts.covarianceType].shape(k, d);
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    covariance_type: opts.covarianceType,
+    n_components: k,
+    n_features_in_: d,
+    weights_: Array.from(s.params.weights),
+    means_: nestShape(s.params.means, [k, d]) as number[][],
+    covariances_: nestShape(s.params.covariances, shape),
+    precisions_cholesky_: nestShape(sklearnFactor, shape),
+    converged_: s.converged,
+    n_iter_: s.nIter,
+    // JSON has no −Infinity (a model loaded with maxIter 0 has no bound yet).
+    lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
+    params: {
+      tol: opts.tol,
+      reg_covar: opts.regCovar,
+      max_iter: opts.maxIter,
+      n_init: opts.nInit,
+      init_params: opts.initParams,
+      random_state: opts.randomState ?? null,
+    },
+  };
+}
+
+function bad(message: string): never {
+  throw new TypeError(`fromJSON: ${message}`);
+}
+
+const MAX_COMPONENTS = 1 << 16;
+const MAX_FEATURES = 1 << 14;
+
+const KNOWN_FIELDS = new Set([
+  "format", "version", "covariance_type", "n_components", "n_features_in_", "weights_", "means_",
+  "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "params",
+]);
+
+function isLowerZero(a: Float64Array, blocks: number, d: number): boolean {
+  for (let b = 0; b < blocks; b++) {
+    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) if (a[b * d * d + i * d + j] !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses and validates model JSON (an object or a string). Returns the
+ * options and fitted state for GaussianMixture.fromJSON.
+ */
+export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions; state: FittedModel } {
+  let json = input;
+  if (typeof json === "string") {
+    try {
+      json = JSON.parse(json);
+    } catch (e) {
+      bad(`the string is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) bad("expected a model object");
+  const o = json as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_FIELDS.has(key)) bad(`unknown field "${key}"; a GaussianMixture model has ${[...KNOWN_FIELDS].join(", ")}`);
+  }
+  if (o.format !== undefined && o.format !== MODEL_FORMAT) bad(`format is ${JSON.stringify(o.format)}; expected "${MODEL_FORMAT}"`);
+  if (o.version !== undefined && (typeof o.version !== "number" || o.version > MODEL_VERSION || o.version < 1)) {
+    bad(`version ${JSON.stringify(o.version)} is not supported (this library reads version ${MODEL_VERSION})`);
+  }
+  const type = o.covariance_type as CovarianceType;
+  if (!COVARIANCE_TYPES.includes(type)) {
+    bad(`covariance_type is ${JSON.stringify(o.covariance_type)}; expected one of ${COVARIANCE_TYPES.join(", ")}`);
+  }
+  if (!Array.isArray(o.weights_)) bad("weights_ must be an array with one weight per component");
+  const k = o.weights_.length;
+  if (k < 1 || k > MAX_COMPONENTS) bad(`weights_ has ${k} entries; expected 1 to ${MAX_COMPONENTS} components`);
+  if (o.n_components !== undefined && o.n_components !== k) bad(`n_components is ${JSON.stringify(o.n_components)} but weights_ has ${k} entries`);
+  if (!Array.isArray(o.means_) || !Array.isArray(o.means_[0])) bad("means_ must be an array of rows, one per component");
+  const d = (o.means_[0] as unknown[]).length;
+  if (d < 1 || d > MAX_FEATURES) bad(`means_[0] has ${d} entries; expected 1 to ${MAX_FEATURES} features`);
+  if (o.n_features_in_ !== undefined && o.n_features_in_ !== d) bad(`n_features_in_ is ${JSON.stringify(o.n_features_in_)} but means_ rows have ${d} entries`);
+
+  const family = FAMILIES[type];
+  const shape = family.shape(k, d);
+  const weights = flatten(o.weights_, [k], "weights_");
+  let total = 0;
+  weights.forEach((v, c) => {
+    if (v < 0) bad(`weights_[${c}] is ${v}; weights must be ≥ 0`);
+    total += v;
+  });
+  if (Math.abs(total - 1) > 1e-6) bad(`weights_ sums to ${total}; weights must sum to 1`);
+  const means = flatten(o.means_, [k, d], "means_");
+  if (o.covariances_ === undefined) bad("covariances_ is missing");
+  const covariances = flatten(o.covariances_, shape, "covariances_");
+
+  const blocks = family.shared ? 1 : k;
+  const size = covarianceSize(family, k, d);
+  const w = kernels();
+  const factor = scoped(() => {
+    const ws = { cov: allocFrom(covariances, "covariances_"), factor: alloc(Math.max(size, k * d)), logDet: alloc(k), scratch: alloc(d * d + 2 * d), k, d } as never;
+    if (family.transposed) {
+      // Symmetric, and positive definite (it must have a Cholesky factor).
+      for (let b = 0; b < blocks; b++) {
+        for (let i = 0; i < d; i++) {
+          for (let j = 0; j < i; j++) {
+            const a = covariances[b * d * d + i * d + j];
+            const c = covariances[b * d * d + j * d + i];
+            if (Math.abs(a - c) > 1e-8 * Math.max(Math.abs(a), Math.abs(c))) {
+              bad(`covariances_${blocks > 1 ? `[${b}]` : ""} is not symmetric at [${i}][${j}] (${a} vs ${c})`);
+            }
+          }
+        }
+      }
+    }
+    const failed = family.factorFromCovariance(w, ws);
+    if (failed >= 0) bad(`covariances_ of component ${family.component(failed, d)} is not positive definite`);
+    const fromCov = f64((ws as { factor: number }).factor, size).slice();
+    if (o.precisions_cholesky_ === undefined) return fromCov;
+    const given = flatten(o.precisions_cholesky_, shape, "precisions_cholesky_");
+    let ours: Float64Array;
+    if (!family.transposed) {
+      given.forEach((v, t) => { if (!(v > 0)) bad(`precisions_cholesky_ value ${t} is ${v}; it must be > 0`); });
+      ours = given;
+    } else if (isLowerZero(given, blocks, d)) {
+      // scikit-learn's fitted factor U is upper triangular; ours is W = Uᵀ.
+      ours = transposeBlocks(given, blocks, d);
+    } else {
+      // A lower factor L (scikit-learn keeps cholesky(precisions_init) before the first M-step): P = L Lᵀ.
+      const p = new Float64Array(blocks * d * d);
+      for (let b = 0; b < blocks; b++) {
+        const o2 = b * d * d;
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+          let t = 0;
+          for (let m = 0; m < d; m++) t += given[o2 + i * d + m] * given[o2 + j * d + m];
+          p[o2 + i * d + j] = t;
+        }
+      }
+      const pp = allocFrom(p);
+      const r = family.factorFromPrecision(w, ws, pp);
+      if (r >= 0) bad(`precisions_cholesky_ of component ${family.component(r, d)} does not give a positive definite precision`);
+      ours = f64((ws as { factor: number }).factor, size).slice();
+    }
+    for (let b = 0; b < blocks; b++) {
+      if (family.transposed) {
+        for (let i = 0; i < d; i++) if (!(ours[b * d * d + i * d + i] > 0)) bad(`precisions_cholesky_${blocks > 1 ? `[${b}]` : ""} has diagonal entry [${i}][${i}] = ${ours[b * d * d + i * d + i]}; it must be > 0`);
+      }
+    }
+    // The two must describe the same Gaussians, or scoring would silently use one and sampling the other.
+    const reference = fromCov.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let t = 0; t < size; t++) {
+      const tolerance = 1e-6 * (family.transposed ? reference : Math.abs(fromCov[t]));
+      if (!(Math.abs(ours[t] - fromCov[t]) <= tolerance)) {
+        bad(`precisions_cholesky_ and covariances_ describe different Gaussians (value ${t}: ${ours[t]} given, ${fromCov[t]} from covariances_)`);
+      }
+    }
+    return ours;
+  });
+
+  const params = (o.params ?? {}) as Record<string, unknown>;
+  if (typeof params !== "object" || params === null) bad("params must be an object");
+  const initParams = params.init_params;
+  const options: GaussianMixtureOptions = {
+    nComponents: k,
+    covarianceType: type,
+    tol: typeof params.tol === "number" ? params.tol : undefined,
+    regCovar: typeof params.reg_covar === "number" ? params.reg_covar : undefined,
+    maxIter: typeof params.max_iter === "number" ? params.max_iter : undefined,
+    nInit: typeof params.n_init === "number" ? params.n_init : undefined,
+    initParams: INIT_PARAMS.includes(initParams as never) ? (initParams as ResolvedOptions["initParams"]) : undefined,
+    randomState: typeof params.random_state === "number" ? params.random_state : undefined,
+  };
+  const lowerBound = typeof o.lower_bound_ === "number" ? o.lower_bound_ : -Infinity;
+  return {
+    options,
+    state: {
+      params: { weights, means, covariances, factor },
+      nFeatures: d,
+      converged: o.converged_ === true,
+      nIter: typeof o.n_iter_ === "number" ? o.n_iter_ : 0,
+      lowerBound,
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// Loads the SIMD WebAssembly core once and gives the rest of the library a
+// typed view of its exports. Every cast to the raw ABI lives in this file.
+
+type Ptr = number;
+
+/** The kernels exported by `assembly/index.ts` (pointers are byte offsets). */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): Ptr;
+  cholesky(a: Ptr, d: number): number;
+  invertLower(l: Ptr, w: Ptr, d: number): void;
+  precisionCholeskyFull(cov: Ptr, w: Ptr, logDet: Ptr, count: number, d: number, scratch: Ptr): number;
+  precisionFactorFromPrecision(prec: Ptr, w: Ptr, logDet: Ptr, count: number, d: number, scratch: Ptr): number;
+  precisionCholeskyDiag(variances: Ptr, prec: Ptr, logDet: Ptr, count: number, m: number, scale: number): number;
+  choleskyMany(cov: Ptr, out: Ptr, count: number, d: number): number;
+  factorLogDet(p: Ptr, count: number, m: number, compStride: number, elemStride: number, scale: number, out: Ptr): void;
+  logOf(src: Ptr, dst: Ptr, n: number): void;
+  logProbFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr): void;
+  logProbDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
+  logProbSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
+  normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
+  argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
+  componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, means: Ptr): void;
+  scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr, outStride: number, diff: Ptr): void;
+  finishScatter(s: Ptr, d: number, nk: Ptr, k: number, reg: number, pooled: boolean): void;
+  scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, reg: number, out: Ptr, diff: Ptr): void;
+  assignNearest(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
+  updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
+  seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
+  sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
+}
+
+/** Anything `init` can load the core from. */
+export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+
+let kernelsInstance: Kernels | undefined;
+let loading: Promise<void> | undefined;
+
+// The smallest module using a v128 instruction: validates only where SIMD is on.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03,
+  0x02, 0x01, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b,
+]);
+
+/** True when this runtime's WebAssembly supports fixed-width SIMD. */
+export function simdSupported(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+}
+
+async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  // Node ≥ 20.16, Deno 2 and Bun expose built-ins without an `import()`,
+  // which bundlers and Miniflare's module discovery would try to resolve.
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs/promises") as
+    | { readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
+    | undefined;
+  if (!fs) throw new Error(`init(): cannot read ${url.href}: this runtime has no file system; pass the .wasm bytes, a WebAssembly.Module or an http(s) URL`);
+  return fs.readFile(url);
+}
+
+async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source === undefined) source = new URL("./gmm.wasm", import.meta.url);
+  if (typeof source === "string") {
+    const base = (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url;
+    source = new URL(source, base);
+  }
+  if (source instanceof URL) {
+    if (source.protocol === "file:") return WebAssembly.compile(await readFileUrl(source));
+    source = await fetch(source);
+  }
+  if (typeof Response !== "undefined" && source instanceof Response) {
+    if (!source.ok) throw new Error(`init(): fetching ${source.url} gave HTTP ${source.status}`);
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  return WebAssembly.compile(source as BufferSource);
+}
+
+/**
+ * Loads and instantiates the WebAssembly core. Idempotent: later calls return
+ * at once. With no argument the `gmm.wasm` beside this module is read (file
+ * system or fetch); Cloudflare Workers, which refuse to compile bytes at run
+ * time, pass the `WebAssembly.Module` they imported from `gmm-wasm/gmm.wasm`.
+ *
+ * @example
+ * await init();                       // Node, Deno, Bun, browsers
+ * import wasm from "gmm-wasm/gmm.wasm"; await init(wasm); // Workers
+ */
+export function init(source?: WasmSource): Promise<void> {
+  if (kernelsInstance) return Promise.resolve();
+  if (!loading) {
+    loading = (async () => {
+      if (!simdSupported()) {
+        throw new Error("This JavaScript runtime's WebAssembly has no SIMD support, which gmm-wasm needs (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Deno, Bun, workerd all have it).");
+      }
+      const module = await compile(source);
+      const instance = await WebAssembly.instantiate(module, {});
+      kernelsInstance = instance.exports as unknown as Kernels;
+    })();
+    // A failed load may be retried with another source.
+    loading.catch(() => { loading = undefined; });
+  }
+  return loading;
+}
+
+/** The loaded kernels; throws a clear error before `init()` has finished. */
+export function kernels(): Kernels {
+  if (!kernelsInstance) throw new Error("gmm-wasm is not initialised: `await init()` once before fitting or scoring.");
+  return kernelsInstance;
+}
