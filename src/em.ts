@@ -29,11 +29,32 @@ export interface IterationInfo {
   change: number;
 }
 
+/** Why the fit stopped. */
+export type StopReason = "converged" | "maxIter" | "timeBudget";
+
 export interface FitOutcome {
   params: MixtureParams;
   converged: boolean;
   nIter: number;
   lowerBound: number;
+  stopReason: StopReason;
+}
+
+/** Callbacks and limits for one fit; checked between EM iterations. */
+export interface FitControl {
+  onIteration?: (info: IterationInfo) => void;
+  /** Aborts the fit between iterations with an Error named "AbortError". */
+  signal?: AbortSignal;
+  /** Stops early (keeping the best parameters so far) after this many milliseconds. */
+  timeBudgetMs?: number;
+}
+
+export function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  const e = new Error(`The fit was aborted${reason !== undefined ? `: ${reason instanceof Error ? reason.message : String(reason)}` : ""}; the model keeps its previous state`);
+  e.name = "AbortError";
+  return e;
 }
 
 /** Initial parameters given by the user, already flattened and shape-checked. */
@@ -223,18 +244,22 @@ export function fitEm(
   opts: ResolvedOptions,
   given: GivenStart,
   start: { params: MixtureParams; lowerBound: number } | undefined,
-  onIteration?: (info: IterationInfo) => void,
+  control: FitControl = {},
 ): FitOutcome {
   const w = kernels();
   const family = FAMILIES[opts.covarianceType];
   const rng = new Random(opts.randomState);
   const restarts = start ? 1 : opts.nInit;
+  const { onIteration, signal, timeBudgetMs } = control;
+  const deadline = timeBudgetMs === undefined ? Infinity : Date.now() + timeBudgetMs;
+  if (signal?.aborted) throw abortError(signal);
   let best: FitOutcome | undefined;
-  for (let init = 0; init < restarts; init++) {
+  let outOfTime = false;
+  for (let init = 0; init < restarts && !outOfTime; init++) {
     if (start) loadParams(w, family, ws, start.params);
     else initialize(w, family, ws, opts, given, rng);
     let lowerBound = start ? start.lowerBound : -Infinity;
-    let converged = false;
+    let stopReason: StopReason = "maxIter";
     let nIter = 0;
     for (let iteration = 1; iteration <= opts.maxIter; iteration++) {
       nIter = iteration;
@@ -244,13 +269,23 @@ export function fitEm(
       const change = lowerBound - previous;
       onIteration?.({ init, iteration, lowerBound, change });
       if (Math.abs(change) < opts.tol) {
-        converged = true;
+        stopReason = "converged";
+        break;
+      }
+      if (signal?.aborted) throw abortError(signal);
+      if (Date.now() >= deadline) {
+        stopReason = "timeBudget";
+        outOfTime = true;
         break;
       }
     }
     // As scikit-learn: the first restart always counts, later ones must beat it.
     if (!best || lowerBound > best.lowerBound) {
-      best = { params: readParams(family, ws), converged, nIter, lowerBound };
+      best = { params: readParams(family, ws), converged: stopReason === "converged", nIter, lowerBound, stopReason };
+    } else if (outOfTime) {
+      // Not every restart ran: the fit as a whole did not converge.
+      best.stopReason = "timeBudget";
+      best.converged = false;
     }
   }
   return best!;

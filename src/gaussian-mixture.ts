@@ -1,6 +1,7 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
 import { FAMILIES, covarianceSize, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, fitEm, loadParams, type GivenStart, type IterationInfo, type MixtureParams } from "./em.js";
+import { allocWorkspace, argmaxLabels, eStep, fitEm, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { alloc, f64, scoped } from "./memory.js";
 import { flatten, loadMatrix, nest, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
 import { resolveOptions, checkInteger, checkSeed, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
@@ -8,10 +9,13 @@ import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
 import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
 
-export interface FitOptions {
-  /** Called after every EM iteration. */
-  onIteration?: (info: IterationInfo) => void;
-}
+/**
+ * Per-call fit controls: `onIteration(info)` after every EM step, an
+ * `AbortSignal` checked between iterations, and a `timeBudgetMs` after which
+ * the fit stops early with the best parameters so far (`converged: false`,
+ * `stopReason: "timeBudget"`).
+ */
+export type FitOptions = FitControl;
 
 /** What a fit leaves behind. */
 export interface FittedState {
@@ -20,6 +24,9 @@ export interface FittedState {
   converged: boolean;
   nIter: number;
   lowerBound: number;
+  stopReason: StopReason;
+  /** Rows the model was fitted on (0 when loaded from JSON without it). */
+  nSamples: number;
 }
 
 /**
@@ -80,7 +87,7 @@ export class GaussianMixture {
     const result = scoped(() => {
       const x = loadMatrix(X);
       const ws = allocWorkspace(family, x.ptr, n, d, k);
-      const outcome = fitEm(ws, this.opts, given, warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined, fitOptions.onIteration);
+      const outcome = fitEm(ws, this.opts, given, warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined, fitOptions);
       let labels: Int32Array | undefined;
       if (wantLabels) {
         loadParams(kernels(), family, ws, outcome.params);
@@ -90,7 +97,7 @@ export class GaussianMixture {
       return { outcome, labels };
     });
     // Only a completed fit replaces the model: a failed one leaves it as it was.
-    this.state = { ...result.outcome, nFeatures: d };
+    this.state = { ...result.outcome, nFeatures: d, nSamples: n };
     return result.labels;
   }
 
@@ -297,6 +304,50 @@ export class GaussianMixture {
     return family.transposed
       ? transposeBlocks(s.params.factor, family.shared ? 1 : this.opts.nComponents, s.nFeatures)
       : s.params.factor.slice();
+  }
+
+  /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */
+  get stopReason(): StopReason { return this.requireFitted().stopReason; }
+
+  /**
+   * Components that look like a spurious, collapsed solution: a covariance
+   * eigenvalue within a small factor of regCovar (the component sits on a few
+   * identical values), or fewer effective points than the covariance needs.
+   * Empty for a healthy fit.
+   */
+  get degenerate(): DegenerateComponent[] {
+    const s = this.requireFitted();
+    return findDegenerate(this.family, s.params, this.opts.nComponents, s.nFeatures, s.nSamples, this.opts.regCovar);
+  }
+
+  /** True when `degenerate` lists any component. */
+  get isDegenerate(): boolean {
+    return this.degenerate.length > 0;
+  }
+
+  /**
+   * The log-density below which a fraction `contamination` of X's rows fall
+   * (linear-interpolated quantile of scoreSamples(X)): a threshold for
+   * `isAnomaly`. Fit on clean data, pick the threshold on representative data.
+   */
+  anomalyThreshold(X: MatrixLike, options: { contamination?: number } = {}): number {
+    const contamination = options.contamination ?? 0.01;
+    if (typeof contamination !== "number" || !(contamination >= 0 && contamination <= 1)) {
+      throw new RangeError(`contamination must be a number in [0, 1] (the expected fraction of anomalies); got ${contamination}`);
+    }
+    const scores = this.scoreSamples(X).sort();
+    const position = contamination * (scores.length - 1);
+    const lo = Math.floor(position);
+    const hi = Math.min(lo + 1, scores.length - 1);
+    return scores[lo] + (position - lo) * (scores[hi] - scores[lo]);
+  }
+
+  /** For each row, whether its log-density is below `threshold`. */
+  isAnomaly(X: MatrixLike, threshold: number): boolean[] {
+    if (typeof threshold !== "number" || Number.isNaN(threshold)) {
+      throw new RangeError(`threshold must be a number (a log-density, e.g. from anomalyThreshold); got ${threshold}`);
+    }
+    return Array.from(this.scoreSamples(X), (s) => s < threshold);
   }
 
   /** Whether the best initialisation converged within maxIter. */

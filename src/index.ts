@@ -7,3 +7,6 @@ export type { GaussianMixtureOptions, InitParams } from "./options.js";
 export type { CovarianceType } from "./covariance.js";
 export type { Matrix, MatrixLike } from "./matrix.js";
 export type { GaussianMixtureJSON } from "./model-json.js";
+export { selectModel, type SelectModelOptions, type SelectionRow, type SelectionResult, type Criterion } from "./selection.js";
+export type { DegenerateComponent } from "./degenerate.js";
+export type { StopReason, FitControl } from "./em.js";

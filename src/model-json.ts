@@ -28,6 +28,8 @@ export interface GaussianMixtureJSON {
   converged_: boolean;
   n_iter_: number;
   lower_bound_: number | null;
+  /** Rows seen in fit (used by the degeneracy check); not a scikit-learn field. */
+  n_samples_fit: number;
   params: {
     tol: number;
     reg_covar: number;
@@ -44,6 +46,8 @@ export interface FittedModel {
   converged: boolean;
   nIter: number;
   lowerBound: number;
+  stopReason: "converged" | "maxIter" | "timeBudget";
+  nSamples: number;
 }
 
 function nestShape(data: Float64Array, shape: number[]): Nested {
@@ -72,6 +76,7 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
     n_iter_: s.nIter,
     // JSON has no −Infinity (a model loaded with maxIter 0 has no bound yet).
     lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
+    n_samples_fit: s.nSamples,
     params: {
       tol: opts.tol,
       reg_covar: opts.regCovar,
@@ -92,7 +97,7 @@ const MAX_FEATURES = 1 << 14;
 
 const KNOWN_FIELDS = new Set([
   "format", "version", "covariance_type", "n_components", "n_features_in_", "weights_", "means_",
-  "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "params",
+  "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "params",
 ]);
 
 function isLowerZero(a: Float64Array, blocks: number, d: number): boolean {
@@ -235,6 +240,8 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
       converged: o.converged_ === true,
       nIter: typeof o.n_iter_ === "number" ? o.n_iter_ : 0,
       lowerBound,
+      stopReason: o.converged_ === true ? "converged" : "maxIter",
+      nSamples: typeof o.n_samples_fit === "number" && Number.isSafeInteger(o.n_samples_fit) && o.n_samples_fit >= 0 ? o.n_samples_fit : 0,
     },
   };
 }

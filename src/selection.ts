@@ -1,0 +1,159 @@
+// Model selection over a grid of component counts and covariance types, by
+// BIC, AIC, ICL or k-fold cross-validated log-likelihood. A fit that fails or
+// comes out degenerate stays in the table with its reason instead of
+// aborting the sweep (as mclust keeps NA entries).
+import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
+import { GaussianMixture } from "./gaussian-mixture.js";
+import { shapeOf, type MatrixLike } from "./matrix.js";
+import type { GaussianMixtureOptions } from "./options.js";
+import { Random } from "./random.js";
+
+export type Criterion = "bic" | "aic" | "icl" | "cv";
+
+export interface SelectModelOptions {
+  /** Component counts to try: a list, or a maximum (1…max). Default 1…10. */
+  nComponents?: number[] | number;
+  /** Covariance types to try (default all four). */
+  covarianceTypes?: CovarianceType[];
+  /** "bic" (default), "aic", "icl" (lower is better) or "cv" (higher held-out log-likelihood is better). */
+  criterion?: Criterion;
+  nInit?: number;
+  randomState?: number;
+  /** Folds for "cv" (default 5). */
+  folds?: number;
+  /** Consider degenerate (collapsed) fits for the choice (default false; they stay in the table). */
+  allowDegenerate?: boolean;
+  /** Other GaussianMixture options for every fit (tol, regCovar, maxIter, initParams). */
+  fitOptions?: Omit<GaussianMixtureOptions, "nComponents" | "covarianceType" | "nInit" | "randomState">;
+}
+
+export interface SelectionRow {
+  nComponents: number;
+  covarianceType: CovarianceType;
+  /** Total log-likelihood on X (NaN when the fit failed). */
+  logLikelihood: number;
+  nParameters: number;
+  /** scikit-learn's sign: lower is better (mclust reports −bic). */
+  bic: number;
+  aic: number;
+  /** Integrated complete-data likelihood criterion: BIC − 2 Σ log max_k z_ik (lower is better). */
+  icl: number;
+  /** Mean held-out log-likelihood per row ("cv" only). */
+  cvLogLikelihood?: number;
+  degenerate: boolean;
+  /** Why the fit is degenerate or failed. */
+  note?: string;
+  /** The fit failed (message); the row's numbers are NaN. */
+  error?: string;
+  /** This row was chosen. */
+  selected: boolean;
+}
+
+export interface SelectionResult {
+  best: GaussianMixture;
+  bestRow: SelectionRow;
+  criterion: Criterion;
+  table: SelectionRow[];
+}
+
+function rowsOf(X: MatrixLike): number[][] {
+  const { rows, cols } = shapeOf(X);
+  if (Array.isArray(X)) return X.map((r) => Array.from(r as ArrayLike<number>));
+  const data = (X as { data: ArrayLike<number> }).data;
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => data[i * cols + j]));
+}
+
+/** Mean held-out log-likelihood over `folds` seeded folds. */
+function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds: number, seed: number | undefined): number {
+  const rng = new Random(seed);
+  const order = rows.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  let total = 0;
+  for (let f = 0; f < folds; f++) {
+    const test: number[][] = [];
+    const train: number[][] = [];
+    order.forEach((row, position) => (position % folds === f ? test : train).push(rows[row]));
+    const gmm = new GaussianMixture(options).fit(train);
+    total += gmm.scoreSamples(test).reduce((a, b) => a + b, 0);
+  }
+  return total / rows.length;
+}
+
+/**
+ * Fits every (K, covariance type) on the grid and returns the best model by
+ * the criterion, with the whole table.
+ *
+ * @example
+ * const { best, table } = selectModel(X, { nComponents: 9, criterion: "bic", nInit: 3, randomState: 0 });
+ */
+export function selectModel(X: MatrixLike, options: SelectModelOptions = {}): SelectionResult {
+  const { rows: n } = shapeOf(X);
+  const ks = typeof options.nComponents === "number"
+    ? Array.from({ length: options.nComponents }, (_, i) => i + 1)
+    : options.nComponents ?? Array.from({ length: 10 }, (_, i) => i + 1);
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
+    throw new RangeError(`nComponents must be a positive integer or a list of them; got ${JSON.stringify(options.nComponents)}`);
+  }
+  const types = options.covarianceTypes ?? [...COVARIANCE_TYPES];
+  for (const t of types) {
+    if (!COVARIANCE_TYPES.includes(t)) throw new RangeError(`covarianceTypes has "${t}"; expected some of ${COVARIANCE_TYPES.join(", ")}`);
+  }
+  const criterion = options.criterion ?? "bic";
+  if (!["bic", "aic", "icl", "cv"].includes(criterion)) throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got "${criterion}"`);
+  const folds = options.folds ?? 5;
+  if (criterion === "cv" && (!Number.isInteger(folds) || folds < 2 || folds > n)) {
+    throw new RangeError(`folds must be an integer from 2 to the number of rows (${n}); got ${folds}`);
+  }
+  const rows = criterion === "cv" ? rowsOf(X) : [];
+
+  const table: SelectionRow[] = [];
+  const models: (GaussianMixture | undefined)[] = [];
+  for (const covarianceType of types) {
+    for (const k of ks) {
+      const gmmOptions: GaussianMixtureOptions = { ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
+      try {
+        const gmm = new GaussianMixture(gmmOptions).fit(X);
+        const score = gmm.score(X);
+        const p = gmm.nParameters;
+        const bic = -2 * score * n + p * Math.log(n);
+        const proba = gmm.predictProba(X);
+        let entropy = 0;
+        for (let i = 0; i < n; i++) {
+          let m = 0;
+          for (let c = 0; c < k; c++) m = Math.max(m, proba.data[i * k + c]);
+          entropy += Math.log(m);
+        }
+        const degenerate = gmm.degenerate;
+        const row: SelectionRow = {
+          nComponents: k, covarianceType, logLikelihood: score * n, nParameters: p, bic,
+          aic: -2 * score * n + 2 * p, icl: bic - 2 * entropy,
+          degenerate: degenerate.length > 0, selected: false,
+        };
+        if (degenerate.length > 0) row.note = degenerate.map((d) => d.reason).join("; ");
+        if (criterion === "cv") row.cvLogLikelihood = crossValidate(rows, gmmOptions, folds, options.randomState);
+        table.push(row);
+        models.push(gmm);
+      } catch (e) {
+        table.push({
+          nComponents: k, covarianceType, logLikelihood: NaN, nParameters: NaN, bic: NaN, aic: NaN, icl: NaN,
+          degenerate: false, error: (e as Error).message, selected: false,
+        });
+        models.push(undefined);
+      }
+    }
+  }
+  const value = (r: SelectionRow) => (criterion === "cv" ? -(r.cvLogLikelihood ?? NaN) : r[criterion]);
+  let bestIndex = -1;
+  table.forEach((r, i) => {
+    if (r.error || (r.degenerate && !options.allowDegenerate) || !Number.isFinite(value(r))) return;
+    if (bestIndex < 0 || value(r) < value(table[bestIndex])) bestIndex = i;
+  });
+  if (bestIndex < 0) {
+    throw new Error(`selectModel: no usable fit on the grid (every fit failed${options.allowDegenerate ? "" : " or was degenerate"}); see the errors: ${table.map((r) => r.error ?? r.note).filter(Boolean).slice(0, 3).join(" | ")}`);
+  }
+  table[bestIndex].selected = true;
+  return { best: models[bestIndex]!, bestRow: table[bestIndex], criterion, table };
+}

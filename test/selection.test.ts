@@ -1,0 +1,132 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { GaussianMixture, selectModel } from "../src/index.js";
+import { datasets } from "./helpers.js";
+
+const sklearn = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8"));
+const mclust = JSON.parse(readFileSync(new URL("./fixtures/mclust.json", import.meta.url), "utf8"));
+const faithful = datasets.faithful;
+
+describe("selectModel", () => {
+  it("picks tied K=3 on Old Faithful by BIC over K=1..9 and the four types, as R mclust does (EEE, 3)", () => {
+    const { best, bestRow, table } = selectModel(faithful, { nComponents: 9, criterion: "bic", nInit: 10, randomState: 0, fitOptions: { tol: 1e-8, maxIter: 2000 } });
+    console.table(table.map((r) => ({ K: r.nComponents, type: r.covarianceType, bic: r.bic.toFixed(2), degenerate: r.degenerate, selected: r.selected })).filter((r) => r.K <= 4 || r.degenerate));
+    expect(table.length).toBe(36);
+    expect(bestRow.covarianceType).toBe(mclust.faithful_bic_grid_best.model === "EEE" ? "tied" : "?");
+    expect(bestRow.nComponents).toBe(mclust.faithful_bic_grid_best.G);
+    expect(best.covarianceType).toBe("tied");
+    expect(best.nComponents).toBe(3);
+    // mclust's BIC is the negative of ours; it stops slightly earlier, so allow 0.05.
+    expect(Math.abs(-bestRow.bic - mclust.faithful_bic_grid_best.bic)).toBeLessThan(0.05);
+    for (const r of table) expect(r.bic).toBeGreaterThanOrEqual(bestRow.bic - (r.degenerate ? Infinity : 0));
+  });
+
+  it("lists the spurious diag K=5 fit (a variance at regCovar) with its reason, and picks it only with allowDegenerate", () => {
+    // The same fits as in the full grid above (each fit is seeded with randomState 0).
+    const opts = { nComponents: [3, 5], covarianceTypes: ["tied" as const, "diag" as const], nInit: 10, randomState: 0, fitOptions: { tol: 1e-8, maxIter: 2000 } };
+    const strict = selectModel(faithful, opts);
+    const spurious = strict.table.find((r) => r.covarianceType === "diag" && r.nComponents === 5)!;
+    expect(spurious.degenerate).toBe(true);
+    expect(spurious.note).toMatch(/variance of 1\.0\d*e-6.*collapsed/);
+    expect(spurious.bic).toBeLessThan(strict.bestRow.bic);
+    expect(strict.bestRow.covarianceType).toBe("tied");
+    const loose = selectModel(faithful, { ...opts, allowDegenerate: true });
+    expect(loose.bestRow.covarianceType).toBe("diag");
+    expect(loose.bestRow.nComponents).toBe(5);
+  });
+
+  it("supports aic, icl and cross-validation, and ICL ≥ BIC", () => {
+    const aic = selectModel(faithful, { nComponents: [1, 2, 3, 4], covarianceTypes: ["full", "tied"], criterion: "aic", randomState: 0 });
+    expect(aic.bestRow.aic).toBe(Math.min(...aic.table.map((r) => r.aic)));
+    for (const r of aic.table) expect(r.icl).toBeGreaterThanOrEqual(r.bic);
+    const icl = selectModel(faithful, { nComponents: [1, 2, 3, 4], covarianceTypes: ["full"], criterion: "icl", randomState: 0 });
+    expect(icl.bestRow.icl).toBe(Math.min(...icl.table.map((r) => r.icl)));
+    const cv = selectModel(faithful, { nComponents: [1, 2, 3], covarianceTypes: ["full"], criterion: "cv", folds: 4, randomState: 0 });
+    for (const r of cv.table) expect(Number.isFinite(r.cvLogLikelihood)).toBe(true);
+    expect(cv.bestRow.cvLogLikelihood).toBe(Math.max(...cv.table.map((r) => r.cvLogLikelihood!)));
+    // One Gaussian cannot describe two clusters as well on held-out rows.
+    expect(cv.table[0].cvLogLikelihood!).toBeLessThan(cv.bestRow.cvLogLikelihood!);
+    const again = selectModel(faithful, { nComponents: [1, 2, 3], covarianceTypes: ["full"], criterion: "cv", folds: 4, randomState: 0 });
+    expect(again.table.map((r) => r.cvLogLikelihood)).toEqual(cv.table.map((r) => r.cvLogLikelihood));
+  });
+
+  it("keeps failed fits in the table with their error instead of aborting", () => {
+    const X = [[0, 0], [0, 0], [1, 1], [1, 1], [2, 5], [3, 1], [4, 4], [5, 0]];
+    const r = selectModel(X, { nComponents: [1, 2, 3], covarianceTypes: ["full"], fitOptions: { regCovar: 0 }, randomState: 0, allowDegenerate: true });
+    expect(r.table.length).toBe(3);
+    expect(r.table.some((row) => row.error !== undefined) || r.table.every((row) => Number.isFinite(row.bic))).toBe(true);
+    expect(r.bestRow.error).toBeUndefined();
+  });
+
+  it("refuses a bad grid with a clear message", () => {
+    expect(() => selectModel(faithful, { nComponents: [0, 2] })).toThrow(/nComponents must be a positive integer/);
+    expect(() => selectModel(faithful, { criterion: "bik" as never })).toThrow(/criterion must be/);
+    expect(() => selectModel(faithful, { criterion: "cv", folds: 1 })).toThrow(/folds must be an integer from 2/);
+  });
+});
+
+describe("degenerate", () => {
+  it("flags scikit-learn's own spurious fit on Old Faithful (a variance at reg_covar)", () => {
+    const fixture = sklearn.faithful_degenerate;
+    expect(fixture.min_variance).toBeLessThan(1.1e-6);
+    const gmm = GaussianMixture.fromJSON(fixture.model);
+    expect(gmm.isDegenerate).toBe(true);
+    expect(gmm.degenerate.some((d) => d.kind === "variance-at-floor")).toBe(true);
+    expect(gmm.degenerate[0].reason).toMatch(/component \d+ has a variance of 1\.000e-6/);
+  });
+
+  it("reports nothing for a healthy fit", () => {
+    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "tied", randomState: 0 }).fit(faithful);
+    expect(gmm.degenerate).toEqual([]);
+  });
+
+  it("flags a component with fewer effective points than its covariance needs", () => {
+    const X = [...datasets.synthetic.slice(0, 200), [40, 40, 40], [40.5, 40.2, 39.9]];
+    const gmm = new GaussianMixture({ nComponents: 5, randomState: 0 }).fit(X);
+    expect(gmm.degenerate.some((d) => d.kind === "too-few-points")).toBe(true);
+  });
+});
+
+describe("fit controls", () => {
+  it("an AbortSignal stops the fit between iterations with an AbortError and leaves the model as it was", () => {
+    const gmm = new GaussianMixture({ nComponents: 3, tol: 0, maxIter: 50, randomState: 0 }).fit(faithful);
+    const before = JSON.stringify(gmm);
+    const controller = new AbortController();
+    let seen = 0;
+    expect(() => gmm.fit(datasets.synthetic, { signal: controller.signal, onIteration: () => { if (++seen === 3) controller.abort(); } })).toThrow(expect.objectContaining({ name: "AbortError" }));
+    expect(seen).toBe(3);
+    expect(JSON.stringify(gmm)).toBe(before);
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(() => gmm.fit(faithful, { signal: aborted.signal })).toThrow(expect.objectContaining({ name: "AbortError" }));
+  });
+
+  it("a time budget stops early with a valid model marked not converged", () => {
+    const gmm = new GaussianMixture({ nComponents: 4, tol: 0, maxIter: 1_000_000, nInit: 3, randomState: 0 });
+    gmm.fit(datasets.synthetic, { timeBudgetMs: 50 });
+    expect(gmm.converged).toBe(false);
+    expect(gmm.stopReason).toBe("timeBudget");
+    expect(gmm.nIter).toBeLessThan(1_000_000);
+    expect(Array.from(gmm.scoreSamples(datasets.synthetic)).every(Number.isFinite)).toBe(true);
+  });
+
+  it("onIteration sees every iteration with its lower bound and change", () => {
+    const seen: number[] = [];
+    const gmm = new GaussianMixture({ nComponents: 2, tol: 0, maxIter: 7, randomState: 0 }).fit(faithful, { onIteration: (i) => seen.push(i.iteration) });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(gmm.stopReason).toBe("maxIter");
+  });
+});
+
+describe("anomaly detection", () => {
+  it("anomalyThreshold is the contamination quantile of scoreSamples and isAnomaly flags rows below it", () => {
+    const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(faithful);
+    const threshold = gmm.anomalyThreshold(faithful, { contamination: 0.05 });
+    const flags = gmm.isAnomaly(faithful, threshold);
+    const fraction = flags.filter(Boolean).length / faithful.length;
+    expect(Math.abs(fraction - 0.05)).toBeLessThanOrEqual(1 / faithful.length);
+    const outliers = gmm.isAnomaly([[3.5, 70], [10, 10], [1, 120]], threshold);
+    expect(outliers).toEqual([false, true, true]);
+    expect(() => gmm.anomalyThreshold(faithful, { contamination: 2 })).toThrow(/contamination must be a number in \[0, 1\]/);
+  });
+});
