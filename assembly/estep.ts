@@ -7,8 +7,12 @@ import { addr, ld, st } from "./util";
  * when `writeResp` is set, overwrites logp in place with the responsibilities
  * exp(logp − logProbNorm). Returns Σ_i logProbNorm[i].
  *
- * The row maximum is subtracted before exponentiating, so no term overflows
- * and at least one term is exactly 1.
+ * The row maximum m is subtracted before exponentiating, so no term
+ * overflows and at least one term is exactly 1. Responsibilities are formed
+ * as exp(l_k − m) / Σ exp(l_j − m) rather than exp(l_k − lse): l_k − m is
+ * exact for nearby terms, whereas lse carries an absolute rounding error of
+ * ulp(|lse|), which for far-away rows (log-densities of −10⁴) would leave
+ * row sums off 1 by ~1e-12.
  */
 export function normalizeLogProb(logp: usize, n: i32, k: i32, logProbNorm: usize, writeResp: bool): f64 {
   let total = 0.0;
@@ -19,16 +23,24 @@ export function normalizeLogProb(logp: usize, n: i32, k: i32, logProbNorm: usize
     let lse: f64;
     if (mx == -Infinity) {
       lse = -Infinity;
+      if (writeResp) for (let c = 0; c < k; c++) st(row, c, 0.0);
     } else {
       let s = 0.0;
-      for (let c = 0; c < k; c++) s += Math.exp(ld(row, c) - mx);
+      if (writeResp) {
+        for (let c = 0; c < k; c++) {
+          const e = Math.exp(ld(row, c) - mx);
+          st(row, c, e);
+          s += e;
+        }
+        const inv = 1.0 / s;
+        for (let c = 0; c < k; c++) st(row, c, ld(row, c) * inv);
+      } else {
+        for (let c = 0; c < k; c++) s += Math.exp(ld(row, c) - mx);
+      }
       lse = mx + Math.log(s);
     }
     st(logProbNorm, i, lse);
     total += lse;
-    if (writeResp) {
-      for (let c = 0; c < k; c++) st(row, c, Math.exp(ld(row, c) - lse));
-    }
   }
   return total;
 }

@@ -1,0 +1,238 @@
+// Each WebAssembly kernel against a slow, obviously right TypeScript reference.
+import { describe, expect, it } from "vitest";
+import { kernels } from "../src/wasm.js";
+import { alloc, allocFrom, f64, scoped } from "../src/memory.js";
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32 - 0.5;
+}
+
+/** A random symmetric positive definite d×d matrix A Aᵀ + d·I, row-major. */
+function spd(d: number, seed: number): number[] {
+  const r = rng(seed);
+  const a = Array.from({ length: d * d }, r);
+  const out = new Array(d * d).fill(0);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+    for (let m = 0; m < d; m++) out[i * d + j] += a[i * d + m] * a[j * d + m];
+    if (i === j) out[i * d + j] += d * 0.1;
+  }
+  return out;
+}
+
+/** Gauss–Jordan inverse and log-determinant: the naive reference. */
+function inverseAndLogDet(m: number[], d: number): { inv: number[]; logDet: number } {
+  const a = m.slice();
+  const inv = Array.from({ length: d * d }, (_, t) => (Math.floor(t / d) === t % d ? 1 : 0));
+  let logDet = 0;
+  for (let c = 0; c < d; c++) {
+    let p = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(a[r * d + c]) > Math.abs(a[p * d + c])) p = r;
+    for (let j = 0; j < d; j++) {
+      [a[c * d + j], a[p * d + j]] = [a[p * d + j], a[c * d + j]];
+      [inv[c * d + j], inv[p * d + j]] = [inv[p * d + j], inv[c * d + j]];
+    }
+    const pivot = a[c * d + c];
+    logDet += Math.log(Math.abs(pivot));
+    for (let j = 0; j < d; j++) { a[c * d + j] /= pivot; inv[c * d + j] /= pivot; }
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue;
+      const f = a[r * d + c];
+      for (let j = 0; j < d; j++) { a[r * d + j] -= f * a[c * d + j]; inv[r * d + j] -= f * inv[c * d + j]; }
+    }
+  }
+  return { inv, logDet };
+}
+
+describe("linalg kernels", () => {
+  for (const d of [1, 2, 3, 5, 8, 13]) {
+    it(`cholesky(A) gives L with L·Lᵀ = A and a zeroed upper triangle (d=${d})`, () => {
+      const A = spd(d, d);
+      const L = scoped(() => {
+        const p = allocFrom(A);
+        expect(kernels().cholesky(p, d)).toBe(-1);
+        return Array.from(f64(p, d * d));
+      });
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        if (j > i) expect(L[i * d + j]).toBe(0);
+        let s = 0;
+        for (let m = 0; m < d; m++) s += L[i * d + m] * L[j * d + m];
+        expect(Math.abs(s - A[i * d + j])).toBeLessThan(1e-12 * d);
+      }
+    });
+
+    it(`precisionCholeskyFull gives W with WᵀW = Σ⁻¹ and log det W = −½ log det Σ (d=${d})`, () => {
+      const S = spd(d, 100 + d);
+      const { inv, logDet } = inverseAndLogDet(S, d);
+      const { W, ld } = scoped(() => {
+        const cov = allocFrom(S);
+        const w = alloc(d * d);
+        const l = alloc(1);
+        expect(kernels().precisionCholeskyFull(cov, w, l, 1, d, alloc(d * d))).toBe(-1);
+        return { W: Array.from(f64(w, d * d)), ld: f64(l, 1)[0] };
+      });
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let m = 0; m < d; m++) s += W[m * d + i] * W[m * d + j];
+        expect(Math.abs(s - inv[i * d + j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(inv[i * d + j])));
+      }
+      expect(ld).toBeCloseTo(-0.5 * logDet, 10);
+    });
+
+    it(`precisionFactorFromPrecision gives a lower W with WᵀW = P (d=${d})`, () => {
+      const P = spd(d, 200 + d);
+      const W = scoped(() => {
+        const p = allocFrom(P);
+        const w = alloc(d * d);
+        expect(kernels().precisionFactorFromPrecision(p, w, alloc(1), 1, d, alloc(d * d))).toBe(-1);
+        return Array.from(f64(w, d * d));
+      });
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        if (j > i) expect(W[i * d + j]).toBe(0);
+        let s = 0;
+        for (let m = 0; m < d; m++) s += W[m * d + i] * W[m * d + j];
+        expect(Math.abs(s - P[i * d + j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(P[i * d + j])));
+      }
+    });
+  }
+
+  it("cholesky returns the failing pivot of a matrix that is not positive definite", () => {
+    const A = [4, 2, 0, 2, 1, 0, 0, 0, 1]; // rank-deficient in its first two rows
+    scoped(() => expect(kernels().cholesky(allocFrom(A), 3)).toBe(1));
+    scoped(() => expect(kernels().cholesky(allocFrom([1, 0, 0, NaN]), 2)).toBe(1));
+  });
+});
+
+describe("log-density kernels", () => {
+  for (const d of [1, 2, 3, 4, 7, 16]) {
+    it(`logProbFull equals the naive log N(x | μ, Σ) + log π for every row and component (d=${d})`, () => {
+      const k = 3;
+      const n = 37;
+      const r = rng(d);
+      const X = Array.from({ length: n * d }, () => 4 * r());
+      const means = Array.from({ length: k * d }, r);
+      const covs = [0, 1, 2].flatMap((c) => spd(d, 300 + 10 * d + c));
+      const weights = [0.2, 0.3, 0.5];
+      const out = scoped(() => {
+        const w = kernels();
+        const cov = allocFrom(covs);
+        const factor = alloc(k * d * d);
+        const logDet = alloc(k);
+        w.precisionCholeskyFull(cov, factor, logDet, k, d, alloc(d * d));
+        const logW = allocFrom(weights.map(Math.log));
+        const o = alloc(n * k);
+        w.logProbFull(allocFrom(X), n, d, allocFrom(means), factor, d * d, logDet, logW, k, o, alloc(d));
+        return Array.from(f64(o, n * k));
+      });
+      for (let c = 0; c < k; c++) {
+        const S = covs.slice(c * d * d, (c + 1) * d * d);
+        const { inv, logDet } = inverseAndLogDet(S, d);
+        for (let i = 0; i < n; i++) {
+          let q = 0;
+          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
+            q += (X[i * d + a] - means[c * d + a]) * inv[a * d + b] * (X[i * d + b] - means[c * d + b]);
+          }
+          const expected = -0.5 * (d * Math.log(2 * Math.PI) + logDet + q) + Math.log(weights[c]);
+          expect(Math.abs(out[i * k + c] - expected)).toBeLessThan(1e-10 * Math.max(1, Math.abs(expected)));
+        }
+      }
+    });
+
+    it(`diag and spherical kernels equal the full kernel on the same diagonal covariances (d=${d})`, () => {
+      const k = 2;
+      const n = 11;
+      const r = rng(50 + d);
+      const X = Array.from({ length: n * d }, () => 3 * r());
+      const means = Array.from({ length: k * d }, r);
+      const variances = Array.from({ length: k * d }, () => 0.5 + r() + 0.5);
+      const spherical = [0.7, 1.9];
+      const run = (build: (c: number, j: number) => number) => scoped(() => {
+        const w = kernels();
+        const covs: number[] = [];
+        for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covs.push(a === b ? build(c, a) : 0);
+        const factor = alloc(k * d * d);
+        const logDet = alloc(k);
+        w.precisionCholeskyFull(allocFrom(covs), factor, logDet, k, d, alloc(d * d));
+        const o = alloc(n * k);
+        w.logProbFull(allocFrom(X), n, d, allocFrom(means), factor, d * d, logDet, allocFrom([0, 0]), k, o, alloc(d));
+        return Array.from(f64(o, n * k));
+      });
+      const viaDiag = scoped(() => {
+        const w = kernels();
+        const prec = alloc(k * d);
+        const logDet = alloc(k);
+        w.precisionCholeskyDiag(allocFrom(variances), prec, logDet, k, d, 1);
+        const o = alloc(n * k);
+        w.logProbDiag(allocFrom(X), n, d, allocFrom(means), prec, logDet, allocFrom([0, 0]), k, o);
+        return Array.from(f64(o, n * k));
+      });
+      const viaSpherical = scoped(() => {
+        const w = kernels();
+        const prec = alloc(k);
+        const logDet = alloc(k);
+        w.precisionCholeskyDiag(allocFrom(spherical), prec, logDet, k, 1, d);
+        const o = alloc(n * k);
+        w.logProbSpherical(allocFrom(X), n, d, allocFrom(means), prec, logDet, allocFrom([0, 0]), k, o);
+        return Array.from(f64(o, n * k));
+      });
+      const fullDiag = run((c, j) => variances[c * d + j]);
+      const fullSpherical = run((c) => spherical[c]);
+      for (let t = 0; t < n * k; t++) {
+        expect(viaDiag[t]).toBeCloseTo(fullDiag[t], 10);
+        expect(viaSpherical[t]).toBeCloseTo(fullSpherical[t], 10);
+      }
+    });
+  }
+
+  it("normalizeLogProb is a stable log-sum-exp: huge negative log-densities give proper responsibilities", () => {
+    const rows = [[-1000, -1001, -1002], [0, Math.log(0.5), -Infinity], [-745.2, -745.2, -745.2]];
+    const { norm, resp, total } = scoped(() => {
+      const p = allocFrom(rows.flat());
+      const o = alloc(3);
+      const t = kernels().normalizeLogProb(p, 3, 3, o, true);
+      return { norm: Array.from(f64(o, 3)), resp: Array.from(f64(p, 9)), total: t };
+    });
+    const lse = (r: number[]) => { const m = Math.max(...r); return m + Math.log(r.reduce((s, v) => s + Math.exp(v - m), 0)); };
+    rows.forEach((r, i) => {
+      expect(norm[i]).toBeCloseTo(lse(r), 12);
+      const s = resp.slice(i * 3, i * 3 + 3);
+      expect(Math.abs(s.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(4e-16);
+      const m = Math.max(...r);
+      const e = r.map((v) => Math.exp(v - m));
+      s.forEach((v, c) => expect(v).toBeCloseTo(e[c] / e.reduce((a, b) => a + b, 0), 15));
+    });
+    expect(total).toBeCloseTo(norm.reduce((a, b) => a + b, 0), 10);
+  });
+});
+
+describe("M-step kernels", () => {
+  it("componentSums and scatterFull equal the weighted means and centred scatter computed naively", () => {
+    const n = 29, d = 3, k = 2;
+    const r = rng(9);
+    const X = Array.from({ length: n * d }, () => 1e4 + r()); // far from the origin: centring matters
+    const resp = Array.from({ length: n }, () => { const a = r() + 0.5; return [a, 1 - a]; }).flat();
+    const { nk, means, scatter } = scoped(() => {
+      const w = kernels();
+      const x = allocFrom(X), rp = allocFrom(resp), nkp = alloc(k), mp = alloc(k * d), sp = alloc(k * d * d);
+      w.componentSums(x, rp, n, d, k, nkp, mp);
+      w.scatterFull(x, rp, mp, n, d, k, sp, d * d, alloc(d));
+      w.finishScatter(sp, d, nkp, k, 0, false);
+      return { nk: Array.from(f64(nkp, k)), means: Array.from(f64(mp, k * d)), scatter: Array.from(f64(sp, k * d * d)) };
+    });
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += resp[i * k + c];
+      expect(nk[c]).toBeCloseTo(s + 10 * Number.EPSILON, 12);
+      for (let j = 0; j < d; j++) {
+        let m = 0;
+        for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
+        expect(means[c * d + j]).toBeCloseTo(m / nk[c], 9);
+      }
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
+        let v = 0;
+        for (let i = 0; i < n; i++) v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
+        expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
+      }
+    }
+  });
+});
