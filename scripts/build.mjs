@@ -9,12 +9,13 @@ import { createRequire } from "node:module";
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist", { recursive: true });
 await build({
-  entryPoints: ["src/index.ts"],
+  // The worker of multi-threaded fits is its own bundle (dist/em-worker.js).
+  entryPoints: ["src/index.ts", "src/em-worker.ts"],
   bundle: true,
   format: "esm",
   platform: "neutral",
   target: "es2022",
-  outfile: "dist/index.js",
+  outdir: "dist",
   sourcemap: true,
   legalComments: "none",
 });

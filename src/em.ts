@@ -135,16 +135,26 @@ function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, w
  */
 export function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, reg: number, weightsBy: "n" | "sum", when: string): void {
   w.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
+  weightsFromCounts(w, ws, weightsBy);
+  family.estimate(w, ws, reg);
+  factorCovariances(w, family, ws, reg, when);
+}
+
+/** weights = N_k / n (at initialisation) or N_k / Σ N_k (afterwards), and their logs. */
+export function weightsFromCounts(w: Kernels, ws: Workspace, by: "n" | "sum"): void {
   const nk = f64(ws.nk, ws.k);
   const weights = f64(ws.weights, ws.k);
   let total = ws.n;
-  if (weightsBy === "sum") {
+  if (by === "sum") {
     total = 0;
     for (let c = 0; c < ws.k; c++) total += nk[c];
   }
   for (let c = 0; c < ws.k; c++) weights[c] = nk[c] / total;
   w.logOf(ws.weights, ws.logWeights, ws.k);
-  family.estimate(w, ws, reg);
+}
+
+/** Precision factors of ws.cov; a covariance without one is a CovarianceError naming the remedy. */
+export function factorCovariances(w: Kernels, family: CovarianceFamily, ws: Workspace, reg: number, when: string): void {
   const bad = family.factorFromCovariance(w, ws);
   if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
 }
@@ -235,17 +245,19 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
 }
 
 /**
- * Fits by EM on the rows at ws.x. `start` (warm start) skips initialisation
- * and runs a single restart from those parameters. Throws CovarianceError
- * when a covariance cannot be factored.
+ * The EM skeleton, written once for every way of computing an iteration: it
+ * initialises, yields a description of each iteration ("at EM iteration 3")
+ * and receives that iteration's lower bound, after whoever drove it ran the
+ * E-step and M-step into ws (in this thread, or sharded over workers).
+ * It handles restarts, tol, the callbacks and limits, and the best of nInit.
  */
-export function fitEm(
+function* emSkeleton(
   ws: Workspace,
   opts: ResolvedOptions,
   given: GivenStart,
   start: { params: MixtureParams; lowerBound: number } | undefined,
-  control: FitControl = {},
-): FitOutcome {
+  control: FitControl,
+): Generator<string, FitOutcome, number> {
   const w = kernels();
   const family = FAMILIES[opts.covarianceType];
   const rng = new Random(opts.randomState);
@@ -264,8 +276,7 @@ export function fitEm(
     for (let iteration = 1; iteration <= opts.maxIter; iteration++) {
       nIter = iteration;
       const previous = lowerBound;
-      lowerBound = eStep(w, family, ws);
-      mStep(w, family, ws, opts.regCovar, "sum", `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`);
+      lowerBound = yield `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`;
       const change = lowerBound - previous;
       onIteration?.({ init, iteration, lowerBound, change });
       if (Math.abs(change) < opts.tol) {
@@ -289,6 +300,49 @@ export function fitEm(
     }
   }
   return best!;
+}
+
+/**
+ * Fits by EM on the rows at ws.x, in this thread. `start` (warm start) skips
+ * initialisation and runs a single restart from those parameters. Throws
+ * CovarianceError when a covariance cannot be factored.
+ */
+export function fitEm(
+  ws: Workspace,
+  opts: ResolvedOptions,
+  given: GivenStart,
+  start: { params: MixtureParams; lowerBound: number } | undefined,
+  control: FitControl = {},
+): FitOutcome {
+  const w = kernels();
+  const family = FAMILIES[opts.covarianceType];
+  const skeleton = emSkeleton(ws, opts, given, start, control);
+  let next = skeleton.next();
+  while (!next.done) {
+    const lowerBound = eStep(w, family, ws);
+    mStep(w, family, ws, opts.regCovar, "sum", next.value);
+    next = skeleton.next(lowerBound);
+  }
+  return next.value;
+}
+
+/**
+ * The same EM with each iteration computed by `iterate` (which must leave
+ * the M-step's parameters in ws and resolve to the lower bound), e.g. over
+ * worker threads holding shards of the rows.
+ */
+export async function fitEmWith(
+  ws: Workspace,
+  opts: ResolvedOptions,
+  given: GivenStart,
+  start: { params: MixtureParams; lowerBound: number } | undefined,
+  control: FitControl,
+  iterate: (when: string) => Promise<number>,
+): Promise<FitOutcome> {
+  const skeleton = emSkeleton(ws, opts, given, start, control);
+  let next = skeleton.next();
+  while (!next.done) next = skeleton.next(await iterate(next.value));
+  return next.value;
 }
 
 /** Hard labels from the responsibilities/log-probabilities in ws.resp. */

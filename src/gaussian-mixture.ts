@@ -1,8 +1,10 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
 import { FAMILIES, covarianceSize, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, fitEm, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import { allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import { ShardPool } from "./parallel.js";
+import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
-import { alloc, f64, scoped } from "./memory.js";
+import { alloc, f64, mark, release, scoped } from "./memory.js";
 import { flatten, loadMatrix, nest, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
 import { resolveOptions, checkInteger, checkSeed, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
@@ -27,6 +29,16 @@ export interface FittedState {
   stopReason: StopReason;
   /** Rows the model was fitted on (0 when loaded from JSON without it). */
   nSamples: number;
+}
+
+// Async fits keep their workspace in the shared arena across awaits, so they
+// run one at a time (synchronous calls in between are safe: they allocate
+// above and release back to their own mark).
+let asyncTail: Promise<unknown> = Promise.resolve();
+function exclusive<T>(task: () => Promise<T>): Promise<T> {
+  const run = asyncTail.then(task, task);
+  asyncTail = run.catch(() => undefined);
+  return run;
 }
 
 /**
@@ -72,7 +84,8 @@ export class GaussianMixture {
     return this.fitInternal(X, fitOptions, true)!;
   }
 
-  private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
+  /** Checks X against the options and the model, before anything is allocated. */
+  private prepareFit(X: MatrixLike): { n: number; d: number; k: number; given: GivenStart; start?: { params: MixtureParams; lowerBound: number } } {
     const { rows: n, cols: d } = shapeOf(X);
     const k = this.opts.nComponents;
     if (n < k) {
@@ -82,12 +95,20 @@ export class GaussianMixture {
     if (warm && this.state!.nFeatures !== d) {
       throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
     }
-    const given = warm ? {} : this.givenStart(d);
+    return {
+      n, d, k,
+      given: warm ? {} : this.givenStart(d),
+      start: warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined,
+    };
+  }
+
+  private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
+    const { n, d, k, given, start } = this.prepareFit(X);
     const family = this.family;
     const result = scoped(() => {
       const x = loadMatrix(X);
       const ws = allocWorkspace(family, x.ptr, n, d, k);
-      const outcome = fitEm(ws, this.opts, given, warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined, fitOptions);
+      const outcome = fitEm(ws, this.opts, given, start, fitOptions);
       let labels: Int32Array | undefined;
       if (wantLabels) {
         loadParams(kernels(), family, ws, outcome.params);
@@ -99,6 +120,44 @@ export class GaussianMixture {
     // Only a completed fit replaces the model: a failed one leaves it as it was.
     this.state = { ...result.outcome, nFeatures: d, nSamples: n };
     return result.labels;
+  }
+
+  /**
+   * Fits like `fit`, with the rows split over `nThreads` worker threads
+   * (worker_threads in Node, Web Workers in browsers, Deno and Bun). Each
+   * thread runs its own WebAssembly instance on its shard; results equal the
+   * single-thread fit up to the order of floating-point sums (≈1e-12).
+   * Defaults to the machine's cores for 20,000 rows or more, else 1; where
+   * there are no threads (Cloudflare Workers) it runs in the calling thread.
+   *
+   * @example
+   * await gmm.fitAsync(X, { nThreads: 4 });
+   */
+  async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
+    const { rows: n } = shapeOf(X);
+    let threads = options.nThreads ?? (n >= 20_000 ? availableCores() : 1);
+    checkInteger(threads, "nThreads", 1);
+    if (!threadsAvailable()) threads = 1;
+    threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
+    if (threads === 1) return this.fit(X, options);
+    return exclusive(async () => {
+      const { d, k, given, start } = this.prepareFit(X);
+      const family = this.family;
+      const top = mark();
+      let pool: ShardPool | undefined;
+      try {
+        const x = loadMatrix(X);
+        const ws = allocWorkspace(family, x.ptr, n, d, k);
+        pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
+        const shards = pool;
+        const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
+        this.state = { ...outcome, nFeatures: d, nSamples: n };
+        return this;
+      } finally {
+        pool?.close();
+        release(top);
+      }
+    });
   }
 
   /** Flattens and checks weightsInit / meansInit / precisionsInit against (k, d). */

@@ -34,6 +34,7 @@ export interface Kernels {
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
 
 let kernelsInstance: Kernels | undefined;
+let compiledModule: WebAssembly.Module | undefined;
 let loading: Promise<void> | undefined;
 
 // The smallest module using a v128 instruction: validates only where SIMD is on.
@@ -96,12 +97,19 @@ export function init(source?: WasmSource): Promise<void> {
       }
       const module = await compile(source);
       const instance = await WebAssembly.instantiate(module, {});
+      compiledModule = module;
       kernelsInstance = instance.exports as unknown as Kernels;
     })();
     // A failed load may be retried with another source.
     loading.catch(() => { loading = undefined; });
   }
   return loading;
+}
+
+/** The compiled module, so worker threads can instantiate it without fetching again. */
+export function wasmModule(): WebAssembly.Module {
+  kernels();
+  return compiledModule!;
 }
 
 /** The loaded kernels; throws a clear error before `init()` has finished. */

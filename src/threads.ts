@@ -1,0 +1,79 @@
+// The two worker APIs behind one small interface: Web Workers (browsers,
+// Deno, Bun) and Node's worker_threads. Cloudflare Workers have neither, so
+// there a fit runs in the calling thread.
+
+/** A worker as the pool sees it: post a message, receive messages and errors, stop. */
+export interface ThreadHandle {
+  post(message: unknown, transfer?: Transferable[]): void;
+  onMessage(listener: (data: unknown) => void): void;
+  onError(listener: (error: Error) => void): void;
+  terminate(): void;
+}
+
+interface NodeWorkerThreads {
+  Worker: new (url: URL) => {
+    postMessage(m: unknown, t?: readonly unknown[]): void;
+    on(event: string, l: (v: never) => void): void;
+    terminate(): Promise<number>;
+  };
+  parentPort: { postMessage(m: unknown, t?: readonly unknown[]): void; on(event: "message", l: (v: unknown) => void): void } | null;
+  isMainThread: boolean;
+}
+
+export function nodeBuiltin<T>(id: string): T | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.(id) as T | undefined;
+}
+
+function webWorkerAvailable(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
+/** True when this runtime can start worker threads. */
+export function threadsAvailable(): boolean {
+  return webWorkerAvailable() || nodeBuiltin<NodeWorkerThreads>("node:worker_threads") !== undefined;
+}
+
+/** Logical cores: the default for nThreads where threads exist, else 1. */
+export function availableCores(): number {
+  if (!threadsAvailable()) return 1;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
+  return os ? (os.availableParallelism?.() ?? os.cpus().length) : 1;
+}
+
+export function spawnThread(url: URL): ThreadHandle {
+  if (webWorkerAvailable()) {
+    const worker = new (globalThis as unknown as { Worker: typeof Worker }).Worker(url, { type: "module" });
+    return {
+      post: (m, t) => worker.postMessage(m, t ?? []),
+      onMessage: (l) => worker.addEventListener("message", (e) => l((e as MessageEvent).data)),
+      onError: (l) => worker.addEventListener("error", (e) => {
+        (e as Event).preventDefault?.();
+        l(new Error(`worker failed: ${(e as ErrorEvent).message ?? "unknown error"}`));
+      }),
+      terminate: () => worker.terminate(),
+    };
+  }
+  const wt = nodeBuiltin<NodeWorkerThreads>("node:worker_threads");
+  if (!wt) throw new Error("This runtime has no worker threads: use nThreads: 1");
+  const worker = new wt.Worker(url);
+  return {
+    post: (m, t) => worker.postMessage(m, t),
+    onMessage: (l) => worker.on("message", l as (v: never) => void),
+    onError: (l) => worker.on("error", l as (v: never) => void),
+    terminate: () => void worker.terminate(),
+  };
+}
+
+/** Inside a worker: the channel back to the thread that started it. */
+export function parentChannel(): { post(m: unknown, t?: Transferable[]): void; onMessage(l: (data: unknown) => void): void } {
+  const wt = nodeBuiltin<NodeWorkerThreads>("node:worker_threads");
+  if (wt && !wt.isMainThread && wt.parentPort) {
+    const port = wt.parentPort;
+    return { post: (m, t) => port.postMessage(m, t), onMessage: (l) => port.on("message", l) };
+  }
+  const scope = globalThis as unknown as { postMessage(m: unknown, t?: Transferable[]): void; addEventListener(t: "message", l: (e: MessageEvent) => void): void };
+  return { post: (m, t) => scope.postMessage(m, t ?? []), onMessage: (l) => scope.addEventListener("message", (e) => l(e.data)) };
+}

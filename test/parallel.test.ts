@@ -1,0 +1,63 @@
+// Multi-threaded fit (worker_threads here): the same model as one thread, to 1e-10.
+// Runs against the built package, since the worker is its own bundle (dist/em-worker.js).
+import { describe, expect, it } from "vitest";
+import { init, GaussianMixture, type CovarianceType } from "../dist/index.js";
+import { datasets, maxRelativeError } from "./helpers.js";
+
+await init();
+
+function data(n: number, d: number): { data: Float64Array; rows: number; cols: number } {
+  const X = new Float64Array(n * d);
+  let s = 1;
+  for (let i = 0; i < n * d; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    X[i] = (Math.floor(i / d) % 4) * 3 + (i % d) + s / 2 ** 32;
+  }
+  return { data: X, rows: n, cols: d };
+}
+
+describe("fitAsync with nThreads", () => {
+  const X = data(30_000, 3);
+  for (const type of ["full", "tied", "diag", "spherical"] as CovarianceType[]) {
+    it(`gives the single-thread ${type} fit to 1e-10 with 3 threads`, async () => {
+      // nInit 1: restarts that reach the same optimum with permuted labels would be told apart by rounding alone.
+      const options = { nComponents: 4, covarianceType: type, tol: 0, maxIter: 15, randomState: 3 };
+      const one = new GaussianMixture(options).fit(X);
+      const three = await new GaussianMixture(options).fitAsync(X, { nThreads: 3 });
+      for (const key of ["weights", "means", "covariances", "precisionsCholesky"] as const) {
+        expect(maxRelativeError(three[key], one[key], 1e-6)).toBeLessThan(1e-10);
+      }
+      expect(Math.abs(three.lowerBound - one.lowerBound)).toBeLessThan(1e-10 * Math.abs(one.lowerBound));
+      expect(three.nIter).toBe(one.nIter);
+    });
+  }
+
+  it("reports progress, honours an AbortSignal and leaves the model unchanged when aborted", async () => {
+    const gmm = new GaussianMixture({ nComponents: 2, tol: 0, maxIter: 40, randomState: 0 }).fit(datasets.faithful);
+    const before = JSON.stringify(gmm);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    await expect(gmm.fitAsync(X, { nThreads: 2, signal: controller.signal, onIteration: ({ iteration }) => { seen.push(iteration); if (iteration === 4) controller.abort(); } }))
+      .rejects.toMatchObject({ name: "AbortError" });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(JSON.stringify(gmm)).toBe(before);
+  });
+
+  it("passes on a covariance failure as the same clear CovarianceError and keeps working", async () => {
+    const collapsed = { data: new Float64Array(40_000).map((_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 3 : Math.floor(i / 2) % 3 * 2)), rows: 20_000, cols: 2 };
+    await expect(new GaussianMixture({ nComponents: 3, regCovar: 0, tol: 0, maxIter: 3, meansInit: [[0, 0], [1, 2], [2, 4]], weightsInit: [1 / 3, 1 / 3, 1 / 3], precisionsInit: [[[1, 0], [0, 1]], [[1, 0], [0, 1]], [[1, 0], [0, 1]]] }).fitAsync(collapsed, { nThreads: 2 }))
+      .rejects.toThrow(/Increase regCovar/);
+    const ok = await new GaussianMixture({ nComponents: 3, randomState: 0 }).fitAsync(collapsed, { nThreads: 2 });
+    expect(ok.weights.every(Number.isFinite)).toBe(true);
+  });
+
+  it("runs concurrent async fits one after another without mixing their memory", async () => {
+    const options = { nComponents: 3, tol: 0, maxIter: 5, randomState: 1 };
+    const [a, b] = await Promise.all([
+      new GaussianMixture(options).fitAsync(X, { nThreads: 2 }),
+      new GaussianMixture({ ...options, covarianceType: "diag" }).fitAsync(X, { nThreads: 2 }),
+    ]);
+    expect(maxRelativeError(a.means, new GaussianMixture(options).fit(X).means, 1e-6)).toBeLessThan(1e-10);
+    expect(maxRelativeError(b.means, new GaussianMixture({ ...options, covarianceType: "diag" }).fit(X).means, 1e-6)).toBeLessThan(1e-10);
+  });
+});
