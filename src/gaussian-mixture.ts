@@ -1,5 +1,5 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
-import { FAMILIES, covarianceSize, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
+import { FAMILIES, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
 import { allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
 import { ShardPool } from "./parallel.js";
 import { availableCores, threadsAvailable } from "./threads.js";
@@ -449,6 +449,3 @@ export function checkSymmetric(p: Float64Array, blocks: number, d: number, name:
     }
   }
 }
-
-// Re-export for the JSON module's size checks.
-export { covarianceSize };

@@ -4,7 +4,8 @@
 // are checked against the data actually present before anything is allocated.
 import { COVARIANCE_TYPES, FAMILIES, covarianceSize, transposeBlocks, type CovarianceType } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
-import { allocFrom, alloc, f64, scoped } from "./memory.js";
+import { allocFrom, f64, scoped } from "./memory.js";
+import { allocWorkspace } from "./em.js";
 import { flatten } from "./matrix.js";
 import { INIT_PARAMS, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { kernels } from "./wasm.js";
@@ -159,7 +160,8 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   const size = covarianceSize(family, k, d);
   const w = kernels();
   const factor = scoped(() => {
-    const ws = { cov: allocFrom(covariances, "covariances_"), factor: alloc(Math.max(size, k * d)), logDet: alloc(k), scratch: alloc(d * d + 2 * d), k, d } as never;
+    const ws = allocWorkspace(family, 0, 0, d, k);
+    f64(ws.cov, size).set(covariances);
     if (family.transposed) {
       // Symmetric, and positive definite (it must have a Cholesky factor).
       for (let b = 0; b < blocks; b++) {
@@ -176,7 +178,7 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     }
     const failed = family.factorFromCovariance(w, ws);
     if (failed >= 0) bad(`covariances_ of component ${family.component(failed, d)} is not positive definite`);
-    const fromCov = f64((ws as { factor: number }).factor, size).slice();
+    const fromCov = f64(ws.factor, size).slice();
     if (o.precisions_cholesky_ === undefined) return fromCov;
     const given = flatten(o.precisions_cholesky_, shape, "precisions_cholesky_");
     let ours: Float64Array;
@@ -200,7 +202,7 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
       const pp = allocFrom(p);
       const r = family.factorFromPrecision(w, ws, pp);
       if (r >= 0) bad(`precisions_cholesky_ of component ${family.component(r, d)} does not give a positive definite precision`);
-      ours = f64((ws as { factor: number }).factor, size).slice();
+      ours = f64(ws.factor, size).slice();
     }
     for (let b = 0; b < blocks; b++) {
       if (family.transposed) {
