@@ -1,0 +1,24 @@
+// What a user downloads: gmm.wasm and the ESM bundle, gzipped (level 9, as
+// CDNs and `npm pack` compress). The budget keeps the package well under
+// 100 kB gzipped; the README quotes these numbers.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { DIST, requireBuild } from "./helpers.js";
+
+function gzipped(file: string): { raw: number; gz: number } {
+  const bytes = readFileSync(join(DIST, file));
+  return { raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+}
+
+describe("package size", () => {
+  it("gmm.wasm + index.js stay under 60 kB gzipped", () => {
+    requireBuild();
+    const wasm = gzipped("gmm.wasm");
+    const js = gzipped("index.js");
+    console.log(`gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`);
+    expect(wasm.gz).toBeLessThan(30_000);
+    expect(wasm.gz + js.gz).toBeLessThan(60_000);
+  });
+});

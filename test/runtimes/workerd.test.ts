@@ -1,0 +1,167 @@
+// Cloudflare Workers, run locally by workerd (the npm package's binary).
+// The example in examples/cloudflare-worker is bundled by its own build.mjs
+// and served with its own config.capnp; its answers to POST /score must equal
+// Node's for the same model, and bad requests must get 400s with the
+// library's message. A test-only worker also fits inside workerd and must
+// give Node's bits.
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundle } from "../../examples/cloudflare-worker/build.mjs";
+import { HERE, ROOT, expectAgree, expectSameBits, faithful, freePort, nodeReference, requireBuild, waitForHttp, type ScenarioResult } from "./helpers.js";
+import { fromBits } from "./scenario.mjs";
+
+// The binary itself, not node_modules/.bin/workerd: without the package's
+// postinstall that is a Node wrapper, and killing it would orphan workerd.
+const WORKERD: string = createRequire(import.meta.url)("workerd").default;
+const EXAMPLE = join(ROOT, "examples/cloudflare-worker");
+
+interface Workerd {
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `workerd serve` on a free 127.0.0.1 port (overriding the config's
+ * "http" socket) and waits until it answers. workerd cannot report a port it
+ * picked itself, so a port taken in between is retried.
+ */
+async function startWorkerd(config: string): Promise<Workerd> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn(WORKERD, ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout!.setEncoding("utf8").on("data", (s: string) => (output += s));
+    child.stderr!.setEncoding("utf8").on("data", (s: string) => (output += s));
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${origin}/`, child);
+    } catch (e) {
+      child.kill("SIGKILL");
+      await exited;
+      if (attempt < 3 && /address already in use/i.test(output)) continue;
+      throw new Error(`workerd did not start: ${(e as Error).message}\n${output}`);
+    }
+    return {
+      origin,
+      stop: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  }
+}
+
+async function post(url: string, body: string): Promise<{ status: number; type: string | null; json: any }> {
+  const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json" } });
+  return { status: res.status, type: res.headers.get("content-type"), json: await res.json() };
+}
+
+describe("Cloudflare Workers (workerd)", () => {
+  let dir: string;
+  let example: Workerd | undefined;
+  let scenario: Workerd | undefined;
+  let lib: typeof import("gmm-wasm");
+
+  beforeAll(async () => {
+    requireBuild();
+    dir = mkdtempSync(join(tmpdir(), "gmm-workerd-"));
+    // The example exactly as a user runs it: build.mjs, then its config.capnp.
+    mkdirSync(join(dir, "example"));
+    await bundle(join(dir, "example/dist"));
+    copyFileSync(join(EXAMPLE, "config.capnp"), join(dir, "example/config.capnp"));
+    // The test-only scenario worker, bundled the same way.
+    mkdirSync(join(dir, "scenario"));
+    await build({
+      entryPoints: [join(HERE, "workerd/scenario-worker.js")],
+      bundle: true, format: "esm", platform: "neutral", target: "es2022",
+      outdir: join(dir, "scenario/dist"), loader: { ".wasm": "copy" }, assetNames: "[name]", logLevel: "warning",
+    });
+    copyFileSync(join(HERE, "workerd/config.capnp"), join(dir, "scenario/config.capnp"));
+    const started = await Promise.allSettled([
+      startWorkerd(join(dir, "example/config.capnp")),
+      startWorkerd(join(dir, "scenario/config.capnp")),
+    ]);
+    // Keep whichever started, so afterAll stops it even if the other failed.
+    [example, scenario] = started.map((s) => (s.status === "fulfilled" ? s.value : undefined));
+    for (const s of started) if (s.status === "rejected") throw s.reason;
+    lib = await import("gmm-wasm");
+    await nodeReference(); // initialises lib
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([example?.stop(), scenario?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fits inside workerd (init(module)) with Node's results, bit for bit", async () => {
+    const res = await fetch(scenario!.origin, { method: "POST", body: JSON.stringify(faithful) });
+    expect(res.status).toBe(200);
+    const result: ScenarioResult = fromBits(await res.json());
+    const reference = await nodeReference();
+    expectAgree(result, reference, 1e-12);
+    expectSameBits(result, reference);
+  });
+
+  it("POST /score answers Node's log-densities, labels and probabilities for the bundled model", async () => {
+    const model = JSON.parse(readFileSync(join(EXAMPLE, "src/model.json"), "utf8"));
+    const gmm = lib.GaussianMixture.fromJSON(model);
+    const rows = [...faithful, [0, 0], [10, 200], [-1e6, 1e6]];
+    const { status, type, json } = await post(`${example!.origin}/score`, JSON.stringify({ rows }));
+    expect(status).toBe(200);
+    expect(type).toBe("application/json");
+    const logDensity = Array.from(gmm.scoreSamples(rows));
+    const { data } = gmm.predictProba(rows);
+    const expected = { logDensity, proba: Array.from(data) };
+    const actual = { logDensity: json.logDensity, proba: json.proba.flat() };
+    expect(json.proba).toHaveLength(rows.length);
+    expect(json.proba.every((p: number[]) => p.length === model.n_components)).toBe(true);
+    expectAgree(actual, expected, 1e-12);
+    expectSameBits(actual, expected); // JSON carries doubles exactly
+    expect(json.labels).toEqual(Array.from(gmm.predict(rows)));
+  });
+
+  it.each([
+    ["not JSON", "rows=1,2", /not valid JSON/],
+    ["NaN (not JSON either)", '{"rows": [[NaN, 70]]}', /not valid JSON/],
+    ["no rows field", '{"data": [[3.6, 79]]}', /needs a "rows" field/],
+    ["null body", "null", /needs a "rows" field/],
+    ["rows not an array", '{"rows": "3.6,79"}', /^rows must be an array of rows/],
+    ["no rows", '{"rows": []}', /^rows is empty/],
+    ["a flat row", '{"rows": [3.6, 79]}', /^rows\[0\] must be an array of numbers/],
+    ["ragged rows", '{"rows": [[3.6, 79], [1.8]]}', /^rows is ragged: row 1 has 1 values but row 0 has 2/],
+    ["a string value", '{"rows": [[3.6, 79], [1.8, "54"]]}', /^rows\[1\]\[1\] is not a number \(string\)/],
+    ["a null value", '{"rows": [[null, 79]]}', /^rows\[0\]\[0\] is not a number/],
+    ["an infinite value", '{"rows": [[3.6, 1e999]]}', /^rows\[0\]\[1\] is Infinity/],
+    ["the wrong feature count", '{"rows": [[3.6, 79, 1]]}', /^rows has 3 features but the model was fitted with 2/],
+  ])("POST /score with %s is a 400 with the reason", async (_, body, message) => {
+    const { status, type, json } = await post(`${example!.origin}/score`, body);
+    expect(status).toBe(400);
+    expect(type).toBe("application/json");
+    expect(json.error).toMatch(message);
+  });
+
+  it("POST /score with more than 10 000 rows is a 413", async () => {
+    const rows = Array.from({ length: 10_001 }, () => [3.6, 79]);
+    const { status, json } = await post(`${example!.origin}/score`, JSON.stringify({ rows }));
+    expect(status).toBe(413);
+    expect(json.error).toMatch(/10001 rows is more than 10000/);
+  });
+
+  it("other paths are 404 and other methods 405", async () => {
+    expect((await fetch(`${example!.origin}/`)).status).toBe(404);
+    expect((await post(`${example!.origin}/predict`, "{}")).status).toBe(404);
+    const get = await fetch(`${example!.origin}/score`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect((await fetch(`${example!.origin}/score`, { method: "PUT", body: "{}" })).status).toBe(405);
+  });
+});
