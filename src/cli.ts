@@ -1,0 +1,710 @@
+// The `gmm-wasm` command: fit, predict, proba, score, sample, select and plot
+// on CSV or NDJSON files (or stdin). Everything the command does goes through
+// a small CliIO, so the same code runs under Node (nodeIO/runNode, used by
+// the dist/cli.js entry) and in tests. Failures end in ONE line on stderr
+// naming the file, row and column, and a non-zero exit: 2 for a wrong command
+// line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
+import {
+  GaussianMixture, init, selectModel,
+  type CovarianceType, type Criterion, type IterationInfo, type SelectionResult, type SelectionRow,
+} from "./index.js";
+import { DataError, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
+import { components2D, criterionSeries, lineChartPanel, renderSvg, scatterPanel, type MixtureLike, type Panel } from "./svg.js";
+
+/** What the command needs from its environment. */
+export interface CliIO {
+  readFile(path: string): Promise<Uint8Array>;
+  readStdin(): Promise<Uint8Array>;
+  writeFile(path: string, text: string): Promise<void>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Progress bars only go to a terminal. */
+  stderrIsTTY: boolean;
+  stderrColumns?: number;
+  now(): number;
+  env: Record<string, string | undefined>;
+}
+
+const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
+const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
+const INITS = ["kmeans", "k-means++", "random", "random_from_data"] as const;
+
+/** A wrong command line (exit code 2). */
+class UsageError extends Error {}
+
+/** A problem with one input or output file; the message is prefixed with its name. */
+class FileError extends Error {}
+
+// ---------------------------------------------------------------- options
+
+interface OptionSpec {
+  name: string;
+  /** Placeholder for the value; a flag when absent. */
+  value?: string;
+  help: string;
+}
+
+interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Names of positional arguments, all required. */
+  positional: string[];
+  options: OptionSpec[];
+  run(ctx: Context): Promise<void>;
+}
+
+interface Context {
+  io: CliIO;
+  args: string[];
+  values: Map<string, string>;
+  flags: Set<string>;
+}
+
+const READ_OPTIONS: OptionSpec[] = [
+  { name: "columns", value: "LIST", help: "use these columns, named from the header or numbered from 1 (e.g. eruptions,waiting or 2,3)" },
+  { name: "delimiter", value: "D", help: "CSV delimiter: , ; tab or space (default: detected)" },
+  { name: "header", help: "the first CSV row is a header even if it looks numeric" },
+];
+const FORMAT: OptionSpec = { name: "format", value: "csv|json", help: "output format (default csv)" };
+const QUIET: OptionSpec = { name: "quiet", help: "no progress bar or summary on stderr" };
+const HELP: OptionSpec = { name: "help", help: "show this help" };
+const FIT_OPTIONS: OptionSpec[] = [
+  { name: "seed", value: "N", help: "random seed; the same seed gives the same model" },
+  { name: "n-init", value: "N", help: "initialisations per fit; the best lower bound wins (default 1)" },
+  { name: "max-iter", value: "N", help: "EM iterations per initialisation (default 100)" },
+  { name: "tol", value: "X", help: "stop when the mean log-likelihood changes by less (default 0.001)" },
+  { name: "reg-covar", value: "X", help: "added to covariance diagonals (default 1e-6)" },
+  { name: "init", value: "METHOD", help: "kmeans (default), k-means++, random or random_from_data" },
+];
+
+function option(ctx: Context, name: string): string | undefined {
+  return ctx.values.get(name);
+}
+
+function intOption(ctx: Context, name: string, least: number): number | undefined {
+  const v = option(ctx, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < least || !Number.isSafeInteger(Number(v))) {
+    throw new UsageError(`--${name} must be an integer ≥ ${least}; got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+function numberOption(ctx: Context, name: string): number | undefined {
+  const v = option(ctx, name);
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x) || x < 0) throw new UsageError(`--${name} must be a number ≥ 0; got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function choiceOption<T extends string>(ctx: Context, name: string, choices: readonly T[]): T | undefined {
+  const v = option(ctx, name);
+  if (v === undefined) return undefined;
+  if (!choices.includes(v as T)) throw new UsageError(`--${name} must be one of ${choices.join(", ")}; got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function listOption<T extends string>(ctx: Context, name: string, choices: readonly T[]): T[] | undefined {
+  const v = option(ctx, name);
+  if (v === undefined) return undefined;
+  const items = v.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!choices.includes(item as T)) throw new UsageError(`--${name} takes ${choices.join(", ")} (comma-separated); got ${JSON.stringify(item)}`);
+  }
+  if (items.length === 0) throw new UsageError(`--${name} needs a value`);
+  return items as T[];
+}
+
+/** Splits argv into positional arguments, `--name value` / `--name=value` options and flags, checked against the command. */
+function parseArgs(command: Command, argv: readonly string[]): Omit<Context, "io"> {
+  const specs = new Map<string, OptionSpec>();
+  for (const o of command.options) specs.set(o.name, o);
+  const args: string[] = [];
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const spec = specs.get(name);
+      if (!spec) throw new UsageError(`unknown option --${name}; see gmm-wasm ${command.name} --help`);
+      if (spec.value === undefined) {
+        if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+        flags.add(name);
+      } else {
+        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`--${name} needs a value (${spec.value})`);
+        values.set(name, v);
+      }
+    } else if (a === "-h") {
+      flags.add("help");
+    } else if (a === "-k" && specs.has("components")) {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError("-k needs a value (K)");
+      values.set("components", v);
+    } else {
+      args.push(a);
+    }
+  }
+  return { args, values, flags };
+}
+
+function commandHelp(c: Command): string {
+  const width = Math.max(...c.options.map((o) => o.name.length + (o.value ? o.value.length + 1 : 0))) + 4;
+  const lines = c.options.map((o) => `  ${`--${o.name}${o.value ? ` ${o.value}` : ""}`.padEnd(width)}${o.help}`);
+  return `${c.summary}\n\nUsage: gmm-wasm ${c.usage}\n\nOptions:\n${lines.join("\n")}\n`;
+}
+
+function mainHelp(): string {
+  const rows = Object.values(COMMANDS).map((c) => `  ${c.name.padEnd(9)}${c.summary}`);
+  return [
+    "gmm-wasm: Gaussian mixture models (EM, WebAssembly) from the command line.",
+    "",
+    "Usage: gmm-wasm <command> [options]      gmm-wasm <command> --help",
+    "",
+    "Commands:",
+    ...rows,
+    "",
+    "Data: CSV (delimiter , ; tab or space, detected; header row optional) or",
+    "NDJSON (one JSON array per line). A file name of - reads standard input.",
+    "Results go to standard output as CSV, or JSON with --format json.",
+    "",
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------- input and output
+
+function displayName(path: string): string {
+  return path === "-" ? "<stdin>" : path;
+}
+
+async function readBytes(io: CliIO, path: string): Promise<Uint8Array> {
+  if (path === "-") return io.readStdin();
+  try {
+    return await io.readFile(path);
+  } catch (e) {
+    throw new FileError(`${path}: cannot read it (${systemMessage(e)})`);
+  }
+}
+
+function systemMessage(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const known: Record<string, string> = {
+    ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a directory", ENOTDIR: "a part of the path is not a directory", EMFILE: "too many open files",
+  };
+  return (code && known[code]) || (e instanceof Error ? e.message : String(e));
+}
+
+async function readData(ctx: Context, path: string): Promise<Table> {
+  const bytes = await readBytes(ctx.io, path);
+  const delimiter = option(ctx, "delimiter");
+  const names: Record<string, Delimiter> = { ",": ",", comma: ",", ";": ";", semicolon: ";", tab: "\t", "\t": "\t", "\\t": "\t", space: " ", " ": " " };
+  if (delimiter !== undefined && !names[delimiter]) throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
+  try {
+    let table = parseTable(bytes, { delimiter: delimiter === undefined ? undefined : names[delimiter], header: ctx.flags.has("header") ? true : undefined });
+    const columns = option(ctx, "columns");
+    if (columns !== undefined) table = selectColumns(table, columns.split(",").map((s) => s.trim()));
+    return table;
+  } catch (e) {
+    if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
+    throw e;
+  }
+}
+
+async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
+  const bytes = await readBytes(ctx.io, path);
+  const name = displayName(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new FileError(`${name}: not a model file: it is not valid JSON (${(e as Error).message})`);
+  }
+  try {
+    return GaussianMixture.fromJSON(json);
+  } catch (e) {
+    throw new FileError(`${name}: not a valid model: ${(e as Error).message.replace(/^fromJSON: /, "")}`);
+  }
+}
+
+function checkFeatures(model: GaussianMixture, table: Table, path: string): void {
+  if (table.cols !== model.nFeatures) {
+    throw new FileError(`${displayName(path)}: has ${table.cols} column${table.cols === 1 ? "" : "s"} but the model was fitted on ${model.nFeatures}; pick them with --columns`);
+  }
+}
+
+async function writeOutput(ctx: Context, path: string | undefined, text: string): Promise<void> {
+  if (path === undefined || path === "-") {
+    ctx.io.stdout(text);
+    return;
+  }
+  try {
+    await ctx.io.writeFile(path, text);
+  } catch (e) {
+    throw new FileError(`${path}: cannot write it (${systemMessage(e)})`);
+  }
+}
+
+function format(ctx: Context): "csv" | "json" {
+  return choiceOption(ctx, "format", ["csv", "json"] as const) ?? "csv";
+}
+
+function note(ctx: Context, text: string): void {
+  if (!ctx.flags.has("quiet")) ctx.io.stderr(text + "\n");
+}
+
+function rowsOf(data: ArrayLike<number>, rows: number, cols: number): number[][] {
+  const out: number[][] = new Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = Array.from({ length: cols }, (_, j) => data[i * cols + j]);
+  return out;
+}
+
+const fixed = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
+
+// ---------------------------------------------------------------- progress
+
+/**
+ * A one-line progress bar on stderr for fits that run longer than `delayMs`:
+ * initialisation, iteration, lower bound and elapsed time, redrawn at most
+ * every `intervalMs` and erased when the fit ends. Silent when disabled.
+ */
+export class ProgressBar {
+  private readonly started: number;
+  private lastDraw = -Infinity;
+  private shown = false;
+
+  constructor(
+    private readonly io: Pick<CliIO, "stderr" | "now" | "stderrColumns">,
+    private readonly enabled: boolean,
+    private readonly plan: { nInit: number; maxIter: number },
+    private readonly delayMs = 1000,
+    private readonly intervalMs = 100,
+  ) {
+    this.started = io.now();
+  }
+
+  update(info: IterationInfo): void {
+    if (!this.enabled) return;
+    const t = this.io.now();
+    if (t - this.started < this.delayMs || t - this.lastDraw < this.intervalMs) return;
+    this.lastDraw = t;
+    this.shown = true;
+    this.io.stderr(`\r${this.line(info, t)}\x1b[K`);
+  }
+
+  line(info: IterationInfo, t: number): string {
+    const { nInit, maxIter } = this.plan;
+    const done = Math.min(1, (info.init + Math.min(info.iteration / Math.max(maxIter, 1), 1)) / nInit);
+    const cells = 20;
+    const filled = Math.round(done * cells);
+    const bar = "█".repeat(filled) + "░".repeat(cells - filled);
+    const initText = nInit > 1 ? `  init ${info.init + 1}/${nInit}` : "";
+    const text = `fitting ${bar}${initText}  iteration ${info.iteration}/${maxIter}  lower bound ${info.lowerBound.toFixed(5)}  ${((t - this.started) / 1000).toFixed(1)} s`;
+    const columns = this.io.stderrColumns || 100; // 0 when the terminal size is unknown
+    return text.length >= columns ? text.slice(0, Math.max(columns - 1, 0)) : text;
+  }
+
+  finish(): void {
+    if (this.shown) this.io.stderr("\r\x1b[K");
+    this.shown = false;
+  }
+}
+
+// ---------------------------------------------------------------- commands
+
+function gmmOptions(ctx: Context) {
+  return {
+    randomState: intOption(ctx, "seed", 0),
+    nInit: intOption(ctx, "n-init", 1),
+    maxIter: intOption(ctx, "max-iter", 1),
+    tol: numberOption(ctx, "tol"),
+    regCovar: numberOption(ctx, "reg-covar"),
+    initParams: choiceOption(ctx, "init", INITS),
+  };
+}
+
+function describeModel(g: GaussianMixture, X: Table): string {
+  const n = X.rows;
+  const ll = g.score(X) * n;
+  const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
+  const stop = g.converged ? `converged in ${its}`
+    : g.stopReason === "timeBudget" ? `stopped by --time-budget after ${its} (not converged)`
+    : `did NOT converge in ${its} (raise --max-iter or --tol)`;
+  return `K=${g.nComponents} ${g.covarianceType}: log-likelihood ${fixed(ll)}, BIC ${fixed(g.bic(X))}, ${stop}`;
+}
+
+function warnDegenerate(ctx: Context, g: GaussianMixture): void {
+  const list = (g as { degenerate?: { reason: string }[] }).degenerate;
+  if (list && list.length > 0) note(ctx, `warning: degenerate fit: ${list.map((d) => d.reason).join("; ")}`);
+}
+
+function selectionOptions(ctx: Context, defaultTypes: readonly CovarianceType[]) {
+  const criterion = choiceOption(ctx, ctx.values.has("select") ? "select" : "criterion", CRITERIA) ?? "bic";
+  const maxK = intOption(ctx, "max-components", 1) ?? 9;
+  const o = gmmOptions(ctx);
+  return {
+    nComponents: Array.from({ length: maxK }, (_, i) => i + 1),
+    covarianceTypes: listOption(ctx, "covariance", COVARIANCE_TYPES) ?? [...defaultTypes],
+    criterion,
+    nInit: o.nInit,
+    randomState: o.randomState,
+    folds: intOption(ctx, "folds", 2),
+    allowDegenerate: ctx.flags.has("allow-degenerate"),
+    fitOptions: { maxIter: o.maxIter, tol: o.tol, regCovar: o.regCovar, initParams: o.initParams },
+  };
+}
+
+function criterionValue(row: SelectionRow, criterion: Criterion): number {
+  return criterion === "cv" ? (row.cvLogLikelihood ?? NaN) : row[criterion];
+}
+
+function criterionLabel(criterion: Criterion): string {
+  return criterion === "cv" ? "held-out log-likelihood per row" : criterion.toUpperCase();
+}
+
+function criterionChart(result: SelectionResult): Panel {
+  const rows = result.table.map((r) => ({ covarianceType: r.covarianceType, nComponents: r.nComponents, value: criterionValue(r, result.criterion) }));
+  return lineChartPanel({
+    series: criterionSeries(rows),
+    highlight: { series: result.bestRow.covarianceType, x: result.bestRow.nComponents },
+    yLabel: criterionLabel(result.criterion),
+    title: `${criterionLabel(result.criterion)} by number of components${result.criterion === "cv" ? " (higher is better)" : " (lower is better)"}`,
+  });
+}
+
+function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
+  if (X.cols < 2) throw new FileError("plot needs at least two features; this model has one");
+  const pick = (name: string, fallback: number) => {
+    const v = option(ctx, name);
+    if (v === undefined) return fallback;
+    const named = X.header?.indexOf(v) ?? -1;
+    if (named >= 0) return named;
+    if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= X.cols) return Number(v) - 1;
+    throw new UsageError(`--${name} must be a column name${X.header ? ` (${X.header.join(", ")})` : ""} or a number from 1 to ${X.cols}; got ${JSON.stringify(v)}`);
+  };
+  const dims: [number, number] = [pick("x", 0), pick("y", 1)];
+  const label = (j: number) => X.header?.[j] ?? `feature ${j + 1}`;
+  return scatterPanel({
+    points: X,
+    labels: model.predict(X),
+    components: components2D(model as unknown as MixtureLike, dims),
+    dims,
+    xLabel: label(dims[0]),
+    yLabel: label(dims[1]),
+    title: option(ctx, "title") ?? `${model.nComponents} component${model.nComponents === 1 ? "" : "s"}, ${model.covarianceType} covariance (1σ and 2σ ellipses)`,
+  });
+}
+
+function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: g.nInit, maxIter: g.maxIter });
+  const budget = numberOption(ctx, "time-budget");
+  try {
+    g.fit(X, { onIteration: (info) => bar.update(info), timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
+  } finally {
+    bar.finish();
+  }
+}
+
+const fit: Command = {
+  name: "fit",
+  summary: "Fit a Gaussian mixture to a data file and save it as JSON.",
+  usage: "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--seed N] [--n-init N] --out model.json",
+  positional: ["data"],
+  options: [
+    { name: "components", value: "K", help: "number of components (default 1; also -k)" },
+    { name: "covariance", value: "TYPE", help: "full (default), tied, diag or spherical; with --select, a comma-separated list to try (default all)" },
+    { name: "select", value: "CRITERION", help: "choose K (and the covariance type) by bic, aic, icl or cv" },
+    { name: "max-components", value: "N", help: "with --select, try K = 1 … N (default 9)" },
+    { name: "folds", value: "N", help: "with --select cv, the number of folds (default 5)" },
+    { name: "allow-degenerate", help: "with --select, let a degenerate (collapsed) fit be chosen" },
+    ...FIT_OPTIONS,
+    { name: "time-budget", value: "SECONDS", help: "stop EM early after this long, keeping the best parameters so far" },
+    { name: "out", value: "FILE", help: "write the model JSON here (default: standard output)" },
+    { name: "plot", value: "FILE", help: "also draw the fit (and the criterion chart, with --select) as SVG" },
+    ...READ_OPTIONS,
+    QUIET,
+    HELP,
+  ],
+  async run(ctx) {
+    const path = ctx.args[0];
+    const X = await readData(ctx, path);
+    let g: GaussianMixture;
+    let chart: Panel | undefined;
+    if (ctx.values.has("select")) {
+      if (ctx.values.has("components")) throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
+      if (ctx.values.has("time-budget")) throw new UsageError("--time-budget applies to a single fit, not to --select");
+      const result = selectModel(X, selectionOptions(ctx, COVARIANCE_TYPES));
+      g = result.best;
+      chart = criterionChart(result);
+      note(ctx, `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`);
+    } else {
+      if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
+      g = new GaussianMixture({
+        ...gmmOptions(ctx),
+        nComponents: intOption(ctx, "components", 1) ?? 1,
+        covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
+      });
+      fitWithProgress(ctx, g, X);
+      note(ctx, `fitted ${describeModel(g, X)}`);
+    }
+    warnDegenerate(ctx, g);
+    await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
+    const plot = option(ctx, "plot");
+    if (plot !== undefined) await writeOutput(ctx, plot, renderSvg(chart ? [scatterOf(ctx, g, X), chart] : [scatterOf(ctx, g, X)]));
+  },
+};
+
+async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: Table }> {
+  const [modelPath, dataPath] = ctx.args;
+  if (modelPath === "-" && dataPath === "-") throw new UsageError("only one of the model and the data can come from standard input");
+  const model = await readModel(ctx, modelPath);
+  const X = await readData(ctx, dataPath);
+  checkFeatures(model, X, dataPath);
+  return { model, X };
+}
+
+const predict: Command = {
+  name: "predict",
+  summary: "Print the most probable component (0 … K−1) of each row.",
+  usage: "predict <model.json> <data> [--format csv|json]",
+  positional: ["model", "data"],
+  options: [FORMAT, ...READ_OPTIONS, HELP],
+  async run(ctx) {
+    const { model, X } = await modelAndData(ctx);
+    const labels = Array.from(model.predict(X));
+    ctx.io.stdout(format(ctx) === "json" ? JSON.stringify(labels) + "\n" : toCsv(["label"], labels.map((l) => [l])));
+  },
+};
+
+const proba: Command = {
+  name: "proba",
+  summary: "Print each row's posterior probability of every component (columns p0 … pK−1).",
+  usage: "proba <model.json> <data> [--format csv|json]",
+  positional: ["model", "data"],
+  options: [FORMAT, ...READ_OPTIONS, HELP],
+  async run(ctx) {
+    const { model, X } = await modelAndData(ctx);
+    const p = model.predictProba(X);
+    const rows = rowsOf(p.data, p.rows, p.cols);
+    ctx.io.stdout(format(ctx) === "json" ? JSON.stringify(rows) + "\n" : toCsv(rows[0].map((_, c) => `p${c}`), rows));
+  },
+};
+
+const score: Command = {
+  name: "score",
+  summary: "Print each row's log-density log p(x), or with --summary the totals (log-likelihood, BIC, AIC).",
+  usage: "score <model.json> <data> [--summary] [--format csv|json]",
+  positional: ["model", "data"],
+  options: [{ name: "summary", help: "one row: n, mean and total log-likelihood, BIC, AIC" }, FORMAT, ...READ_OPTIONS, HELP],
+  async run(ctx) {
+    const { model, X } = await modelAndData(ctx);
+    const json = format(ctx) === "json";
+    if (ctx.flags.has("summary")) {
+      const mean = model.score(X);
+      const s = { n: X.rows, mean_log_likelihood: mean, log_likelihood: mean * X.rows, bic: model.bic(X), aic: model.aic(X) };
+      ctx.io.stdout(json ? JSON.stringify(s) + "\n" : toCsv(Object.keys(s), [Object.values(s)]));
+      return;
+    }
+    const s = Array.from(model.scoreSamples(X));
+    ctx.io.stdout(json ? JSON.stringify(s) + "\n" : toCsv(["log_density"], s.map((v) => [v])));
+  },
+};
+
+const sample: Command = {
+  name: "sample",
+  summary: "Draw rows from a fitted model (columns x0 … xD−1 and the component label).",
+  usage: "sample <model.json> [--n N] [--seed N] [--format csv|json]",
+  positional: ["model"],
+  options: [
+    { name: "n", value: "N", help: "how many rows (default 1)" },
+    { name: "seed", value: "N", help: "random seed for a reproducible draw" },
+    FORMAT,
+    HELP,
+  ],
+  async run(ctx) {
+    const model = await readModel(ctx, ctx.args[0]);
+    const { X, labels } = model.sample(intOption(ctx, "n", 1) ?? 1, { randomState: intOption(ctx, "seed", 0) });
+    const rows = rowsOf(X.data, X.rows, X.cols);
+    if (format(ctx) === "json") {
+      ctx.io.stdout(JSON.stringify({ X: rows, labels: Array.from(labels) }) + "\n");
+      return;
+    }
+    const header = [...rows[0].map((_, j) => `x${j}`), "label"];
+    ctx.io.stdout(toCsv(header, rows.map((r, i) => [...r, labels[i]])));
+  },
+};
+
+const SELECT_COLUMNS: [string, (r: SelectionRow) => number | string | undefined][] = [
+  ["covariance_type", (r) => r.covarianceType],
+  ["n_components", (r) => r.nComponents],
+  ["log_likelihood", (r) => r.logLikelihood],
+  ["n_parameters", (r) => r.nParameters],
+  ["bic", (r) => r.bic],
+  ["aic", (r) => r.aic],
+  ["icl", (r) => r.icl],
+  ["cv_log_likelihood", (r) => r.cvLogLikelihood],
+  ["degenerate", (r) => String(r.degenerate)],
+  ["selected", (r) => String(r.selected)],
+  ["note", (r) => r.error ?? r.note ?? ""],
+];
+
+const select: Command = {
+  name: "select",
+  summary: "Fit K = 1 … N for each covariance type and print the criterion table (best row marked selected).",
+  usage: "select <data> [--max-components 9] [--criterion bic|aic|icl|cv] [--covariance full,tied,...] [--out best.json] [--plot chart.svg]",
+  positional: ["data"],
+  options: [
+    { name: "max-components", value: "N", help: "largest K to try (default 9)" },
+    { name: "criterion", value: "NAME", help: "bic (default), aic, icl or cv (cross-validated log-likelihood)" },
+    { name: "covariance", value: "TYPES", help: "comma-separated covariance types to try (default all four)" },
+    { name: "folds", value: "N", help: "with --criterion cv, the number of folds (default 5)" },
+    { name: "allow-degenerate", help: "let a degenerate (collapsed) fit be chosen" },
+    ...FIT_OPTIONS,
+    { name: "out", value: "FILE", help: "save the chosen model as JSON" },
+    { name: "plot", value: "FILE", help: "draw the criterion against K, one line per covariance type, as SVG" },
+    FORMAT,
+    ...READ_OPTIONS,
+    QUIET,
+    HELP,
+  ],
+  async run(ctx) {
+    const X = await readData(ctx, ctx.args[0]);
+    const result = selectModel(X, selectionOptions(ctx, COVARIANCE_TYPES));
+    const cv = result.criterion === "cv";
+    const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
+    if (format(ctx) === "json") {
+      ctx.io.stdout(JSON.stringify({ criterion: result.criterion, selected: result.bestRow, table: result.table }) + "\n");
+    } else {
+      const cell = (v: number | string | undefined) => (typeof v === "number" && !Number.isFinite(v)) || v === undefined ? "" : v;
+      ctx.io.stdout(toCsv(columns.map(([name]) => name), result.table.map((r) => columns.map(([, get]) => cell(get(r))))));
+    }
+    note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X)}`);
+    warnDegenerate(ctx, result.best);
+    const out = option(ctx, "out");
+    if (out !== undefined) await writeOutput(ctx, out, JSON.stringify(result.best) + "\n");
+    const plot = option(ctx, "plot");
+    if (plot !== undefined) await writeOutput(ctx, plot, renderSvg([criterionChart(result)]));
+  },
+};
+
+const plot: Command = {
+  name: "plot",
+  summary: "Draw the data coloured by component with each component's 1σ and 2σ ellipses, as SVG.",
+  usage: "plot <model.json> <data> [--out plot.svg] [--x COLUMN] [--y COLUMN] [--title TEXT]",
+  positional: ["model", "data"],
+  options: [
+    { name: "out", value: "FILE", help: "write the SVG here (default: standard output)" },
+    { name: "x", value: "COLUMN", help: "feature on the horizontal axis, by name or number from 1 (default the first)" },
+    { name: "y", value: "COLUMN", help: "feature on the vertical axis (default the second)" },
+    { name: "title", value: "TEXT", help: "title above the plot" },
+    ...READ_OPTIONS,
+    HELP,
+  ],
+  async run(ctx) {
+    const { model, X } = await modelAndData(ctx);
+    await writeOutput(ctx, option(ctx, "out"), renderSvg([scatterOf(ctx, model, X)]));
+  },
+};
+
+const COMMANDS: Record<string, Command> = { fit, predict, proba, score, sample, select, plot };
+
+// ---------------------------------------------------------------- entry points
+
+/** Runs one command line; returns the exit code (0 ok, 1 failure, 2 wrong usage). */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const name = argv[0];
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? io.stderr : io.stdout)(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.stdout("gmm-wasm 0.1.0\n");
+    return 0;
+  }
+  const command = COMMANDS[name];
+  const prefix = command ? `gmm-wasm ${name}` : "gmm-wasm";
+  try {
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(", ")} (see gmm-wasm --help)`);
+    const parsed = parseArgs(command, argv.slice(1));
+    if (parsed.flags.has("help")) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    if (parsed.args.length !== command.positional.length) {
+      const want = command.positional.map((p) => `<${p}>`).join(" ");
+      throw new UsageError(parsed.args.length < command.positional.length ? `missing ${want.split(" ").slice(parsed.args.length).join(" ")}; usage: gmm-wasm ${command.usage}` : `too many arguments (${parsed.args.slice(command.positional.length).join(" ")}); usage: gmm-wasm ${command.usage}`);
+    }
+    await init();
+    await command.run({ io, ...parsed });
+    return 0;
+  } catch (e) {
+    if (io.env.GMM_WASM_DEBUG && e instanceof Error) io.stderr(`${e.stack}\n`);
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ");
+    io.stderr(`${e instanceof FileError ? message : `${prefix}: ${message}`}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+// What dist/cli.js uses of Node, typed here because the package has no @types/node.
+interface NodeProcess {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  exitCode?: number;
+  exit(code?: number): never;
+  stdin: AsyncIterable<Uint8Array>;
+  stdout: { write(s: string): boolean; on(event: "error", f: (e: { code?: string }) => void): void };
+  stderr: { write(s: string): boolean; isTTY?: boolean; columns?: number };
+  getBuiltinModule(id: "node:fs/promises"): {
+    readFile(path: string): Promise<Uint8Array>;
+    writeFile(path: string, data: string): Promise<void>;
+  };
+}
+
+/** The CliIO of the running Node process. */
+export function nodeIO(): CliIO {
+  const proc = (globalThis as unknown as { process: NodeProcess }).process;
+  const fs = proc.getBuiltinModule("node:fs/promises");
+  // `gmm-wasm predict … | head` closes the pipe early: that is not an error.
+  proc.stdout.on("error", (e) => {
+    if (e.code === "EPIPE") proc.exit(proc.exitCode ?? 0);
+    throw e;
+  });
+  return {
+    readFile: (path) => fs.readFile(path),
+    async readStdin() {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of proc.stdin) {
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+      const all = new Uint8Array(size);
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.length;
+      }
+      return all;
+    },
+    writeFile: (path, text) => fs.writeFile(path, text),
+    stdout: (text) => void proc.stdout.write(text),
+    stderr: (text) => void proc.stderr.write(text),
+    stderrIsTTY: proc.stderr.isTTY === true,
+    stderrColumns: proc.stderr.columns,
+    now: () => performance.now(),
+    env: proc.env,
+  };
+}
+
+/** Entry point of dist/cli.js. */
+export async function runNode(): Promise<void> {
+  const proc = (globalThis as unknown as { process: NodeProcess }).process;
+  proc.exitCode = await main(proc.argv.slice(2), nodeIO());
+}

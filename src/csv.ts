@@ -1,0 +1,328 @@
+// Reading numeric tables for the command-line tool: CSV (delimiter detected
+// among comma, semicolon, tab and space; header row optional) and NDJSON (one
+// JSON array per line). The input is untrusted: every path through here is
+// linear in its length and the only exception it throws is a DataError whose
+// message names the row and column, e.g. `row 17, column 2: "abc" is not a number`.
+// Rows are counted as lines of the input (1-based, header and blank lines
+// included), so the number is the one an editor shows.
+
+export type Delimiter = "," | ";" | "\t" | " ";
+
+/** A dense numeric table, usable directly as the library's `Matrix`. */
+export interface Table {
+  data: Float64Array;
+  rows: number;
+  cols: number;
+  /** Column names from the header row, when there was one. */
+  header?: string[];
+  format: "csv" | "ndjson" | "json";
+  /** The CSV delimiter used (detected or given). */
+  delimiter?: Delimiter;
+}
+
+export interface ParseOptions {
+  /** Skip detection and split on this. */
+  delimiter?: Delimiter;
+  /** true: the first CSV row is a header; false: it is data; default: detected (a header has a non-numeric field). */
+  header?: boolean;
+}
+
+/** A malformed input. `row` and `column` are 1-based when known. */
+export class DataError extends Error {
+  readonly row?: number;
+  readonly column?: number;
+  constructor(message: string, row?: number, column?: number) {
+    const where = row === undefined ? "" : column === undefined ? `row ${row}: ` : `row ${row}, column ${column}: `;
+    super(where + message);
+    this.name = "DataError";
+    this.row = row;
+    this.column = column;
+  }
+}
+
+// Decimal numbers only: Number() would also take "", "0x1f", "Infinity" and " ".
+// No nested quantifiers, so matching is linear.
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const MISSING = new Set(["", "na", "nan", "n/a", "null", "none", "?", "-"]);
+
+/** Shows a field in an error message: quoted, escaped, and cut to a readable length. */
+function show(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
+}
+
+function toNumber(text: string, row: number, column: number): number {
+  if (NUMBER.test(text)) {
+    const v = Number(text);
+    if (Number.isFinite(v)) return v;
+    throw new DataError(`${show(text)} is too large to be a finite number`, row, column);
+  }
+  if (MISSING.has(text.toLowerCase())) {
+    throw new DataError(`${text === "" ? "empty value" : `missing value ${show(text)}`}: remove or impute missing values first`, row, column);
+  }
+  if (text.includes(",") && NUMBER.test(text.replace(",", "."))) {
+    throw new DataError(`${show(text)} is not a number (decimal commas are not read: use a point)`, row, column);
+  }
+  return badNumber(text, row, column);
+}
+
+function badNumber(text: string, row: number, column: number): never {
+  throw new DataError(`${show(text)} is not a number`, row, column);
+}
+
+function isNumeric(text: string): boolean {
+  return NUMBER.test(text) && Number.isFinite(Number(text));
+}
+
+/** Reads a numeric table from CSV, NDJSON or a JSON array of arrays (text or UTF-8 bytes). */
+export function parseTable(input: string | Uint8Array, options: ParseOptions = {}): Table {
+  if (typeof input !== "string" && !(input instanceof Uint8Array)) throw new TypeError("parseTable takes a string or a Uint8Array of UTF-8 bytes");
+  let text = typeof input === "string" ? input : new TextDecoder("utf-8").decode(input);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let start = 0;
+  while (start < text.length && isSpace(text.charCodeAt(start))) start++;
+  if (start === text.length) throw new DataError("no data: the input is empty");
+  if (text[start] === "[") return parseJsonRows(text);
+  return parseCsv(text, options);
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+// ---------------------------------------------------------------- lines
+
+interface Line {
+  text: string;
+  row: number; // 1-based line number
+}
+
+/** Physical lines (\n, \r\n or \r), blank lines and `#` comments left out. */
+function* lines(text: string): Generator<Line> {
+  let row = 0;
+  let at = 0;
+  while (at <= text.length) {
+    row++;
+    let end = at;
+    while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+    const line = text.slice(at, end);
+    if (end < text.length && text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10) end++;
+    at = end + 1;
+    const trimmed = line.trim();
+    if (trimmed !== "" && trimmed[0] !== "#") yield { text: line, row };
+  }
+}
+
+// ---------------------------------------------------------------- JSON
+
+/** A JSON value in an error message, without walking into arrays or objects (they may be nested arbitrarily deep). */
+function describe(x: unknown): string {
+  if (typeof x === "string") return x;
+  if (Array.isArray(x)) return "[...]";
+  if (x !== null && typeof x === "object") return "{...}";
+  return String(x);
+}
+
+function parseJson(s: string, row?: number): unknown {
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    // The engine's message may quote the input, line breaks and all.
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ");
+    throw new DataError(`not valid JSON (${why.length > 100 ? `${why.slice(0, 97)}...` : why})`, row);
+  }
+}
+
+/** NDJSON (one array per line), or one JSON document holding an array of row arrays. */
+function parseJsonRows(text: string): Table {
+  const values: number[] = [];
+  let cols = -1;
+  let rows = 0;
+  const addRow = (v: unknown, row: number) => {
+    if (!Array.isArray(v)) throw new DataError(`expected a JSON array of numbers, got ${v === null ? "null" : typeof v}`, row);
+    if (cols < 0) {
+      if (v.length === 0) throw new DataError("an empty row: every row needs at least one value", row);
+      cols = v.length;
+    } else if (v.length !== cols) {
+      throw new DataError(`${v.length} value${v.length === 1 ? "" : "s"}, but the first row has ${cols}; every row needs the same number of values`, row);
+    }
+    for (let j = 0; j < v.length; j++) {
+      const x = v[j];
+      if (typeof x === "number" && Number.isFinite(x)) values.push(x);
+      else if (x === null) throw new DataError("missing value null: remove or impute missing values first", row, j + 1);
+      else badNumber(describe(x), row, j + 1);
+    }
+    rows++;
+  };
+
+  const all = [...lines(text)];
+  let whole: unknown;
+  let isDocument = false;
+  try {
+    whole = JSON.parse(text);
+    isDocument = Array.isArray(whole) && (whole.length === 0 || Array.isArray(whole[0]));
+  } catch {
+    // NDJSON, or a broken document: the lines say which.
+    if (all.length > 1 && all[0].text.trim() === "[") parseJson(text);
+  }
+  if (isDocument) {
+    const doc = whole as unknown[];
+    if (doc.length === 0) throw new DataError("no data: the JSON array is empty");
+    // In a document, "row" is the 1-based position in the outer array.
+    for (let i = 0; i < doc.length; i++) addRow(doc[i], i + 1);
+    return { data: Float64Array.from(values), rows, cols, format: "json" };
+  }
+  for (const line of all) addRow(parseJson(line.text, line.row), line.row);
+  return { data: Float64Array.from(values), rows, cols, format: "ndjson" };
+}
+
+// ---------------------------------------------------------------- CSV
+
+/** Counts `ch` outside double quotes in one line. */
+function countOutsideQuotes(line: string, ch: string): number {
+  let n = 0;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === ch && !quoted) n++;
+  }
+  return n;
+}
+
+/**
+ * Tab, then semicolon (European exports, where the comma is the decimal
+ * mark), then comma, each if it occurs in the first line outside quotes;
+ * otherwise whitespace-separated columns.
+ */
+export function detectDelimiter(firstLine: string): Delimiter {
+  for (const d of ["\t", ";", ","] as const) if (countOutsideQuotes(firstLine, d) > 0) return d;
+  return " ";
+}
+
+/**
+ * Splits one line into fields, undoing RFC 4180 quoting ("" inside quotes is
+ * one "). Spaces around a field are dropped; with the space delimiter any run
+ * of spaces and tabs separates fields.
+ */
+function splitLine(line: Line, delimiter: Delimiter): string[] {
+  const s = line.text;
+  const n = s.length;
+  const ws = delimiter === " ";
+  const isSep = (c: string) => (ws ? c === " " || c === "\t" : c === delimiter);
+  const isPad = (c: string) => (c === " " || c === "\t") && !isSep(c);
+  const fields: string[] = [];
+  let i = 0;
+  if (ws) while (i < n && isSep(s[i])) i++;
+  for (;;) {
+    while (i < n && isPad(s[i])) i++;
+    if (s[i] === '"') {
+      const column = fields.length + 1;
+      let out = "";
+      let from = ++i;
+      for (;;) {
+        const q = s.indexOf('"', i);
+        if (q < 0) throw new DataError("a quoted field is not closed (a quoted value cannot span lines)", line.row, column);
+        if (s[q + 1] === '"') {
+          out += s.slice(from, q + 1);
+          i = from = q + 2;
+        } else {
+          out += s.slice(from, q);
+          i = q + 1;
+          break;
+        }
+      }
+      while (i < n && isPad(s[i])) i++;
+      if (i < n && !isSep(s[i])) throw new DataError(`unexpected ${show(s[i])} after a closing quote`, line.row, column);
+      fields.push(out);
+    } else {
+      let end = i;
+      while (end < n && !isSep(s[end])) end++;
+      fields.push(s.slice(i, end).trim());
+      i = end;
+    }
+    if (i >= n) break;
+    if (ws) {
+      while (i < n && isSep(s[i])) i++;
+      if (i >= n) break;
+    } else if (++i >= n) {
+      fields.push(""); // a trailing delimiter leaves an empty last field
+      break;
+    }
+  }
+  return fields;
+}
+
+/** A header has a field that is text: not a number and not a missing-value marker. */
+function looksLikeHeader(fields: readonly string[]): boolean {
+  return fields.some((f) => !isNumeric(f) && !MISSING.has(f.toLowerCase()));
+}
+
+function parseCsv(text: string, options: ParseOptions): Table {
+  const it = lines(text);
+  const first = it.next().value;
+  if (!first) throw new DataError("no data: the input has only blank lines and # comments");
+  const delimiter = options.delimiter ?? detectDelimiter(first.text);
+  const firstFields = splitLine(first, delimiter);
+  const hasHeader = options.header ?? looksLikeHeader(firstFields);
+  const cols = firstFields.length;
+  const values: number[] = [];
+  let rows = 0;
+  const addRow = (fields: string[], row: number) => {
+    if (fields.length !== cols) {
+      const what = hasHeader ? "the header has" : "the first row has";
+      throw new DataError(`${fields.length} value${fields.length === 1 ? "" : "s"}, but ${what} ${cols}; every row needs the same number of columns`, row);
+    }
+    for (let j = 0; j < cols; j++) values.push(toNumber(fields[j], row, j + 1));
+    rows++;
+  };
+  if (!hasHeader) addRow(firstFields, first.row);
+  for (const line of it) addRow(splitLine(line, delimiter), line.row);
+  if (rows === 0) throw new DataError("no data: there is a header row but no rows of numbers after it");
+  return {
+    data: Float64Array.from(values),
+    rows,
+    cols,
+    header: hasHeader ? firstFields : undefined,
+    format: "csv",
+    delimiter,
+  };
+}
+
+// ---------------------------------------------------------------- writing
+
+function quoteField(s: string): string {
+  return /[",;\t\n\r ]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * CSV text with a header row. Numbers are written in JavaScript's shortest
+ * round-trip form, so reading the file back gives the same doubles.
+ */
+export function toCsv(header: readonly string[], rows: ReadonlyArray<ArrayLike<number | string>>): string {
+  const out: string[] = [header.map(quoteField).join(",")];
+  for (const r of rows) {
+    const cells: string[] = new Array(r.length);
+    for (let j = 0; j < r.length; j++) {
+      const v = r[j];
+      cells[j] = typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : quoteField(v);
+    }
+    out.push(cells.join(","));
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Keeps the listed columns, named (from the header) or numbered from 1, in the order given. */
+export function selectColumns(table: Table, columns: readonly string[]): Table {
+  const picks = columns.map((c) => {
+    const named = table.header?.indexOf(c) ?? -1;
+    if (named >= 0) return named;
+    if (/^\d+$/.test(c) && Number(c) >= 1 && Number(c) <= table.cols) return Number(c) - 1;
+    const names = table.header ? `columns ${table.header.map((h) => JSON.stringify(h)).join(", ")} or ` : "";
+    throw new DataError(`there is no column ${JSON.stringify(c)}: use ${names}numbers 1 to ${table.cols}`);
+  });
+  const data = new Float64Array(table.rows * picks.length);
+  for (let i = 0; i < table.rows; i++) {
+    for (let j = 0; j < picks.length; j++) data[i * picks.length + j] = table.data[i * table.cols + picks[j]];
+  }
+  return { ...table, data, cols: picks.length, header: table.header ? picks.map((p) => table.header![p]) : undefined };
+}

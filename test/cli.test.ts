@@ -1,0 +1,317 @@
+// The `gmm-wasm` command, run as users run it: `node dist/cli.js …` in a
+// temporary directory (npm test builds dist/ first).
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GaussianMixture } from "../src/index.js";
+import { main, ProgressBar } from "../src/cli.js";
+import { parseTable } from "../src/csv.js";
+import { datasets, expectClose } from "./helpers.js";
+import { checkWellFormed } from "./well-formed.js";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const FAITHFUL = fileURLToPath(new URL("../data/faithful.csv", import.meta.url));
+let dir: string;
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, input, encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** As run, without blocking, so independent cases can run side by side. */
+function runAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: dir, encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+function csvRows(text: string): { header: string[] | undefined; rows: number[][] } {
+  const t = parseTable(text);
+  return { header: t.header, rows: Array.from({ length: t.rows }, (_, i) => Array.from(t.data.subarray(i * t.cols, (i + 1) * t.cols))) };
+}
+
+beforeAll(() => {
+  expect(existsSync(CLI), "dist/cli.js is missing: run `npm run build` first").toBe(true);
+  dir = mkdtempSync(join(tmpdir(), "gmm-cli-"));
+  writeFileSync(join(dir, "faithful.csv"), readFileSync(FAITHFUL));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("gmm-wasm fit → predict → proba → score", () => {
+  let model: GaussianMixture;
+
+  beforeAll(() => {
+    const r = run(["fit", "faithful.csv", "--components", "3", "--covariance", "full", "--seed", "0", "--out", "model.json"]);
+    expect(r.stderr).toMatch(/^fitted K=3 full: log-likelihood -\d+\.\d+, BIC \d+\.\d+, converged in \d+ iterations\n$/);
+    expect(r.code).toBe(0);
+    model = GaussianMixture.fromJSON(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
+  });
+
+  // dist/gmm.wasm (the command's) and build/gmm.wasm (the tests') come from the
+  // same build under `npm test`; a tolerance keeps the comparison meaningful
+  // when the core is rebuilt between the two.
+  it("fit writes the same model as the library with the same options and seed", () => {
+    const g = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0 }).fit(datasets.faithful);
+    expectClose(model.means, g.means, 1e-9);
+    expectClose(model.weights, g.weights, 1e-9);
+    expectClose(model.covariances, g.covariances, 1e-9);
+    expect(model.lowerBound).toBeCloseTo(g.lowerBound, 9);
+  });
+
+  it("fit with the same seed writes the same file twice", () => {
+    run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "again.json"]);
+    expect(readFileSync(join(dir, "again.json"), "utf8")).toBe(readFileSync(join(dir, "model.json"), "utf8"));
+  });
+
+  it("predict prints the model's labels, one per row, under a `label` header", () => {
+    const r = run(["predict", "model.json", "faithful.csv"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("label");
+    expect(lines.slice(1).map(Number)).toEqual(Array.from(model.predict(datasets.faithful)));
+  });
+
+  it("proba prints rows of K probabilities that sum to one and match predictProba", () => {
+    const { header, rows } = csvRows(run(["proba", "model.json", "faithful.csv"]).stdout);
+    expect(header).toEqual(["p0", "p1", "p2"]);
+    expect(rows).toHaveLength(272);
+    const p = model.predictProba(datasets.faithful);
+    rows.forEach((r, i) => {
+      expect(Math.abs(r[0] + r[1] + r[2] - 1)).toBeLessThan(1e-12);
+      expectClose(r, Array.from(p.data.subarray(i * 3, i * 3 + 3)), 1e-9, 1e-12);
+    });
+  });
+
+  it("score prints log-densities; --summary prints n, log-likelihood, BIC and AIC", () => {
+    const { header, rows } = csvRows(run(["score", "model.json", "faithful.csv"]).stdout);
+    expect(header).toEqual(["log_density"]);
+    expectClose(rows.map((r) => r[0]), Array.from(model.scoreSamples(datasets.faithful)), 1e-12);
+    const summary = JSON.parse(run(["score", "model.json", "faithful.csv", "--summary", "--format", "json"]).stdout);
+    expect(summary.n).toBe(272);
+    expectClose(summary.mean_log_likelihood, model.score(datasets.faithful), 1e-12);
+    expectClose(summary.bic, model.bic(datasets.faithful), 1e-12);
+    expectClose(summary.aic, model.aic(datasets.faithful), 1e-12);
+    expectClose(summary.log_likelihood, summary.mean_log_likelihood * 272, 1e-12);
+  });
+
+  it("--format json prints a JSON array", () => {
+    const labels = JSON.parse(run(["predict", "model.json", "faithful.csv", "--format", "json"]).stdout);
+    expect(labels).toEqual(Array.from(model.predict(datasets.faithful)));
+  });
+
+  it("sample --n 500 --seed 1 draws 500 rows with labels, the same each time", () => {
+    const a = run(["sample", "model.json", "--n", "500", "--seed", "1"]);
+    expect(a.code).toBe(0);
+    const { header, rows } = csvRows(a.stdout);
+    expect(header).toEqual(["x0", "x1", "label"]);
+    expect(rows).toHaveLength(500);
+    expect(new Set(rows.map((r) => r[2]))).toEqual(new Set([0, 1, 2]));
+    expect(run(["sample", "model.json", "--n", "500", "--seed", "1"]).stdout).toBe(a.stdout);
+    const json = JSON.parse(run(["sample", "model.json", "--n", "5", "--seed", "1", "--format", "json"]).stdout);
+    expect(json.X).toHaveLength(5);
+    expect(json.labels).toHaveLength(5);
+  });
+
+  it("plot writes an SVG with the points and 1σ and 2σ ellipses of every component", () => {
+    const r = run(["plot", "model.json", "faithful.csv", "--out", "plot.svg"]);
+    expect(r.code).toBe(0);
+    const svg = readFileSync(join(dir, "plot.svg"), "utf8");
+    checkWellFormed(svg);
+    expect(svg.match(/<ellipse /g)).toHaveLength(6);
+    expect(svg).toContain(">eruptions</text>");
+    expect(svg).toContain(">waiting</text>");
+  });
+});
+
+describe("gmm-wasm input", () => {
+  it("reads the data from standard input when the file is -", () => {
+    run(["fit", "faithful.csv", "-k", "2", "--seed", "0", "--quiet", "--out", "m2.json"]);
+    const fromFile = run(["predict", "m2.json", "faithful.csv"]).stdout;
+    const fromStdin = run(["predict", "m2.json", "-"], readFileSync(FAITHFUL, "utf8"));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile);
+    const fitted = run(["fit", "-", "-k", "2", "--seed", "0", "--quiet"], readFileSync(FAITHFUL, "utf8"));
+    expect(fitted.stdout).toBe(readFileSync(join(dir, "m2.json"), "utf8"));
+  });
+
+  it("fits NDJSON and semicolon CSV to the same model as comma CSV", () => {
+    writeFileSync(join(dir, "faithful.ndjson"), datasets.faithful.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(join(dir, "faithful-semi.csv"), "e;w\n" + datasets.faithful.map((r) => r.join(";")).join("\n"));
+    const csv = run(["fit", "faithful.csv", "-k", "2", "--covariance", "diag", "--seed", "4"]);
+    const ndjson = run(["fit", "faithful.ndjson", "-k", "2", "--covariance", "diag", "--seed", "4"]);
+    const semi = run(["fit", "faithful-semi.csv", "-k", "2", "--covariance", "diag", "--seed", "4"]);
+    expect(csv.code).toBe(0);
+    expect(ndjson.stdout).toBe(csv.stdout);
+    expect(semi.stdout).toBe(csv.stdout);
+    expect(JSON.parse(csv.stdout).covariance_type).toBe("diag");
+  });
+
+  it("--columns picks and orders columns by name", () => {
+    writeFileSync(join(dir, "three.csv"), "id,waiting,eruptions\n" + datasets.faithful.map((r, i) => `${i},${r[1]},${r[0]}`).join("\n"));
+    const picked = run(["fit", "three.csv", "--columns", "eruptions,waiting", "-k", "2", "--seed", "0", "--quiet"]);
+    expect(picked.code).toBe(0);
+    expect(picked.stdout).toBe(readFileSync(join(dir, "m2.json"), "utf8"));
+  });
+});
+
+describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace", () => {
+  it("a bad value names the file, the row and the column", () => {
+    const lines = readFileSync(FAITHFUL, "utf8").split("\n");
+    lines[16] = "3.1,abc"; // line 17 of the file
+    writeFileSync(join(dir, "bad.csv"), lines.join("\n"));
+    for (const args of [["fit", "bad.csv", "-k", "2"], ["predict", "model.json", "bad.csv"]]) {
+      const r = run(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('bad.csv: row 17, column 2: "abc" is not a number\n');
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  beforeAll(() => {
+    if (!existsSync(join(dir, "model.json"))) run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    writeFileSync(join(dir, "ragged.csv"), "a,b\n1,2\n3\n");
+    writeFileSync(join(dir, "one.csv"), "a\n1\n2\n");
+    writeFileSync(join(dir, "empty.csv"), "");
+  });
+
+  it.concurrent.each([
+    [["fit", "missing.csv"], 1, "missing.csv: cannot read it (no such file)\n"],
+    [["fit", "faithful.csv", "--components", "three"], 2, 'gmm-wasm fit: --components must be an integer ≥ 1; got "three"\n'],
+    [["fit", "faithful.csv", "--covariance", "round"], 2, 'gmm-wasm fit: --covariance must be one of full, tied, diag, spherical; got "round"\n'],
+    [["fit", "faithful.csv", "--bogus"], 2, "gmm-wasm fit: unknown option --bogus; see gmm-wasm fit --help\n"],
+    [["fit"], 2, /^gmm-wasm fit: missing <data>; usage: gmm-wasm fit <data>/],
+    [["frobnicate"], 2, /^gmm-wasm: unknown command "frobnicate"; commands: fit, predict, proba, score, sample, select, plot/],
+    [["predict", "faithful.csv", "faithful.csv"], 1, /^faithful.csv: not a model file: it is not valid JSON \(/],
+    [["predict", "ragged.csv", "faithful.csv"], 1, /^ragged.csv: not a model file/],
+    [["predict", "model.json", "ragged.csv"], 1, "ragged.csv: row 3: 1 value, but the header has 2; every row needs the same number of columns\n"],
+    [["predict", "model.json", "one.csv"], 1, "one.csv: has 1 column but the model was fitted on 2; pick them with --columns\n"],
+    [["fit", "faithful.csv", "-k", "300"], 1, /^gmm-wasm fit: X has 272 rows but nComponents is 300/],
+    [["fit", "empty.csv"], 1, "empty.csv: no data: the input is empty\n"],
+  ])("gmm-wasm %j exits %d with %s", async (args, code, message) => {
+    const r = await runAsync(args as string[]);
+    expect(r.code).toBe(code);
+    if (typeof message === "string") expect(r.stderr).toBe(message);
+    else expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("--help works for every command", async () => {
+    // In-process (main() with a recording CliIO): the same code as dist/cli.js, without 8 process starts.
+    const call = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = {
+        readFile: async () => new Uint8Array(), readStdin: async () => new Uint8Array(), writeFile: async () => {},
+        stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s),
+        stderrIsTTY: false, now: () => 0, env: {},
+      };
+      return { code: await main(args, io), stdout: out.join(""), stderr: err.join("") };
+    };
+    for (const command of ["fit", "predict", "proba", "score", "sample", "select", "plot"]) {
+      const r = await call([command, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: gmm-wasm ${command} `);
+      expect(r.stdout).toContain("--help");
+      expect(r.stderr).toBe("");
+    }
+    const top = run(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain("Commands:");
+    const none = run([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("Usage: gmm-wasm <command>");
+  });
+});
+
+describe("gmm-wasm select", () => {
+  it("select prints one row per (type, K), marks the lowest-BIC non-degenerate row, and draws the chart", () => {
+    const r = run(["select", "faithful.csv", "--max-components", "4", "--seed", "0", "--out", "best.json", "--plot", "bic.svg"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    const header = lines[0].split(",");
+    expect(header.slice(0, 7)).toEqual(["covariance_type", "n_components", "log_likelihood", "n_parameters", "bic", "aic", "icl"]);
+    const rows = lines.slice(1).map((l) => l.split(","));
+    expect(rows).toHaveLength(16);
+    const col = (name: string) => header.indexOf(name);
+    const usable = rows.filter((x) => x[col("degenerate")] === "false" && x[col("bic")] !== "");
+    const best = usable.reduce((a, b) => (Number(b[col("bic")]) < Number(a[col("bic")]) ? b : a));
+    const selected = rows.filter((x) => x[col("selected")] === "true");
+    expect(selected).toEqual([best]);
+    const model = JSON.parse(readFileSync(join(dir, "best.json"), "utf8"));
+    expect([model.covariance_type, model.n_components]).toEqual([best[0], Number(best[1])]);
+    const svg = readFileSync(join(dir, "bic.svg"), "utf8");
+    checkWellFormed(svg);
+    expect(svg.match(/<g class="series"/g)).toHaveLength(4);
+    expect(svg).toContain('class="highlight"');
+    expect(r.stderr).toMatch(/^selected by BIC: K=\d /);
+  });
+
+  it("fit --select bic chooses the model select marks", () => {
+    const r = run(["fit", "faithful.csv", "--select", "bic", "--max-components", "4", "--seed", "0", "--quiet", "--plot", "fit.svg"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(dir, "best.json"), "utf8"));
+    const svg = readFileSync(join(dir, "fit.svg"), "utf8");
+    checkWellFormed(svg);
+    expect(svg).toContain('class="highlight"');
+    expect(svg).toContain("<ellipse ");
+  });
+
+  it("--components and --select together are refused", () => {
+    const r = run(["fit", "faithful.csv", "--select", "bic", "-k", "2"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^gmm-wasm fit: --components and --select do not go together/);
+  });
+});
+
+describe("progress bar", () => {
+  function fakeIO(enabled: boolean) {
+    let t = 0;
+    const out: string[] = [];
+    const io = { stderr: (s: string) => void out.push(s), now: () => t, stderrColumns: 120 };
+    const bar = new ProgressBar(io, enabled, { nInit: 2, maxIter: 100 });
+    return { bar, out, tick: (ms: number) => (t += ms) };
+  }
+  const info = (iteration: number, init = 0) => ({ init, iteration, lowerBound: -4.1234567, change: 0.1 });
+
+  it("stays silent for the first second, then redraws one line at most every 100 ms, and erases it at the end", () => {
+    const { bar, out, tick } = fakeIO(true);
+    tick(999);
+    bar.update(info(1));
+    expect(out).toEqual([]);
+    tick(1);
+    bar.update(info(2));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^\rfitting [█░]{20}  init 1\/2  iteration 2\/100  lower bound -4\.12346  1\.0 s\x1b\[K$/);
+    tick(50);
+    bar.update(info(3));
+    expect(out).toHaveLength(1);
+    tick(50);
+    bar.update(info(50, 1));
+    expect(out[1]).toContain("init 2/2  iteration 50/100");
+    expect(out[1]).toContain("███████████████░░░░░"); // 75% of 20 cells
+    bar.finish();
+    expect(out[2]).toBe("\r\x1b[K");
+  });
+
+  it("draws nothing when disabled (stderr not a terminal, or --quiet)", () => {
+    const { bar, out, tick } = fakeIO(false);
+    tick(5000);
+    bar.update(info(1));
+    bar.finish();
+    expect(out).toEqual([]);
+  });
+
+  it("a fit through the command writes no control characters to a piped stderr", () => {
+    const r = run(["fit", "faithful.csv", "-k", "4", "--n-init", "3", "--seed", "0", "--out", "q.json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/[\r\x1b]/);
+  });
+});
