@@ -311,6 +311,20 @@ export class ProgressBar {
     return text.length >= columns ? text.slice(0, Math.max(columns - 1, 0)) : text;
   }
 
+  /** Progress through a model-selection grid: one step per fit. */
+  updateGrid(info: { index: number; total: number; nComponents: number; covarianceType: string }): void {
+    if (!this.enabled) return;
+    const t = this.io.now();
+    if (t - this.started < this.delayMs || t - this.lastDraw < this.intervalMs) return;
+    this.lastDraw = t;
+    this.shown = true;
+    const cells = 20;
+    const filled = Math.round((info.index / Math.max(info.total, 1)) * cells);
+    const text = `selecting ${"█".repeat(filled)}${"░".repeat(cells - filled)}  fit ${info.index + 1}/${info.total} (${info.covarianceType}, K=${info.nComponents})  ${((t - this.started) / 1000).toFixed(1)} s`;
+    const columns = this.io.stderrColumns || 100;
+    this.io.stderr(`\r${text.length >= columns ? text.slice(0, Math.max(columns - 1, 0)) : text}\x1b[K`);
+  }
+
   finish(): void {
     if (this.shown) this.io.stderr("\r\x1b[K");
     this.shown = false;
@@ -402,6 +416,16 @@ function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
   });
 }
 
+function selectWithProgress(ctx: Context, X: Table): SelectionResult {
+  const options = selectionOptions(ctx, COVARIANCE_TYPES);
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: options.nInit ?? 1, maxIter: 0 });
+  try {
+    return selectModel(X, { ...options, onFit: (info) => bar.updateGrid(info) });
+  } finally {
+    bar.finish();
+  }
+}
+
 function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: g.nInit, maxIter: g.maxIter });
   const budget = numberOption(ctx, "time-budget");
@@ -440,7 +464,7 @@ const fit: Command = {
     if (ctx.values.has("select")) {
       if (ctx.values.has("components")) throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
       if (ctx.values.has("time-budget")) throw new UsageError("--time-budget applies to a single fit, not to --select");
-      const result = selectModel(X, selectionOptions(ctx, COVARIANCE_TYPES));
+      const result = selectWithProgress(ctx, X);
       g = result.best;
       chart = criterionChart(result);
       note(ctx, `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`);
@@ -576,7 +600,7 @@ const select: Command = {
   ],
   async run(ctx) {
     const X = await readData(ctx, ctx.args[0]);
-    const result = selectModel(X, selectionOptions(ctx, COVARIANCE_TYPES));
+    const result = selectWithProgress(ctx, X);
     const cv = result.criterion === "cv";
     const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
     if (format(ctx) === "json") {

@@ -23,6 +23,8 @@ export interface SelectModelOptions {
   folds?: number;
   /** Consider degenerate (collapsed) fits for the choice (default false; they stay in the table). */
   allowDegenerate?: boolean;
+  /** Called before each fit of the grid (for progress bars). */
+  onFit?: (info: { index: number; total: number; nComponents: number; covarianceType: CovarianceType }) => void;
   /** Other GaussianMixture options for every fit (tol, regCovar, maxIter, initParams). */
   fitOptions?: Omit<GaussianMixtureOptions, "nComponents" | "covarianceType" | "nInit" | "randomState">;
 }
@@ -111,8 +113,10 @@ export function selectModel(X: MatrixLike, options: SelectModelOptions = {}): Se
 
   const table: SelectionRow[] = [];
   const models: (GaussianMixture | undefined)[] = [];
+  const total = types.length * ks.length;
   for (const covarianceType of types) {
     for (const k of ks) {
+      options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
       const gmmOptions: GaussianMixtureOptions = { ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
       try {
         const gmm = new GaussianMixture(gmmOptions).fit(X);

@@ -301,6 +301,15 @@ describe("progress bar", () => {
     expect(out[2]).toBe("\r\x1b[K");
   });
 
+  it("shows progress through a selection grid, one step per fit", () => {
+    const { bar, out, tick } = fakeIO(true);
+    tick(1500);
+    bar.updateGrid({ index: 9, total: 36, nComponents: 2, covarianceType: "tied" });
+    expect(out[0]).toMatch(/^\rselecting █{5}░{15}  fit 10\/36 \(tied, K=2\)  1\.5 s\x1b\[K$/);
+    bar.finish();
+    expect(out[1]).toBe("\r\x1b[K");
+  });
+
   it("draws nothing when disabled (stderr not a terminal, or --quiet)", () => {
     const { bar, out, tick } = fakeIO(false);
     tick(5000);

@@ -130,3 +130,11 @@ describe("anomaly detection", () => {
     expect(() => gmm.anomalyThreshold(faithful, { contamination: 2 })).toThrow(/contamination must be a number in \[0, 1\]/);
   });
 });
+
+describe("selectModel progress", () => {
+  it("calls onFit once before each fit of the grid, in order", () => {
+    const seen: string[] = [];
+    selectModel(faithful, { nComponents: [1, 2], covarianceTypes: ["full", "diag"], randomState: 0, onFit: (i) => seen.push(`${i.index}/${i.total} ${i.covarianceType} ${i.nComponents}`) });
+    expect(seen).toEqual(["0/4 full 1", "1/4 full 2", "2/4 diag 1", "3/4 diag 2"]);
+  });
+});
