@@ -420,7 +420,7 @@ function selectWithProgress(ctx: Context, X: Table): SelectionResult {
   const options = selectionOptions(ctx, COVARIANCE_TYPES);
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: options.nInit ?? 1, maxIter: 0 });
   try {
-    return selectModel(X, { ...options, onFit: (info) => bar.updateGrid(info) });
+    return selectModel(X, { ...options, featureNames: X.header, onFit: (info) => bar.updateGrid(info) });
   } finally {
     bar.finish();
   }
@@ -430,7 +430,7 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: g.nInit, maxIter: g.maxIter });
   const budget = numberOption(ctx, "time-budget");
   try {
-    g.fit(X, { onIteration: (info) => bar.update(info), timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
+    g.fit(X, { onIteration: (info) => bar.update(info), timeBudgetMs: budget === undefined ? undefined : budget * 1000, featureNames: X.header });
   } finally {
     bar.finish();
   }
@@ -560,7 +560,8 @@ const sample: Command = {
       ctx.io.stdout(JSON.stringify({ X: rows, labels: Array.from(labels) }) + "\n");
       return;
     }
-    const header = [...rows[0].map((_, j) => `x${j}`), "label"];
+    const names = model.featureNames;
+    const header = [...rows[0].map((_, j) => names?.[j] ?? `x${j}`), "label"];
     ctx.io.stdout(toCsv(header, rows.map((r, i) => [...r, labels[i]])));
   },
 };

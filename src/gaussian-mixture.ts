@@ -17,7 +17,10 @@ import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-js
  * the fit stops early with the best parameters so far (`converged: false`,
  * `stopReason: "timeBudget"`).
  */
-export type FitOptions = FitControl;
+export type FitOptions = FitControl & {
+  /** Names of the d columns (kept in the model and its JSON as scikit-learn's `feature_names_in_`). */
+  featureNames?: readonly string[];
+};
 
 /** What a fit leaves behind. */
 export interface FittedState {
@@ -29,6 +32,15 @@ export interface FittedState {
   stopReason: StopReason;
   /** Rows the model was fitted on (0 when loaded from JSON without it). */
   nSamples: number;
+  featureNames?: string[];
+}
+
+function checkFeatureNames(names: unknown, d: number): string[] | undefined {
+  if (names === undefined) return undefined;
+  if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) {
+    throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${JSON.stringify(names)?.slice(0, 80)}`);
+  }
+  return names.slice();
 }
 
 // Async fits keep their workspace in the shared arena across awaits, so they
@@ -104,6 +116,7 @@ export class GaussianMixture {
 
   private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
     const { n, d, k, given, start } = this.prepareFit(X);
+    const featureNames = checkFeatureNames(fitOptions.featureNames, d);
     const family = this.family;
     const result = scoped(() => {
       const x = loadMatrix(X);
@@ -118,7 +131,7 @@ export class GaussianMixture {
       return { outcome, labels };
     });
     // Only a completed fit replaces the model: a failed one leaves it as it was.
-    this.state = { ...result.outcome, nFeatures: d, nSamples: n };
+    this.state = { ...result.outcome, nFeatures: d, nSamples: n, featureNames };
     return result.labels;
   }
 
@@ -142,6 +155,7 @@ export class GaussianMixture {
     if (threads === 1) return this.fit(X, options);
     return exclusive(async () => {
       const { d, k, given, start } = this.prepareFit(X);
+      const featureNames = checkFeatureNames(options.featureNames, d);
       const family = this.family;
       const top = mark();
       let pool: ShardPool | undefined;
@@ -151,7 +165,7 @@ export class GaussianMixture {
         pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
         const shards = pool;
         const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
-        this.state = { ...outcome, nFeatures: d, nSamples: n };
+        this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
         return this;
       } finally {
         pool?.close();
@@ -415,6 +429,11 @@ export class GaussianMixture {
   get nIter(): number { return this.requireFitted().nIter; }
   /** Per-sample lower bound (mean log-likelihood) of the best initialisation. */
   get lowerBound(): number { return this.requireFitted().lowerBound; }
+  /** Column names given at fit (or in the model JSON), if any. */
+  get featureNames(): string[] | undefined {
+    return this.requireFitted().featureNames?.slice();
+  }
+
   /** Number of features seen in fit. */
   get nFeatures(): number { return this.requireFitted().nFeatures; }
   /** True once fitted (or loaded). */

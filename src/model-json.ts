@@ -31,6 +31,8 @@ export interface GaussianMixtureJSON {
   lower_bound_: number | null;
   /** Rows seen in fit (used by the degeneracy check); not a scikit-learn field. */
   n_samples_fit: number;
+  /** Column names, when they were given. */
+  feature_names_in_?: string[];
   params: {
     tol: number;
     reg_covar: number;
@@ -49,6 +51,7 @@ export interface FittedModel {
   lowerBound: number;
   stopReason: "converged" | "maxIter" | "timeBudget";
   nSamples: number;
+  featureNames?: string[];
 }
 
 function nestShape(data: Float64Array, shape: number[]): Nested {
@@ -78,6 +81,7 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
     // JSON has no −Infinity (a model loaded with maxIter 0 has no bound yet).
     lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
     n_samples_fit: s.nSamples,
+    ...(s.featureNames ? { feature_names_in_: s.featureNames.slice() } : {}),
     params: {
       tol: opts.tol,
       reg_covar: opts.regCovar,
@@ -98,7 +102,7 @@ const MAX_FEATURES = 1 << 14;
 
 const KNOWN_FIELDS = new Set([
   "format", "version", "covariance_type", "n_components", "n_features_in_", "weights_", "means_",
-  "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "params",
+  "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_", "params",
 ]);
 
 function isLowerZero(a: Float64Array, blocks: number, d: number): boolean {
@@ -143,6 +147,14 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   if (d < 1 || d > MAX_FEATURES) bad(`means_[0] has ${d} entries; expected 1 to ${MAX_FEATURES} features`);
   if (o.n_features_in_ !== undefined && o.n_features_in_ !== d) bad(`n_features_in_ is ${JSON.stringify(o.n_features_in_)} but means_ rows have ${d} entries`);
 
+  let featureNames: string[] | undefined;
+  if (o.feature_names_in_ !== undefined) {
+    const names = o.feature_names_in_;
+    if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) {
+      bad(`feature_names_in_ must be ${d} strings, one per feature`);
+    }
+    featureNames = (names as string[]).slice();
+  }
   const family = FAMILIES[type];
   const shape = family.shape(k, d);
   const weights = flatten(o.weights_, [k], "weights_");
@@ -243,6 +255,7 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
       nIter: typeof o.n_iter_ === "number" ? o.n_iter_ : 0,
       lowerBound,
       stopReason: o.converged_ === true ? "converged" : "maxIter",
+      featureNames,
       nSamples: typeof o.n_samples_fit === "number" && Number.isSafeInteger(o.n_samples_fit) && o.n_samples_fit >= 0 ? o.n_samples_fit : 0,
     },
   };

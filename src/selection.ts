@@ -23,6 +23,8 @@ export interface SelectModelOptions {
   folds?: number;
   /** Consider degenerate (collapsed) fits for the choice (default false; they stay in the table). */
   allowDegenerate?: boolean;
+  /** Column names, kept in every fitted model. */
+  featureNames?: readonly string[];
   /** Called before each fit of the grid (for progress bars). */
   onFit?: (info: { index: number; total: number; nComponents: number; covarianceType: CovarianceType }) => void;
   /** Other GaussianMixture options for every fit (tol, regCovar, maxIter, initParams). */
@@ -119,7 +121,7 @@ export function selectModel(X: MatrixLike, options: SelectModelOptions = {}): Se
       options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
       const gmmOptions: GaussianMixtureOptions = { ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
       try {
-        const gmm = new GaussianMixture(gmmOptions).fit(X);
+        const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames });
         const score = gmm.score(X);
         const p = gmm.nParameters;
         const bic = -2 * score * n + p * Math.log(n);

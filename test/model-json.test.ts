@@ -94,3 +94,21 @@ describe("fuzzing fromJSON", () => {
     fc.assert(fc.property(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 }), (key, v) => outcome({ ...base, [key]: v })), { numRuns: 300, seed: 3 });
   });
 });
+
+describe("feature names", () => {
+  it("fit(X, { featureNames }) keeps them, writes feature_names_in_ and reads them back", () => {
+    const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(datasets.faithful, { featureNames: ["eruptions", "waiting"] });
+    expect(gmm.featureNames).toEqual(["eruptions", "waiting"]);
+    const json = JSON.parse(JSON.stringify(gmm));
+    expect(json.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expect(GaussianMixture.fromJSON(json).featureNames).toEqual(["eruptions", "waiting"]);
+    expect(new GaussianMixture({ nComponents: 2 }).fit(datasets.faithful).featureNames).toBeUndefined();
+  });
+
+  it("refuses names that do not match the columns", () => {
+    expect(() => new GaussianMixture().fit(datasets.faithful, { featureNames: ["only one"] })).toThrow(/featureNames must be 2 strings/);
+    const json = JSON.parse(JSON.stringify(new GaussianMixture().fit(datasets.faithful)));
+    json.feature_names_in_ = ["a", 3];
+    expect(() => GaussianMixture.fromJSON(json)).toThrow(/feature_names_in_ must be 2 strings/);
+  });
+});
