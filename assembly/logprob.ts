@@ -5,59 +5,356 @@
 // The density is evaluated through the precision factor W_k (Σ_k⁻¹ = W_kᵀW_k):
 //   log N = −½ (d log 2π + ‖W_k (x − μ_k)‖²) + log det W_k,
 // a triangular matrix–vector product and a squared norm, never an inverse.
-import { LOG_2PI, addr, dot, ld, scaledSqDist, sqDist, st, sub } from "./util";
+import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, scaledSqDist, sqDist, st, sub } from "./util";
+import { PAIR_BUF, PAIR_MAX_K, finishPair, normalizeRows, storePair } from "./estep";
 
-// Rows are processed in blocks so one component's factor stays in cache
-// while it is applied to many rows.
-const ROW_BLOCK: i32 = 64;
+// Full/tied kernels put two rows side by side in each f64x2 (lane 0 = an
+// even row, lane 1 = the next row) and take rows in blocks of PAIRS lane
+// pairs, so every factor entry W[j][l] loaded once (splatted) feeds
+// 2·PAIRS rows with no horizontal sums.
+const PAIRS: i32 = 4;
+const BLOCK_ROWS: i32 = 2 * PAIRS;
+const PAIR_BYTES: usize = 16 * PAIRS; // one transposed feature of a block
+
+/** The blocked full-covariance path fits in KERNEL_SCRATCH: two transposed blocks and the norms. */
+@inline function fullBlocked(d: i32): bool {
+  return 2 * d * BLOCK_ROWS + BLOCK_ROWS <= KERNEL_SCRATCH_VALUES;
+}
+
+/** The blocked diagonal/spherical path fits in KERNEL_SCRATCH: one transposed block and the norms. */
+@inline function diagBlocked(d: i32): bool {
+  return d * BLOCK_ROWS + BLOCK_ROWS <= KERNEL_SCRATCH_VALUES;
+}
 
 /**
  * Full and tied covariances. `w` holds K lower-triangular d×d factors with a
  * stride of `wStride` values between components (d·d for full, 0 for tied,
- * where every component shares one factor). `diff` is scratch for d values.
+ * where every component shares one factor). `diff` is scratch for d values
+ * (used only by the simple path, for d too large for KERNEL_SCRATCH: d > 255).
+ *
+ * For each block of 8 rows the rows are transposed once (xt[l] = feature l
+ * of the 8 rows); per component the centred block D = xt − μ is formed and
+ * y = W·D computed two rows of W at a time against four lane pairs: eight
+ * f64x2 accumulators, which is what a 16-register SIMD file holds without
+ * spilling (measured: 2×4 tiles beat 3×4 and 4×3 by a third at d ≥ 16).
  */
 export function logProbFull(
   x: usize, n: i32, d: i32,
   means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
   out: usize, diff: usize,
 ): void {
+  if (!fullBlocked(d)) {
+    logProbFullSimple(x, n, d, means, w, wStride, logDet, logWeights, k, out, diff);
+    return;
+  }
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    logProbFullBlock(x, i0, min(BLOCK_ROWS, n - i0), d, means, w, wStride, logDet, logWeights, k, out);
+  }
+}
+
+/** One row and component at a time (d > 255, too large for the blocked path). */
+function logProbFullSimple(
+  x: usize, n: i32, d: i32,
+  means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, diff: usize,
+): void {
   const constant = -0.5 * <f64>d * LOG_2PI;
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const i1 = min(i0 + ROW_BLOCK, n);
-    for (let c = 0; c < k; c++) {
-      const mu = addr(means, c * d);
-      const wc = addr(w, c * wStride);
-      const offset = constant + ld(logDet, c) + ld(logWeights, c);
-      for (let i = i0; i < i1; i++) {
-        sub(diff, addr(x, i * d), mu, d);
-        // y_j = Σ_{l≤j} W[j][l]·diff[l]: row j of W against the first j+1 entries.
-        let m = 0.0;
-        for (let j = 0; j < d; j++) {
-          const y = dot(addr(wc, j * d), diff, j + 1);
-          m += y * y;
-        }
-        st(out, i * k + c, offset - 0.5 * m);
+  for (let c = 0; c < k; c++) {
+    const mu = addr(means, c * d);
+    const wc = addr(w, c * wStride);
+    const offset = constant + ld(logDet, c) + ld(logWeights, c);
+    for (let i = 0; i < n; i++) {
+      sub(diff, addr(x, i * d), mu, d);
+      // y_j = Σ_{l≤j} W[j][l]·diff[l]: row j of W against the first j+1 entries
+      let m = 0.0;
+      for (let j = 0; j < d; j++) {
+        const y = dot(addr(wc, j * d), diff, j + 1);
+        m += y * y;
       }
+      st(out, i * k + c, offset - 0.5 * m);
     }
   }
 }
 
-/** Diagonal covariances: `prec` is K×d with p = 1/σ. */
+/**
+ * The E-step for full and tied covariances in one pass: logProbFull on a
+ * block of rows, then normalizeLogProb on the same rows while they are in
+ * cache. Same arguments as the two, same results; returns Σ_i logProbNorm[i].
+ */
+export function eStepFull(
+  x: usize, n: i32, d: i32,
+  means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, diff: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  if (d == 2 && k <= E2_MAX_K) return eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+  if (!fullBlocked(d)) {
+    logProbFullSimple(x, n, d, means, w, wStride, logDet, logWeights, k, out, diff);
+    return normalizeRows(out, 0, n, k, logProbNorm, writeResp);
+  }
+  let total = 0.0;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const rows = min(BLOCK_ROWS, n - i0);
+    logProbFullBlock(x, i0, rows, d, means, w, wStride, logDet, logWeights, k, out);
+    total += normalizeRows(out, i0, i0 + rows, k, logProbNorm, writeResp);
+  }
+  return total;
+}
+
+// d = 2 (the common case of plotting-scale data): per component six
+// splatted constants (μ₀, μ₁, W₀₀, W₁₀, W₁₁, offset), for up to E2_MAX_K
+// components, in static memory (the module is single-threaded).
+const E2_MAX_K: i32 = min(64, PAIR_MAX_K);
+const E2_PARAMS = memory.data(96 * 64, 16);
+
+/**
+ * eStepFull for d = 2: two rows per f64x2 from the start, so the
+ * log-densities of a row pair go straight into the transposed buffer the
+ * normalisation works on, never through the n×K matrix. The arithmetic is
+ * that of logProbFull and normalizeLogProb, operation for operation.
+ */
+function eStep2(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  const constant = -0.5 * 2.0 * LOG_2PI;
+  for (let c = 0; c < k; c++) {
+    const p = E2_PARAMS + <usize>c * 96;
+    const wc = addr(w, c * wStride);
+    v128.store(p, v128.load64_splat(addr(means, 2 * c)));
+    v128.store(p, v128.load64_splat(addr(means, 2 * c + 1)), 16);
+    v128.store(p, v128.load64_splat(wc), 32);
+    v128.store(p, v128.load64_splat(wc, 16), 48);
+    v128.store(p, v128.load64_splat(wc, 24), 64);
+    v128.store(p, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)), 80);
+  }
+  const half = f64x2.splat(0.5);
+  const end = E2_PARAMS + <usize>k * 96;
+  let total = 0.0;
+  for (let i = 0; i < n; i += 2) {
+    const two = i + 1 < n;
+    const a = v128.load(addr(x, 2 * i));
+    const b = two ? v128.load(addr(x, 2 * i + 2)) : a;
+    const x0 = i64x2.shuffle(a, b, 0, 2);
+    const x1 = i64x2.shuffle(a, b, 1, 3);
+    let mx = f64x2.splat(-Infinity);
+    let probe = f64x2.splat(0);
+    let t = PAIR_BUF;
+    for (let p = E2_PARAMS; p < end; p += 96) {
+      const d0 = f64x2.sub(x0, v128.load(p));
+      const d1 = f64x2.sub(x1, v128.load(p, 16));
+      const y0 = f64x2.mul(v128.load(p, 32), d0);
+      const y1 = f64x2.add(f64x2.mul(v128.load(p, 48), d0), f64x2.mul(v128.load(p, 64), d1));
+      const v = f64x2.sub(v128.load(p, 80), f64x2.mul(half, f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1))));
+      v128.store(t, v);
+      mx = f64x2.pmax(mx, v);
+      probe = f64x2.add(probe, v);
+      t += 16;
+    }
+    const r0 = addr(out, i * k);
+    const r1 = r0 + (<usize>k << 3);
+    // without responsibilities, the rows keep the log-densities (predict reads them)
+    if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0));
+    total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp);
+  }
+  return total;
+}
+
+function logProbFullBlock(
+  x: usize, i0: i32, rows: i32, d: i32,
+  means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize,
+): void {
+  const xt = KERNEL_SCRATCH;
+  const dm = xt + <usize>d * PAIR_BYTES;
+  const q = dm + <usize>d * PAIR_BYTES;
+  const constant = -0.5 * <f64>d * LOG_2PI;
+  transposeBlock(x, i0, rows, d, xt);
+  if (d == 2) {
+    for (let c = 0; c < k; c++) {
+      mahalanobis2(xt, addr(means, 2 * c), addr(w, c * wStride), q);
+      storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
+    }
+    return;
+  }
+  for (let c = 0; c < k; c++) {
+    centreBlock(xt, addr(means, c * d), d, dm);
+    mahalanobisBlock(dm, addr(w, c * wStride), d, q);
+    storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
+  }
+}
+
+/**
+ * d = 2: q[p] = (W[0][0]·d0)² + (W[1][0]·d0 + W[1][1]·d1)² with d = x − μ,
+ * the same operations in the same order as mahalanobisBlock, without its
+ * loop and scratch traffic.
+ */
+@inline function mahalanobis2(xt: usize, mu: usize, w: usize, q: usize): void {
+  const m0 = v128.load64_splat(mu);
+  const m1 = v128.load64_splat(mu, 8);
+  const w00 = v128.load64_splat(w);
+  const w10 = v128.load64_splat(w, 16);
+  const w11 = v128.load64_splat(w, 24);
+  for (let p = 0; p < PAIRS; p++) {
+    const o = <usize>p << 4;
+    const d0 = f64x2.sub(v128.load(xt + o), m0);
+    const d1 = f64x2.sub(v128.load(xt + PAIR_BYTES + o), m1);
+    const y0 = f64x2.mul(w00, d0);
+    const y1 = f64x2.add(f64x2.mul(w10, d0), f64x2.mul(w11, d1));
+    v128.store(q + o, f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1)));
+  }
+}
+
+/**
+ * xt[l][p] = (x[i0+2p][l], x[i0+2p+1][l]) for l < d, p < PAIRS. Rows past
+ * the end repeat the last row, so padding lanes hold finite numbers.
+ */
+@inline function transposeBlock(x: usize, i0: i32, rows: i32, d: i32, xt: usize): void {
+  const last = i0 + rows - 1;
+  for (let p = 0; p < PAIRS; p++) {
+    const ra = addr(x, min(i0 + 2 * p, last) * d);
+    const rb = addr(x, min(i0 + 2 * p + 1, last) * d);
+    let t = xt + (<usize>p << 4);
+    let l = 0;
+    for (; l + 2 <= d; l += 2) {
+      const o = <usize>l << 3;
+      const a = v128.load(ra + o);
+      const b = v128.load(rb + o);
+      v128.store(t, i64x2.shuffle(a, b, 0, 2));
+      v128.store(t + PAIR_BYTES, i64x2.shuffle(a, b, 1, 3));
+      t += 2 * PAIR_BYTES;
+    }
+    if (l < d) {
+      const o = <usize>l << 3;
+      v128.store(t, i64x2.shuffle(v128.load64_splat(ra + o), v128.load64_splat(rb + o), 0, 2));
+    }
+  }
+}
+
+/** dm = xt − μ (μ broadcast over the block's rows). */
+@inline function centreBlock(xt: usize, mu: usize, d: i32, dm: usize): void {
+  let s = xt;
+  let t = dm;
+  for (let l = 0; l < d; l++) {
+    const m = v128.load64_splat(mu + (<usize>l << 3));
+    v128.store(t, f64x2.sub(v128.load(s), m));
+    v128.store(t, f64x2.sub(v128.load(s, 16), m), 16);
+    v128.store(t, f64x2.sub(v128.load(s, 32), m), 32);
+    v128.store(t, f64x2.sub(v128.load(s, 48), m), 48);
+    s += PAIR_BYTES;
+    t += PAIR_BYTES;
+  }
+}
+
+/**
+ * q[p] = ‖W·dm[·][p]‖² lane-wise: y_j = Σ_{l≤j} W[j][l]·dm[l] for rows j,
+ * j+1 of the lower-triangular W together, then the rows' squares summed.
+ * Entries above the diagonal are never read.
+ */
+@inline function mahalanobisBlock(dm: usize, w: usize, d: i32, q: usize): void {
+  let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
+  const rowBytes = <usize>d << 3;
+  let j = 0;
+  for (; j + 2 <= d; j += 2) {
+    const w0 = w + <usize>j * rowBytes;
+    const w1 = w0 + rowBytes;
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
+    let pd = dm;
+    const end = <usize>j << 3;
+    // l = 0 … j: both rows
+    for (let o: usize = 0; o <= end; o += 8) {
+      const u = v128.load64_splat(w0 + o);
+      const v = v128.load64_splat(w1 + o);
+      let t = v128.load(pd);
+      a0 = f64x2.add(a0, f64x2.mul(u, t));
+      b0 = f64x2.add(b0, f64x2.mul(v, t));
+      t = v128.load(pd, 16);
+      a1 = f64x2.add(a1, f64x2.mul(u, t));
+      b1 = f64x2.add(b1, f64x2.mul(v, t));
+      t = v128.load(pd, 32);
+      a2 = f64x2.add(a2, f64x2.mul(u, t));
+      b2 = f64x2.add(b2, f64x2.mul(v, t));
+      t = v128.load(pd, 48);
+      a3 = f64x2.add(a3, f64x2.mul(u, t));
+      b3 = f64x2.add(b3, f64x2.mul(v, t));
+      pd += PAIR_BYTES;
+    }
+    // l = j + 1: the second row only
+    const v = v128.load64_splat(w1 + end + 8);
+    b0 = f64x2.add(b0, f64x2.mul(v, v128.load(pd)));
+    b1 = f64x2.add(b1, f64x2.mul(v, v128.load(pd, 16)));
+    b2 = f64x2.add(b2, f64x2.mul(v, v128.load(pd, 32)));
+    b3 = f64x2.add(b3, f64x2.mul(v, v128.load(pd, 48)));
+    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(a0, a0), f64x2.mul(b0, b0)));
+    q1 = f64x2.add(q1, f64x2.add(f64x2.mul(a1, a1), f64x2.mul(b1, b1)));
+    q2 = f64x2.add(q2, f64x2.add(f64x2.mul(a2, a2), f64x2.mul(b2, b2)));
+    q3 = f64x2.add(q3, f64x2.add(f64x2.mul(a3, a3), f64x2.mul(b3, b3)));
+  }
+  if (j < d) {
+    const w0 = w + <usize>j * rowBytes;
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let pd = dm;
+    const end = <usize>j << 3;
+    for (let o: usize = 0; o <= end; o += 8) {
+      const u = v128.load64_splat(w0 + o);
+      a0 = f64x2.add(a0, f64x2.mul(u, v128.load(pd)));
+      a1 = f64x2.add(a1, f64x2.mul(u, v128.load(pd, 16)));
+      a2 = f64x2.add(a2, f64x2.mul(u, v128.load(pd, 32)));
+      a3 = f64x2.add(a3, f64x2.mul(u, v128.load(pd, 48)));
+      pd += PAIR_BYTES;
+    }
+    q0 = f64x2.add(q0, f64x2.mul(a0, a0));
+    q1 = f64x2.add(q1, f64x2.mul(a1, a1));
+    q2 = f64x2.add(q2, f64x2.mul(a2, a2));
+    q3 = f64x2.add(q3, f64x2.mul(a3, a3));
+  }
+  v128.store(q, q0);
+  v128.store(q, q1, 16);
+  v128.store(q, q2, 32);
+  v128.store(q, q3, 48);
+}
+
+/** out[i][c] = offset − ½·q for the block's real rows (lane pairs → rows). */
+@inline function storeColumn(q: usize, offset: f64, out: usize, i0: i32, rows: i32, k: i32, c: i32): void {
+  const off = f64x2.splat(offset);
+  const half = f64x2.splat(0.5);
+  for (let p = 0; p < PAIRS; p++) {
+    const r = 2 * p;
+    if (r >= rows) break;
+    const v = f64x2.sub(off, f64x2.mul(half, v128.load(q + (<usize>p << 4))));
+    v128.store64_lane(addr(out, (i0 + r) * k + c), v, 0);
+    if (r + 1 < rows) v128.store64_lane(addr(out, (i0 + r + 1) * k + c), v, 1);
+  }
+}
+
+/**
+ * Diagonal covariances: `prec` is K×d with p = 1/σ. Rows two to an f64x2
+ * as in logProbFull: per component and feature, one splatted mean and
+ * precision serve a block's eight rows.
+ */
 export function logProbDiag(
   x: usize, n: i32, d: i32,
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize,
 ): void {
   const constant = -0.5 * <f64>d * LOG_2PI;
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const i1 = min(i0 + ROW_BLOCK, n);
+  if (!diagBlocked(d)) {
     for (let c = 0; c < k; c++) {
       const mu = addr(means, c * d);
       const pc = addr(prec, c * d);
       const offset = constant + ld(logDet, c) + ld(logWeights, c);
-      for (let i = i0; i < i1; i++) {
-        st(out, i * k + c, offset - 0.5 * scaledSqDist(addr(x, i * d), mu, pc, d));
-      }
+      for (let i = 0; i < n; i++) st(out, i * k + c, offset - 0.5 * scaledSqDist(addr(x, i * d), mu, pc, d));
+    }
+    return;
+  }
+  const xt = KERNEL_SCRATCH;
+  const q = xt + <usize>d * PAIR_BYTES;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const rows = min(BLOCK_ROWS, n - i0);
+    transposeBlock(x, i0, rows, d, xt);
+    for (let c = 0; c < k; c++) {
+      scaledNormBlock(xt, addr(means, c * d), addr(prec, c * d), 8, d, q);
+      storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
     }
   }
 }
@@ -69,16 +366,52 @@ export function logProbSpherical(
   out: usize,
 ): void {
   const constant = -0.5 * <f64>d * LOG_2PI;
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const i1 = min(i0 + ROW_BLOCK, n);
+  if (!diagBlocked(d)) {
     for (let c = 0; c < k; c++) {
       const mu = addr(means, c * d);
       const p = ld(prec, c);
-      const p2 = p * p;
       const offset = constant + ld(logDet, c) + ld(logWeights, c);
-      for (let i = i0; i < i1; i++) {
-        st(out, i * k + c, offset - 0.5 * p2 * sqDist(addr(x, i * d), mu, d));
-      }
+      for (let i = 0; i < n; i++) st(out, i * k + c, offset - 0.5 * (p * p * sqDist(addr(x, i * d), mu, d)));
+    }
+    return;
+  }
+  const xt = KERNEL_SCRATCH;
+  const q = xt + <usize>d * PAIR_BYTES;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const rows = min(BLOCK_ROWS, n - i0);
+    transposeBlock(x, i0, rows, d, xt);
+    for (let c = 0; c < k; c++) {
+      // Σ ((x − μ)·p)², with the one precision read for every feature
+      scaledNormBlock(xt, addr(means, c * d), addr(prec, c), 0, d, q);
+      storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
     }
   }
+}
+
+/**
+ * q[p] = Σ_l ((xt[l][p] − μ[l])·s[l])² lane-wise, s[l] read at byte stride
+ * `sStride` (8: one scale per feature; 0: one for all).
+ */
+@inline function scaledNormBlock(xt: usize, mu: usize, s: usize, sStride: usize, d: i32, q: usize): void {
+  let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
+  let t = xt;
+  let ps = s;
+  for (let l = 0; l < d; l++) {
+    const m = v128.load64_splat(mu + (<usize>l << 3));
+    const sc = v128.load64_splat(ps);
+    const y0 = f64x2.mul(f64x2.sub(v128.load(t), m), sc);
+    const y1 = f64x2.mul(f64x2.sub(v128.load(t, 16), m), sc);
+    const y2 = f64x2.mul(f64x2.sub(v128.load(t, 32), m), sc);
+    const y3 = f64x2.mul(f64x2.sub(v128.load(t, 48), m), sc);
+    q0 = f64x2.add(q0, f64x2.mul(y0, y0));
+    q1 = f64x2.add(q1, f64x2.mul(y1, y1));
+    q2 = f64x2.add(q2, f64x2.mul(y2, y2));
+    q3 = f64x2.add(q3, f64x2.mul(y3, y3));
+    t += PAIR_BYTES;
+    ps += sStride;
+  }
+  v128.store(q, q0);
+  v128.store(q, q1, 16);
+  v128.store(q, q2, 32);
+  v128.store(q, q3, 48);
 }

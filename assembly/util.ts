@@ -6,6 +6,16 @@
 
 export const LOG_2PI: f64 = 1.8378770664093453; // log(2π)
 
+// Working memory of the blocked kernels (transposed row blocks, gathered
+// rows), inside the module's static data rather than passed in, so every
+// kernel keeps its original scratch contract (d values). One region serves
+// all kernels: they never run at the same time (an instance is
+// single-threaded, and each worker thread has its own instance). Zero-filled,
+// so it costs memory pages but no bytes in the .wasm file. Shapes too large
+// for it take each kernel's simple path.
+export const KERNEL_SCRATCH_VALUES: i32 = 4096;
+export const KERNEL_SCRATCH = memory.data(8 * KERNEL_SCRATCH_VALUES, 16);
+
 @inline export function addr(p: usize, i: i32): usize {
   return p + (<usize>i << alignof<f64>());
 }
@@ -119,4 +129,145 @@ export const LOG_2PI: f64 = 1.8378770664093453; // log(2π)
 
 @inline export function fill(x: usize, v: f64, n: i32): void {
   for (let i = 0; i < n; i++) st(x, i, v);
+}
+
+// ---------------------------------------------------------------------------
+// Vector exp and log (two lanes at a time), written with plain SIMD only so
+// every engine produces the same bits. Constants live in static memory and
+// are loaded (one instruction each) rather than rebuilt in every loop trip.
+//
+// exp: x = (64k + j)·ln2/64 + r with |r| ≤ ln2/128, so e^x = 2^k · 2^(j/64)
+// · e^r. 64k + j = round(64x/ln2) comes from the 1.5·2⁵² shifter (adding it
+// rounds to an integer held in the low mantissa bits), ln2/64 is split into
+// a 32-bit head (its products with 64k + j are exact) and a tail, 2^(j/64)
+// is read from a 64-entry table (each entry the double nearest to it), e^r
+// is its Taylor series to r⁵ (truncation ≤ 0.0055⁶/6! ≈ 4e-17 relative) and
+// 2^k is applied by adding k to the exponent field.
+// log: x = 2^e·m with m ∈ [√½, √2); with s = (m−1)/(m+1), log m = 2·atanh s
+// = 2s(1 + s²/3 + s⁴/5 + …), |s| ≤ 0.172, summed to s²² (truncation < 1e-17).
+// Polynomials use Estrin's scheme with the largest terms added last: short
+// dependency chains let the many exps of a row overlap in the pipeline.
+// Both are accurate to about 2 ulp; neither is correctly rounded, so results
+// differ from Math.exp/Math.log in the last bits now and then.
+
+// Each constant stored twice (both lanes), so it loads as one v128.
+const MATH_CONST = memory.data<f64>([
+  92.33248261689366, 92.33248261689366, // 64/ln2
+  6755399441055744.0, 6755399441055744.0, // 1.5·2⁵², the rounding shifter
+  0.010830424696905538, 0.010830424696905538, // ln2/64, head (32 significant bits)
+  -6.563929801064195e-13, -6.563929801064195e-13, // ln2/64, tail
+  0.008333333333333333, 0.008333333333333333, // 1/5!
+  0.041666666666666664, 0.041666666666666664, // 1/4!
+  0.16666666666666666, 0.16666666666666666, // 1/3!
+  0.5, 0.5, // 1/2!
+  1.0, 1.0, // 1 (its bits are 1023 << 52)
+  -707.0, -707.0, // e^x below e^this is flushed to 0 (keeps 2^k normal)
+  0.6931471806019545, 0.6931471806019545, // ln2, head (32 significant bits)
+  -4.2009150726810846e-11, -4.2009150726810846e-11, // ln2, tail
+  0.7071067811865476, 0.7071067811865476, // √½ (its bits split the mantissa range)
+  2.0, 2.0,
+  0.3333333333333333, 0.3333333333333333, // 1/3
+  0.2, 0.2, // 1/5
+  0.14285714285714285, 0.14285714285714285, // 1/7
+  0.1111111111111111, 0.1111111111111111, // 1/9
+  0.09090909090909091, 0.09090909090909091, // 1/11
+  0.07692307692307693, 0.07692307692307693, // 1/13
+  0.06666666666666667, 0.06666666666666667, // 1/15
+  0.058823529411764705, 0.058823529411764705, // 1/17
+  0.05263157894736842, 0.05263157894736842, // 1/19
+  0.047619047619047616, 0.047619047619047616, // 1/21
+], 16);
+// byte offsets into MATH_CONST
+const INV_STEP: usize = 0;
+const SHIFTER: usize = 16;
+const STEP_HI: usize = 32;
+const STEP_LO: usize = 48;
+const C5: usize = 64;
+const C4: usize = 80;
+const C3: usize = 96;
+const C2: usize = 112;
+const ONE: usize = 128;
+const FLUSH: usize = 144;
+const LN2_HI: usize = 160;
+const LN2_LO: usize = 176;
+const SQRT_HALF: usize = 192;
+const TWO: usize = 208;
+const INV3: usize = 224; // then 1/5, 1/7, … 1/21 every 16 bytes
+
+/** 2^(j/64) for j = 0 … 63, each the nearest double. */
+const EXP2_TABLE = memory.data<f64>([
+  1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284,
+  1.0442737824274138, 1.0556451783605572, 1.0671404006768237, 1.0787607977571199,
+  1.0905077326652577, 1.102382583307841, 1.1143867425958924, 1.1265216186082418,
+  1.1387886347566916, 1.1511892299529827, 1.1637248587775775, 1.1763969916502812,
+  1.189207115002721, 1.202156731452703, 1.215247359980469, 1.22848053610687,
+  1.241857812073484, 1.255380757024691, 1.2690509571917332, 1.2828700160787783,
+  1.2968395546510096, 1.3109612115247644, 1.3252366431597413, 1.339667524053303,
+  1.3542555469368927, 1.3690024229745905, 1.383909881963832, 1.3989796725383112,
+  1.4142135623730951, 1.42961333839197, 1.4451808069770467, 1.460917794180647,
+  1.4768261459394993, 1.4929077282912648, 1.5091644275934228, 1.5255981507445384,
+  1.5422108254079407, 1.559004400237837, 1.5759808451078865, 1.593142151342267,
+  1.6104903319492543, 1.6280274218573478, 1.645755478153965, 1.6636765803267364,
+  1.681792830507429, 1.7001063537185235, 1.718619298122478, 1.7373338352737062,
+  1.7562521603732995, 1.7753764925265212, 1.7947090750031072, 1.8142521755003989,
+  1.8340080864093424, 1.8539791250833855, 1.8741676341103, 1.8945759815869656,
+  1.9152065613971474, 1.9360617934922943, 1.9571441241754002, 1.978456026387951,
+], 16);
+
+const EXPONENT_BIAS = memory.data<i64>([1023, 1023], 16);
+
+@inline function mc(offset: usize): v128 {
+  return v128.load(MATH_CONST + offset);
+}
+
+/**
+ * e^x for x ≤ 0 (and −∞) in both lanes; results below e^−707 are flushed
+ * to 0 (they are at most 1e-307 and only ever added to a number ≥ 1).
+ * Not for NaN or positive x.
+ */
+@inline export function expNonPositive(x: v128): v128 {
+  const t = f64x2.add(f64x2.mul(x, mc(INV_STEP)), mc(SHIFTER));
+  const kj = f64x2.sub(t, mc(SHIFTER));
+  let r = f64x2.sub(x, f64x2.mul(kj, mc(STEP_HI)));
+  r = f64x2.sub(r, f64x2.mul(kj, mc(STEP_LO)));
+  // e^r = 1 + (r + r²·(1/2! + r/3! + r²(1/4! + r/5!))): largest terms last
+  const r2 = f64x2.mul(r, r);
+  const a = f64x2.add(mc(C2), f64x2.mul(mc(C3), r));
+  const b = f64x2.add(mc(C4), f64x2.mul(mc(C5), r));
+  const p = f64x2.add(mc(ONE), f64x2.add(r, f64x2.mul(r2, f64x2.add(a, f64x2.mul(r2, b)))));
+  // j = (64k + j) mod 64 from the low bits of t (two's complement survives the shifter)
+  const j0 = <usize>(<i32>i64x2.extract_lane(t, 0) & 63) << 3;
+  const j1 = <usize>(<i32>i64x2.extract_lane(t, 1) & 63) << 3;
+  const tab = v128.load64_lane(EXP2_TABLE + j1, v128.load64_splat(EXP2_TABLE + j0), 1);
+  // 2^k: k = (64k + j) >> 6, shifted into the exponent field. t is a
+  // positive double, so a logical shift does (SIMD has no cheap i64 >>).
+  const scaled = i64x2.add(f64x2.mul(tab, p), i64x2.shl(i64x2.shr_u(t, 6), 52));
+  return v128.and(scaled, f64x2.ge(x, mc(FLUSH)));
+}
+
+/** log x for positive, normal, finite x in both lanes. */
+@inline export function logPositive(x: v128): v128 {
+  // e = exponent of x/√½, biased by 1023 so the shift is a logical one
+  // (the bits of 1.0 are 1023 << 52)
+  const eb = i64x2.shr_u(i64x2.add(i64x2.sub(x, mc(SQRT_HALF)), mc(ONE)), 52);
+  const e = i64x2.sub(eb, v128.load(EXPONENT_BIAS));
+  const m = i64x2.sub(x, i64x2.shl(e, 52));
+  const ef = f64x2.convert_low_i32x4_s(i32x4.shuffle(e, e, 0, 2, 0, 2));
+  const f = f64x2.sub(m, mc(ONE));
+  const s = f64x2.div(f, f64x2.add(f, mc(TWO)));
+  const z = f64x2.mul(s, s);
+  const z2 = f64x2.mul(z, z);
+  const z4 = f64x2.mul(z2, z2);
+  const z8 = f64x2.mul(z4, z4);
+  const a0 = f64x2.add(mc(INV3), f64x2.mul(mc(INV3 + 16), z)); // 1/3 + z/5
+  const a1 = f64x2.add(mc(INV3 + 32), f64x2.mul(mc(INV3 + 48), z)); // 1/7 + z/9
+  const a2 = f64x2.add(mc(INV3 + 64), f64x2.mul(mc(INV3 + 80), z)); // 1/11 + z/13
+  const a3 = f64x2.add(mc(INV3 + 96), f64x2.mul(mc(INV3 + 112), z)); // 1/15 + z/17
+  const a4 = f64x2.add(mc(INV3 + 128), f64x2.mul(mc(INV3 + 144), z)); // 1/19 + z/21
+  const b0 = f64x2.add(a0, f64x2.mul(a1, z2));
+  const b1 = f64x2.add(a2, f64x2.mul(a3, z2));
+  const q = f64x2.add(f64x2.add(b0, f64x2.mul(b1, z4)), f64x2.mul(a4, z8));
+  const s2 = f64x2.add(s, s);
+  const logm = f64x2.add(s2, f64x2.mul(f64x2.mul(s2, z), q));
+  return f64x2.add(f64x2.mul(ef, mc(LN2_HI)), f64x2.add(f64x2.mul(ef, mc(LN2_LO)), logm));
 }

@@ -46,6 +46,12 @@ export interface CovarianceFamily {
   logDetFromFactor(w: Kernels, ws: Workspace): void;
   /** Weighted log-densities of n rows at `x` into the n×k matrix `out`. */
   logProb(w: Kernels, ws: Workspace, x: number, n: number, out: number): void;
+  /**
+   * Optional fused E-step on the workspace's rows (logProb and the
+   * normalisation in one pass over the data): fills ws.resp and
+   * ws.logProbNorm as logProb + normalizeLogProb would; returns Σ logProbNorm.
+   */
+  eStep?(w: Kernels, ws: Workspace, writeResp: boolean): number;
   /** Component named by a failing flat index from the factor functions. */
   component(index: number, d: number): number;
   /** Lower Cholesky factors of each component's covariance into `out` (k·d·d). */
@@ -86,6 +92,9 @@ function full(tied: boolean): CovarianceFamily {
     },
     logProb(w, ws, x, n, out) {
       w.logProbFull(x, n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, out, ws.scratch);
+    },
+    eStep(w, ws, writeResp) {
+      return w.eStepFull(ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.scratch, ws.logProbNorm, writeResp);
     },
     component: (index, d) => (tied ? 0 : Math.floor(index / d)),
     covarianceFactors(w, ws, out) {

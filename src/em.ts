@@ -107,6 +107,7 @@ export function readParams(family: CovarianceFamily, ws: Workspace): MixturePara
  * per-row log-likelihoods in ws.logProbNorm; returns their mean.
  */
 export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
+  if (family.eStep) return family.eStep(w, ws, writeResp) / ws.n;
   family.logProb(w, ws, ws.x, ws.n, ws.resp);
   return w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp) / ws.n;
 }

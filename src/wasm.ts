@@ -16,6 +16,7 @@ export interface Kernels {
   factorLogDet(p: Ptr, count: number, m: number, compStride: number, elemStride: number, scale: number, out: Ptr): void;
   logOf(src: Ptr, dst: Ptr, n: number): void;
   logProbFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr): void;
+  eStepFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
   logProbDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
   logProbSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
