@@ -236,3 +236,37 @@ describe("M-step kernels", () => {
     }
   });
 });
+
+describe("fused E-step", () => {
+  // eStepFull (blocked, two rows per vector, a d = 2 path) must equal the
+  // plain logProbFull + normalizeLogProb on awkward shapes: odd n, odd K, d = 1…9.
+  for (const [n, d, k] of [[1, 1, 1], [7, 2, 3], [13, 3, 5], [65, 2, 1], [33, 5, 2], [9, 9, 7], [130, 4, 3]]) {
+    it(`eStepFull equals logProbFull + normalizeLogProb (n=${n}, d=${d}, K=${k})`, () => {
+      const r = rng(n * 100 + d * 10 + k);
+      const X = Array.from({ length: n * d }, () => 5 * r());
+      const means = Array.from({ length: k * d }, () => 2 * r());
+      const covs = Array.from({ length: k }, (_, c) => spd(d, 7 * c + d)).flat();
+      const weights = Array.from({ length: k }, (_, c) => (c + 1) / ((k * (k + 1)) / 2));
+      const run = (fused: boolean) => scoped(() => {
+        const w = kernels();
+        const factor = alloc(k * d * d);
+        const logDet = alloc(k);
+        w.precisionCholeskyFull(allocFrom(covs), factor, logDet, k, d, alloc(d * d));
+        const out = alloc(n * k);
+        const norm = alloc(n);
+        const x = allocFrom(X);
+        const mu = allocFrom(means);
+        const logW = allocFrom(weights.map(Math.log));
+        const total = fused
+          ? w.eStepFull(x, n, d, mu, factor, d * d, logDet, logW, k, out, alloc(d), norm, true)
+          : (w.logProbFull(x, n, d, mu, factor, d * d, logDet, logW, k, out, alloc(d)), w.normalizeLogProb(out, n, k, norm, true));
+        return { total, resp: Array.from(f64(out, n * k)), norm: Array.from(f64(norm, n)) };
+      });
+      const a = run(true);
+      const b = run(false);
+      expect(Math.abs(a.total - b.total)).toBeLessThan(1e-10 * Math.max(1, Math.abs(b.total)));
+      a.norm.forEach((v, i) => expect(Math.abs(v - b.norm[i])).toBeLessThan(1e-11 * Math.max(1, Math.abs(b.norm[i]))));
+      a.resp.forEach((v, i) => expect(Math.abs(v - b.resp[i])).toBeLessThan(1e-12));
+    });
+  }
+});
