@@ -140,15 +140,20 @@ export class GaussianMixture {
    * (worker_threads in Node, Web Workers in browsers, Deno and Bun). Each
    * thread runs its own WebAssembly instance on its shard; results equal the
    * single-thread fit up to the order of floating-point sums (≈1e-12).
-   * Defaults to the machine's cores for 20,000 rows or more, else 1; where
-   * there are no threads (Cloudflare Workers) it runs in the calling thread.
+   * Defaults to the machine's cores when an iteration is long enough to
+   * gain (n·K·d² ≥ 2e8), else 1; where there are no threads (Cloudflare
+   * Workers) it runs in the calling thread.
    *
    * @example
    * await gmm.fitAsync(X, { nThreads: 4 });
    */
   async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
     const { rows: n } = shapeOf(X);
-    let threads = options.nThreads ?? (n >= 20_000 ? availableCores() : 1);
+    // Threads pay off only when an iteration is long next to the two message
+    // round trips it costs (bench/threads.mjs: 1.2× at d = 32, K = 8, N = 1e5 on
+    // 2 cores, but slower at d ≤ 8), so by default they start from n·K·d² ≥ 2e8.
+    const d = shapeOf(X).cols;
+    let threads = options.nThreads ?? (n * this.opts.nComponents * d * d >= 2e8 ? availableCores() : 1);
     checkInteger(threads, "nThreads", 1);
     if (!threadsAvailable()) threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
