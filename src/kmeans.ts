@@ -104,15 +104,19 @@ export function lloyd(x: number, n: number, d: number, k: number, centers: numbe
   const labels = alloc(n, 4, "k-means labels");
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
-  let previous: Int32Array | undefined;
+  // Buffers reused across iterations: the previous labels and centres.
+  const previous = new Int32Array(n).fill(-1);
+  const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
     w.assignNearest(x, n, d, centers, k, labels, minDist);
     const current = i32(labels, n);
-    if (previous && current.every((v, i) => v === previous![i])) break;
-    previous = current.slice();
-    const old = f64(centers, k * d).slice();
+    let changed = false;
+    for (let i = 0; i < n && !changed; i++) changed = current[i] !== previous[i];
+    if (!changed) break;
+    previous.set(current);
+    old.set(f64(centers, k * d));
     w.updateCenters(x, n, d, labels, k, centers, counts);
     relocateEmpty(x, n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
