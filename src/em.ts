@@ -3,6 +3,7 @@
 // family table in covariance.ts supplies the per-type maths.
 import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
 import { alloc, allocFrom, f64, i32, scoped } from "./memory.js";
+import { nest } from "./matrix.js";
 import { kernels, type Kernels } from "./wasm.js";
 import { kmeansOnLoaded, kmeansPlusPlus } from "./kmeans.js";
 import { Random } from "./random.js";
@@ -27,6 +28,11 @@ export interface IterationInfo {
   lowerBound: number;
   /** Change from the previous iteration's lower bound. */
   change: number;
+  /**
+   * The parameters after this iteration's M-step, in scikit-learn's shapes
+   * (copied on each call, so only pay for it when drawing progress).
+   */
+  params(): { weights: number[]; means: number[][]; covariances: unknown };
 }
 
 /** Why the fit stopped. */
@@ -279,7 +285,17 @@ function* emSkeleton(
       const previous = lowerBound;
       lowerBound = yield `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`;
       const change = lowerBound - previous;
-      onIteration?.({ init, iteration, lowerBound, change });
+      onIteration?.({
+        init, iteration, lowerBound, change,
+        params: () => {
+          const p = readParams(family, ws);
+          return {
+            weights: Array.from(p.weights),
+            means: nest(p.means, [ws.k, ws.d]) as number[][],
+            covariances: nest(p.covariances, family.shape(ws.k, ws.d)),
+          };
+        },
+      });
       if (Math.abs(change) < opts.tol) {
         stopReason = "converged";
         break;

@@ -110,6 +110,18 @@ describe("fit controls", () => {
     expect(Array.from(gmm.scoreSamples(datasets.synthetic)).every(Number.isFinite)).toBe(true);
   });
 
+  it("onIteration's params() gives the parameters after that iteration's M-step", () => {
+    const snapshots: { weights: number[]; means: number[][]; covariances: unknown }[] = [];
+    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "diag", tol: 0, maxIter: 6, randomState: 0 })
+      .fit(faithful, { onIteration: (i) => snapshots.push(i.params()) });
+    expect(snapshots).toHaveLength(6);
+    const last = snapshots[5];
+    expect(last.weights).toEqual(gmm.weights);
+    expect(last.means).toEqual(gmm.means);
+    expect(last.covariances).toEqual(gmm.covariances);
+    expect(snapshots[0].means).not.toEqual(last.means);
+  });
+
   it("onIteration sees every iteration with its lower bound and change", () => {
     const seen: number[] = [];
     const gmm = new GaussianMixture({ nComponents: 2, tol: 0, maxIter: 7, randomState: 0 }).fit(faithful, { onIteration: (i) => seen.push(i.iteration) });
