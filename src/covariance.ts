@@ -64,6 +64,11 @@ export function covarianceSize(family: CovarianceFamily, k: number, d: number): 
   return size(family.shape(k, d));
 }
 
+/** Tied: the one factor's log det, computed into logDet[0], applies to every component. */
+function shareLogDet(ws: Workspace): void {
+  f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+}
+
 function full(tied: boolean): CovarianceFamily {
   const blocks = (ws: Workspace) => (tied ? 1 : ws.k);
   return {
@@ -78,17 +83,17 @@ function full(tied: boolean): CovarianceFamily {
     },
     factorFromCovariance(w, ws) {
       const r = w.precisionCholeskyFull(ws.cov, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
-      if (tied) f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+      if (tied) shareLogDet(ws);
       return r;
     },
     factorFromPrecision(w, ws, prec) {
       const r = w.precisionFactorFromPrecision(prec, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
-      if (tied) f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+      if (tied) shareLogDet(ws);
       return r;
     },
     logDetFromFactor(w, ws) {
       w.factorLogDet(ws.factor, blocks(ws), ws.d, ws.d * ws.d, ws.d + 1, 1, ws.logDet);
-      if (tied) f64(ws.logDet, ws.k).fill(f64(ws.logDet, 1)[0]);
+      if (tied) shareLogDet(ws);
     },
     logProb(w, ws, x, n, out) {
       w.logProbFull(x, n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, out, ws.scratch);

@@ -2,13 +2,12 @@
 // its own WebAssembly instance and, each EM iteration, returns that slice's
 // sufficient statistics. Bundled on its own as dist/em-worker.js.
 import { FAMILIES, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
-import { allocWorkspace, eStep, loadParams } from "./em.js";
+import { NK_FLOOR, allocWorkspace, eStep, loadParams } from "./em.js";
 import { alloc, f64 } from "./memory.js";
 import { init, kernels } from "./wasm.js";
 import { parentChannel } from "./threads.js";
 import type { ShardReply, ShardRequest } from "./parallel.js";
 
-const NK_FLOOR = 10 * Number.EPSILON;
 const channel = parentChannel();
 let shard: { ws: Workspace; family: CovarianceFamily } | undefined;
 

@@ -9,6 +9,12 @@ import { kmeansOnLoaded, kmeansPlusPlus } from "./kmeans.js";
 import { Random } from "./random.js";
 import type { ResolvedOptions } from "./options.js";
 
+/**
+ * scikit-learn adds 10ε to every N_k (assembly/mstep.ts does the same in the
+ * kernel); the threaded path removes and re-adds it when summing shards.
+ */
+export const NK_FLOOR = 10 * Number.EPSILON;
+
 /** A fitted mixture's parameters, flat, in the family's layout. */
 export interface MixtureParams {
   weights: Float64Array; // k
@@ -229,9 +235,7 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.
     w.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
-    const nk = f64(ws.nk, k);
-    const weights = f64(ws.weights, k);
-    for (let c = 0; c < k; c++) weights[c] = nk[c] / ws.n;
+    weightsFromCounts(w, ws, "n");
     const prec = allocFrom(given.precisions, "precisionsInit");
     const bad = family.factorFromPrecision(w, ws, prec);
     if (bad >= 0) {

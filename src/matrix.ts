@@ -95,22 +95,40 @@ export function loadMatrix(x: MatrixLike, name = "X"): { ptr: number; rows: numb
   return { ptr, ...shape };
 }
 
-/** Rows of a row-major array as nested arrays. */
-export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][] {
-  const out: number[][] = new Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = Array.from({ length: cols }, (_, j) => data[i * cols + j]);
-  return out;
+/** Nests a flat row-major array to `shape` (1-D gives number[]). */
+export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown {
+  const build = (axis: number, offset: number): unknown => {
+    const length = shape[axis];
+    if (axis === shape.length - 1) return Array.from({ length }, (_, j) => data[offset + j]);
+    const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length }, (_, i) => build(axis + 1, offset + i * inner));
+  };
+  return build(0, 0);
 }
 
-/** Nests a flat array to `shape` (1-D gives number[]). */
-export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown {
-  if (shape.length === 1) return Array.from(data);
-  const inner = shape.slice(1).reduce((a, b) => a * b, 1);
-  const out: unknown[] = [];
-  for (let i = 0; i < shape[0]; i++) {
-    out.push(nest(Array.prototype.slice.call(data, i * inner, (i + 1) * inner) as number[], shape.slice(1)));
+/** Rows of a row-major array as nested arrays. */
+export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][] {
+  return nest(data, [rows, cols]) as number[][];
+}
+
+/**
+ * Checks that each of `blocks` d×d matrices is symmetric to `rel` (relative);
+ * returns a message naming the first asymmetric entry, or undefined.
+ */
+export function asymmetry(p: ArrayLike<number>, blocks: number, d: number, name: string, rel: number): string | undefined {
+  for (let b = 0; b < blocks; b++) {
+    const o = b * d * d;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = p[o + i * d + j];
+        const c = p[o + j * d + i];
+        if (Math.abs(a - c) > rel * Math.max(Math.abs(a), Math.abs(c))) {
+          return `${name}${blocks > 1 ? `[${b}]` : ""} is not symmetric at [${i}][${j}] (${a} vs ${c})`;
+        }
+      }
+    }
   }
-  return out;
+  return undefined;
 }
 
 /**

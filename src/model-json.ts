@@ -6,7 +6,7 @@ import { COVARIANCE_TYPES, FAMILIES, covarianceSize, transposeBlocks, type Covar
 import type { MixtureParams } from "./em.js";
 import { allocFrom, f64, scoped } from "./memory.js";
 import { allocWorkspace } from "./em.js";
-import { flatten } from "./matrix.js";
+import { asymmetry, flatten, nest } from "./matrix.js";
 import { INIT_PARAMS, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { kernels } from "./wasm.js";
 
@@ -54,14 +54,6 @@ export interface FittedModel {
   featureNames?: string[];
 }
 
-function nestShape(data: Float64Array, shape: number[]): Nested {
-  if (shape.length === 1) return Array.from(data);
-  const inner = shape.slice(1).reduce((a, b) => a * b, 1);
-  const out = [];
-  for (let i = 0; i < shape[0]; i++) out.push(nestShape(data.subarray(i * inner, (i + 1) * inner), shape.slice(1)));
-  return out as Nested;
-}
-
 export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor: Float64Array): GaussianMixtureJSON {
   const k = opts.nComponents;
   const d = s.nFeatures;
@@ -73,9 +65,9 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
     n_components: k,
     n_features_in_: d,
     weights_: Array.from(s.params.weights),
-    means_: nestShape(s.params.means, [k, d]) as number[][],
-    covariances_: nestShape(s.params.covariances, shape),
-    precisions_cholesky_: nestShape(sklearnFactor, shape),
+    means_: nest(s.params.means, [k, d]) as number[][],
+    covariances_: nest(s.params.covariances, shape) as Nested,
+    precisions_cholesky_: nest(sklearnFactor, shape) as Nested,
     converged_: s.converged,
     n_iter_: s.nIter,
     // JSON has no −Infinity (a model loaded with maxIter 0 has no bound yet).
@@ -174,20 +166,9 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   const factor = scoped(() => {
     const ws = allocWorkspace(family, 0, 0, d, k);
     f64(ws.cov, size).set(covariances);
-    if (family.transposed) {
-      // Symmetric, and positive definite (it must have a Cholesky factor).
-      for (let b = 0; b < blocks; b++) {
-        for (let i = 0; i < d; i++) {
-          for (let j = 0; j < i; j++) {
-            const a = covariances[b * d * d + i * d + j];
-            const c = covariances[b * d * d + j * d + i];
-            if (Math.abs(a - c) > 1e-8 * Math.max(Math.abs(a), Math.abs(c))) {
-              bad(`covariances_${blocks > 1 ? `[${b}]` : ""} is not symmetric at [${i}][${j}] (${a} vs ${c})`);
-            }
-          }
-        }
-      }
-    }
+    // Symmetric, and positive definite (it must have a Cholesky factor).
+    const asymmetric = family.transposed ? asymmetry(covariances, blocks, d, "covariances_", 1e-8) : undefined;
+    if (asymmetric) bad(asymmetric);
     const failed = family.factorFromCovariance(w, ws);
     if (failed >= 0) bad(`covariances_ of component ${family.component(failed, d)} is not positive definite`);
     const fromCov = f64(ws.factor, size).slice();

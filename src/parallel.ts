@@ -6,7 +6,7 @@
 // which the means follow; (2) the scatter about those means (centred, as in
 // the single-thread path).
 import { FAMILIES, covarianceSize, type CovarianceType, type Workspace } from "./covariance.js";
-import { factorCovariances, weightsFromCounts } from "./em.js";
+import { NK_FLOOR, factorCovariances, weightsFromCounts } from "./em.js";
 import { f64 } from "./memory.js";
 import { spawnThread, type ThreadHandle } from "./threads.js";
 import { kernels, wasmModule } from "./wasm.js";
@@ -21,8 +21,6 @@ export type ShardReply =
   | { type: "estep"; total: number; nk: Float64Array; sums: Float64Array }
   | { type: "scatter"; cov: Float64Array }
   | { type: "error"; message: string };
-
-const NK_FLOOR = 10 * Number.EPSILON;
 
 class Shard {
   private pending?: { resolve: (r: ShardReply) => void; reject: (e: Error) => void };

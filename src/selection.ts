@@ -4,7 +4,7 @@
 // aborting the sweep (as mclust keeps NA entries).
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { GaussianMixture } from "./gaussian-mixture.js";
-import { shapeOf, type MatrixLike } from "./matrix.js";
+import { shapeOf, toRows, type MatrixLike } from "./matrix.js";
 import type { GaussianMixtureOptions } from "./options.js";
 import { Random } from "./random.js";
 
@@ -60,11 +60,11 @@ export interface SelectionResult {
   table: SelectionRow[];
 }
 
+/** Rows as arrays, so folds can be picked out of either input shape. */
 function rowsOf(X: MatrixLike): number[][] {
   const { rows, cols } = shapeOf(X);
   if (Array.isArray(X)) return X.map((r) => Array.from(r as ArrayLike<number>));
-  const data = (X as { data: ArrayLike<number> }).data;
-  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => data[i * cols + j]));
+  return toRows((X as { data: ArrayLike<number> }).data, rows, cols);
 }
 
 /** Mean held-out log-likelihood over `folds` seeded folds. */

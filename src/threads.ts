@@ -1,6 +1,7 @@
 // The two worker APIs behind one small interface: Web Workers (browsers,
 // Deno, Bun) and Node's worker_threads. Cloudflare Workers have neither, so
 // there a fit runs in the calling thread.
+import { nodeBuiltin } from "./wasm.js";
 
 /** A worker as the pool sees it: post a message, receive messages and errors, stop. */
 export interface ThreadHandle {
@@ -18,11 +19,6 @@ interface NodeWorkerThreads {
   };
   parentPort: { postMessage(m: unknown, t?: readonly unknown[]): void; on(event: "message", l: (v: unknown) => void): void } | null;
   isMainThread: boolean;
-}
-
-export function nodeBuiltin<T>(id: string): T | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.(id) as T | undefined;
 }
 
 function webWorkerAvailable(): boolean {

@@ -50,13 +50,18 @@ export function simdSupported(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
 }
 
-async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
-  // Node ≥ 20.16, Deno 2 and Bun expose built-ins without an `import()`,
-  // which bundlers and Miniflare's module discovery would try to resolve.
+/**
+ * A Node built-in module, where the runtime has them (Node ≥ 20.16, Deno 2,
+ * Bun), fetched without an `import()`, which bundlers and Miniflare's module
+ * discovery would try to resolve.
+ */
+export function nodeBuiltin<T>(id: string): T | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const fs = proc?.getBuiltinModule?.("node:fs/promises") as
-    | { readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
-    | undefined;
+  return proc?.getBuiltinModule?.(id) as T | undefined;
+}
+
+async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  const fs = nodeBuiltin<{ readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }>("node:fs/promises");
   if (!fs) throw new Error(`init(): cannot read ${url.href}: this runtime has no file system; pass the .wasm bytes, a WebAssembly.Module or an http(s) URL`);
   return fs.readFile(url);
 }
