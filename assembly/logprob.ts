@@ -7,14 +7,15 @@
 // a triangular matrix–vector product and a squared norm, never an inverse.
 import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, scaledSqDist, sqDist, st, sub } from "./util";
 import { PAIR_BUF, PAIR_MAX_K, finishPair, normalizeRows, storePair } from "./estep";
+import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
 
 // Full/tied kernels put two rows side by side in each f64x2 (lane 0 = an
 // even row, lane 1 = the next row) and take rows in blocks of PAIRS lane
 // pairs, so every factor entry W[j][l] loaded once (splatted) feeds
 // 2·PAIRS rows with no horizontal sums.
-const PAIRS: i32 = 4;
+const PAIRS: i32 = BLOCK_VECTORS;
 const BLOCK_ROWS: i32 = 2 * PAIRS;
-const PAIR_BYTES: usize = 16 * PAIRS; // one transposed feature of a block
+const PAIR_BYTES: usize = BLOCK_BYTES; // one transposed feature of a block
 
 /** The blocked full-covariance path fits in KERNEL_SCRATCH: two transposed blocks and the norms. */
 @inline function fullBlocked(d: i32): bool {
@@ -171,36 +172,15 @@ function logProbFullBlock(
   transposeBlock(x, i0, rows, d, xt);
   if (d == 2) {
     for (let c = 0; c < k; c++) {
-      mahalanobis2(xt, addr(means, 2 * c), addr(w, c * wStride), q);
+      mahalanobis2<f64>(xt, addr(means, 2 * c), addr(w, c * wStride), q);
       storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
     }
     return;
   }
   for (let c = 0; c < k; c++) {
-    centreBlock(xt, addr(means, c * d), d, dm);
-    mahalanobisBlock(dm, addr(w, c * wStride), d, q);
+    centreBlock<f64>(xt, addr(means, c * d), d, dm);
+    mahalanobisBlock<f64>(dm, addr(w, c * wStride), d, q);
     storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
-  }
-}
-
-/**
- * d = 2: q[p] = (W[0][0]·d0)² + (W[1][0]·d0 + W[1][1]·d1)² with d = x − μ,
- * the same operations in the same order as mahalanobisBlock, without its
- * loop and scratch traffic.
- */
-@inline function mahalanobis2(xt: usize, mu: usize, w: usize, q: usize): void {
-  const m0 = v128.load64_splat(mu);
-  const m1 = v128.load64_splat(mu, 8);
-  const w00 = v128.load64_splat(w);
-  const w10 = v128.load64_splat(w, 16);
-  const w11 = v128.load64_splat(w, 24);
-  for (let p = 0; p < PAIRS; p++) {
-    const o = <usize>p << 4;
-    const d0 = f64x2.sub(v128.load(xt + o), m0);
-    const d1 = f64x2.sub(v128.load(xt + PAIR_BYTES + o), m1);
-    const y0 = f64x2.mul(w00, d0);
-    const y1 = f64x2.add(f64x2.mul(w10, d0), f64x2.mul(w11, d1));
-    v128.store(q + o, f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1)));
   }
 }
 
@@ -228,90 +208,6 @@ function logProbFullBlock(
       v128.store(t, i64x2.shuffle(v128.load64_splat(ra + o), v128.load64_splat(rb + o), 0, 2));
     }
   }
-}
-
-/** dm = xt − μ (μ broadcast over the block's rows). */
-@inline function centreBlock(xt: usize, mu: usize, d: i32, dm: usize): void {
-  let s = xt;
-  let t = dm;
-  for (let l = 0; l < d; l++) {
-    const m = v128.load64_splat(mu + (<usize>l << 3));
-    v128.store(t, f64x2.sub(v128.load(s), m));
-    v128.store(t, f64x2.sub(v128.load(s, 16), m), 16);
-    v128.store(t, f64x2.sub(v128.load(s, 32), m), 32);
-    v128.store(t, f64x2.sub(v128.load(s, 48), m), 48);
-    s += PAIR_BYTES;
-    t += PAIR_BYTES;
-  }
-}
-
-/**
- * q[p] = ‖W·dm[·][p]‖² lane-wise: y_j = Σ_{l≤j} W[j][l]·dm[l] for rows j,
- * j+1 of the lower-triangular W together, then the rows' squares summed.
- * Entries above the diagonal are never read.
- */
-@inline function mahalanobisBlock(dm: usize, w: usize, d: i32, q: usize): void {
-  let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
-  const rowBytes = <usize>d << 3;
-  let j = 0;
-  for (; j + 2 <= d; j += 2) {
-    const w0 = w + <usize>j * rowBytes;
-    const w1 = w0 + rowBytes;
-    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-    let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
-    let pd = dm;
-    const end = <usize>j << 3;
-    // l = 0 … j: both rows
-    for (let o: usize = 0; o <= end; o += 8) {
-      const u = v128.load64_splat(w0 + o);
-      const v = v128.load64_splat(w1 + o);
-      let t = v128.load(pd);
-      a0 = f64x2.add(a0, f64x2.mul(u, t));
-      b0 = f64x2.add(b0, f64x2.mul(v, t));
-      t = v128.load(pd, 16);
-      a1 = f64x2.add(a1, f64x2.mul(u, t));
-      b1 = f64x2.add(b1, f64x2.mul(v, t));
-      t = v128.load(pd, 32);
-      a2 = f64x2.add(a2, f64x2.mul(u, t));
-      b2 = f64x2.add(b2, f64x2.mul(v, t));
-      t = v128.load(pd, 48);
-      a3 = f64x2.add(a3, f64x2.mul(u, t));
-      b3 = f64x2.add(b3, f64x2.mul(v, t));
-      pd += PAIR_BYTES;
-    }
-    // l = j + 1: the second row only
-    const v = v128.load64_splat(w1 + end + 8);
-    b0 = f64x2.add(b0, f64x2.mul(v, v128.load(pd)));
-    b1 = f64x2.add(b1, f64x2.mul(v, v128.load(pd, 16)));
-    b2 = f64x2.add(b2, f64x2.mul(v, v128.load(pd, 32)));
-    b3 = f64x2.add(b3, f64x2.mul(v, v128.load(pd, 48)));
-    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(a0, a0), f64x2.mul(b0, b0)));
-    q1 = f64x2.add(q1, f64x2.add(f64x2.mul(a1, a1), f64x2.mul(b1, b1)));
-    q2 = f64x2.add(q2, f64x2.add(f64x2.mul(a2, a2), f64x2.mul(b2, b2)));
-    q3 = f64x2.add(q3, f64x2.add(f64x2.mul(a3, a3), f64x2.mul(b3, b3)));
-  }
-  if (j < d) {
-    const w0 = w + <usize>j * rowBytes;
-    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-    let pd = dm;
-    const end = <usize>j << 3;
-    for (let o: usize = 0; o <= end; o += 8) {
-      const u = v128.load64_splat(w0 + o);
-      a0 = f64x2.add(a0, f64x2.mul(u, v128.load(pd)));
-      a1 = f64x2.add(a1, f64x2.mul(u, v128.load(pd, 16)));
-      a2 = f64x2.add(a2, f64x2.mul(u, v128.load(pd, 32)));
-      a3 = f64x2.add(a3, f64x2.mul(u, v128.load(pd, 48)));
-      pd += PAIR_BYTES;
-    }
-    q0 = f64x2.add(q0, f64x2.mul(a0, a0));
-    q1 = f64x2.add(q1, f64x2.mul(a1, a1));
-    q2 = f64x2.add(q2, f64x2.mul(a2, a2));
-    q3 = f64x2.add(q3, f64x2.mul(a3, a3));
-  }
-  v128.store(q, q0);
-  v128.store(q, q1, 16);
-  v128.store(q, q2, 32);
-  v128.store(q, q3, 48);
 }
 
 /** out[i][c] = offset − ½·q for the block's real rows (lane pairs → rows). */
@@ -353,7 +249,7 @@ export function logProbDiag(
     const rows = min(BLOCK_ROWS, n - i0);
     transposeBlock(x, i0, rows, d, xt);
     for (let c = 0; c < k; c++) {
-      scaledNormBlock(xt, addr(means, c * d), addr(prec, c * d), 8, d, q);
+      scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c * d), 8, d, q);
       storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
     }
   }
@@ -382,36 +278,9 @@ export function logProbSpherical(
     transposeBlock(x, i0, rows, d, xt);
     for (let c = 0; c < k; c++) {
       // Σ ((x − μ)·p)², with the one precision read for every feature
-      scaledNormBlock(xt, addr(means, c * d), addr(prec, c), 0, d, q);
+      scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c), 0, d, q);
       storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
     }
   }
 }
 
-/**
- * q[p] = Σ_l ((xt[l][p] − μ[l])·s[l])² lane-wise, s[l] read at byte stride
- * `sStride` (8: one scale per feature; 0: one for all).
- */
-@inline function scaledNormBlock(xt: usize, mu: usize, s: usize, sStride: usize, d: i32, q: usize): void {
-  let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
-  let t = xt;
-  let ps = s;
-  for (let l = 0; l < d; l++) {
-    const m = v128.load64_splat(mu + (<usize>l << 3));
-    const sc = v128.load64_splat(ps);
-    const y0 = f64x2.mul(f64x2.sub(v128.load(t), m), sc);
-    const y1 = f64x2.mul(f64x2.sub(v128.load(t, 16), m), sc);
-    const y2 = f64x2.mul(f64x2.sub(v128.load(t, 32), m), sc);
-    const y3 = f64x2.mul(f64x2.sub(v128.load(t, 48), m), sc);
-    q0 = f64x2.add(q0, f64x2.mul(y0, y0));
-    q1 = f64x2.add(q1, f64x2.mul(y1, y1));
-    q2 = f64x2.add(q2, f64x2.mul(y2, y2));
-    q3 = f64x2.add(q3, f64x2.mul(y3, y3));
-    t += PAIR_BYTES;
-    ps += sStride;
-  }
-  v128.store(q, q0);
-  v128.store(q, q1, 16);
-  v128.store(q, q2, 32);
-  v128.store(q, q3, 48);
-}

@@ -2,7 +2,13 @@
 // weighted scatter about each mean. Scatter is accumulated centred (two
 // passes: means first, then Σ r (x−μ)(x−μ)ᵀ) rather than as E[xxᵀ] − μμᵀ,
 // which cancels catastrophically for data far from the origin.
-import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, axpy, fill, ld, scale, st, sub } from "./util";
+//
+// The kernels that read X are generic over T, X's element type (f64, or f32
+// for dtype "float32"); each is exported twice, as itself (T = f64) and with
+// an F32 suffix. Only the loads of X differ (see addrOf in util.ts).
+import {
+  KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpy, axpyOf, fill, ld, ldOf, pairOf, scale, splatOf, st, subOf,
+} from "./util";
 
 // scikit-learn adds 10·ε to every N_k so that an empty component divides by
 // a tiny number rather than zero; we follow it so fits agree to rounding.
@@ -23,12 +29,21 @@ const SUM_BLOCK: i32 = 128;
  * exactly zero (measured crossover: 30–50 % non-zero at d = 32 … 64).
  */
 export function componentSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
+  componentSumsOf<f64>(x, resp, n, d, k, nk, means);
+}
+
+/** componentSums with X stored as f32. */
+export function componentSumsF32(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
+  componentSumsOf<f32>(x, resp, n, d, k, nk, means);
+}
+
+function componentSumsOf<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
   fill(nk, 0.0, k);
   fill(means, 0.0, k * d);
   if (d >= 16 && nonZeroFraction(resp, n * k) < 0.4) {
-    sparseSums(x, resp, n, d, k, nk, means);
+    sparseSums<T>(x, resp, n, d, k, nk, means);
   } else {
-    denseSums(x, resp, n, d, k, nk, means);
+    denseSums<T>(x, resp, n, d, k, nk, means);
   }
   for (let c = 0; c < k; c++) {
     const v = ld(nk, c) + NK_FLOOR;
@@ -52,21 +67,21 @@ function nonZeroFraction(r: usize, m: i32): f64 {
  * not explain): the better order at larger d when most responsibilities are
  * exactly zero, as with well-separated clusters.
  */
-function sparseSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
+function sparseSums<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
   for (let i = 0; i < n; i++) {
-    const xi = addr(x, i * d);
+    const xi = addrOf<T>(x, i * d);
     const ri = addr(resp, i * k);
     for (let c = 0; c < k; c++) {
       const r = ld(ri, c);
       if (r == 0.0) continue;
       st(nk, c, ld(nk, c) + r);
-      axpy(addr(means, c * d), r, xi, d);
+      axpyOf<T>(addr(means, c * d), r, xi, d);
     }
   }
 }
 
 /** Rᵀ·X blocked as described above (every entry of R, zero or not). */
-function denseSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
+function denseSums<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
   for (let i0 = 0; i0 < n; i0 += SUM_BLOCK) {
     const i1 = min(i0 + SUM_BLOCK, n);
     for (let c = 0; c < k; c += 2) {
@@ -74,22 +89,22 @@ function denseSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, mea
       // N_k and the first d mod 4 features together (independent chains);
       // with d a multiple of 4, N_k rides along with the first four features
       const head = d & 3;
-      if (head > 0) sumsHead(x, resp, i0, i1, d, k, c, pair, nk, means);
+      if (head > 0) sumsHead<T>(x, resp, i0, i1, d, k, c, pair, nk, means);
       const rStep = <usize>k << 3;
-      const xStep = <usize>d << 3;
+      const xStep = <usize>d << alignof<T>();
       for (let f = head; f < d; f += 4) {
         const withN = f == 0;
         let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
         let an = f64x2.splat(0);
         let pr = addr(resp, i0 * k + c);
-        let px = addr(x, i0 * d + f);
+        let px = addrOf<T>(x, i0 * d + f);
         for (let i = i0; i < i1; i++) {
           const r = pair ? v128.load(pr) : v128.load64_splat(pr);
           if (withN) an = f64x2.add(an, r);
-          a0 = f64x2.add(a0, f64x2.mul(r, v128.load64_splat(px)));
-          a1 = f64x2.add(a1, f64x2.mul(r, v128.load64_splat(px, 8)));
-          a2 = f64x2.add(a2, f64x2.mul(r, v128.load64_splat(px, 16)));
-          a3 = f64x2.add(a3, f64x2.mul(r, v128.load64_splat(px, 24)));
+          a0 = f64x2.add(a0, f64x2.mul(r, splatOf<T>(px, 0)));
+          a1 = f64x2.add(a1, f64x2.mul(r, splatOf<T>(px, 1)));
+          a2 = f64x2.add(a2, f64x2.mul(r, splatOf<T>(px, 2)));
+          a3 = f64x2.add(a3, f64x2.mul(r, splatOf<T>(px, 3)));
           pr += rStep;
           px += xStep;
         }
@@ -104,32 +119,32 @@ function denseSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, mea
 }
 
 /** N_k and the first d mod 4 (> 0) features of means for components c, c + 1. */
-@inline function sumsHead(x: usize, resp: usize, i0: i32, i1: i32, d: i32, k: i32, c: i32, pair: bool, nk: usize, means: usize): void {
+@inline function sumsHead<T>(x: usize, resp: usize, i0: i32, i1: i32, d: i32, k: i32, c: i32, pair: bool, nk: usize, means: usize): void {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
   const head = d & 3;
   if (head == 1) {
     for (let i = i0; i < i1; i++) {
       const r = loadPair(resp, i * k + c, pair);
-      const xi = addr(x, i * d);
+      const xi = addrOf<T>(x, i * d);
       a0 = f64x2.add(a0, r);
-      a1 = f64x2.add(a1, f64x2.mul(r, v128.load64_splat(xi)));
+      a1 = f64x2.add(a1, f64x2.mul(r, splatOf<T>(xi, 0)));
     }
   } else if (head == 2) {
     for (let i = i0; i < i1; i++) {
       const r = loadPair(resp, i * k + c, pair);
-      const xi = addr(x, i * d);
+      const xi = addrOf<T>(x, i * d);
       a0 = f64x2.add(a0, r);
-      a1 = f64x2.add(a1, f64x2.mul(r, v128.load64_splat(xi)));
-      a2 = f64x2.add(a2, f64x2.mul(r, v128.load64_splat(xi, 8)));
+      a1 = f64x2.add(a1, f64x2.mul(r, splatOf<T>(xi, 0)));
+      a2 = f64x2.add(a2, f64x2.mul(r, splatOf<T>(xi, 1)));
     }
   } else {
     for (let i = i0; i < i1; i++) {
       const r = loadPair(resp, i * k + c, pair);
-      const xi = addr(x, i * d);
+      const xi = addrOf<T>(x, i * d);
       a0 = f64x2.add(a0, r);
-      a1 = f64x2.add(a1, f64x2.mul(r, v128.load64_splat(xi)));
-      a2 = f64x2.add(a2, f64x2.mul(r, v128.load64_splat(xi, 8)));
-      a3 = f64x2.add(a3, f64x2.mul(r, v128.load64_splat(xi, 16)));
+      a1 = f64x2.add(a1, f64x2.mul(r, splatOf<T>(xi, 0)));
+      a2 = f64x2.add(a2, f64x2.mul(r, splatOf<T>(xi, 1)));
+      a3 = f64x2.add(a3, f64x2.mul(r, splatOf<T>(xi, 2)));
     }
   }
   addPair(nk, c, 1, a0, pair);
@@ -176,17 +191,32 @@ export function scatterFull(
   x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
   out: usize, outStride: i32, diff: usize,
 ): void {
+  scatterFullOf<f64>(x, resp, means, n, d, k, out, outStride, diff);
+}
+
+/** scatterFull with X stored as f32. */
+export function scatterFullF32(
+  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
+  out: usize, outStride: i32, diff: usize,
+): void {
+  scatterFullOf<f32>(x, resp, means, n, d, k, out, outStride, diff);
+}
+
+function scatterFullOf<T>(
+  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
+  out: usize, outStride: i32, diff: usize,
+): void {
   const dd = d * d;
   fill(out, 0.0, outStride == 0 ? dd : k * dd);
   if (d == 2) {
-    scatter2(x, resp, means, n, k, out, outStride);
+    scatter2<T>(x, resp, means, n, k, out, outStride);
     return;
   }
   const dp = (d + 3) & ~3; // tiles read four columns: pad rows with zeros
   // rows per group: as many as fit (≤ SCATTER_ROWS) after the indices
   const group = min(SCATTER_ROWS, (KERNEL_SCRATCH_VALUES - SCATTER_ROWS / 2) / dp);
   if (group < 4) {
-    scatterFullSimple(x, resp, means, n, d, k, out, outStride, diff);
+    scatterFullSimple<T>(x, resp, means, n, d, k, out, outStride, diff);
     return;
   }
   const rowBytes = <usize>dp << 3;
@@ -207,15 +237,15 @@ export function scatterFull(
           cnt += <i32>(ld(resp, i * k + c) != 0.0);
         }
         if (cnt == 0) continue;
-        gatherCentred(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
+        gatherCentred<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
         rankUpdate(em, cnt, d, rowBytes, addr(out, c * outStride));
       }
     }
   }
 }
 
-/** One row at a time, skipping r = 0 (d > 508, too large for the blocked path). */
-function scatterFullSimple(
+/** One row at a time, skipping r = 0 (d > 1020, too large for the blocked path). */
+function scatterFullSimple<T>(
   x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
   out: usize, outStride: i32, diff: usize,
 ): void {
@@ -225,14 +255,14 @@ function scatterFullSimple(
     for (let i = 0; i < n; i++) {
       const r = ld(resp, i * k + c);
       if (r == 0.0) continue;
-      sub(diff, addr(x, i * d), mu, d);
+      subOf<T>(diff, addrOf<T>(x, i * d), mu, d);
       for (let a = 0; a < d; a++) axpy(addr(sc, a * d), r * ld(diff, a), diff, a + 1);
     }
   }
 }
 
 /** em[q] = √r·(x_{idx[q]} − μ) for the `cnt` gathered rows. */
-@inline function gatherCentred(
+@inline function gatherCentred<T>(
   x: usize, resp: usize, mu: usize, idx: usize, cnt: i32, d: i32, k: i32, c: i32,
   rowBytes: usize, em: usize,
 ): void {
@@ -240,15 +270,15 @@ function scatterFullSimple(
   for (let q = 0; q < cnt; q++) {
     const i = load<i32>(idx + (<usize>q << 2));
     const r = f64x2.sqrt(v128.load64_splat(addr(resp, i * k + c)));
-    const xi = addr(x, i * d);
+    const xi = addrOf<T>(x, i * d);
     let l = 0;
     for (; l + 2 <= d; l += 2) {
       const o = <usize>l << 3;
-      v128.store(pe + o, f64x2.mul(r, f64x2.sub(v128.load(xi + o), v128.load(mu + o))));
+      v128.store(pe + o, f64x2.mul(r, f64x2.sub(pairOf<T>(addrOf<T>(xi, l), 0), v128.load(mu + o))));
     }
     if (l < d) {
       const o = <usize>l << 3;
-      store<f64>(pe + o, f64x2.extract_lane(r, 0) * (load<f64>(xi + o) - load<f64>(mu + o)));
+      store<f64>(pe + o, f64x2.extract_lane(r, 0) * (ldOf<T>(xi, l) - load<f64>(mu + o)));
     }
     pe += rowBytes;
   }
@@ -315,7 +345,7 @@ function scatterFullSimple(
  * in a row), the row's two features are splatted; sums are kept in
  * registers over a block of rows.
  */
-function scatter2(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32): void {
+function scatter2<T>(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32): void {
   for (let i0 = 0; i0 < n; i0 += SUM_BLOCK) {
     const i1 = min(i0 + SUM_BLOCK, n);
     for (let c = 0; c < k; c += 2) {
@@ -328,9 +358,9 @@ function scatter2(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usiz
       let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s11 = f64x2.splat(0);
       for (let i = i0; i < i1; i++) {
         const r = loadPair(resp, i * k + c, pair);
-        const xi = addr(x, 2 * i);
-        const d0 = f64x2.sub(v128.load64_splat(xi), m0);
-        const d1 = f64x2.sub(v128.load64_splat(xi, 8), m1);
+        const xi = addrOf<T>(x, 2 * i);
+        const d0 = f64x2.sub(splatOf<T>(xi, 0), m0);
+        const d1 = f64x2.sub(splatOf<T>(xi, 1), m1);
         const r0 = f64x2.mul(r, d0);
         const r1 = f64x2.mul(r, d1);
         s00 = f64x2.add(s00, f64x2.mul(r0, d0));
@@ -377,6 +407,21 @@ export function scatterDiag(
   x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
   nk: usize, reg: f64, out: usize, diff: usize,
 ): void {
+  scatterDiagOf<f64>(x, resp, means, n, d, k, nk, reg, out);
+}
+
+/** scatterDiag with X stored as f32. */
+export function scatterDiagF32(
+  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
+  nk: usize, reg: f64, out: usize, diff: usize,
+): void {
+  scatterDiagOf<f32>(x, resp, means, n, d, k, nk, reg, out);
+}
+
+function scatterDiagOf<T>(
+  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
+  nk: usize, reg: f64, out: usize,
+): void {
   fill(out, 0.0, k * d);
   for (let i0 = 0; i0 < n; i0 += SUM_BLOCK) {
     const i1 = min(i0 + SUM_BLOCK, n);
@@ -387,6 +432,7 @@ export function scatterDiag(
       let f = 0;
       for (; f + 4 <= d; f += 4) {
         const o = <usize>f << 3;
+        const ox = <usize>f << alignof<T>();
         const m0 = v128.load64_lane(mn + o, v128.load64_splat(mc + o), 1);
         const m1 = v128.load64_lane(mn + o + 8, v128.load64_splat(mc + o + 8), 1);
         const m2 = v128.load64_lane(mn + o + 16, v128.load64_splat(mc + o + 16), 1);
@@ -394,11 +440,11 @@ export function scatterDiag(
         let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
         for (let i = i0; i < i1; i++) {
           const r = loadPair(resp, i * k + c, pair);
-          const xi = addr(x, i * d) + o;
-          const t0 = f64x2.sub(v128.load64_splat(xi), m0);
-          const t1 = f64x2.sub(v128.load64_splat(xi, 8), m1);
-          const t2 = f64x2.sub(v128.load64_splat(xi, 16), m2);
-          const t3 = f64x2.sub(v128.load64_splat(xi, 24), m3);
+          const xi = addrOf<T>(x, i * d) + ox;
+          const t0 = f64x2.sub(splatOf<T>(xi, 0), m0);
+          const t1 = f64x2.sub(splatOf<T>(xi, 1), m1);
+          const t2 = f64x2.sub(splatOf<T>(xi, 2), m2);
+          const t3 = f64x2.sub(splatOf<T>(xi, 3), m3);
           a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(r, t0), t0));
           a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(r, t1), t1));
           a2 = f64x2.add(a2, f64x2.mul(f64x2.mul(r, t2), t2));
@@ -411,18 +457,19 @@ export function scatterDiag(
       }
       for (; f < d; f++) {
         const o = <usize>f << 3;
+        const ox = <usize>f << alignof<T>();
         const m0 = v128.load64_lane(mn + o, v128.load64_splat(mc + o), 1);
         let a0 = f64x2.splat(0), b0 = f64x2.splat(0);
         let i = i0;
         // two rows per trip: two independent sums
         for (; i + 2 <= i1; i += 2) {
-          const t0 = f64x2.sub(v128.load64_splat(addr(x, i * d) + o), m0);
-          const t1 = f64x2.sub(v128.load64_splat(addr(x, (i + 1) * d) + o), m0);
+          const t0 = f64x2.sub(splatOf<T>(addrOf<T>(x, i * d) + ox, 0), m0);
+          const t1 = f64x2.sub(splatOf<T>(addrOf<T>(x, (i + 1) * d) + ox, 0), m0);
           a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(loadPair(resp, i * k + c, pair), t0), t0));
           b0 = f64x2.add(b0, f64x2.mul(f64x2.mul(loadPair(resp, (i + 1) * k + c, pair), t1), t1));
         }
         if (i < i1) {
-          const t0 = f64x2.sub(v128.load64_splat(addr(x, i * d) + o), m0);
+          const t0 = f64x2.sub(splatOf<T>(addrOf<T>(x, i * d) + ox, 0), m0);
           a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(loadPair(resp, i * k + c, pair), t0), t0));
         }
         addPair(out, c * d + f, d, f64x2.add(a0, b0), pair);

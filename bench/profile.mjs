@@ -77,6 +77,25 @@ for (let r = 0; r < repeats; r++) {
   }
   note("finish+factor", performance.now() - t);
 }
+// the same kernels on the rows stored as float32 (dtype "float32")
+const x32 = alloc(n * d / 2 + 1);
+new Float32Array(w.memory.buffer, x32, n * d).set(p.X);
+const params32 = alloc(k * d + facSize + k);
+const code = full ? 0 : type === "diag" ? 1 : 2;
+for (let r = 0; r < repeats; r++) {
+  load();
+  let t = performance.now();
+  w.eStepF32(code, x32, n, d, means, fac, tied ? 0 : d * d, logDet, logW, k, resp, lpn, true, params32);
+  note("(f32 eStep)", performance.now() - t);
+  t = performance.now();
+  w.componentSumsF32(x32, resp, n, d, k, nk, means);
+  note("(f32 componentSums)", performance.now() - t);
+  t = performance.now();
+  if (full) w.scatterFullF32(x32, resp, means, n, d, k, cov, tied ? 0 : d * d, scratch);
+  else w.scatterDiagF32(x32, resp, means, n, d, k, nk, 1e-6, cov, scratch);
+  note("(f32 scatter)", performance.now() - t);
+}
+
 const r = f64(resp, n * k);
 let nz = 0;
 for (let i = 0; i < n * k; i++) if (r[i] !== 0) nz++;

@@ -97,8 +97,9 @@ function runSklearn(job, threads) {
 }
 
 // ---------------------------------------------------------------- gmm-wasm
-function oursOptions(p, iterations) {
+function oursOptions(p, iterations, dtype = "float64") {
   return {
+    dtype,
     nComponents: p.k,
     covarianceType: p.type,
     tol: 0,
@@ -114,16 +115,16 @@ function oursOptions(p, iterations) {
   };
 }
 
-function runOurs(p) {
+function runOurs(p, dtype = "float64") {
   const X = { data: p.X, rows: p.n, cols: p.d };
-  new GaussianMixture(oursOptions(p, 2)).fit(X); // warm-up
+  new GaussianMixture(oursOptions(p, 2, dtype)).fit(X); // warm-up
   settle();
   const fits = [];
   const intervals = [];
   let gmm;
   for (let r = 0; r < p.repeats; r++) {
     const marks = [];
-    gmm = new GaussianMixture(oursOptions(p, p.iterations));
+    gmm = new GaussianMixture(oursOptions(p, p.iterations, dtype));
     const t0 = performance.now();
     gmm.fit(X, { onIteration: () => marks.push(performance.now()) });
     fits.push(performance.now() - t0);
@@ -235,6 +236,7 @@ function runProblem(spec, raw, peak) {
   const row = { id: p.id, n: p.n, d: p.d, k: p.k, type: p.type, iterations: p.iterations, repeats: p.repeats, rounds: p.rounds };
   const job = HAVE_PYTHON ? { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("x", p.X), start: p.start, iterations: p.iterations, repeats: p.repeats } : undefined;
   const ours = { fits: [], intervals: [] };
+  const ours32 = { fits: [], intervals: [] };
   const sk = { fits: [], intervals: [] };
   let model, skLast;
   for (let round = 0; round < p.rounds; round++) {
@@ -244,6 +246,10 @@ function runProblem(spec, raw, peak) {
     ours.lowerBound = o.lowerBound;
     ours.iterations = o.iterations;
     model = o.model;
+    const o32 = runOurs(p, "float32");
+    ours32.fits.push(...o32.fits);
+    ours32.intervals.push(...o32.intervals);
+    ours32.lowerBound = o32.lowerBound;
     if (job) {
       const r = runSklearn(job);
       if (r) {
@@ -255,6 +261,8 @@ function runProblem(spec, raw, peak) {
   }
   row.ours = { fitMs: median(ours.fits), iterationMs: median(ours.intervals), lowerBound: ours.lowerBound, iterations: ours.iterations, fitsMs: ours.fits, intervalsMs: ours.intervals };
   log(`  gmm-wasm          ${row.ours.iterationMs.toFixed(2)} ms/iter, fit ${row.ours.fitMs.toFixed(1)} ms`);
+  row.ours32 = { fitMs: median(ours32.fits), iterationMs: median(ours32.intervals), lowerBound: ours32.lowerBound, fitsMs: ours32.fits, intervalsMs: ours32.intervals };
+  log(`  gmm-wasm float32  ${row.ours32.iterationMs.toFixed(2)} ms/iter, fit ${row.ours32.fitMs.toFixed(1)} ms`);
   if (skLast) {
     row.sklearn = { ...skLast, fit_s: median(sk.fits), iteration_s: median(sk.intervals), fits_s: sk.fits, intervals_s: sk.intervals };
     log(`  scikit-learn      ${ms(row.sklearn.iteration_s).toFixed(2)} ms/iter, fit ${ms(row.sklearn.fit_s).toFixed(1)} ms (threads ${JSON.stringify(row.sklearn.threads)})`);
@@ -272,7 +280,7 @@ function runProblem(spec, raw, peak) {
     if (!row.peer.skipped) log(`  g-m-m (npm)       ${row.peer.iterationMs.toFixed(2)} ms/iter${row.peer.extrapolated ? ` (timed on ${row.peer.rowsTimed} rows, scaled)` : ""}, NaN means ${row.peer.nanMeans}/${row.peer.totalMeans}`);
   }
   // agreement: same start, same iterations ⇒ the same lower bound
-  row.agreement = {};
+  row.agreement = { float32: Math.abs(row.ours32.lowerBound - row.ours.lowerBound) / Math.abs(row.ours.lowerBound) };
   if (row.sklearn) row.agreement.sklearn = Math.abs(row.ours.lowerBound - row.sklearn.lower_bound) / Math.abs(row.sklearn.lower_bound);
   if (row.scalar && row.scalar.iterations === p.iterations) row.agreement.scalar = Math.abs(row.ours.lowerBound - row.scalar.lowerBound) / Math.abs(row.scalar.lowerBound);
   if (p.type === "full" && p.n === 1e5 && (p.d >= 32 || p.d === 8 || p.d === 2)) {
@@ -304,6 +312,23 @@ function runScore() {
   }
   const score = { id: p.id, n: p.n, d: p.d, k: p.k, ours: { seconds: median(times) / 1000, rowsPerSecond: p.n / (median(times) / 1000), sum } };
   log(`  gmm-wasm          ${(score.ours.rowsPerSecond / 1e6).toFixed(2)} M rows/s`);
+  // the same model scoring float32 rows
+  const gmm32 = GaussianMixture.fromJSON({ ...gmm.toJSON(), params: { ...gmm.toJSON().params, dtype: "float32" } });
+  gmm32.scoreSamples({ data: Y.subarray(0, 1000 * p.d), rows: 1000, cols: p.d });
+  settle();
+  const times32 = [];
+  let worst = 0;
+  for (let r = 0; r < p.repeats; r++) {
+    const t = performance.now();
+    const s32 = gmm32.scoreSamples(Ym);
+    times32.push(performance.now() - t);
+    if (r === 0) {
+      const s = gmm.scoreSamples(Ym);
+      for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(s32[i] - s[i]) / Math.max(1, Math.abs(s[i])));
+    }
+  }
+  score.ours32 = { seconds: median(times32) / 1000, rowsPerSecond: p.n / (median(times32) / 1000), maxRelativeDifference: worst };
+  log(`  gmm-wasm float32  ${(score.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s (max relative difference from float64 ${worst.toExponential(1)})`);
   if (HAVE_PYTHON) {
     const job = { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("s", p.X), start: p.start, iterations: p.fitIterations, repeats: 1, warmup_iter: 1, score: { data: writeData("y", Y), n: p.n, repeats: p.repeats } };
     const sk = runSklearn(job);
@@ -384,8 +409,8 @@ function renderMarkdown(r) {
     "Each problem ran in a fresh Node process; gmm-wasm and scikit-learn were timed alternately (2–3 rounds) and their intervals pooled. " +
     "All numbers come from one run on a noisy shared machine: read them as ratios, not absolute speeds.");
   L.push("");
-  L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | vs scikit-learn, 1 thread | vs scalar JS | vs gaussian-mixture-model | fit: gmm-wasm ms | fit vs scikit-learn |");
-  L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | vs scikit-learn, 1 thread | vs scalar JS | vs gaussian-mixture-model | fit: gmm-wasm ms | fit vs scikit-learn | float32 ms/iter | float32 vs scikit-learn |");
+  L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const p of r.problems) {
     const o = p.ours.iterationMs;
     const sk = p.sklearn ? ms(p.sklearn.iteration_s) : NaN;
@@ -394,11 +419,12 @@ function renderMarkdown(r) {
     if (p.peer && !p.peer.skipped) {
       peer = ratio(p.peer.iterationMs, o) + (p.peer.extrapolated ? " ᵉ" : "") + (p.peer.nanMeans > 0 ? " ⁿ" : "");
     } else if (p.peer?.skipped) peer = "n/a";
-    L.push(`| ${p.id}${p.n !== 1e5 ? "" : ""} | ${fmtMs(o)} | ${fmtMs(sk)} | **${ratio(sk, o)}** | ${ratio(sk1, o)} | ${ratio(p.scalar?.iterationMs, o)} | ${peer} | ${fmtMs(p.ours.fitMs)} | ${ratio(p.sklearn ? ms(p.sklearn.fit_s) : NaN, p.ours.fitMs)} |`);
+    L.push(`| ${p.id}${p.n !== 1e5 ? "" : ""} | ${fmtMs(o)} | ${fmtMs(sk)} | **${ratio(sk, o)}** | ${ratio(sk1, o)} | ${ratio(p.scalar?.iterationMs, o)} | ${peer} | ${fmtMs(p.ours.fitMs)} | ${ratio(p.sklearn ? ms(p.sklearn.fit_s) : NaN, p.ours.fitMs)} | ${fmtMs(p.ours32?.iterationMs)} | ${ratio(sk, p.ours32?.iterationMs)} |`);
   }
   L.push("");
   L.push("ᵉ gaussian-mixture-model re-inverts each covariance for every row when d > 3, so at d ≥ 32 one iteration was timed on a prefix of the rows and scaled to N (its cost per row is constant). " +
-    "ⁿ its means came out NaN. It supports full covariances only, adds no reg_covar and keeps responsibilities in Float32, so it is a speed reference, not a numerical equal.");
+    "ⁿ its means came out NaN. It supports full covariances only, adds no reg_covar and keeps responsibilities in Float32, so it is a speed reference, not a numerical equal. " +
+    "float32 is gmm-wasm with `dtype: \"float32\"` (rows stored as float32, E-step four rows per f32x4; M-step sums in float64), timed in the same rounds.");
   const agree = r.problems.filter((p) => p.agreement?.sklearn !== undefined);
   if (agree.length) {
     const worst = Math.max(...agree.map((p) => p.agreement.sklearn));
@@ -406,12 +432,18 @@ function renderMarkdown(r) {
     L.push(`Agreement: after the timed iterations gmm-wasm's lower bound matches scikit-learn's to ${worst.toExponential(1)} relative (worst problem)` +
       (r.problems.some((p) => p.agreement?.scalar !== undefined) ? ` and the scalar JS EM's to ${Math.max(...r.problems.filter((p) => p.agreement?.scalar !== undefined).map((p) => p.agreement.scalar)).toExponential(1)}.` : "."));
   }
+  const agree32 = r.problems.filter((p) => p.agreement?.float32 !== undefined);
+  if (agree32.length) {
+    L.push("");
+    L.push(`float32: its lower bound after the timed iterations is within ${Math.max(...agree32.map((p) => p.agreement.float32)).toExponential(1)} (relative, worst problem) of float64's.`);
+  }
   if (r.score) {
     const s = r.score;
     L.push("");
     L.push(`Scoring (\`scoreSamples\`, full, d = ${s.d}, K = ${s.k}, ${s.n} rows): gmm-wasm ${(s.ours.rowsPerSecond / 1e6).toFixed(2)} M rows/s` +
       (s.sklearn ? `, scikit-learn ${(s.sklearn.rowsPerSecond / 1e6).toFixed(2)} M rows/s (**${ratio(s.ours.rowsPerSecond, s.sklearn.rowsPerSecond)}**)` : "") +
-      (s.sklearn1 ? `, scikit-learn 1 thread ${(s.sklearn1.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${ratio(s.ours.rowsPerSecond, s.sklearn1.rowsPerSecond)})` : "") + ".");
+      (s.sklearn1 ? `, scikit-learn 1 thread ${(s.sklearn1.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${ratio(s.ours.rowsPerSecond, s.sklearn1.rowsPerSecond)})` : "") + "." +
+      (s.ours32 ? ` float32: ${(s.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s` + (s.sklearn ? ` (**${ratio(s.ours32.rowsPerSecond, s.sklearn.rowsPerSecond)}** scikit-learn)` : "") + `, log-densities within ${s.ours32.maxRelativeDifference.toExponential(1)} of float64's.` : ""));
   }
   const kern = r.problems.filter((p) => p.kernels);
   if (kern.length) {

@@ -28,6 +28,7 @@ export interface CliIO {
 const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
 const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
 const INITS = ["kmeans", "k-means++", "random", "random_from_data"] as const;
+const DTYPES = ["float64", "float32"] as const;
 
 /** A wrong command line (exit code 2). */
 class UsageError extends Error {}
@@ -76,6 +77,7 @@ const FIT_OPTIONS: OptionSpec[] = [
   { name: "tol", value: "X", help: "stop when the mean log-likelihood changes by less (default 0.001)" },
   { name: "reg-covar", value: "X", help: "added to covariance diagonals (default 1e-6)" },
   { name: "init", value: "METHOD", help: "kmeans (default), k-means++, random or random_from_data" },
+  { name: "dtype", value: "TYPE", help: "float64 (default) or float32: half the memory, faster E-step, ~1e-6 relative accuracy" },
 ];
 
 function option(ctx: Context, name: string): string | undefined {
@@ -341,6 +343,7 @@ function gmmOptions(ctx: Context) {
     tol: numberOption(ctx, "tol"),
     regCovar: numberOption(ctx, "reg-covar"),
     initParams: choiceOption(ctx, "init", INITS),
+    dtype: choiceOption(ctx, "dtype", DTYPES),
   };
 }
 
@@ -371,7 +374,7 @@ function selectionOptions(ctx: Context, defaultTypes: readonly CovarianceType[])
     randomState: o.randomState,
     folds: intOption(ctx, "folds", 2),
     allowDegenerate: ctx.flags.has("allow-degenerate"),
-    fitOptions: { maxIter: o.maxIter, tol: o.tol, regCovar: o.regCovar, initParams: o.initParams },
+    fitOptions: { maxIter: o.maxIter, tol: o.tol, regCovar: o.regCovar, initParams: o.initParams, dtype: o.dtype },
   };
 }
 

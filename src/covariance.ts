@@ -2,7 +2,7 @@
 // EM driver never branches on the covariance type. Each entry knows its
 // parameter layout (scikit-learn's shapes), its M-step estimator, how to
 // factor a precision, and which log-density kernel to call.
-import type { Kernels } from "./wasm.js";
+import type { DataKernels, Kernels } from "./wasm.js";
 import { f64 } from "./memory.js";
 
 export type CovarianceType = "full" | "tied" | "diag" | "spherical";
@@ -13,7 +13,13 @@ export interface Workspace {
   n: number;
   d: number;
   k: number;
-  x: number; // n×d data
+  x: number; // n×d data, float64 or float32 (see xk)
+  /** The kernels that read x, for its element type. */
+  xk: DataKernels;
+  /** float32 rows are stored minus these column means, and so are `means` (undefined: no shift). */
+  shift?: Float64Array;
+  /** float32 copies of the parameters for eStepF32 (k·d + factor + k values), or 0 for float64 data. */
+  params32: number;
   resp: number; // n×k weighted log-densities, then responsibilities
   logProbNorm: number; // n per-row log-likelihoods
   weights: number; // k
@@ -52,11 +58,18 @@ export interface CovarianceFamily {
    * ws.logProbNorm as logProb + normalizeLogProb would; returns Σ logProbNorm.
    */
   eStep?(w: Kernels, ws: Workspace, writeResp: boolean): number;
+  /** The E-step on float32 rows (eStep's contract). */
+  eStepF32(w: Kernels, ws: Workspace, writeResp: boolean): number;
   /** Component named by a failing flat index from the factor functions. */
   component(index: number, d: number): number;
   /** Lower Cholesky factors of each component's covariance into `out` (k·d·d). */
   covarianceFactors(w: Kernels, ws: Workspace, out: number): number;
 }
+
+// eStepF32's density codes (assembly/estep32.ts)
+const F32_FULL = 0;
+const F32_DIAG = 1;
+const F32_SPHERICAL = 2;
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -78,7 +91,7 @@ function full(tied: boolean): CovarianceFamily {
     shared: tied,
     transposed: true,
     estimate(w, ws, reg) {
-      w.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.cov, tied ? 0 : ws.d * ws.d, ws.scratch);
+      ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.cov, tied ? 0 : ws.d * ws.d, ws.scratch);
       w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
     },
     factorFromCovariance(w, ws) {
@@ -100,6 +113,9 @@ function full(tied: boolean): CovarianceFamily {
     },
     eStep(w, ws, writeResp) {
       return w.eStepFull(ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.scratch, ws.logProbNorm, writeResp);
+    },
+    eStepF32(w, ws, writeResp) {
+      return w.eStepF32(F32_FULL, ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },
     component: (index, d) => (tied ? 0 : Math.floor(index / d)),
     covarianceFactors(w, ws, out) {
@@ -125,13 +141,13 @@ function diagonal(spherical: boolean): CovarianceFamily {
     transposed: false,
     estimate(w, ws, reg) {
       if (!spherical) {
-        w.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, reg, ws.cov, ws.scratch);
+        ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, reg, ws.cov, ws.scratch);
         return;
       }
       // scikit-learn's spherical variance is the mean of the diagonal ones
       // (reg_covar included), so compute those in scratch space first.
       const d = ws.d;
-      w.scatterDiag(ws.x, ws.resp, ws.means, ws.n, d, ws.k, ws.nk, reg, ws.factor, ws.scratch);
+      ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, d, ws.k, ws.nk, reg, ws.factor, ws.scratch);
       const diag = f64(ws.factor, ws.k * d);
       const v = f64(ws.cov, ws.k);
       for (let c = 0; c < ws.k; c++) {
@@ -160,6 +176,9 @@ function diagonal(spherical: boolean): CovarianceFamily {
     logProb(w, ws, x, n, out) {
       const kernel = spherical ? w.logProbSpherical : w.logProbDiag;
       kernel(x, n, ws.d, ws.means, ws.factor, ws.logDet, ws.logWeights, ws.k, out);
+    },
+    eStepF32(w, ws, writeResp) {
+      return w.eStepF32(spherical ? F32_SPHERICAL : F32_DIAG, ws.x, ws.n, ws.d, ws.means, ws.factor, 0, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },
     component: (index, d) => (spherical ? index : Math.floor(index / d)),
     covarianceFactors(_w, ws, out) {

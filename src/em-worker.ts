@@ -3,7 +3,7 @@
 // sufficient statistics. Bundled on its own as dist/em-worker.js.
 import { FAMILIES, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
 import { NK_FLOOR, allocWorkspace, eStep, loadParams } from "./em.js";
-import { alloc, f64 } from "./memory.js";
+import { alloc, dataView, f64 } from "./memory.js";
 import { init, kernels } from "./wasm.js";
 import { parentChannel } from "./threads.js";
 import type { ShardReply, ShardRequest } from "./parallel.js";
@@ -17,9 +17,10 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
       await init(message.module);
       const { rows, n, d, k } = message;
       const family = FAMILIES[message.covarianceType as CovarianceType];
-      const x = alloc(n * d, 8, "shard");
-      f64(x, n * d).set(rows);
-      shard = { ws: allocWorkspace(family, x, n, d, k), family };
+      const bytes = rows instanceof Float32Array ? 4 : 8;
+      const x = alloc(n * d, bytes, "shard");
+      dataView(x, n * d, bytes).set(rows);
+      shard = { ws: allocWorkspace(family, x, n, d, k, { dtype: bytes === 4 ? "float32" : "float64" }), family };
       return { reply: { type: "ready" }, transfer: [] };
     }
     case "estep": {
@@ -27,7 +28,7 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
       const w = kernels();
       loadParams(w, family, ws, { weights: message.weights, means: message.means, covariances: new Float64Array(0), factor: message.factor });
       const total = eStep(w, family, ws) * ws.n;
-      w.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
+      ws.xk.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
       // Undo the kernel's normalisation: the main thread needs raw Σ r and Σ r·x.
       const nk = f64(ws.nk, ws.k).slice();
       const sums = f64(ws.means, ws.k * ws.d).slice();

@@ -4,10 +4,10 @@
 import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
 import { alloc, allocFrom, f64, i32, scoped } from "./memory.js";
 import { nest } from "./matrix.js";
-import { kernels, type Kernels } from "./wasm.js";
+import { dataKernels, kernels, type Kernels } from "./wasm.js";
 import { kmeansOnLoaded, kmeansPlusPlus } from "./kmeans.js";
 import { Random } from "./random.js";
-import type { ResolvedOptions } from "./options.js";
+import type { Dtype, ResolvedOptions } from "./options.js";
 
 /**
  * scikit-learn adds 10ε to every N_k (assembly/mstep.ts does the same in the
@@ -76,10 +76,20 @@ export interface GivenStart {
   precisions?: Float64Array;
 }
 
-export function allocWorkspace(family: CovarianceFamily, x: number, n: number, d: number, k: number): Workspace {
+/**
+ * Buffers for a fit or scoring call on the n×d rows at x, stored as `dtype`
+ * (float32 rows minus `shift`, as loadMatrix leaves them).
+ */
+export function allocWorkspace(
+  family: CovarianceFamily, x: number, n: number, d: number, k: number,
+  data: { dtype: Dtype; shift?: Float64Array } = { dtype: "float64" },
+): Workspace {
   const covSize = covarianceSize(family, k, d);
   return {
     n, d, k, x,
+    xk: dataKernels(data.dtype),
+    shift: data.shift,
+    params32: data.dtype === "float32" ? alloc(k * d + covSize + k, 4, "float32 parameters") : 0,
     resp: alloc(n * k, 8, "responsibilities"),
     logProbNorm: alloc(n, 8, "log-likelihoods"),
     weights: alloc(k),
@@ -97,7 +107,7 @@ export function allocWorkspace(family: CovarianceFamily, x: number, n: number, d
 /** Copies parameters into a workspace and derives log-weights and log-dets. */
 export function loadParams(w: Kernels, family: CovarianceFamily, ws: Workspace, p: MixtureParams): void {
   f64(ws.weights, ws.k).set(p.weights);
-  f64(ws.means, ws.k * ws.d).set(p.means);
+  setMeans(ws, p.means);
   f64(ws.cov, p.covariances.length).set(p.covariances);
   f64(ws.factor, p.factor.length).set(p.factor);
   w.logOf(ws.weights, ws.logWeights, ws.k);
@@ -108,10 +118,26 @@ export function readParams(family: CovarianceFamily, ws: Workspace): MixturePara
   const size = covarianceSize(family, ws.k, ws.d);
   return {
     weights: f64(ws.weights, ws.k).slice(),
-    means: f64(ws.means, ws.k * ws.d).slice(),
+    means: getMeans(ws),
     covariances: f64(ws.cov, size).slice(),
     factor: f64(ws.factor, size).slice(),
   };
+}
+
+/** Means into ws, in the coordinates of its rows (minus ws.shift). */
+function setMeans(ws: Workspace, means: ArrayLike<number>): void {
+  const m = f64(ws.means, ws.k * ws.d);
+  m.set(means);
+  const shift = ws.shift;
+  if (shift) for (let t = 0; t < m.length; t++) m[t] -= shift[t % ws.d];
+}
+
+/** The means in ws, in the user's coordinates. */
+function getMeans(ws: Workspace): Float64Array {
+  const m = f64(ws.means, ws.k * ws.d).slice();
+  const shift = ws.shift;
+  if (shift) for (let t = 0; t < m.length; t++) m[t] += shift[t % ws.d];
+  return m;
 }
 
 /**
@@ -119,6 +145,7 @@ export function readParams(family: CovarianceFamily, ws: Workspace): MixturePara
  * per-row log-likelihoods in ws.logProbNorm; returns their mean.
  */
 export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
+  if (ws.params32) return family.eStepF32(w, ws, writeResp) / ws.n;
   if (family.eStep) return family.eStep(w, ws, writeResp) / ws.n;
   family.logProb(w, ws, ws.x, ws.n, ws.resp);
   return w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp) / ws.n;
@@ -147,7 +174,7 @@ function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, w
  * divides N_k by n there) and "sum" afterwards (it renormalises).
  */
 export function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, reg: number, weightsBy: "n" | "sum", when: string): void {
-  w.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
+  ws.xk.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
   weightsFromCounts(w, ws, weightsBy);
   family.estimate(w, ws, reg);
   factorCovariances(w, family, ws, reg, when);
@@ -183,13 +210,13 @@ function initialResponsibilities(ws: Workspace, method: ResolvedOptions["initPar
   };
   switch (method) {
     case "kmeans": {
-      const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed())).labels);
+      const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed()), ws.xk).labels);
       const r = f64(ws.resp, n * k);
       for (let i = 0; i < n; i++) r[i * k + labels[i]] = 1;
       break;
     }
     case "k-means++":
-      oneHotRows(scoped(() => kmeansPlusPlus(ws.x, n, d, k, rng, alloc(k * d))));
+      oneHotRows(scoped(() => kmeansPlusPlus(ws.x, n, d, k, rng, alloc(k * d), ws.xk)));
       break;
     case "random_from_data":
       oneHotRows(rng.choose(n, k));
@@ -234,7 +261,7 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
   const { k, d } = ws;
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.
-    w.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
+    ws.xk.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
     weightsFromCounts(w, ws, "n");
     const prec = allocFrom(given.precisions, "precisionsInit");
     const bad = family.factorFromPrecision(w, ws, prec);
@@ -251,7 +278,7 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
     mStep(w, family, ws, opts.regCovar, "n", "at initialisation");
   }
   if (given.weights) f64(ws.weights, k).set(given.weights);
-  if (given.means) f64(ws.means, k * d).set(given.means);
+  if (given.means) setMeans(ws, given.means);
   w.logOf(ws.weights, ws.logWeights, k);
 }
 

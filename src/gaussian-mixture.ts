@@ -6,7 +6,7 @@ import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { alloc, f64, mark, release, scoped } from "./memory.js";
 import { asymmetry, flatten, loadMatrix, nest, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { resolveOptions, checkInteger, checkSeed, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
+import { resolveOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
 import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
@@ -80,6 +80,8 @@ export class GaussianMixture {
   get initParams(): ResolvedOptions["initParams"] { return this.opts.initParams; }
   get randomState(): number | undefined { return this.opts.randomState; }
   get warmStart(): boolean { return this.opts.warmStart; }
+  /** How X is held while fitting and scoring: "float64" or "float32". */
+  get dtype(): Dtype { return this.opts.dtype; }
 
   private get family(): CovarianceFamily {
     return FAMILIES[this.opts.covarianceType];
@@ -119,8 +121,8 @@ export class GaussianMixture {
     const featureNames = checkFeatureNames(fitOptions.featureNames, d);
     const family = this.family;
     const result = scoped(() => {
-      const x = loadMatrix(X);
-      const ws = allocWorkspace(family, x.ptr, n, d, k);
+      const x = loadMatrix(X, "X", this.opts.dtype);
+      const ws = allocWorkspace(family, x.ptr, n, d, k, x);
       const outcome = fitEm(ws, this.opts, given, start, fitOptions);
       let labels: Int32Array | undefined;
       if (wantLabels) {
@@ -165,8 +167,8 @@ export class GaussianMixture {
       const top = mark();
       let pool: ShardPool | undefined;
       try {
-        const x = loadMatrix(X);
-        const ws = allocWorkspace(family, x.ptr, n, d, k);
+        const x = loadMatrix(X, "X", this.opts.dtype);
+        const ws = allocWorkspace(family, x.ptr, n, d, k, x);
         pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
         const shards = pool;
         const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
@@ -229,8 +231,8 @@ export class GaussianMixture {
       throw new RangeError(`X has ${d} features but the model was fitted with ${state.nFeatures}; pass rows with the same columns, in the same order`);
     }
     return scoped(() => {
-      const x = loadMatrix(X);
-      const ws = allocWorkspace(this.family, x.ptr, n, d, this.opts.nComponents);
+      const x = loadMatrix(X, "X", this.opts.dtype);
+      const ws = allocWorkspace(this.family, x.ptr, n, d, this.opts.nComponents, x);
       loadParams(kernels(), this.family, ws, state.params);
       eStep(kernels(), this.family, ws, writeResp);
       return body(ws);

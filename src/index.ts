@@ -3,7 +3,7 @@ export { init, simdSupported, type WasmSource } from "./wasm.js";
 export { GaussianMixture, type FitOptions } from "./gaussian-mixture.js";
 export { KMeans, type KMeansOptions, type KMeansInit } from "./kmeans.js";
 export { CovarianceError, type IterationInfo } from "./em.js";
-export type { GaussianMixtureOptions, InitParams } from "./options.js";
+export type { GaussianMixtureOptions, InitParams, Dtype } from "./options.js";
 export type { CovarianceType } from "./covariance.js";
 export type { Matrix, MatrixLike } from "./matrix.js";
 export type { GaussianMixtureJSON } from "./model-json.js";

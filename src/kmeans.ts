@@ -1,7 +1,7 @@
 // K-means: Lloyd's algorithm with k-means++ seeding. Public (users compare it
 // with the mixture) and the default initialisation of GaussianMixture.
-import { alloc, f64, i32, scoped } from "./memory.js";
-import { kernels } from "./wasm.js";
+import { alloc, dataView, f64, i32, scoped } from "./memory.js";
+import { dataKernels, kernels, type DataKernels } from "./wasm.js";
 import { loadMatrix, shapeOf, toRows, flatten, type MatrixLike } from "./matrix.js";
 import { Random } from "./random.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
@@ -37,19 +37,18 @@ export interface LloydResult {
  * proportional to the squared distance to the nearest centre so far (the
  * variant scikit-learn uses). Writes k centres at `centers`; returns the rows.
  */
-export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number): number[] {
-  const w = kernels();
+export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels = dataKernels("float64")): number[] {
   const minDist = alloc(n, 8, "k-means++ distances");
   const cumulative = new Float64Array(n);
   const trials = 2 + Math.floor(Math.log(k));
-  const X = () => f64(x, n * d);
+  const X = () => dataView(x, n * d, w.bytes);
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
 
   const first = rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
-  let potential = w.seedPotential(x, n, d, centers, minDist, true);
+  let potential = w.seedPotential(x, n, d, x + first * d * w.bytes, minDist, true);
   for (let c = 1; c < k; c++) {
     const md = f64(minDist, n);
     let s = 0;
@@ -66,7 +65,7 @@ export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: 
         if (cumulative[mid] < target) lo = mid + 1;
         else hi = mid;
       }
-      const p = w.seedPotential(x, n, d, x + lo * d * 8, minDist, false);
+      const p = w.seedPotential(x, n, d, x + lo * d * w.bytes, minDist, false);
       if (p < bestPotential) {
         bestPotential = p;
         best = lo;
@@ -74,13 +73,13 @@ export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: 
     }
     chosen.push(best);
     setCenter(c, best);
-    potential = w.seedPotential(x, n, d, x + best * d * 8, minDist, true);
+    potential = w.seedPotential(x, n, d, x + best * d * w.bytes, minDist, true);
   }
   return chosen;
 }
 
 /** Mean of the per-feature variances: scikit-learn scales k-means' tol by it. */
-function meanVariance(x: Float64Array, n: number, d: number): number {
+function meanVariance(x: Float64Array | Float32Array, n: number, d: number): number {
   let total = 0;
   for (let j = 0; j < d; j++) {
     let m = 0;
@@ -99,8 +98,7 @@ function meanVariance(x: Float64Array, n: number, d: number): number {
  * (sum of squared shifts). Empty clusters are moved to the rows farthest from
  * their centres, as scikit-learn does.
  */
-export function lloyd(x: number, n: number, d: number, k: number, centers: number, maxIter: number, tolScaled: number): LloydResult {
-  const w = kernels();
+export function lloyd(x: number, n: number, d: number, k: number, centers: number, maxIter: number, tolScaled: number, w: DataKernels = dataKernels("float64")): LloydResult {
   const labels = alloc(n, 4, "k-means labels");
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
@@ -118,7 +116,7 @@ export function lloyd(x: number, n: number, d: number, k: number, centers: numbe
     previous.set(current);
     old.set(f64(centers, k * d));
     w.updateCenters(x, n, d, labels, k, centers, counts);
-    relocateEmpty(x, n, d, k, centers, counts, minDist);
+    relocateEmpty(dataView(x, n * d, w.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
@@ -128,14 +126,13 @@ export function lloyd(x: number, n: number, d: number, k: number, centers: numbe
   return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
 }
 
-function relocateEmpty(x: number, n: number, d: number, k: number, centers: number, counts: number, minDist: number): void {
+function relocateEmpty(X: Float64Array | Float32Array, n: number, d: number, k: number, centers: number, counts: number, minDist: number): void {
   const cnt = f64(counts, k);
   const empty: number[] = [];
   for (let c = 0; c < k; c++) if (cnt[c] === 0) empty.push(c);
   if (empty.length === 0) return;
   const md = f64(minDist, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => md[b] - md[a] || a - b);
-  const X = f64(x, n * d);
   const C = f64(centers, k * d);
   empty.forEach((c, e) => {
     const row = order[Math.min(e, n - 1)];
@@ -148,8 +145,9 @@ export function kmeansOnLoaded(
   x: number, n: number, d: number, k: number,
   opts: { init: "k-means++" | "random" | Float64Array; nInit: number; maxIter: number; tol: number },
   rng: Random,
+  w: DataKernels = dataKernels("float64"),
 ): LloydResult {
-  const tolScaled = opts.tol * meanVariance(f64(x, n * d), n, d);
+  const tolScaled = opts.tol * meanVariance(dataView(x, n * d, w.bytes), n, d);
   let best: LloydResult | undefined;
   const restarts = opts.init instanceof Float64Array ? 1 : opts.nInit;
   for (let r = 0; r < restarts; r++) {
@@ -159,13 +157,13 @@ export function kmeansOnLoaded(
         f64(centers, k * d).set(opts.init);
       } else if (opts.init === "random") {
         const rows = rng.choose(n, k);
-        const X = f64(x, n * d);
+        const X = dataView(x, n * d, w.bytes);
         const C = f64(centers, k * d);
         rows.forEach((row, c) => C.set(X.subarray(row * d, row * d + d), c * d));
       } else {
-        kmeansPlusPlus(x, n, d, k, rng, centers);
+        kmeansPlusPlus(x, n, d, k, rng, centers, w);
       }
-      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled);
+      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled, w);
     });
     if (!best || result.inertia < best.inertia) best = result;
   }

@@ -1,6 +1,7 @@
 // Input normalisation: the two shapes a user may hand us, checked once at the
 // door with messages that name the row, the column and what to change.
-import { alloc, f64 } from "./memory.js";
+import { alloc, f32, f64 } from "./memory.js";
+import type { Dtype } from "./options.js";
 
 /** A dense row-major matrix. Results come back in this shape (Float64Array). */
 export interface Matrix {
@@ -87,12 +88,78 @@ export function copyInto(x: MatrixLike, shape: Shape, dest: Float64Array, name =
   }
 }
 
+/** Rows loaded into WASM memory; float32 rows are stored minus `shift`. */
+export interface LoadedMatrix {
+  ptr: number;
+  rows: number;
+  cols: number;
+  dtype: Dtype;
+  /** Column means subtracted before rounding to float32 (float32 only). */
+  shift?: Float64Array;
+}
+
 /** Validates `x` and copies it into freshly allocated WASM memory. */
-export function loadMatrix(x: MatrixLike, name = "X"): { ptr: number; rows: number; cols: number } {
+export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64"): LoadedMatrix {
   const shape = shapeOf(x, name);
+  if (dtype === "float32") return loadFloat32(x, shape, name);
   const ptr = alloc(shape.rows * shape.cols, 8, name);
   copyInto(x, shape, f64(ptr, shape.rows * shape.cols), name);
-  return { ptr, ...shape };
+  return { ptr, ...shape, dtype };
+}
+
+/**
+ * float32 rows, centred first: float32 keeps 24 bits of each value, so data
+ * far from the origin (coordinates, timestamps) would lose their spread to
+ * rounding. A centre per column is subtracted in float64 and kept as
+ * `shift`; the density is translation-invariant, so the fit only moves its
+ * means. The centre is the median of up to 1001 evenly spaced rows, not the
+ * mean: one extreme row would drag a mean (and every other row's precision)
+ * far from the bulk of the data.
+ */
+function loadFloat32(x: MatrixLike, shape: Shape, name: string): LoadedMatrix {
+  const { rows, cols } = shape;
+  const dense = isDense(x) ? x.data : undefined;
+  const nested = x as ReadonlyArray<ArrayLike<number>>;
+  const value = (i: number, j: number): unknown => (dense ? dense[i * cols + j] : nested[i][j]);
+  const picks = Math.min(rows, 1001);
+  const shift = new Float64Array(cols);
+  const column: number[] = [];
+  for (let j = 0; j < cols; j++) {
+    column.length = 0;
+    for (let t = 0; t < picks; t++) {
+      const v = value(Math.floor((t * rows) / picks), j);
+      if (typeof v === "number" && Number.isFinite(v)) column.push(v);
+    }
+    column.sort((a, b) => a - b);
+    shift[j] = column.length ? column[column.length >> 1] : 0;
+  }
+  const ptr = alloc(rows * cols, 4, name);
+  const dest = f32(ptr, rows * cols);
+  if (dense) {
+    for (let t = 0; t < dest.length; t += cols) for (let j = 0; j < cols; j++) dest[t + j] = dense[t + j] - shift[j];
+  } else {
+    try {
+      for (let i = 0, t = 0; i < rows; i++, t += cols) {
+        const row = nested[i];
+        for (let j = 0; j < cols; j++) dest[t + j] = (row[j] as number) - shift[j];
+      }
+    } catch {
+      // a value that does not even subtract (a BigInt): found and named below
+      dest[0] = NaN;
+    }
+  }
+  // NaN, ±∞ or a non-number in X, or a centred value beyond float32's range, left a non-finite value
+  for (let t = 0; t < dest.length; t++) {
+    if (Number.isFinite(dest[t])) continue;
+    for (let u = 0; u < dest.length; u++) {
+      const v = value(Math.floor(u / cols), u % cols);
+      if (typeof v !== "number" || !Number.isFinite(v)) throw badValue(name, Math.floor(u / cols), u % cols, v);
+    }
+    const i = Math.floor(t / cols);
+    const j = t % cols;
+    throw new RangeError(`${name}[${i}][${j}] is ${value(i, j)}, ${(value(i, j) as number) - shift[j]} from its column's centre: beyond float32's range (±3.4e38); use dtype "float64" or rescale the feature`);
+  }
+  return { ptr, rows, cols, dtype: "float32", shift };
 }
 
 /** Nests a flat row-major array to `shape` (1-D gives number[]). */

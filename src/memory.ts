@@ -61,6 +61,15 @@ export function f64(ptr: number, length: number): Float64Array {
   return new Float64Array(kernels().memory.buffer, ptr, length);
 }
 
+export function f32(ptr: number, length: number): Float32Array {
+  return new Float32Array(kernels().memory.buffer, ptr, length);
+}
+
+/** A view of X as stored: float64 or float32 values. */
+export function dataView(ptr: number, length: number, bytes: 4 | 8): Float64Array | Float32Array {
+  return bytes === 4 ? f32(ptr, length) : f64(ptr, length);
+}
+
 export function i32(ptr: number, length: number): Int32Array {
   return new Int32Array(kernels().memory.buffer, ptr, length);
 }

@@ -7,7 +7,7 @@ import type { MixtureParams } from "./em.js";
 import { allocFrom, f64, scoped } from "./memory.js";
 import { allocWorkspace } from "./em.js";
 import { asymmetry, flatten, nest } from "./matrix.js";
-import { INIT_PARAMS, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
+import { DTYPES, INIT_PARAMS, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { kernels } from "./wasm.js";
 
 export const MODEL_FORMAT = "gmm-wasm/GaussianMixture";
@@ -40,6 +40,8 @@ export interface GaussianMixtureJSON {
     n_init: number;
     init_params: string;
     random_state: number | null;
+    /** How rows are held while fitting and scoring (gmm-wasm's dtype option). */
+    dtype?: Dtype;
   };
 }
 
@@ -81,6 +83,7 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
       n_init: opts.nInit,
       init_params: opts.initParams,
       random_state: opts.randomState ?? null,
+      dtype: opts.dtype,
     },
   };
 }
@@ -225,6 +228,7 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     nInit: typeof params.n_init === "number" ? params.n_init : undefined,
     initParams: INIT_PARAMS.includes(initParams as never) ? (initParams as ResolvedOptions["initParams"]) : undefined,
     randomState: typeof params.random_state === "number" ? params.random_state : undefined,
+    dtype: DTYPES.includes(params.dtype as never) ? (params.dtype as Dtype) : undefined,
   };
   const lowerBound = typeof o.lower_bound_ === "number" ? o.lower_bound_ : -Infinity;
   return {

@@ -7,12 +7,12 @@
 // the single-thread path).
 import { FAMILIES, covarianceSize, type CovarianceType, type Workspace } from "./covariance.js";
 import { NK_FLOOR, factorCovariances, weightsFromCounts } from "./em.js";
-import { f64 } from "./memory.js";
+import { dataView, f64 } from "./memory.js";
 import { spawnThread, type ThreadHandle } from "./threads.js";
 import { kernels, wasmModule } from "./wasm.js";
 
 export type ShardRequest =
-  | { type: "init"; module: WebAssembly.Module; rows: Float64Array; n: number; d: number; k: number; covarianceType: string }
+  | { type: "init"; module: WebAssembly.Module; rows: Float64Array | Float32Array; n: number; d: number; k: number; covarianceType: string }
   | { type: "estep"; weights: Float64Array; means: Float64Array; factor: Float64Array }
   | { type: "scatter"; means: Float64Array; nk: Float64Array; size: number };
 
@@ -68,7 +68,9 @@ export class ShardPool {
       for (let t = 0; t < threads; t++) {
         const lo = Math.floor((t * ws.n) / threads);
         const hi = Math.floor(((t + 1) * ws.n) / threads);
-        const rows = f64(ws.x + lo * ws.d * 8, (hi - lo) * ws.d).slice();
+        // float32 rows go as they are stored (centred): the shards work in
+        // those coordinates and only ws's means are ever shifted back
+        const rows = dataView(ws.x + lo * ws.d * ws.xk.bytes, (hi - lo) * ws.d, ws.xk.bytes).slice();
         const shard = new Shard(spawnThread(workerUrl));
         shards.push(shard);
         ready.push(shard.request({ type: "init", module, rows, n: hi - lo, d: ws.d, k: ws.k, covarianceType: type }, [rows.buffer]));

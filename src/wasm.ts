@@ -19,16 +19,45 @@ export interface Kernels {
   eStepFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
   logProbDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
   logProbSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
+  eStepF32(family: number, x: Ptr, n: number, d: number, means: Ptr, factor: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean, params: Ptr): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, means: Ptr): void;
+  componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, means: Ptr): void;
   scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr, outStride: number, diff: Ptr): void;
+  scatterFullF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr, outStride: number, diff: Ptr): void;
   finishScatter(s: Ptr, d: number, nk: Ptr, k: number, reg: number, pooled: boolean): void;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, reg: number, out: Ptr, diff: Ptr): void;
+  scatterDiagF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, reg: number, out: Ptr, diff: Ptr): void;
   assignNearest(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
+  assignNearestF32(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
   updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
+  updateCentersF32(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
+  seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
+}
+
+/**
+ * The kernels that read the data matrix X, for the type it is stored in
+ * (dtype "float64" or "float32"); everything else they read is float64.
+ */
+export interface DataKernels {
+  /** Bytes per value of X. */
+  readonly bytes: 4 | 8;
+  readonly componentSums: Kernels["componentSums"];
+  readonly scatterFull: Kernels["scatterFull"];
+  readonly scatterDiag: Kernels["scatterDiag"];
+  readonly assignNearest: Kernels["assignNearest"];
+  readonly updateCenters: Kernels["updateCenters"];
+  readonly seedPotential: Kernels["seedPotential"];
+}
+
+export function dataKernels(dtype: "float64" | "float32"): DataKernels {
+  const k = kernels();
+  return dtype === "float32"
+    ? { bytes: 4, componentSums: k.componentSumsF32, scatterFull: k.scatterFullF32, scatterDiag: k.scatterDiagF32, assignNearest: k.assignNearestF32, updateCenters: k.updateCentersF32, seedPotential: k.seedPotentialF32 }
+    : { bytes: 8, componentSums: k.componentSums, scatterFull: k.scatterFull, scatterDiag: k.scatterDiag, assignNearest: k.assignNearest, updateCenters: k.updateCenters, seedPotential: k.seedPotential };
 }
 
 /** Anything `init` can load the core from. */

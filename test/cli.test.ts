@@ -64,6 +64,16 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(model.lowerBound).toBeCloseTo(g.lowerBound, 9);
   });
 
+  it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
+    const r = run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--dtype", "float32", "--quiet", "--out", "model32.json"]);
+    expect(r.code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(dir, "model32.json"), "utf8"));
+    expect(saved.params.dtype).toBe("float32");
+    const g = new GaussianMixture({ nComponents: 3, randomState: 0, dtype: "float32" }).fit(datasets.faithful);
+    expectClose(saved.means_, g.means, 1e-9);
+    expect(run(["fit", "faithful.csv", "--dtype", "float16"]).stderr).toMatch(/--dtype must be one of float64, float32; got "float16"/);
+  });
+
   it("fit with the same seed writes the same file twice", () => {
     run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "again.json"]);
     expect(readFileSync(join(dir, "again.json"), "utf8")).toBe(readFileSync(join(dir, "model.json"), "utf8"));

@@ -32,6 +32,17 @@ describe("fitAsync with nThreads", () => {
     });
   }
 
+  for (const type of ["full", "diag"] as CovarianceType[]) {
+    it(`gives the single-thread ${type} fit to 1e-10 with dtype float32 and 2 threads (shards hold the same centred float32 rows)`, async () => {
+      const options = { nComponents: 4, covarianceType: type, tol: 0, maxIter: 15, randomState: 3, dtype: "float32" as const };
+      const one = new GaussianMixture(options).fit(X);
+      const two = await new GaussianMixture(options).fitAsync(X, { nThreads: 2 });
+      for (const key of ["weights", "means", "covariances", "precisionsCholesky"] as const) {
+        expect(maxRelativeError(two[key], one[key], 1e-6)).toBeLessThan(1e-10);
+      }
+    });
+  }
+
   it("reports progress, honours an AbortSignal and leaves the model unchanged when aborted", async () => {
     const gmm = new GaussianMixture({ nComponents: 2, tol: 0, maxIter: 40, randomState: 0 }).fit(datasets.faithful);
     const before = JSON.stringify(gmm);

@@ -1,0 +1,283 @@
+// The E-step on float32 data (the opt-in dtype "float32"): X is stored as
+// f32 and the log-densities, their maximum, the exps and the
+// responsibilities are computed four rows to an f32x4, twice the lanes of
+// the f64 kernels. What stays f64: the per-row log-likelihood (max + log of
+// the sum, with the f64 log), its total, the responsibilities as stored
+// (the M-step reads them, and sums in f64), and the parameters, which are
+// rounded to f32 copies here once per call.
+//
+// Accuracy: a log-density carries a relative error of a few f32 ulp (6e-8)
+// of its magnitude, so responsibilities are good to about 1e-6 relative and
+// a row's log-likelihood to about 1e-6 absolute; measured fits are in the
+// README. Rows whose f32 values are not all finite (a Mahalanobis distance
+// beyond f32's range) are recomputed in f64, so no row comes back ±∞ or NaN
+// just because of the narrower type.
+import { KERNEL_SCRATCH, LOG_2PI, addr, ld, logPositive, st } from "./util";
+import { normalizeRows } from "./estep";
+import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
+
+/** Which density: the codes the host passes as `family`. */
+export const F32_FULL: i32 = 0; // lower-triangular factors W (full; tied with wStride 0)
+export const F32_DIAG: i32 = 1; // k×d precisions 1/σ
+export const F32_SPHERICAL: i32 = 2; // k precisions 1/σ
+
+// Rows go four to an f32x4 and in blocks of QUADS vectors, so every
+// splatted factor entry feeds 16 rows (as PAIRS does for the f64 kernels).
+const QUADS: i32 = BLOCK_VECTORS;
+const BLOCK_ROWS: i32 = 4 * QUADS;
+const QUAD_BYTES: usize = BLOCK_BYTES; // one transposed feature (or component) of a block
+
+/**
+ * Transposed features (d), centred features (d) and weighted log-densities
+ * (k) of one block fit in KERNEL_SCRATCH; larger shapes take the f64 rows.
+ */
+@inline function blocked(d: i32, k: i32): bool {
+  return <usize>(2 * d + k) * QUAD_BYTES <= 8 * 4096;
+}
+
+@inline function factorCount(family: i32, d: i32, k: i32, wStride: i32): i32 {
+  if (family == F32_FULL) return wStride == 0 ? d * d : k * d * d;
+  return family == F32_DIAG ? k * d : k;
+}
+
+/**
+ * eStepFull's contract on f32 rows: fills logProbNorm (n) and, with
+ * `writeResp`, the n×k responsibilities in `out` (f64), or else the
+ * weighted log-densities there (predict reads those); returns the sum of
+ * logProbNorm. `means`, `factor`, `logDet`, `logWeights` are the f64
+ * parameters; `params` is host scratch for k·d + (factor values) + k f32.
+ */
+export function eStepF32(
+  family: i32, x: usize, n: i32, d: i32,
+  means: usize, factor: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, params: usize,
+): f64 {
+  if (!blocked(d, k)) {
+    logProbRows(family, x, 0, n, d, means, factor, wStride, logDet, logWeights, k, out);
+    return normalizeRows(out, 0, n, k, logProbNorm, writeResp);
+  }
+  // f32 copies: means, factors, then each component's constant term
+  const mu32 = params;
+  const w32 = mu32 + (<usize>(k * d) << 2);
+  const off32 = w32 + (<usize>factorCount(family, d, k, wStride) << 2);
+  toF32(means, mu32, k * d);
+  toF32(factor, w32, factorCount(family, d, k, wStride));
+  const constant = -0.5 * <f64>d * LOG_2PI;
+  for (let c = 0; c < k; c++) store<f32>(off32 + (<usize>c << 2), <f32>(constant + ld(logDet, c) + ld(logWeights, c)));
+
+  const xt = KERNEL_SCRATCH;
+  const dm = xt + <usize>d * QUAD_BYTES;
+  const lb = dm + <usize>d * QUAD_BYTES;
+  let total = 0.0;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const rows = min(BLOCK_ROWS, n - i0);
+    if (d == 2) load2(x, i0, rows, xt);
+    else transposeBlock(x, i0, rows, d, xt);
+    for (let c = 0; c < k; c++) {
+      const mu = mu32 + (<usize>(c * d) << 2);
+      const q = lb + <usize>c * QUAD_BYTES;
+      if (family == F32_FULL) {
+        const w = w32 + (<usize>(c * wStride) << 2);
+        if (d == 2) mahalanobis2<f32>(xt, mu, w, q);
+        else {
+          centreBlock<f32>(xt, mu, d, dm);
+          mahalanobisBlock<f32>(dm, w, d, q);
+        }
+      } else if (family == F32_DIAG) {
+        scaledNormBlock<f32>(xt, mu, w32 + (<usize>(c * d) << 2), 4, d, q);
+      } else {
+        scaledNormBlock<f32>(xt, mu, w32 + (<usize>c << 2), 0, d, q);
+      }
+      toLogDensity(q, load<f32>(off32 + (<usize>c << 2)));
+    }
+    let blockTotal = 0.0;
+    for (let p = 0; p < QUADS && 4 * p < rows; p++) {
+      blockTotal += finishQuad(lb + (<usize>p << 4), k, out, logProbNorm, i0 + 4 * p, min(4, rows - 4 * p), writeResp);
+    }
+    if (blockTotal != blockTotal) {
+      // a value outside f32's range (or NaN) somewhere in the block: its
+      // rows in f64, through the f64 normalisation and its special cases
+      logProbRows(family, x, i0, i0 + rows, d, means, factor, wStride, logDet, logWeights, k, out);
+      blockTotal = normalizeRows(out, i0, i0 + rows, k, logProbNorm, writeResp);
+    }
+    total += blockTotal;
+  }
+  return total;
+}
+
+@inline function toF32(src: usize, dst: usize, m: i32): void {
+  for (let t = 0; t < m; t++) store<f32>(dst + (<usize>t << 2), <f32>ld(src, t));
+}
+
+/**
+ * xt[l][p] = rows i0+4p … i0+4p+3, feature l. Rows past the end repeat the
+ * last row, so padding lanes hold finite numbers.
+ */
+@inline function transposeBlock(x: usize, i0: i32, rows: i32, d: i32, xt: usize): void {
+  const last = i0 + rows - 1;
+  const rowBytes = <usize>d << 2;
+  for (let r = 0; r < BLOCK_ROWS; r++) {
+    const src = x + <usize>min(i0 + r, last) * rowBytes;
+    // row r is lane r & 3 of vector r >> 2
+    let t = xt + (<usize>(r >> 2) << 4) + (<usize>(r & 3) << 2);
+    for (let l = 0; l < d; l++) {
+      store<f32>(t, load<f32>(src + (<usize>l << 2)));
+      t += QUAD_BYTES;
+    }
+  }
+}
+
+/** d = 2: two f32x4 loads of four rows each, deinterleaved into features. */
+@inline function load2(x: usize, i0: i32, rows: i32, xt: usize): void {
+  if (rows == BLOCK_ROWS) {
+    for (let p = 0; p < QUADS; p++) {
+      const src = x + (<usize>(i0 + 4 * p) << 3);
+      const a = v128.load(src);
+      const b = v128.load(src, 16);
+      v128.store(xt + (<usize>p << 4), i32x4.shuffle(a, b, 0, 2, 4, 6));
+      v128.store(xt + QUAD_BYTES + (<usize>p << 4), i32x4.shuffle(a, b, 1, 3, 5, 7));
+    }
+  } else {
+    transposeBlock(x, i0, rows, 2, xt);
+  }
+}
+
+/** q ← offset − ½q in place (the weighted log-density) for the block's four vectors. */
+@inline function toLogDensity(q: usize, offset: f32): void {
+  const off = f32x4.splat(offset);
+  const half = f32x4.splat(0.5);
+  for (let p = 0; p < QUADS; p++) {
+    const o = <usize>p << 4;
+    v128.store(q + o, f32x4.sub(off, f32x4.mul(half, v128.load(q + o))));
+  }
+}
+
+/**
+ * Normalises four rows whose k weighted log-densities are the f32x4s at
+ * lb, lb + QUAD_BYTES, …: logProbNorm for the first `rows` of them, and the
+ * responsibilities (or, without writeResp, the log-densities) into `out`.
+ * Returns the sum of the rows' log-likelihoods, or NaN, having written
+ * nothing, when a value is not finite.
+ */
+@inline function finishQuad(lb: usize, k: i32, out: usize, logProbNorm: usize, i: i32, rows: i32, writeResp: bool): f64 {
+  let mx = f32x4.splat(-Infinity);
+  let probe = f32x4.splat(0);
+  let p = lb;
+  for (let c = 0; c < k; c++) {
+    const v = v128.load(p);
+    mx = f32x4.pmax(mx, v);
+    probe = f32x4.add(probe, v);
+    p += QUAD_BYTES;
+  }
+  if (!v128.all_true<i32>(f32x4.eq(f32x4.sub(probe, probe), f32x4.splat(0)))) return NaN;
+  if (!writeResp) storeRows(lb, k, out, i, rows, f32x4.splat(1));
+  let s = f32x4.splat(0);
+  p = lb;
+  for (let c = 0; c < k; c++) {
+    const e = expNonPositive32(f32x4.sub(v128.load(p), mx));
+    if (writeResp) v128.store(p, e);
+    s = f32x4.add(s, e);
+    p += QUAD_BYTES;
+  }
+  // log-sum-exp in f64: max + log Σ, each four rows as two f64x2
+  const lo = f64x2.add(f64x2.promote_low_f32x4(mx), logPositive(f64x2.promote_low_f32x4(s)));
+  const mxHi = i32x4.shuffle(mx, mx, 2, 3, 2, 3);
+  const sHi = i32x4.shuffle(s, s, 2, 3, 2, 3);
+  const hi = f64x2.add(f64x2.promote_low_f32x4(mxHi), logPositive(f64x2.promote_low_f32x4(sHi)));
+  let total = f64x2.extract_lane(lo, 0);
+  st(logProbNorm, i, total);
+  if (rows > 1) { const v = f64x2.extract_lane(lo, 1); st(logProbNorm, i + 1, v); total += v; }
+  if (rows > 2) { const v = f64x2.extract_lane(hi, 0); st(logProbNorm, i + 2, v); total += v; }
+  if (rows > 3) { const v = f64x2.extract_lane(hi, 1); st(logProbNorm, i + 3, v); total += v; }
+  if (writeResp) storeRows(lb, k, out, i, rows, f32x4.div(f32x4.splat(1), s));
+  return total;
+}
+
+/** out[i + r][c] = lane r of lb[c] · scale[r], widened to f64, for r < rows. */
+@inline function storeRows(lb: usize, k: i32, out: usize, i: i32, rows: i32, scale: v128): void {
+  const rowBytes = <usize>k << 3;
+  let p0 = addr(out, i * k);
+  let p = lb;
+  for (let c = 0; c < k; c++) {
+    const v = f32x4.mul(v128.load(p), scale);
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3));
+    v128.store64_lane(p0, lo, 0);
+    if (rows > 1) v128.store64_lane(p0 + rowBytes, lo, 1);
+    if (rows > 2) v128.store64_lane(p0 + 2 * rowBytes, hi, 0);
+    if (rows > 3) v128.store64_lane(p0 + 3 * rowBytes, hi, 1);
+    p0 += 8;
+    p += QUAD_BYTES;
+  }
+}
+
+/**
+ * Weighted log-densities of rows i0 … i1 − 1 into `out`, one row and
+ * component at a time in f64 from the f32 rows and the f64 parameters: the
+ * path for shapes too large for the blocks and for rows the f32 block could
+ * not represent.
+ */
+function logProbRows(
+  family: i32, x: usize, i0: i32, i1: i32, d: i32,
+  means: usize, factor: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize,
+): void {
+  const constant = -0.5 * <f64>d * LOG_2PI;
+  for (let i = i0; i < i1; i++) {
+    const xi = x + (<usize>(i * d) << 2);
+    for (let c = 0; c < k; c++) {
+      const mu = addr(means, c * d);
+      let q = 0.0;
+      if (family == F32_FULL) {
+        const w = addr(factor, c * wStride);
+        for (let j = 0; j < d; j++) {
+          let y = 0.0;
+          for (let l = 0; l <= j; l++) y += ld(w, j * d + l) * (<f64>load<f32>(xi + (<usize>l << 2)) - ld(mu, l));
+          q += y * y;
+        }
+      } else {
+        for (let l = 0; l < d; l++) {
+          const y = (<f64>load<f32>(xi + (<usize>l << 2)) - ld(mu, l)) * ld(factor, family == F32_DIAG ? c * d + l : c);
+          q += y * y;
+        }
+      }
+      st(out, i * k + c, constant + ld(logDet, c) + ld(logWeights, c) - 0.5 * q);
+    }
+  }
+}
+
+// e^x on f32x4 for x ≤ 0: x = k·ln2 + r with k = round(x/ln2), |r| ≤ ln2/2,
+// e^r by its Taylor series to r⁷ (truncation 0.35⁸/8! ≈ 5e-9, under half an
+// f32 ulp), 2^k added to the exponent field. ln2 is split so that k·ln2_hi
+// is exact (ln2_hi has 9 significant bits, |k| < 2⁷). Below e^−86 the result
+// is flushed to 0, which keeps 2^k·e^r a normal number; such terms are only
+// ever added to 1.
+const EXP32_CONST = memory.data<f32>([
+  1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634, // 1/ln2
+  12582912.0, 12582912.0, 12582912.0, 12582912.0, // 1.5·2²³, the rounding shifter
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // ln2, head
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // ln2, tail
+  -86.0, -86.0, -86.0, -86.0,
+], 16);
+
+@inline function c32(offset: usize): v128 {
+  return v128.load(EXP32_CONST + offset);
+}
+
+@inline function expNonPositive32(x: v128): v128 {
+  const t = f32x4.add(f32x4.mul(x, c32(0)), c32(16));
+  const kf = f32x4.sub(t, c32(16));
+  let r = f32x4.sub(x, f32x4.mul(kf, c32(32)));
+  r = f32x4.sub(r, f32x4.mul(kf, c32(48)));
+  // 1 + r + r²/2 + … + r⁷/7!, Estrin's scheme
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const a = f32x4.add(f32x4.splat(1), r);
+  const b = f32x4.add(f32x4.splat(<f32>(1.0 / 2)), f32x4.mul(f32x4.splat(<f32>(1.0 / 6)), r));
+  const c = f32x4.add(f32x4.splat(<f32>(1.0 / 24)), f32x4.mul(f32x4.splat(<f32>(1.0 / 120)), r));
+  const e = f32x4.add(f32x4.splat(<f32>(1.0 / 720)), f32x4.mul(f32x4.splat(<f32>(1.0 / 5040)), r));
+  const p = f32x4.add(f32x4.add(a, f32x4.mul(b, r2)), f32x4.mul(f32x4.add(c, f32x4.mul(e, r2)), r4));
+  // t − shifter is k exactly, and so are their bit patterns' difference (same binade)
+  const scaled = i32x4.add(p, i32x4.shl(i32x4.sub(t, c32(16)), 23));
+  return v128.and(scaled, f32x4.ge(x, c32(64)));
+}
