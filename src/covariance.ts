@@ -3,7 +3,7 @@
 // parameter layout (scikit-learn's shapes), its M-step estimator, how to
 // factor a precision, and which log-density kernel to call.
 import type { DataKernels, Kernels } from "./wasm.js";
-import { f64 } from "./memory.js";
+import { alloc, f64, scoped } from "./memory.js";
 
 export type CovarianceType = "full" | "tied" | "diag" | "spherical";
 export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -64,6 +64,14 @@ export interface CovarianceFamily {
   component(index: number, d: number): number;
   /** Lower Cholesky factors of each component's covariance into `out` (k·d·d). */
   covarianceFactors(w: Kernels, ws: Workspace, out: number): number;
+  /**
+   * For merging row shards: each component's scatter Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ
+   * about ws.means, not divided by N_c, as k lower-triangular d×d blocks (full,
+   * tied) or k×d diagonals (diag, spherical).
+   */
+  shardScatter(w: Kernels, ws: Workspace): Float64Array;
+  /** The M-step's covariances into ws.cov from merged shard scatters (ws.nk set). */
+  covarianceFromScatter(w: Kernels, ws: Workspace, scatter: Float64Array, reg: number): void;
 }
 
 // eStepF32's density codes (assembly/estep32.ts)
@@ -118,6 +126,24 @@ function full(tied: boolean): CovarianceFamily {
       return w.eStepF32(F32_FULL, ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },
     component: (index, d) => (tied ? 0 : Math.floor(index / d)),
+    shardScatter(_w, ws) {
+      // per component even when tied: shards' means differ per component
+      const size = ws.k * ws.d * ws.d;
+      return scoped(() => {
+        const out = alloc(size, 8, "shard scatter");
+        ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, out, ws.d * ws.d, ws.scratch);
+        return f64(out, size).slice();
+      });
+    },
+    covarianceFromScatter(w, ws, scatter, reg) {
+      const dd = ws.d * ws.d;
+      const cov = f64(ws.cov, tied ? dd : ws.k * dd);
+      if (tied) {
+        cov.fill(0);
+        for (let c = 0; c < ws.k; c++) for (let t = 0; t < dd; t++) cov[t] += scatter[c * dd + t];
+      } else cov.set(scatter);
+      w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
+    },
     covarianceFactors(w, ws, out) {
       const r = w.choleskyMany(ws.cov, out, blocks(ws), ws.d);
       if (tied && r < 0) {
@@ -181,6 +207,32 @@ function diagonal(spherical: boolean): CovarianceFamily {
       return w.eStepF32(spherical ? F32_SPHERICAL : F32_DIAG, ws.x, ws.n, ws.d, ws.means, ws.factor, 0, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },
     component: (index, d) => (spherical ? index : Math.floor(index / d)),
+    shardScatter(_w, ws) {
+      const { k, d } = ws;
+      return scoped(() => {
+        const out = alloc(k * d, 8, "shard scatter");
+        ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, d, k, ws.nk, 0, out, ws.scratch);
+        // the kernel divides by N_c; shards need the sums themselves
+        const s = f64(out, k * d).slice();
+        const nk = f64(ws.nk, k);
+        for (let t = 0; t < k * d; t++) s[t] *= nk[Math.floor(t / d)];
+        return s;
+      });
+    },
+    covarianceFromScatter(_w, ws, scatter, reg) {
+      const { k, d } = ws;
+      const nk = f64(ws.nk, k);
+      const cov = f64(ws.cov, spherical ? k : k * d);
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) {
+          const v = scatter[c * d + j] / nk[c] + reg;
+          if (spherical) s += v;
+          else cov[c * d + j] = v;
+        }
+        if (spherical) cov[c] = s / d;
+      }
+    },
     covarianceFactors(_w, ws, out) {
       const d = ws.d;
       const c = f64(out, ws.k * d * d);

@@ -23,29 +23,22 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
       shard = { ws: allocWorkspace(family, x, n, d, k, { dtype: bytes === 4 ? "float32" : "float64" }), family };
       return { reply: { type: "ready" }, transfer: [] };
     }
-    case "estep": {
+    case "iterate": {
       const { ws, family } = shard!;
       const w = kernels();
       loadParams(w, family, ws, { weights: message.weights, means: message.means, covariances: new Float64Array(0), factor: message.factor });
       const total = eStep(w, family, ws) * ws.n;
       ws.xk.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
-      // Undo the kernel's normalisation: the main thread needs raw Σ r and Σ r·x.
+      // The shard's scatter about its own means; then undo componentSums'
+      // normalisation: the main thread needs raw Σ r and Σ r·x.
+      const scatter = family.shardScatter(w, ws);
       const nk = f64(ws.nk, ws.k).slice();
       const sums = f64(ws.means, ws.k * ws.d).slice();
       for (let c = 0; c < ws.k; c++) {
         for (let j = 0; j < ws.d; j++) sums[c * ws.d + j] *= nk[c];
         nk[c] -= NK_FLOOR;
       }
-      return { reply: { type: "estep", total, nk, sums }, transfer: [nk.buffer, sums.buffer] };
-    }
-    case "scatter": {
-      const { ws, family } = shard!;
-      f64(ws.means, ws.k * ws.d).set(message.means);
-      f64(ws.nk, ws.k).set(message.nk);
-      // Divided by the global N_k, the shards' covariances simply add up.
-      family.estimate(kernels(), ws, 0);
-      const cov = f64(ws.cov, message.size).slice();
-      return { reply: { type: "scatter", cov }, transfer: [cov.buffer] };
+      return { reply: { type: "iterate", total, nk, sums, scatter }, transfer: [nk.buffer, sums.buffer, scatter.buffer] };
     }
   }
 }

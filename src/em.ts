@@ -257,12 +257,17 @@ function covarianceFromFactor(factor: Float64Array, blocks: number, d: number): 
 }
 
 function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: ResolvedOptions, given: GivenStart, rng: Random): void {
-  initialResponsibilities(ws, opts.initParams, rng);
+  // With weights, means and precisions all given, initial responsibilities
+  // would go unused (scikit-learn computes them anyway; the fit is the same).
+  const complete = given.weights && given.means && given.precisions;
+  if (!complete) initialResponsibilities(ws, opts.initParams, rng);
   const { k, d } = ws;
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.
-    ws.xk.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
-    weightsFromCounts(w, ws, "n");
+    if (!complete) {
+      ws.xk.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
+      weightsFromCounts(w, ws, "n");
+    }
     const prec = allocFrom(given.precisions, "precisionsInit");
     const bad = family.factorFromPrecision(w, ws, prec);
     if (bad >= 0) {

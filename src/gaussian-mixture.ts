@@ -143,7 +143,7 @@ export class GaussianMixture {
    * thread runs its own WebAssembly instance on its shard; results equal the
    * single-thread fit up to the order of floating-point sums (≈1e-12).
    * Defaults to the machine's cores when an iteration is long enough to
-   * gain (n·K·d² ≥ 2e8), else 1; where there are no threads (Cloudflare
+   * gain (n·K·d² ≥ 5e7), else 1; where there are no threads (Cloudflare
    * Workers) it runs in the calling thread.
    *
    * @example
@@ -151,11 +151,12 @@ export class GaussianMixture {
    */
   async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
     const { rows: n } = shapeOf(X);
-    // Threads pay off only when an iteration is long next to the two message
-    // round trips it costs (bench/threads.mjs: 1.2× at d = 32, K = 8, N = 1e5 on
-    // 2 cores, but slower at d ≤ 8), so by default they start from n·K·d² ≥ 2e8.
+    // Threads pay off when the fit is long next to starting the workers and
+    // copying the shards (bench/threads.mjs, 2 cores: ~100 ms, against
+    // 1.7–1.9× per iteration; whole fits gain from d = 8, K = 8, N = 1e5 and
+    // lose at d = 2), so by default they start from n·K·d² ≥ 5e7.
     const d = shapeOf(X).cols;
-    let threads = options.nThreads ?? (n * this.opts.nComponents * d * d >= 2e8 ? availableCores() : 1);
+    let threads = options.nThreads ?? (n * this.opts.nComponents * d * d >= 5e7 ? availableCores() : 1);
     checkInteger(threads, "nThreads", 1);
     if (!threadsAvailable()) threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));

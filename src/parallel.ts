@@ -2,9 +2,10 @@
 // rows, so the rows are split into one shard per worker thread; each worker
 // computes its shard's sums in its own WebAssembly instance and the calling
 // thread adds them up, finishes the M-step and broadcasts the parameters.
-// Two round trips per iteration: (1) log-likelihood, N_k and Σ r·x, from
-// which the means follow; (2) the scatter about those means (centred, as in
-// the single-thread path).
+// One round trip per iteration: each shard returns its log-likelihood, N_k,
+// Σ r·x and its scatter about its own means m_s; with the pooled means μ the
+// scatters merge exactly as S = Σ_s S_s + N_s (m_s − μ)(m_s − μ)ᵀ (the
+// parallel form of the centred two-pass sums the single-thread path uses).
 import { FAMILIES, covarianceSize, type CovarianceType, type Workspace } from "./covariance.js";
 import { NK_FLOOR, factorCovariances, weightsFromCounts } from "./em.js";
 import { dataView, f64 } from "./memory.js";
@@ -13,13 +14,11 @@ import { kernels, wasmModule } from "./wasm.js";
 
 export type ShardRequest =
   | { type: "init"; module: WebAssembly.Module; rows: Float64Array | Float32Array; n: number; d: number; k: number; covarianceType: string }
-  | { type: "estep"; weights: Float64Array; means: Float64Array; factor: Float64Array }
-  | { type: "scatter"; means: Float64Array; nk: Float64Array; size: number };
+  | { type: "iterate"; weights: Float64Array; means: Float64Array; factor: Float64Array };
 
 export type ShardReply =
   | { type: "ready" }
-  | { type: "estep"; total: number; nk: Float64Array; sums: Float64Array }
-  | { type: "scatter"; cov: Float64Array }
+  | { type: "iterate"; total: number; nk: Float64Array; sums: Float64Array; scatter: Float64Array }
   | { type: "error"; message: string };
 
 class Shard {
@@ -97,32 +96,42 @@ export class ShardPool {
       means: f64(ws.means, k * d).slice(),
       factor: f64(ws.factor, size).slice(),
     };
-    const first = (await Promise.all(this.shards.map((s) => s.request({ type: "estep", ...params })))) as Extract<ShardReply, { type: "estep" }>[];
+    const replies = (await Promise.all(this.shards.map((s) => s.request({ type: "iterate", ...params })))) as Extract<ShardReply, { type: "iterate" }>[];
     let total = 0;
     const nk = new Float64Array(k);
     const sums = new Float64Array(k * d);
-    for (const r of first) {
+    for (const r of replies) {
       total += r.total;
       for (let c = 0; c < k; c++) nk[c] += r.nk[c];
       for (let t = 0; t < k * d; t++) sums[t] += r.sums[t];
     }
+    // N_k and means as componentSums gives them (with scikit-learn's 10ε)
     for (let c = 0; c < k; c++) nk[c] += NK_FLOOR;
     const means = f64(ws.means, k * d);
     for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) means[c * d + j] = sums[c * d + j] / nk[c];
     f64(ws.nk, k).set(nk);
     weightsFromCounts(w, ws, "sum");
-
-    const meansCopy = f64(ws.means, k * d).slice();
-    const second = (await Promise.all(this.shards.map((s) => s.request({ type: "scatter", means: meansCopy, nk, size })))) as Extract<ShardReply, { type: "scatter" }>[];
-    const cov = new Float64Array(size);
-    for (const r of second) for (let t = 0; t < size; t++) cov[t] += r.cov[t];
-    // regCovar on every variance: the diagonal of each d×d block, or every entry of diag/spherical.
-    if (family.transposed) {
-      for (let b = 0; b < size / (d * d); b++) for (let j = 0; j < d; j++) cov[b * d * d + j * d + j] += reg;
-    } else {
-      for (let t = 0; t < size; t++) cov[t] += reg;
+    // Each shard's scatter is about its own means m = Σ r·x / (N_s + 10ε);
+    // moving it to the pooled mean μ adds N_s (m − μ)(m − μ)ᵀ.
+    const full = family.transposed;
+    const block = full ? d * d : d;
+    const scatter = new Float64Array(k * block);
+    const delta = new Float64Array(d);
+    const mu = f64(ws.means, k * d);
+    for (const r of replies) {
+      for (let c = 0; c < k; c++) {
+        const ns = r.nk[c];
+        for (let j = 0; j < d; j++) delta[j] = r.sums[c * d + j] / (ns + NK_FLOOR) - mu[c * d + j];
+        const o = c * block;
+        for (let t = 0; t < block; t++) scatter[o + t] += r.scatter[o + t];
+        if (full) {
+          for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) scatter[o + a * d + b] += ns * delta[a] * delta[b];
+        } else {
+          for (let j = 0; j < d; j++) scatter[o + j] += ns * delta[j] * delta[j];
+        }
+      }
     }
-    f64(ws.cov, size).set(cov);
+    family.covarianceFromScatter(w, ws, scatter, reg);
     factorCovariances(w, family, ws, reg, when);
     return total / n;
   }
