@@ -64,8 +64,9 @@ export const flopModel = {
  * kernels on `X` with the fitted parameters `params` (weights, means, lower
  * factors W). Returns seconds per call (minimum over repeats, the least
  * disturbed run) and GFLOP/s. M-step flops are counted on the (row,
- * component) pairs with r > 0: the kernels skip the others, which add
- * exactly nothing.
+ * component) pairs the kernels work on: r > 0 for componentSums, and for
+ * scatterFull the pairs it does not skip as negligible (its rule, repeated
+ * here: r·u > 1e-24·N_k with u = max(0, 2·log det W_k − d·log 2π − 2·lse) + 1440).
  */
 export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
   const { w, alloc, f64 } = raw;
@@ -89,6 +90,7 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
   };
   const best = { logProb: Infinity, eStep: Infinity, sums: Infinity, scatter: Infinity, factor: Infinity };
   let nonZero = 0;
+  let scattered = 0;
   for (let r = 0; r < repeats + 1; r++) {
     load();
     let t = performance.now();
@@ -102,7 +104,16 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
     }
     w.componentSums(x, resp, n, d, k, nk, means);
     const c = performance.now();
-    w.scatterFull(x, resp, means, n, d, k, cov, d * d, scratch);
+    if (r === 0) {
+      const rv = f64(resp, n * k), lse = f64(lpn, n), ld = f64(logDet, k), counts = f64(nk, k);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < k; j++) {
+          const u = Math.max(0, 2 * ld[j] - d * Math.log(2 * Math.PI) - 2 * lse[i]) + 1440;
+          if (rv[i * k + j] * u > 1e-24 * counts[j]) scattered++;
+        }
+      }
+    }
+    w.scatterFull(x, resp, means, n, d, k, nk, lpn, logDet, cov, d * d, scratch);
     const e = performance.now();
     w.finishScatter(cov, d, nk, k, 1e-6, false);
     w.precisionCholeskyFull(cov, fac, logDet, k, d, scratch);
@@ -116,11 +127,12 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
   }
   const s = (v) => v / 1000;
   const eFlops = n * k * flopModel.eStep(d);
-  const scatterFlops = nonZero * flopModel.scatter(d);
-  const mFlops = nonZero * (flopModel.sums(d) + flopModel.scatter(d)) + k * flopModel.factor(d);
+  const scatterFlops = scattered * flopModel.scatter(d);
+  const mFlops = nonZero * flopModel.sums(d) + scattered * flopModel.scatter(d) + k * flopModel.factor(d);
   return {
     seconds: { logProb: s(best.logProb), eStep: s(best.eStep), componentSums: s(best.sums), scatter: s(best.scatter), finishAndFactor: s(best.factor) },
     nonZeroFraction: nonZero / (n * k),
+    scatteredFraction: scattered / (n * k),
     gflops: {
       logProbKernel: eFlops / s(best.logProb) / 1e9,
       eStep: eFlops / s(best.eStep) / 1e9,

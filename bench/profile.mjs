@@ -65,7 +65,7 @@ for (let r = 0; r < repeats; r++) {
   note("componentSums", performance.now() - t);
   t = performance.now();
   if (full) {
-    w.scatterFull(x, resp, means, n, d, k, cov, tied ? 0 : d * d, scratch);
+    w.scatterFull(x, resp, means, n, d, k, nk, lpn, logDet, cov, tied ? 0 : d * d, scratch);
     note("scatter", performance.now() - t);
     t = performance.now();
     w.finishScatter(cov, d, nk, k, 1e-6, tied);
@@ -91,7 +91,7 @@ for (let r = 0; r < repeats; r++) {
   w.componentSumsF32(x32, resp, n, d, k, nk, means);
   note("(f32 componentSums)", performance.now() - t);
   t = performance.now();
-  if (full) w.scatterFullF32(x32, resp, means, n, d, k, cov, tied ? 0 : d * d, scratch);
+  if (full) w.scatterFullF32(x32, resp, means, n, d, k, nk, lpn, logDet, cov, tied ? 0 : d * d, scratch);
   else w.scatterDiagF32(x32, resp, means, n, d, k, nk, 1e-6, cov, scratch);
   note("(f32 scatter)", performance.now() - t);
 }

@@ -21,7 +21,7 @@ export interface Workspace {
   /** float32 copies of the parameters for eStepF32 (k·d + factor + k values), or 0 for float64 data. */
   params32: number;
   resp: number; // n×k weighted log-densities, then responsibilities
-  logProbNorm: number; // n per-row log-likelihoods
+  logProbNorm: number; // n per-row log-likelihoods (−∞ until an E-step: scatterFull reads them)
   weights: number; // k
   logWeights: number; // k
   nk: number; // k effective counts
@@ -99,7 +99,7 @@ function full(tied: boolean): CovarianceFamily {
     shared: tied,
     transposed: true,
     estimate(w, ws, reg) {
-      ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.cov, tied ? 0 : ws.d * ws.d, ws.scratch);
+      ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, ws.logProbNorm, ws.logDet, ws.cov, tied ? 0 : ws.d * ws.d, ws.scratch);
       w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
     },
     factorFromCovariance(w, ws) {
@@ -131,7 +131,7 @@ function full(tied: boolean): CovarianceFamily {
       const size = ws.k * ws.d * ws.d;
       return scoped(() => {
         const out = alloc(size, 8, "shard scatter");
-        ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, out, ws.d * ws.d, ws.scratch);
+        ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, ws.logProbNorm, ws.logDet, out, ws.d * ws.d, ws.scratch);
         return f64(out, size).slice();
       });
     },

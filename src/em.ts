@@ -261,6 +261,8 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
   // would go unused (scikit-learn computes them anyway; the fit is the same).
   const complete = given.weights && given.means && given.precisions;
   if (!complete) initialResponsibilities(ws, opts.initParams, rng);
+  // no E-step has scored these responsibilities: scatterFull keeps every r > 0
+  f64(ws.logProbNorm, ws.n).fill(-Infinity);
   const { k, d } = ws;
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.

@@ -24,8 +24,8 @@ export interface Kernels {
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, means: Ptr): void;
   componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, means: Ptr): void;
-  scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr, outStride: number, diff: Ptr): void;
-  scatterFullF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr, outStride: number, diff: Ptr): void;
+  scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
+  scatterFullF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
   finishScatter(s: Ptr, d: number, nk: Ptr, k: number, reg: number, pooled: boolean): void;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, reg: number, out: Ptr, diff: Ptr): void;
   scatterDiagF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, reg: number, out: Ptr, diff: Ptr): void;

@@ -27,7 +27,8 @@ function responsibilities(n: number, k: number, seed: number, sparse: boolean): 
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let c = 0; c < k; c++) s += out[i * k + c] = sparse && r() < 0.2 ? 0 : r() + 0.5 + 1e-3;
+    // dense R gets some tiny entries, which scatterFull may skip as negligible
+    for (let c = 0; c < k; c++) s += out[i * k + c] = sparse && r() < 0.2 ? 0 : !sparse && r() < 0.15 ? 1e-40 * (1 + r()) : r() + 0.5 + 1e-3;
     if (s > 0) for (let c = 0; c < k; c++) out[i * k + c] /= s;
   }
   return out;
@@ -58,8 +59,10 @@ function mStep(X: Float64Array | Float32Array, resp: Float64Array, n: number, d:
     const rp = allocFrom(resp);
     const nk = alloc(k), means = alloc(k * d), full = alloc(k * d * d), tied = alloc(d * d), diag = alloc(k * d), diff = alloc(d);
     sums(x, rp, n, d, k, nk, means);
-    scatterFull(x, rp, means, n, d, k, full, d * d, diff);
-    scatterFull(x, rp, means, n, d, k, tied, 0, diff);
+    // log-likelihoods and log-dets that make some small r negligible and keep others
+    const lpn = allocFrom(Array.from({ length: n }, (_, i) => -5 - (i % 7) * 3)), logDet = allocFrom(Array.from({ length: k }, (_, c) => c - 1));
+    scatterFull(x, rp, means, n, d, k, nk, lpn, logDet, full, d * d, diff);
+    scatterFull(x, rp, means, n, d, k, nk, lpn, logDet, tied, 0, diff);
     scatterDiag(x, rp, means, n, d, k, nk, 1e-6, diag, diff);
     return {
       nk: Array.from(f64(nk, k)),
@@ -133,7 +136,7 @@ describe("M-step kernels on f32 X equal their f64 twins bit for bit", () => {
       const x = allocX(X), rp = allocFrom(resp);
       const nk = alloc(k), means = alloc(k * d), out = alloc(k * d * d);
       w.componentSums(x, rp, n, d, k, nk, means);
-      w.scatterFull(x, rp, means, n, d, k, out, stride, alloc(d));
+      w.scatterFull(x, rp, means, n, d, k, nk, allocFrom(new Array(n).fill(-Infinity)), allocFrom([0, 0]), out, stride, alloc(d));
       return { means: Array.from(f64(means, k * d)), scatter: Array.from(f64(out, stride === 0 ? d * d : k * d * d)) };
     });
     for (const stride of [d * d, 0]) expectSameResults(run(X, stride), run(Float64Array.from(X), stride));

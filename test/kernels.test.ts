@@ -215,7 +215,8 @@ describe("M-step kernels", () => {
       const w = kernels();
       const x = allocFrom(X), rp = allocFrom(resp), nkp = alloc(k), mp = alloc(k * d), sp = alloc(k * d * d);
       w.componentSums(x, rp, n, d, k, nkp, mp);
-      w.scatterFull(x, rp, mp, n, d, k, sp, d * d, alloc(d));
+      const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
+      w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([0, 0]), sp, d * d, alloc(d));
       w.finishScatter(sp, d, nkp, k, 0, false);
       return { nk: Array.from(f64(nkp, k)), means: Array.from(f64(mp, k * d)), scatter: Array.from(f64(sp, k * d * d)) };
     });
@@ -234,6 +235,44 @@ describe("M-step kernels", () => {
         expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
       }
     }
+  });
+});
+
+describe("scatterFull's negligible rows", () => {
+  // One component, W = I. Row 0 is 1e10 from the rest with r = 1e-28: it adds
+  // 1e-28·1e20 = 1e-8 to S[0][0] (~13), far above rounding. The E-step's lse
+  // for it (≈ −5e19) bounds its q, so it must count; told instead that its lse
+  // is a typical one, the kernel may (and does) drop it as negligible.
+  const n = 40, d = 3, k = 1;
+  const r = rng(11);
+  const X = Array.from({ length: n * d }, (_, t) => (t === 0 ? 1e10 : r()));
+  const resp = Array.from({ length: n }, (_, i) => (i === 0 ? 1e-28 : 1));
+  const constant = -0.5 * d * Math.log(2 * Math.PI);
+  const honest = Array.from({ length: n }, (_, i) => constant - 0.5 * X.slice(i * d, i * d + d).reduce((s, v) => s + v * v, 0));
+  const scatter = (lse: number[]) => scoped(() => {
+    const w = kernels();
+    const x = allocFrom(X), rp = allocFrom(resp), nkp = alloc(k), mp = alloc(k * d), sp = alloc(d * d);
+    w.componentSums(x, rp, n, d, k, nkp, mp);
+    w.scatterFull(x, rp, mp, n, d, k, nkp, allocFrom(lse), allocFrom([0]), sp, d * d, alloc(d));
+    return { means: Array.from(f64(mp, d)), s: Array.from(f64(sp, d * d)) };
+  });
+  const naive = (means: number[], from: number) => {
+    const s = new Array(d * d).fill(0);
+    for (let i = from; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) {
+      s[a * d + b] += resp[i] * (X[i * d + a] - means[a]) * (X[i * d + b] - means[b]);
+    }
+    return s;
+  };
+  it("counts a far row with tiny r (its lse bounds r·q above the cut)", () => {
+    const { means, s } = scatter(honest);
+    const all = naive(means, 0);
+    for (let t = 0; t < d * d; t++) expect(s[t]).toBeCloseTo(all[t], 12);
+    expect(Math.abs(all[0] - naive(means, 1)[0])).toBeGreaterThan(1e-9); // the row matters at this precision
+  });
+  it("leaves it out when its lse says r·q is negligible", () => {
+    const { means, s } = scatter(honest.map((v, i) => (i === 0 ? constant : v)));
+    const rest = naive(means, 1);
+    for (let t = 0; t < d * d; t++) expect(s[t]).toBeCloseTo(rest[t], 12);
   });
 });
 
