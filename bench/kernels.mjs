@@ -66,7 +66,8 @@ export const flopModel = {
  * disturbed run) and GFLOP/s. M-step flops are counted on the (row,
  * component) pairs the kernels work on: r > 0 for componentSums, and for
  * scatterFull the pairs it does not skip as negligible (its rule, repeated
- * here: r·u > 1e-24·N_k with u = max(0, 2·log det W_k − d·log 2π − 2·lse) + 1440).
+ * here: r·u > 1e-24·N_k with u = max(0, 2·log det W_k − d·log 2π − 2·lse) + 1440;
+ * at d = 2 it sums every pair).
  */
 export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
   const { w, alloc, f64 } = raw;
@@ -104,7 +105,8 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
     }
     w.componentSums(x, resp, n, d, k, nk, means);
     const c = performance.now();
-    if (r === 0) {
+    if (r === 0 && d === 2) scattered = n * k; // scatterFull's d = 2 loop sums every pair
+    else if (r === 0) {
       const rv = f64(resp, n * k), lse = f64(lpn, n), ld = f64(logDet, k), counts = f64(nk, k);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < k; j++) {

@@ -16,7 +16,7 @@ export interface Workspace {
   x: number; // n×d data, float64 or float32 (see xk)
   /** The kernels that read x, for its element type. */
   xk: DataKernels;
-  /** float32 rows are stored minus these column means, and so are `means` (undefined: no shift). */
+  /** float32 rows are stored minus these column centres, and so are `means` (undefined: no shift). */
   shift?: Float64Array;
   /** float32 copies of the parameters for eStepF32 (k·d + factor + k values), or 0 for float64 data. */
   params32: number;
