@@ -179,9 +179,10 @@ const SCATTER_ROWS: i32 = 32;
  *
  * Negligible rows are skipped, and far more rows are negligible than have
  * r = 0 (the E-step keeps responsibilities down to e⁻⁷⁰⁷: at d = 8, K = 8 in
- * the benchmark 96 % of pairs have r > 0). What a row adds to S_c, in Σ_c's
- * metric, is r·q with q = (x − μ)ᵀΣ_c⁻¹(x − μ), and small r alone does not
- * make r·q small (a row far from every component). The E-step that made r
+ * the benchmark 96 % of pairs have r > 0). What a row adds to S_c, in the
+ * metric of the Σ_c the E-step used, is r·q with q = (x − μ)ᵀΣ_c⁻¹(x − μ)
+ * (μ moves little in one M-step), and small r alone does not make r·q small
+ * (a row far from every component). The E-step that made r
  * bounds q without storing it: r = exp(l − lse) with l = off − q/2 and
  * off ≤ log det W_c − (d/2)·log 2π =: C_c, so q = 2(off − lse) + 2·log(1/r)
  * ≤ 2·max(0, C_c − lse) + 1440 =: u (log(1/r) < 720 for any r the exp
