@@ -33,6 +33,16 @@ export function runScenario(lib, X) {
     const again = lib.GaussianMixture.fromJSON(JSON.parse(JSON.stringify(gmm)));
     put(p + "fromJSON.scoreSamples", again.scoreSamples(X));
   }
+  // dtype "float32": f32x4 arithmetic and its exp must give the same bits everywhere too.
+  for (const covarianceType of ["full", "diag"]) {
+    const gmm = new lib.GaussianMixture({ nComponents: 3, covarianceType, randomState: 7, dtype: "float32" }).fit(X);
+    const p = `float32.${covarianceType}.`;
+    put(p + "means", gmm.means.flat());
+    put(p + "covariances", [gmm.covariances].flat(3));
+    put(p + "fit", [gmm.lowerBound, gmm.nIter]);
+    put(p + "scoreSamples", gmm.scoreSamples(X));
+    put(p + "predictProba", gmm.predictProba(X).data);
+  }
   // A start drawn by the library's own generator, not by k-means.
   const random = new lib.GaussianMixture({ nComponents: 2, initParams: "random", maxIter: 30, randomState: 3 }).fit(X);
   put("random.means", random.means.flat());
