@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { GaussianMixture, KMeans, type CovarianceType } from "../src/index.js";
 import { kernels } from "../src/wasm.js";
+import { mark } from "../src/memory.js";
 
 const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
 
@@ -47,6 +48,21 @@ describe("memory", () => {
     expect(gmm.weights[0]).toBeCloseTo(0.5, 6);
     expect(kernels().memory.buffer.byteLength).toBeLessThan(2 * 2 ** 30);
     expect(process.memoryUsage().rss).toBeLessThan(2 * 2 ** 30);
+  });
+
+  it("dtype float32 holds X in 4 bytes a value: a fit's working memory is n·d·4 bytes smaller", () => {
+    const n = 100_000, d = 8;
+    const X = { data: Float64Array.from({ length: n * d }, (_, t) => ((t * 7919) % 1000) / 100 + (t % d)), rows: n, cols: d };
+    // the arena's top during an iteration is everything the fit holds
+    const held = (dtype: "float64" | "float32") => {
+      const base = mark();
+      let top = 0;
+      new GaussianMixture({ nComponents: 4, maxIter: 2, tol: 0, randomState: 0, dtype }).fit(X, { onIteration: () => { top = Math.max(top, mark()); } });
+      return top - base;
+    };
+    const saved = held("float64") - held("float32");
+    expect(saved).toBeGreaterThan(0.99 * n * d * 4);
+    expect(saved).toBeLessThan(1.01 * n * d * 4);
   });
 
   it("an input too large for the 4 GiB address space gets a clear error, and the module keeps working", () => {
