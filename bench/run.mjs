@@ -12,7 +12,7 @@
 //   BENCH_OUT=dir         where to write the results (default bench/results)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -115,9 +115,15 @@ function oursOptions(p, iterations, dtype = "float64") {
   };
 }
 
-function runOurs(p, dtype = "float64") {
+/**
+ * gmm-wasm's fits on problem p: in this thread, or with `nThreads` through
+ * fitAsync (worker threads, one round trip per iteration; per-iteration
+ * intervals then exclude starting the workers).
+ */
+async function runOurs(p, { dtype = "float64", nThreads } = {}) {
   const X = { data: p.X, rows: p.n, cols: p.d };
-  new GaussianMixture(oursOptions(p, 2, dtype)).fit(X); // warm-up
+  const fit = (gmm, control = {}) => (nThreads ? gmm.fitAsync(X, { nThreads, ...control }) : gmm.fit(X, control));
+  await fit(new GaussianMixture(oursOptions(p, 2, dtype))); // warm-up
   settle();
   const fits = [];
   const intervals = [];
@@ -126,12 +132,12 @@ function runOurs(p, dtype = "float64") {
     const marks = [];
     gmm = new GaussianMixture(oursOptions(p, p.iterations, dtype));
     const t0 = performance.now();
-    gmm.fit(X, { onIteration: () => marks.push(performance.now()) });
+    await fit(gmm, { onIteration: () => marks.push(performance.now()) });
     fits.push(performance.now() - t0);
     intervals.push(...diffs(marks));
     if (env.BENCH_DEBUG) log("    intervals", diffs(marks).map((v) => v.toFixed(1)).join(" "));
   }
-  return { fits, intervals, lowerBound: gmm.lowerBound, iterations: gmm.nIter, model: gmm };
+  return { fits, intervals, lowerBound: gmm.lowerBound, iterations: gmm.nIter, model: gmm, threads: nThreads ?? 1 };
 }
 
 // ------------------------------------------------------------ scalar JS EM
@@ -225,31 +231,37 @@ if (oneIndex >= 0) {
   let out;
   if (id === SCORE.id) out = runScore();
   else if (id === "tight") out = peerTightStart();
-  else out = runProblem(ALL_PROBLEMS.find((q) => q.id === id), raw, peak);
+  else out = await runProblem(ALL_PROBLEMS.find((q) => q.id === id), raw, peak);
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
 }
 
-function runProblem(spec, raw, peak) {
+async function runProblem(spec, raw, peak) {
   const p = { ...spec, ...makeProblem({ n: spec.n, d: spec.d, k: spec.k, covarianceType: spec.type }) };
   log(`\n${p.id}, N=${p.n}: ${p.iterations} iterations × ${p.repeats} fits × ${p.rounds} rounds`);
   const row = { id: p.id, n: p.n, d: p.d, k: p.k, type: p.type, iterations: p.iterations, repeats: p.repeats, rounds: p.rounds };
   const job = HAVE_PYTHON ? { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("x", p.X), start: p.start, iterations: p.iterations, repeats: p.repeats } : undefined;
   const ours = { fits: [], intervals: [] };
   const ours32 = { fits: [], intervals: [] };
+  const oursThreads = { fits: [], intervals: [] };
   const sk = { fits: [], intervals: [] };
   let model, skLast;
   for (let round = 0; round < p.rounds; round++) {
-    const o = runOurs(p);
+    const o = await runOurs(p);
     ours.fits.push(...o.fits);
     ours.intervals.push(...o.intervals);
     ours.lowerBound = o.lowerBound;
     ours.iterations = o.iterations;
     model = o.model;
-    const o32 = runOurs(p, "float32");
+    const o32 = await runOurs(p, { dtype: "float32" });
     ours32.fits.push(...o32.fits);
     ours32.intervals.push(...o32.intervals);
     ours32.lowerBound = o32.lowerBound;
+    const ot = await runOurs(p, { nThreads: availableParallelism() });
+    oursThreads.fits.push(...ot.fits);
+    oursThreads.intervals.push(...ot.intervals);
+    oursThreads.lowerBound = ot.lowerBound;
+    oursThreads.threads = ot.threads;
     if (job) {
       const r = runSklearn(job);
       if (r) {
@@ -263,6 +275,8 @@ function runProblem(spec, raw, peak) {
   log(`  gmm-wasm          ${row.ours.iterationMs.toFixed(2)} ms/iter, fit ${row.ours.fitMs.toFixed(1)} ms`);
   row.ours32 = { fitMs: median(ours32.fits), iterationMs: median(ours32.intervals), lowerBound: ours32.lowerBound, fitsMs: ours32.fits, intervalsMs: ours32.intervals };
   log(`  gmm-wasm float32  ${row.ours32.iterationMs.toFixed(2)} ms/iter, fit ${row.ours32.fitMs.toFixed(1)} ms`);
+  row.oursThreads = { threads: oursThreads.threads, fitMs: median(oursThreads.fits), iterationMs: median(oursThreads.intervals), lowerBound: oursThreads.lowerBound, fitsMs: oursThreads.fits, intervalsMs: oursThreads.intervals };
+  log(`  gmm-wasm ${row.oursThreads.threads} thr.   ${row.oursThreads.iterationMs.toFixed(2)} ms/iter, fit ${row.oursThreads.fitMs.toFixed(1)} ms (fitAsync)`);
   if (skLast) {
     row.sklearn = { ...skLast, fit_s: median(sk.fits), iteration_s: median(sk.intervals), fits_s: sk.fits, intervals_s: sk.intervals };
     log(`  scikit-learn      ${ms(row.sklearn.iteration_s).toFixed(2)} ms/iter, fit ${ms(row.sklearn.fit_s).toFixed(1)} ms (threads ${JSON.stringify(row.sklearn.threads)})`);
@@ -280,7 +294,10 @@ function runProblem(spec, raw, peak) {
     if (!row.peer.skipped) log(`  g-m-m (npm)       ${row.peer.iterationMs.toFixed(2)} ms/iter${row.peer.extrapolated ? ` (timed on ${row.peer.rowsTimed} rows, scaled)` : ""}, NaN means ${row.peer.nanMeans}/${row.peer.totalMeans}`);
   }
   // agreement: same start, same iterations ⇒ the same lower bound
-  row.agreement = { float32: Math.abs(row.ours32.lowerBound - row.ours.lowerBound) / Math.abs(row.ours.lowerBound) };
+  row.agreement = {
+    float32: Math.abs(row.ours32.lowerBound - row.ours.lowerBound) / Math.abs(row.ours.lowerBound),
+    threads: Math.abs(row.oursThreads.lowerBound - row.ours.lowerBound) / Math.abs(row.ours.lowerBound),
+  };
   if (row.sklearn) row.agreement.sklearn = Math.abs(row.ours.lowerBound - row.sklearn.lower_bound) / Math.abs(row.sklearn.lower_bound);
   if (row.scalar && row.scalar.iterations === p.iterations) row.agreement.scalar = Math.abs(row.ours.lowerBound - row.scalar.lowerBound) / Math.abs(row.scalar.lowerBound);
   if (p.type === "full" && p.n === 1e5 && (p.d >= 32 || p.d === 8 || p.d === 2)) {
@@ -409,8 +426,8 @@ function renderMarkdown(r) {
     "Each problem ran in a fresh Node process; gmm-wasm and scikit-learn were timed alternately (2–3 rounds) and their intervals pooled. " +
     "All numbers come from one run on a noisy shared machine: read them as ratios, not absolute speeds.");
   L.push("");
-  L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | vs scikit-learn, 1 thread | vs scalar JS | vs gaussian-mixture-model | fit: gmm-wasm ms | fit vs scikit-learn | float32 ms/iter | float32 vs scikit-learn |");
-  L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | vs scikit-learn, 1 thread | vs scalar JS | vs gaussian-mixture-model | fit: gmm-wasm ms | fit vs scikit-learn |");
+  L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const p of r.problems) {
     const o = p.ours.iterationMs;
     const sk = p.sklearn ? ms(p.sklearn.iteration_s) : NaN;
@@ -419,12 +436,21 @@ function renderMarkdown(r) {
     if (p.peer && !p.peer.skipped) {
       peer = ratio(p.peer.iterationMs, o) + (p.peer.extrapolated ? " ᵉ" : "") + (p.peer.nanMeans > 0 ? " ⁿ" : "");
     } else if (p.peer?.skipped) peer = "n/a";
-    L.push(`| ${p.id}${p.n !== 1e5 ? "" : ""} | ${fmtMs(o)} | ${fmtMs(sk)} | **${ratio(sk, o)}** | ${ratio(sk1, o)} | ${ratio(p.scalar?.iterationMs, o)} | ${peer} | ${fmtMs(p.ours.fitMs)} | ${ratio(p.sklearn ? ms(p.sklearn.fit_s) : NaN, p.ours.fitMs)} | ${fmtMs(p.ours32?.iterationMs)} | ${ratio(sk, p.ours32?.iterationMs)} |`);
+    L.push(`| ${p.id}${p.n !== 1e5 ? "" : ""} | ${fmtMs(o)} | ${fmtMs(sk)} | **${ratio(sk, o)}** | ${ratio(sk1, o)} | ${ratio(p.scalar?.iterationMs, o)} | ${peer} | ${fmtMs(p.ours.fitMs)} | ${ratio(p.sklearn ? ms(p.sklearn.fit_s) : NaN, p.ours.fitMs)} |`);
   }
   L.push("");
   L.push("ᵉ gaussian-mixture-model re-inverts each covariance for every row when d > 3, so at d ≥ 32 one iteration was timed on a prefix of the rows and scaled to N (its cost per row is constant). " +
-    "ⁿ its means came out NaN. It supports full covariances only, adds no reg_covar and keeps responsibilities in Float32, so it is a speed reference, not a numerical equal. " +
-    "float32 is gmm-wasm with `dtype: \"float32\"` (rows stored as float32, E-step four rows per f32x4; M-step sums in float64), timed in the same rounds.");
+    "ⁿ its means came out NaN. It supports full covariances only, adds no reg_covar and keeps responsibilities in Float32, so it is a speed reference, not a numerical equal.");
+  L.push("");
+  const nThreads = r.problems.find((p) => p.oursThreads)?.oursThreads.threads ?? "?";
+  L.push(`The same rounds, other modes of gmm-wasm: \`dtype: "float32"\` (rows stored as float32, E-step four rows per f32x4; M-step sums in float64) and \`fitAsync\` over ${nThreads} worker threads (float64; per-iteration intervals, so starting the workers is not included), each against scikit-learn with its default threads.`);
+  L.push("");
+  L.push(`| problem | float32 ms/iter | float32 vs scikit-learn | ${nThreads} threads ms/iter | ${nThreads} threads vs scikit-learn |`);
+  L.push("|---|---:|---:|---:|---:|");
+  for (const p of r.problems) {
+    const sk = p.sklearn ? ms(p.sklearn.iteration_s) : NaN;
+    L.push(`| ${p.id} | ${fmtMs(p.ours32?.iterationMs)} | **${ratio(sk, p.ours32?.iterationMs)}** | ${fmtMs(p.oursThreads?.iterationMs)} | **${ratio(sk, p.oursThreads?.iterationMs)}** |`);
+  }
   const agree = r.problems.filter((p) => p.agreement?.sklearn !== undefined);
   if (agree.length) {
     const worst = Math.max(...agree.map((p) => p.agreement.sklearn));
@@ -435,7 +461,7 @@ function renderMarkdown(r) {
   const agree32 = r.problems.filter((p) => p.agreement?.float32 !== undefined);
   if (agree32.length) {
     L.push("");
-    L.push(`float32: its lower bound after the timed iterations is within ${Math.max(...agree32.map((p) => p.agreement.float32)).toExponential(1)} (relative, worst problem) of float64's.`);
+    L.push(`float32: its lower bound after the timed iterations is within ${Math.max(...agree32.map((p) => p.agreement.float32)).toExponential(1)} (relative, worst problem) of float64's; the threaded fit's within ${Math.max(...agree32.map((p) => p.agreement.threads ?? 0)).toExponential(1)}.`);
   }
   if (r.score) {
     const s = r.score;
