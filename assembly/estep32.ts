@@ -12,7 +12,7 @@
 // README. Rows whose f32 values are not all finite (a Mahalanobis distance
 // beyond f32's range) are recomputed in f64, so no row comes back ±∞ or NaN
 // just because of the narrower type.
-import { KERNEL_SCRATCH, LOG_2PI, addr, ld, logPositive, st } from "./util";
+import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, ld, logPositive, st } from "./util";
 import { normalizeRows } from "./estep";
 import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
 
@@ -32,7 +32,7 @@ const QUAD_BYTES: usize = BLOCK_BYTES; // one transposed feature (or component) 
  * (k) of one block fit in KERNEL_SCRATCH; larger shapes take the f64 rows.
  */
 @inline function blocked(d: i32, k: i32): bool {
-  return <usize>(2 * d + k) * QUAD_BYTES <= 8 * 4096;
+  return <usize>(2 * d + k) * QUAD_BYTES <= (<usize>KERNEL_SCRATCH_VALUES << 3);
 }
 
 @inline function factorCount(family: i32, d: i32, k: i32, wStride: i32): i32 {
