@@ -91,6 +91,32 @@ describe("dtype float32 keeps its accuracy where float32 itself would not", () =
   });
 });
 
+describe("dtype float32 scoring against float64 scoring of the same model", () => {
+  // Every block shape of the float32 E-step: d = 2 (its own loads), d < 4 and
+  // d % 4 ≠ 0 (a 4×4 transpose plus single features), whole 4-feature tiles,
+  // and a last block of fewer than 16 rows (n = 1001).
+  const gen = (n: number, d: number, seed: number) => {
+    let s = seed;
+    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+    return Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => (i % 3) * 2 + Math.sin(j + i) + u()));
+  };
+  for (const d of [1, 2, 3, 4, 5, 7, 8, 13, 32]) {
+    for (const covarianceType of ["full", "tied", "diag", "spherical"] as const) {
+      it(`d=${d}, ${covarianceType}: scoreSamples and predictProba agree to float32 accuracy`, () => {
+        const X = gen(1001, d, d * 31 + covarianceType.length);
+        const f64 = new GaussianMixture({ nComponents: 3, covarianceType, maxIter: 5, tol: 0, randomState: 0 }).fit(X);
+        const json = f64.toJSON();
+        const f32 = GaussianMixture.fromJSON({ ...json, params: { ...json.params, dtype: "float32" } });
+        expect(maxRelativeError(Array.from(f32.scoreSamples(X)), Array.from(f64.scoreSamples(X)), 1)).toBeLessThan(1e-5);
+        const a = f32.predictProba(X).data, b = f64.predictProba(X).data;
+        let worst = 0;
+        for (let t = 0; t < a.length; t++) worst = Math.max(worst, Math.abs(a[t] - b[t]));
+        expect(worst).toBeLessThan(1e-5);
+      });
+    }
+  }
+});
+
 describe("dtype float32 initialisation (k-means and k-means++ on float32 rows)", () => {
   for (const initParams of ["kmeans", "k-means++"] as const) {
     for (const dataset of ["synthetic", "iris"]) {
