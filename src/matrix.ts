@@ -94,7 +94,7 @@ export interface LoadedMatrix {
   rows: number;
   cols: number;
   dtype: Dtype;
-  /** Column means subtracted before rounding to float32 (float32 only). */
+  /** Column centres subtracted before rounding to float32 (float32 only). */
   shift?: Float64Array;
 }
 
@@ -138,14 +138,13 @@ function loadFloat32(x: MatrixLike, shape: Shape, name: string): LoadedMatrix {
   if (dense) {
     for (let t = 0; t < dest.length; t += cols) for (let j = 0; j < cols; j++) dest[t + j] = dense[t + j] - shift[j];
   } else {
-    try {
-      for (let i = 0, t = 0; i < rows; i++, t += cols) {
-        const row = nested[i];
-        for (let j = 0; j < cols; j++) dest[t + j] = (row[j] as number) - shift[j];
+    for (let i = 0, t = 0; i < rows; i++, t += cols) {
+      const row = nested[i];
+      for (let j = 0; j < cols; j++) {
+        const v = row[j];
+        // not a number ("5", true, null, 5n): NaN here, named below
+        dest[t + j] = typeof v === "number" ? v - shift[j] : NaN;
       }
-    } catch {
-      // a value that does not even subtract (a BigInt): found and named below
-      dest[0] = NaN;
     }
   }
   // NaN, ±∞ or a non-number in X, or a centred value beyond float32's range, left a non-finite value

@@ -156,6 +156,10 @@ describe("dtype float32 input handling", () => {
     expect(() => gmm.fit(bad)).toThrow(/X\[7\]\[1\] is 1e\+39.*float32's range.*dtype "float64"/);
     expect(() => gmm.fit([[1, NaN], [2, 3]])).toThrow(/X\[0\]\[1\] is NaN/);
     expect(() => gmm.fit([[1, 2], [2, 3], [4, 10n as never]])).toThrow(/X\[2\]\[1\] is not a number \(bigint\)/);
+    // values JavaScript would coerce are refused, as float64 refuses them
+    expect(() => gmm.fit([[1, 2], ["5" as never, 3], [4, 1]])).toThrow(/X\[1\]\[0\] is not a number \(string\)/);
+    expect(() => gmm.fit([[1, 2], [2, 3], [true as never, 1]])).toThrow(/X\[2\]\[0\] is not a number \(boolean\)/);
+    expect(() => gmm.fit([[1, null as never], [2, 3], [4, 1]])).toThrow(/X\[0\]\[1\] is not a number \(object\)/);
     expect(() => gmm.fit({ data: new Float64Array([1, 2, 3, Infinity]), rows: 2, cols: 2 })).toThrow(/X\[1\]\[1\] is Infinity/);
     gmm.fit(faithful);
     expect(gmm.scoreSamples(faithful).every(Number.isFinite)).toBe(true);
