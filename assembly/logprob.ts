@@ -233,26 +233,7 @@ export function logProbDiag(
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize,
 ): void {
-  const constant = -0.5 * <f64>d * LOG_2PI;
-  if (!diagBlocked(d)) {
-    for (let c = 0; c < k; c++) {
-      const mu = addr(means, c * d);
-      const pc = addr(prec, c * d);
-      const offset = constant + ld(logDet, c) + ld(logWeights, c);
-      for (let i = 0; i < n; i++) st(out, i * k + c, offset - 0.5 * scaledSqDist(addr(x, i * d), mu, pc, d));
-    }
-    return;
-  }
-  const xt = KERNEL_SCRATCH;
-  const q = xt + <usize>d * PAIR_BYTES;
-  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
-    const rows = min(BLOCK_ROWS, n - i0);
-    transposeBlock(x, i0, rows, d, xt);
-    for (let c = 0; c < k; c++) {
-      scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c * d), 8, d, q);
-      storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
-    }
-  }
+  logProbScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out);
 }
 
 /** Spherical covariances: `prec` holds one p = 1/σ per component. */
@@ -261,13 +242,31 @@ export function logProbSpherical(
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize,
 ): void {
+  logProbScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out);
+}
+
+/**
+ * Both: component c's precisions start at value c·perComponent of `prec`
+ * and are read at byte stride `sStride` per feature (8: one per feature;
+ * 0: the one precision for every feature).
+ */
+function logProbScaled(
+  x: usize, n: i32, d: i32,
+  means: usize, prec: usize, perComponent: i32, sStride: usize, logDet: usize, logWeights: usize, k: i32,
+  out: usize,
+): void {
   const constant = -0.5 * <f64>d * LOG_2PI;
   if (!diagBlocked(d)) {
     for (let c = 0; c < k; c++) {
       const mu = addr(means, c * d);
-      const p = ld(prec, c);
+      const pc = addr(prec, c * perComponent);
+      const p = ld(pc, 0);
       const offset = constant + ld(logDet, c) + ld(logWeights, c);
-      for (let i = 0; i < n; i++) st(out, i * k + c, offset - 0.5 * (p * p * sqDist(addr(x, i * d), mu, d)));
+      for (let i = 0; i < n; i++) {
+        const xi = addr(x, i * d);
+        const q = sStride == 0 ? p * p * sqDist(xi, mu, d) : scaledSqDist(xi, mu, pc, d);
+        st(out, i * k + c, offset - 0.5 * q);
+      }
     }
     return;
   }
@@ -277,8 +276,7 @@ export function logProbSpherical(
     const rows = min(BLOCK_ROWS, n - i0);
     transposeBlock(x, i0, rows, d, xt);
     for (let c = 0; c < k; c++) {
-      // Σ ((x − μ)·p)², with the one precision read for every feature
-      scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c), 0, d, q);
+      scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c * perComponent), sStride, d, q);
       storeColumn(q, constant + ld(logDet, c) + ld(logWeights, c), out, i0, rows, k, c);
     }
   }
