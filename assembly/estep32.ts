@@ -57,11 +57,12 @@ export function eStepF32(
     return normalizeRows(out, 0, n, k, logProbNorm, writeResp);
   }
   // f32 copies: means, factors, then each component's constant term
+  const factors = factorCount(family, d, k, wStride);
   const mu32 = params;
   const w32 = mu32 + (<usize>(k * d) << 2);
-  const off32 = w32 + (<usize>factorCount(family, d, k, wStride) << 2);
+  const off32 = w32 + (<usize>factors << 2);
   toF32(means, mu32, k * d);
-  toF32(factor, w32, factorCount(family, d, k, wStride));
+  toF32(factor, w32, factors);
   const constant = -0.5 * <f64>d * LOG_2PI;
   for (let c = 0; c < k; c++) store<f32>(off32 + (<usize>c << 2), <f32>(constant + ld(logDet, c) + ld(logWeights, c)));
 

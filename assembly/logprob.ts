@@ -35,9 +35,7 @@ const PAIR_BYTES: usize = BLOCK_BYTES; // one transposed feature of a block
  *
  * For each block of 8 rows the rows are transposed once (xt[l] = feature l
  * of the 8 rows); per component the centred block D = xt − μ is formed and
- * y = W·D computed two rows of W at a time against four lane pairs: eight
- * f64x2 accumulators, which is what a 16-register SIMD file holds without
- * spilling (measured: 2×4 tiles beat 3×4 and 4×3 by a third at d ≥ 16).
+ * y = W·D computed by block.ts's mahalanobisBlock.
  */
 export function logProbFull(
   x: usize, n: i32, d: i32,

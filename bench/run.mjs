@@ -317,34 +317,30 @@ function runScore() {
   log(`\n${p.id}: N=${p.n}`);
   const gmm = new GaussianMixture(oursOptions(p, p.fitIterations)).fit({ data: p.X, rows: p.n, cols: p.d });
   const Ym = { data: Y, rows: p.n, cols: p.d };
-  gmm.scoreSamples({ data: Y.subarray(0, 1000 * p.d), rows: 1000, cols: p.d });
-  settle();
-  const times = [];
-  let sum = 0;
-  for (let r = 0; r < p.repeats; r++) {
-    const t = performance.now();
-    const s = gmm.scoreSamples(Ym);
-    times.push(performance.now() - t);
-    sum = s.reduce((a, b) => a + b, 0);
-  }
-  const score = { id: p.id, n: p.n, d: p.d, k: p.k, ours: { seconds: median(times) / 1000, rowsPerSecond: p.n / (median(times) / 1000), sum } };
+  // median seconds of scoreSamples(Y) over the repeats, after a short warm-up
+  const timeScores = (model) => {
+    model.scoreSamples({ data: Y.subarray(0, 1000 * p.d), rows: 1000, cols: p.d });
+    settle();
+    const times = [];
+    let scores;
+    for (let r = 0; r < p.repeats; r++) {
+      const t = performance.now();
+      scores = model.scoreSamples(Ym);
+      times.push(performance.now() - t);
+    }
+    return { seconds: median(times) / 1000, scores };
+  };
+  const f64run = timeScores(gmm);
+  const sum = f64run.scores.reduce((a, b) => a + b, 0);
+  const score = { id: p.id, n: p.n, d: p.d, k: p.k, ours: { seconds: f64run.seconds, rowsPerSecond: p.n / f64run.seconds, sum } };
   log(`  gmm-wasm          ${(score.ours.rowsPerSecond / 1e6).toFixed(2)} M rows/s`);
   // the same model scoring float32 rows
   const gmm32 = GaussianMixture.fromJSON({ ...gmm.toJSON(), params: { ...gmm.toJSON().params, dtype: "float32" } });
-  gmm32.scoreSamples({ data: Y.subarray(0, 1000 * p.d), rows: 1000, cols: p.d });
-  settle();
-  const times32 = [];
+  const f32run = timeScores(gmm32);
   let worst = 0;
-  for (let r = 0; r < p.repeats; r++) {
-    const t = performance.now();
-    const s32 = gmm32.scoreSamples(Ym);
-    times32.push(performance.now() - t);
-    if (r === 0) {
-      const s = gmm.scoreSamples(Ym);
-      for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(s32[i] - s[i]) / Math.max(1, Math.abs(s[i])));
-    }
-  }
-  score.ours32 = { seconds: median(times32) / 1000, rowsPerSecond: p.n / (median(times32) / 1000), maxRelativeDifference: worst };
+  const s = f64run.scores;
+  for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(f32run.scores[i] - s[i]) / Math.max(1, Math.abs(s[i])));
+  score.ours32 = { seconds: f32run.seconds, rowsPerSecond: p.n / f32run.seconds, maxRelativeDifference: worst };
   log(`  gmm-wasm float32  ${(score.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s (max relative difference from float64 ${worst.toExponential(1)})`);
   if (HAVE_PYTHON) {
     const job = { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("s", p.X), start: p.start, iterations: p.fitIterations, repeats: 1, warmup_iter: 1, score: { data: writeData("y", Y), n: p.n, repeats: p.repeats } };

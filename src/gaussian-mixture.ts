@@ -150,12 +150,11 @@ export class GaussianMixture {
    * await gmm.fitAsync(X, { nThreads: 4 });
    */
   async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
-    const { rows: n } = shapeOf(X);
+    const { rows: n, cols: d } = shapeOf(X);
     // Threads pay off when the fit is long next to starting the workers and
     // copying the shards (bench/threads.mjs, 2 cores: ~100 ms, against
     // 1.7–1.9× per iteration; whole fits gain from d = 8, K = 8, N = 1e5 and
     // lose at d = 2), so by default they start from n·K·d² ≥ 5e7.
-    const d = shapeOf(X).cols;
     let threads = options.nThreads ?? (n * this.opts.nComponents * d * d >= 5e7 ? availableCores() : 1);
     checkInteger(threads, "nThreads", 1);
     if (!threadsAvailable()) threads = 1;

@@ -117,11 +117,10 @@ export class ShardPool {
     const block = full ? d * d : d;
     const scatter = new Float64Array(k * block);
     const delta = new Float64Array(d);
-    const mu = f64(ws.means, k * d);
     for (const r of replies) {
       for (let c = 0; c < k; c++) {
         const ns = r.nk[c];
-        for (let j = 0; j < d; j++) delta[j] = r.sums[c * d + j] / (ns + NK_FLOOR) - mu[c * d + j];
+        for (let j = 0; j < d; j++) delta[j] = r.sums[c * d + j] / (ns + NK_FLOOR) - means[c * d + j];
         const o = c * block;
         for (let t = 0; t < block; t++) scatter[o + t] += r.scatter[o + t];
         if (full) {
