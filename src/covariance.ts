@@ -62,8 +62,14 @@ export interface CovarianceFamily {
   eStepF32(w: Kernels, ws: Workspace, writeResp: boolean): number;
   /** Component named by a failing flat index from the factor functions. */
   component(index: number, d: number): number;
-  /** Lower Cholesky factors of each component's covariance into `out` (k·d·d). */
-  covarianceFactors(w: Kernels, ws: Workspace, out: number): number;
+  /**
+   * What sampleRows needs (lower Cholesky factors of the covariances, k·d·d,
+   * or standard deviations, O(k·d)), allocated in the arena; −1 in `bad`
+   * or the flat index of a covariance that is not positive definite.
+   */
+  samplingFactors(w: Kernels, ws: Workspace): { ptr: number; bad: number };
+  /** `count` rows of component c from count·dPadded uniforms at u into `out`. */
+  sampleRows(w: Kernels, ws: Workspace, factors: number, c: number, u: number, count: number, dPadded: number, out: number): void;
   /**
    * For merging row shards: each component's scatter Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ
    * about ws.means, not divided by N_c, as k lower-triangular d×d blocks (full,
@@ -72,6 +78,35 @@ export interface CovarianceFamily {
   shardScatter(w: Kernels, ws: Workspace): Float64Array;
   /** The M-step's covariances into ws.cov from merged shard scatters (ws.nk set). */
   covarianceFromScatter(w: Kernels, ws: Workspace, scatter: Float64Array, reg: number): void;
+  /**
+   * Each component's squared Mahalanobis distance of one row (in the
+   * workspace's coordinates) in an overflow-free form: out[3c..3c+2] =
+   * (s, m, t) with q_c = (s·m)²·t, t ∈ [1, d] (t = 0 when the row is at the mean).
+   */
+  scaledDistances(ws: Workspace, row: Float64Array, out: Float64Array): void;
+  /** WebAssembly scratch values the family's kernels need (O(d²) only where a d×d factor is used). */
+  scratchSize(d: number): number;
+}
+
+/**
+ * (s, m, t) for z = W·y, y = (x − μ)/s with s = max|x_j|, |μ_j| (so neither y
+ * nor the subtraction overflows) and m = max|z_i|: q = (s·m)²·Σ(z_i/m)².
+ * `project(y, z)` applies the component's factor.
+ */
+function scaledDistance(x: Float64Array, means: Float64Array, offset: number, z: Float64Array, project: (y: Float64Array) => void, out: Float64Array, at: number): void {
+  const d = x.length;
+  let s = 0;
+  for (let j = 0; j < d; j++) s = Math.max(s, Math.abs(x[j]), Math.abs(means[offset + j]));
+  if (s === 0) s = 1;
+  for (let j = 0; j < d; j++) z[j] = x[j] / s - means[offset + j] / s;
+  project(z);
+  let m = 0;
+  for (let j = 0; j < d; j++) m = Math.max(m, Math.abs(z[j]));
+  let t = 0;
+  if (m > 0) for (let j = 0; j < d; j++) t += (z[j] / m) ** 2;
+  out[at] = s;
+  out[at + 1] = m;
+  out[at + 2] = t;
 }
 
 // eStepF32's density codes (assembly/estep32.ts)
@@ -144,14 +179,38 @@ function full(tied: boolean): CovarianceFamily {
       } else cov.set(scatter);
       w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
     },
-    covarianceFactors(w, ws, out) {
-      const r = w.choleskyMany(ws.cov, out, blocks(ws), ws.d);
-      if (tied && r < 0) {
-        const dd = ws.d * ws.d;
-        const all = f64(out, ws.k * dd);
+    scaledDistances(ws, row, out) {
+      const { d, k } = ws;
+      const means = f64(ws.means, k * d);
+      const z = new Float64Array(d);
+      const y = new Float64Array(d);
+      for (let c = 0; c < k; c++) {
+        const f = f64(ws.factor + (tied ? 0 : c * d * d * 8), d * d);
+        // z = W·y for the lower-triangular W (row-major)
+        scaledDistance(row, means, c * d, z, (v) => {
+          y.set(v);
+          for (let i = 0; i < d; i++) {
+            let a = 0;
+            for (let j = 0; j <= i; j++) a += f[i * d + j] * y[j];
+            v[i] = a;
+          }
+        }, out, 3 * c);
+      }
+    },
+    scratchSize: (d) => d * d + 2 * d,
+    samplingFactors(w, ws) {
+      const dd = ws.d * ws.d;
+      const ptr = alloc(ws.k * dd, 8, "covariance factors");
+      const bad = w.choleskyMany(ws.cov, ptr, blocks(ws), ws.d);
+      if (tied && bad < 0) {
+        const all = f64(ptr, ws.k * dd);
         for (let c = 1; c < ws.k; c++) all.copyWithin(c * dd, 0, dd);
       }
-      return r;
+      return { ptr, bad };
+    },
+    sampleRows(w, ws, factors, c, u, count, dPadded, out) {
+      const { d } = ws;
+      w.sampleGaussian(u, count, d, dPadded, ws.means + c * d * 8, factors + c * d * d * 8, out);
     },
   };
 }
@@ -233,19 +292,33 @@ function diagonal(spherical: boolean): CovarianceFamily {
         if (spherical) cov[c] = s / d;
       }
     },
-    covarianceFactors(_w, ws, out) {
-      const d = ws.d;
-      const c = f64(out, ws.k * d * d);
-      const v = f64(ws.cov, ws.k * per(ws));
-      c.fill(0);
-      for (let k = 0; k < ws.k; k++) {
-        for (let j = 0; j < d; j++) {
-          const variance = v[spherical ? k : k * d + j];
-          if (!(variance > 0)) return k * per(ws) + (spherical ? 0 : j);
-          c[k * d * d + j * d + j] = Math.sqrt(variance);
-        }
+    scaledDistances(ws, row, out) {
+      const { d, k } = ws;
+      const means = f64(ws.means, k * d);
+      const f = f64(ws.factor, k * per(ws));
+      const z = new Float64Array(d);
+      for (let c = 0; c < k; c++) {
+        scaledDistance(row, means, c * d, z, (v) => {
+          for (let j = 0; j < d; j++) v[j] *= f[spherical ? c : c * d + j];
+        }, out, 3 * c);
       }
-      return -1;
+    },
+    // scatterDiag's per-row scratch (assembly/mstep.ts)
+    scratchSize: (d) => 2 * d + 2,
+    samplingFactors(_w, ws) {
+      const m = ws.k * per(ws);
+      const ptr = alloc(m, 8, "standard deviations");
+      const sd = f64(ptr, m);
+      const v = f64(ws.cov, m);
+      for (let t = 0; t < m; t++) {
+        if (!(v[t] > 0)) return { ptr, bad: t };
+        sd[t] = Math.sqrt(v[t]);
+      }
+      return { ptr, bad: -1 };
+    },
+    sampleRows(w, ws, factors, c, u, count, dPadded, out) {
+      const { d } = ws;
+      w.sampleDiagonal(u, count, d, dPadded, ws.means + c * d * 8, factors + c * per(ws) * 8, spherical ? 0 : 1, out);
     },
   };
 }

@@ -2,7 +2,7 @@
 // best of nInit restarts. It knows nothing about covariance types; the
 // family table in covariance.ts supplies the per-type maths.
 import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
-import { alloc, allocFrom, f64, i32, scoped } from "./memory.js";
+import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
 import { nest } from "./matrix.js";
 import { dataKernels, kernels, type Kernels } from "./wasm.js";
 import { kmeansOnLoaded, kmeansPlusPlus } from "./kmeans.js";
@@ -100,7 +100,7 @@ export function allocWorkspace(
     // spherical's M-step uses the factor buffer for its k·d diagonal variances
     factor: alloc(Math.max(covSize, k * d)),
     logDet: alloc(k),
-    scratch: alloc(d * d + 2 * d),
+    scratch: alloc(family.scratchSize(d)),
   };
 }
 
@@ -145,10 +145,82 @@ function getMeans(ws: Workspace): Float64Array {
  * per-row log-likelihoods in ws.logProbNorm; returns their mean.
  */
 export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
-  if (ws.params32) return family.eStepF32(w, ws, writeResp) / ws.n;
-  if (family.eStep) return family.eStep(w, ws, writeResp) / ws.n;
-  family.logProb(w, ws, ws.x, ws.n, ws.resp);
-  return w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp) / ws.n;
+  let total: number;
+  if (ws.params32) total = family.eStepF32(w, ws, writeResp);
+  else if (family.eStep) total = family.eStep(w, ws, writeResp);
+  else {
+    family.logProb(w, ws, ws.x, ws.n, ws.resp);
+    total = w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp);
+  }
+  if (!Number.isFinite(total)) total = repairOverflowRows(w, family, ws, writeResp);
+  return total / ws.n;
+}
+
+const LOG_2PI = 1.8378770664093453;
+
+/**
+ * Rows whose squared Mahalanobis distances overflowed in the kernels (a
+ * value ≳ 1e154 from a mean) get −∞ or NaN log-densities there and no
+ * responsibilities. Recomputed here from the scaled form q = (s·m)²·t
+ * (covariance.ts, scaledDistances): a log-density is −∞ only when it is
+ * below −1.8e308, and even then the row's responsibility goes wholly to the
+ * component with the smallest distance (shared equally on an exact tie), so
+ * predictProba rows always sum to 1. Logs and exps run in the module (logOf,
+ * normalizeLogProb), as everywhere else. Returns the new Σ log-likelihood.
+ */
+function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp: boolean): number {
+  const { n, d, k } = ws;
+  return scoped(() => {
+    const terms = new Float64Array(3 * k);
+    const row = new Float64Array(d);
+    const buf = alloc(3 * k, 8, "overflow row");
+    const norm = alloc(1, 8, "overflow row");
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const lse = f64(ws.logProbNorm, n)[i];
+      if (Number.isFinite(lse)) {
+        total += lse;
+        continue;
+      }
+      row.set(ws.xk.bytes === 4 ? f32(ws.x + i * d * 4, d) : f64(ws.x + i * d * 8, d));
+      family.scaledDistances(ws, row, terms);
+      // log s, log m, log t for each component, in the module
+      f64(buf, 3 * k).set(terms);
+      w.logOf(buf, buf, 3 * k);
+      const logs = f64(buf, 3 * k).slice();
+      const logWeights = f64(ws.logWeights, k);
+      const logDet = f64(ws.logDet, k);
+      const logp = new Float64Array(k);
+      const key = new Float64Array(k); // log(q/2), to rank components when every logp is −∞
+      for (let c = 0; c < k; c++) {
+        const [sc, mc, tc] = [terms[3 * c], terms[3 * c + 1], terms[3 * c + 2]];
+        const a = sc * mc;
+        const halfQ = (a * 0.5) * (a * tc); // +∞ only when q/2 itself exceeds the largest double
+        logp[c] = logWeights[c] + logDet[c] - 0.5 * d * LOG_2PI - halfQ;
+        key[c] = tc === 0 ? -Infinity : 2 * (logs[3 * c] + logs[3 * c + 1]) + logs[3 * c + 2] - Math.LN2;
+      }
+      const respRow = f64(ws.resp + i * k * 8, k);
+      f64(buf, k).set(logp);
+      const value = w.normalizeLogProb(buf, 1, k, norm, writeResp);
+      if (Number.isFinite(value)) {
+        respRow.set(f64(buf, k));
+        f64(ws.logProbNorm, n)[i] = value;
+        total += value;
+        continue;
+      }
+      let best = Infinity;
+      for (let c = 0; c < k; c++) best = Math.min(best, key[c]);
+      let ties = 0;
+      for (let c = 0; c < k; c++) if (key[c] === best) ties++;
+      for (let c = 0; c < k; c++) {
+        const nearest = key[c] === best;
+        respRow[c] = writeResp ? (nearest ? 1 / ties : 0) : nearest ? 0 : -Infinity;
+      }
+      f64(ws.logProbNorm, n)[i] = -Infinity;
+      total += -Infinity;
+    }
+    return total;
+  });
 }
 
 export class CovarianceError extends RangeError {

@@ -1,15 +1,16 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
 import { FAMILIES, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import { abortError, allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
 import { ShardPool } from "./parallel.js";
 import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { alloc, f64, mark, release, scoped } from "./memory.js";
-import { asymmetry, flatten, loadMatrix, nest, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { resolveOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
+import { asymmetry, describe, flatten, nest, readMatrix, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { checkFitValues, loadMatrix } from "./workspace.js";
+import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
-import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
+import { fromModelJSON, precisionsFromFactor, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -38,7 +39,7 @@ export interface FittedState {
 function checkFeatureNames(names: unknown, d: number): string[] | undefined {
   if (names === undefined) return undefined;
   if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) {
-    throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${JSON.stringify(names)?.slice(0, 80)}`);
+    throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${describe(names)}`);
   }
   return names.slice();
 }
@@ -98,9 +99,8 @@ export class GaussianMixture {
     return this.fitInternal(X, fitOptions, true)!;
   }
 
-  /** Checks X against the options and the model, before anything is allocated. */
-  private prepareFit(X: MatrixLike): { n: number; d: number; k: number; given: GivenStart; start?: { params: MixtureParams; lowerBound: number } } {
-    const { rows: n, cols: d } = shapeOf(X);
+  /** Checks X's shape (as copied) against the options and the model. */
+  private prepareFit(n: number, d: number): { k: number; given: GivenStart; start?: { params: MixtureParams; lowerBound: number } } {
     const k = this.opts.nComponents;
     if (n < k) {
       throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
@@ -110,18 +110,22 @@ export class GaussianMixture {
       throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
     }
     return {
-      n, d, k,
+      k,
       given: warm ? {} : this.givenStart(d),
       start: warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined,
     };
   }
 
   private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
-    const { n, d, k, given, start } = this.prepareFit(X);
-    const featureNames = checkFeatureNames(fitOptions.featureNames, d);
+    checkFitOptions(fitOptions, FIT_OPTIONS);
     const family = this.family;
     const result = scoped(() => {
+      // X is read once, here; every shape below is the shape of this copy.
       const x = loadMatrix(X, "X", this.opts.dtype);
+      const { rows: n, cols: d } = x;
+      checkFitValues(x);
+      const { k, given, start } = this.prepareFit(n, d);
+      const featureNames = checkFeatureNames(fitOptions.featureNames, d);
       const ws = allocWorkspace(family, x.ptr, n, d, k, x);
       const outcome = fitEm(ws, this.opts, given, start, fitOptions);
       let labels: Int32Array | undefined;
@@ -130,10 +134,11 @@ export class GaussianMixture {
         eStep(kernels(), family, ws, false);
         labels = argmaxLabels(kernels(), ws);
       }
-      return { outcome, labels };
+      return { outcome, labels, n, d, featureNames };
     });
     // Only a completed fit replaces the model: a failed one leaves it as it was.
-    this.state = { ...result.outcome, nFeatures: d, nSamples: n, featureNames };
+    const { outcome, n, d, featureNames } = result;
+    this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
     return result.labels;
   }
 
@@ -143,31 +148,42 @@ export class GaussianMixture {
    * thread runs its own WebAssembly instance on its shard; results equal the
    * single-thread fit up to the order of floating-point sums (≈1e-12).
    * Defaults to the machine's cores when an iteration is long enough to
-   * gain (n·K·d² ≥ 5e7), else 1; where there are no threads (Cloudflare
-   * Workers) it runs in the calling thread.
+   * gain (n·K·d² ≥ 5e7), else 1; more threads than cores are capped at the
+   * cores (they would only take turns); where there are no threads
+   * (Cloudflare Workers) it runs in the calling thread. X is copied when
+   * the call is made: changing it afterwards does not change the fit.
    *
    * @example
    * await gmm.fitAsync(X, { nThreads: 4 });
    */
   async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
-    const { rows: n, cols: d } = shapeOf(X);
+    checkFitOptions(options, ASYNC_FIT_OPTIONS);
+    if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
+    if (options.signal?.aborted) throw abortError(options.signal);
+    // Read X once, now: the fit may wait behind another one, and the caller
+    // may change X meanwhile.
+    let snapshot: Matrix | undefined = readMatrix(X, "X");
+    const { rows: n, cols: d } = snapshot;
     // Threads pay off when the fit is long next to starting the workers and
     // copying the shards (bench/threads.mjs, 2 cores: ~100 ms, against
     // 1.7–1.9× per iteration; whole fits gain from d = 8, K = 8, N = 1e5 and
     // lose at d = 2), so by default they start from n·K·d² ≥ 5e7.
-    let threads = options.nThreads ?? (n * this.opts.nComponents * d * d >= 5e7 ? availableCores() : 1);
-    checkInteger(threads, "nThreads", 1);
+    const cores = availableCores();
+    let threads = Math.min(options.nThreads ?? (n * this.opts.nComponents * d * d >= 5e7 ? cores : 1), cores);
     if (!threadsAvailable()) threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
-    if (threads === 1) return this.fit(X, options);
+    if (threads === 1) return this.fit(snapshot, options);
     return exclusive(async () => {
-      const { d, k, given, start } = this.prepareFit(X);
-      const featureNames = checkFeatureNames(options.featureNames, d);
+      if (options.signal?.aborted) throw abortError(options.signal);
       const family = this.family;
       const top = mark();
       let pool: ShardPool | undefined;
       try {
-        const x = loadMatrix(X, "X", this.opts.dtype);
+        const x = loadMatrix(snapshot!, "X", this.opts.dtype);
+        snapshot = undefined; // the arena holds the rows now
+        checkFitValues(x);
+        const { k, given, start } = this.prepareFit(n, d);
+        const featureNames = checkFeatureNames(options.featureNames, d);
         const ws = allocWorkspace(family, x.ptr, n, d, k, x);
         pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
         const shards = pool;
@@ -226,12 +242,12 @@ export class GaussianMixture {
    */
   private withScores<T>(X: MatrixLike, writeResp: boolean, body: (ws: Workspace) => T): T {
     const state = this.requireFitted();
-    const { rows: n, cols: d } = shapeOf(X);
-    if (d !== state.nFeatures) {
-      throw new RangeError(`X has ${d} features but the model was fitted with ${state.nFeatures}; pass rows with the same columns, in the same order`);
-    }
     return scoped(() => {
       const x = loadMatrix(X, "X", this.opts.dtype);
+      const { rows: n, cols: d } = x;
+      if (d !== state.nFeatures) {
+        throw new RangeError(`X has ${d} features but the model was fitted with ${state.nFeatures}; pass rows with the same columns, in the same order`);
+      }
       const ws = allocWorkspace(this.family, x.ptr, n, d, this.opts.nComponents, x);
       loadParams(kernels(), this.family, ws, state.params);
       eStep(kernels(), this.family, ws, writeResp);
@@ -256,10 +272,8 @@ export class GaussianMixture {
 
   /** Mean log-density per row. */
   score(X: MatrixLike): number {
-    const s = this.scoreSamples(X);
-    let t = 0;
-    for (let i = 0; i < s.length; i++) t += s[i];
-    return t / s.length;
+    const { logL, n } = this.logLikelihood(X);
+    return logL / n;
   }
 
   /** Number of free parameters: covariances + means + (k − 1) weights. */
@@ -269,16 +283,23 @@ export class GaussianMixture {
     return this.family.nCovParameters(k, d) + k * d + k - 1;
   }
 
+  /** Total log-likelihood of X and its row count, from one read of X. */
+  private logLikelihood(X: MatrixLike): { logL: number; n: number } {
+    const s = this.scoreSamples(X);
+    let t = 0;
+    for (let i = 0; i < s.length; i++) t += s[i];
+    return { logL: t, n: s.length };
+  }
+
   /** Bayesian information criterion −2 log L + p log n (lower is better; mclust's BIC is the negative). */
   bic(X: MatrixLike): number {
-    const n = shapeOf(X).rows;
-    return -2 * this.score(X) * n + this.nParameters * Math.log(n);
+    const { logL, n } = this.logLikelihood(X);
+    return -2 * logL + this.nParameters * Math.log(n);
   }
 
   /** Akaike information criterion −2 log L + 2p (lower is better). */
   aic(X: MatrixLike): number {
-    const n = shapeOf(X).rows;
-    return -2 * this.score(X) * n + 2 * this.nParameters;
+    return -2 * this.logLikelihood(X).logL + 2 * this.nParameters;
   }
 
   /**
@@ -308,8 +329,7 @@ export class GaussianMixture {
     return scoped(() => {
       const ws = allocWorkspace(family, 0, 0, d, k);
       loadParams(w, family, ws, params);
-      const factors = alloc(k * d * d, 8, "covariance factors");
-      const bad = family.covarianceFactors(w, ws, factors);
+      const { ptr: factors, bad } = family.samplingFactors(w, ws);
       if (bad >= 0) throw new RangeError(`Cannot sample: component ${family.component(bad, d)}'s covariance is not positive definite`);
       const out = alloc(n * d, 8, "samples");
       const maxCount = Math.max(...counts);
@@ -321,7 +341,7 @@ export class GaussianMixture {
         if (m === 0) continue;
         const uv = f64(u, m * dPadded);
         for (let t = 0; t < uv.length; t++) uv[t] = rng.floatOpen();
-        w.sampleGaussian(u, m, d, dPadded, ws.means + c * d * 8, factors + c * d * d * 8, out + row * d * 8);
+        family.sampleRows(w, ws, factors, c, u, m, dPadded, out + row * d * 8);
         labels.fill(c, row, row + m);
         row += m;
       }
@@ -358,27 +378,7 @@ export class GaussianMixture {
   /** Precision matrices Σ⁻¹ in scikit-learn's shape. */
   get precisions(): unknown {
     const s = this.requireFitted();
-    const d = s.nFeatures;
-    const family = this.family;
-    const f = s.params.factor;
-    let p: Float64Array;
-    if (family.transposed) {
-      const blocks = family.shared ? 1 : this.opts.nComponents;
-      p = new Float64Array(blocks * d * d);
-      for (let b = 0; b < blocks; b++) {
-        const o = b * d * d;
-        for (let i = 0; i < d; i++) {
-          for (let j = 0; j < d; j++) {
-            let t = 0;
-            for (let m = Math.max(i, j); m < d; m++) t += f[o + m * d + i] * f[o + m * d + j];
-            p[o + i * d + j] = t;
-          }
-        }
-      }
-    } else {
-      p = f.map((v) => v * v);
-    }
-    return nest(p, family.shape(this.opts.nComponents, d));
+    return nest(precisionsFromFactor(this.family, s.params.factor, this.opts.nComponents, s.nFeatures), this.family.shape(this.opts.nComponents, s.nFeatures));
   }
 
   private sklearnFactor(s: FittedState): Float64Array {
@@ -421,7 +421,10 @@ export class GaussianMixture {
     const position = contamination * (scores.length - 1);
     const lo = Math.floor(position);
     const hi = Math.min(lo + 1, scores.length - 1);
-    return scores[lo] + (position - lo) * (scores[hi] - scores[lo]);
+    const fraction = position - lo;
+    // −∞ scores (rows ≳ 1e154 from every component) would make the interpolation NaN
+    if (fraction === 0 || scores[lo] === scores[hi] || scores[lo] === -Infinity) return scores[lo];
+    return scores[lo] + fraction * (scores[hi] - scores[lo]);
   }
 
   /** For each row, whether its log-density is below `threshold`. */

@@ -2,7 +2,8 @@
 // with the mixture) and the default initialisation of GaussianMixture.
 import { alloc, dataView, f64, i32, scoped } from "./memory.js";
 import { dataKernels, kernels, type DataKernels } from "./wasm.js";
-import { loadMatrix, shapeOf, toRows, flatten, type MatrixLike } from "./matrix.js";
+import { shapeOf, toRows, flatten, type MatrixLike } from "./matrix.js";
+import { checkFitValues, loadMatrix } from "./workspace.js";
 import { Random } from "./random.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
 
@@ -203,24 +204,26 @@ export class KMeans {
   }
 
   fit(X: MatrixLike): this {
-    const { rows: n, cols: d } = shapeOf(X);
     const k = this.nClusters;
-    if (n < k) throw new RangeError(`X has ${n} rows but nClusters is ${k}: k-means needs at least as many rows as clusters`);
-    let init: "k-means++" | "random" | Float64Array;
-    if (typeof this.init === "string") init = this.init;
-    else {
-      const given = shapeOf(this.init, "init");
-      if (given.rows !== k || given.cols !== d) {
-        throw new RangeError(`init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`);
-      }
-      init = Array.isArray(this.init) ? flatten(this.init, [k, d], "init") : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
-    }
     const result = scoped(() => {
+      // X is read once, here; its shape is the copy's.
       const x = loadMatrix(X);
-      return kmeansOnLoaded(x.ptr, n, d, k, { init, nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState));
+      const { rows: n, cols: d } = x;
+      if (n < k) throw new RangeError(`X has ${n} rows but nClusters is ${k}: k-means needs at least as many rows as clusters`);
+      checkFitValues(x);
+      let init: "k-means++" | "random" | Float64Array;
+      if (typeof this.init === "string") init = this.init;
+      else {
+        const given = shapeOf(this.init, "init");
+        if (given.rows !== k || given.cols !== d) {
+          throw new RangeError(`init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`);
+        }
+        init = Array.isArray(this.init) ? flatten(this.init, [k, d], "init") : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
+      }
+      return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState)) };
     });
     this.centers = result.centers;
-    this.nFeatures = d;
+    this.nFeatures = result.d;
     this.fitted = { labels: result.labels, inertia: result.inertia, nIter: result.nIter };
     return this;
   }
@@ -232,10 +235,10 @@ export class KMeans {
   /** Index of the nearest centre for each row. */
   predict(X: MatrixLike): Int32Array {
     const centers = this.requireFitted();
-    const { rows: n, cols: d } = shapeOf(X);
-    if (d !== this.nFeatures) throw new RangeError(`X has ${d} features but this KMeans was fitted with ${this.nFeatures}`);
     return scoped(() => {
       const x = loadMatrix(X);
+      const { rows: n, cols: d } = x;
+      if (d !== this.nFeatures) throw new RangeError(`X has ${d} features but this KMeans was fitted with ${this.nFeatures}`);
       const c = alloc(centers.length, 8, "centres");
       f64(c, centers.length).set(centers);
       const labels = alloc(n, 4, "labels");

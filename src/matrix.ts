@@ -1,7 +1,5 @@
 // Input normalisation: the two shapes a user may hand us, checked once at the
 // door with messages that name the row, the column and what to change.
-import { alloc, f32, f64 } from "./memory.js";
-import type { Dtype } from "./options.js";
 
 /** A dense row-major matrix. Results come back in this shape (Float64Array). */
 export interface Matrix {
@@ -22,43 +20,86 @@ function isDense(x: unknown): x is Matrix {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "data" in x && "rows" in x && "cols" in x;
 }
 
-/** Checks structure (not values) and returns the shape. */
-export function shapeOf(x: MatrixLike, name = "X"): Shape {
+/**
+ * X's structure, read once: the shape, and the dense values or a snapshot of
+ * the row references. Everything after works from this snapshot, so an input
+ * that changes while we read it (a getter, a Proxy, a caller truncating an
+ * array during an async fit) cannot make the shape and the values disagree.
+ */
+export interface RowSource {
+  rows: number;
+  cols: number;
+  dense?: Float64Array | Float32Array;
+  nested?: ArrayLike<number>[];
+}
+
+/** Reads X's structure (not its values) exactly once. */
+export function rowSource(x: MatrixLike, name = "X"): RowSource {
   if (isDense(x)) {
     const { data, rows, cols } = x;
     if (!(data instanceof Float64Array || data instanceof Float32Array)) {
       throw new TypeError(`${name}.data must be a Float64Array or Float32Array`);
     }
     if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
-      throw new TypeError(`${name}.rows and ${name}.cols must be non-negative integers (got rows=${rows}, cols=${cols})`);
+      throw new TypeError(`${name}.rows and ${name}.cols must be non-negative integers (got rows=${describe(rows)}, cols=${describe(cols)})`);
     }
-    if (data.length !== rows * cols) {
-      throw new RangeError(`${name}.data has ${data.length} values but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
+    const length = data.length;
+    if (length !== rows * cols) {
+      throw new RangeError(`${name}.data has ${length} values but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
     }
     if (rows === 0) throw new RangeError(`${name} is empty: it has 0 rows`);
     if (cols === 0) throw new RangeError(`${name} has 0 columns (features)`);
-    return { rows, cols };
+    return { rows, cols, dense: data };
   }
   if (!Array.isArray(x)) {
     throw new TypeError(`${name} must be an array of rows (number[][]) or a dense matrix { data: Float64Array, rows, cols }`);
   }
-  if (x.length === 0) throw new RangeError(`${name} is empty: it has 0 rows`);
-  const first = x[0];
-  if (first === null || typeof first !== "object" || typeof first.length !== "number") {
-    throw new TypeError(`${name}[0] must be an array of numbers (one row), got ${first === null ? "null" : typeof first}`);
-  }
-  const cols = first.length;
-  if (cols === 0) throw new RangeError(`${name} has 0 columns (features): row 0 is empty`);
-  for (let i = 1; i < x.length; i++) {
+  const n = x.length;
+  if (n === 0) throw new RangeError(`${name} is empty: it has 0 rows`);
+  const nested = new Array<ArrayLike<number>>(n);
+  let cols = -1;
+  for (let i = 0; i < n; i++) {
     const row = x[i];
-    if (row === null || typeof row !== "object" || typeof row.length !== "number") {
+    const length = row !== null && typeof row === "object" ? row.length : undefined;
+    if (typeof length !== "number") {
       throw new TypeError(`${name}[${i}] must be an array of numbers (one row), got ${row === null ? "null" : typeof row}`);
     }
-    if (row.length !== cols) {
-      throw new RangeError(`${name} is ragged: row ${i} has ${row.length} values but row 0 has ${cols}; every row needs the same number of features`);
+    if (i === 0) {
+      cols = length;
+      if (cols === 0) throw new RangeError(`${name} has 0 columns (features): row 0 is empty`);
+    } else if (length !== cols) {
+      throw new RangeError(`${name} is ragged: row ${i} has ${length} values but row 0 has ${cols}; every row needs the same number of features`);
     }
+    nested[i] = row;
   }
-  return { rows: x.length, cols };
+  return { rows: n, cols, nested };
+}
+
+/** Checks structure (not values) and returns the shape. */
+export function shapeOf(x: MatrixLike, name = "X"): Shape {
+  const { rows, cols } = rowSource(x, name);
+  return { rows, cols };
+}
+
+/**
+ * A value for an error message: never throws (BigInt, cycles, symbols) and
+ * never quotes more than a few dozen characters of a huge string or array.
+ */
+export function describe(v: unknown): string {
+  const cap = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+  switch (typeof v) {
+    case "number": return String(v); // NaN, Infinity and -0 as they are
+    case "bigint": return `${cap(String(v))}n (a BigInt)`;
+    case "string": return JSON.stringify(cap(v));
+    case "undefined": return "undefined";
+    case "symbol": return "a symbol";
+    case "function": return "a function";
+    case "boolean": return String(v);
+  }
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return "an object";
 }
 
 function badValue(name: string, i: number, j: number, v: unknown): Error {
@@ -66,99 +107,68 @@ function badValue(name: string, i: number, j: number, v: unknown): Error {
   return new RangeError(`${name}[${i}][${j}] is ${what}: every value must be a finite number; remove or impute missing and infinite values first`);
 }
 
-/** Copies (and checks every value of) `x` into `dest`, row-major. */
-export function copyInto(x: MatrixLike, shape: Shape, dest: Float64Array, name = "X"): void {
-  const { rows, cols } = shape;
-  if (isDense(x)) {
-    const src = x.data;
-    dest.set(src);
+/**
+ * Copies (and checks) every value of the snapshot into `dest`, row-major,
+ * reading each value once. float32 destinations get `value − shift[column]`;
+ * rows already read (the float32 centre's sample) come from `readRows`.
+ */
+export function copyRows(
+  src: RowSource, dest: Float64Array | Float32Array, name = "X",
+  shift?: Float64Array, readRows?: Map<number, Float64Array>,
+): void {
+  const { rows, cols, dense } = src;
+  if (dense && !shift) {
+    dest.set(dense);
     for (let t = 0; t < dest.length; t++) {
-      if (!Number.isFinite(dest[t])) throw badValue(name, Math.floor(t / cols), t % cols, src[t]);
+      if (!Number.isFinite(dest[t])) throw badValue(name, Math.floor(t / cols), t % cols, dest[t]);
     }
     return;
   }
-  for (let i = 0; i < rows; i++) {
-    const row = x[i];
-    const o = i * cols;
+  const row = new Float64Array(cols);
+  for (let i = 0, o = 0; i < rows; i++, o += cols) {
+    const cached = readRows?.get(i);
+    if (cached) row.set(cached);
+    else readRow(src, i, row, name);
+    if (!shift) {
+      dest.set(row, o);
+      continue;
+    }
     for (let j = 0; j < cols; j++) {
-      const v = row[j];
-      if (typeof v !== "number" || !Number.isFinite(v)) throw badValue(name, i, j, v);
+      const v = row[j] - shift[j];
       dest[o + j] = v;
-    }
-  }
-}
-
-/** Rows loaded into WASM memory; float32 rows are stored minus `shift`. */
-export interface LoadedMatrix {
-  ptr: number;
-  rows: number;
-  cols: number;
-  dtype: Dtype;
-  /** Column centres subtracted before rounding to float32 (float32 only). */
-  shift?: Float64Array;
-}
-
-/** Validates `x` and copies it into freshly allocated WASM memory. */
-export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64"): LoadedMatrix {
-  const shape = shapeOf(x, name);
-  if (dtype === "float32") return loadFloat32(x, shape, name);
-  const ptr = alloc(shape.rows * shape.cols, 8, name);
-  copyInto(x, shape, f64(ptr, shape.rows * shape.cols), name);
-  return { ptr, ...shape, dtype };
-}
-
-/**
- * float32 rows, centred first: float32 keeps 24 bits of each value, so data
- * far from the origin (coordinates, timestamps) would lose their spread to
- * rounding. A centre per column is subtracted in float64 and kept as
- * `shift`; the density is translation-invariant, so the fit only moves its
- * means. The centre is the median of up to 1001 evenly spaced rows, not the
- * mean: one extreme row would drag a mean (and every other row's precision)
- * far from the bulk of the data.
- */
-function loadFloat32(x: MatrixLike, shape: Shape, name: string): LoadedMatrix {
-  const { rows, cols } = shape;
-  const dense = isDense(x) ? x.data : undefined;
-  const nested = x as ReadonlyArray<ArrayLike<number>>;
-  const value = (i: number, j: number): unknown => (dense ? dense[i * cols + j] : nested[i][j]);
-  const picks = Math.min(rows, 1001);
-  const shift = new Float64Array(cols);
-  const column: number[] = [];
-  for (let j = 0; j < cols; j++) {
-    column.length = 0;
-    for (let t = 0; t < picks; t++) {
-      const v = value(Math.floor((t * rows) / picks), j);
-      if (typeof v === "number" && Number.isFinite(v)) column.push(v);
-    }
-    column.sort((a, b) => a - b);
-    shift[j] = column.length ? column[column.length >> 1] : 0;
-  }
-  const ptr = alloc(rows * cols, 4, name);
-  const dest = f32(ptr, rows * cols);
-  if (dense) {
-    for (let t = 0; t < dest.length; t += cols) for (let j = 0; j < cols; j++) dest[t + j] = dense[t + j] - shift[j];
-  } else {
-    for (let i = 0, t = 0; i < rows; i++, t += cols) {
-      const row = nested[i];
-      for (let j = 0; j < cols; j++) {
-        const v = row[j];
-        // not a number ("5", true, null, 5n): NaN here, named below
-        dest[t + j] = typeof v === "number" ? v - shift[j] : NaN;
+      if (!Number.isFinite(dest[o + j])) {
+        throw new RangeError(`${name}[${i}][${j}] is ${row[j]}, ${v} from its column's centre: beyond float32's range (±3.4e38); use dtype "float64" or rescale the feature`);
       }
     }
   }
-  // NaN, ±∞ or a non-number in X, or a centred value beyond float32's range, left a non-finite value
-  for (let t = 0; t < dest.length; t++) {
-    if (Number.isFinite(dest[t])) continue;
-    for (let u = 0; u < dest.length; u++) {
-      const v = value(Math.floor(u / cols), u % cols);
-      if (typeof v !== "number" || !Number.isFinite(v)) throw badValue(name, Math.floor(u / cols), u % cols, v);
+}
+
+/** Reads row i of the snapshot into `out`, checking each value. */
+export function readRow(src: RowSource, i: number, out: Float64Array, name = "X"): void {
+  const cols = src.cols;
+  if (src.dense) {
+    const data = src.dense;
+    for (let j = 0; j < cols; j++) {
+      const v = data[i * cols + j];
+      if (!Number.isFinite(v)) throw badValue(name, i, j, v);
+      out[j] = v;
     }
-    const i = Math.floor(t / cols);
-    const j = t % cols;
-    throw new RangeError(`${name}[${i}][${j}] is ${value(i, j)}, ${(value(i, j) as number) - shift[j]} from its column's centre: beyond float32's range (±3.4e38); use dtype "float64" or rescale the feature`);
+    return;
   }
-  return { ptr, rows, cols, dtype: "float32", shift };
+  const r = src.nested![i];
+  for (let j = 0; j < cols; j++) {
+    const v: unknown = r[j];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw badValue(name, i, j, v);
+    out[j] = v;
+  }
+}
+
+/** X read once into a private dense copy (for calls that use X after they return, or many times). */
+export function readMatrix(x: MatrixLike, name = "X"): Matrix & { data: Float64Array } {
+  const src = rowSource(x, name);
+  const data = new Float64Array(src.rows * src.cols);
+  copyRows(src, data, name);
+  return { data, rows: src.rows, cols: src.cols };
 }
 
 /** Nests a flat row-major array to `shape` (1-D gives number[]). */
@@ -210,7 +220,7 @@ export function flatten(value: unknown, shape: readonly number[], name: string):
     const size = shape.reduce((a, b) => a * b, 1);
     if (arr.length !== size) throw new RangeError(`${name} has ${arr.length} values; expected ${size} (${where})`);
     for (let t = 0; t < size; t++) {
-      if (!Number.isFinite(arr[t])) throw new RangeError(`${name} value ${t} is ${arr[t]}; every value must be finite`);
+      if (!Number.isFinite(arr[t])) throw new RangeError(`${name} value ${t} is ${describe(arr[t])}; every value must be finite`);
     }
     return Float64Array.from(arr);
   }
@@ -218,7 +228,7 @@ export function flatten(value: unknown, shape: readonly number[], name: string):
   const walk = (v: unknown, axis: number, path: string): void => {
     if (axis === shape.length) {
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new RangeError(`${path} is ${typeof v === "number" ? v : (JSON.stringify(v) ?? typeof v)}; every value must be a finite number`);
+        throw new RangeError(`${path} is ${describe(v)}; every value must be a finite number`);
       }
       out.push(v);
       return;

@@ -2,11 +2,12 @@
 // shapes, so a model fitted in Python scores here and the other way round.
 // fromJSON treats its input as untrusted: every field is checked, and sizes
 // are checked against the data actually present before anything is allocated.
-import { COVARIANCE_TYPES, FAMILIES, covarianceSize, transposeBlocks, type CovarianceType } from "./covariance.js";
+import { COVARIANCE_TYPES, FAMILIES, covarianceSize, transposeBlocks, type CovarianceFamily, type CovarianceType } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
 import { allocFrom, f64, scoped } from "./memory.js";
 import { allocWorkspace } from "./em.js";
-import { asymmetry, flatten, nest } from "./matrix.js";
+import { asymmetry, describe, flatten, nest } from "./matrix.js";
+import { MAX_FIT_MAGNITUDE } from "./workspace.js";
 import { DTYPES, INIT_PARAMS, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { kernels } from "./wasm.js";
 
@@ -88,6 +89,26 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
   };
 }
 
+const KNOWN_PARAMS = new Set(["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"]);
+
+/** Σ⁻¹ in scikit-learn's layout from our factor (WᵀW, or 1/σ²). */
+export function precisionsFromFactor(family: CovarianceFamily, f: Float64Array, k: number, d: number): Float64Array {
+  if (!family.transposed) return f.map((v) => v * v);
+  const blocks = family.shared ? 1 : k;
+  const p = new Float64Array(blocks * d * d);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * d * d;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        let t = 0;
+        for (let m = Math.max(i, j); m < d; m++) t += f[o + m * d + i] * f[o + m * d + j];
+        p[o + i * d + j] = t;
+      }
+    }
+  }
+  return p;
+}
+
 function bad(message: string): never {
   throw new TypeError(`fromJSON: ${message}`);
 }
@@ -123,24 +144,24 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   if (json === null || typeof json !== "object" || Array.isArray(json)) bad("expected a model object");
   const o = json as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN_FIELDS.has(key)) bad(`unknown field "${key}"; a GaussianMixture model has ${[...KNOWN_FIELDS].join(", ")}`);
+    if (!KNOWN_FIELDS.has(key)) bad(`unknown field ${describe(key)}; a GaussianMixture model has ${[...KNOWN_FIELDS].join(", ")}`);
   }
-  if (o.format !== undefined && o.format !== MODEL_FORMAT) bad(`format is ${JSON.stringify(o.format)}; expected "${MODEL_FORMAT}"`);
-  if (o.version !== undefined && (typeof o.version !== "number" || o.version > MODEL_VERSION || o.version < 1)) {
-    bad(`version ${JSON.stringify(o.version)} is not supported (this library reads version ${MODEL_VERSION})`);
+  if (o.format !== undefined && o.format !== MODEL_FORMAT) bad(`format is ${describe(o.format)}; expected "${MODEL_FORMAT}"`);
+  if (o.version !== undefined && (typeof o.version !== "number" || !Number.isInteger(o.version) || o.version > MODEL_VERSION || o.version < 1)) {
+    bad(`version ${describe(o.version)} is not supported (this library reads version ${MODEL_VERSION})`);
   }
   const type = o.covariance_type as CovarianceType;
   if (!COVARIANCE_TYPES.includes(type)) {
-    bad(`covariance_type is ${JSON.stringify(o.covariance_type)}; expected one of ${COVARIANCE_TYPES.join(", ")}`);
+    bad(`covariance_type is ${describe(o.covariance_type)}; expected one of ${COVARIANCE_TYPES.join(", ")}`);
   }
   if (!Array.isArray(o.weights_)) bad("weights_ must be an array with one weight per component");
   const k = o.weights_.length;
   if (k < 1 || k > MAX_COMPONENTS) bad(`weights_ has ${k} entries; expected 1 to ${MAX_COMPONENTS} components`);
-  if (o.n_components !== undefined && o.n_components !== k) bad(`n_components is ${JSON.stringify(o.n_components)} but weights_ has ${k} entries`);
+  if (o.n_components !== undefined && o.n_components !== k) bad(`n_components is ${describe(o.n_components)} but weights_ has ${k} entries`);
   if (!Array.isArray(o.means_) || !Array.isArray(o.means_[0])) bad("means_ must be an array of rows, one per component");
   const d = (o.means_[0] as unknown[]).length;
   if (d < 1 || d > MAX_FEATURES) bad(`means_[0] has ${d} entries; expected 1 to ${MAX_FEATURES} features`);
-  if (o.n_features_in_ !== undefined && o.n_features_in_ !== d) bad(`n_features_in_ is ${JSON.stringify(o.n_features_in_)} but means_ rows have ${d} entries`);
+  if (o.n_features_in_ !== undefined && o.n_features_in_ !== d) bad(`n_features_in_ is ${describe(o.n_features_in_)} but means_ rows have ${d} entries`);
 
   let featureNames: string[] | undefined;
   if (o.feature_names_in_ !== undefined) {
@@ -160,6 +181,9 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   });
   if (Math.abs(total - 1) > 1e-6) bad(`weights_ sums to ${total}; weights must sum to 1`);
   const means = flatten(o.means_, [k, d], "means_");
+  means.forEach((v, t) => {
+    if (Math.abs(v) > MAX_FIT_MAGNITUDE) bad(`means_[${Math.floor(t / d)}][${t % d}] is ${v}; a fitted mean lies within ±${MAX_FIT_MAGNITUDE} (fit refuses larger values: their distances overflow)`);
+  });
   if (o.covariances_ === undefined) bad("covariances_ is missing");
   const covariances = flatten(o.covariances_, shape, "covariances_");
 
@@ -216,9 +240,42 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     return ours;
   });
 
+  if (o.precisions_ !== undefined) {
+    // scikit-learn's precisions_ must be the inverse of covariances_, or the model contradicts itself
+    const given = flatten(o.precisions_, shape, "precisions_");
+    const ours = precisionsFromFactor(family, factor, k, d);
+    const scale = ours.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let t = 0; t < size; t++) {
+      const tolerance = 1e-6 * (family.transposed ? scale : Math.abs(ours[t]));
+      if (!(Math.abs(given[t] - ours[t]) <= tolerance)) {
+        bad(`precisions_ and covariances_ describe different Gaussians (value ${t}: ${given[t]} given, ${ours[t]} from covariances_)`);
+      }
+    }
+  }
+  if (o.params !== undefined && (o.params === null || typeof o.params !== "object" || Array.isArray(o.params))) bad(`params must be an object; got ${describe(o.params)}`);
   const params = (o.params ?? {}) as Record<string, unknown>;
-  if (typeof params !== "object" || params === null) bad("params must be an object");
+  for (const key of Object.keys(params)) {
+    if (!KNOWN_PARAMS.has(key)) bad(`unknown field params.${key}; known: ${[...KNOWN_PARAMS].join(", ")}`);
+  }
   const initParams = params.init_params;
+  if (initParams !== undefined && !INIT_PARAMS.includes(initParams as never)) bad(`params.init_params is ${describe(initParams)}; expected one of ${INIT_PARAMS.join(", ")}`);
+  if (params.dtype !== undefined && !DTYPES.includes(params.dtype as never)) bad(`params.dtype is ${describe(params.dtype)}; expected one of ${DTYPES.join(", ")}`);
+  for (const key of ["tol", "reg_covar", "max_iter", "n_init"]) {
+    if (params[key] !== undefined && typeof params[key] !== "number") bad(`params.${key} is ${describe(params[key])}; expected a number`);
+  }
+  if (params.random_state !== undefined && params.random_state !== null && typeof params.random_state !== "number") {
+    bad(`params.random_state is ${describe(params.random_state)}; expected an integer or null`);
+  }
+  if (o.lower_bound_ !== undefined && o.lower_bound_ !== null && !(typeof o.lower_bound_ === "number" && Number.isFinite(o.lower_bound_))) {
+    bad(`lower_bound_ is ${describe(o.lower_bound_)}; expected a finite number (or null before any EM iteration)`);
+  }
+  if (o.n_iter_ !== undefined && !(typeof o.n_iter_ === "number" && Number.isInteger(o.n_iter_) && o.n_iter_ >= 0)) {
+    bad(`n_iter_ is ${describe(o.n_iter_)}; expected an integer ≥ 0`);
+  }
+  if (o.converged_ !== undefined && typeof o.converged_ !== "boolean") bad(`converged_ is ${describe(o.converged_)}; expected true or false`);
+  if (o.n_samples_fit !== undefined && !(typeof o.n_samples_fit === "number" && Number.isSafeInteger(o.n_samples_fit) && o.n_samples_fit >= 0)) {
+    bad(`n_samples_fit is ${describe(o.n_samples_fit)}; expected an integer ≥ 0`);
+  }
   const options: GaussianMixtureOptions = {
     nComponents: k,
     covarianceType: type,
@@ -226,9 +283,9 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     regCovar: typeof params.reg_covar === "number" ? params.reg_covar : undefined,
     maxIter: typeof params.max_iter === "number" ? params.max_iter : undefined,
     nInit: typeof params.n_init === "number" ? params.n_init : undefined,
-    initParams: INIT_PARAMS.includes(initParams as never) ? (initParams as ResolvedOptions["initParams"]) : undefined,
+    initParams: initParams as ResolvedOptions["initParams"] | undefined,
     randomState: typeof params.random_state === "number" ? params.random_state : undefined,
-    dtype: DTYPES.includes(params.dtype as never) ? (params.dtype as Dtype) : undefined,
+    dtype: params.dtype as Dtype | undefined,
   };
   const lowerBound = typeof o.lower_bound_ === "number" ? o.lower_bound_ : -Infinity;
   return {

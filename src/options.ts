@@ -1,7 +1,7 @@
 // Options with their defaults (scikit-learn's), validated once when a model
 // is constructed. An explicit `undefined` means "use the default".
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
-import type { MatrixLike } from "./matrix.js";
+import { describe, type MatrixLike } from "./matrix.js";
 
 export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data";
 export const INIT_PARAMS: readonly InitParams[] = ["kmeans", "k-means++", "random", "random_from_data"];
@@ -63,33 +63,63 @@ export interface ResolvedOptions {
   dtype: Dtype;
 }
 
-export function checkInteger(v: unknown, name: string, least: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < least) {
-    throw new RangeError(`${name} must be an integer ≥ ${least}; got ${JSON.stringify(v) ?? String(v)}`);
+export function checkInteger(v: unknown, name: string, least: number, most = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < least || v > most) {
+    const range = most === Number.MAX_SAFE_INTEGER ? `≥ ${least}` : `from ${least} to ${most}`;
+    throw new RangeError(`${name} must be an integer ${range}; got ${describe(v)}`);
   }
   return v;
 }
 
 export function checkNonNegative(v: unknown, name: string): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`${name} must be a finite number ≥ 0; got ${JSON.stringify(v) ?? String(v)}`);
+    throw new RangeError(`${name} must be a finite number ≥ 0; got ${describe(v)}`);
   }
   return v;
 }
 
+/** Largest randomState: seeds are 32-bit, as numpy's RandomState requires. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 export function checkSeed(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-    throw new RangeError(`randomState must be a non-negative integer (or omitted); got ${JSON.stringify(v) ?? String(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_SEED) {
+    throw new RangeError(`randomState must be a non-negative integer up to 2³² − 1 = ${MAX_SEED} (or omitted); got ${describe(v)}`);
   }
+  return v;
+}
+
+export function checkBoolean(v: unknown, name: string): boolean {
+  if (typeof v !== "boolean") throw new TypeError(`${name} must be true or false; got ${describe(v)}`);
   return v;
 }
 
 function checkChoice<T extends string>(v: unknown, name: string, choices: readonly T[]): T {
   if (!choices.includes(v as T)) {
-    throw new RangeError(`${name} must be one of ${choices.map((c) => `"${c}"`).join(", ")}; got ${JSON.stringify(v) ?? String(v)}`);
+    throw new RangeError(`${name} must be one of ${choices.map((c) => `"${c}"`).join(", ")}; got ${describe(v)}`);
   }
   return v as T;
+}
+
+/** Options of fit() / fitPredict(). */
+export const FIT_OPTIONS: readonly string[] = ["onIteration", "signal", "timeBudgetMs", "featureNames"];
+/** Options of fitAsync(). */
+export const ASYNC_FIT_OPTIONS: readonly string[] = [...FIT_OPTIONS, "nThreads"];
+/** More worker threads than this is a mistake, not a request (they would only take turns on the cores). */
+export const MAX_THREADS = 256;
+
+/** Refuses unknown per-call options and checks the controls' types. */
+export function checkFitOptions(o: unknown, known: readonly string[], what = "fit"): void {
+  if (o === null || typeof o !== "object") throw new TypeError(`${what} options must be an object; got ${describe(o)}`);
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) throw new RangeError(`Unknown ${what} option "${key}"; known options: ${known.join(", ")}`);
+  }
+  const c = o as Record<string, unknown>;
+  if (c.onIteration !== undefined && typeof c.onIteration !== "function") throw new TypeError(`onIteration must be a function; got ${describe(c.onIteration)}`);
+  if (c.timeBudgetMs !== undefined) checkNonNegative(c.timeBudgetMs, "timeBudgetMs");
+  if (c.signal !== undefined && (c.signal === null || typeof (c.signal as AbortSignal).aborted !== "boolean")) {
+    throw new TypeError(`signal must be an AbortSignal; got ${describe(c.signal)}`);
+  }
 }
 
 const KNOWN = new Set([
@@ -98,10 +128,10 @@ const KNOWN = new Set([
 ]);
 
 export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
-  if (o === null || typeof o !== "object") throw new TypeError("GaussianMixture options must be an object");
+  if (o === null || typeof o !== "object") throw new TypeError(`GaussianMixture options must be an object; got ${describe(o)}`);
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) {
-      throw new RangeError(`Unknown GaussianMixture option "${key}"; known options: ${[...KNOWN].join(", ")}`);
+      throw new RangeError(`Unknown GaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`);
     }
   }
   return {
@@ -113,10 +143,11 @@ export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
     nInit: checkInteger(o.nInit ?? 1, "nInit", 1),
     initParams: checkChoice(o.initParams ?? "kmeans", "initParams", INIT_PARAMS),
     randomState: checkSeed(o.randomState),
-    warmStart: Boolean(o.warmStart ?? false),
-    weightsInit: o.weightsInit,
-    meansInit: o.meansInit,
-    precisionsInit: o.precisionsInit,
+    warmStart: checkBoolean(o.warmStart ?? false, "warmStart"),
+    // null is Python's None: not given
+    weightsInit: o.weightsInit ?? undefined,
+    meansInit: o.meansInit ?? undefined,
+    precisionsInit: o.precisionsInit ?? undefined,
     dtype: checkChoice(o.dtype ?? "float64", "dtype", DTYPES),
   };
 }

@@ -16,11 +16,10 @@ export class Random {
   private s2: number;
   private s3: number;
 
-  /** `seed`: any safe integer; undefined draws a seed from the platform. */
+  /** `seed`: an integer 0 … 2³² − 1 (options.ts checks it); undefined draws a seed from the platform. */
   constructor(seed?: number) {
     if (seed === undefined) seed = Math.floor(Math.random() * 2 ** 32);
-    // Mix both 32-bit halves so seeds beyond 2³² still differ.
-    let st = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) | 0, 0x27d4eb2d);
+    let st = seed >>> 0;
     const out: number[] = [];
     for (let i = 0; i < 4; i++) {
       const [next, z] = splitmix32(st);

@@ -4,8 +4,8 @@
 // aborting the sweep (as mclust keeps NA entries).
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { GaussianMixture } from "./gaussian-mixture.js";
-import { shapeOf, toRows, type MatrixLike } from "./matrix.js";
-import type { GaussianMixtureOptions } from "./options.js";
+import { describe, readMatrix, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { checkBoolean, checkFitOptions, checkInteger, type GaussianMixtureOptions } from "./options.js";
 import { Random } from "./random.js";
 
 export type Criterion = "bic" | "aic" | "icl" | "cv";
@@ -60,12 +60,14 @@ export interface SelectionResult {
   table: SelectionRow[];
 }
 
-/** Rows as arrays, so folds can be picked out of either input shape. */
-function rowsOf(X: MatrixLike): number[][] {
-  const { rows, cols } = shapeOf(X);
-  if (Array.isArray(X)) return X.map((r) => Array.from(r as ArrayLike<number>));
-  return toRows((X as { data: ArrayLike<number> }).data, rows, cols);
+/** Rows of the private copy as arrays, so folds can be picked out. */
+function rowsOf(X: Matrix): number[][] {
+  return toRows(X.data, X.rows, X.cols);
 }
+
+const SELECT_OPTIONS = [
+  "nComponents", "covarianceTypes", "criterion", "nInit", "randomState", "folds", "allowDegenerate", "featureNames", "onFit", "fitOptions",
+];
 
 /** Mean held-out log-likelihood over `folds` seeded folds. */
 function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds: number, seed: number | undefined): number {
@@ -93,24 +95,40 @@ function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds:
  * @example
  * const { best, table } = selectModel(X, { nComponents: 9, criterion: "bic", nInit: 3, randomState: 0 });
  */
-export function selectModel(X: MatrixLike, options: SelectModelOptions = {}): SelectionResult {
-  const { rows: n } = shapeOf(X);
+export function selectModel(input: MatrixLike, options: SelectModelOptions = {}): SelectionResult {
+  checkFitOptions(options, SELECT_OPTIONS, "selectModel");
+  // X is read once, into a private copy every fit of the grid uses.
+  const X = readMatrix(input, "X");
+  const n = X.rows;
   const ks = typeof options.nComponents === "number"
-    ? Array.from({ length: options.nComponents }, (_, i) => i + 1)
-    : options.nComponents ?? Array.from({ length: 10 }, (_, i) => i + 1);
-  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw new RangeError(`nComponents must be a positive integer or a list of them; got ${JSON.stringify(options.nComponents)}`);
+    ? (checkInteger(options.nComponents, "nComponents", 1, n), Array.from({ length: options.nComponents }, (_, i) => i + 1))
+    : options.nComponents ?? Array.from({ length: Math.min(10, n) }, (_, i) => i + 1);
+  if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
+    throw new RangeError(`nComponents must be a positive integer or a non-empty list of them; got ${describe(options.nComponents)}`);
+  }
+  const tooMany = ks.find((k) => k > n);
+  if (tooMany !== undefined) {
+    throw new RangeError(`nComponents includes ${tooMany} but X has only ${n} rows: a mixture needs at least one row per component`);
   }
   const types = options.covarianceTypes ?? [...COVARIANCE_TYPES];
+  if (!Array.isArray(types) || types.length === 0) {
+    throw new RangeError(`covarianceTypes must be a non-empty list of ${COVARIANCE_TYPES.map((t) => `"${t}"`).join(", ")}; got ${describe(types)}`);
+  }
   for (const t of types) {
-    if (!COVARIANCE_TYPES.includes(t)) throw new RangeError(`covarianceTypes has "${t}"; expected some of ${COVARIANCE_TYPES.join(", ")}`);
+    if (!COVARIANCE_TYPES.includes(t)) throw new RangeError(`covarianceTypes has ${describe(t)}; expected some of ${COVARIANCE_TYPES.join(", ")}`);
   }
   const criterion = options.criterion ?? "bic";
-  if (!["bic", "aic", "icl", "cv"].includes(criterion)) throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got "${criterion}"`);
+  if (!["bic", "aic", "icl", "cv"].includes(criterion)) throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got ${describe(criterion)}`);
   const folds = options.folds ?? 5;
   if (criterion === "cv" && (!Number.isInteger(folds) || folds < 2 || folds > n)) {
-    throw new RangeError(`folds must be an integer from 2 to the number of rows (${n}); got ${folds}`);
+    throw new RangeError(`folds must be an integer from 2 to the number of rows (${n}); got ${describe(folds)}`);
   }
+  if (options.allowDegenerate !== undefined) checkBoolean(options.allowDegenerate, "allowDegenerate");
+  if (options.fitOptions !== undefined && (options.fitOptions === null || typeof options.fitOptions !== "object")) {
+    throw new TypeError(`fitOptions must be an object of GaussianMixture options; got ${describe(options.fitOptions)}`);
+  }
+  // Every fit's options are checked before the first fit runs.
+  new GaussianMixture({ ...options.fitOptions, nComponents: ks[0], covarianceType: types[0], nInit: options.nInit, randomState: options.randomState });
   const rows = criterion === "cv" ? rowsOf(X) : [];
 
   const table: SelectionRow[] = [];

@@ -36,6 +36,7 @@ export interface Kernels {
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
+  sampleDiagonal(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, sd: Ptr, sdStride: number, out: Ptr): void;
 }
 
 /**

@@ -161,3 +161,94 @@ describe("degenerate data: a good fit or a clear Error, never a NaN", () => {
     expect(() => new GaussianMixture({ nComponents: 4, regCovar: 0, randomState: 0 }).fit(X)).toThrow(/Increase regCovar/);
   });
 });
+
+describe("properties on hostile input (issue #18's classes)", () => {
+  const model = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0 }).fit(makeData({ d: 2, k: 3, n: 90, seed: 5, spread: 6 }));
+  const magnitude = fc.oneof(fc.double({ min: -1e308, max: 1e308, noNaN: true }), fc.constantFrom(1e154, -1.5e154, 1e200, 1.7e308, -1.7e308));
+
+  it("rows of huge finite values score −∞ or finite, never NaN, with probabilities summing to 1", () => {
+    fc.assert(fc.property(fc.array(fc.tuple(magnitude, magnitude), { minLength: 1, maxLength: 6 }), (rows) => {
+      const X = rows.map(([a, b]) => [a, b]);
+      const s = model.scoreSamples(X);
+      expect(Array.from(s).every((v) => v === -Infinity || Number.isFinite(v))).toBe(true);
+      const p = model.predictProba(X);
+      for (let i = 0; i < p.rows; i++) {
+        let sum = 0;
+        for (let c = 0; c < 3; c++) sum += p.data[i * 3 + c];
+        expect(sum).toBeCloseTo(1, 12);
+      }
+      const labels = model.predict(X);
+      for (let i = 0; i < p.rows; i++) expect(p.data[i * 3 + labels[i]]).toBe(Math.max(...p.data.subarray(i * 3, i * 3 + 3)));
+    }), RUNS);
+  });
+
+  it("a fit on rows with a value beyond ±1e100 is refused naming that value, never NaN", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 29 }), fc.integer({ min: 0, max: 1 }), fc.double({ min: 1.0001e100, max: 1e308, noNaN: true }), fc.boolean(), (i, j, v, negative) => {
+      const X = makeData({ d: 2, k: 2, n: 30, seed: i, spread: 4 });
+      X[i][j] = negative ? -v : v;
+      expect(() => new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(X)).toThrow(new RegExp(`X\\[${i}\\]\\[${j}\\] is`));
+    }), RUNS);
+  });
+
+  it("rows whose values change on every read give the values of one read", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 1000 }), (n, seed) => {
+      const rows = makeData({ d: 2, k: 1, n, seed, spread: 1 });
+      let reads = 0;
+      const seen: number[][] = rows.map((r) => r.slice());
+      const changing = rows.map((row, i) => new Proxy(row, {
+        get(target, p, r) {
+          if (typeof p === "string" && /^\d+$/.test(p)) {
+            reads++;
+            const v = target[Number(p)] + reads; // a different value every time
+            seen[i][Number(p)] = v;
+            return v;
+          }
+          return Reflect.get(target, p, r);
+        },
+      }));
+      const scores = model.scoreSamples(changing);
+      expect(reads).toBe(2 * n);
+      expect(Array.from(scores)).toEqual(Array.from(model.scoreSamples(seen)));
+    }), RUNS);
+  });
+
+  it("deep, huge and odd JSON is refused with an error that names the field, never a stack overflow", () => {
+    const leaf = fc.oneof(
+      fc.integer({ min: 1000, max: 50_000 }).map((depth) => JSON.parse(`${"[".repeat(depth)}1${"]".repeat(depth)}`)),
+      fc.integer({ min: 1, max: 2_000_000 }).map((length) => "x".repeat(length)),
+      fc.constantFrom(null, true, {}, NaN, -Infinity, 1e400),
+    );
+    const field = fc.constantFrom("weights_", "means_", "covariances_", "precisions_cholesky_", "n_iter_", "lower_bound_", "version", "params");
+    fc.assert(fc.property(field, leaf, (name, value) => {
+      const json: Record<string, unknown> = { covariance_type: "spherical", weights_: [1], means_: [[0]], covariances_: [1], [name]: value };
+      let error: Error | undefined;
+      try {
+        GaussianMixture.fromJSON(json);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error instanceof TypeError || error instanceof RangeError).toBe(true);
+      expect(error!.message).toContain(name);
+      expect(error!.message.length).toBeLessThan(600);
+    }), { ...RUNS, numRuns: 30 });
+  });
+
+  it("options of any value give a TypeError or RangeError with a short message, never a crash in the message builder", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const odd = fc.oneof(fc.bigInt(), fc.constantFrom(cyclic, NaN, Infinity, -1, 1.5, "10", "x".repeat(100_000), [], {}, Symbol("s"), () => 1));
+    const key = fc.constantFrom("nComponents", "covarianceType", "tol", "regCovar", "maxIter", "nInit", "initParams", "randomState", "warmStart", "dtype");
+    fc.assert(fc.property(key, odd, (name, value) => {
+      let error: Error | undefined;
+      try {
+        new GaussianMixture({ [name]: value } as never);
+      } catch (e) {
+        error = e as Error;
+      }
+      if (error === undefined) return; // a legitimate value for that option (tol: 1.5)
+      expect(error instanceof TypeError || error instanceof RangeError).toBe(true);
+      expect(error.message).toContain(name);
+      expect(error.message.length).toBeLessThan(600);
+    }), RUNS);
+  });
+});

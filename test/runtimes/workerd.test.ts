@@ -129,6 +129,14 @@ describe("Cloudflare Workers (workerd)", () => {
     expect(json.labels).toEqual(Array.from(gmm.predict(rows)));
   });
 
+  it("POST /score gives a row far beyond every component the log-density \"-Infinity\", never null, and probabilities summing to 1", async () => {
+    const { status, json } = await post(`${example!.origin}/score`, JSON.stringify({ rows: [[1e160, 70], [3.6, 79]] }));
+    expect(status).toBe(200);
+    expect(json.logDensity[0]).toBe("-Infinity");
+    expect(typeof json.logDensity[1]).toBe("number");
+    expect(json.proba[0].reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+
   it.each([
     ["not JSON", "rows=1,2", /not valid JSON/],
     ["NaN (not JSON either)", '{"rows": [[NaN, 70]]}', /not valid JSON/],

@@ -24,7 +24,10 @@ function score(rows) {
   const labels = gmm.predict(rows);
   const { data, cols } = gmm.predictProba(rows);
   const proba = Array.from({ length: rows.length }, (_, i) => Array.from(data.subarray(i * cols, (i + 1) * cols)));
-  return { logDensity: Array.from(logDensity), labels: Array.from(labels), proba };
+  // JSON has no −Infinity (a row ≳ 1e154 from every component has a log-density
+  // below −1.8e308): say it as a string rather than let JSON turn it into null,
+  // which compares false against any threshold
+  return { logDensity: Array.from(logDensity, (v) => (Number.isFinite(v) ? v : String(v))), labels: Array.from(labels), proba };
 }
 
 export default {
