@@ -6,9 +6,9 @@
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
 import {
   GaussianMixture, init, selectModel,
-  type CovarianceType, type Criterion, type IterationInfo, type SelectionResult, type SelectionRow,
+  type CovarianceType, type Criterion, type IterationInfo, type Matrix, type SelectionResult, type SelectionRow,
 } from "./index.js";
-import { DataError, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
+import { DataError, isDecimalNumber, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
 import { components2D, criterionSeries, lineChartPanel, renderSvg, scatterPanel, type MixtureLike, type Panel } from "./svg.js";
 
 /** What the command needs from its environment. */
@@ -17,6 +17,10 @@ export interface CliIO {
   readStdin(): Promise<Uint8Array>;
   writeFile(path: string, text: string): Promise<void>;
   stdout(text: string): void;
+  /** Resolves once stdout can take more (long outputs are written in pieces). */
+  drain?(): Promise<void>;
+  /** Identifies the file at `path` (same value for two names of one file); undefined when there is none. */
+  fileId?(path: string): Promise<string | undefined>;
   stderr(text: string): void;
   /** Progress bars only go to a terminal. */
   stderrIsTTY: boolean;
@@ -88,7 +92,9 @@ function intOption(ctx: Context, name: string, least: number): number | undefine
   const v = option(ctx, name);
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < least || !Number.isSafeInteger(Number(v))) {
-    throw new UsageError(`--${name} must be an integer ≥ ${least}; got ${JSON.stringify(v)}`);
+    // "1e3" and "+5" are integers, but seeds and counts are taken as written digits only.
+    const how = isDecimalNumber(v) && Number.isInteger(Number(v)) && Number(v) >= least ? " written in plain digits" : "";
+    throw new UsageError(`--${name} must be an integer ≥ ${least}${how}; got ${JSON.stringify(v)}`);
   }
   return Number(v);
 }
@@ -96,8 +102,9 @@ function intOption(ctx: Context, name: string, least: number): number | undefine
 function numberOption(ctx: Context, name: string): number | undefined {
   const v = option(ctx, name);
   if (v === undefined) return undefined;
+  // Decimal notation only, as in data files: Number() would take "0x10", "0b1", "Infinity" and "".
   const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || x < 0) throw new UsageError(`--${name} must be a number ≥ 0; got ${JSON.stringify(v)}`);
+  if (!isDecimalNumber(v) || !Number.isFinite(x) || x < 0) throw new UsageError(`--${name} must be a decimal number ≥ 0; got ${JSON.stringify(v)}`);
   return x;
 }
 
@@ -252,6 +259,38 @@ async function writeOutput(ctx: Context, path: string | undefined, text: string)
   } catch (e) {
     throw new FileError(`${path}: cannot write it (${systemMessage(e)})`);
   }
+}
+
+/**
+ * Refuses (before any work) to write an output over a file the command reads,
+ * or two outputs to one file: `fit data.csv --out data.csv` would replace the
+ * data with the model. Existing files are compared by identity when the CliIO
+ * can tell it (so ./a, a and a link to a are one file), others by name.
+ */
+async function checkOutputs(ctx: Context, inputs: [what: string, path: string][], outputs: string[]): Promise<void> {
+  const key = async (path: string) => (await ctx.io.fileId?.(path)) ?? `name:${normalizePath(path)}`;
+  const read: { what: string; path: string; key: string }[] = [];
+  for (const [what, path] of inputs) if (path !== "-") read.push({ what, path, key: await key(path) });
+  const written: { flag: string; key: string }[] = [];
+  for (const flag of outputs) {
+    const path = option(ctx, flag);
+    if (path === undefined || path === "-") continue;
+    const k = await key(path);
+    const input = read.find((r) => r.key === k);
+    if (input) {
+      const alias = input.path === path ? "" : ` (${input.path})`;
+      throw new UsageError(`--${flag} ${path} is the ${input.what} file this command reads${alias}; refusing to overwrite it, choose another name`);
+    }
+    const other = written.find((w) => w.key === k);
+    if (other) throw new UsageError(`--${other.flag} and --${flag} name the same file (${path}); the second would overwrite the first`);
+    written.push({ flag, key: k });
+  }
+}
+
+/** "./a//b/" → "a/b": the same name written differently (".." is left alone: it depends on links). */
+function normalizePath(path: string): string {
+  const parts = path.split("/").filter((p, i) => p !== "." && (p !== "" || i === 0));
+  return parts.join("/") || ".";
 }
 
 function format(ctx: Context): "csv" | "json" {
@@ -461,6 +500,7 @@ const fit: Command = {
   ],
   async run(ctx) {
     const path = ctx.args[0];
+    await checkOutputs(ctx, [["data", path]], ["out", "plot"]);
     const X = await readData(ctx, path);
     let g: GaussianMixture;
     let chart: Panel | undefined;
@@ -557,17 +597,103 @@ const sample: Command = {
   ],
   async run(ctx) {
     const model = await readModel(ctx, ctx.args[0]);
-    const { X, labels } = model.sample(intOption(ctx, "n", 1) ?? 1, { randomState: intOption(ctx, "seed", 0) });
-    const rows = rowsOf(X.data, X.rows, X.cols);
-    if (format(ctx) === "json") {
-      ctx.io.stdout(JSON.stringify({ X: rows, labels: Array.from(labels) }) + "\n");
-      return;
-    }
-    const names = model.featureNames;
-    const header = [...rows[0].map((_, j) => names?.[j] ?? `x${j}`), "label"];
-    ctx.io.stdout(toCsv(header, rows.map((r, i) => [...r, labels[i]])));
+    const n = intOption(ctx, "n", 1) ?? 1;
+    const seed = intOption(ctx, "seed", 0);
+    await writeSamples(ctx.io, model, sampleBlocks(model, n, seed), format(ctx) === "json");
   },
 };
+
+/**
+ * Writes drawn rows as CSV (x0 … xD−1, label) or as JSON {"X": […], "labels": […]},
+ * about PIECE_VALUES numbers at a time: the text is the one toCsv or
+ * JSON.stringify of all rows at once gave, without holding it (or an array per
+ * row) in the JS heap.
+ */
+export async function writeSamples(
+  io: Pick<CliIO, "stdout" | "drain">, model: GaussianMixture, blocks: Iterable<{ X: Matrix; labels: Int32Array }>, json: boolean,
+): Promise<void> {
+  const d = model.nFeatures;
+  const names = model.featureNames;
+  const step = pieceRows(d);
+  const runs: number[] = []; // (label, count) pairs: JSON's labels come after all of X
+  let first = true;
+  io.stdout(json ? '{"X":[' : toCsv([...Array.from({ length: d }, (_, j) => names?.[j] ?? `x${j}`), "label"], []));
+  for (const { X, labels } of blocks) {
+    for (let a = 0; a < X.rows; a += step) {
+      const b = Math.min(a + step, X.rows);
+      const rows: number[][] = new Array(b - a);
+      for (let i = a; i < b; i++) {
+        const r = Array.from(X.data.subarray(i * d, (i + 1) * d));
+        if (!json) r.push(labels[i]);
+        rows[i - a] = r;
+      }
+      // toCsv([], rows) is "\n" + the rows' lines.
+      io.stdout(json ? (first ? "" : ",") + JSON.stringify(rows).slice(1, -1) : toCsv([], rows).slice(1));
+      first = false;
+      await io.drain?.();
+    }
+    if (json) {
+      for (let i = 0; i < labels.length; i++) {
+        const last = runs.length - 2;
+        if (last >= 0 && runs[last] === labels[i]) runs[last + 1]++;
+        else runs.push(labels[i], 1);
+      }
+    }
+  }
+  if (!json) return;
+  io.stdout('],"labels":[');
+  first = true;
+  for (let r = 0; r < runs.length; r += 2) {
+    for (let left = runs[r + 1]; left > 0; left -= PIECE_VALUES) {
+      io.stdout((first ? "" : ",") + new Array(Math.min(left, PIECE_VALUES)).fill(runs[r]).join(","));
+      first = false;
+      await io.drain?.();
+    }
+  }
+  io.stdout("]}\n");
+}
+
+/** Numbers formatted and written per piece by `sample` (a few MB of text). */
+const PIECE_VALUES = 2 ** 17;
+
+/** Rows per piece: 65,536 of two features; at least one row, however wide. */
+function pieceRows(d: number): number {
+  return Math.max(1, Math.floor(PIECE_VALUES / d));
+}
+
+/**
+ * The draws of `gmm-wasm sample`. Up to `exactValues` numbers (n × features)
+ * it is one `model.sample(n, { randomState: seed })`, as the command always
+ * drew (its typed arrays live outside the JS heap). Beyond, where printing it
+ * all in one string would exceed V8's longest string, it is blocks of
+ * `blockRows` rows, each its own `model.sample` call with a seed derived from
+ * the seed and the block's index, so memory stays bounded for any n; rows are
+ * then grouped by component within each block, not overall.
+ */
+export function* sampleBlocks(
+  model: GaussianMixture, n: number, seed: number | undefined, exactValues = 2 ** 25, blockRows = pieceRows(model.nFeatures),
+): Generator<{ X: Matrix; labels: Int32Array }> {
+  if (n * model.nFeatures <= exactValues) {
+    yield model.sample(n, { randomState: seed });
+    return;
+  }
+  // Without --seed, sample() falls back on the model's own random_state: deriving
+  // from it keeps the blocks different from each other (and the draw reproducible).
+  const base = seed ?? model.randomState;
+  for (let block = 0, done = 0; done < n; block++) {
+    const m = Math.min(blockRows, n - done);
+    yield model.sample(m, { randomState: base === undefined ? undefined : blockSeed(base, block) });
+    done += m;
+  }
+}
+
+/** A 32-bit seed for block `block` of a draw seeded with `seed` (SplitMix32's finaliser over both). */
+export function blockSeed(seed: number, block: number): number {
+  let z = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) | 0, 0x27d4eb2d) ^ Math.imul(block + 1, 0x9e3779b9);
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
 
 const SELECT_COLUMNS: [string, (r: SelectionRow) => number | string | undefined][] = [
   ["covariance_type", (r) => r.covarianceType],
@@ -603,6 +729,7 @@ const select: Command = {
     HELP,
   ],
   async run(ctx) {
+    await checkOutputs(ctx, [["data", ctx.args[0]]], ["out", "plot"]);
     const X = await readData(ctx, ctx.args[0]);
     const result = selectWithProgress(ctx, X);
     const cv = result.criterion === "cv";
@@ -636,6 +763,7 @@ const plot: Command = {
     HELP,
   ],
   async run(ctx) {
+    await checkOutputs(ctx, [["model", ctx.args[0]], ["data", ctx.args[1]]], ["out"]);
     const { model, X } = await modelAndData(ctx);
     await writeOutput(ctx, option(ctx, "out"), renderSvg([scatterOf(ctx, model, X)]));
   },
@@ -687,11 +815,17 @@ interface NodeProcess {
   exitCode?: number;
   exit(code?: number): never;
   stdin: AsyncIterable<Uint8Array>;
-  stdout: { write(s: string): boolean; on(event: "error", f: (e: { code?: string }) => void): void };
+  stdout: {
+    write(s: string): boolean;
+    on(event: "error", f: (e: { code?: string }) => void): void;
+    once(event: "drain", f: () => void): void;
+    writableNeedDrain: boolean;
+  };
   stderr: { write(s: string): boolean; isTTY?: boolean; columns?: number };
   getBuiltinModule(id: "node:fs/promises"): {
     readFile(path: string): Promise<Uint8Array>;
     writeFile(path: string, data: string): Promise<void>;
+    stat(path: string, options: { bigint: true }): Promise<{ dev: bigint; ino: bigint }>;
   };
 }
 
@@ -723,6 +857,20 @@ export function nodeIO(): CliIO {
     },
     writeFile: (path, text) => fs.writeFile(path, text),
     stdout: (text) => void proc.stdout.write(text),
+    // Waits for a full pipe to empty; otherwise yields a turn of the event loop,
+    // so that a closed pipe (`| head`) is noticed before the next piece.
+    drain: () => new Promise((resolve) => {
+      if (proc.stdout.writableNeedDrain) proc.stdout.once("drain", resolve);
+      else (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve);
+    }),
+    async fileId(path) {
+      try {
+        const st = await fs.stat(path, { bigint: true });
+        return `${st.dev}:${st.ino}`;
+      } catch {
+        return undefined; // missing (or unreadable: reading it will say so)
+      }
+    },
     stderr: (text) => void proc.stderr.write(text),
     stderrIsTTY: proc.stderr.isTTY === true,
     stderrColumns: proc.stderr.columns,

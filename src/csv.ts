@@ -40,9 +40,40 @@ export class DataError extends Error {
   }
 }
 
-// Decimal numbers only: Number() would also take "", "0x1f", "Infinity" and " ".
-// No nested quantifiers, so matching is linear.
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * True when `text` is a decimal number as the reader takes it: an optional
+ * sign, digits with an optional point (at least one digit in all), and an
+ * optional exponent; `Number()` would also take "", "0x1f", "Infinity" and " ".
+ * A hand-written scan, one pass: the regex it replaces
+ * (`\d+\.?\d*` could split a digit run in many ways) was quadratic on a long run
+ * of digits followed by a letter.
+ */
+export function isDecimalNumber(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 43 || c === 45) i++; // + -
+  let digits = 0;
+  for (; i < n && isDigit(text.charCodeAt(i)); i++) digits++;
+  if (i < n && text.charCodeAt(i) === 46) { // .
+    for (i++; i < n && isDigit(text.charCodeAt(i)); i++) digits++;
+  }
+  if (digits === 0) return false;
+  if (i < n && (text.charCodeAt(i) | 32) === 101) { // e E
+    i++;
+    c = text.charCodeAt(i);
+    if (c === 43 || c === 45) i++;
+    const from = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    if (i === from) return false;
+  }
+  return i === n;
+}
+
 const MISSING = new Set(["", "na", "nan", "n/a", "null", "none", "?", "-"]);
 
 /** Shows a field in an error message: quoted, escaped, and cut to a readable length. */
@@ -51,7 +82,7 @@ function show(text: string): string {
 }
 
 function toNumber(text: string, row: number, column: number): number {
-  if (NUMBER.test(text)) {
+  if (isDecimalNumber(text)) {
     const v = Number(text);
     if (Number.isFinite(v)) return v;
     throw new DataError(`${show(text)} is too large to be a finite number`, row, column);
@@ -59,7 +90,7 @@ function toNumber(text: string, row: number, column: number): number {
   if (MISSING.has(text.toLowerCase())) {
     throw new DataError(`${text === "" ? "empty value" : `missing value ${show(text)}`}: remove or impute missing values first`, row, column);
   }
-  if (text.includes(",") && NUMBER.test(text.replace(",", "."))) {
+  if (text.includes(",") && isDecimalNumber(text.replace(",", "."))) {
     throw new DataError(`${show(text)} is not a number (decimal commas are not read: use a point)`, row, column);
   }
   return badNumber(text, row, column);
@@ -70,7 +101,7 @@ function badNumber(text: string, row: number, column: number): never {
 }
 
 function isNumeric(text: string): boolean {
-  return NUMBER.test(text) && Number.isFinite(Number(text));
+  return isDecimalNumber(text) && Number.isFinite(Number(text));
 }
 
 /** Reads a numeric table from CSV, NDJSON or a JSON array of arrays (text or UTF-8 bytes). */
@@ -82,6 +113,7 @@ export function parseTable(input: string | Uint8Array, options: ParseOptions = {
   while (start < text.length && isSpace(text.charCodeAt(start))) start++;
   if (start === text.length) throw new DataError("no data: the input is empty");
   if (text[start] === "[") return parseJsonRows(text);
+  if (text[start] === "{") rejectObjects(text);
   return parseCsv(text, options);
 }
 
@@ -132,12 +164,44 @@ function parseJson(s: string, row?: number): unknown {
   }
 }
 
+const ROWS_AS_ARRAYS = "NDJSON lines must be JSON arrays of numbers, such as [3.6, 79]";
+
+/** An object where a row should be: name the line and say what is read instead. */
+function objectRow(row: number): DataError {
+  return new DataError(`this line is a JSON object; ${ROWS_AS_ARRAYS} (objects with named fields are not read)`, row);
+}
+
+/**
+ * Input starting with "{" is JSON objects (NDJSON of objects, or one
+ * object), not CSV: say so instead of failing on the CSV fields. Anything
+ * else starting with "{" is left to the CSV reader.
+ */
+function rejectObjects(text: string): void {
+  const first = lines(text).next().value;
+  if (!first) return;
+  if (isObject(tryJson(first.text))) throw objectRow(first.row);
+  if (isObject(tryJson(text))) throw new DataError(`the input is one JSON object; ${ROWS_AS_ARRAYS}, one per line, or a JSON array of such rows`);
+}
+
+function tryJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(x: unknown): boolean {
+  return x !== null && typeof x === "object" && !Array.isArray(x);
+}
+
 /** NDJSON (one array per line), or one JSON document holding an array of row arrays. */
 function parseJsonRows(text: string): Table {
   const values: number[] = [];
   let cols = -1;
   let rows = 0;
   const addRow = (v: unknown, row: number) => {
+    if (isObject(v)) throw isDocument ? new DataError("this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]", row) : objectRow(row);
     if (!Array.isArray(v)) throw new DataError(`expected a JSON array of numbers, got ${v === null ? "null" : typeof v}`, row);
     if (cols < 0) {
       if (v.length === 0) throw new DataError("an empty row: every row needs at least one value", row);
@@ -159,7 +223,8 @@ function parseJsonRows(text: string): Table {
   let isDocument = false;
   try {
     whole = JSON.parse(text);
-    isDocument = Array.isArray(whole) && (whole.length === 0 || Array.isArray(whole[0]));
+    // An array of objects is a document too, so that its rows are named as such.
+    isDocument = Array.isArray(whole) && (whole.length === 0 || Array.isArray(whole[0]) || isObject(whole[0]));
   } catch {
     // NDJSON, or a broken document: the lines say which.
     if (all.length > 1 && all[0].text.trim() === "[") parseJson(text);

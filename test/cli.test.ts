@@ -1,14 +1,14 @@
 // The `gmm-wasm` command, run as users run it: `node dist/cli.js …` in a
 // temporary directory (npm test builds dist/ first).
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GaussianMixture } from "../src/index.js";
-import { main, ProgressBar } from "../src/cli.js";
-import { parseTable } from "../src/csv.js";
+import { blockSeed, main, ProgressBar, sampleBlocks, writeSamples } from "../src/cli.js";
+import { parseTable, toCsv } from "../src/csv.js";
 import { datasets, expectClose } from "./helpers.js";
 import { checkWellFormed } from "./well-formed.js";
 
@@ -242,6 +242,188 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
     const none = run([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: gmm-wasm <command>");
+  });
+});
+
+/** main() in this process, reading files from the test directory, with every stdout piece recorded. */
+async function callMain(args: string[]) {
+  const pieces: string[] = [];
+  const err: string[] = [];
+  const written: string[] = [];
+  const io = {
+    readFile: async (path: string) => readFileSync(join(dir, path)),
+    readStdin: async () => new Uint8Array(),
+    writeFile: async (path: string) => void written.push(path),
+    stdout: (s: string) => void pieces.push(s),
+    stderr: (s: string) => void err.push(s),
+    stderrIsTTY: false, now: () => 0, env: {},
+  };
+  return { code: await main(args, io), pieces, stdout: pieces.join(""), stderr: err.join(""), written };
+}
+
+describe("gmm-wasm sample: large draws are written in pieces", () => {
+  let g: GaussianMixture;
+  beforeAll(() => {
+    if (!existsSync(join(dir, "model.json"))) run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    g = GaussianMixture.fromJSON(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
+  });
+
+  it("--n 1000000 under a 64 MB heap exits 0 with a header and 1000000 rows", () => {
+    // Before, the command built an array per row and one string of all rows:
+    // it died with "JavaScript heap out of memory" here (from --n 200000 on).
+    const out = join(dir, "big-sample.csv");
+    const fd = openSync(out, "w");
+    const r = spawnSync(process.execPath, ["--max-old-space-size=64", CLI, "sample", "model.json", "--n", "1000000", "--seed", "1"], {
+      cwd: dir, stdio: ["ignore", fd, "pipe"], encoding: "utf8", timeout: 60_000,
+    });
+    closeSync(fd);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const bytes = readFileSync(out);
+    let lines = 0;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) lines++;
+    expect(lines).toBe(1_000_001);
+    expect(bytes[bytes.length - 1]).toBe(10);
+    const text = bytes.subarray(0, 200).toString("utf8");
+    expect(text.split("\n")[0]).toBe("eruptions,waiting,label");
+    rmSync(out);
+  });
+
+  it("the pieces join to exactly the text of one toCsv / JSON.stringify of model.sample(n) (the output before pieces)", async () => {
+    const n = 150_000;
+    const { X, labels } = g.sample(n, { randomState: 3 });
+    const rows = Array.from({ length: n }, (_, i) => [X.data[2 * i], X.data[2 * i + 1]]);
+    const csv = await callMain(["sample", "model.json", "--n", String(n), "--seed", "3"]);
+    expect(csv.code).toBe(0);
+    expect(csv.pieces.length).toBeGreaterThan(2);
+    expect(csv.stdout).toBe(toCsv(["eruptions", "waiting", "label"], rows.map((r, i) => [...r, labels[i]])));
+    const m = 70_000;
+    const small = g.sample(m, { randomState: 4 });
+    const json = await callMain(["sample", "model.json", "--n", String(m), "--seed", "4", "--format", "json"]);
+    expect(json.pieces.length).toBeGreaterThan(2);
+    const want = { X: Array.from({ length: m }, (_, i) => [small.X.data[2 * i], small.X.data[2 * i + 1]]), labels: Array.from(small.labels) };
+    expect(json.stdout).toBe(JSON.stringify(want) + "\n");
+  });
+
+  it("pieces hold a bounded count of numbers, not of rows, so wide models are cut too", async () => {
+    const d = 600;
+    const data = Array.from({ length: 50 }, (_, i) => Array.from({ length: d }, (_, j) => Math.sin(i * 7.1 + j * 1.3)));
+    const wide = new GaussianMixture({ nComponents: 1, covarianceType: "diag", randomState: 0 }).fit(data);
+    const { X, labels } = wide.sample(500, { randomState: 2 });
+    const pieces: string[] = [];
+    await writeSamples({ stdout: (s) => void pieces.push(s) }, wide, sampleBlocks(wide, 500, 2), false);
+    expect(pieces.length).toBe(1 + Math.ceil(500 / Math.floor(2 ** 17 / d))); // the header, then 3 pieces of ≤ 218 rows
+    const rows = Array.from({ length: 500 }, (_, i) => [...X.data.subarray(i * d, (i + 1) * d), labels[i]]);
+    expect(pieces.join("")).toBe(toCsv([...Array.from({ length: d }, (_, j) => `x${j}`), "label"], rows));
+  });
+
+  it("up to the exact limit sampleBlocks is one model.sample(n, { randomState: seed })", () => {
+    const blocks = [...sampleBlocks(g, 5000, 9)];
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]).toEqual(g.sample(5000, { randomState: 9 }));
+  });
+
+  it("beyond it, blocks of their own draws: n rows, reproducible, the blocks differ, the model's weights and means", async () => {
+    const n = 20_500;
+    const draw = (seed: number | undefined) => [...sampleBlocks(g, n, seed, 100, 1000)];
+    const a = draw(5);
+    expect(a.map((b) => b.X.rows)).toEqual([...Array(20).fill(1000), 500]);
+    expect(a[3]).toEqual(g.sample(1000, { randomState: blockSeed(5, 3) }));
+    expect(draw(5)).toEqual(a);
+    expect(draw(6)[0].X.data).not.toEqual(a[0].X.data);
+    expect(a[1].X.data).not.toEqual(a[0].X.data);
+    // No seed: sample() would use the model's random_state (0 here) for every block.
+    const unseeded = draw(undefined);
+    expect(unseeded[1].X.data).not.toEqual(unseeded[0].X.data);
+
+    // Written out, CSV and JSON hold the same n rows and labels.
+    const all = { X: a.flatMap((b) => Array.from({ length: b.X.rows }, (_, i) => [b.X.data[2 * i], b.X.data[2 * i + 1]])), labels: a.flatMap((b) => Array.from(b.labels)) };
+    const out: string[] = [];
+    await writeSamples({ stdout: (s) => void out.push(s) }, g, a, true);
+    expect(JSON.parse(out.join(""))).toEqual(all);
+    out.length = 0;
+    await writeSamples({ stdout: (s) => void out.push(s) }, g, a, false);
+    expect(csvRows(out.join("")).rows).toEqual(all.X.map((r, i) => [...r, all.labels[i]]));
+
+    // Component counts within 5 standard deviations of n·w, component means within 5 standard errors.
+    const means = g.means;
+    const cov = g.covariances as number[][][];
+    g.weights.forEach((w, c) => {
+      const mine = all.X.filter((_, i) => all.labels[i] === c);
+      expect(Math.abs(mine.length - n * w)).toBeLessThan(5 * Math.sqrt(n * w * (1 - w)));
+      for (let j = 0; j < 2; j++) {
+        const mean = mine.reduce((s, r) => s + r[j], 0) / mine.length;
+        expect(Math.abs(mean - means[c][j])).toBeLessThan(5 * Math.sqrt(cov[c][j][j] / mine.length));
+      }
+    });
+  });
+});
+
+describe("gmm-wasm refuses to write over its own inputs", () => {
+  beforeAll(() => {
+    if (!existsSync(join(dir, "model.json"))) run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    writeFileSync(join(dir, "keep.csv"), readFileSync(FAITHFUL));
+    writeFileSync(join(dir, "keep.json"), readFileSync(join(dir, "model.json")));
+    symlinkSync("keep.csv", join(dir, "keep-link.csv"));
+  });
+
+  it.each([
+    [["fit", "keep.csv", "--out", "keep.csv"], "gmm-wasm fit: --out keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n"],
+    [["fit", "keep.csv", "--out", "m.json", "--plot", "./keep.csv"], "gmm-wasm fit: --plot ./keep.csv is the data file this command reads (keep.csv); refusing to overwrite it, choose another name\n"],
+    [["fit", "keep.csv", "--out", "keep-link.csv"], "gmm-wasm fit: --out keep-link.csv is the data file this command reads (keep.csv); refusing to overwrite it, choose another name\n"],
+    [["fit", "keep.csv", "--select", "bic", "--out", "new.json", "--plot", "new.json"], "gmm-wasm fit: --out and --plot name the same file (new.json); the second would overwrite the first\n"],
+    [["select", "keep.csv", "--plot", "keep.csv"], "gmm-wasm select: --plot keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n"],
+    [["plot", "keep.json", "keep.csv", "--out", "keep.json"], "gmm-wasm plot: --out keep.json is the model file this command reads; refusing to overwrite it, choose another name\n"],
+    [["plot", "keep.json", "keep.csv", "--out", "keep.csv"], "gmm-wasm plot: --out keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n"],
+  ])("gmm-wasm %j exits 2, names the file, and leaves it alone", async (args, message) => {
+    const r = await runAsync(args);
+    expect(r.stderr).toBe(message);
+    expect(r.code).toBe(2);
+    expect(readFileSync(join(dir, "keep.csv"))).toEqual(readFileSync(FAITHFUL));
+    expect(readFileSync(join(dir, "keep.json"))).toEqual(readFileSync(join(dir, "model.json")));
+    expect(existsSync(join(dir, "new.json"))).toBe(false);
+  });
+
+  it("checks before any work, also without file identities (by name, in-process)", async () => {
+    const r = await callMain(["fit", "keep.csv", "--out", "./keep.csv"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^gmm-wasm fit: --out \.\/keep\.csv is the data file this command reads \(keep\.csv\)/);
+    expect(r.written).toEqual([]);
+    expect((await callMain(["plot", "keep.json", "keep.csv", "--out", "plot2.svg"])).written).toEqual(["plot2.svg"]);
+  });
+});
+
+describe("gmm-wasm errors: numeric flags that are not plain decimal numbers, NDJSON of objects", () => {
+  it.each(["0x10", "0b11", "0o17", "Infinity", "-Infinity", "", " ", "1e-3x", "0.5 ", "1e999", "NaN", "-1"])("--tol %j", async (v) => {
+    const r = await callMain(["fit", "faithful.csv", "--tol", v]);
+    expect(r.stderr).toBe(`gmm-wasm fit: --tol must be a decimal number ≥ 0; got ${JSON.stringify(v)}\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it("--reg-covar and --time-budget too; decimal forms are still read", async () => {
+    expect((await callMain(["fit", "faithful.csv", "--reg-covar", "0x1"])).stderr).toBe('gmm-wasm fit: --reg-covar must be a decimal number ≥ 0; got "0x1"\n');
+    expect((await callMain(["fit", "faithful.csv", "--time-budget", "Infinity"])).stderr).toBe('gmm-wasm fit: --time-budget must be a decimal number ≥ 0; got "Infinity"\n');
+    for (const tol of ["1e-3", ".001", "0.001", "1.E-3", "+1e-3"]) {
+      const r = await callMain(["fit", "faithful.csv", "-k", "2", "--seed", "0", "--quiet", "--tol", tol]);
+      expect(r.code, tol).toBe(0);
+      expect(JSON.parse(r.stdout).params.tol).toBe(0.001);
+    }
+  });
+
+  it.each([
+    ["--n", "0x10", ""], ["--n", "0b1", ""], ["--n", "Infinity", ""], ["--n", "", ""], ["--n", "12abc", ""], ["--n", "1e3", " written in plain digits"],
+    ["--n", "+5", " written in plain digits"], ["--seed", "0o7", ""], ["--seed", "1.5", ""],
+  ])("sample %s %j (integers are plain digits only)", async (flag, v, how) => {
+    const r = await callMain(["sample", "model.json", flag, v]);
+    expect(r.stderr).toBe(`gmm-wasm sample: ${flag} must be an integer ≥ ${flag === "--n" ? 1 : 0}${how}; got ${JSON.stringify(v)}\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it("NDJSON of objects: the message says lines must be arrays of numbers and names the line", () => {
+    writeFileSync(join(dir, "objects.ndjson"), '{"a":1,"b":2}\n{"a":3,"b":4}\n');
+    const r = run(["fit", "objects.ndjson"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("objects.ndjson: row 1: this line is a JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79] (objects with named fields are not read)\n");
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DataError, detectDelimiter, parseTable, selectColumns, toCsv, type Table } from "../src/csv.js";
+import { DataError, detectDelimiter, isDecimalNumber, parseTable, selectColumns, toCsv, type Table } from "../src/csv.js";
 
 const faithfulText = readFileSync(new URL("../data/faithful.csv", import.meta.url), "utf8");
 
@@ -129,12 +129,85 @@ describe("parseTable: NDJSON and JSON", () => {
     ['[1,2]\n[3,"x"]\n', /^row 2, column 2: "x" is not a number$/],
     ["[1,2]\n[3,null]\n", /^row 2, column 2: missing value null/],
     ["[1,2]\n[3]\n", /^row 2: 1 value, but the first row has 2/],
-    ['[1,2]\n{"a":1}\n', /^row 2: expected a JSON array of numbers, got object$/],
+    ['[1,2]\n{"a":1}\n', /^row 2: this line is a JSON object; NDJSON lines must be JSON arrays of numbers/],
+    ["[1,2]\n3\n", /^row 2: expected a JSON array of numbers, got number$/],
     ["[1,[[[2]]]]\n", /^row 1, column 2: "\[\.\.\.\]" is not a number$/],
     ["[]", /^no data: the JSON array is empty$/],
     ["[\n[1,2],\n[3,\n", /^not valid JSON/],
   ])("parseTable(%j) throws %s", (input, message) => {
     expect(errorOf(input).message).toMatch(message);
+  });
+});
+
+describe("parseTable: JSON objects instead of arrays", () => {
+  // These used to fail on the CSV fields ("unexpected ':' after a closing
+  // quote", "there is a header row but no rows of numbers after it").
+  it.each([
+    ['{"a":1,"b":2}\n{"a":3,"b":4}\n', 1],
+    ['{"a":1}\n', 1],
+    ['{"a":1}\n{"a":3}\n', 1],
+    ['\n\n  {"a": 1, "b": 2}\n', 3],
+  ])("NDJSON of objects %j: the message says lines must be arrays and names line %d", (input, row) => {
+    const e = errorOf(input);
+    expect(e.message).toBe(`row ${row}: this line is a JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79] (objects with named fields are not read)`);
+    expect(e.row).toBe(row);
+  });
+
+  it("one JSON object, and a JSON array of objects, say what is read instead", () => {
+    expect(errorOf('{\n  "x": [1, 2]\n}\n').message).toBe(
+      "the input is one JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79], one per line, or a JSON array of such rows",
+    );
+    for (const input of ['[{"a":1},{"a":2}]', '[\n  {"a": 1},\n  {"a": 2}\n]\n']) {
+      expect(errorOf(input).message).toBe("row 1: this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]");
+    }
+  });
+
+  it("a CSV whose header starts with { is still CSV", () => {
+    const t = parseTable("{a},b\n1,2\n");
+    expect(t.header).toEqual(["{a}", "b"]);
+    expect(rows(t)).toEqual([[1, 2]]);
+  });
+});
+
+describe("number recognition", () => {
+  // The pattern the reader used before the scanner (quadratic on long digit runs): the reference for short strings.
+  const OLD = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+  it("isDecimalNumber accepts exactly what the old pattern accepted", () => {
+    const text = fc.string({ unit: fc.constantFrom(..."0123456789+-.eE ,x\u0660"), maxLength: 12 });
+    fc.assert(fc.property(text, (s) => isDecimalNumber(s) === OLD.test(s)), { numRuns: 20_000, seed: 3 });
+    for (const s of ["1", "-1.5", "+.5", "5.", "1e5", "1.E-5", "0x1f", "", ".", "-", "1e", "e1", "Infinity", " 1", "1 ", "1_000", "١"]) {
+      expect(isDecimalNumber(s), s).toBe(OLD.test(s));
+    }
+  });
+
+  it("time is linear in the length of a long digit run followed by a letter", () => {
+    // Seconds per call, the best of 3 windows of ≥ 20 ms (robust to a slow machine and to GC).
+    const perCall = (input: string) => {
+      let best = Infinity;
+      for (let rep = 0; rep < 3; rep++) {
+        const t0 = performance.now();
+        let calls = 0;
+        let t = t0;
+        do {
+          expect(() => parseTable(input)).toThrow(DataError);
+          calls++;
+          t = performance.now();
+        } while (t - t0 < 20);
+        best = Math.min(best, (t - t0) / calls);
+      }
+      return best;
+    };
+    const shapes: [string, (digits: string) => string][] = [
+      ["a data cell", (d) => `a\n${d}x\n`],
+      ["the decimal-comma check", (d) => `a;b\n1;${d},x\n`],
+      ["header detection", (d) => `${d}x\n`],
+    ];
+    for (const [where, make] of shapes) {
+      // Quadratic matching made this ratio about 100 (20k digits took over a second).
+      const ratio = perCall(make("1".repeat(20_000))) / perCall(make("1".repeat(2_000)));
+      expect(ratio, `${where}: 10× the digits took ${ratio.toFixed(1)}× the time`).toBeLessThan(30);
+    }
   });
 });
 
