@@ -9,6 +9,7 @@ export { assignNearest, updateCenters, seedPotential } from "./kmeans";
 export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";
 export { assignNearestF32, updateCentersF32, seedPotentialF32 } from "./kmeans";
 export { sampleDiagonal, sampleGaussian } from "./sample";
+export { hcAgglomerate } from "./hc";
 export { peakMultiplyAdd } from "./peak";
 
 /** First byte the host may use: everything below belongs to static data. */

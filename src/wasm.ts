@@ -37,6 +37,7 @@ export interface Kernels {
   seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, sd: Ptr, sdStride: number, out: Ptr): void;
+  hcAgglomerate(z: Ptr, n: number, d: number, alpha: number, beta: number, cost: Ptr, scatter: Ptr, slotF64: Ptr, slotI32: Ptr, flags: Ptr, work: Ptr, merges: Ptr, costs: Ptr): void;
 }
 
 /**
