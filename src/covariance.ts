@@ -86,6 +86,60 @@ export interface CovarianceFamily {
   scaledDistances(ws: Workspace, row: Float64Array, out: Float64Array): void;
   /** WebAssembly scratch values the family's kernels need (O(d²) only where a d×d factor is used). */
   scratchSize(d: number): number;
+  /**
+   * Split-and-merge moves (search.ts), on covariances_ in the family's layout:
+   * component i becomes the moment-matched merge of i and j (shares a and b
+   * of their weight, diff = μ_i − μ_j): Σ = aΣ_i + bΣ_j + ab·diff·diffᵀ,
+   * projected on the family (tied: the shared covariance stays).
+   */
+  mergeCovariances(cov: Float64Array, d: number, i: number, j: number, a: number, b: number, diff: Float64Array): void;
+  /**
+   * Splits component c into c and `into`: returns the unit axis and the
+   * variance λ along it (the halves' means go to μ ± ½√λ·axis) and writes the
+   * halves' covariance Σ − ¼λ·axis·axisᵀ (projected on the family) into both
+   * slots, so the pair keeps c's mean and covariance. `spread` is the per-axis
+   * variance of c's rows, for families whose parameters do not show an axis.
+   */
+  splitCovariance(cov: Float64Array, d: number, c: number, into: number, spread: Float64Array): { axis: Float64Array; variance: number };
+}
+
+/** Largest-eigenvalue axis of the symmetric d×d block at `o` by power iteration (started on the largest diagonal entry's axis). */
+function principalAxis(a: Float64Array, o: number, d: number): { axis: Float64Array; variance: number } {
+  let v = new Float64Array(d);
+  let start = 0;
+  for (let j = 1; j < d; j++) if (a[o + j * d + j] > a[o + start * d + start]) start = j;
+  v[start] = 1;
+  let lambda = a[o + start * d + start];
+  for (let it = 0; it < 100; it++) {
+    const u = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let t = 0;
+      for (let j = 0; j < d; j++) t += a[o + i * d + j] * v[j];
+      u[i] = t;
+    }
+    let norm = 0;
+    for (let i = 0; i < d; i++) norm += u[i] * u[i];
+    norm = Math.sqrt(norm);
+    if (!(norm > 0)) break;
+    for (let i = 0; i < d; i++) u[i] /= norm;
+    const moved = Math.abs(norm - lambda) <= 1e-12 * norm;
+    lambda = norm;
+    v = u;
+    if (moved) break;
+  }
+  return { axis: v, variance: lambda };
+}
+
+function largestAxis(values: ArrayLike<number>, offset: number, d: number): number {
+  let best = 0;
+  for (let j = 1; j < d; j++) if (values[offset + j] > values[offset + best]) best = j;
+  return best;
+}
+
+function unit(d: number, j: number): Float64Array {
+  const v = new Float64Array(d);
+  v[j] = 1;
+  return v;
 }
 
 /**
@@ -198,6 +252,26 @@ function full(tied: boolean): CovarianceFamily {
       }
     },
     scratchSize: (d) => d * d + 2 * d,
+    mergeCovariances(cov, d, i, j, a, b, diff) {
+      if (tied) return;
+      const dd = d * d;
+      for (let r = 0; r < d; r++) {
+        for (let q = 0; q < d; q++) {
+          cov[i * dd + r * d + q] = a * cov[i * dd + r * d + q] + b * cov[j * dd + r * d + q] + a * b * diff[r] * diff[q];
+        }
+      }
+    },
+    splitCovariance(cov, d, c, into, spread) {
+      if (tied) {
+        const j = largestAxis(spread, 0, d);
+        return { axis: unit(d, j), variance: spread[j] };
+      }
+      const dd = d * d;
+      const { axis, variance } = principalAxis(cov, c * dd, d);
+      for (let r = 0; r < d; r++) for (let q = 0; q < d; q++) cov[c * dd + r * d + q] -= 0.25 * variance * axis[r] * axis[q];
+      cov.copyWithin(into * dd, c * dd, (c + 1) * dd);
+      return { axis, variance };
+    },
     samplingFactors(w, ws) {
       const dd = ws.d * ws.d;
       const ptr = alloc(ws.k * dd, 8, "covariance factors");
@@ -305,6 +379,29 @@ function diagonal(spherical: boolean): CovarianceFamily {
     },
     // scatterDiag's per-row scratch (assembly/mstep.ts)
     scratchSize: (d) => 2 * d + 2,
+    mergeCovariances(cov, d, i, j, a, b, diff) {
+      if (spherical) {
+        let squared = 0;
+        for (let t = 0; t < d; t++) squared += diff[t] * diff[t];
+        cov[i] = a * cov[i] + b * cov[j] + (a * b * squared) / d;
+        return;
+      }
+      for (let t = 0; t < d; t++) cov[i * d + t] = a * cov[i * d + t] + b * cov[j * d + t] + a * b * diff[t] * diff[t];
+    },
+    splitCovariance(cov, d, c, into, spread) {
+      if (spherical) {
+        const j = largestAxis(spread, 0, d);
+        // the isotropic variance loses a quarter of λ on one axis of d
+        cov[c] = Math.max(cov[c] - (0.25 * spread[j]) / d, 0.5 * cov[c]);
+        cov[into] = cov[c];
+        return { axis: unit(d, j), variance: spread[j] };
+      }
+      const j = largestAxis(cov, c * d, d);
+      const variance = cov[c * d + j];
+      cov[c * d + j] = 0.75 * variance;
+      cov.copyWithin(into * d, c * d, (c + 1) * d);
+      return { axis: unit(d, j), variance };
+    },
     samplingFactors(_w, ws) {
       const m = ws.k * per(ws);
       const ptr = alloc(m, 8, "standard deviations");

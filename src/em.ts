@@ -5,7 +5,7 @@ import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from 
 import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
 import { nest } from "./matrix.js";
 import { dataKernels, kernels, type Kernels } from "./wasm.js";
-import { kmeansOnLoaded, kmeansPlusPlus } from "./kmeans.js";
+import { START_METHODS } from "./init.js";
 import { Random } from "./random.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
 
@@ -122,6 +122,23 @@ export function readParams(family: CovarianceFamily, ws: Workspace): MixturePara
     covariances: f64(ws.cov, size).slice(),
     factor: f64(ws.factor, size).slice(),
   };
+}
+
+/**
+ * Parameters from weights, means (user coordinates) and covariances_ (the
+ * family's layout): factors the covariances (a CovarianceError when one has
+ * no factor) and leaves everything loaded in ws.
+ */
+export function paramsFromMoments(
+  w: Kernels, family: CovarianceFamily, ws: Workspace,
+  weights: ArrayLike<number>, means: ArrayLike<number>, covariances: ArrayLike<number>, reg: number, when: string,
+): MixtureParams {
+  f64(ws.weights, ws.k).set(weights);
+  setMeans(ws, means);
+  f64(ws.cov, covarianceSize(family, ws.k, ws.d)).set(covariances);
+  factorCovariances(w, family, ws, reg, when);
+  w.logOf(ws.weights, ws.logWeights, ws.k);
+  return readParams(family, ws);
 }
 
 /** Means into ws, in the coordinates of its rows (minus ws.shift). */
@@ -271,38 +288,6 @@ export function factorCovariances(w: Kernels, family: CovarianceFamily, ws: Work
   if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
 }
 
-/** Initial responsibilities in ws.resp, by `initParams`. */
-function initialResponsibilities(ws: Workspace, method: ResolvedOptions["initParams"], rng: Random): void {
-  const { n, d, k } = ws;
-  const resp = f64(ws.resp, n * k);
-  resp.fill(0);
-  const oneHotRows = (rows: number[]) => {
-    const r = f64(ws.resp, n * k);
-    rows.forEach((row, c) => (r[row * k + c] = 1));
-  };
-  switch (method) {
-    case "kmeans": {
-      const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed()), ws.xk).labels);
-      const r = f64(ws.resp, n * k);
-      for (let i = 0; i < n; i++) r[i * k + labels[i]] = 1;
-      break;
-    }
-    case "k-means++":
-      oneHotRows(scoped(() => kmeansPlusPlus(ws.x, n, d, k, rng, alloc(k * d), ws.xk)));
-      break;
-    case "random_from_data":
-      oneHotRows(rng.choose(n, k));
-      break;
-    case "random":
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let c = 0; c < k; c++) s += resp[i * k + c] = rng.float();
-        for (let c = 0; c < k; c++) resp[i * k + c] /= s;
-      }
-      break;
-  }
-}
-
 /** Σ = (WᵀW)⁻¹ = W⁻¹W⁻ᵀ for each lower-triangular d×d block (at initialisation only). */
 function covarianceFromFactor(factor: Float64Array, blocks: number, d: number): Float64Array {
   const out = new Float64Array(blocks * d * d);
@@ -332,7 +317,11 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
   // With weights, means and precisions all given, initial responsibilities
   // would go unused (scikit-learn computes them anyway; the fit is the same).
   const complete = given.weights && given.means && given.precisions;
-  if (!complete) initialResponsibilities(ws, opts.initParams, rng);
+  if (!complete) {
+    // "auto" is a search over the start methods (search.ts), never a start itself
+    if (opts.initParams === "auto") throw new Error("internal: initParams \"auto\" reached a single EM run");
+    START_METHODS[opts.initParams](ws, rng);
+  }
   // no E-step has scored these responsibilities: scatterFull keeps every r > 0
   f64(ws.logProbNorm, ws.n).fill(-Infinity);
   const { k, d } = ws;

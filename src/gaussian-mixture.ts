@@ -1,12 +1,13 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
 import { FAMILIES, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
-import { abortError, allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import { abortError, allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
 import { ShardPool } from "./parallel.js";
+import { searchFit, type SearchReport } from "./search.js";
 import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { alloc, f64, mark, release, scoped } from "./memory.js";
 import { asymmetry, describe, flatten, nest, readMatrix, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { checkFitValues, loadMatrix } from "./workspace.js";
+import { checkFitValues, distinctRowsAtLeast, loadMatrix, type LoadedMatrix } from "./workspace.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
@@ -44,6 +45,12 @@ function checkFeatureNames(names: unknown, d: number): string[] | undefined {
   return names.slice();
 }
 
+function checkDistinct(x: LoadedMatrix, k: number): void {
+  if (!distinctRowsAtLeast(x, k)) {
+    throw new RangeError(`X has fewer than nComponents = ${k} distinct rows: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`);
+  }
+}
+
 // Async fits keep their workspace in the shared arena across awaits, so they
 // run one at a time (synchronous calls in between are safe: they allocate
 // above and release back to their own mark).
@@ -67,6 +74,7 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
 export class GaussianMixture {
   private readonly opts: ResolvedOptions;
   private state?: FittedState;
+  private report?: SearchReport;
 
   constructor(options: GaussianMixtureOptions = {}) {
     this.opts = resolveOptions(options);
@@ -125,20 +133,25 @@ export class GaussianMixture {
       const { rows: n, cols: d } = x;
       checkFitValues(x);
       const { k, given, start } = this.prepareFit(n, d);
+      checkDistinct(x, k);
       const featureNames = checkFeatureNames(fitOptions.featureNames, d);
       const ws = allocWorkspace(family, x.ptr, n, d, k, x);
-      const outcome = fitEm(ws, this.opts, given, start, fitOptions);
+      let outcome: FitOutcome;
+      let report: SearchReport | undefined;
+      if (this.opts.initParams === "auto" && !start) ({ outcome, report } = searchFit(ws, this.opts, fitOptions));
+      else outcome = fitEm(ws, this.opts, given, start, fitOptions);
       let labels: Int32Array | undefined;
       if (wantLabels) {
         loadParams(kernels(), family, ws, outcome.params);
         eStep(kernels(), family, ws, false);
         labels = argmaxLabels(kernels(), ws);
       }
-      return { outcome, labels, n, d, featureNames };
+      return { outcome, labels, n, d, featureNames, report };
     });
     // Only a completed fit replaces the model: a failed one leaves it as it was.
-    const { outcome, n, d, featureNames } = result;
+    const { outcome, n, d, featureNames, report } = result;
     this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
+    this.report = report;
     return result.labels;
   }
 
@@ -170,7 +183,8 @@ export class GaussianMixture {
     // lose at d = 2), so by default they start from n·K·d² ≥ 5e7.
     const cores = availableCores();
     let threads = Math.min(options.nThreads ?? (n * this.opts.nComponents * d * d >= 5e7 ? cores : 1), cores);
-    if (!threadsAvailable()) threads = 1;
+    // the search (initParams "auto") runs its many short fits in this thread
+    if (!threadsAvailable() || this.opts.initParams === "auto") threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
     if (threads === 1) return this.fit(snapshot, options);
     return exclusive(async () => {
@@ -183,12 +197,14 @@ export class GaussianMixture {
         snapshot = undefined; // the arena holds the rows now
         checkFitValues(x);
         const { k, given, start } = this.prepareFit(n, d);
+        checkDistinct(x, k);
         const featureNames = checkFeatureNames(options.featureNames, d);
         const ws = allocWorkspace(family, x.ptr, n, d, k, x);
         pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
         const shards = pool;
         const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
         this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
+        this.report = undefined;
         return this;
       } finally {
         pool?.close();
@@ -200,6 +216,9 @@ export class GaussianMixture {
   /** Flattens and checks weightsInit / meansInit / precisionsInit against (k, d). */
   private givenStart(d: number): GivenStart {
     const { nComponents: k, weightsInit, meansInit, precisionsInit } = this.opts;
+    if (this.opts.initParams === "auto" && (weightsInit ?? meansInit ?? precisionsInit) !== undefined) {
+      throw new RangeError(`initParams "auto" searches over its own starts, so weightsInit, meansInit and precisionsInit cannot be given with it; drop them, or use initParams "kmeans" to start from them`);
+    }
     const given: GivenStart = {};
     if (weightsInit !== undefined) {
       const w = flatten(Array.isArray(weightsInit) ? weightsInit : Array.from(weightsInit), [k], "weightsInit");
@@ -386,6 +405,16 @@ export class GaussianMixture {
     return family.transposed
       ? transposeBlocks(s.params.factor, family.shared ? 1 : this.opts.nComponents, s.nFeatures)
       : s.params.factor.slice();
+  }
+
+  /**
+   * What the last fit's search did (initParams "auto"): every start with its
+   * lower bounds, the winning start method and the split-and-merge moves
+   * tried and kept; undefined for other start methods.
+   */
+  get searchReport(): SearchReport | undefined {
+    this.requireFitted();
+    return this.report && structuredClone(this.report);
   }
 
   /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */

@@ -3,8 +3,8 @@
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { describe, type MatrixLike } from "./matrix.js";
 
-export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data";
-export const INIT_PARAMS: readonly InitParams[] = ["kmeans", "k-means++", "random", "random_from_data"];
+export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data" | "hc" | "auto";
+export const INIT_PARAMS: readonly InitParams[] = ["kmeans", "k-means++", "random", "random_from_data", "hc", "auto"];
 
 /** How X is held in WebAssembly memory while fitting and scoring. */
 export type Dtype = "float64" | "float32";
@@ -23,7 +23,13 @@ export interface GaussianMixtureOptions {
   maxIter?: number;
   /** Initialisations; the one with the highest lower bound is kept (default 1). */
   nInit?: number;
-  /** How responsibilities are initialised (default "kmeans"). */
+  /**
+   * How responsibilities are initialised (default "kmeans", scikit-learn's):
+   * "kmeans", "k-means++", "random", "random_from_data", "hc" (model-based
+   * hierarchical agglomeration, mclust's start), or "auto": a search over
+   * all of these with split-and-merge moves, keeping the best fit (nInit
+   * scales its effort; `searchReport` says what it did).
+   */
   initParams?: InitParams;
   /** Seed: the same seed gives bit-identical results. */
   randomState?: number;

@@ -80,3 +80,35 @@ export function checkFitValues(x: LoadedMatrix, name = "X"): void {
     }
   }
 }
+
+/**
+ * Whether the loaded rows hold at least k distinct rows. Stops as soon as it
+ * has seen k, so it reads all rows only when there are fewer (rows are
+ * hashed on their bits, and equal hashes compared value by value).
+ */
+export function distinctRowsAtLeast(x: LoadedMatrix, k: number): boolean {
+  const { ptr, rows, cols } = x;
+  const values = x.dtype === "float32" ? f32(ptr, rows * cols) : f64(ptr, rows * cols);
+  const bits = new Uint32Array(2);
+  const scalar = new Float64Array(bits.buffer);
+  const seen = new Map<number, number[]>();
+  let distinct = 0;
+  for (let i = 0; i < rows && distinct < k; i++) {
+    let h = 0x811c9dc5;
+    for (let j = 0; j < cols; j++) {
+      scalar[0] = values[i * cols + j] + 0; // −0 and 0 are the same value
+      h = Math.imul(h ^ bits[0], 0x01000193);
+      h = Math.imul(h ^ bits[1], 0x01000193);
+    }
+    const bucket = seen.get(h);
+    const same = bucket?.some((r) => {
+      for (let j = 0; j < cols; j++) if (values[r * cols + j] !== values[i * cols + j]) return false;
+      return true;
+    });
+    if (same) continue;
+    if (bucket) bucket.push(i);
+    else seen.set(h, [i]);
+    distinct++;
+  }
+  return distinct >= k;
+}

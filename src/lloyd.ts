@@ -1,0 +1,154 @@
+// Lloyd's algorithm and k-means++ seeding on rows already in WebAssembly
+// memory: the engine behind the public KMeans and the k-means starts of
+// GaussianMixture (init.ts).
+import { alloc, dataView, f64, i32, scoped } from "./memory.js";
+import { dataKernels, type DataKernels } from "./wasm.js";
+import { Random } from "./random.js";
+
+/** Result of Lloyd's algorithm on data already in WASM memory. */
+export interface LloydResult {
+  centers: Float64Array;
+  labels: Int32Array;
+  inertia: number;
+  nIter: number;
+}
+
+/**
+ * k-means++ seeding (Arthur & Vassilvitskii, 2007) with greedy local trials:
+ * each new centre is the best of 2 + ⌊ln k⌋ candidates drawn with probability
+ * proportional to the squared distance to the nearest centre so far (the
+ * variant scikit-learn uses). Writes k centres at `centers`; returns the rows.
+ */
+export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels = dataKernels("float64")): number[] {
+  const minDist = alloc(n, 8, "k-means++ distances");
+  const cumulative = new Float64Array(n);
+  const trials = 2 + Math.floor(Math.log(k));
+  const X = () => dataView(x, n * d, w.bytes);
+  const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
+
+  const first = rng.int(n);
+  const chosen = [first];
+  setCenter(0, first);
+  f64(minDist, n).fill(Infinity);
+  let potential = w.seedPotential(x, n, d, x + first * d * w.bytes, minDist, true);
+  for (let c = 1; c < k; c++) {
+    const md = f64(minDist, n);
+    let s = 0;
+    for (let i = 0; i < n; i++) cumulative[i] = s += md[i];
+    let best = -1;
+    let bestPotential = Infinity;
+    for (let t = 0; t < trials; t++) {
+      const target = rng.float() * potential;
+      // First index whose cumulative sum reaches the target.
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid] < target) lo = mid + 1;
+        else hi = mid;
+      }
+      const p = w.seedPotential(x, n, d, x + lo * d * w.bytes, minDist, false);
+      if (p < bestPotential) {
+        bestPotential = p;
+        best = lo;
+      }
+    }
+    chosen.push(best);
+    setCenter(c, best);
+    potential = w.seedPotential(x, n, d, x + best * d * w.bytes, minDist, true);
+  }
+  return chosen;
+}
+
+/** Mean of the per-feature variances: scikit-learn scales k-means' tol by it. */
+function meanVariance(x: Float64Array | Float32Array, n: number, d: number): number {
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += x[i * d + j];
+    m /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (x[i * d + j] - m) ** 2;
+    total += v / n;
+  }
+  return total / d;
+}
+
+/**
+ * Lloyd's algorithm from the centres at `centers` (k × d, updated in place).
+ * Stops when no label changes or the centres move less than `tolScaled`
+ * (sum of squared shifts). Empty clusters are moved to the rows farthest from
+ * their centres, as scikit-learn does.
+ */
+export function lloyd(x: number, n: number, d: number, k: number, centers: number, maxIter: number, tolScaled: number, w: DataKernels = dataKernels("float64")): LloydResult {
+  const labels = alloc(n, 4, "k-means labels");
+  const minDist = alloc(n, 8, "k-means distances");
+  const counts = alloc(k, 8, "k-means counts");
+  // Buffers reused across iterations: the previous labels and centres.
+  const previous = new Int32Array(n).fill(-1);
+  const old = new Float64Array(k * d);
+  let nIter = 0;
+  for (let it = 1; it <= Math.max(maxIter, 1); it++) {
+    nIter = it;
+    w.assignNearest(x, n, d, centers, k, labels, minDist);
+    const current = i32(labels, n);
+    let changed = false;
+    for (let i = 0; i < n && !changed; i++) changed = current[i] !== previous[i];
+    if (!changed) break;
+    previous.set(current);
+    old.set(f64(centers, k * d));
+    w.updateCenters(x, n, d, labels, k, centers, counts);
+    relocateEmpty(dataView(x, n * d, w.bytes), n, d, k, centers, counts, minDist);
+    const now = f64(centers, k * d);
+    let shift = 0;
+    for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
+    if (shift <= tolScaled) break;
+  }
+  const inertia = w.assignNearest(x, n, d, centers, k, labels, minDist);
+  return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
+}
+
+function relocateEmpty(X: Float64Array | Float32Array, n: number, d: number, k: number, centers: number, counts: number, minDist: number): void {
+  const cnt = f64(counts, k);
+  const empty: number[] = [];
+  for (let c = 0; c < k; c++) if (cnt[c] === 0) empty.push(c);
+  if (empty.length === 0) return;
+  const md = f64(minDist, n);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => md[b] - md[a] || a - b);
+  const C = f64(centers, k * d);
+  empty.forEach((c, e) => {
+    const row = order[Math.min(e, n - 1)];
+    C.set(X.subarray(row * d, row * d + d), c * d);
+  });
+}
+
+/** Runs seeding + Lloyd nInit times on data in WASM memory; best inertia wins. */
+export function kmeansOnLoaded(
+  x: number, n: number, d: number, k: number,
+  opts: { init: "k-means++" | "random" | Float64Array; nInit: number; maxIter: number; tol: number },
+  rng: Random,
+  w: DataKernels = dataKernels("float64"),
+): LloydResult {
+  const tolScaled = opts.tol * meanVariance(dataView(x, n * d, w.bytes), n, d);
+  let best: LloydResult | undefined;
+  const restarts = opts.init instanceof Float64Array ? 1 : opts.nInit;
+  for (let r = 0; r < restarts; r++) {
+    const result = scoped(() => {
+      const centers = alloc(k * d, 8, "k-means centres");
+      if (opts.init instanceof Float64Array) {
+        f64(centers, k * d).set(opts.init);
+      } else if (opts.init === "random") {
+        const rows = rng.choose(n, k);
+        const X = dataView(x, n * d, w.bytes);
+        const C = f64(centers, k * d);
+        rows.forEach((row, c) => C.set(X.subarray(row * d, row * d + d), c * d));
+      } else {
+        kmeansPlusPlus(x, n, d, k, rng, centers, w);
+      }
+      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled, w);
+    });
+    if (!best || result.inertia < best.inertia) best = result;
+  }
+  return best!;
+}
+
