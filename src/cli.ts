@@ -5,7 +5,7 @@
 // naming the file, row and column, and a non-zero exit: 2 for a wrong command
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
 import {
-  GaussianMixture, init, selectModel,
+  GaussianMixture, INIT_PARAMS, init, selectModel,
   type CovarianceType, type Criterion, type IterationInfo, type Matrix, type SelectionResult, type SelectionRow,
 } from "./index.js";
 import { DataError, isDecimalNumber, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
@@ -31,7 +31,7 @@ export interface CliIO {
 
 const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
 const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
-const INITS = ["kmeans", "k-means++", "random", "random_from_data"] as const;
+const INITS = INIT_PARAMS;
 const DTYPES = ["float64", "float32"] as const;
 
 /** A wrong command line (exit code 2). */
@@ -80,7 +80,7 @@ const FIT_OPTIONS: OptionSpec[] = [
   { name: "max-iter", value: "N", help: "EM iterations per initialisation (default 100)" },
   { name: "tol", value: "X", help: "stop when the mean log-likelihood changes by less (default 0.001)" },
   { name: "reg-covar", value: "X", help: "added to covariance diagonals (default 1e-6)" },
-  { name: "init", value: "METHOD", help: "kmeans (default), k-means++, random or random_from_data" },
+  { name: "init", value: "METHOD", help: "auto (default: the search over starts with split-and-merge moves), hc, kmeans, k-means++, random or random_from_data" },
   { name: "dtype", value: "TYPE", help: "float64 (default) or float32: half the memory, faster E-step, ~1e-6 relative accuracy" },
 ];
 
@@ -381,7 +381,8 @@ function gmmOptions(ctx: Context) {
     maxIter: intOption(ctx, "max-iter", 1),
     tol: numberOption(ctx, "tol"),
     regCovar: numberOption(ctx, "reg-covar"),
-    initParams: choiceOption(ctx, "init", INITS),
+    // the command line's job is the best model, so it searches by default (README: Best fit)
+    initParams: choiceOption(ctx, "init", INITS) ?? "auto",
     dtype: choiceOption(ctx, "dtype", DTYPES),
   };
 }

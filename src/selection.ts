@@ -27,7 +27,7 @@ export interface SelectModelOptions {
   featureNames?: readonly string[];
   /** Called before each fit of the grid (for progress bars). */
   onFit?: (info: { index: number; total: number; nComponents: number; covarianceType: CovarianceType }) => void;
-  /** Other GaussianMixture options for every fit (tol, regCovar, maxIter, initParams). */
+  /** Other GaussianMixture options for every fit (tol, regCovar, maxIter, initParams: "auto" unless given). */
   fitOptions?: Omit<GaussianMixtureOptions, "nComponents" | "covarianceType" | "nInit" | "randomState">;
 }
 
@@ -137,7 +137,7 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
   for (const covarianceType of types) {
     for (const k of ks) {
       options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
-      const gmmOptions: GaussianMixtureOptions = { ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
+      const gmmOptions: GaussianMixtureOptions = { initParams: "auto", ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
       try {
         const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames });
         const score = gmm.score(X);

@@ -57,11 +57,24 @@ describe("gmm-wasm fit → predict → proba → score", () => {
   // same build under `npm test`; a tolerance keeps the comparison meaningful
   // when the core is rebuilt between the two.
   it("fit writes the same model as the library with the same options and seed", () => {
-    const g = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0 }).fit(datasets.faithful);
+    // the command searches (initParams "auto") unless --init says otherwise
+    const g = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0, initParams: "auto" }).fit(datasets.faithful);
     expectClose(model.means, g.means, 1e-9);
     expectClose(model.weights, g.weights, 1e-9);
     expectClose(model.covariances, g.covariances, 1e-9);
     expect(model.lowerBound).toBeCloseTo(g.lowerBound, 9);
+  });
+
+  it("fit --init picks the start method: kmeans and hc give the library's fits with those starts", () => {
+    for (const method of ["kmeans", "hc"] as const) {
+      const r = run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--init", method, "--quiet", "--out", `model-${method}.json`]);
+      expect(r.code).toBe(0);
+      const saved = JSON.parse(readFileSync(join(dir, `model-${method}.json`), "utf8"));
+      expect(saved.params.init_params).toBe(method);
+      const g = new GaussianMixture({ nComponents: 3, randomState: 0, initParams: method }).fit(datasets.faithful);
+      expectClose(saved.means_, g.means, 1e-9);
+    }
+    expect(run(["fit", "faithful.csv", "--init", "best"]).stderr).toMatch(/--init must be one of .*auto.*got "best"/);
   });
 
   it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
@@ -69,7 +82,7 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(r.code).toBe(0);
     const saved = JSON.parse(readFileSync(join(dir, "model32.json"), "utf8"));
     expect(saved.params.dtype).toBe("float32");
-    const g = new GaussianMixture({ nComponents: 3, randomState: 0, dtype: "float32" }).fit(datasets.faithful);
+    const g = new GaussianMixture({ nComponents: 3, randomState: 0, dtype: "float32", initParams: "auto" }).fit(datasets.faithful);
     expectClose(saved.means_, g.means, 1e-9);
     expect(run(["fit", "faithful.csv", "--dtype", "float16"]).stderr).toMatch(/--dtype must be one of float64, float32; got "float16"/);
   });

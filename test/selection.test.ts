@@ -22,8 +22,8 @@ describe("selectModel", () => {
   });
 
   it("lists the spurious diag K=5 fit (a variance at regCovar) with its reason, and picks it only with allowDegenerate", () => {
-    // The same fits as in the full grid above (each fit is seeded with randomState 0).
-    const opts = { nComponents: [3, 5], covarianceTypes: ["tied" as const, "diag" as const], nInit: 10, randomState: 0, fitOptions: { tol: 1e-8, maxIter: 2000 } };
+    // Ten k-means restarts, as scikit-learn runs them (the search, initParams "auto", avoids this fit: below).
+    const opts = { nComponents: [3, 5], covarianceTypes: ["tied" as const, "diag" as const], nInit: 10, randomState: 0, fitOptions: { tol: 1e-8, maxIter: 2000, initParams: "kmeans" as const } };
     const strict = selectModel(faithful, opts);
     const spurious = strict.table.find((r) => r.covarianceType === "diag" && r.nComponents === 5)!;
     expect(spurious.degenerate).toBe(true);
@@ -33,6 +33,11 @@ describe("selectModel", () => {
     const loose = selectModel(faithful, { ...opts, allowDegenerate: true });
     expect(loose.bestRow.covarianceType).toBe("diag");
     expect(loose.bestRow.nComponents).toBe(5);
+  });
+
+  it("searches by default (initParams \"auto\"), which finds a healthy diag K=5 fit instead of the spurious one", () => {
+    const { table } = selectModel(faithful, { nComponents: [5], covarianceTypes: ["diag"], nInit: 10, randomState: 0 });
+    expect(table[0].degenerate).toBe(false);
   });
 
   it("supports aic, icl and cross-validation, and ICL ≥ BIC", () => {
