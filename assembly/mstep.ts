@@ -10,16 +10,14 @@ import {
   KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, addrOf, axpy, axpyOf, fill, ld, ldOf, pairOf, scale, splatOf, st, subOf,
 } from "./util";
 
-// scikit-learn adds 10·ε to every N_k so that an empty component divides by
-// a tiny number rather than zero; we follow it so fits agree to rounding.
-const NK_FLOOR: f64 = 10.0 * f64.EPSILON;
-
 // Rows per block in the sums below: a block of X and of the
 // responsibilities stays in cache while every component pair passes over it.
 const SUM_BLOCK: i32 = 128;
 
 /**
- * nk[c] = Σ_i r_ic + 10ε and means[c] = Σ_i r_ic x_i / nk[c].
+ * nk[c] = Σ_i r_ic and sums[c] = Σ_i r_ic x_i: raw sums, so that blocks of rows
+ * (threads, chunks, shards) add up exactly; src/statistics.ts turns them
+ * into means (with scikit-learn's 10ε floor on N_k).
  *
  * Two orders: Rᵀ·X as a blocked matrix product (denseSums: two components
  * share an f64x2, their responsibilities being adjacent in a row of R,
@@ -28,27 +26,22 @@ const SUM_BLOCK: i32 = 128;
  * responsibilities (sparseSums), which wins at d ≥ 16 when most of R is
  * exactly zero (measured crossover: 30–50 % non-zero at d = 32 … 64).
  */
-export function componentSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
-  componentSumsOf<f64>(x, resp, n, d, k, nk, means);
+export function componentSums(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, sums: usize): void {
+  componentSumsOf<f64>(x, resp, n, d, k, nk, sums);
 }
 
 /** componentSums with X stored as f32. */
-export function componentSumsF32(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
-  componentSumsOf<f32>(x, resp, n, d, k, nk, means);
+export function componentSumsF32(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, sums: usize): void {
+  componentSumsOf<f32>(x, resp, n, d, k, nk, sums);
 }
 
-function componentSumsOf<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, means: usize): void {
+function componentSumsOf<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, sums: usize): void {
   fill(nk, 0.0, k);
-  fill(means, 0.0, k * d);
+  fill(sums, 0.0, k * d);
   if (d >= 16 && nonZeroFraction(resp, n * k) < 0.4) {
-    sparseSums<T>(x, resp, n, d, k, nk, means);
+    sparseSums<T>(x, resp, n, d, k, nk, sums);
   } else {
-    denseSums<T>(x, resp, n, d, k, nk, means);
-  }
-  for (let c = 0; c < k; c++) {
-    const v = ld(nk, c) + NK_FLOOR;
-    st(nk, c, v);
-    scale(addr(means, c * d), 1.0 / v, d);
+    denseSums<T>(x, resp, n, d, k, nk, sums);
   }
 }
 
@@ -432,30 +425,22 @@ export function finishScatter(s: usize, d: i32, nk: usize, k: i32, reg: f64, poo
 }
 
 /**
- * Diagonal covariances: out[c][j] = Σ_i r_ic (x_ij − μ_cj)² / N_c + reg.
+ * Diagonal scatter: out[c][j] = Σ_i r_ic (x_ij − μ_cj)², raw (the M-step in
+ * src/statistics.ts divides by N_c and adds reg_covar).
  * Two components share an f64x2 (lane 1 is component c + 1), each feature
  * of a row is splatted, four features at a time are summed in registers
- * over a block of rows. `diff` is unused (kept for the ABI).
+ * over a block of rows.
  */
-export function scatterDiag(
-  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
-  nk: usize, reg: f64, out: usize, diff: usize,
-): void {
-  scatterDiagOf<f64>(x, resp, means, n, d, k, nk, reg, out);
+export function scatterDiag(x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32, out: usize): void {
+  scatterDiagOf<f64>(x, resp, means, n, d, k, out);
 }
 
 /** scatterDiag with X stored as f32. */
-export function scatterDiagF32(
-  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
-  nk: usize, reg: f64, out: usize, diff: usize,
-): void {
-  scatterDiagOf<f32>(x, resp, means, n, d, k, nk, reg, out);
+export function scatterDiagF32(x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32, out: usize): void {
+  scatterDiagOf<f32>(x, resp, means, n, d, k, out);
 }
 
-function scatterDiagOf<T>(
-  x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
-  nk: usize, reg: f64, out: usize,
-): void {
+function scatterDiagOf<T>(x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32, out: usize): void {
   fill(out, 0.0, k * d);
   for (let i0 = 0; i0 < n; i0 += SUM_BLOCK) {
     const i1 = min(i0 + SUM_BLOCK, n);
@@ -509,10 +494,5 @@ function scatterDiagOf<T>(
         addPair(out, c * d + f, d, f64x2.add(a0, b0), pair);
       }
     }
-  }
-  for (let c = 0; c < k; c++) {
-    const inv = 1.0 / ld(nk, c);
-    const oc = addr(out, c * d);
-    for (let j = 0; j < d; j++) st(oc, j, ld(oc, j) * inv + reg);
   }
 }

@@ -19,6 +19,14 @@ export async function loadRaw(url) {
   return { w, alloc, f64, reset: () => { top = Math.ceil(w.heapBase() / 64) * 64; } };
 }
 
+/** Σ r·x → means, as src/statistics.ts does (k·d products: negligible next to the kernels). */
+function toMeans(nk, sums, k, d) {
+  for (let c = 0; c < k; c++) {
+    const inv = 1 / (nk[c] + 10 * Number.EPSILON);
+    for (let j = 0; j < d; j++) sums[c * d + j] *= inv;
+  }
+}
+
 /** Measured f64x2 multiply-add rate (GFLOP/s): best of `rounds` timed runs. */
 export function measurePeak(raw, seconds = 0.4, rounds = 5) {
   const f = raw.w.peakMultiplyAdd;
@@ -103,8 +111,9 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
       const rv = f64(resp, n * k);
       for (let i = 0; i < n * k; i++) if (rv[i] !== 0) nonZero++;
     }
-    w.componentSums(x, resp, n, d, k, nk, means);
+    w.componentSums(x, resp, n, d, k, nk, means); // raw Σ r·x, into the means buffer
     const c = performance.now();
+    toMeans(f64(nk, k), f64(means, k * d), k, d);
     if (r === 0 && d === 2) scattered = n * k; // scatterFull's d = 2 loop sums every pair
     else if (r === 0) {
       const rv = f64(resp, n * k), lse = f64(lpn, n), ld = f64(logDet, k), counts = f64(nk, k);

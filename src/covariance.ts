@@ -42,8 +42,18 @@ export interface CovarianceFamily {
   readonly shared: boolean;
   /** Our factor W is lower triangular; scikit-learn stores Wᵀ (full, tied). */
   readonly transposed: boolean;
-  /** M-step: covariances from ws.resp, ws.means, ws.nk. */
-  estimate(w: Kernels, ws: Workspace, reg: number): void;
+  /** Values in the family's scatter layout (statistics.ts): k·d² (full), d² (tied), k·d (diag, spherical). */
+  scatterSize(k: number, d: number): number;
+  /**
+   * Raw scatter of the workspace's rows about ws.means into `out`
+   * (scatterSize values): Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ, lower triangles
+   * (full), pooled over components (tied), or diagonals (diag, spherical).
+   */
+  scatter(w: Kernels, ws: Workspace, out: number): void;
+  /** scatter += weight·δδᵀ for component c, in the scatter layout (the merge's mean shift). */
+  addOuter(scatter: Float64Array, d: number, c: number, weight: number, delta: Float64Array): void;
+  /** The M-step's covariances into ws.cov from a scatter (ws.nk holding N_k + 10ε), with reg_covar. */
+  covarianceFromScatter(w: Kernels, ws: Workspace, scatter: Float64Array, reg: number): void;
   /** W and log det from ws.cov; −1 or the flat index of a failing pivot/variance. */
   factorFromCovariance(w: Kernels, ws: Workspace): number;
   /** W and log det from precision matrices at `prec` (precisionsInit). */
@@ -70,14 +80,6 @@ export interface CovarianceFamily {
   samplingFactors(w: Kernels, ws: Workspace): { ptr: number; bad: number };
   /** `count` rows of component c from count·dPadded uniforms at u into `out`. */
   sampleRows(w: Kernels, ws: Workspace, factors: number, c: number, u: number, count: number, dPadded: number, out: number): void;
-  /**
-   * For merging row shards: each component's scatter Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ
-   * about ws.means, not divided by N_c, as k lower-triangular d×d blocks (full,
-   * tied) or k×d diagonals (diag, spherical).
-   */
-  shardScatter(w: Kernels, ws: Workspace): Float64Array;
-  /** The M-step's covariances into ws.cov from merged shard scatters (ws.nk set). */
-  covarianceFromScatter(w: Kernels, ws: Workspace, scatter: Float64Array, reg: number): void;
   /**
    * Each component's squared Mahalanobis distance of one row (in the
    * workspace's coordinates) in an overflow-free form: out[3c..3c+2] =
@@ -187,8 +189,17 @@ function full(tied: boolean): CovarianceFamily {
     nCovParameters: (k, d) => ((tied ? 1 : k) * d * (d + 1)) / 2,
     shared: tied,
     transposed: true,
-    estimate(w, ws, reg) {
-      ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, ws.logProbNorm, ws.logDet, ws.cov, tied ? 0 : ws.d * ws.d, ws.scratch);
+    scatterSize: (k, d) => (tied ? 1 : k) * d * d,
+    scatter(_w, ws, out) {
+      // a stride of 0 pools every component's scatter into one matrix (tied)
+      ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, ws.logProbNorm, ws.logDet, out, tied ? 0 : ws.d * ws.d, ws.scratch);
+    },
+    addOuter(scatter, d, c, weight, delta) {
+      const o = tied ? 0 : c * d * d;
+      for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) scatter[o + a * d + b] += weight * delta[a] * delta[b];
+    },
+    covarianceFromScatter(w, ws, scatter, reg) {
+      f64(ws.cov, scatter.length).set(scatter);
       w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
     },
     factorFromCovariance(w, ws) {
@@ -215,24 +226,6 @@ function full(tied: boolean): CovarianceFamily {
       return w.eStepF32(F32_FULL, ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },
     component: (index, d) => (tied ? 0 : Math.floor(index / d)),
-    shardScatter(_w, ws) {
-      // per component even when tied: shards' means differ per component
-      const size = ws.k * ws.d * ws.d;
-      return scoped(() => {
-        const out = alloc(size, 8, "shard scatter");
-        ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, ws.logProbNorm, ws.logDet, out, ws.d * ws.d, ws.scratch);
-        return f64(out, size).slice();
-      });
-    },
-    covarianceFromScatter(w, ws, scatter, reg) {
-      const dd = ws.d * ws.d;
-      const cov = f64(ws.cov, tied ? dd : ws.k * dd);
-      if (tied) {
-        cov.fill(0);
-        for (let c = 0; c < ws.k; c++) for (let t = 0; t < dd; t++) cov[t] += scatter[c * dd + t];
-      } else cov.set(scatter);
-      w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
-    },
     scaledDistances(ws, row, out) {
       const { d, k } = ws;
       const means = f64(ws.means, k * d);
@@ -298,21 +291,27 @@ function diagonal(spherical: boolean): CovarianceFamily {
     nCovParameters: (k, d) => (spherical ? k : k * d),
     shared: false,
     transposed: false,
-    estimate(w, ws, reg) {
-      if (!spherical) {
-        ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, reg, ws.cov, ws.scratch);
-        return;
-      }
-      // scikit-learn's spherical variance is the mean of the diagonal ones
-      // (reg_covar included), so compute those in scratch space first.
-      const d = ws.d;
-      ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, d, ws.k, ws.nk, reg, ws.factor, ws.scratch);
-      const diag = f64(ws.factor, ws.k * d);
-      const v = f64(ws.cov, ws.k);
-      for (let c = 0; c < ws.k; c++) {
+    scatterSize: (k, d) => k * d,
+    scatter(_w, ws, out) {
+      ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, out);
+    },
+    addOuter(scatter, d, c, weight, delta) {
+      for (let j = 0; j < d; j++) scatter[c * d + j] += weight * delta[j] * delta[j];
+    },
+    covarianceFromScatter(_w, ws, scatter, reg) {
+      const { k, d } = ws;
+      const nk = f64(ws.nk, k);
+      const cov = f64(ws.cov, spherical ? k : k * d);
+      for (let c = 0; c < k; c++) {
+        const inv = 1 / nk[c];
+        // scikit-learn's spherical variance is the mean of the diagonal ones, reg_covar included
         let s = 0;
-        for (let j = 0; j < d; j++) s += diag[c * d + j];
-        v[c] = s / d;
+        for (let j = 0; j < d; j++) {
+          const v = scatter[c * d + j] * inv + reg;
+          if (spherical) s += v;
+          else cov[c * d + j] = v;
+        }
+        if (spherical) cov[c] = s / d;
       }
     },
     factorFromCovariance(w, ws) {
@@ -340,32 +339,6 @@ function diagonal(spherical: boolean): CovarianceFamily {
       return w.eStepF32(spherical ? F32_SPHERICAL : F32_DIAG, ws.x, ws.n, ws.d, ws.means, ws.factor, 0, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },
     component: (index, d) => (spherical ? index : Math.floor(index / d)),
-    shardScatter(_w, ws) {
-      const { k, d } = ws;
-      return scoped(() => {
-        const out = alloc(k * d, 8, "shard scatter");
-        ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, d, k, ws.nk, 0, out, ws.scratch);
-        // the kernel divides by N_c; shards need the sums themselves
-        const s = f64(out, k * d).slice();
-        const nk = f64(ws.nk, k);
-        for (let t = 0; t < k * d; t++) s[t] *= nk[Math.floor(t / d)];
-        return s;
-      });
-    },
-    covarianceFromScatter(_w, ws, scatter, reg) {
-      const { k, d } = ws;
-      const nk = f64(ws.nk, k);
-      const cov = f64(ws.cov, spherical ? k : k * d);
-      for (let c = 0; c < k; c++) {
-        let s = 0;
-        for (let j = 0; j < d; j++) {
-          const v = scatter[c * d + j] / nk[c] + reg;
-          if (spherical) s += v;
-          else cov[c * d + j] = v;
-        }
-        if (spherical) cov[c] = s / d;
-      }
-    },
     scaledDistances(ws, row, out) {
       const { d, k } = ws;
       const means = f64(ws.means, k * d);

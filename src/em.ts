@@ -6,14 +6,9 @@ import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
 import { nest } from "./matrix.js";
 import { dataKernels, kernels, type Kernels } from "./wasm.js";
 import { START_METHODS } from "./init.js";
+import { blockStatistics, mStepParameters, type Statistics } from "./statistics.js";
 import { Random } from "./random.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
-
-/**
- * scikit-learn adds 10ε to every N_k (assembly/mstep.ts does the same in the
- * kernel); the threaded path removes and re-adds it when summing shards.
- */
-export const NK_FLOOR = 10 * Number.EPSILON;
 
 /** A fitted mixture's parameters, flat, in the family's layout. */
 export interface MixtureParams {
@@ -162,6 +157,11 @@ function getMeans(ws: Workspace): Float64Array {
  * per-row log-likelihoods in ws.logProbNorm; returns their mean.
  */
 export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
+  return eStepTotal(w, family, ws, writeResp) / ws.n;
+}
+
+/** eStep's Σ of the per-row log-likelihoods (rather than their mean). */
+export function eStepTotal(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
   let total: number;
   if (ws.params32) total = family.eStepF32(w, ws, writeResp);
   else if (family.eStep) total = family.eStep(w, ws, writeResp);
@@ -170,7 +170,7 @@ export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, write
     total = w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp);
   }
   if (!Number.isFinite(total)) total = repairOverflowRows(w, family, ws, writeResp);
-  return total / ws.n;
+  return total;
 }
 
 const LOG_2PI = 1.8378770664093453;
@@ -258,28 +258,18 @@ function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, w
 }
 
 /**
- * M-step: N_k, weights, means and covariances from ws.resp, then the
+ * The M-step: parameters from merged statistics (statistics.ts), then the
  * precision factors. `weightsBy` is "n" at initialisation (scikit-learn
  * divides N_k by n there) and "sum" afterwards (it renormalises).
  */
-export function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, reg: number, weightsBy: "n" | "sum", when: string): void {
-  ws.xk.componentSums(ws.x, ws.resp, ws.n, ws.d, ws.k, ws.nk, ws.means);
-  weightsFromCounts(w, ws, weightsBy);
-  family.estimate(w, ws, reg);
+export function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, reg: number, weightsBy: "n" | "sum", when: string): void {
+  mStepParameters(w, family, ws, stats, reg, weightsBy);
   factorCovariances(w, family, ws, reg, when);
 }
 
-/** weights = N_k / n (at initialisation) or N_k / Σ N_k (afterwards), and their logs. */
-export function weightsFromCounts(w: Kernels, ws: Workspace, by: "n" | "sum"): void {
-  const nk = f64(ws.nk, ws.k);
-  const weights = f64(ws.weights, ws.k);
-  let total = ws.n;
-  if (by === "sum") {
-    total = 0;
-    for (let c = 0; c < ws.k; c++) total += nk[c];
-  }
-  for (let c = 0; c < ws.k; c++) weights[c] = nk[c] / total;
-  w.logOf(ws.weights, ws.logWeights, ws.k);
+/** An E-step over the workspace's rows and their statistics: one block, as a worker thread computes its shard. */
+export function eStepStatistics(w: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
+  return blockStatistics(w, family, ws, eStepTotal);
 }
 
 /** Precision factors of ws.cov; a covariance without one is a CovarianceError naming the remedy. */
@@ -327,10 +317,7 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
   const { k, d } = ws;
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.
-    if (!complete) {
-      ws.xk.componentSums(ws.x, ws.resp, ws.n, d, k, ws.nk, ws.means);
-      weightsFromCounts(w, ws, "n");
-    }
+    if (!complete) mStepParameters(w, family, ws, blockStatistics(w, family, ws, undefined, false), opts.regCovar, "n");
     const prec = allocFrom(given.precisions, "precisionsInit");
     const bad = family.factorFromPrecision(w, ws, prec);
     if (bad >= 0) {
@@ -343,7 +330,7 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
       : factor.map((p) => 1 / (p * p));
     f64(ws.cov, size).set(cov);
   } else {
-    mStep(w, family, ws, opts.regCovar, "n", "at initialisation");
+    mStep(w, family, ws, blockStatistics(w, family, ws, undefined), opts.regCovar, "n", "at initialisation");
   }
   if (given.weights) f64(ws.weights, k).set(given.weights);
   if (given.means) setMeans(ws, given.means);
@@ -351,19 +338,20 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
 }
 
 /**
- * The EM skeleton, written once for every way of computing an iteration: it
- * initialises, yields a description of each iteration ("at EM iteration 3")
- * and receives that iteration's lower bound, after whoever drove it ran the
- * E-step and M-step into ws (in this thread, or sharded over workers).
- * It handles restarts, tol, the callbacks and limits, and the best of nInit.
+ * EM, written once for every way of computing an E-step, as scikit-learn's
+ * fit_predict reads: for each initialisation, initialise; then repeat: an
+ * E-step over all the rows under the current parameters (yielded: whoever
+ * drives the generator computes the rows' statistics, in this thread or
+ * sharded over workers, and sends them back), its lower bound, the M-step
+ * from those statistics, the convergence test. Keeps the best of nInit.
  */
-function* emSkeleton(
+function* em(
   ws: Workspace,
   opts: ResolvedOptions,
   given: GivenStart,
   start: { params: MixtureParams; lowerBound: number } | undefined,
   control: FitControl,
-): Generator<string, FitOutcome, number> {
+): Generator<void, FitOutcome, Statistics> {
   const w = kernels();
   const family = FAMILIES[opts.covarianceType];
   const rng = new Random(opts.randomState);
@@ -382,7 +370,9 @@ function* emSkeleton(
     for (let iteration = 1; iteration <= opts.maxIter; iteration++) {
       nIter = iteration;
       const previous = lowerBound;
-      lowerBound = yield `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`;
+      const stats = yield; // the E-step
+      lowerBound = stats.logLikelihood / stats.sumWeights;
+      mStep(w, family, ws, stats, opts.regCovar, "sum", `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`);
       const change = lowerBound - previous;
       onIteration?.({
         init, iteration, lowerBound, change,
@@ -419,9 +409,10 @@ function* emSkeleton(
 }
 
 /**
- * Fits by EM on the rows at ws.x, in this thread. `start` (warm start) skips
- * initialisation and runs a single restart from those parameters. Throws
- * CovarianceError when a covariance cannot be factored.
+ * Fits by EM on the rows at ws.x, in this thread: the whole data is one
+ * block of statistics. `start` (warm start) skips initialisation and runs a
+ * single restart from those parameters. Throws CovarianceError when a
+ * covariance cannot be factored.
  */
 export function fitEm(
   ws: Workspace,
@@ -432,20 +423,16 @@ export function fitEm(
 ): FitOutcome {
   const w = kernels();
   const family = FAMILIES[opts.covarianceType];
-  const skeleton = emSkeleton(ws, opts, given, start, control);
-  let next = skeleton.next();
-  while (!next.done) {
-    const lowerBound = eStep(w, family, ws);
-    mStep(w, family, ws, opts.regCovar, "sum", next.value);
-    next = skeleton.next(lowerBound);
-  }
+  const run = em(ws, opts, given, start, control);
+  let next = run.next();
+  while (!next.done) next = run.next(eStepStatistics(w, family, ws));
   return next.value;
 }
 
 /**
- * The same EM with each iteration computed by `iterate` (which must leave
- * the M-step's parameters in ws and resolve to the lower bound), e.g. over
- * worker threads holding shards of the rows.
+ * The same EM with each E-step's statistics computed by `statistics` (under
+ * the parameters in ws), e.g. merged from worker threads holding shards of
+ * the rows.
  */
 export async function fitEmWith(
   ws: Workspace,
@@ -453,11 +440,11 @@ export async function fitEmWith(
   given: GivenStart,
   start: { params: MixtureParams; lowerBound: number } | undefined,
   control: FitControl,
-  iterate: (when: string) => Promise<number>,
+  statistics: () => Promise<Statistics>,
 ): Promise<FitOutcome> {
-  const skeleton = emSkeleton(ws, opts, given, start, control);
-  let next = skeleton.next();
-  while (!next.done) next = skeleton.next(await iterate(next.value));
+  const run = em(ws, opts, given, start, control);
+  let next = run.next();
+  while (!next.done) next = run.next(await statistics());
   return next.value;
 }
 

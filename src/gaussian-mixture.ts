@@ -202,7 +202,7 @@ export class GaussianMixture {
         const ws = allocWorkspace(family, x.ptr, n, d, k, x);
         pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
         const shards = pool;
-        const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
+        const outcome = await fitEmWith(ws, this.opts, given, start, options, () => shards.statistics(ws));
         this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
         this.report = undefined;
         return this;

@@ -1,24 +1,21 @@
 // Multi-core EM. The E-step and the sufficient statistics are sums over
 // rows, so the rows are split into one shard per worker thread; each worker
-// computes its shard's sums in its own WebAssembly instance and the calling
-// thread adds them up, finishes the M-step and broadcasts the parameters.
-// One round trip per iteration: each shard returns its log-likelihood, N_k,
-// Σ r·x and its scatter about its own means m_s; with the pooled means μ the
-// scatters merge exactly as S = Σ_s S_s + N_s (m_s − μ)(m_s − μ)ᵀ (the
-// parallel form of the centred two-pass sums the single-thread path uses).
+// computes its shard's statistics (statistics.ts) in its own WebAssembly
+// instance, and the calling thread merges them for the M-step (em.ts) and
+// sends out the new parameters: one round trip per iteration.
 import { FAMILIES, covarianceSize, type CovarianceType, type Workspace } from "./covariance.js";
-import { NK_FLOOR, factorCovariances, weightsFromCounts } from "./em.js";
 import { dataView, f64 } from "./memory.js";
+import { mergeStatistics, type Statistics } from "./statistics.js";
 import { spawnThread, type ThreadHandle } from "./threads.js";
-import { kernels, wasmModule } from "./wasm.js";
+import { wasmModule } from "./wasm.js";
 
 export type ShardRequest =
   | { type: "init"; module: WebAssembly.Module; rows: Float64Array | Float32Array; n: number; d: number; k: number; covarianceType: string }
-  | { type: "iterate"; weights: Float64Array; means: Float64Array; factor: Float64Array };
+  | { type: "statistics"; weights: Float64Array; means: Float64Array; factor: Float64Array };
 
 export type ShardReply =
   | { type: "ready" }
-  | { type: "iterate"; total: number; nk: Float64Array; sums: Float64Array; scatter: Float64Array }
+  | { type: "statistics"; stats: Statistics }
   | { type: "error"; message: string };
 
 class Shard {
@@ -82,57 +79,18 @@ export class ShardPool {
     }
   }
 
-  /**
-   * One EM iteration over all shards with the parameters in ws; leaves the
-   * M-step's parameters in ws and returns the lower bound (mean log-likelihood).
-   */
-  async iterate(ws: Workspace, reg: number, when: string): Promise<number> {
-    const w = kernels();
+  /** The E-step statistics of all shards under the parameters in ws, merged. */
+  async statistics(ws: Workspace): Promise<Statistics> {
     const family = FAMILIES[this.type];
-    const { k, d, n } = ws;
+    const { k, d } = ws;
     const size = covarianceSize(family, k, d);
     const params = {
       weights: f64(ws.weights, k).slice(),
       means: f64(ws.means, k * d).slice(),
       factor: f64(ws.factor, size).slice(),
     };
-    const replies = (await Promise.all(this.shards.map((s) => s.request({ type: "iterate", ...params })))) as Extract<ShardReply, { type: "iterate" }>[];
-    let total = 0;
-    const nk = new Float64Array(k);
-    const sums = new Float64Array(k * d);
-    for (const r of replies) {
-      total += r.total;
-      for (let c = 0; c < k; c++) nk[c] += r.nk[c];
-      for (let t = 0; t < k * d; t++) sums[t] += r.sums[t];
-    }
-    // N_k and means as componentSums gives them (with scikit-learn's 10ε)
-    for (let c = 0; c < k; c++) nk[c] += NK_FLOOR;
-    const means = f64(ws.means, k * d);
-    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) means[c * d + j] = sums[c * d + j] / nk[c];
-    f64(ws.nk, k).set(nk);
-    weightsFromCounts(w, ws, "sum");
-    // Each shard's scatter is about its own means m = Σ r·x / (N_s + 10ε);
-    // moving it to the pooled mean μ adds N_s (m − μ)(m − μ)ᵀ.
-    const full = family.transposed;
-    const block = full ? d * d : d;
-    const scatter = new Float64Array(k * block);
-    const delta = new Float64Array(d);
-    for (const r of replies) {
-      for (let c = 0; c < k; c++) {
-        const ns = r.nk[c];
-        for (let j = 0; j < d; j++) delta[j] = r.sums[c * d + j] / (ns + NK_FLOOR) - means[c * d + j];
-        const o = c * block;
-        for (let t = 0; t < block; t++) scatter[o + t] += r.scatter[o + t];
-        if (full) {
-          for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) scatter[o + a * d + b] += ns * delta[a] * delta[b];
-        } else {
-          for (let j = 0; j < d; j++) scatter[o + j] += ns * delta[j] * delta[j];
-        }
-      }
-    }
-    family.covarianceFromScatter(w, ws, scatter, reg);
-    factorCovariances(w, family, ws, reg, when);
-    return total / n;
+    const replies = (await Promise.all(this.shards.map((s) => s.request({ type: "statistics", ...params })))) as Extract<ShardReply, { type: "statistics" }>[];
+    return mergeStatistics(family, k, d, replies.map((r) => r.stats));
   }
 
   close(): void {

@@ -7,6 +7,7 @@
 // 1020), full and tied (pooled) scatter, the diagonal scatter, k-means.
 // A wrong stride, offset or element type for X gives other numbers.
 import { describe, expect, it } from "vitest";
+import { meansFromSums } from "../src/statistics.js";
 import { dataKernels, kernels } from "../src/wasm.js";
 import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 
@@ -50,6 +51,12 @@ function expectSameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string
   expect(diff, `${what}: [index, f32 kernel, f64 kernel]`).toEqual([]);
 }
 
+/** componentSums gives raw Σ r and Σ r·x; the means are statistics.ts's sums / (N_k + 10ε). */
+function componentMeans(sums: (x: number, r: number, n: number, d: number, k: number, nk: number, out: number) => void, x: number, rp: number, n: number, d: number, k: number, nkp: number, mp: number): void {
+  sums(x, rp, n, d, k, nkp, mp);
+  meansFromSums(f64(nkp, k), f64(mp, k * d).slice(), k, d, f64(mp, k * d));
+}
+
 /** componentSums, then full, tied and diagonal scatter about the means it gave. */
 function mStep(X: Float64Array | Float32Array, resp: Float64Array, n: number, d: number, k: number) {
   return scoped(() => {
@@ -58,12 +65,12 @@ function mStep(X: Float64Array | Float32Array, resp: Float64Array, n: number, d:
     const x = allocX(X);
     const rp = allocFrom(resp);
     const nk = alloc(k), means = alloc(k * d), full = alloc(k * d * d), tied = alloc(d * d), diag = alloc(k * d), diff = alloc(d);
-    sums(x, rp, n, d, k, nk, means);
+    componentMeans(sums, x, rp, n, d, k, nk, means);
     // log-likelihoods and log-dets that make some small r negligible and keep others
     const lpn = allocFrom(Array.from({ length: n }, (_, i) => -5 - (i % 7) * 3)), logDet = allocFrom(Array.from({ length: k }, (_, c) => c - 1));
     scatterFull(x, rp, means, n, d, k, nk, lpn, logDet, full, d * d, diff);
     scatterFull(x, rp, means, n, d, k, nk, lpn, logDet, tied, 0, diff);
-    scatterDiag(x, rp, means, n, d, k, nk, 1e-6, diag, diff);
+    scatterDiag(x, rp, means, n, d, k, diag);
     return {
       nk: Array.from(f64(nk, k)),
       means: Array.from(f64(means, k * d)),
@@ -135,7 +142,7 @@ describe("M-step kernels on f32 X equal their f64 twins bit for bit", () => {
       const w = dataKernels(X instanceof Float32Array ? "float32" : "float64");
       const x = allocX(X), rp = allocFrom(resp);
       const nk = alloc(k), means = alloc(k * d), out = alloc(k * d * d);
-      w.componentSums(x, rp, n, d, k, nk, means);
+      componentMeans(w.componentSums, x, rp, n, d, k, nk, means);
       w.scatterFull(x, rp, means, n, d, k, nk, allocFrom(new Array(n).fill(-Infinity)), allocFrom([0, 0]), out, stride, alloc(d));
       return { means: Array.from(f64(means, k * d)), scatter: Array.from(f64(out, stride === 0 ? d * d : k * d * d)) };
     });

@@ -1,0 +1,135 @@
+// The sufficient statistics: the spine every fit path shares. An EM
+// iteration is a sum over rows, so any block of rows (the whole data in one
+// thread, a worker's shard, a chunk of a stream) yields the same raw sums
+// under the current parameters; blocks merge exactly, and one M-step per
+// covariance family (covariance.ts) turns merged sums into parameters.
+import type { CovarianceFamily, Workspace } from "./covariance.js";
+import { alloc, f64, scoped } from "./memory.js";
+import type { Kernels } from "./wasm.js";
+
+/**
+ * scikit-learn adds 10ε to every N_k so that an empty component divides by
+ * a tiny number rather than zero; we follow it (here only) so fits agree to
+ * rounding.
+ */
+export const NK_FLOOR = 10 * Number.EPSILON;
+
+/** Raw sums over a block of rows under fixed parameters. */
+export interface Statistics {
+  /** Rows in the block. */
+  rows: number;
+  /** Σ of the rows' weights (= rows until sample weights exist). */
+  sumWeights: number;
+  /** Σ_i log p(x_i) under the parameters the E-step used (NaN when no E-step ran). */
+  logLikelihood: number;
+  /** N_c = Σ_i r_ic, k values. */
+  nk: Float64Array;
+  /** Σ_i r_ic x_i, k × d, in the workspace's coordinates (float32 rows: centred). */
+  sums: Float64Array;
+  /**
+   * Σ_i r_ic (x_i − m_c)(x_i − m_c)ᵀ about the block's own means
+   * m_c = sums_c / (N_c + 10ε), in the family's scatter layout
+   * (family.scatterSize): lower triangles per component (full), one pooled
+   * lower triangle (tied), diagonals per component (diag, spherical).
+   */
+  scatter: Float64Array;
+}
+
+/** m_c = sums_c / (N_c + 10ε), as scikit-learn's means (a reciprocal, then products). */
+export function meansFromSums(nk: ArrayLike<number>, sums: ArrayLike<number>, k: number, d: number, out: Float64Array): void {
+  for (let c = 0; c < k; c++) {
+    const inv = 1 / (nk[c] + NK_FLOOR);
+    for (let j = 0; j < d; j++) out[c * d + j] = sums[c * d + j] * inv;
+  }
+}
+
+/**
+ * The statistics of the workspace's rows under the parameters loaded in it.
+ * With `eStep` the responsibilities come from an E-step (and the
+ * log-likelihood with them); without, from ws.resp as it is (initial
+ * responsibilities). `scatter: false` leaves the scatter empty (a start
+ * that only needs weights and means). Leaves the block's means in ws.means.
+ */
+export function blockStatistics(
+  w: Kernels, family: CovarianceFamily, ws: Workspace,
+  eStep: ((w: Kernels, family: CovarianceFamily, ws: Workspace) => number) | undefined,
+  scatter = true,
+): Statistics {
+  const { n, d, k } = ws;
+  const logLikelihood = eStep ? eStep(w, family, ws) : NaN;
+  return scoped(() => {
+    const sums = alloc(k * d, 8, "component sums");
+    ws.xk.componentSums(ws.x, ws.resp, n, d, k, ws.nk, sums);
+    const nk = f64(ws.nk, k).slice();
+    const s = f64(sums, k * d).slice();
+    meansFromSums(nk, s, k, d, f64(ws.means, k * d));
+    const size = family.scatterSize(k, d);
+    let out = new Float64Array(scatter ? size : 0);
+    if (scatter) {
+      const buffer = alloc(size, 8, "scatter");
+      family.scatter(w, ws, buffer);
+      out = f64(buffer, size).slice();
+    }
+    return { rows: n, sumWeights: n, logLikelihood, nk, sums: s, scatter: out };
+  });
+}
+
+/**
+ * Merges the statistics of disjoint blocks of rows: counts and sums add; each
+ * block's scatter moves from its own means m_s to the pooled means μ by
+ * S = Σ_s S_s + N_s (m_s − μ)(m_s − μ)ᵀ (the parallel form of the centred
+ * two-pass sums; Chan, Golub & LeVeque 1979), so the result equals one
+ * block of all the rows to rounding, whatever the split.
+ */
+export function mergeStatistics(family: CovarianceFamily, k: number, d: number, parts: readonly Statistics[]): Statistics {
+  if (parts.length === 1) return parts[0];
+  const nk = new Float64Array(k);
+  const sums = new Float64Array(k * d);
+  const scatter = new Float64Array(family.scatterSize(k, d));
+  let rows = 0;
+  let sumWeights = 0;
+  let logLikelihood = 0;
+  for (const p of parts) {
+    rows += p.rows;
+    sumWeights += p.sumWeights;
+    logLikelihood += p.logLikelihood;
+    for (let c = 0; c < k; c++) nk[c] += p.nk[c];
+    for (let t = 0; t < k * d; t++) sums[t] += p.sums[t];
+    for (let t = 0; t < scatter.length; t++) scatter[t] += p.scatter[t];
+  }
+  const pooled = new Float64Array(k * d);
+  meansFromSums(nk, sums, k, d, pooled);
+  const own = new Float64Array(k * d);
+  const delta = new Float64Array(d);
+  for (const p of parts) {
+    meansFromSums(p.nk, p.sums, k, d, own);
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) delta[j] = own[c * d + j] - pooled[c * d + j];
+      family.addOuter(scatter, d, c, p.nk[c], delta);
+    }
+  }
+  return { rows, sumWeights, logLikelihood, nk, sums, scatter };
+}
+
+/**
+ * The M-step from statistics: N_k (+10ε), weights N_k / n at initialisation
+ * (scikit-learn divides by the row count there) or N_k / Σ N_k afterwards,
+ * means Σ r·x / N_k, and the family's covariances (with reg_covar) from the
+ * scatter. Leaves the parameters in ws without their factors (factorCovariances).
+ */
+export function mStepParameters(w: Kernels, family: CovarianceFamily, ws: Workspace, s: Statistics, reg: number, weightsBy: "n" | "sum"): void {
+  const { k, d } = ws;
+  const nk = f64(ws.nk, k);
+  for (let c = 0; c < k; c++) nk[c] = s.nk[c] + NK_FLOOR;
+  const weights = f64(ws.weights, k);
+  let total = s.rows;
+  if (weightsBy === "sum") {
+    total = 0;
+    for (let c = 0; c < k; c++) total += nk[c];
+  }
+  for (let c = 0; c < k; c++) weights[c] = nk[c] / total;
+  w.logOf(ws.weights, ws.logWeights, k);
+  meansFromSums(s.nk, s.sums, k, d, f64(ws.means, k * d));
+  // statistics without scatter (a start with given precisions) leave the covariances alone
+  if (s.scatter.length > 0) family.covarianceFromScatter(w, ws, s.scatter, reg);
+}
