@@ -3,7 +3,8 @@
 // parameter layout (scikit-learn's shapes), its M-step estimator, how to
 // factor a precision, and which log-density kernel to call.
 import type { DataKernels, Kernels } from "./wasm.js";
-import { alloc, f64, scoped } from "./memory.js";
+import { asymmetry, cholesky, hasEigenvalueAtMost, invertLower, timesTranspose, transposeTimesLower } from "./dense.js";
+import { alloc, f64 } from "./memory.js";
 
 export type CovarianceType = "full" | "tied" | "diag" | "spherical";
 export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -103,6 +104,41 @@ export interface CovarianceFamily {
    * variance of c's rows, for families whose parameters do not show an axis.
    */
   splitCovariance(cov: Float64Array, d: number, c: number, into: number, spread: Float64Array): { axis: Float64Array; variance: number };
+
+  // Layout conversions and checks in plain TypeScript (dense.ts), for model
+  // JSON, given starts and degeneracy: no module needed.
+  /** A message if the d×d blocks of covariances_ (or precisions, `name`) are not symmetric (full, tied; nothing to check for diag, spherical). */
+  checkSymmetric(values: ArrayLike<number>, k: number, d: number, name: string, rel: number): string | undefined;
+  /** Our factor W from covariances_, or the flat index of the first value whose block is not positive definite. */
+  factorFromCovariances(cov: ArrayLike<number>, k: number, d: number): { factor: Float64Array; bad: number };
+  /**
+   * Our factor from scikit-learn's precisions_cholesky_: its fitted factor U
+   * (upper triangular, W = Uᵀ) or the lower factor L of precisions_init it
+   * keeps before the first M-step (P = L Lᵀ); a message when it is unusable.
+   */
+  factorFromSklearn(given: Float64Array, k: number, d: number, name: string): Float64Array | string;
+  /** scikit-learn's precisions_cholesky_ from our factor. */
+  sklearnFactor(factor: Float64Array, k: number, d: number): Float64Array;
+  /** Σ⁻¹ in scikit-learn's layout from our factor. */
+  precisions(factor: Float64Array, k: number, d: number): Float64Array;
+  /** Σ = (WᵀW)⁻¹ in scikit-learn's layout (a start given as precisions). */
+  covariancesFromFactor(factor: Float64Array, k: number, d: number): Float64Array;
+  /**
+   * First flat index where two factors differ by more than `rel` (relative to
+   * the largest entry of the reference for triangular factors, to each entry
+   * for diagonal ones), or −1.
+   */
+  factorsDisagree(a: ArrayLike<number>, reference: ArrayLike<number>, rel: number): number;
+  /** Effective points one component's covariance needs to be estimated. */
+  minPoints(d: number): number;
+  /**
+   * Covariance blocks (components; tied: the one shared block, reported as −1)
+   * whose smallest variance (eigenvalue, for full and tied) is at most
+   * floor(largest variance); `smallest` when it is known exactly.
+   */
+  collapsed(cov: ArrayLike<number>, k: number, d: number, floor: (largest: number) => number): { component: number; floor: number; smallest?: number }[];
+  /** How errors name the block holding a failing index: "component 2's covariance", "the shared (tied) covariance". */
+  blockName(index: number, d: number): string;
 }
 
 /** Largest-eigenvalue axis of the symmetric d×d block at `o` by power iteration (started on the largest diagonal entry's axis). */
@@ -265,6 +301,85 @@ function full(tied: boolean): CovarianceFamily {
       cov.copyWithin(into * dd, c * dd, (c + 1) * dd);
       return { axis, variance };
     },
+    checkSymmetric: (values, k, d, name, rel) => asymmetry(values, tied ? 1 : k, d, name, rel),
+    factorFromCovariances(cov, k, d) {
+      const blocksOf = tied ? 1 : k;
+      const l = new Float64Array(blocksOf * d * d);
+      const factor = new Float64Array(blocksOf * d * d);
+      for (let b = 0; b < blocksOf; b++) {
+        const pivot = cholesky(cov, b * d * d, d, l);
+        if (pivot >= 0) return { factor, bad: b * d + pivot };
+        invertLower(l, b * d * d, d, factor);
+      }
+      return { factor, bad: -1 };
+    },
+    factorFromSklearn(given, k, d, name) {
+      const blocksOf = tied ? 1 : k;
+      let lowerZero = true;
+      for (let b = 0; b < blocksOf && lowerZero; b++) {
+        for (let i = 0; i < d && lowerZero; i++) for (let j = 0; j < i; j++) if (given[b * d * d + i * d + j] !== 0) lowerZero = false;
+      }
+      let ours: Float64Array;
+      if (lowerZero) ours = transposeBlocks(given, blocksOf, d);
+      else {
+        // P = L Lᵀ, then W with WᵀW = P: W[i][j] = R[d−1−j][d−1−i] for R the Cholesky factor of P with rows and columns reversed
+        ours = new Float64Array(blocksOf * d * d);
+        const p = new Float64Array(d * d);
+        const reversed = new Float64Array(d * d);
+        const r = new Float64Array(d * d);
+        for (let b = 0; b < blocksOf; b++) {
+          const o = b * d * d;
+          timesTranspose(given.subarray(o, o + d * d), 0, d, p);
+          for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) reversed[i * d + j] = p[(d - 1 - i) * d + (d - 1 - j)];
+          if (cholesky(reversed, 0, d, r) >= 0) return `${name}${blocksOf > 1 ? `[${b}]` : ""} does not give a positive definite precision`;
+          for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) ours[o + i * d + j] = j <= i ? r[(d - 1 - j) * d + (d - 1 - i)] : 0;
+        }
+      }
+      for (let b = 0; b < blocksOf; b++) {
+        for (let i = 0; i < d; i++) {
+          const v = ours[b * d * d + i * d + i];
+          if (!(v > 0)) return `${name}${blocksOf > 1 ? `[${b}]` : ""} has diagonal entry [${i}][${i}] = ${v}; it must be > 0`;
+        }
+      }
+      return ours;
+    },
+    sklearnFactor: (factor, k, d) => transposeBlocks(factor, tied ? 1 : k, d),
+    precisions(factor, k, d) {
+      const blocksOf = tied ? 1 : k;
+      const p = new Float64Array(blocksOf * d * d);
+      for (let b = 0; b < blocksOf; b++) transposeTimesLower(factor, b * d * d, d, p.subarray(b * d * d, (b + 1) * d * d) as Float64Array);
+      return p;
+    },
+    covariancesFromFactor(factor, k, d) {
+      // Σ = W⁻¹W⁻ᵀ: invert the lower-triangular W, then times its transpose
+      const blocksOf = tied ? 1 : k;
+      const out = new Float64Array(blocksOf * d * d);
+      const inv = new Float64Array(d * d);
+      for (let b = 0; b < blocksOf; b++) {
+        invertLower(factor.subarray(b * d * d, (b + 1) * d * d), 0, d, inv);
+        timesTranspose(inv, 0, d, out.subarray(b * d * d, (b + 1) * d * d) as Float64Array);
+      }
+      return out;
+    },
+    factorsDisagree(a, reference, rel) {
+      let largest = 0;
+      for (let t = 0; t < reference.length; t++) largest = Math.max(largest, Math.abs(reference[t]));
+      for (let t = 0; t < reference.length; t++) if (!(Math.abs(a[t] - reference[t]) <= rel * largest)) return t;
+      return -1;
+    },
+    minPoints: (d) => (tied ? 1 : d + 1),
+    collapsed(cov, k, d, floor) {
+      const out: { component: number; floor: number }[] = [];
+      for (let b = 0; b < (tied ? 1 : k); b++) {
+        // the largest variance stands in for the largest eigenvalue (it is within a factor d of it)
+        let largest = 0;
+        for (let j = 0; j < d; j++) largest = Math.max(largest, cov[b * d * d + j * d + j]);
+        const f = floor(largest);
+        if (hasEigenvalueAtMost(cov, d, f, b * d * d)) out.push({ component: tied ? -1 : b, floor: f });
+      }
+      return out;
+    },
+    blockName: (index, d) => (tied ? "the shared (tied) covariance" : `component ${Math.floor(index / d)}'s covariance`),
     samplingFactors(w, ws) {
       const dd = ws.d * ws.d;
       const ptr = alloc(ws.k * dd, 8, "covariance factors");
@@ -375,6 +490,44 @@ function diagonal(spherical: boolean): CovarianceFamily {
       cov.copyWithin(into * d, c * d, (c + 1) * d);
       return { axis: unit(d, j), variance };
     },
+    // variances have no symmetry to check; their sign is the factor's concern
+    checkSymmetric: () => undefined,
+    factorFromCovariances(cov) {
+      const factor = new Float64Array(cov.length);
+      for (let t = 0; t < cov.length; t++) {
+        if (!(cov[t] > 0)) return { factor, bad: t };
+        factor[t] = 1 / Math.sqrt(cov[t]);
+      }
+      return { factor, bad: -1 };
+    },
+    factorFromSklearn(given, _k, _d, name) {
+      for (let t = 0; t < given.length; t++) if (!(given[t] > 0)) return `${name} value ${t} is ${given[t]}; it must be > 0`;
+      return given.slice();
+    },
+    sklearnFactor: (factor) => factor.slice(),
+    precisions: (factor) => factor.map((v) => v * v),
+    covariancesFromFactor: (factor) => factor.map((p) => 1 / (p * p)),
+    factorsDisagree(a, reference, rel) {
+      for (let t = 0; t < reference.length; t++) if (!(Math.abs(a[t] - reference[t]) <= rel * Math.abs(reference[t]))) return t;
+      return -1;
+    },
+    minPoints: () => 2,
+    collapsed(cov, k, d, floor) {
+      const out: { component: number; floor: number; smallest: number }[] = [];
+      const per = spherical ? 1 : d;
+      for (let c = 0; c < k; c++) {
+        let largest = 0;
+        let smallest = Infinity;
+        for (let j = 0; j < per; j++) {
+          largest = Math.max(largest, cov[c * per + j]);
+          smallest = Math.min(smallest, cov[c * per + j]);
+        }
+        const f = floor(largest);
+        if (smallest <= f) out.push({ component: c, floor: f, smallest });
+      }
+      return out;
+    },
+    blockName: (index, d) => `component ${spherical ? index : Math.floor(index / d)}'s covariance`,
     samplingFactors(_w, ws) {
       const m = ws.k * per(ws);
       const ptr = alloc(m, 8, "standard deviations");

@@ -5,6 +5,7 @@ import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from 
 import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
 import { nest } from "./matrix.js";
 import { dataKernels, kernels, type Kernels } from "./wasm.js";
+import { CovarianceError, abortError } from "./errors.js";
 import { START_METHODS } from "./init.js";
 import { blockStatistics, mStepParameters, type Statistics } from "./statistics.js";
 import { Random } from "./random.js";
@@ -56,13 +57,6 @@ export interface FitControl {
   timeBudgetMs?: number;
 }
 
-export function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  if (reason instanceof Error && reason.name === "AbortError") return reason;
-  const e = new Error(`The fit was aborted${reason !== undefined ? `: ${reason instanceof Error ? reason.message : String(reason)}` : ""}; the model keeps its previous state`);
-  e.name = "AbortError";
-  return e;
-}
 
 /** Initial parameters given by the user, already flattened and shape-checked. */
 export interface GivenStart {
@@ -240,16 +234,10 @@ function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace,
   });
 }
 
-export class CovarianceError extends RangeError {
-  constructor(message: string) {
-    super(message);
-    this.name = "CovarianceError";
-  }
-}
 
 function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, when: string, reg: number): CovarianceError {
-  const c = family.component(index, ws.d);
-  const which = family.shared ? "The shared (tied) covariance" : `Component ${c}'s covariance`;
+  const name = family.blockName(index, ws.d);
+  const which = name[0].toUpperCase() + name.slice(1);
   return new CovarianceError(
     `${which} is not positive definite ${when}, so it has no Cholesky factor: its points have collapsed onto ` +
       `a lower-dimensional set (duplicated rows, a constant feature, or too few points). ` +
@@ -278,31 +266,6 @@ export function factorCovariances(w: Kernels, family: CovarianceFamily, ws: Work
   if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
 }
 
-/** Σ = (WᵀW)⁻¹ = W⁻¹W⁻ᵀ for each lower-triangular d×d block (at initialisation only). */
-function covarianceFromFactor(factor: Float64Array, blocks: number, d: number): Float64Array {
-  const out = new Float64Array(blocks * d * d);
-  const inv = new Float64Array(d * d);
-  for (let b = 0; b < blocks; b++) {
-    const o = b * d * d;
-    inv.fill(0);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = i === j ? 1 : 0;
-        for (let m = j; m < i; m++) s -= factor[o + i * d + m] * inv[m * d + j];
-        inv[i * d + j] = s / factor[o + i * d + i];
-      }
-    }
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let m = 0; m <= Math.min(i, j); m++) s += inv[i * d + m] * inv[j * d + m];
-        out[o + i * d + j] = s;
-      }
-    }
-  }
-  return out;
-}
-
 function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: ResolvedOptions, given: GivenStart, rng: Random): void {
   // With weights, means and precisions all given, initial responsibilities
   // would go unused (scikit-learn computes them anyway; the fit is the same).
@@ -324,11 +287,7 @@ function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: R
       throw new RangeError(`precisionsInit is not positive definite (component ${family.component(bad, d)}): every precision matrix must be symmetric positive definite`);
     }
     const size = covarianceSize(family, k, d);
-    const factor = f64(ws.factor, size).slice();
-    const cov = family.transposed
-      ? covarianceFromFactor(factor, family.shared ? 1 : k, d)
-      : factor.map((p) => 1 / (p * p));
-    f64(ws.cov, size).set(cov);
+    f64(ws.cov, size).set(family.covariancesFromFactor(f64(ws.factor, size).slice(), k, d));
   } else {
     mStep(w, family, ws, blockStatistics(w, family, ws, undefined), opts.regCovar, "n", "at initialisation");
   }

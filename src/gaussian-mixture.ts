@@ -1,17 +1,15 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
-import { FAMILIES, transposeBlocks, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
-import { abortError, allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
-import { ShardPool } from "./parallel.js";
-import { searchFit, type SearchReport } from "./search.js";
+import { FAMILIES, type CovarianceFamily, type CovarianceType } from "./covariance.js";
+import type { FitControl, GivenStart, MixtureParams, StopReason } from "./em.js";
+import { NotFittedError, abortError } from "./errors.js";
+import type { SearchReport } from "./types.js";
 import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
-import { alloc, f64, mark, release, scoped } from "./memory.js";
-import { asymmetry, describe, flatten, nest, readMatrix, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { checkFitValues, distinctRowsAtLeast, loadMatrix, type LoadedMatrix } from "./workspace.js";
+import { describe, flatten, nest, readMatrix, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { drawRows, fitRows, fitRowsThreaded, scoreRows, type FitPlan } from "./workspace.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
-import { kernels } from "./wasm.js";
-import { fromModelJSON, precisionsFromFactor, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
+import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -43,12 +41,6 @@ function checkFeatureNames(names: unknown, d: number): string[] | undefined {
     throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${describe(names)}`);
   }
   return names.slice();
-}
-
-function checkDistinct(x: LoadedMatrix, k: number): void {
-  if (!distinctRowsAtLeast(x, k)) {
-    throw new RangeError(`X has fewer than nComponents = ${k} distinct rows: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`);
-  }
 }
 
 // Async fits keep their workspace in the shared arena across awaits, so they
@@ -107,52 +99,34 @@ export class GaussianMixture {
     return this.fitInternal(X, fitOptions, true)!;
   }
 
-  /** Checks X's shape (as copied) against the options and the model. */
-  private prepareFit(n: number, d: number): { k: number; given: GivenStart; start?: { params: MixtureParams; lowerBound: number } } {
-    const k = this.opts.nComponents;
-    if (n < k) {
-      throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
-    }
-    const warm = this.opts.warmStart && this.state !== undefined;
-    if (warm && this.state!.nFeatures !== d) {
-      throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
-    }
-    return {
-      k,
-      given: warm ? {} : this.givenStart(d),
-      start: warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined,
+  /** The fit's plan, from X's shape as copied: checks it against the options and the model. */
+  private planFor(fitOptions: FitOptions): (n: number, d: number) => FitPlan & { featureNames?: string[] } {
+    return (n, d) => {
+      const k = this.opts.nComponents;
+      if (n < k) {
+        throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
+      }
+      const warm = this.opts.warmStart && this.state !== undefined;
+      if (warm && this.state!.nFeatures !== d) {
+        throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
+      }
+      checkFeatureNames(fitOptions.featureNames, d);
+      return {
+        k,
+        given: warm ? {} : this.givenStart(d),
+        start: warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined,
+      };
     };
   }
 
   private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
     checkFitOptions(fitOptions, FIT_OPTIONS);
-    const family = this.family;
-    const result = scoped(() => {
-      // X is read once, here; every shape below is the shape of this copy.
-      const x = loadMatrix(X, "X", this.opts.dtype);
-      const { rows: n, cols: d } = x;
-      checkFitValues(x);
-      const { k, given, start } = this.prepareFit(n, d);
-      checkDistinct(x, k);
-      const featureNames = checkFeatureNames(fitOptions.featureNames, d);
-      const ws = allocWorkspace(family, x.ptr, n, d, k, x);
-      let outcome: FitOutcome;
-      let report: SearchReport | undefined;
-      if (this.opts.initParams === "auto" && !start) ({ outcome, report } = searchFit(ws, this.opts, fitOptions));
-      else outcome = fitEm(ws, this.opts, given, start, fitOptions);
-      let labels: Int32Array | undefined;
-      if (wantLabels) {
-        loadParams(kernels(), family, ws, outcome.params);
-        eStep(kernels(), family, ws, false);
-        labels = argmaxLabels(kernels(), ws);
-      }
-      return { outcome, labels, n, d, featureNames, report };
-    });
+    // X is read once, in fitRows; every shape is the shape of that copy.
+    const { outcome, report, labels, n, d } = fitRows(X, this.opts, this.planFor(fitOptions), fitOptions, wantLabels);
     // Only a completed fit replaces the model: a failed one leaves it as it was.
-    const { outcome, n, d, featureNames, report } = result;
-    this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
+    this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(fitOptions.featureNames, d) };
     this.report = report;
-    return result.labels;
+    return labels;
   }
 
   /**
@@ -175,7 +149,7 @@ export class GaussianMixture {
     if (options.signal?.aborted) throw abortError(options.signal);
     // Read X once, now: the fit may wait behind another one, and the caller
     // may change X meanwhile.
-    let snapshot: Matrix | undefined = readMatrix(X, "X");
+    const snapshot = readMatrix(X, "X");
     const { rows: n, cols: d } = snapshot;
     // Threads pay off when the fit is long next to starting the workers and
     // copying the shards (bench/threads.mjs, 2 cores: ~100 ms, against
@@ -189,27 +163,10 @@ export class GaussianMixture {
     if (threads === 1) return this.fit(snapshot, options);
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const family = this.family;
-      const top = mark();
-      let pool: ShardPool | undefined;
-      try {
-        const x = loadMatrix(snapshot!, "X", this.opts.dtype);
-        snapshot = undefined; // the arena holds the rows now
-        checkFitValues(x);
-        const { k, given, start } = this.prepareFit(n, d);
-        checkDistinct(x, k);
-        const featureNames = checkFeatureNames(options.featureNames, d);
-        const ws = allocWorkspace(family, x.ptr, n, d, k, x);
-        pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
-        const shards = pool;
-        const outcome = await fitEmWith(ws, this.opts, given, start, options, () => shards.statistics(ws));
-        this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
-        this.report = undefined;
-        return this;
-      } finally {
-        pool?.close();
-        release(top);
-      }
+      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), options, threads, new URL("./em-worker.js", import.meta.url));
+      this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
+      this.report = undefined;
+      return this;
     });
   }
 
@@ -238,55 +195,35 @@ export class GaussianMixture {
       given.means = Array.isArray(meansInit) ? flatten(meansInit, [k, d], "meansInit") : flatten((meansInit as Matrix).data, [k, d], "meansInit");
     }
     if (precisionsInit !== undefined) {
-      const family = this.family;
-      const shape = family.shape(k, d);
-      const p = flatten(precisionsInit, shape, "precisionsInit");
-      if (family.transposed) {
-        const asymmetric = asymmetry(p, family.shared ? 1 : k, d, "precisionsInit", 1e-10);
-        if (asymmetric) throw new RangeError(asymmetric);
-      } else p.forEach((v, t) => { if (!(v > 0)) throw new RangeError(`precisionsInit value ${t} is ${v}; precisions must be > 0`); });
+      const p = flatten(precisionsInit, this.family.shape(k, d), "precisionsInit");
+      const problem = this.family.checkSymmetric(p, k, d, "precisionsInit", 1e-10);
+      if (problem) throw new RangeError(problem);
       given.precisions = p;
     }
     return given;
   }
 
   private requireFitted(): FittedState {
-    if (!this.state) throw new Error("This GaussianMixture is not fitted yet: call fit(X) first (or load a model with GaussianMixture.fromJSON)");
+    if (!this.state) throw new NotFittedError("GaussianMixture");
     return this.state;
-  }
-
-  /**
-   * Runs an E-step for X against the fitted parameters inside an arena scope
-   * and hands the workspace to `body`.
-   */
-  private withScores<T>(X: MatrixLike, writeResp: boolean, body: (ws: Workspace) => T): T {
-    const state = this.requireFitted();
-    return scoped(() => {
-      const x = loadMatrix(X, "X", this.opts.dtype);
-      const { rows: n, cols: d } = x;
-      if (d !== state.nFeatures) {
-        throw new RangeError(`X has ${d} features but the model was fitted with ${state.nFeatures}; pass rows with the same columns, in the same order`);
-      }
-      const ws = allocWorkspace(this.family, x.ptr, n, d, this.opts.nComponents, x);
-      loadParams(kernels(), this.family, ws, state.params);
-      eStep(kernels(), this.family, ws, writeResp);
-      return body(ws);
-    });
   }
 
   /** Most likely component of each row. */
   predict(X: MatrixLike): Int32Array {
-    return this.withScores(X, false, (ws) => argmaxLabels(kernels(), ws));
+    const s = this.requireFitted();
+    return scoreRows(X, this.opts, s.params, s.nFeatures, "labels");
   }
 
   /** Posterior probability of each component for each row (n × k, rows sum to 1). */
   predictProba(X: MatrixLike): Matrix {
-    return this.withScores(X, true, (ws) => ({ data: f64(ws.resp, ws.n * ws.k).slice(), rows: ws.n, cols: ws.k }));
+    const s = this.requireFitted();
+    return scoreRows(X, this.opts, s.params, s.nFeatures, "proba");
   }
 
   /** Log-density log p(x) of each row under the mixture. */
   scoreSamples(X: MatrixLike): Float64Array {
-    return this.withScores(X, false, (ws) => f64(ws.logProbNorm, ws.n).slice());
+    const s = this.requireFitted();
+    return scoreRows(X, this.opts, s.params, s.nFeatures, "density");
   }
 
   /** Mean log-density per row. */
@@ -342,30 +279,7 @@ export class GaussianMixture {
       while (c < k - 1 && cumulative[c] <= u) c++;
       counts[c]++;
     }
-    const family = this.family;
-    const dPadded = d + (d % 2);
-    const w = kernels();
-    return scoped(() => {
-      const ws = allocWorkspace(family, 0, 0, d, k);
-      loadParams(w, family, ws, params);
-      const { ptr: factors, bad } = family.samplingFactors(w, ws);
-      if (bad >= 0) throw new RangeError(`Cannot sample: component ${family.component(bad, d)}'s covariance is not positive definite`);
-      const out = alloc(n * d, 8, "samples");
-      const maxCount = Math.max(...counts);
-      const u = alloc(maxCount * dPadded, 8, "uniforms");
-      const labels = new Int32Array(n);
-      let row = 0;
-      for (let c = 0; c < k; c++) {
-        const m = counts[c];
-        if (m === 0) continue;
-        const uv = f64(u, m * dPadded);
-        for (let t = 0; t < uv.length; t++) uv[t] = rng.floatOpen();
-        family.sampleRows(w, ws, factors, c, u, m, dPadded, out + row * d * 8);
-        labels.fill(c, row, row + m);
-        row += m;
-      }
-      return { X: { data: f64(out, n * d).slice(), rows: n, cols: d }, labels };
-    });
+    return drawRows(this.opts, params, d, counts, rng);
   }
 
   /** Mixing weights, length k. */
@@ -397,14 +311,12 @@ export class GaussianMixture {
   /** Precision matrices Σ⁻¹ in scikit-learn's shape. */
   get precisions(): unknown {
     const s = this.requireFitted();
-    return nest(precisionsFromFactor(this.family, s.params.factor, this.opts.nComponents, s.nFeatures), this.family.shape(this.opts.nComponents, s.nFeatures));
+    const { nComponents: k } = this.opts;
+    return nest(this.family.precisions(s.params.factor, k, s.nFeatures), this.family.shape(k, s.nFeatures));
   }
 
   private sklearnFactor(s: FittedState): Float64Array {
-    const family = this.family;
-    return family.transposed
-      ? transposeBlocks(s.params.factor, family.shared ? 1 : this.opts.nComponents, s.nFeatures)
-      : s.params.factor.slice();
+    return this.family.sklearnFactor(s.params.factor, this.opts.nComponents, s.nFeatures);
   }
 
   /**

@@ -2,9 +2,10 @@
 export { init, simdSupported, type WasmSource } from "./wasm.js";
 export { GaussianMixture, type FitOptions } from "./gaussian-mixture.js";
 export { KMeans, type KMeansOptions, type KMeansInit } from "./kmeans.js";
-export { CovarianceError, type IterationInfo } from "./em.js";
+export type { IterationInfo } from "./em.js";
+export { CovarianceError, NotFittedError } from "./errors.js";
 export { INIT_PARAMS, type GaussianMixtureOptions, type InitParams, type Dtype } from "./options.js";
-export type { SearchReport } from "./search.js";
+export type { SearchReport } from "./types.js";
 export type { CovarianceType } from "./covariance.js";
 export type { Matrix, MatrixLike } from "./matrix.js";
 export type { GaussianMixtureJSON } from "./model-json.js";

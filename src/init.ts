@@ -6,12 +6,11 @@ import type { Workspace } from "./covariance.js";
 import { HC_MAX_ROWS, cutTree, hcTree, type HcTree } from "./hc.js";
 import { kmeansOnLoaded, kmeansPlusPlus } from "./lloyd.js";
 import { alloc, dataView, f64, scoped } from "./memory.js";
-import type { InitParams } from "./options.js";
+import type { StartName } from "./types.js";
 import { Random } from "./random.js";
 
 export type StartMethod = (ws: Workspace, rng: Random) => void;
-/** The start methods proper ("auto" is the search over them, search.ts). */
-export type StartName = Exclude<InitParams, "auto">;
+export type { StartName };
 
 /** One-hot responsibilities from a label per row. */
 function fromLabels(ws: Workspace, labels: ArrayLike<number>): void {

@@ -1,10 +1,8 @@
 // K-means: Lloyd's algorithm with k-means++ seeding (lloyd.ts), public so users
 // can compare it with the mixture.
-import { alloc, f64, i32, scoped } from "./memory.js";
-import { kernels } from "./wasm.js";
-import { kmeansOnLoaded } from "./lloyd.js";
+import { NotFittedError } from "./errors.js";
+import { kmeansRows, nearestCenters } from "./lloyd.js";
 import { shapeOf, toRows, flatten, type MatrixLike } from "./matrix.js";
-import { checkFitValues, loadMatrix } from "./workspace.js";
 import { Random } from "./random.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
 
@@ -59,23 +57,16 @@ export class KMeans {
 
   fit(X: MatrixLike): this {
     const k = this.nClusters;
-    const result = scoped(() => {
-      // X is read once, here; its shape is the copy's.
-      const x = loadMatrix(X);
-      const { rows: n, cols: d } = x;
+    // X is read once, in kmeansRows; its shape is the copy's.
+    const result = kmeansRows(X, k, (n, d) => {
       if (n < k) throw new RangeError(`X has ${n} rows but nClusters is ${k}: k-means needs at least as many rows as clusters`);
-      checkFitValues(x);
-      let init: "k-means++" | "random" | Float64Array;
-      if (typeof this.init === "string") init = this.init;
-      else {
-        const given = shapeOf(this.init, "init");
-        if (given.rows !== k || given.cols !== d) {
-          throw new RangeError(`init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`);
-        }
-        init = Array.isArray(this.init) ? flatten(this.init, [k, d], "init") : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
+      if (typeof this.init === "string") return this.init;
+      const given = shapeOf(this.init, "init");
+      if (given.rows !== k || given.cols !== d) {
+        throw new RangeError(`init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`);
       }
-      return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState)) };
-    });
+      return Array.isArray(this.init) ? flatten(this.init, [k, d], "init") : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
+    }, { nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState));
     this.centers = result.centers;
     this.nFeatures = result.d;
     this.fitted = { labels: result.labels, inertia: result.inertia, nIter: result.nIter };
@@ -88,18 +79,7 @@ export class KMeans {
 
   /** Index of the nearest centre for each row. */
   predict(X: MatrixLike): Int32Array {
-    const centers = this.requireFitted();
-    return scoped(() => {
-      const x = loadMatrix(X);
-      const { rows: n, cols: d } = x;
-      if (d !== this.nFeatures) throw new RangeError(`X has ${d} features but this KMeans was fitted with ${this.nFeatures}`);
-      const c = alloc(centers.length, 8, "centres");
-      f64(c, centers.length).set(centers);
-      const labels = alloc(n, 4, "labels");
-      const dist = alloc(n, 8, "distances");
-      kernels().assignNearest(x.ptr, n, d, c, this.nClusters, labels, dist);
-      return i32(labels, n).slice();
-    });
+    return nearestCenters(X, this.requireFitted(), this.nClusters, this.nFeatures);
   }
 
   /** Cluster centres, k × d (nested arrays). */
@@ -125,7 +105,7 @@ export class KMeans {
   }
 
   private requireFitted(): Float64Array {
-    if (!this.centers) throw new Error("This KMeans is not fitted yet: call fit(X) first");
+    if (!this.centers) throw new NotFittedError("KMeans");
     return this.centers;
   }
 }

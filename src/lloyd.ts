@@ -1,9 +1,11 @@
 // Lloyd's algorithm and k-means++ seeding on rows already in WebAssembly
 // memory: the engine behind the public KMeans and the k-means starts of
 // GaussianMixture (init.ts).
+import type { MatrixLike } from "./matrix.js";
 import { alloc, dataView, f64, i32, scoped } from "./memory.js";
-import { dataKernels, type DataKernels } from "./wasm.js";
+import { dataKernels, kernels, type DataKernels } from "./wasm.js";
 import { Random } from "./random.js";
+import { checkFitValues, loadMatrix } from "./workspace.js";
 
 /** Result of Lloyd's algorithm on data already in WASM memory. */
 export interface LloydResult {
@@ -152,3 +154,35 @@ export function kmeansOnLoaded(
   return best!;
 }
 
+
+/**
+ * The public KMeans's fit: reads X once into the arena, asks `seeding` for the
+ * start given X's shape (a method, or k × d centres), runs Lloyd nInit times.
+ */
+export function kmeansRows(
+  X: MatrixLike, k: number, seeding: (n: number, d: number) => "k-means++" | "random" | Float64Array,
+  opts: { nInit: number; maxIter: number; tol: number }, rng: Random,
+): LloydResult & { d: number } {
+  return scoped(() => {
+    const x = loadMatrix(X);
+    const { rows: n, cols: d } = x;
+    const init = seeding(n, d);
+    checkFitValues(x);
+    return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, ...opts }, rng) };
+  });
+}
+
+/** Index of the nearest of the k centres (k × d) for each row of X. */
+export function nearestCenters(X: MatrixLike, centers: Float64Array, k: number, nFeatures: number): Int32Array {
+  return scoped(() => {
+    const x = loadMatrix(X);
+    const { rows: n, cols: d } = x;
+    if (d !== nFeatures) throw new RangeError(`X has ${d} features but this KMeans was fitted with ${nFeatures}`);
+    const c = alloc(centers.length, 8, "centres");
+    f64(c, centers.length).set(centers);
+    const labels = alloc(n, 4, "labels");
+    const dist = alloc(n, 8, "distances");
+    kernels().assignNearest(x.ptr, n, d, c, k, labels, dist);
+    return i32(labels, n).slice();
+  });
+}

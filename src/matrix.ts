@@ -1,6 +1,14 @@
 // Input normalisation: the two shapes a user may hand us, checked once at the
 // door with messages that name the row, the column and what to change.
 
+/**
+ * Largest |value| a fit accepts. Squared Mahalanobis distances, k-means
+ * inertia and scatter sums of rows this far out overflow float64 (1e100² ·
+ * n rows is still finite; 1e154² is not), and the fit would silently turn
+ * to NaN. Scoring takes any finite value (em.ts, repairOverflowRows).
+ */
+export const MAX_FIT_MAGNITUDE = 1e100;
+
 /** A dense row-major matrix. Results come back in this shape (Float64Array). */
 export interface Matrix {
   data: Float64Array | Float32Array;
@@ -185,26 +193,6 @@ export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown
 /** Rows of a row-major array as nested arrays. */
 export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][] {
   return nest(data, [rows, cols]) as number[][];
-}
-
-/**
- * Checks that each of `blocks` d×d matrices is symmetric to `rel` (relative);
- * returns a message naming the first asymmetric entry, or undefined.
- */
-export function asymmetry(p: ArrayLike<number>, blocks: number, d: number, name: string, rel: number): string | undefined {
-  for (let b = 0; b < blocks; b++) {
-    const o = b * d * d;
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < i; j++) {
-        const a = p[o + i * d + j];
-        const c = p[o + j * d + i];
-        if (Math.abs(a - c) > rel * Math.max(Math.abs(a), Math.abs(c))) {
-          return `${name}${blocks > 1 ? `[${b}]` : ""} is not symmetric at [${i}][${j}] (${a} vs ${c})`;
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -2,14 +2,12 @@
 // shapes, so a model fitted in Python scores here and the other way round.
 // fromJSON treats its input as untrusted: every field is checked, and sizes
 // are checked against the data actually present before anything is allocated.
-import { COVARIANCE_TYPES, FAMILIES, covarianceSize, transposeBlocks, type CovarianceFamily, type CovarianceType } from "./covariance.js";
+// Plain TypeScript: loading a model needs no WebAssembly module (the family
+// table's layout checks run in dense.ts).
+import { COVARIANCE_TYPES, FAMILIES, type CovarianceType } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
-import { allocFrom, f64, scoped } from "./memory.js";
-import { allocWorkspace } from "./em.js";
-import { asymmetry, describe, flatten, nest } from "./matrix.js";
-import { MAX_FIT_MAGNITUDE } from "./workspace.js";
+import { MAX_FIT_MAGNITUDE, describe, flatten, nest } from "./matrix.js";
 import { DTYPES, INIT_PARAMS, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
-import { kernels } from "./wasm.js";
 
 export const MODEL_FORMAT = "gmm-wasm/GaussianMixture";
 export const MODEL_VERSION = 1;
@@ -91,24 +89,6 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
 
 const KNOWN_PARAMS = new Set(["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"]);
 
-/** Σ⁻¹ in scikit-learn's layout from our factor (WᵀW, or 1/σ²). */
-export function precisionsFromFactor(family: CovarianceFamily, f: Float64Array, k: number, d: number): Float64Array {
-  if (!family.transposed) return f.map((v) => v * v);
-  const blocks = family.shared ? 1 : k;
-  const p = new Float64Array(blocks * d * d);
-  for (let b = 0; b < blocks; b++) {
-    const o = b * d * d;
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let t = 0;
-        for (let m = Math.max(i, j); m < d; m++) t += f[o + m * d + i] * f[o + m * d + j];
-        p[o + i * d + j] = t;
-      }
-    }
-  }
-  return p;
-}
-
 function bad(message: string): never {
   throw new TypeError(`fromJSON: ${message}`);
 }
@@ -120,13 +100,6 @@ const KNOWN_FIELDS = new Set([
   "format", "version", "covariance_type", "n_components", "n_features_in_", "weights_", "means_",
   "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_", "params",
 ]);
-
-function isLowerZero(a: Float64Array, blocks: number, d: number): boolean {
-  for (let b = 0; b < blocks; b++) {
-    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) if (a[b * d * d + i * d + j] !== 0) return false;
-  }
-  return true;
-}
 
 /**
  * Parses and validates model JSON (an object or a string). Returns the
@@ -187,70 +160,26 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   if (o.covariances_ === undefined) bad("covariances_ is missing");
   const covariances = flatten(o.covariances_, shape, "covariances_");
 
-  const blocks = family.shared ? 1 : k;
-  const size = covarianceSize(family, k, d);
-  const w = kernels();
-  const factor = scoped(() => {
-    const ws = allocWorkspace(family, 0, 0, d, k);
-    f64(ws.cov, size).set(covariances);
-    // Symmetric, and positive definite (it must have a Cholesky factor).
-    const asymmetric = family.transposed ? asymmetry(covariances, blocks, d, "covariances_", 1e-8) : undefined;
-    if (asymmetric) bad(asymmetric);
-    const failed = family.factorFromCovariance(w, ws);
-    if (failed >= 0) bad(`covariances_ of component ${family.component(failed, d)} is not positive definite`);
-    const fromCov = f64(ws.factor, size).slice();
-    if (o.precisions_cholesky_ === undefined) return fromCov;
-    const given = flatten(o.precisions_cholesky_, shape, "precisions_cholesky_");
-    let ours: Float64Array;
-    if (!family.transposed) {
-      given.forEach((v, t) => { if (!(v > 0)) bad(`precisions_cholesky_ value ${t} is ${v}; it must be > 0`); });
-      ours = given;
-    } else if (isLowerZero(given, blocks, d)) {
-      // scikit-learn's fitted factor U is upper triangular; ours is W = Uᵀ.
-      ours = transposeBlocks(given, blocks, d);
-    } else {
-      // A lower factor L (scikit-learn keeps cholesky(precisions_init) before the first M-step): P = L Lᵀ.
-      const p = new Float64Array(blocks * d * d);
-      for (let b = 0; b < blocks; b++) {
-        const o2 = b * d * d;
-        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-          let t = 0;
-          for (let m = 0; m < d; m++) t += given[o2 + i * d + m] * given[o2 + j * d + m];
-          p[o2 + i * d + j] = t;
-        }
-      }
-      const pp = allocFrom(p);
-      const r = family.factorFromPrecision(w, ws, pp);
-      if (r >= 0) bad(`precisions_cholesky_ of component ${family.component(r, d)} does not give a positive definite precision`);
-      ours = f64(ws.factor, size).slice();
-    }
-    for (let b = 0; b < blocks; b++) {
-      if (family.transposed) {
-        for (let i = 0; i < d; i++) if (!(ours[b * d * d + i * d + i] > 0)) bad(`precisions_cholesky_${blocks > 1 ? `[${b}]` : ""} has diagonal entry [${i}][${i}] = ${ours[b * d * d + i * d + i]}; it must be > 0`);
-      }
-    }
+  // Symmetric, and positive definite (it must have a Cholesky factor).
+  const asymmetric = family.checkSymmetric(covariances, k, d, "covariances_", 1e-8);
+  if (asymmetric) bad(asymmetric);
+  const fromCov = family.factorFromCovariances(covariances, k, d);
+  if (fromCov.bad >= 0) bad(`covariances_ of component ${family.component(fromCov.bad, d)} is not positive definite`);
+  let factor = fromCov.factor;
+  if (o.precisions_cholesky_ !== undefined) {
+    const given = family.factorFromSklearn(flatten(o.precisions_cholesky_, shape, "precisions_cholesky_"), k, d, "precisions_cholesky_");
+    if (typeof given === "string") bad(given);
     // The two must describe the same Gaussians, or scoring would silently use one and sampling the other.
-    const reference = fromCov.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    for (let t = 0; t < size; t++) {
-      const tolerance = 1e-6 * (family.transposed ? reference : Math.abs(fromCov[t]));
-      if (!(Math.abs(ours[t] - fromCov[t]) <= tolerance)) {
-        bad(`precisions_cholesky_ and covariances_ describe different Gaussians (value ${t}: ${ours[t]} given, ${fromCov[t]} from covariances_)`);
-      }
-    }
-    return ours;
-  });
-
+    const t = family.factorsDisagree(given, fromCov.factor, 1e-6);
+    if (t >= 0) bad(`precisions_cholesky_ and covariances_ describe different Gaussians (value ${t}: ${given[t]} given, ${fromCov.factor[t]} from covariances_)`);
+    factor = given;
+  }
   if (o.precisions_ !== undefined) {
     // scikit-learn's precisions_ must be the inverse of covariances_, or the model contradicts itself
     const given = flatten(o.precisions_, shape, "precisions_");
-    const ours = precisionsFromFactor(family, factor, k, d);
-    const scale = ours.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    for (let t = 0; t < size; t++) {
-      const tolerance = 1e-6 * (family.transposed ? scale : Math.abs(ours[t]));
-      if (!(Math.abs(given[t] - ours[t]) <= tolerance)) {
-        bad(`precisions_ and covariances_ describe different Gaussians (value ${t}: ${given[t]} given, ${ours[t]} from covariances_)`);
-      }
-    }
+    const ours = family.precisions(factor, k, d);
+    const t = family.factorsDisagree(given, ours, 1e-6);
+    if (t >= 0) bad(`precisions_ and covariances_ describe different Gaussians (value ${t}: ${given[t]} given, ${ours[t]} from covariances_)`);
   }
   if (o.params !== undefined && (o.params === null || typeof o.params !== "object" || Array.isArray(o.params))) bad(`params must be an object; got ${describe(o.params)}`);
   const params = (o.params ?? {}) as Record<string, unknown>;

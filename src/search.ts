@@ -8,24 +8,14 @@
 // (degenerate) fit never wins while a healthy one exists.
 import { FAMILIES, type CovarianceFamily, type Workspace } from "./covariance.js";
 import { findDegenerate } from "./degenerate.js";
-import { CovarianceError, eStep, fitEm, loadParams, paramsFromMoments, type FitControl, type FitOutcome, type MixtureParams } from "./em.js";
+import { eStep, fitEm, loadParams, paramsFromMoments, type FitControl, type FitOutcome, type MixtureParams } from "./em.js";
+import { CovarianceError } from "./errors.js";
 import type { StartName } from "./init.js";
+import type { SearchReport } from "./types.js";
 import { dataView, f64 } from "./memory.js";
 import type { ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
-
-/** What the search did, for `gmm.searchReport`. */
-export interface SearchReport {
-  /** Every start, in the order run: its method, its lower bound after the short EM run and, if it was continued, at convergence. */
-  starts: { method: StartName; shortLowerBound: number; lowerBound?: number; degenerate: boolean; error?: string }[];
-  /** The start the final fit descends from. */
-  winner: StartName;
-  /** Split-and-merge moves tried and kept. */
-  moves: { tried: number; accepted: number };
-  /** EM iterations over the whole search. */
-  emIterations: number;
-}
 
 /** EM iterations of the short runs that rank the starts. */
 export const SHORT_ITERATIONS = 10;

@@ -1,8 +1,17 @@
 // Where the user's rows meet WebAssembly memory: X is read once (matrix.ts
-// snapshots its structure and checks every value) straight into the arena.
-import { alloc, f32, f64 } from "./memory.js";
-import { copyRows, readRow, rowSource, type MatrixLike, type RowSource } from "./matrix.js";
-import type { Dtype } from "./options.js";
+// snapshots its structure and checks every value) straight into the arena,
+// and the estimators' fits, scores and draws run here, so they never hold a
+// pointer themselves.
+import { FAMILIES, type Workspace } from "./covariance.js";
+import { allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams } from "./em.js";
+import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
+import { MAX_FIT_MAGNITUDE, copyRows, readRow, rowSource, type Matrix, type MatrixLike, type RowSource } from "./matrix.js";
+import type { Dtype, ResolvedOptions } from "./options.js";
+import { ShardPool } from "./parallel.js";
+import type { Random } from "./random.js";
+import { searchFit } from "./search.js";
+import type { SearchReport } from "./types.js";
+import { kernels } from "./wasm.js";
 
 /** Rows loaded into WASM memory; float32 rows are stored minus `shift`. */
 export interface LoadedMatrix {
@@ -61,14 +70,6 @@ function loadFloat32(src: RowSource, name: string): LoadedMatrix {
   return { ptr, rows, cols, dtype: "float32", shift };
 }
 
-/**
- * Largest |value| a fit accepts. Squared Mahalanobis distances, k-means
- * inertia and scatter sums of rows this far out overflow float64 (1e100² ·
- * n rows is still finite; 1e154² is not), and the fit would silently turn
- * to NaN. Scoring takes any finite value (see em.ts, repairOverflowRows).
- */
-export const MAX_FIT_MAGNITUDE = 1e100;
-
 /** Refuses rows a fit cannot sum without overflow, naming the first. */
 export function checkFitValues(x: LoadedMatrix, name = "X"): void {
   const { ptr, rows, cols, shift } = x;
@@ -111,4 +112,132 @@ export function distinctRowsAtLeast(x: LoadedMatrix, k: number): boolean {
     distinct++;
   }
   return distinct >= k;
+}
+
+// ------------------------------------------------------------------
+// The estimators' back end: rows in, results out. Estimators call these and
+// never see a pointer; everything allocated here is released before return.
+
+/** What a fit needs from the estimator once X's shape is known (its checks run there). */
+export interface FitPlan {
+  k: number;
+  given: GivenStart;
+  start?: { params: MixtureParams; lowerBound: number };
+}
+
+export interface FitResult {
+  outcome: FitOutcome;
+  report?: SearchReport;
+  labels?: Int32Array;
+  n: number;
+  d: number;
+}
+
+function workspaceFor(x: LoadedMatrix, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan): { ws: Workspace; plan: FitPlan } {
+  checkFitValues(x);
+  const p = plan(x.rows, x.cols);
+  if (!distinctRowsAtLeast(x, p.k)) {
+    throw new RangeError(`X has fewer than nComponents = ${p.k} distinct rows: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`);
+  }
+  return { ws: allocWorkspace(FAMILIES[opts.covarianceType], x.ptr, x.rows, x.cols, p.k, x), plan: p };
+}
+
+/** Fits on X in this thread (reading X once); with `wantLabels`, also labels the rows after a final E-step. */
+export function fitRows(X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, wantLabels: boolean): FitResult {
+  return scoped(() => {
+    const x = loadMatrix(X, "X", opts.dtype);
+    const { ws, plan: p } = workspaceFor(x, opts, plan);
+    let outcome: FitOutcome;
+    let report: SearchReport | undefined;
+    if (opts.initParams === "auto" && !p.start) ({ outcome, report } = searchFit(ws, opts, control));
+    else outcome = fitEm(ws, opts, p.given, p.start, control);
+    let labels: Int32Array | undefined;
+    if (wantLabels) {
+      const family = FAMILIES[opts.covarianceType];
+      loadParams(kernels(), family, ws, outcome.params);
+      eStep(kernels(), family, ws, false);
+      labels = argmaxLabels(kernels(), ws);
+    }
+    return { outcome, report, labels, n: x.rows, d: x.cols };
+  });
+}
+
+/**
+ * Fits on the rows of X sharded over `threads` worker threads (each its own
+ * WebAssembly instance; the workspace stays in the arena across awaits, so
+ * the caller must run such fits one at a time).
+ */
+export async function fitRowsThreaded(
+  X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, threads: number, workerUrl: URL,
+): Promise<FitResult> {
+  const top = mark();
+  let pool: ShardPool | undefined;
+  try {
+    const x = loadMatrix(X, "X", opts.dtype);
+    const { ws, plan: p } = workspaceFor(x, opts, plan);
+    pool = await ShardPool.start(ws, opts.covarianceType, threads, workerUrl);
+    const shards = pool;
+    const outcome = await fitEmWith(ws, opts, p.given, p.start, control, () => shards.statistics(ws));
+    return { outcome, n: x.rows, d: x.cols };
+  } finally {
+    pool?.close();
+    release(top);
+  }
+}
+
+/** What scoreRows computes for each row. */
+export type Scores = "labels" | "proba" | "density";
+
+/** An E-step of X under a fitted model; X must have `nFeatures` columns. */
+export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: "labels"): Int32Array;
+export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: "proba"): Matrix;
+export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: "density"): Float64Array;
+export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: Scores): Int32Array | Matrix | Float64Array {
+  const family = FAMILIES[opts.covarianceType];
+  return scoped(() => {
+    const x = loadMatrix(X, "X", opts.dtype);
+    const { rows: n, cols: d } = x;
+    if (d !== nFeatures) {
+      throw new RangeError(`X has ${d} features but the model was fitted with ${nFeatures}; pass rows with the same columns, in the same order`);
+    }
+    const k = opts.nComponents;
+    const ws = allocWorkspace(family, x.ptr, n, d, k, x);
+    loadParams(kernels(), family, ws, params);
+    eStep(kernels(), family, ws, what === "proba");
+    if (what === "labels") return argmaxLabels(kernels(), ws);
+    if (what === "proba") return { data: f64(ws.resp, n * k).slice(), rows: n, cols: k };
+    return f64(ws.logProbNorm, n).slice();
+  });
+}
+
+/**
+ * Draws counts[c] rows from each component c (in component order), from the
+ * uniforms of `rng` (two per value, Box–Muller in the module).
+ */
+export function drawRows(opts: ResolvedOptions, params: MixtureParams, d: number, counts: readonly number[], rng: Random): { X: Matrix; labels: Int32Array } {
+  const family = FAMILIES[opts.covarianceType];
+  const k = opts.nComponents;
+  const n = counts.reduce((a, b) => a + b, 0);
+  const dPadded = d + (d % 2);
+  const w = kernels();
+  return scoped(() => {
+    const ws = allocWorkspace(family, 0, 0, d, k);
+    loadParams(w, family, ws, params);
+    const { ptr: factors, bad } = family.samplingFactors(w, ws);
+    if (bad >= 0) throw new RangeError(`Cannot sample: ${family.blockName(bad, d)} is not positive definite`);
+    const out = alloc(n * d, 8, "samples");
+    const u = alloc(Math.max(...counts) * dPadded, 8, "uniforms");
+    const labels = new Int32Array(n);
+    let row = 0;
+    for (let c = 0; c < k; c++) {
+      const m = counts[c];
+      if (m === 0) continue;
+      const uv = f64(u, m * dPadded);
+      for (let t = 0; t < uv.length; t++) uv[t] = rng.floatOpen();
+      family.sampleRows(w, ws, factors, c, u, m, dPadded, out + row * d * 8);
+      labels.fill(c, row, row + m);
+      row += m;
+    }
+    return { X: { data: f64(out, n * d).slice(), rows: n, cols: d }, labels };
+  });
 }

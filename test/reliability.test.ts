@@ -8,7 +8,7 @@ import * as built from "../dist/index.js";
 
 await built.init();
 import { kernels } from "../src/wasm.js";
-import { hasEigenvalueAtMost } from "../src/degenerate.js";
+import { hasEigenvalueAtMost } from "../src/dense.js";
 import { datasets, expectClose } from "./helpers.js";
 
 const faithful = datasets.faithful;
