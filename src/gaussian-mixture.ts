@@ -10,6 +10,7 @@ import { drawRows, fitRows, fitRowsThreaded, scoreRows, type FitPlan } from "./w
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
+import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON, marginalArrays, mixtureArrays, regressionMeans, splitFeatures } from "./conditional.js";
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -404,5 +405,111 @@ export class GaussianMixture {
     const gmm = new GaussianMixture(options);
     gmm.state = state;
     return gmm;
+  }
+
+  // ---- Marginals and conditionals (issue #20). The maths is in conditional.ts;
+  // these methods check the arguments, supply the weights given the values
+  // (the marginal model's E-step, in WebAssembly) and build ordinary models
+  // through fromJSON.
+
+  /**
+   * The mixture over `features` (indices into the model's columns, in the
+   * order given): exact, with the weights unchanged and the means and
+   * covariances sliced. The covariance type is kept.
+   *
+   * @example
+   * gmm.marginal([1, 0]).scoreSamples([[79, 3.6]]); // log p(waiting, eruptions)
+   */
+  marginal(features: readonly number[]): GaussianMixture {
+    const json = this.toJSON();
+    const picked = checkFeatures(features, json.n_features_in_);
+    return derivedModel(derivedJSON(json, marginalArrays(mixtureArrays(json), picked), picked, { nSamples: json.n_samples_fit }), "marginal");
+  }
+
+  /**
+   * The mixture of the other features (in increasing index order) given
+   * `features` = `values`: each component's weight re-weighted by its density
+   * of the values, its mean and covariance conditioned (Schur complement via
+   * Cholesky factors). full stays full, tied stays tied; for diag and
+   * spherical the components make the features independent, so the result
+   * is the marginal of the other features with the new weights, in family.
+   *
+   * @example
+   * const given = gmm.condition([0], [3.6]); // waiting time given eruptions = 3.6
+   * given.means; given.weights;
+   */
+  condition(features: readonly number[], values: ArrayLike<number>): GaussianMixture {
+    const json = this.toJSON();
+    const { given, rest } = splitFeatures(features, json.n_features_in_);
+    const x = checkValues(values, given.length);
+    const arrays = mixtureArrays(json);
+    const cond = conditioner(arrays, given, rest);
+    const weights = this.weightsGiven(json, given, { data: x, rows: 1, cols: given.length }, "condition");
+    // n_samples_fit 0: the new weights are not shares of the fitted rows
+    return derivedModel(derivedJSON(json, conditionalArrays(arrays, cond, x, weights), rest, { nSamples: 0 }), "condition");
+  }
+
+  /**
+   * GMM regression: for each row of X (the values of `features`, in that
+   * order), the conditional mean Σ_c w_c(x) μ_c|x of the other features (in
+   * increasing index order), as the Python package gmr predicts.
+   *
+   * @example
+   * gmm.predictConditional([0], [[2.0], [4.5]]); // expected waiting for two eruption times
+   */
+  predictConditional(features: readonly number[], X: MatrixLike): Matrix {
+    const json = this.toJSON();
+    const { given, rest } = splitFeatures(features, json.n_features_in_);
+    const x = readMatrix(X, "X");
+    if (x.cols !== given.length) {
+      throw new RangeError(`X has ${x.cols} columns but features lists ${given.length}: each row of X holds the values of features, in that order`);
+    }
+    const arrays = mixtureArrays(json);
+    const cond = conditioner(arrays, given, rest);
+    const weights = this.weightsGiven(json, given, x, "predictConditional");
+    return { data: regressionMeans(arrays, cond, x.data, x.rows, weights), rows: x.rows, cols: rest.length };
+  }
+
+  /**
+   * n rows drawn from the model given `features` = `values`: whole rows of
+   * the model's d columns, the given features fixed at their values and the
+   * others drawn from `condition(features, values)`; labels are the
+   * components drawn (rows grouped by component, as `sample`). The seed
+   * defaults to the model's randomState.
+   *
+   * @example
+   * const { X } = gmm.sampleConditional([5], [139.5], 1000, { randomState: 0 });
+   */
+  sampleConditional(features: readonly number[], values: ArrayLike<number>, n: number, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+    checkFitOptions(options, ["randomState"], "sampleConditional");
+    checkInteger(n, "n", 1);
+    const seed = checkSeed(options.randomState) ?? this.opts.randomState;
+    const d = this.requireFitted().nFeatures;
+    const given = checkFeatures(features, d);
+    const x = checkValues(values, given.length);
+    const conditional = this.condition(given, x);
+    const { X: drawn, labels } = conditional.sample(n, { randomState: seed });
+    const { rest } = splitFeatures(given, d);
+    const out = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < given.length; t++) out[i * d + given[t]] = x[t];
+      for (let t = 0; t < rest.length; t++) out[i * d + rest[t]] = drawn.data[i * rest.length + t];
+    }
+    return { X: { data: out, rows: n, cols: d }, labels };
+  }
+
+  /** p(component | the given features' values) for each row of X (n×k), by the marginal model's E-step, held in float64 whatever this model's dtype. */
+  private weightsGiven(json: GaussianMixtureJSON, given: number[], X: Matrix, call: string): Float64Array {
+    const marginal = derivedModel(derivedJSON(json, marginalArrays(mixtureArrays(json), given), given, { nSamples: 0, dtype: "float64" }), call);
+    return marginal.predictProba(X).data as Float64Array;
+  }
+}
+
+/** fromJSON for a model derived from a fitted one; a refusal (a backstop: conditional.ts checks what it can first) names the call. */
+function derivedModel(json: Record<string, unknown>, call: string): GaussianMixture {
+  try {
+    return GaussianMixture.fromJSON(json);
+  } catch (e) {
+    throw new RangeError(`${call}: the resulting model cannot be built (${(e as Error).message})`);
   }
 }
