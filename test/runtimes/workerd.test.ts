@@ -1,8 +1,8 @@
 // Cloudflare Workers, run locally by workerd (the npm package's binary).
 // The example in examples/cloudflare-worker is bundled by its own build.mjs
-// and served with its own config.capnp; its answers to POST /score must equal
-// Node's for the same model, and bad requests must get 400s with the
-// library's message. A test-only worker also fits inside workerd and must
+// and served with its own config.capnp; its answers to POST /score and
+// POST /anomaly must equal Node's for the same models, and bad requests must
+// get 400s with the library's message. A test-only worker also fits inside workerd and must
 // give Node's bits.
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../examples/cloudflare-worker/build.mjs";
+import { loadBreastCancer } from "../../examples/cloudflare-worker/fit-anomaly.mjs";
+import { scoreAnomalies } from "../../examples/cloudflare-worker/src/anomaly.js";
 import { HERE, ROOT, expectAgree, expectSameBits, faithful, freePort, nodeReference, requireBuild, waitForHttp, type ScenarioResult } from "./helpers.js";
 import { fromBits } from "./scenario.mjs";
 
@@ -164,6 +166,50 @@ describe("Cloudflare Workers (workerd)", () => {
     expect(json.error).toMatch(/10001 rows is more than 10000/);
   });
 
+  it("POST /anomaly answers Node's log-densities and flags for the held-out benign and the malignant rows, with the threshold", async () => {
+    const anomalyBundle = JSON.parse(readFileSync(join(EXAMPLE, "src/anomaly-model.json"), "utf8"));
+    const gmm = lib.GaussianMixture.fromJSON(anomalyBundle.model);
+    const { heldOut, malignant } = loadBreastCancer();
+    const rows = [...heldOut, ...malignant].map((r) => r.row);
+    const { status, type, json } = await post(`${example!.origin}/anomaly`, JSON.stringify({ rows }));
+    expect(status).toBe(200);
+    expect(type).toBe("application/json");
+    const expected = scoreAnomalies(gmm, anomalyBundle, rows);
+    expectSameBits({ logDensity: json.logDensity }, { logDensity: expected.logDensity });
+    expect(json.anomaly).toEqual(expected.anomaly);
+    expect(json.threshold).toBe(anomalyBundle.threshold);
+    expect(json.contamination).toBe(0.05);
+    // most malignant rows are flagged, most held-out benign rows are not (the numbers: test/example-anomaly.test.ts)
+    const flagged = (from: number, to: number) => json.anomaly.slice(from, to).filter(Boolean).length;
+    expect(flagged(heldOut.length, rows.length)).toBeGreaterThan(0.85 * malignant.length);
+    expect(flagged(0, heldOut.length)).toBeLessThan(0.15 * heldOut.length);
+  });
+
+  it("POST /anomaly flags a row far beyond every component with the log-density \"-Infinity\"", async () => {
+    const row = loadBreastCancer().heldOut[0].row;
+    const far = row.map((v, j) => (j === 3 ? 1e200 : v));
+    const { status, json } = await post(`${example!.origin}/anomaly`, JSON.stringify({ rows: [far, row] }));
+    expect(status).toBe(200);
+    expect(json.logDensity[0]).toBe("-Infinity");
+    expect(json.anomaly).toEqual([true, false]);
+  });
+
+  it.each([
+    ["not JSON", "rows=1,2", /not valid JSON/],
+    ["no rows field", '{"data": []}', /needs a "rows" field: an array of rows, each with 30 numbers/],
+    ["rows not an array", '{"rows": {}}', /^rows must be an array of rows/],
+    ["no rows", '{"rows": []}', /^rows is empty/],
+    ["the wrong feature count", '{"rows": [[3.6, 79]]}', /^rows has 2 features but the model was fitted with 30/],
+    ["a string value", JSON.stringify({ rows: [Array.from({ length: 30 }, (_, j) => (j === 7 ? "0.1" : 1))] }), /^rows\[0\]\[7\] is not a number \(string\)/],
+    ["ragged rows", JSON.stringify({ rows: [Array(30).fill(1), Array(29).fill(1)] }), /^rows is ragged: row 1 has 29 values but row 0 has 30/],
+    ["a value too large to standardise", JSON.stringify({ rows: [Array.from({ length: 30 }, (_, j) => (j === 19 ? 1e308 : 1))] }), /^rows\[0\]\[19\] = 1e\+308 is too large/],
+  ])("POST /anomaly with %s is a 400 with the reason", async (_, body, message) => {
+    const { status, type, json } = await post(`${example!.origin}/anomaly`, body);
+    expect(status).toBe(400);
+    expect(type).toBe("application/json");
+    expect(json.error).toMatch(message);
+  });
+
   it("other paths are 404 and other methods 405", async () => {
     expect((await fetch(`${example!.origin}/`)).status).toBe(404);
     expect((await post(`${example!.origin}/predict`, "{}")).status).toBe(404);
@@ -171,5 +217,10 @@ describe("Cloudflare Workers (workerd)", () => {
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
     expect((await fetch(`${example!.origin}/score`, { method: "PUT", body: "{}" })).status).toBe(405);
+    const getAnomaly = await fetch(`${example!.origin}/anomaly`);
+    expect(getAnomaly.status).toBe(405);
+    expect(getAnomaly.headers.get("allow")).toBe("POST");
+    expect((await fetch(`${example!.origin}/anomaly/x`)).status).toBe(404);
+    expect((await fetch(`${example!.origin}/__proto__`)).status).toBe(404);
   });
 });
