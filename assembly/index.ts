@@ -4,7 +4,7 @@ export { cholesky, invertLower, precisionCholeskyFull, precisionFactorFromPrecis
 export { logProbFull, eStepFull, logProbDiag, logProbSpherical } from "./logprob";
 export { normalizeLogProb, argmaxRows } from "./estep";
 export { eStepF32 } from "./estep32";
-export { componentSums, scatterFull, finishScatter, scatterDiag } from "./mstep";
+export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
 export { assignNearest, updateCenters, seedPotential } from "./kmeans";
 export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";
 export { assignNearestF32, updateCentersF32, seedPotentialF32 } from "./kmeans";

@@ -496,3 +496,24 @@ function scatterDiagOf<T>(x: usize, resp: usize, means: usize, n: i32, d: i32, k
     }
   }
 }
+
+/**
+ * Sample weights: scales each row of the n×k responsibilities by its weight
+ * (so every sum after it, N_k, Σ r·x and the scatter, is weighted) and returns
+ * Σ_i w_i·logProbNorm[i], the weighted log-likelihood. Rows of weight 0 add
+ * nothing, even when their log-likelihood is −∞.
+ */
+export function weighRows(resp: usize, logProbNorm: usize, weights: usize, n: i32, k: i32): f64 {
+  let total = 0.0;
+  for (let i = 0; i < n; i++) {
+    const w = ld(weights, i);
+    const r = addr(resp, i * k);
+    if (w == 0.0) {
+      fill(r, 0.0, k);
+      continue;
+    }
+    total += w * ld(logProbNorm, i);
+    scale(r, w, k);
+  }
+  return total;
+}

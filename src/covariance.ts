@@ -23,6 +23,10 @@ export interface Workspace {
   params32: number;
   resp: number; // n×k weighted log-densities, then responsibilities
   logProbNorm: number; // n per-row log-likelihoods (−∞ until an E-step: scatterFull reads them)
+  /** n sample weights, or 0 when every row weighs 1. */
+  sampleWeight: number;
+  /** Σ of the sample weights (n when there are none). */
+  sumWeights: number;
   weights: number; // k
   logWeights: number; // k
   nk: number; // k effective counts
@@ -347,7 +351,7 @@ function full(tied: boolean): CovarianceFamily {
     precisions(factor, k, d) {
       const blocksOf = tied ? 1 : k;
       const p = new Float64Array(blocksOf * d * d);
-      for (let b = 0; b < blocksOf; b++) transposeTimesLower(factor, b * d * d, d, p.subarray(b * d * d, (b + 1) * d * d) as Float64Array);
+      for (let b = 0; b < blocksOf; b++) transposeTimesLower(factor, b * d * d, d, p);
       return p;
     },
     covariancesFromFactor(factor, k, d) {

@@ -22,7 +22,7 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
       const bytes = rows instanceof Float32Array ? 4 : 8;
       const x = alloc(n * d, bytes, "shard");
       dataView(x, n * d, bytes).set(rows);
-      shard = { ws: allocWorkspace(family, x, n, d, k, { dtype: bytes === 4 ? "float32" : "float64" }), family };
+      shard = { ws: allocWorkspace(family, x, n, d, k, { dtype: bytes === 4 ? "float32" : "float64" }, message.weights), family };
       return { reply: { type: "ready" }, transfer: [] };
     }
     case "statistics": {

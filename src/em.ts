@@ -72,10 +72,18 @@ export interface GivenStart {
 export function allocWorkspace(
   family: CovarianceFamily, x: number, n: number, d: number, k: number,
   data: { dtype: Dtype; shift?: Float64Array } = { dtype: "float64" },
+  sampleWeight?: Float64Array,
 ): Workspace {
   const covSize = covarianceSize(family, k, d);
+  let sumWeights = n;
+  if (sampleWeight) {
+    sumWeights = 0;
+    for (let i = 0; i < n; i++) sumWeights += sampleWeight[i];
+  }
   return {
     n, d, k, x,
+    sampleWeight: sampleWeight ? allocFrom(sampleWeight, "sample weights") : 0,
+    sumWeights,
     xk: dataKernels(data.dtype),
     shift: data.shift,
     params32: data.dtype === "float32" ? alloc(k * d + covSize + k, 4, "float32 parameters") : 0,

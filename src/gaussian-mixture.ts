@@ -5,11 +5,12 @@ import { NotFittedError, abortError } from "./errors.js";
 import type { SearchReport } from "./types.js";
 import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
-import { describe, flatten, nest, readMatrix, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { drawRows, fitRows, fitRowsThreaded, scoreRows, type FitPlan } from "./workspace.js";
+import { describe, flatten, nest, readMatrix, readWeights, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { drawRows, fitRows, fitRowsThreaded, parametersFromStatistics, scoreRows, statisticsOfRows, type FitPlan } from "./workspace.js";
+import { mergeStatistics } from "./statistics.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
-import { fromModelJSON, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
+import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
 import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON, marginalArrays, mixtureArrays, regressionMeans, splitFeatures } from "./conditional.js";
 
 /**
@@ -21,7 +22,24 @@ import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON
 export type FitOptions = FitControl & {
   /** Names of the d columns (kept in the model and its JSON as scikit-learn's `feature_names_in_`). */
   featureNames?: readonly string[];
+  /**
+   * One weight ≥ 0 per row: every sum of the fit is weighted (the E-step's
+   * statistics, the k-means starts, the lower bound), so an integer weight
+   * acts as that many copies of the row.
+   */
+  sampleWeight?: ArrayLike<number>;
 };
+
+/** Per-row weights for scoring calls (score, bic, aic, statistics). */
+export interface WeightOptions {
+  /** One weight ≥ 0 per row of X. */
+  sampleWeight?: ArrayLike<number>;
+}
+
+/** The fit controls alone (what the EM driver sees). */
+function controlOf(o: FitOptions): FitControl {
+  return { onIteration: o.onIteration, signal: o.signal, timeBudgetMs: o.timeBudgetMs };
+}
 
 /** What a fit leaves behind. */
 export interface FittedState {
@@ -123,7 +141,7 @@ export class GaussianMixture {
   private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
     checkFitOptions(fitOptions, FIT_OPTIONS);
     // X is read once, in fitRows; every shape is the shape of that copy.
-    const { outcome, report, labels, n, d } = fitRows(X, this.opts, this.planFor(fitOptions), fitOptions, wantLabels);
+    const { outcome, report, labels, n, d } = fitRows(X, this.opts, this.planFor(fitOptions), controlOf(fitOptions), wantLabels, fitOptions.sampleWeight);
     // Only a completed fit replaces the model: a failed one leaves it as it was.
     this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(fitOptions.featureNames, d) };
     this.report = report;
@@ -152,6 +170,7 @@ export class GaussianMixture {
     // may change X meanwhile.
     const snapshot = readMatrix(X, "X");
     const { rows: n, cols: d } = snapshot;
+    const sampleWeight = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
     // Threads pay off when the fit is long next to starting the workers and
     // copying the shards (bench/threads.mjs, 2 cores: ~100 ms, against
     // 1.7–1.9× per iteration; whole fits gain from d = 8, K = 8, N = 1e5 and
@@ -161,10 +180,10 @@ export class GaussianMixture {
     // the search (initParams "auto") runs its many short fits in this thread
     if (!threadsAvailable() || this.opts.initParams === "auto") threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
-    if (threads === 1) return this.fit(snapshot, options);
+    if (threads === 1) return this.fit(snapshot, { ...options, sampleWeight });
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), options, threads, new URL("./em-worker.js", import.meta.url));
+      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, new URL("./em-worker.js", import.meta.url), sampleWeight);
       this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
       this.report = undefined;
       return this;
@@ -228,8 +247,8 @@ export class GaussianMixture {
   }
 
   /** Mean log-density per row. */
-  score(X: MatrixLike): number {
-    const { logL, n } = this.logLikelihood(X);
+  score(X: MatrixLike, options: WeightOptions = {}): number {
+    const { logL, n } = this.logLikelihood(X, options);
     return logL / n;
   }
 
@@ -240,23 +259,87 @@ export class GaussianMixture {
     return this.family.nCovParameters(k, d) + k * d + k - 1;
   }
 
-  /** Total log-likelihood of X and its row count, from one read of X. */
-  private logLikelihood(X: MatrixLike): { logL: number; n: number } {
+  /** Total (weighted) log-likelihood of X and its row count (Σ weights), from one read of X. */
+  private logLikelihood(X: MatrixLike, options: WeightOptions): { logL: number; n: number } {
+    checkFitOptions(options, ["sampleWeight"], "score");
     const s = this.scoreSamples(X);
+    const w = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, s.length);
     let t = 0;
-    for (let i = 0; i < s.length; i++) t += s[i];
-    return { logL: t, n: s.length };
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (w && w[i] === 0) continue; // a row of weight 0 adds nothing, even at −∞
+      t += w ? w[i] * s[i] : s[i];
+      n += w ? w[i] : 1;
+    }
+    return { logL: t, n };
   }
 
-  /** Bayesian information criterion −2 log L + p log n (lower is better; mclust's BIC is the negative). */
-  bic(X: MatrixLike): number {
-    const { logL, n } = this.logLikelihood(X);
+  /**
+   * Bayesian information criterion −2 log L + p log n (lower is better;
+   * mclust's BIC is the negative). With sample weights, log L is weighted
+   * and n = Σ weights.
+   */
+  bic(X: MatrixLike, options: WeightOptions = {}): number {
+    const { logL, n } = this.logLikelihood(X, options);
     return -2 * logL + this.nParameters * Math.log(n);
   }
 
-  /** Akaike information criterion −2 log L + 2p (lower is better). */
-  aic(X: MatrixLike): number {
-    return -2 * this.logLikelihood(X).logL + 2 * this.nParameters;
+  /** Akaike information criterion −2 log L + 2p (lower is better; weighted log L with sample weights). */
+  aic(X: MatrixLike, options: WeightOptions = {}): number {
+    return -2 * this.logLikelihood(X, options).logL + 2 * this.nParameters;
+  }
+
+  /**
+   * The sufficient statistics of X's rows under this model's parameters
+   * (an E-step: Σ w·r, Σ w·r·x, the scatter, the log-likelihood), as plain
+   * JSON that survives JSON.stringify exactly. Blocks of rows computed
+   * anywhere merge with GaussianMixture.mergeStatistics, and mStep turns the
+   * merged statistics into the next parameters: one EM iteration over data
+   * that never sits in one place.
+   *
+   * @example
+   * const stats = shards.map((rows) => gmm.statistics(rows));
+   * gmm.mStep(GaussianMixture.mergeStatistics(...stats));
+   */
+  statistics(X: MatrixLike, options: WeightOptions = {}): StatisticsJSON {
+    checkFitOptions(options, ["sampleWeight"], "statistics");
+    const s = this.requireFitted();
+    const stats = statisticsOfRows(X, this.opts, s.params, s.nFeatures, options.sampleWeight);
+    return toStatisticsJSON(stats, this.opts.covarianceType, this.opts.nComponents, s.nFeatures);
+  }
+
+  /**
+   * Merges the statistics of disjoint blocks of rows (of one model shape:
+   * covariance type, K and d) into the statistics of all of them, exactly
+   * (the pooled form of the centred scatter), in any grouping and order.
+   */
+  static mergeStatistics(...parts: StatisticsJSON[]): StatisticsJSON {
+    if (parts.length === 0) throw new RangeError("mergeStatistics needs at least one set of statistics");
+    const first = fromStatisticsJSON(parts[0], "mergeStatistics: argument 0");
+    const expected = { covarianceType: first.covarianceType, nComponents: first.k, nFeatures: first.d };
+    const all = parts.map((p, i) => (i === 0 ? first : fromStatisticsJSON(p, `mergeStatistics: argument ${i}`, expected)).stats);
+    return toStatisticsJSON(mergeStatistics(FAMILIES[first.covarianceType], first.k, first.d, all), first.covarianceType, first.k, first.d);
+  }
+
+  /**
+   * One M-step from statistics (with regCovar): replaces the parameters and
+   * returns this. The lower bound becomes the statistics' log-likelihood per
+   * unit weight (that of the parameters they were computed with, as in fit),
+   * nIter grows by one and converged is false (convergence is the caller's
+   * test across calls). A covariance that cannot be factored is a
+   * CovarianceError and the model stays as it was.
+   */
+  mStep(statistics: StatisticsJSON): this {
+    const s = this.requireFitted();
+    const { stats } = fromStatisticsJSON(statistics, "mStep", { covarianceType: this.opts.covarianceType, nComponents: this.opts.nComponents, nFeatures: s.nFeatures });
+    if (!(stats.sumWeights > 0)) throw new RangeError("mStep: these statistics hold no rows (sumWeights is 0)");
+    const params = parametersFromStatistics(this.opts, stats, s.nFeatures);
+    this.state = {
+      ...s, params, nIter: s.nIter + 1, converged: false, stopReason: "maxIter",
+      lowerBound: stats.logLikelihood / stats.sumWeights, nSamples: stats.rows,
+    };
+    this.report = undefined;
+    return this;
   }
 
   /**

@@ -1,6 +1,6 @@
 // Public API. Everything a user imports comes from here.
 export { init, simdSupported, type WasmSource } from "./wasm.js";
-export { GaussianMixture, type FitOptions } from "./gaussian-mixture.js";
+export { GaussianMixture, type FitOptions, type WeightOptions } from "./gaussian-mixture.js";
 export { KMeans, type KMeansOptions, type KMeansInit } from "./kmeans.js";
 export type { IterationInfo } from "./em.js";
 export { CovarianceError, NotFittedError } from "./errors.js";
@@ -8,7 +8,7 @@ export { INIT_PARAMS, type GaussianMixtureOptions, type InitParams, type Dtype }
 export type { SearchReport } from "./types.js";
 export type { CovarianceType } from "./covariance.js";
 export type { Matrix, MatrixLike } from "./matrix.js";
-export type { GaussianMixtureJSON } from "./model-json.js";
+export type { GaussianMixtureJSON, StatisticsJSON } from "./model-json.js";
 export { selectModel, type SelectModelOptions, type SelectionRow, type SelectionResult, type Criterion } from "./selection.js";
 export type { DegenerateComponent } from "./degenerate.js";
 export type { StopReason, FitControl } from "./em.js";

@@ -4,13 +4,18 @@
 // start method is one entry here (and its name in options.ts).
 import type { Workspace } from "./covariance.js";
 import { HC_MAX_ROWS, cutTree, hcTree, type HcTree } from "./hc.js";
-import { kmeansOnLoaded, kmeansPlusPlus } from "./lloyd.js";
+import { chooseRows, kmeansOnLoaded, kmeansPlusPlus } from "./lloyd.js";
 import { alloc, dataView, f64, scoped } from "./memory.js";
 import type { StartName } from "./types.js";
 import { Random } from "./random.js";
 
 export type StartMethod = (ws: Workspace, rng: Random) => void;
 export type { StartName };
+
+/** The sample weights (a copy), or undefined. */
+function weightsOf(ws: Workspace): Float64Array | undefined {
+  return ws.sampleWeight ? f64(ws.sampleWeight, ws.n).slice() : undefined;
+}
 
 /** One-hot responsibilities from a label per row. */
 function fromLabels(ws: Workspace, labels: ArrayLike<number>): void {
@@ -53,9 +58,16 @@ function fingerprint(rows: Float64Array, n: number, d: number): string {
  */
 function hcStart(ws: Workspace, rng: Random): void {
   const { n, d, k } = ws;
-  const m = Math.min(n, HC_MAX_ROWS);
-  const offset = m < n ? rng.float() : 0;
-  const picked = Array.from({ length: m }, (_, t) => Math.min(n - 1, Math.floor(((t + offset) * n) / m)));
+  // rows of weight 0 are not in the data; other weights do not enter the tree (mclust's hc has none)
+  const weights = weightsOf(ws);
+  const candidates = weights ? Array.from({ length: n }, (_, i) => i).filter((i) => weights[i] > 0) : undefined;
+  const pool = candidates?.length ?? n;
+  const m = Math.min(pool, HC_MAX_ROWS);
+  const offset = m < pool ? rng.float() : 0;
+  const picked = Array.from({ length: m }, (_, t) => {
+    const at = Math.min(pool - 1, Math.floor(((t + offset) * pool) / m));
+    return candidates ? candidates[at] : at;
+  });
   const X = dataView(ws.x, n * d, ws.xk.bytes);
   const rows = new Float64Array(m * d);
   picked.forEach((row, t) => rows.set(X.subarray(row * d, row * d + d), t * d));
@@ -72,15 +84,15 @@ export const START_METHODS: Record<StartName, StartMethod> = {
   // scikit-learn's default: labels of one k-means run (k-means++ seeding, Lloyd to tol 1e-4)
   kmeans(ws, rng) {
     const { n, d, k } = ws;
-    const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed()), ws.xk).labels);
+    const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed()), ws.xk, weightsOf(ws)).labels);
     fromLabels(ws, labels);
   },
   // the k-means++ seeds themselves, one row per component
   "k-means++"(ws, rng) {
-    fromRows(ws, scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.xk)));
+    fromRows(ws, scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.xk, weightsOf(ws))));
   },
   random_from_data(ws, rng) {
-    fromRows(ws, rng.choose(ws.n, ws.k));
+    fromRows(ws, chooseRows(ws.n, ws.k, rng, weightsOf(ws)));
   },
   // uniform random responsibilities, normalised per row
   random(ws, rng) {

@@ -55,7 +55,11 @@ export class KMeans {
     this.randomState = checkSeed(options.randomState);
   }
 
-  fit(X: MatrixLike): this {
+  /**
+   * Lloyd's algorithm from nInit seedings; `sampleWeight` (one weight ≥ 0 per
+   * row) weights the seeding, the centres and the inertia.
+   */
+  fit(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): this {
     const k = this.nClusters;
     // X is read once, in kmeansRows; its shape is the copy's.
     const result = kmeansRows(X, k, (n, d) => {
@@ -66,15 +70,15 @@ export class KMeans {
         throw new RangeError(`init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`);
       }
       return Array.isArray(this.init) ? flatten(this.init, [k, d], "init") : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
-    }, { nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState));
+    }, { nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState), options.sampleWeight);
     this.centers = result.centers;
     this.nFeatures = result.d;
     this.fitted = { labels: result.labels, inertia: result.inertia, nIter: result.nIter };
     return this;
   }
 
-  fitPredict(X: MatrixLike): Int32Array {
-    return this.fit(X).labels;
+  fitPredict(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): Int32Array {
+    return this.fit(X, options).labels;
   }
 
   /** Index of the nearest centre for each row. */

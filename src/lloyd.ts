@@ -1,11 +1,11 @@
 // Lloyd's algorithm and k-means++ seeding on rows already in WebAssembly
 // memory: the engine behind the public KMeans and the k-means starts of
 // GaussianMixture (init.ts).
-import type { MatrixLike } from "./matrix.js";
+import { readWeights, type MatrixLike } from "./matrix.js";
 import { alloc, dataView, f64, i32, scoped } from "./memory.js";
 import { dataKernels, kernels, type DataKernels } from "./wasm.js";
 import { Random } from "./random.js";
-import { checkFitValues, loadMatrix } from "./workspace.js";
+import { checkFitValues, distinctRowsAtLeast, loadMatrix } from "./workspace.js";
 
 /** Result of Lloyd's algorithm on data already in WASM memory. */
 export interface LloydResult {
@@ -21,7 +21,9 @@ export interface LloydResult {
  * proportional to the squared distance to the nearest centre so far (the
  * variant scikit-learn uses). Writes k centres at `centers`; returns the rows.
  */
-export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels = dataKernels("float64")): number[] {
+export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels = dataKernels("float64"), weights?: Float64Array): number[] {
+  if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, w, weights);
+
   const minDist = alloc(n, 8, "k-means++ distances");
   const cumulative = new Float64Array(n);
   const trials = 2 + Math.floor(Math.log(k));
@@ -62,6 +64,68 @@ export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: 
   return chosen;
 }
 
+/** Index of the first cumulative sum that reaches target (binary search). */
+function firstReaching(cumulative: Float64Array, target: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * k-means++ with sample weights: rows are drawn with probability proportional
+ * to weight × squared distance (the first in proportion to weight), and the
+ * greedy trials compare weighted potentials. In TypeScript (n·d per trial):
+ * it runs only when weights are given.
+ */
+function weightedPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels, weights: Float64Array): number[] {
+  const X = () => dataView(x, n * d, w.bytes);
+  const minDist = new Float64Array(n).fill(Infinity);
+  const cumulative = new Float64Array(n);
+  const trials = 2 + Math.floor(Math.log(k));
+  const distances = (row: number, out: Float64Array) => {
+    const v = X();
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (v[i * d + j] - v[row * d + j]) ** 2;
+      out[i] = s;
+    }
+  };
+  const candidate = new Float64Array(n);
+  const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
+  let total = 0;
+  for (let i = 0; i < n; i++) cumulative[i] = total += weights[i];
+  const first = firstReaching(cumulative, rng.float() * total);
+  const chosen = [first];
+  setCenter(0, first);
+  distances(first, minDist);
+  for (let c = 1; c < k; c++) {
+    let potential = 0;
+    for (let i = 0; i < n; i++) cumulative[i] = potential += weights[i] * minDist[i];
+    let best = -1;
+    let bestPotential = Infinity;
+    for (let t = 0; t < trials; t++) {
+      const row = firstReaching(cumulative, rng.float() * potential);
+      distances(row, candidate);
+      let p = 0;
+      for (let i = 0; i < n; i++) p += weights[i] * Math.min(minDist[i], candidate[i]);
+      if (p < bestPotential) {
+        bestPotential = p;
+        best = row;
+      }
+    }
+    chosen.push(best);
+    setCenter(c, best);
+    distances(best, candidate);
+    for (let i = 0; i < n; i++) minDist[i] = Math.min(minDist[i], candidate[i]);
+  }
+  return chosen;
+}
+
 /** Mean of the per-feature variances: scikit-learn scales k-means' tol by it. */
 function meanVariance(x: Float64Array | Float32Array, n: number, d: number): number {
   let total = 0;
@@ -82,7 +146,7 @@ function meanVariance(x: Float64Array | Float32Array, n: number, d: number): num
  * (sum of squared shifts). Empty clusters are moved to the rows farthest from
  * their centres, as scikit-learn does.
  */
-export function lloyd(x: number, n: number, d: number, k: number, centers: number, maxIter: number, tolScaled: number, w: DataKernels = dataKernels("float64")): LloydResult {
+export function lloyd(x: number, n: number, d: number, k: number, centers: number, maxIter: number, tolScaled: number, w: DataKernels = dataKernels("float64"), weights?: Float64Array): LloydResult {
   const labels = alloc(n, 4, "k-means labels");
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
@@ -99,15 +163,40 @@ export function lloyd(x: number, n: number, d: number, k: number, centers: numbe
     if (!changed) break;
     previous.set(current);
     old.set(f64(centers, k * d));
-    w.updateCenters(x, n, d, labels, k, centers, counts);
+    if (weights) weightedCenters(dataView(x, n * d, w.bytes), n, d, i32(labels, n), k, f64(centers, k * d), f64(counts, k), weights);
+    else w.updateCenters(x, n, d, labels, k, centers, counts);
     relocateEmpty(dataView(x, n * d, w.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
     if (shift <= tolScaled) break;
   }
-  const inertia = w.assignNearest(x, n, d, centers, k, labels, minDist);
+  let inertia = w.assignNearest(x, n, d, centers, k, labels, minDist);
+  if (weights) {
+    inertia = 0;
+    const md = f64(minDist, n);
+    for (let i = 0; i < n; i++) inertia += weights[i] * md[i];
+  }
   return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
+}
+
+/** updateCenters with sample weights: each centre the weighted mean of its rows; counts are Σ weights (0: empty). */
+function weightedCenters(X: Float64Array | Float32Array, n: number, d: number, labels: Int32Array, k: number, centers: Float64Array, counts: Float64Array, weights: Float64Array): void {
+  centers.fill(0);
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const wi = weights[i];
+    if (wi === 0) continue;
+    const c = labels[i];
+    counts[c] += wi;
+    for (let j = 0; j < d; j++) centers[c * d + j] += wi * X[i * d + j];
+  }
+  for (let c = 0; c < k; c++) {
+    if (counts[c] > 0) {
+      const inv = 1 / counts[c];
+      for (let j = 0; j < d; j++) centers[c * d + j] *= inv;
+    }
+  }
 }
 
 function relocateEmpty(X: Float64Array | Float32Array, n: number, d: number, k: number, centers: number, counts: number, minDist: number): void {
@@ -124,12 +213,21 @@ function relocateEmpty(X: Float64Array | Float32Array, n: number, d: number, k: 
   });
 }
 
+/** k distinct rows, uniformly among those of positive weight (all rows without weights). */
+export function chooseRows(n: number, k: number, rng: Random, weights?: Float64Array): number[] {
+  if (!weights) return rng.choose(n, k);
+  const positive: number[] = [];
+  for (let i = 0; i < n; i++) if (weights[i] > 0) positive.push(i);
+  return rng.choose(positive.length, k).map((t) => positive[t]);
+}
+
 /** Runs seeding + Lloyd nInit times on data in WASM memory; best inertia wins. */
 export function kmeansOnLoaded(
   x: number, n: number, d: number, k: number,
   opts: { init: "k-means++" | "random" | Float64Array; nInit: number; maxIter: number; tol: number },
   rng: Random,
   w: DataKernels = dataKernels("float64"),
+  weights?: Float64Array,
 ): LloydResult {
   const tolScaled = opts.tol * meanVariance(dataView(x, n * d, w.bytes), n, d);
   let best: LloydResult | undefined;
@@ -140,14 +238,14 @@ export function kmeansOnLoaded(
       if (opts.init instanceof Float64Array) {
         f64(centers, k * d).set(opts.init);
       } else if (opts.init === "random") {
-        const rows = rng.choose(n, k);
+        const rows = chooseRows(n, k, rng, weights);
         const X = dataView(x, n * d, w.bytes);
         const C = f64(centers, k * d);
         rows.forEach((row, c) => C.set(X.subarray(row * d, row * d + d), c * d));
       } else {
-        kmeansPlusPlus(x, n, d, k, rng, centers, w);
+        kmeansPlusPlus(x, n, d, k, rng, centers, w, weights);
       }
-      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled, w);
+      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled, w, weights);
     });
     if (!best || result.inertia < best.inertia) best = result;
   }
@@ -161,14 +259,18 @@ export function kmeansOnLoaded(
  */
 export function kmeansRows(
   X: MatrixLike, k: number, seeding: (n: number, d: number) => "k-means++" | "random" | Float64Array,
-  opts: { nInit: number; maxIter: number; tol: number }, rng: Random,
+  opts: { nInit: number; maxIter: number; tol: number }, rng: Random, sampleWeight?: unknown,
 ): LloydResult & { d: number } {
   return scoped(() => {
     const x = loadMatrix(X);
     const { rows: n, cols: d } = x;
+    const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, n);
     const init = seeding(n, d);
     checkFitValues(x);
-    return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, ...opts }, rng) };
+    if (weights && !distinctRowsAtLeast(x, k, weights)) {
+      throw new RangeError(`X has fewer than nClusters = ${k} distinct rows of positive weight; use fewer clusters`);
+    }
+    return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, ...opts }, rng, dataKernels("float64"), weights) };
   });
 }
 

@@ -228,3 +228,29 @@ export function flatten(value: unknown, shape: readonly number[], name: string):
   walk(value, 0, name);
   return Float64Array.from(out);
 }
+
+/**
+ * Sample weights for n rows, read once into a private copy: an array (or
+ * typed array) of n finite numbers ≥ 0, not all 0. Errors name
+ * `sampleWeight` and the first bad index.
+ */
+export function readWeights(value: unknown, n: number, name = "sampleWeight"): Float64Array {
+  if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) {
+    throw new TypeError(`${name} must be an array of ${n} numbers, one weight per row of X; got ${describe(value)}`);
+  }
+  const source = value as ArrayLike<unknown>;
+  const length = source.length;
+  if (length !== n) throw new RangeError(`${name} has ${length} weights but X has ${n} rows; give one weight per row`);
+  const out = new Float64Array(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const v = source[i];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw new RangeError(`${name}[${i}] is ${describe(v)}; every weight must be a finite number ≥ 0`);
+    }
+    out[i] = v;
+    if (v > 0) any = true;
+  }
+  if (!any) throw new RangeError(`${name} is all zeros: at least one row must have a positive weight`);
+  return out;
+}

@@ -6,6 +6,7 @@
 // table's layout checks run in dense.ts).
 import { COVARIANCE_TYPES, FAMILIES, type CovarianceType } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
+import type { Statistics } from "./statistics.js";
 import { MAX_FIT_MAGNITUDE, describe, flatten, nest } from "./matrix.js";
 import { DTYPES, INIT_PARAMS, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 
@@ -230,4 +231,93 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
       nSamples: typeof o.n_samples_fit === "number" && Number.isSafeInteger(o.n_samples_fit) && o.n_samples_fit >= 0 ? o.n_samples_fit : 0,
     },
   };
+}
+
+export const STATISTICS_FORMAT = "gmm-wasm/statistics";
+export const STATISTICS_VERSION = 1;
+
+/**
+ * Sufficient statistics of a block of rows as plain JSON (gmm.statistics):
+ * raw weighted sums under one model's parameters, mergeable with any other
+ * block's of the same model shape (GaussianMixture.mergeStatistics).
+ */
+export interface StatisticsJSON {
+  format: typeof STATISTICS_FORMAT;
+  version: number;
+  covarianceType: CovarianceType;
+  nComponents: number;
+  nFeatures: number;
+  /** Rows in the block. */
+  rows: number;
+  /** Σ of the rows' sample weights (= rows without weights). */
+  sumWeights: number;
+  /** Σ_i w_i log p(x_i) under the parameters the statistics were computed with. */
+  logLikelihood: number;
+  /** N_k = Σ_i w_i r_ik. */
+  nk: number[];
+  /** Σ_i w_i r_ik x_i, k × d, flattened row-major. */
+  sums: number[];
+  /**
+   * Σ_i w_i r_ik (x_i − m_k)(x_i − m_k)ᵀ about the block's means m_k = sums_k / (N_k + 10ε):
+   * full k × d × d lower triangles, tied one pooled d × d lower triangle, diag and spherical k × d diagonals.
+   */
+  scatter: number[];
+}
+
+export function toStatisticsJSON(s: Statistics, type: CovarianceType, k: number, d: number): StatisticsJSON {
+  return {
+    format: STATISTICS_FORMAT, version: STATISTICS_VERSION, covarianceType: type, nComponents: k, nFeatures: d,
+    rows: s.rows, sumWeights: s.sumWeights, logLikelihood: s.logLikelihood,
+    nk: Array.from(s.nk), sums: Array.from(s.sums), scatter: Array.from(s.scatter),
+  };
+}
+
+/**
+ * Checks statistics JSON (untrusted: every field), and that it belongs to
+ * `expected` when given (covariance type, K, d); returns the statistics.
+ */
+export function fromStatisticsJSON(input: unknown, where: string, expected?: { covarianceType: CovarianceType; nComponents: number; nFeatures: number }): { stats: Statistics; covarianceType: CovarianceType; k: number; d: number } {
+  const fail = (message: string): never => {
+    throw new TypeError(`${where}: ${message}`);
+  };
+  if (input === null || typeof input !== "object" || Array.isArray(input)) fail(`expected statistics from gmm.statistics(); got ${describe(input)}`);
+  const o = input as Record<string, unknown>;
+  if (o.format !== STATISTICS_FORMAT) fail(`format is ${describe(o.format)}; expected "${STATISTICS_FORMAT}" (statistics from gmm.statistics())`);
+  if (o.version !== STATISTICS_VERSION) fail(`version ${describe(o.version)} is not supported (this library reads statistics version ${STATISTICS_VERSION})`);
+  const type = o.covarianceType as CovarianceType;
+  if (!COVARIANCE_TYPES.includes(type)) fail(`covarianceType is ${describe(o.covarianceType)}`);
+  const count = (v: unknown, name: string, least: number) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < least) fail(`${name} is ${describe(v)}; expected an integer ≥ ${least}`);
+    return v as number;
+  };
+  const k = count(o.nComponents, "nComponents", 1);
+  const d = count(o.nFeatures, "nFeatures", 1);
+  if (expected) {
+    if (type !== expected.covarianceType) fail(`these statistics are of a ${type} model; this model is ${expected.covarianceType}`);
+    if (k !== expected.nComponents) fail(`these statistics have ${k} components; this model has ${expected.nComponents}`);
+    if (d !== expected.nFeatures) fail(`these statistics have ${d} features; this model has ${expected.nFeatures}`);
+  }
+  const rows = count(o.rows, "rows", 0);
+  const number = (v: unknown, name: string) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) fail(`${name} is ${describe(v)}; expected a finite number`);
+    return v as number;
+  };
+  const sumWeights = number(o.sumWeights, "sumWeights");
+  if (sumWeights < 0) fail(`sumWeights is ${sumWeights}; it cannot be negative`);
+  const logLikelihood = number(o.logLikelihood, "logLikelihood");
+  const family = FAMILIES[type];
+  const array = (v: unknown, name: string, length: number) => {
+    if (!Array.isArray(v) || v.length !== length) fail(`${name} must be an array of ${length} numbers; got ${describe(v)}`);
+    const out = new Float64Array(length);
+    (v as unknown[]).forEach((x, t) => (out[t] = number(x, `${name}[${t}]`)));
+    return out;
+  };
+  const nk = array(o.nk, "nk", k);
+  nk.forEach((v, c) => { if (v < 0) fail(`nk[${c}] is ${v}; counts cannot be negative`); });
+  const stats: Statistics = {
+    rows, sumWeights, logLikelihood, nk,
+    sums: array(o.sums, "sums", k * d),
+    scatter: array(o.scatter, "scatter", family.scatterSize(k, d)),
+  };
+  return { stats, covarianceType: type, k, d };
 }

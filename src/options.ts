@@ -108,7 +108,7 @@ function checkChoice<T extends string>(v: unknown, name: string, choices: readon
 }
 
 /** Options of fit() / fitPredict(). */
-export const FIT_OPTIONS: readonly string[] = ["onIteration", "signal", "timeBudgetMs", "featureNames"];
+export const FIT_OPTIONS: readonly string[] = ["onIteration", "signal", "timeBudgetMs", "featureNames", "sampleWeight"];
 /** Options of fitAsync(). */
 export const ASYNC_FIT_OPTIONS: readonly string[] = [...FIT_OPTIONS, "nThreads"];
 /** More worker threads than this is a mistake, not a request (they would only take turns on the cores). */

@@ -10,7 +10,7 @@ import { spawnThread, type ThreadHandle } from "./threads.js";
 import { wasmModule } from "./wasm.js";
 
 export type ShardRequest =
-  | { type: "init"; module: WebAssembly.Module; rows: Float64Array | Float32Array; n: number; d: number; k: number; covarianceType: string }
+  | { type: "init"; module: WebAssembly.Module; rows: Float64Array | Float32Array; weights?: Float64Array; n: number; d: number; k: number; covarianceType: string }
   | { type: "statistics"; weights: Float64Array; means: Float64Array; factor: Float64Array };
 
 export type ShardReply =
@@ -67,9 +67,10 @@ export class ShardPool {
         // float32 rows go as they are stored (centred): the shards work in
         // those coordinates and only ws's means are ever shifted back
         const rows = dataView(ws.x + lo * ws.d * ws.xk.bytes, (hi - lo) * ws.d, ws.xk.bytes).slice();
+        const weights = ws.sampleWeight ? f64(ws.sampleWeight + lo * 8, hi - lo).slice() : undefined;
         const shard = new Shard(spawnThread(workerUrl));
         shards.push(shard);
-        ready.push(shard.request({ type: "init", module, rows, n: hi - lo, d: ws.d, k: ws.k, covarianceType: type }, [rows.buffer]));
+        ready.push(shard.request({ type: "init", module, rows, weights, n: hi - lo, d: ws.d, k: ws.k, covarianceType: type }, weights ? [rows.buffer, weights.buffer] : [rows.buffer]));
       }
       await Promise.all(ready);
       return pool;

@@ -4,7 +4,7 @@
 // aborting the sweep (as mclust keeps NA entries).
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { GaussianMixture } from "./gaussian-mixture.js";
-import { describe, readMatrix, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { describe, readMatrix, readWeights, toRows, type Matrix, type MatrixLike } from "./matrix.js";
 import { checkBoolean, checkFitOptions, checkInteger, type GaussianMixtureOptions } from "./options.js";
 import { Random } from "./random.js";
 
@@ -23,6 +23,8 @@ export interface SelectModelOptions {
   folds?: number;
   /** Consider degenerate (collapsed) fits for the choice (default false; they stay in the table). */
   allowDegenerate?: boolean;
+  /** One weight ≥ 0 per row for every fit; BIC, AIC and ICL then use the weighted log-likelihood with n = Σ weights. */
+  sampleWeight?: ArrayLike<number>;
   /** Column names, kept in every fitted model. */
   featureNames?: readonly string[];
   /** Called before each fit of the grid (for progress bars). */
@@ -34,7 +36,7 @@ export interface SelectModelOptions {
 export interface SelectionRow {
   nComponents: number;
   covarianceType: CovarianceType;
-  /** Total log-likelihood on X (NaN when the fit failed). */
+  /** Total (weighted) log-likelihood on X (NaN when the fit failed). */
   logLikelihood: number;
   nParameters: number;
   /** scikit-learn's sign: lower is better (mclust reports −bic). */
@@ -66,11 +68,11 @@ function rowsOf(X: Matrix): number[][] {
 }
 
 const SELECT_OPTIONS = [
-  "nComponents", "covarianceTypes", "criterion", "nInit", "randomState", "folds", "allowDegenerate", "featureNames", "onFit", "fitOptions",
+  "nComponents", "covarianceTypes", "criterion", "nInit", "randomState", "folds", "allowDegenerate", "featureNames", "onFit", "fitOptions", "sampleWeight",
 ];
 
 /** Mean held-out log-likelihood over `folds` seeded folds. */
-function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds: number, seed: number | undefined): number {
+function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds: number, seed: number | undefined, weights?: Float64Array): number {
   const rng = new Random(seed);
   const order = rows.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
@@ -78,14 +80,21 @@ function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds:
     [order[i], order[j]] = [order[j], order[i]];
   }
   let total = 0;
+  let mass = 0;
   for (let f = 0; f < folds; f++) {
-    const test: number[][] = [];
-    const train: number[][] = [];
-    order.forEach((row, position) => (position % folds === f ? test : train).push(rows[row]));
-    const gmm = new GaussianMixture(options).fit(train);
-    total += gmm.scoreSamples(test).reduce((a, b) => a + b, 0);
+    const test: number[] = [];
+    const train: number[] = [];
+    order.forEach((row, position) => (position % folds === f ? test : train).push(row));
+    const gmm = new GaussianMixture(options).fit(train.map((i) => rows[i]), weights ? { sampleWeight: train.map((i) => weights[i]) } : {});
+    const scores = gmm.scoreSamples(test.map((i) => rows[i]));
+    test.forEach((row, t) => {
+      const w = weights ? weights[row] : 1;
+      if (w === 0) return;
+      total += w * scores[t];
+      mass += w;
+    });
   }
-  return total / rows.length;
+  return total / mass;
 }
 
 /**
@@ -100,6 +109,9 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
   // X is read once, into a private copy every fit of the grid uses.
   const X = readMatrix(input, "X");
   const n = X.rows;
+  const weights = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
+  let mass = n;
+  if (weights) mass = weights.reduce((a, b) => a + b, 0);
   const ks = typeof options.nComponents === "number"
     ? (checkInteger(options.nComponents, "nComponents", 1, n), Array.from({ length: options.nComponents }, (_, i) => i + 1))
     : options.nComponents ?? Array.from({ length: Math.min(10, n) }, (_, i) => i + 1);
@@ -139,25 +151,28 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
       options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
       const gmmOptions: GaussianMixtureOptions = { initParams: "auto", ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
       try {
-        const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames });
-        const score = gmm.score(X);
+        const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames, ...(weights ? { sampleWeight: weights } : {}) });
+        // with sample weights: the weighted log-likelihood, and n = Σ weights
+        const score = gmm.score(X, weights ? { sampleWeight: weights } : {});
         const p = gmm.nParameters;
-        const bic = -2 * score * n + p * Math.log(n);
+        const bic = -2 * score * mass + p * Math.log(mass);
         const proba = gmm.predictProba(X);
         let entropy = 0;
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < X.rows; i++) {
+          const w = weights ? weights[i] : 1;
+          if (w === 0) continue;
           let m = 0;
           for (let c = 0; c < k; c++) m = Math.max(m, proba.data[i * k + c]);
-          entropy += Math.log(m);
+          entropy += w * Math.log(m);
         }
         const degenerate = gmm.degenerate;
         const row: SelectionRow = {
-          nComponents: k, covarianceType, logLikelihood: score * n, nParameters: p, bic,
-          aic: -2 * score * n + 2 * p, icl: bic - 2 * entropy,
+          nComponents: k, covarianceType, logLikelihood: score * mass, nParameters: p, bic,
+          aic: -2 * score * mass + 2 * p, icl: bic - 2 * entropy,
           degenerate: degenerate.length > 0, selected: false,
         };
         if (degenerate.length > 0) row.note = degenerate.map((d) => d.reason).join("; ");
-        if (criterion === "cv") row.cvLogLikelihood = crossValidate(rows, gmmOptions, folds, options.randomState);
+        if (criterion === "cv") row.cvLogLikelihood = crossValidate(rows, gmmOptions, folds, options.randomState, weights);
         table.push(row);
         models.push(gmm);
       } catch (e) {

@@ -18,13 +18,13 @@ export const NK_FLOOR = 10 * Number.EPSILON;
 export interface Statistics {
   /** Rows in the block. */
   rows: number;
-  /** Σ of the rows' weights (= rows until sample weights exist). */
+  /** Σ of the rows' sample weights (= rows without weights). */
   sumWeights: number;
-  /** Σ_i log p(x_i) under the parameters the E-step used (NaN when no E-step ran). */
+  /** Σ_i w_i log p(x_i) under the parameters the E-step used (NaN when no E-step ran). */
   logLikelihood: number;
-  /** N_c = Σ_i r_ic, k values. */
+  /** N_c = Σ_i w_i r_ic, k values. */
   nk: Float64Array;
-  /** Σ_i r_ic x_i, k × d, in the workspace's coordinates (float32 rows: centred). */
+  /** Σ_i w_i r_ic x_i, k × d, in the workspace's coordinates (float32 rows: centred). */
   sums: Float64Array;
   /**
    * Σ_i r_ic (x_i − m_c)(x_i − m_c)ᵀ about the block's own means
@@ -56,7 +56,12 @@ export function blockStatistics(
   scatter = true,
 ): Statistics {
   const { n, d, k } = ws;
-  const logLikelihood = eStep ? eStep(w, family, ws) : NaN;
+  let logLikelihood = eStep ? eStep(w, family, ws) : NaN;
+  // sample weights scale each row's responsibilities, so every sum below is weighted
+  if (ws.sampleWeight) {
+    const weighted = w.weighRows(ws.resp, ws.logProbNorm, ws.sampleWeight, n, k);
+    if (eStep) logLikelihood = weighted;
+  }
   return scoped(() => {
     const sums = alloc(k * d, 8, "component sums");
     ws.xk.componentSums(ws.x, ws.resp, n, d, k, ws.nk, sums);
@@ -70,7 +75,7 @@ export function blockStatistics(
       family.scatter(w, ws, buffer);
       out = f64(buffer, size).slice();
     }
-    return { rows: n, sumWeights: n, logLikelihood, nk, sums: s, scatter: out };
+    return { rows: n, sumWeights: ws.sumWeights, logLikelihood, nk, sums: s, scatter: out };
   });
 }
 
@@ -113,7 +118,8 @@ export function mergeStatistics(family: CovarianceFamily, k: number, d: number, 
 
 /**
  * The M-step from statistics: N_k (+10ε), weights N_k / n at initialisation
- * (scikit-learn divides by the row count there) or N_k / Σ N_k afterwards,
+ * (scikit-learn divides by the row count there; with sample weights, by
+ * their sum) or N_k / Σ N_k afterwards,
  * means Σ r·x / N_k, and the family's covariances (with reg_covar) from the
  * scatter. Leaves the parameters in ws without their factors (factorCovariances).
  */
@@ -122,7 +128,7 @@ export function mStepParameters(w: Kernels, family: CovarianceFamily, ws: Worksp
   const nk = f64(ws.nk, k);
   for (let c = 0; c < k; c++) nk[c] = s.nk[c] + NK_FLOOR;
   const weights = f64(ws.weights, k);
-  let total = s.rows;
+  let total = s.sumWeights;
   if (weightsBy === "sum") {
     total = 0;
     for (let c = 0; c < k; c++) total += nk[c];

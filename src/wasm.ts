@@ -27,6 +27,7 @@ export interface Kernels {
   scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
   scatterFullF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
   finishScatter(s: Ptr, d: number, nk: Ptr, k: number, reg: number, pooled: boolean): void;
+  weighRows(resp: Ptr, logProbNorm: Ptr, weights: Ptr, n: number, k: number): number;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
   scatterDiagF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
   assignNearest(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;

@@ -3,9 +3,10 @@
 // and the estimators' fits, scores and draws run here, so they never hold a
 // pointer themselves.
 import { FAMILIES, type Workspace } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, fitEm, fitEmWith, loadParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams } from "./em.js";
+import { allocWorkspace, argmaxLabels, eStep, eStepStatistics, fitEm, fitEmWith, loadParams, mStep, readParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams } from "./em.js";
+import type { Statistics } from "./statistics.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
-import { MAX_FIT_MAGNITUDE, copyRows, readRow, rowSource, type Matrix, type MatrixLike, type RowSource } from "./matrix.js";
+import { MAX_FIT_MAGNITUDE, copyRows, readRow, readWeights, rowSource, type Matrix, type MatrixLike, type RowSource } from "./matrix.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
 import { ShardPool } from "./parallel.js";
 import type { Random } from "./random.js";
@@ -87,7 +88,7 @@ export function checkFitValues(x: LoadedMatrix, name = "X"): void {
  * has seen k, so it reads all rows only when there are fewer (rows are
  * hashed on their bits, and equal hashes compared value by value).
  */
-export function distinctRowsAtLeast(x: LoadedMatrix, k: number): boolean {
+export function distinctRowsAtLeast(x: LoadedMatrix, k: number, weights?: Float64Array): boolean {
   const { ptr, rows, cols } = x;
   const values = x.dtype === "float32" ? f32(ptr, rows * cols) : f64(ptr, rows * cols);
   const bits = new Uint32Array(2);
@@ -95,6 +96,7 @@ export function distinctRowsAtLeast(x: LoadedMatrix, k: number): boolean {
   const seen = new Map<number, number[]>();
   let distinct = 0;
   for (let i = 0; i < rows && distinct < k; i++) {
+    if (weights && weights[i] === 0) continue; // a row of weight 0 is not in the data
     let h = 0x811c9dc5;
     for (let j = 0; j < cols; j++) {
       scalar[0] = values[i * cols + j] + 0; // −0 and 0 are the same value
@@ -133,20 +135,21 @@ export interface FitResult {
   d: number;
 }
 
-function workspaceFor(x: LoadedMatrix, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan): { ws: Workspace; plan: FitPlan } {
+function workspaceFor(x: LoadedMatrix, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, sampleWeight: unknown): { ws: Workspace; plan: FitPlan } {
   checkFitValues(x);
+  const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, x.rows);
   const p = plan(x.rows, x.cols);
-  if (!distinctRowsAtLeast(x, p.k)) {
-    throw new RangeError(`X has fewer than nComponents = ${p.k} distinct rows: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`);
+  if (!distinctRowsAtLeast(x, p.k, weights)) {
+    throw new RangeError(`X has fewer than nComponents = ${p.k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`);
   }
-  return { ws: allocWorkspace(FAMILIES[opts.covarianceType], x.ptr, x.rows, x.cols, p.k, x), plan: p };
+  return { ws: allocWorkspace(FAMILIES[opts.covarianceType], x.ptr, x.rows, x.cols, p.k, x, weights), plan: p };
 }
 
 /** Fits on X in this thread (reading X once); with `wantLabels`, also labels the rows after a final E-step. */
-export function fitRows(X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, wantLabels: boolean): FitResult {
+export function fitRows(X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, wantLabels: boolean, sampleWeight?: unknown): FitResult {
   return scoped(() => {
     const x = loadMatrix(X, "X", opts.dtype);
-    const { ws, plan: p } = workspaceFor(x, opts, plan);
+    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
     let outcome: FitOutcome;
     let report: SearchReport | undefined;
     if (opts.initParams === "auto" && !p.start) ({ outcome, report } = searchFit(ws, opts, control));
@@ -168,13 +171,13 @@ export function fitRows(X: MatrixLike, opts: ResolvedOptions, plan: (n: number, 
  * the caller must run such fits one at a time).
  */
 export async function fitRowsThreaded(
-  X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, threads: number, workerUrl: URL,
+  X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, threads: number, workerUrl: URL, sampleWeight?: Float64Array,
 ): Promise<FitResult> {
   const top = mark();
   let pool: ShardPool | undefined;
   try {
     const x = loadMatrix(X, "X", opts.dtype);
-    const { ws, plan: p } = workspaceFor(x, opts, plan);
+    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
     pool = await ShardPool.start(ws, opts.covarianceType, threads, workerUrl);
     const shards = pool;
     const outcome = await fitEmWith(ws, opts, p.given, p.start, control, () => shards.statistics(ws));
@@ -239,5 +242,39 @@ export function drawRows(opts: ResolvedOptions, params: MixtureParams, d: number
       row += m;
     }
     return { X: { data: f64(out, n * d).slice(), rows: n, cols: d }, labels };
+  });
+}
+
+/**
+ * The sufficient statistics of X's rows under a fitted model (an E-step and
+ * the sums), in the user's coordinates: float32 rows are held centred, so
+ * their Σ r·x is moved back by N_k·shift (the scatter about the block's
+ * means does not move), and blocks held with different centres still merge.
+ */
+export function statisticsOfRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, sampleWeight?: unknown): Statistics {
+  const family = FAMILIES[opts.covarianceType];
+  return scoped(() => {
+    const x = loadMatrix(X, "X", opts.dtype);
+    const { rows: n, cols: d } = x;
+    if (d !== nFeatures) {
+      throw new RangeError(`X has ${d} features but the model has ${nFeatures}; pass rows with the same columns, in the same order`);
+    }
+    const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, n);
+    const ws = allocWorkspace(family, x.ptr, n, d, opts.nComponents, x, weights);
+    loadParams(kernels(), family, ws, params);
+    const stats = eStepStatistics(kernels(), family, ws);
+    const shift = ws.shift;
+    if (shift) for (let t = 0; t < stats.sums.length; t++) stats.sums[t] += stats.nk[Math.floor(t / d)] * shift[t % d];
+    return stats;
+  });
+}
+
+/** The M-step from statistics (in the user's coordinates): new parameters, or a CovarianceError. */
+export function parametersFromStatistics(opts: ResolvedOptions, stats: Statistics, d: number): MixtureParams {
+  const family = FAMILIES[opts.covarianceType];
+  return scoped(() => {
+    const ws = allocWorkspace(family, 0, 0, d, opts.nComponents);
+    mStep(kernels(), family, ws, stats, opts.regCovar, "sum", "in mStep");
+    return readParams(family, ws);
   });
 }

@@ -176,3 +176,28 @@ describe("EM", () => {
     }
   });
 });
+
+describe("precisions", () => {
+  it("precisions is the inverse of covariances for every component and type (K = 3)", () => {
+    for (const type of ["full", "tied", "diag", "spherical"] as const) {
+      const gmm = new GaussianMixture({ nComponents: 3, covarianceType: type, randomState: 0 }).fit(datasets.iris);
+      const cov = gmm.covariances as number[][][] | number[][] | number[];
+      const prec = gmm.precisions as typeof cov;
+      const blocks = type === "full" ? (cov as number[][][]) : type === "tied" ? [cov as number[][]] : undefined;
+      if (blocks) {
+        blocks.forEach((c, b) => {
+          const p = type === "full" ? (prec as number[][][])[b] : (prec as number[][]);
+          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
+            let t = 0;
+            for (let m = 0; m < 4; m++) t += c[i][m] * p[m][j];
+            expect(t).toBeCloseTo(i === j ? 1 : 0, 9);
+          }
+        });
+      } else {
+        const c = (cov as (number | number[])[]).flat();
+        const p = (prec as (number | number[])[]).flat();
+        c.forEach((v, t) => expect(v * p[t]).toBeCloseTo(1, 12));
+      }
+    }
+  });
+});
