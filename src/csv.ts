@@ -129,8 +129,8 @@ interface Line {
 }
 
 /** Physical lines (\n, \r\n or \r), blank lines and `#` comments left out. */
-function* lines(text: string): Generator<Line> {
-  let row = 0;
+function* lines(text: string, firstRow = 0): Generator<Line> {
+  let row = firstRow;
   let at = 0;
   while (at <= text.length) {
     row++;
@@ -322,8 +322,8 @@ function looksLikeHeader(fields: readonly string[]): boolean {
   return fields.some((f) => !isNumeric(f) && !MISSING.has(f.toLowerCase()));
 }
 
-function parseCsv(text: string, options: ParseOptions): Table {
-  const it = lines(text);
+function parseCsv(text: string, options: ParseOptions, firstRow = 0): Table {
+  const it = lines(text, firstRow);
   const first = it.next().value;
   if (!first) throw new DataError("no data: the input has only blank lines and # comments");
   const delimiter = options.delimiter ?? detectDelimiter(first.text);
@@ -390,4 +390,99 @@ export function selectColumns(table: Table, columns: readonly string[]): Table {
     for (let j = 0; j < picks.length; j++) data[i * picks.length + j] = table.data[i * table.cols + picks[j]];
   }
   return { ...table, data, cols: picks.length, header: table.header ? picks.map((p) => table.header![p]) : undefined };
+}
+
+// ---------------------------------------------------------------- chunks
+
+/** Options of the chunked readers. */
+export interface ChunkOptions extends ParseOptions {
+  /** Data rows per chunk (default 65,536). */
+  chunkRows?: number;
+}
+
+/**
+ * Reads CSV from a stream of UTF-8 bytes (a ReadableStream in browsers and
+ * Workers, any async iterable of Uint8Array elsewhere) as tables of
+ * `chunkRows` rows (the first one more when the file has no header), holding one chunk's text at a time. The delimiter and
+ * the header are detected on the first line, as parseTable does, and apply
+ * to every chunk; errors name the row in the whole file.
+ */
+export async function* csvChunks(bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, options: ChunkOptions = {}): AsyncGenerator<Table> {
+  const chunkRows = options.chunkRows ?? 65_536;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be an integer ≥ 1; got ${String(chunkRows)}`);
+  const decoder = new TextDecoder("utf-8");
+  let pending = "";
+  let block: string[] = [];
+  let blockStart = 0; // physical lines before the block
+  let linesSeen = 0;
+  let settings: { delimiter: Delimiter; header: boolean; names?: string[] } | undefined;
+  const flush = (): Table | undefined => {
+    // a block of blank lines and comments only (the file's tail) holds no rows
+    if (!block.some((line) => { const t = line.trim(); return t !== "" && !t.startsWith("#"); })) {
+      blockStart = linesSeen;
+      block = [];
+      return undefined;
+    }
+    const text = block.join("\n");
+    const first = settings === undefined;
+    const table = parseCsv(text, first ? options : { delimiter: settings!.delimiter, header: false }, blockStart);
+    if (first) settings = { delimiter: table.delimiter!, header: table.header !== undefined, names: table.header };
+    else table.header = settings!.names;
+    blockStart = linesSeen;
+    block = [];
+    return table;
+  };
+  const iterable: AsyncIterable<Uint8Array> = Symbol.asyncIterator in bytes ? (bytes as AsyncIterable<Uint8Array>) : readerOf(bytes as ReadableStream<Uint8Array>);
+  let dataLines = 0;
+  const take = function* (text: string): Generator<Table> {
+    let at = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", at);
+      if (nl < 0) break;
+      let line = text.slice(at, nl);
+      if (line.endsWith("\r")) line = line.slice(0, -1);
+      at = nl + 1;
+      if (linesSeen === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+      linesSeen++;
+      block.push(line);
+      const trimmed = line.trim();
+      if (trimmed !== "" && !trimmed.startsWith("#")) dataLines++;
+      // the first block also holds the header line, which is not a data row
+      if (dataLines >= chunkRows + (settings === undefined ? 1 : 0)) {
+        const t = flush();
+        dataLines = 0;
+        if (t) yield t;
+      }
+    }
+    pending = text.slice(at);
+  };
+  for await (const piece of iterable) yield* take(pending + decoder.decode(piece, { stream: true }));
+  yield* take(pending + decoder.decode() + "\n");
+  const last = flush();
+  if (last) yield last;
+}
+
+async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * A CSV file in Node, Deno or Bun, in chunks (csvChunks over the file's bytes):
+ * pass `() => readCsvChunks(path)` to fitAsync for an out-of-core fit.
+ */
+export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table> {
+  const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:fs") as
+    | { createReadStream(path: string, o?: { highWaterMark?: number }): AsyncIterable<Uint8Array> }
+    | undefined;
+  if (!fs) throw new Error("readCsvChunks needs a file system (Node ≥ 20.16, Deno or Bun); elsewhere pass a ReadableStream to csvChunks");
+  yield* csvChunks(fs.createReadStream(path, { highWaterMark: 1 << 20 }), options);
 }

@@ -274,7 +274,8 @@ export function factorCovariances(w: Kernels, family: CovarianceFamily, ws: Work
   if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
 }
 
-function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: ResolvedOptions, given: GivenStart, rng: Random): void {
+/** Starting parameters in ws: the given ones, or an M-step on the start method's responsibilities. */
+export function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: ResolvedOptions, given: GivenStart, rng: Random): void {
   // With weights, means and precisions all given, initial responsibilities
   // would go unused (scikit-learn computes them anyway; the fit is the same).
   const complete = given.weights && given.means && given.precisions;

@@ -6,7 +6,7 @@ import type { SearchReport } from "./types.js";
 import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { describe, flatten, nest, readMatrix, readWeights, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { drawRows, fitRows, fitRowsThreaded, parametersFromStatistics, scoreRows, statisticsOfRows, type FitPlan } from "./workspace.js";
+import { drawRows, fitRows, fitRowsThreaded, fitStream, parametersFromStatistics, scoreRows, statisticsOfRows, type ChunkSource, type FitPlan } from "./workspace.js";
 import { mergeStatistics } from "./statistics.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
@@ -162,10 +162,11 @@ export class GaussianMixture {
    * @example
    * await gmm.fitAsync(X, { nThreads: 4 });
    */
-  async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
+  async fitAsync(X: MatrixLike | ChunkSource, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
     if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
     if (options.signal?.aborted) throw abortError(options.signal);
+    if (typeof X === "function") return this.fitSource(X, options);
     // Read X once, now: the fit may wait behind another one, and the caller
     // may change X meanwhile.
     const snapshot = readMatrix(X, "X");
@@ -184,6 +185,26 @@ export class GaussianMixture {
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
       const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, new URL("./em-worker.js", import.meta.url), sampleWeight);
+      this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
+      this.report = undefined;
+      return this;
+    });
+  }
+
+  /**
+   * Out-of-core EM (fitAsync with a function): `source()` is called once per
+   * pass and yields the rows in chunks (each a matrix or number[][]; e.g.
+   * `() => readCsvChunks("big.csv")` from gmm-wasm/csv). Memory is bounded by
+   * the largest chunk; from the same given start the fit equals fit() on all
+   * the rows to rounding. Without a given start, the start method runs on a
+   * seeded uniform sample of 10,000 rows of the first pass.
+   */
+  private async fitSource(source: ChunkSource, options: FitOptions & { nThreads?: number }): Promise<this> {
+    if (options.sampleWeight !== undefined) {
+      throw new RangeError("sampleWeight cannot be given with a streamed source (the weights would have to travel with each chunk); weigh rows by repeating them, or fit in memory");
+    }
+    return exclusive(async () => {
+      const { outcome, n, d } = await fitStream(source, this.opts, this.planFor(options), controlOf(options));
       this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
       this.report = undefined;
       return this;

@@ -6,6 +6,7 @@ export type { IterationInfo } from "./em.js";
 export { CovarianceError, NotFittedError } from "./errors.js";
 export { INIT_PARAMS, type GaussianMixtureOptions, type InitParams, type Dtype } from "./options.js";
 export type { SearchReport } from "./types.js";
+export type { ChunkSource } from "./workspace.js";
 export type { CovarianceType } from "./covariance.js";
 export type { Matrix, MatrixLike } from "./matrix.js";
 export type { GaussianMixtureJSON, StatisticsJSON } from "./model-json.js";

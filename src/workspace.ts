@@ -3,13 +3,14 @@
 // and the estimators' fits, scores and draws run here, so they never hold a
 // pointer themselves.
 import { FAMILIES, type Workspace } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, eStepStatistics, fitEm, fitEmWith, loadParams, mStep, readParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams } from "./em.js";
-import type { Statistics } from "./statistics.js";
+import { allocWorkspace, argmaxLabels, eStep, eStepStatistics, fitEm, fitEmWith, initialize, loadParams, mStep, readParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import { abortError } from "./errors.js";
+import { mergeStatistics, type Statistics } from "./statistics.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
-import { MAX_FIT_MAGNITUDE, copyRows, readRow, readWeights, rowSource, type Matrix, type MatrixLike, type RowSource } from "./matrix.js";
+import { MAX_FIT_MAGNITUDE, copyRows, nest, readRow, readWeights, rowSource, type Matrix, type MatrixLike, type RowSource } from "./matrix.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
 import { ShardPool } from "./parallel.js";
-import type { Random } from "./random.js";
+import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
@@ -277,4 +278,117 @@ export function parametersFromStatistics(opts: ResolvedOptions, stats: Statistic
     mStep(kernels(), family, ws, stats, opts.regCovar, "sum", "in mStep");
     return readParams(family, ws);
   });
+}
+
+/** A data source read in passes: each call starts a new pass over the same rows, in chunks. */
+export type ChunkSource = () => AsyncIterable<MatrixLike> | Iterable<MatrixLike>;
+
+/** Rows of the first pass kept (by reservoir sampling) to initialise a streamed fit. */
+export const STREAM_SAMPLE_ROWS = 10_000;
+
+/**
+ * Exact EM over data too large to hold: every pass reads the source chunk by
+ * chunk, each chunk's statistics under the current parameters are computed
+ * and merged (statistics.ts), and one M-step follows the pass. So memory is
+ * bounded by the largest chunk, and from the same given start the fit equals
+ * the in-memory one up to the order of sums. The start comes from a seeded
+ * uniform sample of STREAM_SAMPLE_ROWS rows of the first pass (reservoir
+ * sampling): the start method (or the "auto" search) runs on the sample.
+ */
+export async function fitStream(source: ChunkSource, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl): Promise<FitResult> {
+  const family = FAMILIES[opts.covarianceType];
+  const w = kernels();
+  const rng = new Random(opts.randomState);
+  let d = -1;
+  let n = 0;
+  const reservoir: Float64Array[] = [];
+  /** One pass: calls `each` on every chunk's loaded rows (released after), checking shapes and values. */
+  const pass = async (each: (x: LoadedMatrix, first: number) => void) => {
+    let rows = 0;
+    let chunk = 0;
+    for await (const X of source()) {
+      scoped(() => {
+        let x: LoadedMatrix;
+        try {
+          x = loadMatrix(X, "X", opts.dtype);
+          if (d >= 0 && x.cols !== d) throw new RangeError(`it has ${x.cols} columns but the first chunk had ${d}; every chunk needs the same features`);
+          checkFitValues(x);
+        } catch (e) {
+          throw new RangeError(`chunk ${chunk} (rows ${rows}…) of the stream: ${(e as Error).message}`);
+        }
+        d = x.cols;
+        each(x, rows);
+        rows += x.rows;
+      });
+      chunk++;
+    }
+    return rows;
+  };
+  const deadline = control.timeBudgetMs === undefined ? Infinity : Date.now() + control.timeBudgetMs;
+  if (control.signal?.aborted) throw abortError(control.signal);
+  // Pass 0: count the rows and keep a uniform sample (reservoir sampling, seeded)
+  n = await pass((x) => {
+    const v = x.dtype === "float32" ? f32(x.ptr, x.rows * x.cols) : f64(x.ptr, x.rows * x.cols);
+    for (let i = 0; i < x.rows; i++) {
+      const row = Float64Array.from(v.subarray(i * x.cols, (i + 1) * x.cols));
+      if (x.shift) for (let j = 0; j < x.cols; j++) row[j] += x.shift[j];
+      if (reservoir.length < STREAM_SAMPLE_ROWS) reservoir.push(row);
+      else {
+        const t = rng.int(n + 1);
+        if (t < STREAM_SAMPLE_ROWS) reservoir[t] = row;
+      }
+      n++;
+    }
+  });
+  if (n === 0) throw new RangeError("the stream has no rows: its first pass gave no chunks");
+  const p = plan(n, d);
+  const sample: Matrix = { data: new Float64Array(reservoir.length * d), rows: reservoir.length, cols: d };
+  reservoir.forEach((row, i) => (sample.data as Float64Array).set(row, i * d));
+  reservoir.length = 0;
+  // The start: given (or warm) parameters as they are; otherwise the start method (or the search) on the sample
+  let params: MixtureParams;
+  if (p.start) params = p.start.params;
+  else if (opts.initParams === "auto") params = fitRows(sample, opts, () => p, {}, false).outcome.params;
+  else {
+    params = scoped(() => {
+      const x = loadMatrix(sample, "X", opts.dtype);
+      const ws = allocWorkspace(family, x.ptr, x.rows, d, p.k, x);
+      initialize(w, family, ws, opts, p.given, rng);
+      return readParams(family, ws);
+    });
+  }
+  let lowerBound = p.start ? p.start.lowerBound : -Infinity;
+  let stopReason: StopReason = "maxIter";
+  let nIter = 0;
+  for (let iteration = 1; iteration <= opts.maxIter; iteration++) {
+    nIter = iteration;
+    let merged: Statistics | undefined;
+    const current = params;
+    await pass((x) => {
+      const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, p.k, x);
+      loadParams(w, family, ws, current);
+      const s = eStepStatistics(w, family, ws);
+      // float32 chunks are centred on their own sample: statistics go back to user coordinates
+      if (ws.shift) for (let t = 0; t < s.sums.length; t++) s.sums[t] += s.nk[Math.floor(t / d)] * ws.shift[t % d];
+      merged = merged ? mergeStatistics(family, p.k, d, [merged, s]) : s;
+    });
+    const previous = lowerBound;
+    lowerBound = merged!.logLikelihood / merged!.sumWeights;
+    params = parametersFromStatistics(opts, merged!, d);
+    const change = lowerBound - previous;
+    control.onIteration?.({
+      init: 0, iteration, lowerBound, change,
+      params: () => ({ weights: Array.from(params.weights), means: nest(params.means, [p.k, d]) as number[][], covariances: nest(params.covariances, family.shape(p.k, d)) }),
+    });
+    if (Math.abs(change) < opts.tol) {
+      stopReason = "converged";
+      break;
+    }
+    if (control.signal?.aborted) throw abortError(control.signal);
+    if (Date.now() >= deadline) {
+      stopReason = "timeBudget";
+      break;
+    }
+  }
+  return { outcome: { params, converged: stopReason === "converged", nIter, lowerBound, stopReason }, n, d };
 }

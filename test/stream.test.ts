@@ -1,0 +1,156 @@
+// Out-of-core EM (#14 item 3): fitAsync over a source read in chunks, once per
+// pass, and the chunked CSV readers of gmm-wasm/csv.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { csvChunks, parseTable, readCsvChunks, toCsv } from "../src/csv.js";
+import { kernels } from "../src/wasm.js";
+import { datasets, maxRelativeError } from "./helpers.js";
+
+const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
+
+/** A source that yields X in chunks of the given sizes (cycling), anew on every pass. */
+function chunked(X: number[][], sizes: number[]) {
+  let passes = 0;
+  const source = function* () {
+    passes++;
+    for (let at = 0, t = 0; at < X.length; t++) {
+      const size = sizes[t % sizes.length];
+      yield X.slice(at, at + size);
+      at += size;
+    }
+  };
+  return { source, passes: () => passes };
+}
+
+function startOf(X: number[][], type: CovarianceType, k: number) {
+  const g = new GaussianMixture({ nComponents: k, covarianceType: type, randomState: 5, maxIter: 2 }).fit(X);
+  return { weightsInit: g.weights, meansInit: g.means, precisionsInit: g.precisions };
+}
+
+describe("fitAsync over a chunked source", () => {
+  for (const type of TYPES) {
+    it(`equals the in-memory fit from the same given start to 1e-10 (${type}, iris and Old Faithful)`, async () => {
+      for (const X of [datasets.iris, datasets.faithful]) {
+        const options = { nComponents: 3, covarianceType: type, tol: 0, maxIter: 15, ...startOf(X, type, 3) };
+        const { source, passes } = chunked(X, [37, 1, 50]);
+        const streamed = await new GaussianMixture(options).fitAsync(source);
+        const memory = new GaussianMixture(options).fit(X);
+        expect(passes()).toBe(1 + 15); // one pass to count and sample, one per iteration
+        expect(streamed.nIter).toBe(memory.nIter);
+        expect(maxRelativeError(streamed.weights, memory.weights)).toBeLessThan(1e-10);
+        expect(maxRelativeError(streamed.means, memory.means)).toBeLessThan(1e-10);
+        expect(maxRelativeError(streamed.covariances, memory.covariances)).toBeLessThan(1e-10);
+        expect(maxRelativeError(streamed.lowerBound, memory.lowerBound)).toBeLessThan(1e-10);
+        expect(streamed.toJSON().n_samples_fit).toBe(X.length);
+      }
+    });
+  }
+
+  it("starts without a given start from a seeded sample of the first pass, and converges as fit does", async () => {
+    const X = datasets.faithful;
+    const fit = () => new GaussianMixture({ nComponents: 2, randomState: 4 }).fitAsync(chunked(X, [100]).source);
+    const a = await fit();
+    const b = await fit();
+    expect(a.toJSON()).toEqual(b.toJSON());
+    expect(a.converged).toBe(true);
+    // the sample is all 272 rows here, so the start is fit()'s own
+    const memory = new GaussianMixture({ nComponents: 2, randomState: 4 }).fit(X);
+    expect(maxRelativeError(a.means, memory.means)).toBeLessThan(1e-6);
+    const auto = await new GaussianMixture({ nComponents: 3, initParams: "auto", randomState: 0 }).fitAsync(chunked(X, [64]).source);
+    expect(auto.lowerBound).toBeGreaterThan(new GaussianMixture({ nComponents: 3, randomState: 0 }).fit(X).lowerBound - 1e-6);
+  });
+
+  it("fits 10^7 rows streamed in chunks with WebAssembly memory growing by less than 64 MiB", async () => {
+    const n = 10_000_000;
+    const rows = 1 << 16;
+    const source = function* () {
+      let s = 7;
+      for (let at = 0; at < n; at += rows) {
+        const m = Math.min(rows, n - at);
+        const data = new Float64Array(m * 2);
+        for (let t = 0; t < data.length; t++) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          data[t] = ((at + (t >> 1)) % 2) * 6 + s / 2 ** 32;
+        }
+        yield { data, rows: m, cols: 2 };
+      }
+    };
+    const before = kernels().memory.buffer.byteLength;
+    const gmm = await new GaussianMixture({
+      nComponents: 2, tol: 0, maxIter: 2,
+      weightsInit: [0.5, 0.5], meansInit: [[0, 0], [6, 0]], precisionsInit: [[[12, 0], [0, 12]], [[12, 0], [0, 12]]],
+    }).fitAsync(source);
+    expect(gmm.toJSON().n_samples_fit).toBe(n);
+    expect(gmm.means[1][0]).toBeCloseTo(6.5, 2);
+    expect(kernels().memory.buffer.byteLength - before).toBeLessThan(64 * 2 ** 20);
+  }, 120_000);
+
+  it("refuses a chunk of other columns naming the chunk, an empty stream, and weights with a stream", async () => {
+    const X = datasets.faithful;
+    const bad = function* () {
+      yield X.slice(0, 10);
+      yield [[1, 2, 3]];
+    };
+    const gmm = new GaussianMixture({ nComponents: 2 });
+    await expect(gmm.fitAsync(bad)).rejects.toThrow(/chunk 1 \(rows 10…\) of the stream: it has 3 columns but the first chunk had 2/);
+    await expect(gmm.fitAsync(function* () {})).rejects.toThrow(/the stream has no rows/);
+    await expect(gmm.fitAsync(chunked(X, [50]).source, { sampleWeight: X.map(() => 1) })).rejects.toThrow(/sampleWeight cannot be given with a streamed source/);
+    const nan = function* () {
+      yield X.slice(0, 10);
+      yield [[1, NaN]];
+    };
+    await expect(gmm.fitAsync(nan)).rejects.toThrow(/chunk 1 \(rows 10…\) of the stream: X\[0\]\[1\] is NaN/);
+    expect(gmm.isFitted).toBe(false);
+  });
+});
+
+describe("chunked CSV", () => {
+  const bytesOf = (text: string, piece: number) => (async function* () {
+    const all = new TextEncoder().encode(text);
+    for (let at = 0; at < all.length; at += piece) yield all.subarray(at, at + piece);
+  })();
+
+  it("csvChunks gives parseTable's rows in chunks, header and delimiter from the first line", async () => {
+    const header = ["eruptions", "waiting"];
+    const text = toCsv(header, datasets.faithful).replace(/\n/g, "\r\n").replace("\r\n", "\r\n# a comment\r\n\r\n");
+    const whole = parseTable(text);
+    for (const [piece, chunkRows] of [[7, 10], [4096, 100], [3, 272], [1 << 20, 1000]]) {
+      const chunks = [];
+      for await (const t of csvChunks(bytesOf(text, piece), { chunkRows })) chunks.push(t);
+      expect(chunks.every((t) => t.cols === 2 && t.header?.join() === header.join())).toBe(true);
+      expect(chunks.reduce((a, t) => a + t.rows, 0)).toBe(272);
+      expect(Array.from(chunks.flatMap((t) => Array.from(t.data)))).toEqual(Array.from(whole.data));
+    }
+    // semicolons, no header
+    const plain = "1;2\n3;4\n5;6\n";
+    const got = [];
+    for await (const t of csvChunks(bytesOf(plain, 2), { chunkRows: 1 })) got.push(...t.data);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("names the row in the whole file when a later chunk is malformed", async () => {
+    const lines = ["a,b", ...Array.from({ length: 30 }, (_, i) => `${i},${i * 2}`)];
+    lines[25] = "7,x";
+    const read = async () => {
+      for await (const _ of csvChunks(bytesOf(lines.join("\n"), 5), { chunkRows: 4 })) void _;
+    };
+    await expect(read()).rejects.toThrow(/row 26, column 2: "x" is not a number/);
+  });
+
+  it("readCsvChunks streams a file into fitAsync: the fit of parseTable's rows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gmm-stream-"));
+    try {
+      const path = join(dir, "faithful.csv");
+      writeFileSync(path, toCsv(["eruptions", "waiting"], datasets.faithful));
+      const options = { nComponents: 2, tol: 0, maxIter: 10, ...startOf(datasets.faithful, "full", 2) };
+      const streamed = await new GaussianMixture(options).fitAsync(() => readCsvChunks(path, { chunkRows: 50 }));
+      const memory = new GaussianMixture(options).fit(datasets.faithful);
+      expect(maxRelativeError(streamed.means, memory.means)).toBeLessThan(1e-10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
