@@ -7,7 +7,7 @@ import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { describe, flatten, nest, readMatrix, readWeights, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
 import { drawRows, fitRows, fitRowsThreaded, fitStream, parametersFromStatistics, scoreRows, statisticsOfRows, type ChunkSource, type FitPlan } from "./workspace.js";
-import { mergeStatistics } from "./statistics.js";
+import { mergeStatistics, type Statistics } from "./statistics.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
@@ -29,6 +29,12 @@ export type FitOptions = FitControl & {
    */
   sampleWeight?: ArrayLike<number>;
 };
+
+/** Statistics scaled by c (default: per unit weight); the row count is kept. */
+function scaled(s: Statistics, c = 1 / s.sumWeights): Statistics {
+  const by = (a: Float64Array) => a.map((v) => v * c);
+  return { rows: s.rows, sumWeights: s.sumWeights * c, logLikelihood: s.logLikelihood * c, nk: by(s.nk), sums: by(s.sums), scatter: by(s.scatter) };
+}
 
 /** Per-row weights for scoring calls (score, bic, aic, statistics). */
 export interface WeightOptions {
@@ -86,6 +92,8 @@ export class GaussianMixture {
   private readonly opts: ResolvedOptions;
   private state?: FittedState;
   private report?: SearchReport;
+  /** partialFit's running statistics (per unit weight) and its step count. */
+  private online?: { stats: Statistics; steps: number };
 
   constructor(options: GaussianMixtureOptions = {}) {
     this.opts = resolveOptions(options);
@@ -145,6 +153,7 @@ export class GaussianMixture {
     // Only a completed fit replaces the model: a failed one leaves it as it was.
     this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(fitOptions.featureNames, d) };
     this.report = report;
+    this.online = undefined;
     return labels;
   }
 
@@ -209,6 +218,56 @@ export class GaussianMixture {
       this.report = undefined;
       return this;
     });
+  }
+
+  /**
+   * One-pass (online) EM for data seen once, chunk by chunk: stepwise EM
+   * (Liang & Klein 2009; Cappé & Moulines 2009). Running statistics, per
+   * unit weight, are moved towards each chunk's: s ← (1 − η)·s + η·ŝ(chunk)
+   * with η_t = (t + 2)^−0.6 at step t ≥ 1, and the parameters are the M-step
+   * of s. The first call starts from the model's parameters when it has
+   * them (a fit, fromJSON, warm start) or from weightsInit / meansInit /
+   * precisionsInit when all three are given; otherwise from fit() on the
+   * first chunk. The running statistics live in this object only (not in
+   * toJSON); fit() forgets them. `lowerBound` is the running mean
+   * log-likelihood of the chunks under the parameters each met.
+   *
+   * @example
+   * for await (const chunk of readCsvChunks("events.csv")) gmm.partialFit(chunk);
+   */
+  partialFit(chunk: MatrixLike, options: WeightOptions = {}): this {
+    checkFitOptions(options, ["sampleWeight"], "partialFit");
+    const { weightsInit, meansInit, precisionsInit } = this.opts;
+    if (!this.state) {
+      const given = weightsInit !== undefined && meansInit !== undefined && precisionsInit !== undefined;
+      // from the given start (no EM yet), or a fit of the first chunk
+      const start = new GaussianMixture({ ...this.opts, ...(given ? { maxIter: 0 } : {}), initParams: this.opts.initParams }).fit(chunk, options);
+      this.state = start.state;
+      this.online = undefined;
+      if (!given) {
+        this.online = { stats: scaled(fromStatisticsJSON(this.statistics(chunk, options), "partialFit").stats), steps: 1 };
+        return this;
+      }
+    }
+    const s = this.state!;
+    const block = scaled(fromStatisticsJSON(this.statistics(chunk, options), "partialFit").stats);
+    const family = this.family;
+    const k = this.opts.nComponents;
+    let running: Statistics;
+    if (!this.online) running = block;
+    else {
+      const eta = (this.online.steps + 2) ** -0.6;
+      running = mergeStatistics(family, k, s.nFeatures, [scaled(this.online.stats, 1 - eta), scaled(block, eta)]);
+      running.rows = this.online.stats.rows + block.rows;
+    }
+    const params = parametersFromStatistics(this.opts, running, s.nFeatures);
+    this.online = { stats: running, steps: (this.online?.steps ?? 0) + 1 };
+    this.state = {
+      ...s, params, nIter: s.nIter + 1, converged: false, stopReason: "maxIter",
+      lowerBound: running.logLikelihood / running.sumWeights, nSamples: running.rows,
+    };
+    this.report = undefined;
+    return this;
   }
 
   /** Flattens and checks weightsInit / meansInit / precisionsInit against (k, d). */
