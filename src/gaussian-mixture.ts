@@ -12,6 +12,19 @@ import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOp
 import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
 import { fromModelJSON, precisionsFromFactor, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
+import { defaultWorkerUrl } from "./wasm-source.js";
+
+function workerUrl(given: URL | string | undefined): URL {
+  if (given === undefined) return defaultWorkerUrl();
+  if (given instanceof URL) return given;
+  if (typeof given !== "string") throw new TypeError(`workerUrl must be a URL or a string; got ${describe(given)}`);
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  try {
+    return new URL(given, base);
+  } catch {
+    throw new TypeError(`workerUrl ${describe(given)} is not a URL${base ? "" : " (outside a page it must be absolute, e.g. a file: URL)"}`);
+  }
+}
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -22,6 +35,18 @@ import { fromModelJSON, precisionsFromFactor, toModelJSON, type GaussianMixtureJ
 export type FitOptions = FitControl & {
   /** Names of the d columns (kept in the model and its JSON as scikit-learn's `feature_names_in_`). */
   featureNames?: readonly string[];
+};
+
+/** fitAsync's options: fit's, plus the threads and where their script is. */
+export type AsyncFitOptions = FitOptions & {
+  /** Worker threads (default: the cores when n·K·d² ≥ 5e7, else 1; capped at the cores, at most 256). */
+  nThreads?: number;
+  /**
+   * Where the worker script (the package's `gmm-wasm/em-worker.js`) is served,
+   * for builds that do not emit it beside the bundle. Default: the file beside
+   * this module, or inlined in the bundler entry (`gmm-wasm/inline`).
+   */
+  workerUrl?: URL | string;
 };
 
 /** What a fit leaves behind. */
@@ -169,9 +194,10 @@ export class GaussianMixture {
    * @example
    * await gmm.fitAsync(X, { nThreads: 4 });
    */
-  async fitAsync(X: MatrixLike, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
+  async fitAsync(X: MatrixLike, options: AsyncFitOptions = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
     if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
+    if (options.workerUrl !== undefined) workerUrl(options.workerUrl);
     if (options.signal?.aborted) throw abortError(options.signal);
     // Read X once, now: the fit may wait behind another one, and the caller
     // may change X meanwhile.
@@ -200,7 +226,7 @@ export class GaussianMixture {
         checkDistinct(x, k);
         const featureNames = checkFeatureNames(options.featureNames, d);
         const ws = allocWorkspace(family, x.ptr, n, d, k, x);
-        pool = await ShardPool.start(ws, this.opts.covarianceType, threads, new URL("./em-worker.js", import.meta.url));
+        pool = await ShardPool.start(ws, this.opts.covarianceType, threads, workerUrl(options.workerUrl));
         const shards = pool;
         const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
         this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };

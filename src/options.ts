@@ -110,7 +110,7 @@ function checkChoice<T extends string>(v: unknown, name: string, choices: readon
 /** Options of fit() / fitPredict(). */
 export const FIT_OPTIONS: readonly string[] = ["onIteration", "signal", "timeBudgetMs", "featureNames"];
 /** Options of fitAsync(). */
-export const ASYNC_FIT_OPTIONS: readonly string[] = [...FIT_OPTIONS, "nThreads"];
+export const ASYNC_FIT_OPTIONS: readonly string[] = [...FIT_OPTIONS, "nThreads", "workerUrl"];
 /** More worker threads than this is a mistake, not a request (they would only take turns on the cores). */
 export const MAX_THREADS = 256;
 

@@ -1,5 +1,6 @@
 // Loads the SIMD WebAssembly core once and gives the rest of the library a
 // typed view of its exports. Every cast to the raw ABI lives in this file.
+import { defaultWasmSource } from "./wasm-source.js";
 
 type Ptr = number;
 
@@ -150,7 +151,8 @@ function checkMagic(bytes: Uint8Array, from: string, contentType?: string | null
 
 async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (source === undefined) source = defaultWasmUrl();
+  if (source === undefined) source = defaultWasmSource();
+  if (source instanceof WebAssembly.Module) return source;
   if (typeof source === "string") {
     const base = (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url;
     source = new URL(source, base);
@@ -180,11 +182,6 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
   if (!view) throw new TypeError(`init(): cannot load WebAssembly from ${Object.prototype.toString.call(source)}; pass a WebAssembly.Module, bytes (Uint8Array, ArrayBuffer), a URL, a URL string or a Response`);
   checkMagic(view, "the bytes given");
   return WebAssembly.compile(view as Uint8Array<ArrayBuffer>);
-}
-
-/** Where init() looks with no argument (an inlined-bytes build overrides this). */
-function defaultWasmUrl(): URL {
-  return new URL("./gmm.wasm", import.meta.url);
 }
 
 // Every export the library calls. A Record over the interface's keys, so the
