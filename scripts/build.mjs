@@ -91,6 +91,8 @@ export function defaultWorkerUrl() {
   return workerUrl;
 }`)],
 });
+// `import wasm from "gmm-wasm/gmm.wasm"` (Workers, bundlers with a wasm-module loader)
+writeFileSync("dist/gmm.wasm.d.ts", "// The compiled core, as Workers and bundlers with a WebAssembly-module loader import it: pass it to init().\ndeclare const gmmWasm: WebAssembly.Module;\nexport default gmmWasm;\n");
 writeFileSync("dist/inline.d.ts", "// The same API as index.d.ts; gmm.wasm and the worker are inlined.\nexport * from \"./index.js\";\n");
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { stdio: "inherit" });
