@@ -19,7 +19,9 @@ const common = {
   bundle: true,
   format: "esm",
   target: "es2022",
-  sourcemap: true,
+  // maps stay in dist/ for local debugging; the .js files do not point at them,
+  // since the package leaves them out
+  sourcemap: "external",
   legalComments: "none",
 };
 await build({

@@ -49,6 +49,13 @@ export type AsyncFitOptions = FitOptions & {
   workerUrl?: URL | string;
 };
 
+/**
+ * Covariances, precisions or their Cholesky factors in scikit-learn's shape
+ * for the covariance type: full k×d×d, tied d×d, diag k×d, spherical k. For a
+ * model whose type is not known statically (`CovarianceType`) it is the union.
+ */
+export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full" ? number[][][] : T extends "tied" | "diag" ? number[][] : number[];
+
 /** What a fit leaves behind. */
 export interface FittedState {
   params: MixtureParams;
@@ -90,29 +97,44 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
  * A Gaussian mixture model fitted by expectation–maximisation, with
  * scikit-learn's `GaussianMixture` options, defaults and semantics.
  *
+ * The covariance type given to the constructor types the parameter arrays:
+ * `new GaussianMixture({ covarianceType: "diag" }).fit(X).covariances` is a
+ * `number[][]` (k × d).
+ *
  * @example
  * await init();
- * const gmm = new GaussianMixture({ nComponents: 3, randomState: 0 }).fit(X);
+ * const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0 }).fit(X);
  * gmm.predict(X);       // Int32Array of component indices
  * gmm.scoreSamples(X);  // Float64Array of log-densities
+ * gmm.covariances;      // number[][][] (k × d × d)
  */
-export class GaussianMixture {
+export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   private readonly opts: ResolvedOptions;
   private state?: FittedState;
   private report?: SearchReport;
 
-  constructor(options: GaussianMixtureOptions = {}) {
+  /** Options as scikit-learn's, in camelCase; see {@link GaussianMixtureOptions} for each one and its default. */
+  constructor(options: GaussianMixtureOptions & { covarianceType?: T } = {}) {
     this.opts = resolveOptions(options);
   }
 
+  /** Number of mixture components k. */
   get nComponents(): number { return this.opts.nComponents; }
-  get covarianceType(): CovarianceType { return this.opts.covarianceType; }
+  /** The covariance type: "full", "tied", "diag" or "spherical". */
+  get covarianceType(): T { return this.opts.covarianceType as T; }
+  /** Convergence threshold on the change of the per-sample lower bound. */
   get tol(): number { return this.opts.tol; }
+  /** Added to the diagonal of every covariance. */
   get regCovar(): number { return this.opts.regCovar; }
+  /** EM iterations per initialisation. */
   get maxIter(): number { return this.opts.maxIter; }
+  /** Initialisations (the best lower bound is kept). */
   get nInit(): number { return this.opts.nInit; }
+  /** The start method. */
   get initParams(): ResolvedOptions["initParams"] { return this.opts.initParams; }
+  /** The seed, if one was given. */
   get randomState(): number | undefined { return this.opts.randomState; }
+  /** Whether the next fit continues from the current parameters. */
   get warmStart(): boolean { return this.opts.warmStart; }
   /** How X is held while fitting and scoring: "float64" or "float32". */
   get dtype(): Dtype { return this.opts.dtype; }
@@ -352,7 +374,12 @@ export class GaussianMixture {
    * are multinomial and rows come grouped by component (labels ascending).
    * With randomState set (here or in the options) the draw is reproducible.
    */
-  sample(n = 1, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+  sample(n = 1, options: { /** Seed for this draw (default: the model's randomState). */ randomState?: number } = {}): {
+    /** The rows, n × d. */
+    X: Matrix;
+    /** The component each row was drawn from. */
+    labels: Int32Array;
+  } {
     const state = this.requireFitted();
     checkInteger(n, "n", 1);
     const rng = new Random(checkSeed(options.randomState) ?? this.opts.randomState);
@@ -406,24 +433,24 @@ export class GaussianMixture {
   }
 
   /** Covariances in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
-  get covariances(): unknown {
+  get covariances(): CovarianceArray<T> {
     const s = this.requireFitted();
-    return nest(s.params.covariances, this.family.shape(this.opts.nComponents, s.nFeatures));
+    return nest(s.params.covariances, this.family.shape(this.opts.nComponents, s.nFeatures)) as CovarianceArray<T>;
   }
 
   /**
    * Cholesky factors of the precisions, as scikit-learn's `precisions_cholesky_`:
    * full/tied upper triangular U with Σ⁻¹ = U Uᵀ; diag/spherical 1/σ.
    */
-  get precisionsCholesky(): unknown {
+  get precisionsCholesky(): CovarianceArray<T> {
     const s = this.requireFitted();
-    return nest(this.sklearnFactor(s), this.family.shape(this.opts.nComponents, s.nFeatures));
+    return nest(this.sklearnFactor(s), this.family.shape(this.opts.nComponents, s.nFeatures)) as CovarianceArray<T>;
   }
 
   /** Precision matrices Σ⁻¹ in scikit-learn's shape. */
-  get precisions(): unknown {
+  get precisions(): CovarianceArray<T> {
     const s = this.requireFitted();
-    return nest(precisionsFromFactor(this.family, s.params.factor, this.opts.nComponents, s.nFeatures), this.family.shape(this.opts.nComponents, s.nFeatures));
+    return nest(precisionsFromFactor(this.family, s.params.factor, this.opts.nComponents, s.nFeatures), this.family.shape(this.opts.nComponents, s.nFeatures)) as CovarianceArray<T>;
   }
 
   private sklearnFactor(s: FittedState): Float64Array {

@@ -1,6 +1,6 @@
 // Public API. Everything a user imports comes from here.
-export { init, simdSupported, type WasmSource } from "./wasm.js";
-export { GaussianMixture, type FitOptions, type AsyncFitOptions } from "./gaussian-mixture.js";
+export { init, simdSupported, type WasmSource, type WasmModule } from "./wasm.js";
+export { GaussianMixture, type FitOptions, type AsyncFitOptions, type CovarianceArray } from "./gaussian-mixture.js";
 export { KMeans, type KMeansOptions, type KMeansInit } from "./kmeans.js";
 export { CovarianceError, type IterationInfo } from "./em.js";
 export { INIT_PARAMS, type GaussianMixtureOptions, type InitParams, type Dtype } from "./options.js";

@@ -8,8 +8,10 @@ import { checkFitValues, loadMatrix } from "./workspace.js";
 import { Random } from "./random.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
 
+/** How KMeans seeds: k-means++ (default), distinct random rows, or the given k × d centres. */
 export type KMeansInit = "k-means++" | "random" | MatrixLike;
 
+/** KMeans options, scikit-learn's names in camelCase; every one is optional. */
 export interface KMeansOptions {
   /** Number of clusters (default 8, as scikit-learn). */
   nClusters?: number;
@@ -34,17 +36,24 @@ export interface KMeansOptions {
  * km.labels; km.clusterCenters; km.inertia;
  */
 export class KMeans {
+  /** Number of clusters k. */
   readonly nClusters: number;
+  /** The seeding method or the given centres. */
   readonly init: KMeansInit;
+  /** Restarts; the lowest inertia wins. */
   readonly nInit: number;
+  /** Lloyd iterations per restart. */
   readonly maxIter: number;
+  /** Convergence tolerance, relative to the mean feature variance. */
   readonly tol: number;
+  /** The seed, if one was given. */
   readonly randomState: number | undefined;
 
   private centers?: Float64Array;
   private nFeatures = 0;
   private fitted?: { labels: Int32Array; inertia: number; nIter: number };
 
+  /** Checks the options (a wrong one throws a RangeError naming it); see {@link KMeansOptions}. */
   constructor(options: KMeansOptions = {}) {
     this.nClusters = checkInteger(options.nClusters ?? 8, "nClusters", 1);
     this.init = options.init ?? "k-means++";
@@ -57,6 +66,7 @@ export class KMeans {
     this.randomState = checkSeed(options.randomState);
   }
 
+  /** Clusters X (nInit restarts of Lloyd's algorithm, the lowest inertia kept). */
   fit(X: MatrixLike): this {
     const k = this.nClusters;
     const result = scoped(() => {
@@ -82,6 +92,7 @@ export class KMeans {
     return this;
   }
 
+  /** Fits, then returns the labels of the same rows. */
   fitPredict(X: MatrixLike): Int32Array {
     return this.fit(X).labels;
   }
@@ -119,6 +130,7 @@ export class KMeans {
     return this.fitted!.inertia;
   }
 
+  /** Lloyd iterations of the winning restart. */
   get nIter(): number {
     this.requireFitted();
     return this.fitted!.nIter;

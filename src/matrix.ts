@@ -3,8 +3,11 @@
 
 /** A dense row-major matrix. Results come back in this shape (Float64Array). */
 export interface Matrix {
+  /** The values, row-major: entry (i, j) is `data[i * cols + j]`. */
   data: Float64Array | Float32Array;
+  /** Number of rows. */
   rows: number;
+  /** Number of columns. */
   cols: number;
 }
 

@@ -17,29 +17,49 @@ export const MODEL_VERSION = 1;
 /** Nested number arrays, in scikit-learn's shapes for the covariance type. */
 type Nested = number | number[] | number[][] | number[][][];
 
+/** What toJSON() writes and fromJSON() reads: scikit-learn's attribute names and shapes, plus a format tag and version. */
 export interface GaussianMixtureJSON {
+  /** Always "gmm-wasm/GaussianMixture" (optional when reading, as in a scikit-learn dump). */
   format: typeof MODEL_FORMAT;
+  /** Format version (1); a later release reads every earlier one. */
   version: number;
+  /** The covariance type. */
   covariance_type: CovarianceType;
+  /** Components k. */
   n_components: number;
+  /** Features d. */
   n_features_in_: number;
+  /** Mixing weights, length k. */
   weights_: number[];
+  /** Means, k × d. */
   means_: number[][];
+  /** Covariances in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
   covariances_: Nested;
+  /** scikit-learn's precisions_cholesky_ (upper triangular U with Σ⁻¹ = U Uᵀ; 1/σ for diag and spherical). */
   precisions_cholesky_: Nested;
+  /** Whether the best initialisation converged. */
   converged_: boolean;
+  /** EM iterations of the best initialisation. */
   n_iter_: number;
+  /** Per-sample lower bound (null before any EM iteration). */
   lower_bound_: number | null;
   /** Rows seen in fit (used by the degeneracy check); not a scikit-learn field. */
   n_samples_fit: number;
   /** Column names, when they were given. */
   feature_names_in_?: string[];
+  /** The options that are not fitted attributes. */
   params: {
+    /** Convergence tolerance. */
     tol: number;
+    /** Diagonal regularisation. */
     reg_covar: number;
+    /** EM iterations per initialisation. */
     max_iter: number;
+    /** Initialisations. */
     n_init: number;
+    /** The start method. */
     init_params: string;
+    /** The seed, or null. */
     random_state: number | null;
     /** How rows are held while fitting and scoring (gmm-wasm's dtype option). */
     dtype?: Dtype;

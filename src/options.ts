@@ -3,13 +3,16 @@
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { describe, type MatrixLike } from "./matrix.js";
 
+/** How EM starts; see GaussianMixtureOptions.initParams. */
 export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data" | "hc" | "auto";
+/** Every initParams value, for validation and for user interfaces. */
 export const INIT_PARAMS: readonly InitParams[] = ["kmeans", "k-means++", "random", "random_from_data", "hc", "auto"];
 
 /** How X is held in WebAssembly memory while fitting and scoring. */
 export type Dtype = "float64" | "float32";
 export const DTYPES: readonly Dtype[] = ["float64", "float32"];
 
+/** GaussianMixture's options, scikit-learn's names in camelCase, with scikit-learn's defaults; every one is optional. */
 export interface GaussianMixtureOptions {
   /** Number of mixture components (default 1). */
   nComponents?: number;

@@ -4,9 +4,32 @@ import { defaultWasmSource } from "./wasm-source.js";
 
 type Ptr = number;
 
+/**
+ * A compiled WebAssembly module: `WebAssembly.Module` where the consumer's
+ * TypeScript declares it (the DOM and WebWorker libs, Cloudflare's and Deno's
+ * types), else any object. Written this way so that the declarations need no
+ * DOM lib: a Node project with only `@types/node` has no `WebAssembly` types.
+ */
+export type WasmModule = typeof globalThis extends {
+  /** The global namespace, where declared. */
+  WebAssembly: {
+    /** Its module class. */
+    Module: {
+      /** The type of its instances. */
+      prototype: infer M;
+    };
+  };
+} ? M : object;
+
+/** The core's linear memory, as the library uses it. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 /** The kernels exported by `assembly/index.ts` (pointers are byte offsets). */
 export interface Kernels {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   heapBase(): Ptr;
   cholesky(a: Ptr, d: number): number;
   invertLower(l: Ptr, w: Ptr, d: number): void;
@@ -63,8 +86,12 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
     : { bytes: 8, componentSums: k.componentSums, scatterFull: k.scatterFull, scatterDiag: k.scatterDiag, assignNearest: k.assignNearest, updateCenters: k.updateCenters, seedPotential: k.seedPotential };
 }
 
-/** Anything `init` can load the core from. */
-export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+/**
+ * Anything `init` can load the core from: a compiled module (Workers), the
+ * bytes, a URL or URL string (file: URLs are read from disk), or a fetch
+ * `Response`.
+ */
+export type WasmSource = WasmModule | ArrayBufferView | ArrayBuffer | URL | string | Response;
 
 let kernelsInstance: Kernels | undefined;
 let compiledModule: WebAssembly.Module | undefined;
@@ -241,7 +268,7 @@ export function init(source?: WasmSource): Promise<void> {
 }
 
 /** The compiled module, so worker threads can instantiate it without fetching again. */
-export function wasmModule(): WebAssembly.Module {
+export function wasmModule(): WasmModule {
   kernels();
   return compiledModule!;
 }
