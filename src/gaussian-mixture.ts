@@ -13,6 +13,15 @@ import { Random } from "./random.js";
 import { kernels } from "./wasm.js";
 import { fromModelJSON, precisionsFromFactor, toModelJSON, type GaussianMixtureJSON } from "./model-json.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
+import type { FitWarning } from "./options.js";
+
+const warned = new Set<FitWarning["kind"]>();
+/** The default onWarning: console.warn, once per kind per process (a selectModel grid would repeat them). */
+function warnOnce(w: FitWarning): void {
+  if (warned.has(w.kind)) return;
+  warned.add(w.kind);
+  console.warn(`${w.message} (Further "${w.kind}" warnings are not printed; pass onWarning to receive every one.)`);
+}
 
 function workerUrl(given: URL | string | undefined): URL {
   if (given === undefined) return defaultWorkerUrl();
@@ -199,6 +208,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     const { outcome, n, d, featureNames, report } = result;
     this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
     this.report = report;
+    this.warnAfterFit();
     return result.labels;
   }
 
@@ -234,7 +244,11 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     // the search (initParams "auto") runs its many short fits in this thread
     if (!threadsAvailable() || this.opts.initParams === "auto") threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
-    if (threads === 1) return this.fit(snapshot, options);
+    if (threads === 1) {
+      // fit() takes only the per-fit controls
+      const { nThreads: _threads, workerUrl: _url, ...control } = options;
+      return this.fit(snapshot, control);
+    }
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
       const family = this.family;
@@ -253,12 +267,27 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
         const outcome = await fitEmWith(ws, this.opts, given, start, options, (when) => shards.iterate(ws, this.opts.regCovar, when));
         this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames };
         this.report = undefined;
+        this.warnAfterFit();
         return this;
       } finally {
         pool?.close();
         release(top);
       }
     });
+  }
+
+  /** Tells onWarning (or the console, once per kind) about a fit scikit-learn would warn about. */
+  private warnAfterFit(): void {
+    const s = this.state!;
+    const warnings: FitWarning[] = [];
+    if (!s.converged && s.stopReason === "maxIter" && this.opts.maxIter > 0 && this.opts.tol > 0) {
+      warnings.push({ kind: "convergence", message: `GaussianMixture: the best of ${this.opts.nInit} initialisation(s) did not converge in maxIter = ${this.opts.maxIter} iterations (tol = ${this.opts.tol}). Increase maxIter or tol, try other starts, or check the data for degenerate columns.` });
+    }
+    const collapsed = this.degenerate;
+    if (collapsed.length > 0) {
+      warnings.push({ kind: "degenerate", message: `GaussianMixture: ${collapsed.length} component(s) collapsed (${collapsed[0].reason}${collapsed.length > 1 ? "; …" : ""}). Use fewer components, a larger regCovar, or initParams "auto"; gmm.degenerate lists them.` });
+    }
+    for (const w of warnings) (this.opts.onWarning ?? warnOnce)(w);
   }
 
   /** Flattens and checks weightsInit / meansInit / precisionsInit against (k, d). */

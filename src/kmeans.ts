@@ -3,7 +3,8 @@
 import { alloc, f64, i32, scoped } from "./memory.js";
 import { kernels } from "./wasm.js";
 import { kmeansOnLoaded } from "./lloyd.js";
-import { shapeOf, toRows, flatten, type MatrixLike } from "./matrix.js";
+import { shapeOf, toRows, flatten, type Matrix, type MatrixLike } from "./matrix.js";
+import { kmeansFromJSON, kmeansToJSON, type KMeansJSON } from "./kmeans-json.js";
 import { checkFitValues, loadMatrix } from "./workspace.js";
 import { Random } from "./random.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
@@ -134,6 +135,32 @@ export class KMeans {
   get nIter(): number {
     this.requireFitted();
     return this.fitted!.nIter;
+  }
+
+  /**
+   * Plain JSON with scikit-learn's attribute names (`cluster_centers_`,
+   * `labels_`, `inertia_`, `n_iter_`), so `JSON.stringify(km)` saves it.
+   *
+   * @example
+   * const again = KMeans.fromJSON(JSON.parse(JSON.stringify(km)));
+   */
+  toJSON(): KMeansJSON {
+    const centers = this.requireFitted();
+    const init = typeof this.init === "string" ? this.init : Array.isArray(this.init) ? this.init.map((row) => Array.from(row as ArrayLike<number>)) : toRows(this.init as Matrix);
+    return kmeansToJSON({
+      options: { nClusters: this.nClusters, init, nInit: this.nInit, maxIter: this.maxIter, tol: this.tol, randomState: this.randomState },
+      centers, nFeatures: this.nFeatures, ...this.fitted!,
+    });
+  }
+
+  /** Restores a fitted KMeans from `toJSON()` output (an object or its JSON string); a malformed one throws a TypeError naming the field. */
+  static fromJSON(json: unknown): KMeans {
+    const s = kmeansFromJSON(json);
+    const km = new KMeans(s.options);
+    km.centers = s.centers;
+    km.nFeatures = s.nFeatures;
+    km.fitted = { labels: s.labels, inertia: s.inertia, nIter: s.nIter };
+    return km;
   }
 
   private requireFitted(): Float64Array {

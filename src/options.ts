@@ -54,6 +54,21 @@ export interface GaussianMixtureOptions {
    * relative (README: "float32").
    */
   dtype?: Dtype;
+  /**
+   * Called when a fit ends in a state scikit-learn would warn about: the best
+   * initialisation did not converge within maxIter, or a component collapsed
+   * (see `degenerate`). Default: `console.warn`, once per kind of warning per
+   * process. Pass `() => {}` to silence it.
+   */
+  onWarning?: (warning: FitWarning) => void;
+}
+
+/** What `onWarning` receives. */
+export interface FitWarning {
+  /** "convergence": stopped at maxIter before the lower bound settled; "degenerate": a component collapsed. */
+  kind: "convergence" | "degenerate";
+  /** A sentence saying what happened and what to try. */
+  message: string;
 }
 
 export interface ResolvedOptions {
@@ -70,6 +85,7 @@ export interface ResolvedOptions {
   meansInit: MatrixLike | undefined;
   precisionsInit: unknown;
   dtype: Dtype;
+  onWarning: ((warning: FitWarning) => void) | undefined;
 }
 
 export function checkInteger(v: unknown, name: string, least: number, most = Number.MAX_SAFE_INTEGER): number {
@@ -95,6 +111,11 @@ export function checkSeed(v: unknown): number | undefined {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_SEED) {
     throw new RangeError(`randomState must be a non-negative integer up to 2³² − 1 = ${MAX_SEED} (or omitted); got ${describe(v)}`);
   }
+  return v;
+}
+
+function checkCallback<F>(v: F | undefined, name: string): F | undefined {
+  if (v !== undefined && typeof v !== "function") throw new TypeError(`${name} must be a function; got ${describe(v)}`);
   return v;
 }
 
@@ -133,7 +154,7 @@ export function checkFitOptions(o: unknown, known: readonly string[], what = "fi
 
 const KNOWN = new Set([
   "nComponents", "covarianceType", "tol", "regCovar", "maxIter", "nInit", "initParams",
-  "randomState", "warmStart", "weightsInit", "meansInit", "precisionsInit", "dtype",
+  "randomState", "warmStart", "weightsInit", "meansInit", "precisionsInit", "dtype", "onWarning",
 ]);
 
 export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
@@ -158,5 +179,6 @@ export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
     meansInit: o.meansInit ?? undefined,
     precisionsInit: o.precisionsInit ?? undefined,
     dtype: checkChoice(o.dtype ?? "float64", "dtype", DTYPES),
+    onWarning: checkCallback(o.onWarning, "onWarning"),
   };
 }

@@ -152,7 +152,8 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
   for (const covarianceType of types) {
     for (const k of ks) {
       options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
-      const gmmOptions: GaussianMixtureOptions = { initParams: "auto", ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
+      // the table reports every fit's degeneracy; console warnings per grid cell would be noise
+      const gmmOptions: GaussianMixtureOptions = { initParams: "auto", onWarning: () => {}, ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
       try {
         const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames });
         const score = gmm.score(X);
