@@ -384,6 +384,8 @@ function gmmOptions(ctx: Context) {
     // the command line's job is the best model, so it searches by default (README: Best fit)
     initParams: choiceOption(ctx, "init", INITS) ?? "auto",
     dtype: choiceOption(ctx, "dtype", DTYPES),
+    // the command reports convergence and degeneracy itself (describeModel, warnDegenerate)
+    onWarning: () => {},
   };
 }
 

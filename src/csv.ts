@@ -6,20 +6,26 @@
 // Rows are counted as lines of the input (1-based, header and blank lines
 // included), so the number is the one an editor shows.
 
+/** A CSV field separator: comma, semicolon, tab or space. */
 export type Delimiter = "," | ";" | "\t" | " ";
 
 /** A dense numeric table, usable directly as the library's `Matrix`. */
 export interface Table {
+  /** The values, row-major (`rows × cols`). */
   data: Float64Array;
+  /** Data rows (the header excluded). */
   rows: number;
+  /** Columns per row. */
   cols: number;
   /** Column names from the header row, when there was one. */
   header?: string[];
+  /** What the input was: CSV, NDJSON (one JSON array per line) or one JSON array of rows. */
   format: "csv" | "ndjson" | "json";
   /** The CSV delimiter used (detected or given). */
   delimiter?: Delimiter;
 }
 
+/** How `parseTable` reads CSV; everything is detected when omitted. */
 export interface ParseOptions {
   /** Skip detection and split on this. */
   delimiter?: Delimiter;
@@ -29,7 +35,9 @@ export interface ParseOptions {
 
 /** A malformed input. `row` and `column` are 1-based when known. */
 export class DataError extends Error {
+  /** 1-based line of the input (header and blank lines counted, as an editor shows it). */
   readonly row?: number;
+  /** 1-based column. */
   readonly column?: number;
   constructor(message: string, row?: number, column?: number) {
     const where = row === undefined ? "" : column === undefined ? `row ${row}: ` : `row ${row}, column ${column}: `;

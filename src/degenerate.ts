@@ -5,9 +5,11 @@
 import type { CovarianceFamily } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
 
+/** A component that looks like a spurious, collapsed solution (`GaussianMixture.degenerate`). */
 export interface DegenerateComponent {
   /** Component index (for tied covariances, the shared covariance is reported as −1). */
   component: number;
+  /** "variance-at-floor": a covariance eigenvalue within 10× regCovar; "too-few-points": fewer effective points than the covariance needs. */
   kind: "variance-at-floor" | "too-few-points";
   /** A sentence that says what is wrong. */
   reason: string;

@@ -12,6 +12,28 @@ import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOp
 import { Random } from "./random.js";
 import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
 import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON, marginalArrays, mixtureArrays, regressionMeans, splitFeatures } from "./conditional.js";
+import { defaultWorkerUrl } from "./wasm-source.js";
+import type { FitWarning } from "./options.js";
+
+const warned = new Set<FitWarning["kind"]>();
+/** The default onWarning: console.warn, once per kind per process (a selectModel grid would repeat them). */
+function warnOnce(w: FitWarning): void {
+  if (warned.has(w.kind)) return;
+  warned.add(w.kind);
+  console.warn(`${w.message} (Further "${w.kind}" warnings are not printed; pass onWarning to receive every one.)`);
+}
+
+function workerUrl(given: URL | string | undefined): URL {
+  if (given === undefined) return defaultWorkerUrl();
+  if (given instanceof URL) return given;
+  if (typeof given !== "string") throw new TypeError(`workerUrl must be a URL or a string; got ${describe(given)}`);
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  try {
+    return new URL(given, base);
+  } catch {
+    throw new TypeError(`workerUrl ${describe(given)} is not a URL${base ? "" : " (outside a page it must be absolute, e.g. a file: URL)"}`);
+  }
+}
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -46,6 +68,25 @@ export interface WeightOptions {
 function controlOf(o: FitOptions): FitControl {
   return { onIteration: o.onIteration, signal: o.signal, timeBudgetMs: o.timeBudgetMs };
 }
+
+/** fitAsync's options: fit's, plus the threads and where their script is. */
+export type AsyncFitOptions = FitOptions & {
+  /** Worker threads (default: the cores when n·K·d² ≥ 5e7, else 1; capped at the cores, at most 256). */
+  nThreads?: number;
+  /**
+   * Where the worker script (the package's `gmm-wasm/em-worker.js`) is served,
+   * for builds that do not emit it beside the bundle. Default: the file beside
+   * this module, or inlined in the bundler entry (`gmm-wasm/inline`).
+   */
+  workerUrl?: URL | string;
+};
+
+/**
+ * Covariances, precisions or their Cholesky factors in scikit-learn's shape
+ * for the covariance type: full k×d×d, tied d×d, diag k×d, spherical k. For a
+ * model whose type is not known statically (`CovarianceType`) it is the union.
+ */
+export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full" ? number[][][] : T extends "tied" | "diag" ? number[][] : number[];
 
 /** What a fit leaves behind. */
 export interface FittedState {
@@ -82,31 +123,46 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
  * A Gaussian mixture model fitted by expectation–maximisation, with
  * scikit-learn's `GaussianMixture` options, defaults and semantics.
  *
+ * The covariance type given to the constructor types the parameter arrays:
+ * `new GaussianMixture({ covarianceType: "diag" }).fit(X).covariances` is a
+ * `number[][]` (k × d).
+ *
  * @example
  * await init();
- * const gmm = new GaussianMixture({ nComponents: 3, randomState: 0 }).fit(X);
+ * const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0 }).fit(X);
  * gmm.predict(X);       // Int32Array of component indices
  * gmm.scoreSamples(X);  // Float64Array of log-densities
+ * gmm.covariances;      // number[][][] (k × d × d)
  */
-export class GaussianMixture {
+export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   private readonly opts: ResolvedOptions;
   private state?: FittedState;
   private report?: SearchReport;
   /** partialFit's running statistics (per unit weight) and its step count. */
   private online?: { stats: Statistics; steps: number };
 
-  constructor(options: GaussianMixtureOptions = {}) {
+  /** Options as scikit-learn's, in camelCase; see {@link GaussianMixtureOptions} for each one and its default. */
+  constructor(options: GaussianMixtureOptions & { covarianceType?: T } = {}) {
     this.opts = resolveOptions(options);
   }
 
+  /** Number of mixture components k. */
   get nComponents(): number { return this.opts.nComponents; }
-  get covarianceType(): CovarianceType { return this.opts.covarianceType; }
+  /** The covariance type: "full", "tied", "diag" or "spherical". */
+  get covarianceType(): T { return this.opts.covarianceType as T; }
+  /** Convergence threshold on the change of the per-sample lower bound. */
   get tol(): number { return this.opts.tol; }
+  /** Added to the diagonal of every covariance. */
   get regCovar(): number { return this.opts.regCovar; }
+  /** EM iterations per initialisation. */
   get maxIter(): number { return this.opts.maxIter; }
+  /** Initialisations (the best lower bound is kept). */
   get nInit(): number { return this.opts.nInit; }
+  /** The start method. */
   get initParams(): ResolvedOptions["initParams"] { return this.opts.initParams; }
+  /** The seed, if one was given. */
   get randomState(): number | undefined { return this.opts.randomState; }
+  /** Whether the next fit continues from the current parameters. */
   get warmStart(): boolean { return this.opts.warmStart; }
   /** How X is held while fitting and scoring: "float64" or "float32". */
   get dtype(): Dtype { return this.opts.dtype; }
@@ -154,6 +210,7 @@ export class GaussianMixture {
     this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(fitOptions.featureNames, d) };
     this.report = report;
     this.online = undefined;
+    this.warnAfterFit();
     return labels;
   }
 
@@ -171,9 +228,10 @@ export class GaussianMixture {
    * @example
    * await gmm.fitAsync(X, { nThreads: 4 });
    */
-  async fitAsync(X: MatrixLike | ChunkSource, options: FitOptions & { nThreads?: number } = {}): Promise<this> {
+  async fitAsync(X: MatrixLike | ChunkSource, options: AsyncFitOptions = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
     if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
+    if (options.workerUrl !== undefined) workerUrl(options.workerUrl);
     if (options.signal?.aborted) throw abortError(options.signal);
     if (typeof X === "function") return this.fitSource(X, options);
     // Read X once, now: the fit may wait behind another one, and the caller
@@ -190,14 +248,33 @@ export class GaussianMixture {
     // the search (initParams "auto") runs its many short fits in this thread
     if (!threadsAvailable() || this.opts.initParams === "auto") threads = 1;
     threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
-    if (threads === 1) return this.fit(snapshot, { ...options, sampleWeight });
+    if (threads === 1) {
+      // fit() takes only the per-fit controls
+      const { nThreads: _threads, workerUrl: _url, ...control } = options;
+      return this.fit(snapshot, { ...control, sampleWeight });
+    }
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, new URL("./em-worker.js", import.meta.url), sampleWeight);
+      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, workerUrl(options.workerUrl), sampleWeight);
       this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
       this.report = undefined;
+      this.warnAfterFit();
       return this;
     });
+  }
+
+  /** Tells onWarning (or the console, once per kind) about a fit scikit-learn would warn about. */
+  private warnAfterFit(): void {
+    const s = this.state!;
+    const warnings: FitWarning[] = [];
+    if (!s.converged && s.stopReason === "maxIter" && this.opts.maxIter > 0 && this.opts.tol > 0) {
+      warnings.push({ kind: "convergence", message: `GaussianMixture: the best of ${this.opts.nInit} initialisation(s) did not converge in maxIter = ${this.opts.maxIter} iterations (tol = ${this.opts.tol}). Increase maxIter or tol, try other starts, or check the data for degenerate columns.` });
+    }
+    const collapsed = this.degenerate;
+    if (collapsed.length > 0) {
+      warnings.push({ kind: "degenerate", message: `GaussianMixture: ${collapsed.length} component(s) collapsed (${collapsed[0].reason}${collapsed.length > 1 ? "; …" : ""}). Use fewer components, a larger regCovar, or initParams "auto"; gmm.degenerate lists them.` });
+    }
+    for (const w of warnings) (this.opts.onWarning ?? warnOnce)(w);
   }
 
   /**
@@ -208,7 +285,7 @@ export class GaussianMixture {
    * the rows to rounding. Without a given start, the start method runs on a
    * seeded uniform sample of 10,000 rows of the first pass.
    */
-  private async fitSource(source: ChunkSource, options: FitOptions & { nThreads?: number }): Promise<this> {
+  private async fitSource(source: ChunkSource, options: AsyncFitOptions): Promise<this> {
     if (options.sampleWeight !== undefined) {
       throw new RangeError("sampleWeight cannot be given with a streamed source (the weights would have to travel with each chunk); weigh rows by repeating them, or fit in memory");
     }
@@ -216,6 +293,7 @@ export class GaussianMixture {
       const { outcome, n, d } = await fitStream(source, this.opts, this.planFor(options), controlOf(options));
       this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
       this.report = undefined;
+      this.warnAfterFit();
       return this;
     });
   }
@@ -427,7 +505,12 @@ export class GaussianMixture {
    * are multinomial and rows come grouped by component (labels ascending).
    * With randomState set (here or in the options) the draw is reproducible.
    */
-  sample(n = 1, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+  sample(n = 1, options: { /** Seed for this draw (default: the model's randomState). */ randomState?: number } = {}): {
+    /** The rows, n × d. */
+    X: Matrix;
+    /** The component each row was drawn from. */
+    labels: Int32Array;
+  } {
     const state = this.requireFitted();
     checkInteger(n, "n", 1);
     const rng = new Random(checkSeed(options.randomState) ?? this.opts.randomState);
@@ -458,25 +541,25 @@ export class GaussianMixture {
   }
 
   /** Covariances in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
-  get covariances(): unknown {
+  get covariances(): CovarianceArray<T> {
     const s = this.requireFitted();
-    return nest(s.params.covariances, this.family.shape(this.opts.nComponents, s.nFeatures));
+    return nest(s.params.covariances, this.family.shape(this.opts.nComponents, s.nFeatures)) as CovarianceArray<T>;
   }
 
   /**
    * Cholesky factors of the precisions, as scikit-learn's `precisions_cholesky_`:
    * full/tied upper triangular U with Σ⁻¹ = U Uᵀ; diag/spherical 1/σ.
    */
-  get precisionsCholesky(): unknown {
+  get precisionsCholesky(): CovarianceArray<T> {
     const s = this.requireFitted();
-    return nest(this.sklearnFactor(s), this.family.shape(this.opts.nComponents, s.nFeatures));
+    return nest(this.sklearnFactor(s), this.family.shape(this.opts.nComponents, s.nFeatures)) as CovarianceArray<T>;
   }
 
   /** Precision matrices Σ⁻¹ in scikit-learn's shape. */
-  get precisions(): unknown {
+  get precisions(): CovarianceArray<T> {
     const s = this.requireFitted();
     const { nComponents: k } = this.opts;
-    return nest(this.family.precisions(s.params.factor, k, s.nFeatures), this.family.shape(k, s.nFeatures));
+    return nest(this.family.precisions(s.params.factor, k, s.nFeatures), this.family.shape(k, s.nFeatures)) as CovarianceArray<T>;
   }
 
   private sklearnFactor(s: FittedState): Float64Array {

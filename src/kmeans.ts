@@ -2,12 +2,15 @@
 // can compare it with the mixture.
 import { NotFittedError } from "./errors.js";
 import { kmeansRows, nearestCenters } from "./lloyd.js";
-import { shapeOf, toRows, flatten, type MatrixLike } from "./matrix.js";
+import { shapeOf, toRows, flatten, type Matrix, type MatrixLike } from "./matrix.js";
+import { kmeansFromJSON, kmeansToJSON, type KMeansJSON } from "./kmeans-json.js";
 import { Random } from "./random.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
 
+/** How KMeans seeds: k-means++ (default), distinct random rows, or the given k × d centres. */
 export type KMeansInit = "k-means++" | "random" | MatrixLike;
 
+/** KMeans options, scikit-learn's names in camelCase; every one is optional. */
 export interface KMeansOptions {
   /** Number of clusters (default 8, as scikit-learn). */
   nClusters?: number;
@@ -32,17 +35,24 @@ export interface KMeansOptions {
  * km.labels; km.clusterCenters; km.inertia;
  */
 export class KMeans {
+  /** Number of clusters k. */
   readonly nClusters: number;
+  /** The seeding method or the given centres. */
   readonly init: KMeansInit;
+  /** Restarts; the lowest inertia wins. */
   readonly nInit: number;
+  /** Lloyd iterations per restart. */
   readonly maxIter: number;
+  /** Convergence tolerance, relative to the mean feature variance. */
   readonly tol: number;
+  /** The seed, if one was given. */
   readonly randomState: number | undefined;
 
   private centers?: Float64Array;
   private nFeatures = 0;
   private fitted?: { labels: Int32Array; inertia: number; nIter: number };
 
+  /** Checks the options (a wrong one throws a RangeError naming it); see {@link KMeansOptions}. */
   constructor(options: KMeansOptions = {}) {
     this.nClusters = checkInteger(options.nClusters ?? 8, "nClusters", 1);
     this.init = options.init ?? "k-means++";
@@ -56,8 +66,9 @@ export class KMeans {
   }
 
   /**
-   * Lloyd's algorithm from nInit seedings; `sampleWeight` (one weight ≥ 0 per
-   * row) weights the seeding, the centres and the inertia.
+   * Clusters X (nInit restarts of Lloyd's algorithm, the lowest inertia kept);
+   * `sampleWeight` (one weight ≥ 0 per row) weights the seeding, the centres
+   * and the inertia.
    */
   fit(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): this {
     const k = this.nClusters;
@@ -77,6 +88,7 @@ export class KMeans {
     return this;
   }
 
+  /** Fits, then returns the labels of the same rows. */
   fitPredict(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): Int32Array {
     return this.fit(X, options).labels;
   }
@@ -103,9 +115,36 @@ export class KMeans {
     return this.fitted!.inertia;
   }
 
+  /** Lloyd iterations of the winning restart. */
   get nIter(): number {
     this.requireFitted();
     return this.fitted!.nIter;
+  }
+
+  /**
+   * Plain JSON with scikit-learn's attribute names (`cluster_centers_`,
+   * `labels_`, `inertia_`, `n_iter_`), so `JSON.stringify(km)` saves it.
+   *
+   * @example
+   * const again = KMeans.fromJSON(JSON.parse(JSON.stringify(km)));
+   */
+  toJSON(): KMeansJSON {
+    const centers = this.requireFitted();
+    const init = typeof this.init === "string" ? this.init : Array.isArray(this.init) ? this.init.map((row) => Array.from(row as ArrayLike<number>)) : toRows(this.init as Matrix);
+    return kmeansToJSON({
+      options: { nClusters: this.nClusters, init, nInit: this.nInit, maxIter: this.maxIter, tol: this.tol, randomState: this.randomState },
+      centers, nFeatures: this.nFeatures, ...this.fitted!,
+    });
+  }
+
+  /** Restores a fitted KMeans from `toJSON()` output (an object or its JSON string); a malformed one throws a TypeError naming the field. */
+  static fromJSON(json: unknown): KMeans {
+    const s = kmeansFromJSON(json);
+    const km = new KMeans(s.options);
+    km.centers = s.centers;
+    km.nFeatures = s.nFeatures;
+    km.fitted = { labels: s.labels, inertia: s.inertia, nIter: s.nIter };
+    return km;
   }
 
   private requireFitted(): Float64Array {

@@ -11,8 +11,11 @@ export const MAX_FIT_MAGNITUDE = 1e100;
 
 /** A dense row-major matrix. Results come back in this shape (Float64Array). */
 export interface Matrix {
+  /** The values, row-major: entry (i, j) is `data[i * cols + j]`. */
   data: Float64Array | Float32Array;
+  /** Number of rows. */
   rows: number;
+  /** Number of columns. */
   cols: number;
 }
 
@@ -190,9 +193,29 @@ export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown
   return build(0, 0);
 }
 
-/** Rows of a row-major array as nested arrays. */
-export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][] {
-  return nest(data, [rows, cols]) as number[][];
+/**
+ * A matrix result as nested rows: `toRows(gmm.predictProba(X))[i][j]` is
+ * `data[i * cols + j]`. Also takes a flat row-major array and its shape.
+ *
+ * @example
+ * import { toRows } from "gmm-wasm";
+ * const proba = toRows(gmm.predictProba(X)); // number[][], n × k
+ * const { X: drawn } = gmm.sample(100);
+ * toRows(drawn);                             // number[][], 100 × d
+ */
+export function toRows(matrix: Matrix): number[][];
+export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][];
+export function toRows(a: Matrix | ArrayLike<number>, rows?: number, cols?: number): number[][] {
+  if (rows === undefined) {
+    if (!isDense(a)) throw new TypeError(`toRows expects a matrix { data, rows, cols } (as predictProba and sample return); got ${describe(a)}`);
+    ({ rows, cols } = a);
+    const { data } = a;
+    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols! < 0 || data.length !== rows * cols!) {
+      throw new RangeError(`toRows: data has ${data.length} values but rows × cols = ${describe(rows)} × ${describe(cols)}`);
+    }
+    return rows === 0 ? [] : (nest(data, [rows, cols!]) as number[][]);
+  }
+  return nest(a as ArrayLike<number>, [rows, cols!]) as number[][];
 }
 
 /**

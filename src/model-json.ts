@@ -16,29 +16,49 @@ export const MODEL_VERSION = 1;
 /** Nested number arrays, in scikit-learn's shapes for the covariance type. */
 type Nested = number | number[] | number[][] | number[][][];
 
+/** What toJSON() writes and fromJSON() reads: scikit-learn's attribute names and shapes, plus a format tag and version. */
 export interface GaussianMixtureJSON {
+  /** Always "gmm-wasm/GaussianMixture" (optional when reading, as in a scikit-learn dump). */
   format: typeof MODEL_FORMAT;
+  /** Format version (1); a later release reads every earlier one. */
   version: number;
+  /** The covariance type. */
   covariance_type: CovarianceType;
+  /** Components k. */
   n_components: number;
+  /** Features d. */
   n_features_in_: number;
+  /** Mixing weights, length k. */
   weights_: number[];
+  /** Means, k × d. */
   means_: number[][];
+  /** Covariances in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
   covariances_: Nested;
+  /** scikit-learn's precisions_cholesky_ (upper triangular U with Σ⁻¹ = U Uᵀ; 1/σ for diag and spherical). */
   precisions_cholesky_: Nested;
+  /** Whether the best initialisation converged. */
   converged_: boolean;
+  /** EM iterations of the best initialisation. */
   n_iter_: number;
+  /** Per-sample lower bound (null before any EM iteration). */
   lower_bound_: number | null;
   /** Rows seen in fit (used by the degeneracy check); not a scikit-learn field. */
   n_samples_fit: number;
   /** Column names, when they were given. */
   feature_names_in_?: string[];
+  /** The options that are not fitted attributes. */
   params: {
+    /** Convergence tolerance. */
     tol: number;
+    /** Diagonal regularisation. */
     reg_covar: number;
+    /** EM iterations per initialisation. */
     max_iter: number;
+    /** Initialisations. */
     n_init: number;
+    /** The start method. */
     init_params: string;
+    /** The seed, or null. */
     random_state: number | null;
     /** How rows are held while fitting and scoring (gmm-wasm's dtype option). */
     dtype?: Dtype;
@@ -88,7 +108,29 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
   };
 }
 
-const KNOWN_PARAMS = new Set(["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"]);
+/**
+ * scikit-learn's GaussianMixture parameters (`get_params()`, ≥ 0.24). A Python
+ * dump has them at the top level beside the fitted attributes; this library's
+ * own JSON nests its few under `params`. Both places are read.
+ */
+const SKLEARN_PARAMS = [
+  "covariance_type", "init_params", "max_iter", "means_init", "n_components", "n_init", "precisions_init",
+  "random_state", "reg_covar", "tol", "verbose", "verbose_interval", "warm_start", "weights_init",
+] as const;
+
+/**
+ * Parameters and fitted attributes only BayesianGaussianMixture has. Its
+ * score_samples is not the plain mixture density of weights_, means_ and
+ * covariances_ (digamma log-weights, expected precisions), so loading one as
+ * a GaussianMixture would score differently: refused, with the reason.
+ */
+const BAYESIAN_ONLY = [
+  "weight_concentration_prior_type", "weight_concentration_prior", "mean_precision_prior", "mean_prior",
+  "degrees_of_freedom_prior", "covariance_prior", "weight_concentration_", "mean_precision_", "degrees_of_freedom_",
+  "weight_concentration_prior_", "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_", "covariance_prior_",
+];
+
+const KNOWN_PARAMS = new Set<string>(["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype", ...SKLEARN_PARAMS]);
 
 function bad(message: string): never {
   throw new TypeError(`fromJSON: ${message}`);
@@ -97,10 +139,17 @@ function bad(message: string): never {
 const MAX_COMPONENTS = 1 << 16;
 const MAX_FEATURES = 1 << 14;
 
-const KNOWN_FIELDS = new Set([
+const KNOWN_FIELDS = new Set<string>([
   "format", "version", "covariance_type", "n_components", "n_features_in_", "weights_", "means_",
   "covariances_", "precisions_cholesky_", "precisions_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_", "params",
+  ...SKLEARN_PARAMS,
 ]);
+
+function refuseBayesian(keys: string[], where: string): void {
+  const found = keys.filter((key) => BAYESIAN_ONLY.includes(key));
+  if (found.length === 0) return;
+  bad(`${where}${found.slice(0, 3).join(", ")}${found.length > 3 ? ", …" : ""} belong to scikit-learn's BayesianGaussianMixture, which this library does not load: its score_samples uses the variational posterior (digamma log-weights, expected precisions), not the mixture density of weights_, means_ and covariances_, so the scores would differ. Fit a GaussianMixture, or drop those fields to load the posterior means as a plain mixture (its scores will then differ from BayesianGaussianMixture's)`);
+}
 
 /**
  * Parses and validates model JSON (an object or a string). Returns the
@@ -117,6 +166,8 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) bad("expected a model object");
   const o = json as Record<string, unknown>;
+  refuseBayesian(Object.keys(o), "");
+  if (o.params !== null && typeof o.params === "object" && !Array.isArray(o.params)) refuseBayesian(Object.keys(o.params), "params.");
   for (const key of Object.keys(o)) {
     if (!KNOWN_FIELDS.has(key)) bad(`unknown field ${describe(key)}; a GaussianMixture model has ${[...KNOWN_FIELDS].join(", ")}`);
   }
@@ -183,9 +234,29 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     if (t >= 0) bad(`precisions_ and covariances_ describe different Gaussians (value ${t}: ${given[t]} given, ${ours[t]} from covariances_)`);
   }
   if (o.params !== undefined && (o.params === null || typeof o.params !== "object" || Array.isArray(o.params))) bad(`params must be an object; got ${describe(o.params)}`);
-  const params = (o.params ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(params)) {
+  const nested = (o.params ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(nested)) {
     if (!KNOWN_PARAMS.has(key)) bad(`unknown field params.${key}; known: ${[...KNOWN_PARAMS].join(", ")}`);
+  }
+  // A parameter may sit at the top level (a scikit-learn dump) or under params (ours), not both with different values.
+  const params: Record<string, unknown> = { ...nested };
+  for (const key of SKLEARN_PARAMS) {
+    if (o[key] === undefined) continue;
+    if (nested[key] !== undefined && JSON.stringify(nested[key]) !== JSON.stringify(o[key])) {
+      bad(`${key} is ${describe(o[key])} but params.${key} is ${describe(nested[key])}; give it once`);
+    }
+    params[key] = o[key];
+  }
+  if (params.covariance_type !== undefined && params.covariance_type !== type) bad(`params.covariance_type is ${describe(params.covariance_type)} but covariance_type is ${describe(type)}`);
+  if (params.n_components !== undefined && params.n_components !== k) bad(`params.n_components is ${describe(params.n_components)} but weights_ has ${k} entries`);
+  if (params.warm_start !== undefined && typeof params.warm_start !== "boolean") bad(`warm_start is ${describe(params.warm_start)}; expected true or false`);
+  // verbose and verbose_interval only steer scikit-learn's printing: checked, then ignored
+  if (params.verbose !== undefined && !(typeof params.verbose === "number" && Number.isInteger(params.verbose) && params.verbose >= 0)) bad(`verbose is ${describe(params.verbose)}; expected an integer ≥ 0`);
+  if (params.verbose_interval !== undefined && !(typeof params.verbose_interval === "number" && Number.isInteger(params.verbose_interval) && params.verbose_interval >= 1)) bad(`verbose_interval is ${describe(params.verbose_interval)}; expected an integer ≥ 1`);
+  for (const key of ["weights_init", "means_init", "precisions_init"]) {
+    const v = params[key];
+    // spherical precisions_init is a list of numbers; the others nest deeper. null is Python's None.
+    if (v !== undefined && v !== null && !Array.isArray(v)) bad(`${key} is ${describe(v)}; expected an array in scikit-learn's shape, or null`);
   }
   const initParams = params.init_params;
   if (initParams !== undefined && !INIT_PARAMS.includes(initParams as never)) bad(`params.init_params is ${describe(initParams)}; expected one of ${INIT_PARAMS.join(", ")}`);
@@ -215,6 +286,10 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     nInit: typeof params.n_init === "number" ? params.n_init : undefined,
     initParams: initParams as ResolvedOptions["initParams"] | undefined,
     randomState: typeof params.random_state === "number" ? params.random_state : undefined,
+    warmStart: typeof params.warm_start === "boolean" ? params.warm_start : undefined,
+    weightsInit: (params.weights_init ?? undefined) as number[] | undefined,
+    meansInit: (params.means_init ?? undefined) as number[][] | undefined,
+    precisionsInit: params.precisions_init ?? undefined,
     dtype: params.dtype as Dtype | undefined,
   };
   const lowerBound = typeof o.lower_bound_ === "number" ? o.lower_bound_ : -Infinity;

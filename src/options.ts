@@ -3,13 +3,16 @@
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { describe, type MatrixLike } from "./matrix.js";
 
+/** How EM starts; see GaussianMixtureOptions.initParams. */
 export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data" | "hc" | "auto";
+/** Every initParams value, for validation and for user interfaces. */
 export const INIT_PARAMS: readonly InitParams[] = ["kmeans", "k-means++", "random", "random_from_data", "hc", "auto"];
 
 /** How X is held in WebAssembly memory while fitting and scoring. */
 export type Dtype = "float64" | "float32";
 export const DTYPES: readonly Dtype[] = ["float64", "float32"];
 
+/** GaussianMixture's options, scikit-learn's names in camelCase, with scikit-learn's defaults; every one is optional. */
 export interface GaussianMixtureOptions {
   /** Number of mixture components (default 1). */
   nComponents?: number;
@@ -51,6 +54,21 @@ export interface GaussianMixtureOptions {
    * relative (README: "float32").
    */
   dtype?: Dtype;
+  /**
+   * Called when a fit ends in a state scikit-learn would warn about: the best
+   * initialisation did not converge within maxIter, or a component collapsed
+   * (see `degenerate`). Default: `console.warn`, once per kind of warning per
+   * process. Pass `() => {}` to silence it.
+   */
+  onWarning?: (warning: FitWarning) => void;
+}
+
+/** What `onWarning` receives. */
+export interface FitWarning {
+  /** "convergence": stopped at maxIter before the lower bound settled; "degenerate": a component collapsed. */
+  kind: "convergence" | "degenerate";
+  /** A sentence saying what happened and what to try. */
+  message: string;
 }
 
 export interface ResolvedOptions {
@@ -67,6 +85,7 @@ export interface ResolvedOptions {
   meansInit: MatrixLike | undefined;
   precisionsInit: unknown;
   dtype: Dtype;
+  onWarning: ((warning: FitWarning) => void) | undefined;
 }
 
 export function checkInteger(v: unknown, name: string, least: number, most = Number.MAX_SAFE_INTEGER): number {
@@ -95,6 +114,11 @@ export function checkSeed(v: unknown): number | undefined {
   return v;
 }
 
+function checkCallback<F>(v: F | undefined, name: string): F | undefined {
+  if (v !== undefined && typeof v !== "function") throw new TypeError(`${name} must be a function; got ${describe(v)}`);
+  return v;
+}
+
 export function checkBoolean(v: unknown, name: string): boolean {
   if (typeof v !== "boolean") throw new TypeError(`${name} must be true or false; got ${describe(v)}`);
   return v;
@@ -110,7 +134,7 @@ function checkChoice<T extends string>(v: unknown, name: string, choices: readon
 /** Options of fit() / fitPredict(). */
 export const FIT_OPTIONS: readonly string[] = ["onIteration", "signal", "timeBudgetMs", "featureNames", "sampleWeight"];
 /** Options of fitAsync(). */
-export const ASYNC_FIT_OPTIONS: readonly string[] = [...FIT_OPTIONS, "nThreads"];
+export const ASYNC_FIT_OPTIONS: readonly string[] = [...FIT_OPTIONS, "nThreads", "workerUrl"];
 /** More worker threads than this is a mistake, not a request (they would only take turns on the cores). */
 export const MAX_THREADS = 256;
 
@@ -130,7 +154,7 @@ export function checkFitOptions(o: unknown, known: readonly string[], what = "fi
 
 const KNOWN = new Set([
   "nComponents", "covarianceType", "tol", "regCovar", "maxIter", "nInit", "initParams",
-  "randomState", "warmStart", "weightsInit", "meansInit", "precisionsInit", "dtype",
+  "randomState", "warmStart", "weightsInit", "meansInit", "precisionsInit", "dtype", "onWarning",
 ]);
 
 export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
@@ -155,5 +179,6 @@ export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
     meansInit: o.meansInit ?? undefined,
     precisionsInit: o.precisionsInit ?? undefined,
     dtype: checkChoice(o.dtype ?? "float64", "dtype", DTYPES),
+    onWarning: checkCallback(o.onWarning, "onWarning"),
   };
 }

@@ -8,8 +8,10 @@ import { describe, readMatrix, readWeights, toRows, type Matrix, type MatrixLike
 import { checkBoolean, checkFitOptions, checkInteger, type GaussianMixtureOptions } from "./options.js";
 import { Random } from "./random.js";
 
+/** What selectModel ranks by: "bic", "aic", "icl" (lower is better) or "cv" (held-out log-likelihood, higher is better). */
 export type Criterion = "bic" | "aic" | "icl" | "cv";
 
+/** The grid selectModel fits and how it ranks it. */
 export interface SelectModelOptions {
   /** Component counts to try: a list, or a maximum (1…max). Default 1…10. */
   nComponents?: number[] | number;
@@ -17,7 +19,9 @@ export interface SelectModelOptions {
   covarianceTypes?: CovarianceType[];
   /** "bic" (default), "aic", "icl" (lower is better) or "cv" (higher held-out log-likelihood is better). */
   criterion?: Criterion;
+  /** Initialisations per fit (default 1). */
   nInit?: number;
+  /** Seed for every fit and the cross-validation folds. */
   randomState?: number;
   /** Folds for "cv" (default 5). */
   folds?: number;
@@ -33,19 +37,25 @@ export interface SelectModelOptions {
   fitOptions?: Omit<GaussianMixtureOptions, "nComponents" | "covarianceType" | "nInit" | "randomState">;
 }
 
+/** One fit of the grid and its criteria. */
 export interface SelectionRow {
+  /** Components of this fit. */
   nComponents: number;
+  /** Covariance type of this fit. */
   covarianceType: CovarianceType;
   /** Total (weighted) log-likelihood on X (NaN when the fit failed). */
   logLikelihood: number;
+  /** Free parameters of the model. */
   nParameters: number;
   /** scikit-learn's sign: lower is better (mclust reports −bic). */
   bic: number;
+  /** Akaike information criterion, lower is better. */
   aic: number;
   /** Integrated complete-data likelihood criterion: BIC − 2 Σ log max_k z_ik (lower is better). */
   icl: number;
   /** Mean held-out log-likelihood per row ("cv" only). */
   cvLogLikelihood?: number;
+  /** The fit collapsed (see `GaussianMixture.degenerate`); skipped unless allowDegenerate. */
   degenerate: boolean;
   /** Why the fit is degenerate or failed. */
   note?: string;
@@ -55,10 +65,15 @@ export interface SelectionRow {
   selected: boolean;
 }
 
+/** What selectModel returns: the chosen model and the whole table. */
 export interface SelectionResult {
+  /** The chosen model, fitted on all of X. */
   best: GaussianMixture;
+  /** Its row of the table. */
   bestRow: SelectionRow;
+  /** The criterion it was chosen by. */
   criterion: Criterion;
+  /** Every fit of the grid, in the order fitted. */
   table: SelectionRow[];
 }
 
@@ -149,7 +164,8 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
   for (const covarianceType of types) {
     for (const k of ks) {
       options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
-      const gmmOptions: GaussianMixtureOptions = { initParams: "auto", ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
+      // the table reports every fit's degeneracy; console warnings per grid cell would be noise
+      const gmmOptions: GaussianMixtureOptions = { initParams: "auto", onWarning: () => {}, ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
       try {
         const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames, ...(weights ? { sampleWeight: weights } : {}) });
         // with sample weights: the weighted log-likelihood, and n = Σ weights

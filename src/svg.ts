@@ -6,8 +6,11 @@
 
 /** A 2×2 symmetric covariance as its three distinct entries. */
 export interface Cov2 {
+  /** Variance of the first feature. */
   xx: number;
+  /** Covariance of the two features. */
   xy: number;
+  /** Variance of the second feature. */
   yy: number;
 }
 
@@ -16,10 +19,15 @@ export interface Cov2 {
  * counter-clockwise from +x (the mathematical convention, y pointing up).
  */
 export interface Ellipse {
+  /** Centre, x. */
   cx: number;
+  /** Centre, y. */
   cy: number;
+  /** Semi-axis along the direction `angle`. */
   rx: number;
+  /** Semi-axis perpendicular to it. */
   ry: number;
+  /** Angle of the `rx` axis in degrees, counter-clockwise from +x. */
   angle: number;
 }
 
@@ -27,7 +35,14 @@ export interface Ellipse {
  * Eigen-decomposition of [[xx, xy], [xy, yy]]: eigenvalues (larger first) and
  * the angle in degrees, in (−90, 90], of the larger one's eigenvector.
  */
-export function eigen2(c: Cov2): { major: number; minor: number; angle: number } {
+export function eigen2(c: Cov2): {
+  /** The larger eigenvalue. */
+  major: number;
+  /** The smaller eigenvalue. */
+  minor: number;
+  /** Direction of the larger one's eigenvector, degrees in (−90, 90]. */
+  angle: number;
+} {
   const mid = (c.xx + c.yy) / 2;
   const half = Math.hypot((c.xx - c.yy) / 2, c.xy);
   // θ = ½·atan2(2b, a − c) is the major axis's direction; it is 0 for a circle.
@@ -50,8 +65,11 @@ export function ellipseFromCovariance(mean: ArrayLike<number>, cov: Cov2, nSigma
 
 /** What the pictures need from a fitted model; a GaussianMixture or its JSON fields fit. */
 export interface MixtureLike {
+  /** The covariance type, which says how to read `covariances`. */
   covarianceType: "full" | "tied" | "diag" | "spherical";
+  /** Mixing weights, length k. */
   weights: ArrayLike<number>;
+  /** Means, k × d. */
   means: ArrayLike<ArrayLike<number>>;
   /** scikit-learn's shapes: full k×d×d, tied d×d, diag k×d, spherical k. */
   covariances: unknown;
@@ -59,8 +77,11 @@ export interface MixtureLike {
 
 /** One component seen in the plane of two features. */
 export interface Component2D {
+  /** Mixing weight. */
   weight: number;
+  /** Mean in the two features. */
   mean: [number, number];
+  /** 2×2 covariance block in the two features. */
   cov: Cov2;
 }
 
@@ -110,7 +131,12 @@ export function components2D(model: MixtureLike, dims: readonly [number, number]
  * About `count` round tick values (1, 2 or 5 × 10ⁿ apart) covering [lo, hi],
  * with the number of decimals that prints them exactly.
  */
-export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; decimals: number } {
+export function niceTicks(lo: number, hi: number, count = 5): {
+  /** Tick values, ascending. */
+  ticks: number[];
+  /** Decimals that print every tick exactly. */
+  decimals: number;
+} {
   if (!(Number.isFinite(lo) && Number.isFinite(hi))) return { ticks: [], decimals: 0 };
   if (hi < lo) [lo, hi] = [hi, lo];
   if (hi === lo) {
@@ -157,8 +183,11 @@ function formatTick(v: number, decimals: number): string {
 
 /** A panel: an SVG fragment of the given size with its origin at its top left. */
 export interface Panel {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** SVG elements, in the panel's own coordinates. */
   body: string;
 }
 
@@ -236,9 +265,17 @@ function title(text: string | undefined, width: number): string {
   return text ? `<text x="${n(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(text)}</text>` : "";
 }
 
+/** What `scatterPanel` draws. */
 export interface ScatterOptions {
   /** Rows of at least two values, or a dense row-major matrix. */
-  points: ReadonlyArray<ArrayLike<number>> | { data: ArrayLike<number>; rows: number; cols: number };
+  points: ReadonlyArray<ArrayLike<number>> | {
+    /** Row-major values. */
+    data: ArrayLike<number>;
+    /** Point count. */
+    rows: number;
+    /** Values per point. */
+    cols: number;
+  };
   /** Component of each point (colours); omitted: one colour. */
   labels?: ArrayLike<number>;
   /** Components to draw as ellipses (see components2D). */
@@ -247,10 +284,15 @@ export interface ScatterOptions {
   dims?: readonly [number, number];
   /** Mahalanobis radii of the ellipses (default [1, 2]: 1σ solid, 2σ dashed). */
   sigmas?: readonly number[];
+  /** Label of the x axis. */
   xLabel?: string;
+  /** Label of the y axis. */
   yLabel?: string;
+  /** Title above the plot. */
   title?: string;
+  /** Width in pixels (default 560). */
   width?: number;
+  /** Height in pixels (default 440). */
   height?: number;
 }
 
@@ -360,18 +402,32 @@ export function scatterPanel(o: ScatterOptions): Panel {
 
 /** A line for each series; y may be NaN or missing for a fit that failed (the line breaks there). */
 export interface LineSeries {
+  /** Legend entry, e.g. the covariance type. */
   name: string;
+  /** [x, y] pairs in order of x. */
   points: ReadonlyArray<readonly [number, number]>;
 }
 
+/** What `lineChartPanel` draws. */
 export interface LineChartOptions {
+  /** One line each. */
   series: readonly LineSeries[];
   /** A point to ring, such as the chosen model. */
-  highlight?: { series: string; x: number };
+  highlight?: {
+    /** Name of the series. */
+    series: string;
+    /** x of the point. */
+    x: number;
+  };
+  /** Label of the x axis. */
   xLabel?: string;
+  /** Label of the y axis. */
   yLabel?: string;
+  /** Title above the chart. */
   title?: string;
+  /** Width in pixels (default 480). */
   width?: number;
+  /** Height in pixels (default 440). */
   height?: number;
   /** Integer x ticks (for K). Default true. */
   integerX?: boolean;

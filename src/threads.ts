@@ -39,26 +39,46 @@ export function availableCores(): number {
   return os ? (os.availableParallelism?.() ?? os.cpus().length) : 1;
 }
 
+/** The error for a worker that failed to load or run, naming its script and the remedy. */
+function workerError(url: URL, detail: string | undefined): Error {
+  // inlined workers are data: or blob: URLs, too long or meaningless to quote whole
+  const where = url.protocol === "data:" ? "the inlined worker" : url.href;
+  return new Error(
+    `fitAsync: the worker thread ${where} failed${detail ? `: ${detail}` : " to load, with no detail from the runtime (the script is missing (404), is not JavaScript, or a Content-Security-Policy blocks it)"}. ` +
+      `Serve gmm-wasm's em-worker.js (the gmm-wasm/em-worker.js export) and pass its URL as fitAsync(X, { workerUrl }), use the gmm-wasm/inline entry, or nThreads: 1.`,
+  );
+}
+
 export function spawnThread(url: URL): ThreadHandle {
   if (webWorkerAvailable()) {
-    const worker = new (globalThis as unknown as { Worker: typeof Worker }).Worker(url, { type: "module" });
+    let worker: Worker;
+    try {
+      worker = new (globalThis as unknown as { Worker: typeof Worker }).Worker(url, { type: "module" });
+    } catch (e) {
+      throw workerError(url, (e as Error).message);
+    }
     return {
       post: (m, t) => worker.postMessage(m, t ?? []),
       onMessage: (l) => worker.addEventListener("message", (e) => l((e as MessageEvent).data)),
       onError: (l) => worker.addEventListener("error", (e) => {
         (e as Event).preventDefault?.();
-        l(new Error(`worker failed: ${(e as ErrorEvent).message ?? "unknown error"}`));
+        l(workerError(url, (e as ErrorEvent).message || undefined));
       }),
       terminate: () => worker.terminate(),
     };
   }
   const wt = nodeBuiltin<NodeWorkerThreads>("node:worker_threads");
   if (!wt) throw new Error("This runtime has no worker threads: use nThreads: 1");
-  const worker = new wt.Worker(url);
+  let worker: InstanceType<NodeWorkerThreads["Worker"]>;
+  try {
+    worker = new wt.Worker(url);
+  } catch (e) {
+    throw workerError(url, (e as Error).message);
+  }
   return {
     post: (m, t) => worker.postMessage(m, t),
     onMessage: (l) => worker.on("message", l as (v: never) => void),
-    onError: (l) => worker.on("error", l as (v: never) => void),
+    onError: (l) => worker.on("error", ((e: Error) => l(workerError(url, e.message))) as (v: never) => void),
     terminate: () => void worker.terminate(),
   };
 }

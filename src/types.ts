@@ -9,12 +9,27 @@ export type StartName = Exclude<InitParams, "auto">;
 /** What the search did, for `gmm.searchReport`. */
 export interface SearchReport {
   /** Every start, in the order run: its method, its lower bound after the short EM run and, if it was continued, at convergence. */
-  starts: { method: StartName; shortLowerBound: number; lowerBound?: number; degenerate: boolean; error?: string }[];
+  starts: {
+    /** The start method. */
+    method: StartName;
+    /** Per-sample lower bound after the short run. */
+    shortLowerBound: number;
+    /** At convergence, when this start was continued. */
+    lowerBound?: number;
+    /** Whether the start collapsed (such starts never win). */
+    degenerate: boolean;
+    /** Why the start failed, if it did. */
+    error?: string;
+  }[];
   /** The start the final fit descends from. */
   winner: StartName;
   /** Split-and-merge moves tried and kept. */
-  moves: { tried: number; accepted: number };
+  moves: {
+    /** Moves tried. */
+    tried: number;
+    /** Moves that raised the lower bound and were kept. */
+    accepted: number;
+  };
   /** EM iterations over the whole search. */
   emIterations: number;
 }
-

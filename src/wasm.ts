@@ -1,11 +1,35 @@
 // Loads the SIMD WebAssembly core once and gives the rest of the library a
 // typed view of its exports. Every cast to the raw ABI lives in this file.
+import { defaultWasmSource } from "./wasm-source.js";
 
 type Ptr = number;
 
+/**
+ * A compiled WebAssembly module: `WebAssembly.Module` where the consumer's
+ * TypeScript declares it (the DOM and WebWorker libs, Cloudflare's and Deno's
+ * types), else any object. Written this way so that the declarations need no
+ * DOM lib: a Node project with only `@types/node` has no `WebAssembly` types.
+ */
+export type WasmModule = typeof globalThis extends {
+  /** The global namespace, where declared. */
+  WebAssembly: {
+    /** Its module class. */
+    Module: {
+      /** The type of its instances. */
+      prototype: infer M;
+    };
+  };
+} ? M : object;
+
+/** The core's linear memory, as the library uses it. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 /** The kernels exported by `assembly/index.ts` (pointers are byte offsets). */
 export interface Kernels {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   heapBase(): Ptr;
   cholesky(a: Ptr, d: number): number;
   invertLower(l: Ptr, w: Ptr, d: number): void;
@@ -63,8 +87,12 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
     : { bytes: 8, componentSums: k.componentSums, scatterFull: k.scatterFull, scatterDiag: k.scatterDiag, assignNearest: k.assignNearest, updateCenters: k.updateCenters, seedPotential: k.seedPotential };
 }
 
-/** Anything `init` can load the core from. */
-export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+/**
+ * Anything `init` can load the core from: a compiled module (Workers), the
+ * bytes, a URL or URL string (file: URLs are read from disk), or a fetch
+ * `Response`.
+ */
+export type WasmSource = WasmModule | ArrayBufferView | ArrayBuffer | URL | string | Response;
 
 let kernelsInstance: Kernels | undefined;
 let compiledModule: WebAssembly.Module | undefined;
@@ -92,28 +120,121 @@ export function nodeBuiltin<T>(id: string): T | undefined {
   return proc?.getBuiltinModule?.(id) as T | undefined;
 }
 
+/** The oldest Node this package runs on: the first 20.x with `process.getBuiltinModule`. */
+export const MIN_NODE = "20.16";
+
+interface RuntimeGlobals {
+  process?: { versions?: { node?: string }; getBuiltinModule?: unknown };
+  Deno?: unknown;
+  Bun?: unknown;
+}
+
+/**
+ * Why this runtime cannot run the package, or undefined. Only Node is
+ * checked: Node before 20.16 (and 22.0–22.2) lacks `process.getBuiltinModule`,
+ * through which the package reads files and starts threads. Deno and Bun
+ * report a Node version too, so they are told apart first.
+ */
+export function runtimeProblem(g: RuntimeGlobals = globalThis as RuntimeGlobals): string | undefined {
+  const node = g.process?.versions?.node;
+  if (node === undefined || g.Deno !== undefined || g.Bun !== undefined) return undefined;
+  if (typeof g.process?.getBuiltinModule === "function") return undefined;
+  return `gmm-wasm needs Node ≥ ${MIN_NODE} (or ≥ 22.3), which has process.getBuiltinModule; this is Node ${node}. Upgrade Node.`;
+}
+
 async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   const fs = nodeBuiltin<{ readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }>("node:fs/promises");
   if (!fs) throw new Error(`init(): cannot read ${url.href}: this runtime has no file system; pass the .wasm bytes, a WebAssembly.Module or an http(s) URL`);
-  return fs.readFile(url);
+  try {
+    return await fs.readFile(url);
+  } catch (e) {
+    // Deno without read permission: NotCapable (Deno 2) or PermissionDenied (Deno 1)
+    const name = (e as { name?: string }).name;
+    if ((globalThis as RuntimeGlobals).Deno !== undefined && (name === "NotCapable" || name === "PermissionDenied")) {
+      const path = decodeURIComponent(url.pathname);
+      const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+      throw new Error(`init(): Deno may not read ${path}: run with --allow-read=${dir} (the package's folder, e.g. --allow-read=node_modules), or pass init() the .wasm bytes or a WebAssembly.Module`);
+    }
+    throw e;
+  }
+}
+
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+/** Throws a clear error unless `bytes` start with WebAssembly's magic number (\0asm). */
+function checkMagic(bytes: Uint8Array, from: string, contentType?: string | null): void {
+  if (bytes.length >= 4 && MAGIC.every((b, i) => bytes[i] === b)) return;
+  const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  let text = "";
+  for (const b of bytes.subarray(0, 40)) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : b === 0x0a || b === 0x0d || b === 0x09 ? " " : "\ufffd";
+  const html = /^\s*</.test(text) || /html/i.test(contentType ?? "");
+  throw new Error(
+    `init(): ${from} is not WebAssembly: got ${bytes.length} bytes${contentType ? ` (content-type ${contentType})` : ""} starting ${hex ? `${hex} ` : ""}${JSON.stringify(text)}` +
+      ` instead of 00 61 73 6d ("\\0asm")` +
+      (html
+        ? ". That is an HTML page: the server (or a dev server's fallback) answered with a page because it does not serve gmm.wasm at that URL. Serve dist/gmm.wasm there, pass init() the URL where it is served, or use a bundler build of gmm-wasm with the bytes inlined (see the README, Bundlers)."
+        : ". Pass init() the gmm.wasm file that ships with this package."),
+  );
 }
 
 async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (source === undefined) source = new URL("./gmm.wasm", import.meta.url);
+  if (source === undefined) source = defaultWasmSource();
+  if (source instanceof WebAssembly.Module) return source;
   if (typeof source === "string") {
     const base = (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url;
     source = new URL(source, base);
   }
   if (source instanceof URL) {
-    if (source.protocol === "file:") return WebAssembly.compile(await readFileUrl(source));
-    source = await fetch(source);
+    if (source.protocol === "file:") {
+      const bytes = await readFileUrl(source);
+      checkMagic(bytes, source.href);
+      return WebAssembly.compile(bytes);
+    }
+    const url = source.href;
+    try {
+      source = await fetch(source);
+    } catch (e) {
+      throw new Error(`init(): fetching ${url} failed: ${(e as Error).message}`);
+    }
   }
   if (typeof Response !== "undefined" && source instanceof Response) {
     if (!source.ok) throw new Error(`init(): fetching ${source.url} gave HTTP ${source.status}`);
-    return WebAssembly.compile(await source.arrayBuffer());
+    const bytes = new Uint8Array(await source.arrayBuffer());
+    checkMagic(bytes, source.url || "the Response", source.headers.get("content-type"));
+    return WebAssembly.compile(bytes);
   }
-  return WebAssembly.compile(source as BufferSource);
+  const view = ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    : source instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer) ? new Uint8Array(source) : undefined;
+  if (!view) throw new TypeError(`init(): cannot load WebAssembly from ${Object.prototype.toString.call(source)}; pass a WebAssembly.Module, bytes (Uint8Array, ArrayBuffer), a URL, a URL string or a Response`);
+  checkMagic(view, "the bytes given");
+  return WebAssembly.compile(view as Uint8Array<ArrayBuffer>);
+}
+
+// Every export the library calls. A Record over the interface's keys, so the
+// compiler fails when a kernel is added to or removed from `Kernels` and not here.
+const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
+  heapBase: true, cholesky: true, invertLower: true, precisionCholeskyFull: true, precisionFactorFromPrecision: true,
+  precisionCholeskyDiag: true, choleskyMany: true, factorLogDet: true, logOf: true, logProbFull: true, eStepFull: true,
+  logProbDiag: true, logProbSpherical: true, eStepF32: true, normalizeLogProb: true, argmaxRows: true, componentSums: true,
+  componentSumsF32: true, scatterFull: true, scatterFullF32: true, finishScatter: true, scatterDiag: true, scatterDiagF32: true,
+  assignNearest: true, assignNearestF32: true, updateCenters: true, updateCentersF32: true, seedPotential: true,
+  seedPotentialF32: true, sampleGaussian: true, sampleDiagonal: true, hcAgglomerate: true, weighRows: true,
+};
+
+/** Refuses a module that is not this package's core before it is instantiated. */
+function checkExports(module: WebAssembly.Module): void {
+  const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+  const missing = Object.keys(KERNEL_EXPORTS).filter((name) => exports.get(name) !== "function");
+  if (exports.get("memory") !== "memory") missing.unshift("memory");
+  const imports = WebAssembly.Module.imports(module);
+  if (missing.length > 0 || imports.length > 0) {
+    const what = missing.length > 0
+      ? `it lacks ${missing.length} of its ${Object.keys(KERNEL_EXPORTS).length + 1} exports (${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", …" : ""})`
+      : `it imports ${imports.slice(0, 3).map((i) => `${i.module}.${i.name}`).join(", ")} (the core imports nothing)`;
+    throw new Error(`init(): this WebAssembly module is not gmm-wasm's core: ${what}. Pass the gmm.wasm that ships with this version of the package (gmm-wasm/gmm.wasm).`);
+  }
 }
 
 /**
@@ -130,10 +251,13 @@ export function init(source?: WasmSource): Promise<void> {
   if (kernelsInstance) return Promise.resolve();
   if (!loading) {
     loading = (async () => {
+      const problem = runtimeProblem();
+      if (problem) throw new Error(problem);
       if (!simdSupported()) {
         throw new Error("This JavaScript runtime's WebAssembly has no SIMD support, which gmm-wasm needs (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Deno, Bun, workerd all have it).");
       }
       const module = await compile(source);
+      checkExports(module);
       const instance = await WebAssembly.instantiate(module, {});
       compiledModule = module;
       kernelsInstance = instance.exports as unknown as Kernels;
@@ -145,7 +269,7 @@ export function init(source?: WasmSource): Promise<void> {
 }
 
 /** The compiled module, so worker threads can instantiate it without fetching again. */
-export function wasmModule(): WebAssembly.Module {
+export function wasmModule(): WasmModule {
   kernels();
   return compiledModule!;
 }

@@ -1,8 +1,8 @@
 // The web demo (`npm run demo:web`) in headless Chromium: the page loads Old
 // Faithful, fits in its Web Worker, draws the ellipses, and shows the same
 // log-likelihood as the library computes here for the same data, options and
-// seed. Needs dist/ (npm test builds it) and Debian's Chromium
-// (/usr/bin/chromium, or CHROMIUM_PATH).
+// seed. Needs dist/ (npm test builds it); Chromium comes from the
+// @sparticuz/chromium dev dependency (or CHROMIUM_PATH).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { GaussianMixture, type CovarianceType } from "../src/index.js";
 // @ts-expect-error: a plain ES module without type declarations
 import { startServer } from "../examples/web/serve.mjs";
 import { datasets } from "./helpers.js";
+import { CHROMIUM_ARGS, chromiumPath } from "./runtimes/chromium-path.mjs";
 
 let server: { url: string; close(): Promise<void> };
 let context: BrowserContext;
@@ -23,9 +24,9 @@ beforeAll(async () => {
   server = await startServer({ port: 0 });
   profile = mkdtempSync(join(tmpdir(), "gmm-demo-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: await chromiumPath(),
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1100, height: 700 },
   });
   page = context.pages()[0] ?? (await context.newPage());

@@ -14,6 +14,9 @@ export async function bundle(outdir = `${here}dist`) {
     bundle: true,
     format: "esm",
     platform: "neutral",
+    // the export condition Wrangler uses: gmm-wasm's file-based entry, not
+    // the one with the bytes inlined (Workers import the .wasm as a module)
+    conditions: ["workerd", "worker", "browser"],
     target: "es2022",
     outdir,
     // Keep `import wasm from "./gmm.wasm"`: workerd compiles it as a module.

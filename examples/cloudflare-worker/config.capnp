@@ -13,5 +13,5 @@ const gmmWorker :Workerd.Worker = (
     (name = "worker.js", esModule = embed "dist/worker.js"),
     (name = "gmm.wasm", wasm = embed "dist/gmm.wasm"),
   ],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "2026-04-26",
 );

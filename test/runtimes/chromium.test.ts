@@ -1,18 +1,16 @@
-// Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH) driven by
+// Chromium (from the @sparticuz/chromium dev dependency, or CHROMIUM_PATH) driven by
 // playwright-core: a page served over HTTP imports dist/index.js, init()
 // fetches gmm.wasm beside it, and the shared scenario runs on the main thread
 // and in a module Web Worker; both must give Node's bits. A long fit in the
 // worker must leave the main thread ticking.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAgree, expectSameBits, faithful, nodeReference, requireBuild, serveStatic, type ScenarioResult, type StaticServer } from "./helpers.js";
 import { fromBits, heavyFit } from "./scenario.mjs";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+import { CHROMIUM_ARGS, chromiumPath } from "./chromium-path.mjs";
 
 interface Measured {
   value: { lowerBound: number; nIter: number; fitMs: number };
@@ -44,13 +42,11 @@ describe("Chromium", () => {
 
   beforeAll(async () => {
     requireBuild();
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
-    }
+    const executablePath = await chromiumPath();
     reference = await nodeReference();
     server = await serveStatic(["dist/", "test/runtimes/"]);
     userDataDir = mkdtempSync(join(tmpdir(), "gmm-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
     page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => { if (m.type() === "error") pageErrors.push(`${m.text()} (${m.location().url})`); });

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { DIST, HERE, requireBuild, run, serveStatic } from "./helpers.js";
+import { CHROMIUM_ARGS, chromiumPath } from "./chromium-path.mjs";
 
 const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 type Agreement = Record<string, { worst: number; lowerBound: [number, number] }>;
 
 function check(result: Agreement): void {
@@ -49,8 +49,7 @@ describe("fitAsync over worker threads equals the single-thread fit (1e-10)", ()
     const server = await serveStatic(["dist/", "test/runtimes/"]);
     const userDataDir = mkdtempSync(join(tmpdir(), "gmm-threads-"));
     const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      executablePath: await chromiumPath(), headless: true, args: CHROMIUM_ARGS,
     });
     try {
       const page = context.pages()[0] ?? (await context.newPage());

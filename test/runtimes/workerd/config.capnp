@@ -11,5 +11,5 @@ const scenarioWorker :Workerd.Worker = (
     (name = "worker.js", esModule = embed "dist/scenario-worker.js"),
     (name = "gmm.wasm", wasm = embed "dist/gmm.wasm"),
   ],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "2026-04-26",
 );
