@@ -11,6 +11,7 @@ export { assignNearestF32, updateCentersF32, seedPotentialF32 } from "./kmeans";
 export { sampleDiagonal, sampleGaussian } from "./sample";
 export { hcAgglomerate } from "./hc";
 export { peakMultiplyAdd } from "./peak";
+export { digamma, lgamma, ln } from "./special";
 
 /** First byte the host may use: everything below belongs to static data. */
 export function heapBase(): usize {

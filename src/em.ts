@@ -18,6 +18,12 @@ export interface MixtureParams {
   covariances: Float64Array; // scikit-learn's covariances_, flattened
   /** Lower-triangular W with Σ⁻¹ = WᵀW (full, tied), or 1/σ (diag, spherical). */
   factor: Float64Array;
+  /**
+   * The E-step's per-component log weights when they are not log(weights):
+   * a variational model's expected log weights with its per-component
+   * log-density terms (bayesian.ts). Undefined for GaussianMixture.
+   */
+  logWeights?: Float64Array;
 }
 
 /** Per-iteration progress passed to `onIteration`. */
@@ -40,8 +46,8 @@ export interface IterationInfo {
 /** Why the fit stopped. */
 export type StopReason = "converged" | "maxIter" | "timeBudget";
 
-export interface FitOutcome {
-  params: MixtureParams;
+export interface FitOutcome<P extends MixtureParams = MixtureParams> {
+  params: P;
   converged: boolean;
   nIter: number;
   lowerBound: number;
@@ -107,7 +113,8 @@ export function loadParams(w: Kernels, family: CovarianceFamily, ws: Workspace, 
   setMeans(ws, p.means);
   f64(ws.cov, p.covariances.length).set(p.covariances);
   f64(ws.factor, p.factor.length).set(p.factor);
-  w.logOf(ws.weights, ws.logWeights, ws.k);
+  if (p.logWeights) f64(ws.logWeights, ws.k).set(p.logWeights);
+  else w.logOf(ws.weights, ws.logWeights, ws.k);
   family.logDetFromFactor(w, ws);
 }
 
@@ -306,6 +313,38 @@ export function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, 
 }
 
 /**
+ * What an estimator plugs into the EM driver (scikit-learn's BaseMixture
+ * hooks): the start, the M-step from an E-step's statistics, the lower bound
+ * and reading the parameters out. The E-step is always the family's
+ * log-density kernel on whatever ws holds (means, factors, log-dets, log
+ * weights), so a hook set changes the E-step only through what its M-step
+ * leaves in ws.
+ */
+export interface EmHooks<P extends MixtureParams = MixtureParams> {
+  /** Starting parameters into ws (not called for a warm start). */
+  initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, rng: Random): void;
+  /** A warm start's parameters into ws. */
+  load(w: Kernels, family: CovarianceFamily, ws: Workspace, params: P): void;
+  /** The M-step from the statistics of an E-step under the parameters in ws; `when` names the iteration for errors. */
+  mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void;
+  /** The lower bound of this iteration, called after mStep (scikit-learn's order) with the same statistics. */
+  lowerBound(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics): number;
+  /** The parameters in ws. */
+  read(family: CovarianceFamily, ws: Workspace): P;
+}
+
+/** GaussianMixture's hooks: maximum likelihood, the lower bound being the mean log-likelihood. */
+export function gaussianHooks(opts: ResolvedOptions, given: GivenStart): EmHooks {
+  return {
+    initialize: (w, family, ws, rng) => initialize(w, family, ws, opts, given, rng),
+    load: loadParams,
+    mStep: (w, family, ws, stats, when) => mStep(w, family, ws, stats, opts.regCovar, "sum", when),
+    lowerBound: (_w, _family, _ws, stats) => stats.logLikelihood / stats.sumWeights,
+    read: readParams,
+  };
+}
+
+/**
  * EM, written once for every way of computing an E-step, as scikit-learn's
  * fit_predict reads: for each initialisation, initialise; then repeat: an
  * E-step over all the rows under the current parameters (yielded: whoever
@@ -313,13 +352,13 @@ export function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, 
  * sharded over workers, and sends them back), its lower bound, the M-step
  * from those statistics, the convergence test. Keeps the best of nInit.
  */
-function* em(
+function* em<P extends MixtureParams>(
   ws: Workspace,
   opts: ResolvedOptions,
-  given: GivenStart,
-  start: { params: MixtureParams; lowerBound: number } | undefined,
+  hooks: EmHooks<P>,
+  start: { params: P; lowerBound: number } | undefined,
   control: FitControl,
-): Generator<void, FitOutcome, Statistics> {
+): Generator<void, FitOutcome<P>, Statistics> {
   const w = kernels();
   const family = FAMILIES[opts.covarianceType];
   const rng = new Random(opts.randomState);
@@ -327,11 +366,11 @@ function* em(
   const { onIteration, signal, timeBudgetMs } = control;
   const deadline = timeBudgetMs === undefined ? Infinity : Date.now() + timeBudgetMs;
   if (signal?.aborted) throw abortError(signal);
-  let best: FitOutcome | undefined;
+  let best: FitOutcome<P> | undefined;
   let outOfTime = false;
   for (let init = 0; init < restarts && !outOfTime; init++) {
-    if (start) loadParams(w, family, ws, start.params);
-    else initialize(w, family, ws, opts, given, rng);
+    if (start) hooks.load(w, family, ws, start.params);
+    else hooks.initialize(w, family, ws, rng);
     let lowerBound = start ? start.lowerBound : -Infinity;
     let stopReason: StopReason = "maxIter";
     let nIter = 0;
@@ -339,13 +378,13 @@ function* em(
       nIter = iteration;
       const previous = lowerBound;
       const stats = yield; // the E-step
-      lowerBound = stats.logLikelihood / stats.sumWeights;
-      mStep(w, family, ws, stats, opts.regCovar, "sum", `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`);
+      hooks.mStep(w, family, ws, stats, `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`);
+      lowerBound = hooks.lowerBound(w, family, ws, stats);
       const change = lowerBound - previous;
       onIteration?.({
         init, iteration, lowerBound, change,
         params: () => {
-          const p = readParams(family, ws);
+          const p = hooks.read(family, ws);
           return {
             weights: Array.from(p.weights),
             means: nest(p.means, [ws.k, ws.d]) as number[][],
@@ -366,7 +405,7 @@ function* em(
     }
     // As scikit-learn: the first restart always counts, later ones must beat it.
     if (!best || lowerBound > best.lowerBound) {
-      best = { params: readParams(family, ws), converged: stopReason === "converged", nIter, lowerBound, stopReason };
+      best = { params: hooks.read(family, ws), converged: stopReason === "converged", nIter, lowerBound, stopReason };
     } else if (outOfTime) {
       // Not every restart ran: the fit as a whole did not converge.
       best.stopReason = "timeBudget";
@@ -382,16 +421,17 @@ function* em(
  * single restart from those parameters. Throws CovarianceError when a
  * covariance cannot be factored.
  */
-export function fitEm(
+export function fitEm<P extends MixtureParams = MixtureParams>(
   ws: Workspace,
   opts: ResolvedOptions,
   given: GivenStart,
-  start: { params: MixtureParams; lowerBound: number } | undefined,
+  start: { params: P; lowerBound: number } | undefined,
   control: FitControl = {},
-): FitOutcome {
+  hooks: EmHooks<P> = gaussianHooks(opts, given) as unknown as EmHooks<P>,
+): FitOutcome<P> {
   const w = kernels();
   const family = FAMILIES[opts.covarianceType];
-  const run = em(ws, opts, given, start, control);
+  const run = em(ws, opts, hooks, start, control);
   let next = run.next();
   while (!next.done) next = run.next(eStepStatistics(w, family, ws));
   return next.value;
@@ -410,7 +450,7 @@ export async function fitEmWith(
   control: FitControl,
   statistics: () => Promise<Statistics>,
 ): Promise<FitOutcome> {
-  const run = em(ws, opts, given, start, control);
+  const run = em(ws, opts, gaussianHooks(opts, given), start, control);
   let next = run.next();
   while (!next.done) next = run.next(await statistics());
   return next.value;

@@ -62,6 +62,10 @@ export interface Kernels {
   seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, sd: Ptr, sdStride: number, out: Ptr): void;
+  /** ψ(x), log Γ(x) and log x for x > 0 (assembly/special.ts): variational inference. */
+  digamma(x: number): number;
+  lgamma(x: number): number;
+  ln(x: number): number;
   hcAgglomerate(z: Ptr, n: number, d: number, alpha: number, beta: number, cost: Ptr, scatter: Ptr, slotF64: Ptr, slotI32: Ptr, flags: Ptr, work: Ptr, merges: Ptr, costs: Ptr): void;
 }
 

@@ -1,0 +1,579 @@
+// BayesianGaussianMixture: scikit-learn's variational estimator API over the
+// same EM driver, statistics and kernels as GaussianMixture (bayesian.ts
+// holds the maths; this file checks options, owns the fitted state and JSON).
+import { FAMILIES, type CovarianceFamily, type CovarianceType } from "./covariance.js";
+import { allocWorkspace, argmaxLabels, eStep, fitEm, loadParams, type FitControl, type StopReason } from "./em.js";
+import { NotFittedError } from "./errors.js";
+import { cholesky } from "./dense.js";
+import { f64, scoped } from "./memory.js";
+import { describe, flatten, nest, readMatrix, readWeights, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { FIT_OPTIONS, checkFitOptions, checkInteger, checkSeed, resolveOptions, type InitParams, type ResolvedOptions } from "./options.js";
+import { Random } from "./random.js";
+import { START_METHODS } from "./init.js";
+import { checkFitValues, distinctRowsAtLeast, drawRows, loadMatrix, scoreRows } from "./workspace.js";
+import { kernels } from "./wasm.js";
+import { fromModelJSON } from "./model-json.js";
+import {
+  WEIGHT_PRIOR_TYPES, dataPriors, expectedLogWeights, posteriorWeights, priorCovarianceSize, variationalHooks,
+  type Priors, type VariationalParams, type WeightConcentrationPriorType,
+} from "./bayesian.js";
+
+export type { WeightConcentrationPriorType } from "./bayesian.js";
+
+/**
+ * Components whose weight exceeds this count as effective
+ * (`effectiveComponents`): scikit-learn's examples and users read a
+ * Dirichlet-process fit's weights this way (a component switched off keeps a
+ * weight of about its prior share, far below 1 %).
+ */
+export const EFFECTIVE_WEIGHT = 0.01;
+
+/** The start methods of scikit-learn's BayesianGaussianMixture, and mclust's hc. */
+export const BAYESIAN_INIT_PARAMS: readonly Exclude<InitParams, "auto">[] = ["kmeans", "k-means++", "random", "random_from_data", "hc"];
+
+export interface BayesianGaussianMixtureOptions {
+  /** Upper bound on the number of components (default 1); the prior switches unneeded ones off. */
+  nComponents?: number;
+  /** "full" (default), "tied", "diag" or "spherical". */
+  covarianceType?: CovarianceType;
+  /** "dirichlet_process" (default: stick-breaking, an infinite mixture truncated at nComponents) or "dirichlet_distribution". */
+  weightConcentrationPriorType?: WeightConcentrationPriorType;
+  /** γ₀ > 0 (default 1/nComponents): smaller values favour fewer active components. */
+  weightConcentrationPrior?: number;
+  /** β₀ > 0 (default 1): how strongly the means are pulled to meanPrior. */
+  meanPrecisionPrior?: number;
+  /** m₀, d values (default: the mean of X). */
+  meanPrior?: ArrayLike<number>;
+  /** ν₀ > d − 1 (default d). */
+  degreesOfFreedomPrior?: number;
+  /**
+   * Ψ₀ (default: from X's covariance, n − 1): full and tied a d×d symmetric
+   * positive definite matrix, diag d positive variances, spherical one positive number.
+   */
+  covariancePrior?: unknown;
+  /** Stop when the lower bound changes by less than this (default 1e-3); 0 runs exactly maxIter iterations. */
+  tol?: number;
+  /** Added to the diagonal of every data covariance S_k (default 1e-6). */
+  regCovar?: number;
+  /** Iterations per initialisation (default 100). */
+  maxIter?: number;
+  /** Initialisations; the highest lower bound wins (default 1). */
+  nInit?: number;
+  /** "kmeans" (default), "k-means++", "random", "random_from_data" or "hc". */
+  initParams?: Exclude<InitParams, "auto">;
+  /** Seed: the same seed gives bit-identical results. */
+  randomState?: number;
+  /** Start the next fit from the current posterior (default false). */
+  warmStart?: boolean;
+  /**
+   * The start as responsibilities: n × nComponents (rows of X by components),
+   * entries ≥ 0, each row summing to 1 (within 1e-6); the first M-step makes
+   * the starting posterior from them (scikit-learn's `_initialize(X, resp)`).
+   */
+  responsibilitiesInit?: MatrixLike;
+}
+
+const KNOWN = new Set([
+  "nComponents", "covarianceType", "weightConcentrationPriorType", "weightConcentrationPrior", "meanPrecisionPrior", "meanPrior",
+  "degreesOfFreedomPrior", "covariancePrior", "tol", "regCovar", "maxIter", "nInit", "initParams", "randomState", "warmStart", "responsibilitiesInit",
+]);
+
+interface BayesianOptions {
+  base: ResolvedOptions;
+  type: WeightConcentrationPriorType;
+  weightConcentrationPrior?: number;
+  meanPrecisionPrior?: number;
+  meanPrior?: Float64Array;
+  degreesOfFreedomPrior?: number;
+  covariancePrior?: unknown;
+  responsibilitiesInit?: MatrixLike;
+}
+
+function positive(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || !(v > 0)) throw new RangeError(`${name} must be a finite number > 0; got ${describe(v)}`);
+  return v;
+}
+
+function resolveBayesian(o: BayesianGaussianMixtureOptions): BayesianOptions {
+  if (o === null || typeof o !== "object") throw new TypeError(`BayesianGaussianMixture options must be an object; got ${describe(o)}`);
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new RangeError(`Unknown BayesianGaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`);
+  }
+  const initParams = o.initParams ?? "kmeans";
+  if (!BAYESIAN_INIT_PARAMS.includes(initParams)) {
+    throw new RangeError(`initParams must be one of ${BAYESIAN_INIT_PARAMS.map((c) => `"${c}"`).join(", ")}; got ${describe(initParams)}`);
+  }
+  const base = resolveOptions({
+    nComponents: o.nComponents, covarianceType: o.covarianceType, tol: o.tol, regCovar: o.regCovar, maxIter: o.maxIter,
+    nInit: o.nInit, initParams, randomState: o.randomState, warmStart: o.warmStart,
+  });
+  const type = o.weightConcentrationPriorType ?? "dirichlet_process";
+  if (!WEIGHT_PRIOR_TYPES.includes(type)) {
+    throw new RangeError(`weightConcentrationPriorType must be "dirichlet_process" or "dirichlet_distribution"; got ${describe(type)}`);
+  }
+  let meanPrior: Float64Array | undefined;
+  if (o.meanPrior !== undefined && o.meanPrior !== null) {
+    if (typeof o.meanPrior !== "object" || typeof (o.meanPrior as ArrayLike<number>).length !== "number") throw new RangeError(`meanPrior must be an array of d numbers (one per feature); got ${describe(o.meanPrior)}`);
+    meanPrior = flatten(Array.from(o.meanPrior as ArrayLike<number>), [(o.meanPrior as ArrayLike<number>).length], "meanPrior");
+  }
+  const dof = o.degreesOfFreedomPrior ?? undefined;
+  if (dof !== undefined && (typeof dof !== "number" || !Number.isFinite(dof))) throw new RangeError(`degreesOfFreedomPrior must be a finite number > d − 1; got ${describe(dof)}`);
+  return {
+    base, type,
+    weightConcentrationPrior: positive(o.weightConcentrationPrior, "weightConcentrationPrior"),
+    meanPrecisionPrior: positive(o.meanPrecisionPrior, "meanPrecisionPrior"),
+    meanPrior,
+    degreesOfFreedomPrior: dof,
+    covariancePrior: o.covariancePrior ?? undefined,
+    responsibilitiesInit: o.responsibilitiesInit ?? undefined,
+  };
+}
+
+/** Checks the priors that depend on d; returns Ψ₀ flattened (or undefined: from the data). */
+function checkShapedPriors(o: BayesianOptions, family: CovarianceFamily, d: number): Float64Array | undefined {
+  if (o.meanPrior && o.meanPrior.length !== d) throw new RangeError(`meanPrior has ${o.meanPrior.length} values; expected one per feature of X (${d})`);
+  if (o.degreesOfFreedomPrior !== undefined && !(o.degreesOfFreedomPrior > d - 1)) {
+    throw new RangeError(`degreesOfFreedomPrior must be greater than d − 1 = ${d - 1} (the Wishart prior needs it); got ${o.degreesOfFreedomPrior}`);
+  }
+  const given = o.covariancePrior;
+  if (given === undefined) return undefined;
+  const type = family.type;
+  if (type === "spherical") {
+    if (typeof given !== "number" || !Number.isFinite(given) || !(given > 0)) throw new RangeError(`covariancePrior of a spherical model must be one number > 0 (a variance); got ${describe(given)}`);
+    return Float64Array.of(given);
+  }
+  if (type === "diag") {
+    const v = flatten(given, [d], "covariancePrior");
+    v.forEach((x, j) => {
+      if (!(x > 0)) throw new RangeError(`covariancePrior[${j}] is ${x}; a diag model's covariancePrior holds d variances, each > 0`);
+    });
+    return v;
+  }
+  const m = flatten(given, [d, d], "covariancePrior");
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b < a; b++) {
+      if (Math.abs(m[a * d + b] - m[b * d + a]) > 1e-10 * Math.max(Math.abs(m[a * d + b]), Math.abs(m[b * d + a]), 1e-300)) {
+        throw new RangeError(`covariancePrior is not symmetric ([${a}][${b}] = ${m[a * d + b]}, [${b}][${a}] = ${m[b * d + a]})`);
+      }
+    }
+  }
+  if (cholesky(m, 0, d, new Float64Array(d * d)) >= 0) throw new RangeError(`covariancePrior is not positive definite; a ${type} model's covariancePrior must be a symmetric positive definite d×d matrix`);
+  return m;
+}
+
+/** Responsibilities given as the start: n × k, entries ≥ 0, rows summing to 1. */
+function checkResponsibilities(given: MatrixLike, n: number, k: number): Float64Array {
+  const r = readMatrix(given, "responsibilitiesInit");
+  if (r.rows !== n || r.cols !== k) throw new RangeError(`responsibilitiesInit has shape [${r.rows}, ${r.cols}]; expected [rows of X, nComponents] = [${n}, ${k}]`);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) {
+      const v = r.data[i * k + c];
+      if (!(v >= 0)) throw new RangeError(`responsibilitiesInit[${i}][${c}] is ${v}; responsibilities must be ≥ 0`);
+      s += v;
+    }
+    if (!(Math.abs(s - 1) <= 1e-6)) throw new RangeError(`responsibilitiesInit row ${i} sums to ${s}; each row must sum to 1 (within 1e-6)`);
+  }
+  return r.data;
+}
+
+interface BayesianState {
+  params: VariationalParams;
+  priors: Priors;
+  nFeatures: number;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+  stopReason: StopReason;
+  nSamples: number;
+}
+
+export type BayesianFitOptions = FitControl & {
+  /** One weight ≥ 0 per row: every sum is weighted (an integer weight acts as that many copies of the row), the data priors too. */
+  sampleWeight?: ArrayLike<number>;
+  featureNames?: readonly string[];
+};
+
+/**
+ * A Gaussian mixture fitted by variational inference, with scikit-learn
+ * 1.2.1's `BayesianGaussianMixture` options, defaults, priors and lower
+ * bound. With the Dirichlet-process prior (default) nComponents is an upper
+ * bound: components the data do not need get weights near zero.
+ *
+ * @example
+ * await init();
+ * const bgmm = new BayesianGaussianMixture({ nComponents: 10, randomState: 0 }).fit(X);
+ * bgmm.effectiveComponents; // components with weight > 0.01
+ * bgmm.predict(X);
+ */
+export class BayesianGaussianMixture {
+  private readonly o: BayesianOptions;
+  private state?: BayesianState;
+  private names?: string[];
+
+  constructor(options: BayesianGaussianMixtureOptions = {}) {
+    this.o = resolveBayesian(options);
+  }
+
+  get nComponents(): number { return this.o.base.nComponents; }
+  get covarianceType(): CovarianceType { return this.o.base.covarianceType; }
+  get weightConcentrationPriorType(): WeightConcentrationPriorType { return this.o.type; }
+
+  private get family(): CovarianceFamily {
+    return FAMILIES[this.o.base.covarianceType];
+  }
+
+  /** Fits the variational posterior (nInit restarts, the best lower bound kept). */
+  fit(X: MatrixLike, options: BayesianFitOptions = {}): this {
+    this.fitInternal(X, options, false);
+    return this;
+  }
+
+  /** Fits, then labels the same rows after a final E-step (equals fit(X).predict(X)). */
+  fitPredict(X: MatrixLike, options: BayesianFitOptions = {}): Int32Array {
+    return this.fitInternal(X, options, true)!;
+  }
+
+  private fitInternal(X: MatrixLike, options: BayesianFitOptions, wantLabels: boolean): Int32Array | undefined {
+    checkFitOptions(options, FIT_OPTIONS);
+    const opts = this.o.base;
+    const family = this.family;
+    const k = opts.nComponents;
+    const w = kernels();
+    const result = scoped(() => {
+      const x = loadMatrix(X, "X", "float64");
+      const { rows: n, cols: d } = x;
+      checkFitValues(x);
+      if (n < 2) throw new RangeError(`X has ${n} row; a Bayesian mixture needs at least 2 (its data priors use the covariance of X)`);
+      if (n < k) throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
+      const weights = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
+      if (!distinctRowsAtLeast(x, k, weights)) {
+        throw new RangeError(`X has fewer than nComponents = ${k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component`);
+      }
+      const warm = opts.warmStart && this.state !== undefined;
+      if (warm && this.state!.nFeatures !== d) throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
+      if (options.featureNames !== undefined) {
+        const names = options.featureNames;
+        if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${describe(names)}`);
+      }
+      const covariancePrior = checkShapedPriors(this.o, family, d);
+      const resp = this.o.responsibilitiesInit === undefined || warm ? undefined : checkResponsibilities(this.o.responsibilitiesInit, n, k);
+      const ws = allocWorkspace(family, x.ptr, n, d, k, x, weights);
+      const priors = dataPriors(family, ws, {
+        type: this.o.type, weightConcentration: this.o.weightConcentrationPrior, meanPrecision: this.o.meanPrecisionPrior,
+        mean: this.o.meanPrior, degreesOfFreedom: this.o.degreesOfFreedomPrior, covariance: covariancePrior,
+      });
+      const start = resp
+        ? (ws2: typeof ws) => f64(ws2.resp, n * k).set(resp)
+        : START_METHODS[opts.initParams as Exclude<InitParams, "auto">];
+      const hooks = variationalHooks(priors, opts.regCovar, start);
+      const warmStart = warm ? { params: this.scoringParams(), lowerBound: this.state!.lowerBound } : undefined;
+      const outcome = fitEm(ws, opts, {}, warmStart, options, hooks);
+      let labels: Int32Array | undefined;
+      if (wantLabels) {
+        loadParams(w, family, ws, outcome.params);
+        eStep(w, family, ws, false);
+        labels = argmaxLabels(w, ws);
+      }
+      return { outcome, priors, labels, n, d };
+    });
+    const { outcome, priors, labels, n, d } = result;
+    this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+    this.names = options.featureNames?.slice();
+    return labels;
+  }
+
+  private requireFitted(): BayesianState {
+    if (!this.state) throw new NotFittedError("BayesianGaussianMixture");
+    return this.state;
+  }
+
+  /** The parameters with the E-step's log weights (computed in the module when loaded from JSON). */
+  private scoringParams(): VariationalParams {
+    const s = this.requireFitted();
+    const p = s.params;
+    if (p.logWeights.length !== this.nComponents) {
+      p.logWeights = expectedLogWeights(kernels(), this.o.type, this.nComponents, s.nFeatures, p.weightConcentration, p.meanPrecision, p.degreesOfFreedom);
+    }
+    return p;
+  }
+
+  /** Most probable component of each row (under the expected log weights and densities, as scikit-learn). */
+  predict(X: MatrixLike): Int32Array {
+    return scoreRows(X, this.o.base, this.scoringParams(), this.requireFitted().nFeatures, "labels");
+  }
+
+  /** Responsibilities of each component for each row (n × k, rows sum to 1). */
+  predictProba(X: MatrixLike): Matrix {
+    return scoreRows(X, this.o.base, this.scoringParams(), this.requireFitted().nFeatures, "proba");
+  }
+
+  /**
+   * scikit-learn's score_samples: log Σ_k exp(E[log π_k] + E[log N(x | μ_k, Λ_k)])
+   * per row, the variational approximation of log p(x) (not a normalised density).
+   */
+  scoreSamples(X: MatrixLike): Float64Array {
+    return scoreRows(X, this.o.base, this.scoringParams(), this.requireFitted().nFeatures, "density");
+  }
+
+  /** Mean of scoreSamples. */
+  score(X: MatrixLike): number {
+    const s = this.scoreSamples(X);
+    let t = 0;
+    for (let i = 0; i < s.length; i++) t += s[i];
+    return t / s.length;
+  }
+
+  /** n rows drawn from the mixture of the posterior weights, means and covariances (grouped by component, as scikit-learn). */
+  sample(n = 1, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+    const state = this.requireFitted();
+    checkInteger(n, "n", 1);
+    const rng = new Random(checkSeed(options.randomState) ?? this.o.base.randomState);
+    const k = this.nComponents;
+    const counts = new Array<number>(k).fill(0);
+    const cumulative: number[] = [];
+    let s = 0;
+    for (let c = 0; c < k; c++) cumulative.push((s += state.params.weights[c]));
+    for (let i = 0; i < n; i++) {
+      const u = rng.float() * s;
+      let c = 0;
+      while (c < k - 1 && cumulative[c] <= u) c++;
+      counts[c]++;
+    }
+    return drawRows(this.o.base, state.params, state.nFeatures, counts, rng);
+  }
+
+  /** Posterior mean weights, length k. */
+  get weights(): number[] { return Array.from(this.requireFitted().params.weights); }
+  /** Posterior means m_k, k × d. */
+  get means(): number[][] {
+    const s = this.requireFitted();
+    return toRows(s.params.means, this.nComponents, s.nFeatures);
+  }
+  /** W_k⁻¹/ν_k in scikit-learn's shape (full k×d×d, tied d×d, diag k×d, spherical k). */
+  get covariances(): unknown {
+    const s = this.requireFitted();
+    return nest(s.params.covariances, this.family.shape(this.nComponents, s.nFeatures));
+  }
+  /** scikit-learn's precisions_cholesky_ (full/tied upper triangular U with ν_k W_k = U Uᵀ; diag/spherical square roots). */
+  get precisionsCholesky(): unknown {
+    const s = this.requireFitted();
+    return nest(this.family.sklearnFactor(s.params.factor, this.nComponents, s.nFeatures), this.family.shape(this.nComponents, s.nFeatures));
+  }
+  /** ν_k W_k in scikit-learn's shape. */
+  get precisions(): unknown {
+    const s = this.requireFitted();
+    return nest(this.family.precisions(s.params.factor, this.nComponents, s.nFeatures), this.family.shape(this.nComponents, s.nFeatures));
+  }
+  /** Dirichlet process: [α, β], the sticks' Beta parameters (two arrays of k); distribution: the k Dirichlet parameters. */
+  get weightConcentration(): number[] | [number[], number[]] {
+    const c = this.requireFitted().params.weightConcentration;
+    const k = this.nComponents;
+    return this.o.type === "dirichlet_process" ? [Array.from(c.subarray(0, k)), Array.from(c.subarray(k, 2 * k))] : Array.from(c);
+  }
+  /** β_k, length k. */
+  get meanPrecision(): number[] { return Array.from(this.requireFitted().params.meanPrecision); }
+  /** ν_k, length k (tied: one number, as scikit-learn). */
+  get degreesOfFreedom(): number[] | number {
+    const v = this.requireFitted().params.degreesOfFreedom;
+    return this.covarianceType === "tied" ? v[0] : Array.from(v);
+  }
+  /** The priors as resolved against the fitted data (scikit-learn's `*_prior_` attributes). */
+  get priors(): { weightConcentrationPrior: number; meanPrecisionPrior: number; meanPrior: number[]; degreesOfFreedomPrior: number; covariancePrior: unknown } {
+    const p = this.requireFitted().priors;
+    return {
+      weightConcentrationPrior: p.weightConcentration,
+      meanPrecisionPrior: p.meanPrecision,
+      meanPrior: Array.from(p.mean),
+      degreesOfFreedomPrior: p.degreesOfFreedom,
+      covariancePrior: priorNested(this.family, p.covariance),
+    };
+  }
+  /** Components with weight above EFFECTIVE_WEIGHT (0.01). */
+  get effectiveComponents(): number {
+    return this.requireFitted().params.weights.filter((v) => v > EFFECTIVE_WEIGHT).length;
+  }
+  get converged(): boolean { return this.requireFitted().converged; }
+  get nIter(): number { return this.requireFitted().nIter; }
+  /** scikit-learn's lower_bound_: the evidence lower bound of the best initialisation, up to its constant (a total, not per row). */
+  get lowerBound(): number { return this.requireFitted().lowerBound; }
+  get stopReason(): StopReason { return this.requireFitted().stopReason; }
+  get nFeatures(): number { return this.requireFitted().nFeatures; }
+  get featureNames(): string[] | undefined { this.requireFitted(); return this.names?.slice(); }
+  get isFitted(): boolean { return this.state !== undefined; }
+
+  /** Plain JSON with scikit-learn's attribute names and shapes. */
+  toJSON(): BayesianGaussianMixtureJSON {
+    const s = this.requireFitted();
+    const k = this.nComponents;
+    const d = s.nFeatures;
+    const shape = this.family.shape(k, d);
+    const o = this.o.base;
+    return {
+      format: BAYESIAN_FORMAT,
+      version: 1,
+      covariance_type: o.covarianceType,
+      weight_concentration_prior_type: this.o.type,
+      n_components: k,
+      n_features_in_: d,
+      weights_: Array.from(s.params.weights),
+      means_: toRows(s.params.means, k, d),
+      covariances_: nest(s.params.covariances, shape),
+      precisions_cholesky_: nest(this.family.sklearnFactor(s.params.factor, k, d), shape),
+      weight_concentration_: this.weightConcentration,
+      mean_precision_: this.meanPrecision,
+      degrees_of_freedom_: this.degreesOfFreedom,
+      weight_concentration_prior_: s.priors.weightConcentration,
+      mean_precision_prior_: s.priors.meanPrecision,
+      mean_prior_: Array.from(s.priors.mean),
+      degrees_of_freedom_prior_: s.priors.degreesOfFreedom,
+      covariance_prior_: priorNested(this.family, s.priors.covariance),
+      converged_: s.converged,
+      n_iter_: s.nIter,
+      lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
+      n_samples_fit: s.nSamples,
+      ...(this.names ? { feature_names_in_: this.names.slice() } : {}),
+      params: { tol: o.tol, reg_covar: o.regCovar, max_iter: o.maxIter, n_init: o.nInit, init_params: o.initParams, random_state: o.randomState ?? null },
+    };
+  }
+
+  /** Restores a model from toJSON() output (or a scikit-learn model exported with the same names); every field is checked. */
+  static fromJSON(input: unknown): BayesianGaussianMixture {
+    const json = typeof input === "string" ? parseJSON(input) : input;
+    if (json === null || typeof json !== "object" || Array.isArray(json)) bad("expected a model object");
+    const o = json as Record<string, unknown>;
+    for (const key of Object.keys(o)) if (!JSON_FIELDS.has(key)) bad(`unknown field ${describe(key)}; a BayesianGaussianMixture model has ${[...JSON_FIELDS].join(", ")}`);
+    if (o.format !== undefined && o.format !== BAYESIAN_FORMAT) bad(`format is ${describe(o.format)}; expected "${BAYESIAN_FORMAT}"`);
+    if (o.version !== undefined && o.version !== 1) bad(`version ${describe(o.version)} is not supported (this library reads version 1)`);
+    const type = (o.weight_concentration_prior_type ?? "dirichlet_process") as WeightConcentrationPriorType;
+    if (!WEIGHT_PRIOR_TYPES.includes(type)) bad(`weight_concentration_prior_type is ${describe(type)}; expected "dirichlet_process" or "dirichlet_distribution"`);
+    const params = (o.params ?? {}) as Record<string, unknown>;
+    if (params === null || typeof params !== "object" || Array.isArray(params)) bad("params must be an object");
+    // the mixture part is GaussianMixture's model JSON: its checks apply as they are
+    const gmmFields = ["covariance_type", "n_components", "n_features_in_", "weights_", "means_", "covariances_", "precisions_cholesky_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_"];
+    const mixture: Record<string, unknown> = {};
+    for (const f of gmmFields) if (o[f] !== undefined) mixture[f] = o[f];
+    mixture.params = Object.fromEntries(Object.entries(params).filter(([key]) => ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key)));
+    for (const key of Object.keys(params)) if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key)) bad(`unknown field params.${key}`);
+    let parsed: ReturnType<typeof fromModelJSON>;
+    try {
+      parsed = fromModelJSON(mixture);
+    } catch (e) {
+      throw new TypeError((e as Error).message.replace(/^fromJSON: /, "fromJSON: ").replace("a GaussianMixture model", "a BayesianGaussianMixture model"));
+    }
+    const { options, state } = parsed;
+    if (options.initParams === "auto") bad(`params.init_params "auto" is GaussianMixture's search; a BayesianGaussianMixture starts from ${BAYESIAN_INIT_PARAMS.join(", ")}`);
+    const k = options.nComponents!;
+    const d = state.nFeatures;
+    const family = FAMILIES[options.covarianceType!];
+    const positives = (v: unknown, length: number, name: string, least = 0): Float64Array => {
+      const out = flatten(v, [length], name);
+      out.forEach((x, t) => { if (!(x > least) || !Number.isFinite(x)) bad(`${name}${length > 1 ? `[${t}]` : ""} is ${x}; expected a finite number > ${least}`); });
+      return out;
+    };
+    const rawConcentration = o.weight_concentration_;
+    if (rawConcentration === undefined) bad("weight_concentration_ is missing");
+    const concentration = type === "dirichlet_process"
+      ? positives(Array.isArray(rawConcentration) ? (rawConcentration as unknown[]).flat() : rawConcentration, 2 * k, "weight_concentration_ (two arrays of n_components: the sticks' α and β)")
+      : positives(rawConcentration, k, "weight_concentration_");
+    if (o.mean_precision_ === undefined) bad("mean_precision_ is missing");
+    const meanPrecision = positives(o.mean_precision_, k, "mean_precision_");
+    if (o.degrees_of_freedom_ === undefined) bad("degrees_of_freedom_ is missing");
+    const dof = family.type === "tied"
+      ? new Float64Array(k).fill(positives(typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_, 1, "degrees_of_freedom_", d - 1)[0])
+      : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
+    // the weights follow from the concentrations: a model whose two disagree contradicts itself
+    const implied = posteriorWeights(type, k, concentration);
+    implied.forEach((v, c) => {
+      if (!(Math.abs(v - state.params.weights[c]) <= 1e-6 * Math.max(v, 1e-300) + 1e-12)) bad(`weights_[${c}] is ${state.params.weights[c]} but weight_concentration_ gives ${v}`);
+    });
+    const number = (v: unknown, name: string, fallback: number, least: number): number => {
+      if (v === undefined || v === null) return fallback;
+      if (typeof v !== "number" || !Number.isFinite(v) || !(v > least)) bad(`${name} is ${describe(v)}; expected a finite number > ${least}`);
+      return v as number;
+    };
+    const priorCovariance = o.covariance_prior_ === undefined || o.covariance_prior_ === null
+      ? new Float64Array(0)
+      : flatten(family.type === "spherical" && typeof o.covariance_prior_ === "number" ? [o.covariance_prior_] : o.covariance_prior_, family.type === "full" || family.type === "tied" ? [d, d] : [priorCovarianceSize(family, d)], "covariance_prior_");
+    const priors: Priors = {
+      type,
+      weightConcentration: number(o.weight_concentration_prior_, "weight_concentration_prior_", 1 / k, 0),
+      meanPrecision: number(o.mean_precision_prior_, "mean_precision_prior_", 1, 0),
+      mean: o.mean_prior_ === undefined || o.mean_prior_ === null ? new Float64Array(0) : flatten(o.mean_prior_, [d], "mean_prior_"),
+      degreesOfFreedom: number(o.degrees_of_freedom_prior_, "degrees_of_freedom_prior_", d, d - 1),
+      covariance: priorCovariance,
+    };
+    const model = new BayesianGaussianMixture({
+      nComponents: k, covarianceType: options.covarianceType, weightConcentrationPriorType: type,
+      tol: options.tol, regCovar: options.regCovar, maxIter: options.maxIter, nInit: options.nInit,
+      initParams: options.initParams as Exclude<InitParams, "auto"> | undefined, randomState: options.randomState,
+    });
+    model.state = {
+      params: { ...state.params, logWeights: new Float64Array(0), weightConcentration: concentration, meanPrecision, degreesOfFreedom: dof },
+      priors, nFeatures: d, converged: state.converged, nIter: state.nIter, lowerBound: state.lowerBound,
+      stopReason: state.stopReason, nSamples: state.nSamples,
+    };
+    model.names = state.featureNames;
+    return model;
+  }
+}
+
+export const BAYESIAN_FORMAT = "gmm-wasm/BayesianGaussianMixture";
+
+const JSON_FIELDS = new Set([
+  "format", "version", "covariance_type", "weight_concentration_prior_type", "n_components", "n_features_in_", "weights_", "means_",
+  "covariances_", "precisions_cholesky_", "weight_concentration_", "mean_precision_", "degrees_of_freedom_",
+  "weight_concentration_prior_", "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_", "covariance_prior_",
+  "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_", "params",
+]);
+
+export interface BayesianGaussianMixtureJSON {
+  format: typeof BAYESIAN_FORMAT;
+  version: number;
+  covariance_type: CovarianceType;
+  weight_concentration_prior_type: WeightConcentrationPriorType;
+  n_components: number;
+  n_features_in_: number;
+  weights_: number[];
+  means_: number[][];
+  covariances_: unknown;
+  precisions_cholesky_: unknown;
+  /** Dirichlet process: [α, β]; distribution: α. */
+  weight_concentration_: number[] | [number[], number[]];
+  mean_precision_: number[];
+  /** tied: one number. */
+  degrees_of_freedom_: number[] | number;
+  weight_concentration_prior_: number;
+  mean_precision_prior_: number;
+  mean_prior_: number[];
+  degrees_of_freedom_prior_: number;
+  /** full, tied: d×d; diag: d; spherical: one number. */
+  covariance_prior_: unknown;
+  converged_: boolean;
+  n_iter_: number;
+  lower_bound_: number | null;
+  n_samples_fit: number;
+  feature_names_in_?: string[];
+  params: { tol: number; reg_covar: number; max_iter: number; n_init: number; init_params: string; random_state: number | null };
+}
+
+function priorNested(family: CovarianceFamily, covariance: Float64Array): unknown {
+  if (covariance.length === 0) return null;
+  if (family.type === "spherical") return covariance[0];
+  if (family.type === "diag") return Array.from(covariance);
+  const d = Math.round(Math.sqrt(covariance.length));
+  return toRows(covariance, d, d);
+}
+
+function bad(message: string): never {
+  throw new TypeError(`fromJSON: ${message}`);
+}
+
+function parseJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return bad(`the string is not valid JSON (${(e as Error).message})`);
+  }
+}

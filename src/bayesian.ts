@@ -1,0 +1,431 @@
+// Variational inference for a Gaussian mixture (scikit-learn 1.2.1's
+// BayesianGaussianMixture): a second set of hooks on the one EM driver
+// (em.ts) over the same sufficient statistics (statistics.ts).
+//
+// The model (Bishop 2006, §10.2; Blei & Jordan 2006 for the stick-breaking
+// prior): weights from a Dirichlet distribution or a Dirichlet process, and
+// per component a Gaussian–Wishart prior on (μ_k, Λ_k) with mean m₀, mean
+// precision β₀, degrees of freedom ν₀ and covariance prior Ψ₀ (= W₀⁻¹). The
+// variational posterior keeps that form, with
+//   β_k = β₀ + N_k,  m_k = (β₀m₀ + N_k x̄_k) / β_k,  ν_k = ν₀ + N_k,
+//   W_k⁻¹ = Ψ₀ + N_k S_k + (β₀N_k/β_k)(x̄_k − m₀)(x̄_k − m₀)ᵀ,
+// where N_k, x̄_k and S_k (the weighted covariance, reg_covar included) are
+// exactly GaussianMixture's M-step quantities from the statistics. As
+// scikit-learn, `covariances_` holds W_k⁻¹/ν_k, so the model's precision
+// factor is the Cholesky factor of ν_k W_k = E[Λ_k].
+//
+// The E-step is the family's log-density kernel, unchanged: with that factor
+// the kernel's −½‖F(x − m)‖² is −½ν_k(x − m)ᵀW_k(x − m), and every other term
+// of E[log π_k] + E[log N(x | μ_k, Λ_k)] is a per-component constant, folded
+// into the log weights the kernel adds:
+//   ½(Σ_j ψ((ν_k − j)/2) + d log 2 − d log ν_k) − d/(2β_k) + E[log π_k].
+// Digamma, log-gamma and log run in the module (assembly/special.ts).
+import { covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
+import { factorCovariances, loadParams, readParams, type EmHooks, type MixtureParams } from "./em.js";
+import { blockStatistics, mStepParameters, type Statistics } from "./statistics.js";
+import { f64 } from "./memory.js";
+import type { Kernels } from "./wasm.js";
+import type { Random } from "./random.js";
+
+export type WeightConcentrationPriorType = "dirichlet_process" | "dirichlet_distribution";
+export const WEIGHT_PRIOR_TYPES: readonly WeightConcentrationPriorType[] = ["dirichlet_process", "dirichlet_distribution"];
+
+/** The priors, resolved against the data (scikit-learn's `*_prior_` attributes). */
+export interface Priors {
+  type: WeightConcentrationPriorType;
+  /** γ₀: the Dirichlet concentration (distribution) or the Beta(1, γ₀) sticks' (process). */
+  weightConcentration: number;
+  /** β₀. */
+  meanPrecision: number;
+  /** m₀, d values. */
+  mean: Float64Array;
+  /** ν₀ > d − 1. */
+  degreesOfFreedom: number;
+  /** Ψ₀ in the family's prior layout: d×d (full, tied), d (diag), 1 (spherical). */
+  covariance: Float64Array;
+}
+
+/** The variational posterior: a mixture's parameters plus the distributions' own. */
+export interface VariationalParams extends MixtureParams {
+  /** E-step log weights (see the file comment). */
+  logWeights: Float64Array;
+  /** Dirichlet process: 2k values, the sticks' Beta parameters α_k then β_k; distribution: k values. */
+  weightConcentration: Float64Array;
+  /** β_k, k values. */
+  meanPrecision: Float64Array;
+  /** ν_k, k values (tied: k copies of the one shared value). */
+  degreesOfFreedom: Float64Array;
+}
+
+/** Values of Ψ₀ for each family. */
+export function priorCovarianceSize(family: CovarianceFamily, d: number): number {
+  return family.type === "full" || family.type === "tied" ? d * d : family.type === "diag" ? d : 1;
+}
+
+/**
+ * scikit-learn's data-derived priors (1.2.1): γ₀ = 1/K, β₀ = 1, m₀ the mean
+ * of X, ν₀ = d, Ψ₀ the covariance of X with n − 1 (full, tied), the column
+ * variances (diag) or their mean (spherical). With sample weights the mean
+ * and covariance are weighted, dividing by Σw − 1 (frequency weights: an
+ * integer weight counts as that many rows).
+ */
+export function dataPriors(
+  family: CovarianceFamily, ws: Workspace,
+  given: { type: WeightConcentrationPriorType; weightConcentration?: number; meanPrecision?: number; mean?: Float64Array; degreesOfFreedom?: number; covariance?: Float64Array },
+): Priors {
+  const { n, d } = ws;
+  const x = f64(ws.x, n * d);
+  const weights = ws.sampleWeight ? f64(ws.sampleWeight, n) : undefined;
+  let mean = given.mean;
+  let covariance = given.covariance;
+  if (!mean || !covariance) {
+    let total = 0;
+    const centre = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      const wi = weights ? weights[i] : 1;
+      total += wi;
+      for (let j = 0; j < d; j++) centre[j] += wi * x[i * d + j];
+    }
+    for (let j = 0; j < d; j++) centre[j] /= total;
+    mean ??= centre;
+    if (!covariance) {
+      // centred two-pass sums: the data's own mean, whatever m₀ was given
+      const full = family.type === "full" || family.type === "tied";
+      const c = new Float64Array(full ? d * d : d);
+      const diff = new Float64Array(d);
+      for (let i = 0; i < n; i++) {
+        const wi = weights ? weights[i] : 1;
+        if (wi === 0) continue;
+        for (let j = 0; j < d; j++) diff[j] = x[i * d + j] - centre[j];
+        if (full) {
+          for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) c[a * d + b] += wi * diff[a] * diff[b];
+        } else {
+          for (let j = 0; j < d; j++) c[j] += wi * diff[j] * diff[j];
+        }
+      }
+      const denominator = total - 1;
+      if (full) {
+        for (let a = 0; a < d; a++) {
+          for (let b = 0; b <= a; b++) c[b * d + a] = c[a * d + b] = c[a * d + b] / denominator;
+        }
+        covariance = c;
+      } else {
+        for (let j = 0; j < d; j++) c[j] /= denominator;
+        if (family.type === "diag") covariance = c;
+        else {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += c[j];
+          covariance = Float64Array.of(s / d);
+        }
+      }
+    }
+  }
+  return {
+    type: given.type,
+    weightConcentration: given.weightConcentration ?? 1 / ws.k,
+    meanPrecision: given.meanPrecision ?? 1,
+    mean,
+    degreesOfFreedom: given.degreesOfFreedom ?? d,
+    covariance,
+  };
+}
+
+/**
+ * E[log π_k] (Dirichlet: ψ(α_k) − ψ(Σα); stick-breaking: ψ(α_k) − ψ(α_k + β_k)
+ * + Σ_{j<k} ψ(β_j) − ψ(α_j + β_j)) plus each component's constant terms of
+ * E[log N(x | μ_k, Λ_k)] beyond the kernel's (see the file comment).
+ */
+export function expectedLogWeights(w: Kernels, type: WeightConcentrationPriorType, k: number, d: number, concentration: ArrayLike<number>, meanPrecision: ArrayLike<number>, dof: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(k);
+  if (type === "dirichlet_process") {
+    let before = 0;
+    for (let c = 0; c < k; c++) {
+      const a = concentration[c];
+      const b = concentration[k + c];
+      const both = w.digamma(a + b);
+      out[c] = w.digamma(a) - both + before;
+      before += w.digamma(b) - both;
+    }
+  } else {
+    let total = 0;
+    for (let c = 0; c < k; c++) total += concentration[c];
+    const all = w.digamma(total);
+    for (let c = 0; c < k; c++) out[c] = w.digamma(concentration[c]) - all;
+  }
+  const log2 = w.ln(2);
+  for (let c = 0; c < k; c++) {
+    const nu = dof[c];
+    let psi = 0;
+    for (let j = 0; j < d; j++) psi += w.digamma(0.5 * (nu - j));
+    out[c] += 0.5 * (d * log2 + psi) - 0.5 * d * w.ln(nu) - (0.5 * d) / meanPrecision[c];
+  }
+  return out;
+}
+
+/**
+ * The weights' posterior means: α_k/Σα (Dirichlet), or the expected stick
+ * lengths α_k/(α_k+β_k)·Π_{j<k} β_j/(α_j+β_j), renormalised (process).
+ */
+export function posteriorWeights(type: WeightConcentrationPriorType, k: number, concentration: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(k);
+  let total = 0;
+  if (type === "dirichlet_process") {
+    let rest = 1;
+    for (let c = 0; c < k; c++) {
+      const a = concentration[c];
+      const b = concentration[k + c];
+      out[c] = (a / (a + b)) * rest;
+      rest *= b / (a + b);
+    }
+  } else {
+    for (let c = 0; c < k; c++) out[c] = concentration[c];
+  }
+  for (let c = 0; c < k; c++) total += out[c];
+  for (let c = 0; c < k; c++) out[c] /= total;
+  return out;
+}
+
+/**
+ * Σ_i Σ_k w_i r_ik log r_ik from the statistics and the parameters the E-step
+ * used (still in ws): log r = log ρ − log p(x), and Σ_i r_ik log ρ_ik is
+ * N_k·(the kernel's constant) − ½ Σ_i r_ik‖F_k(x_i − m_k)‖², where the sum of
+ * squared distances is tr(F_kᵀF_k S̃_k) for the scatter S̃_k about the E-step's
+ * means m_k (the statistics' scatter about their own means, moved). So the
+ * entropy needs no pass over the rows, and statistics of any blocks, merged,
+ * give it as one block would. `means` are the E-step's (blockStatistics
+ * leaves the block's own means in ws.means).
+ */
+function responsibilityEntropy(family: CovarianceFamily, ws: Workspace, stats: Statistics, means: Float64Array): number {
+  const { k, d } = ws;
+  const LOG_2PI = 1.8378770664093453;
+  const factor = f64(ws.factor, covarianceSize(family, k, d));
+  const logWeights = f64(ws.logWeights, k);
+  const logDet = f64(ws.logDet, k);
+  const full = family.type === "full" || family.type === "tied";
+  const tied = family.type === "tied";
+  let weighted = 0;
+  for (let c = 0; c < k; c++) weighted += stats.nk[c] * (logWeights[c] + logDet[c] - 0.5 * d * LOG_2PI);
+  // S̃ about m: S + eδᵀ + δeᵀ + N δδᵀ, with δ = centre − m and e = Σ r x − N·centre (≈ 0)
+  const centre = new Float64Array(d);
+  const delta = new Float64Array(d);
+  const e = new Float64Array(d);
+  const moved = (c: number, a: number, b: number, s: number) => s + e[a] * delta[b] + delta[a] * e[b] + stats.nk[c] * delta[a] * delta[b];
+  let squares = 0;
+  if (full) {
+    const pooled = new Float64Array(d * d);
+    for (let c = 0; c < k; c++) {
+      const inv = 1 / (stats.nk[c] + 10 * Number.EPSILON);
+      for (let j = 0; j < d; j++) {
+        centre[j] = stats.sums[c * d + j] * inv;
+        delta[j] = centre[j] - means[c * d + j];
+        e[j] = stats.sums[c * d + j] - stats.nk[c] * centre[j];
+      }
+      const so = tied ? 0 : c * d * d;
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b <= a; b++) {
+          const s = tied && c > 0 ? 0 : stats.scatter[so + a * d + b];
+          pooled[a * d + b] = (tied ? pooled[a * d + b] : 0) + moved(c, a, b, s);
+        }
+      }
+      if (!tied || c === k - 1) {
+        // tr(WᵀW S̃) = Σ_i ‖W row-block‖: Σ_a,b (WᵀW)_ab S̃_ab with S̃ symmetric (lower triangle held)
+        const fo = tied ? 0 : c * d * d;
+        for (let a = 0; a < d; a++) {
+          for (let b = 0; b <= a; b++) {
+            let p = 0;
+            for (let r = a; r < d; r++) p += factor[fo + r * d + a] * factor[fo + r * d + b];
+            squares += (a === b ? 1 : 2) * p * pooled[a * d + b];
+          }
+        }
+      }
+    }
+  } else {
+    const spherical = family.type === "spherical";
+    for (let c = 0; c < k; c++) {
+      const inv = 1 / (stats.nk[c] + 10 * Number.EPSILON);
+      for (let j = 0; j < d; j++) {
+        centre[j] = stats.sums[c * d + j] * inv;
+        delta[j] = centre[j] - means[c * d + j];
+        e[j] = stats.sums[c * d + j] - stats.nk[c] * centre[j];
+        const f = factor[spherical ? c : c * d + j];
+        squares += f * f * moved(c, j, j, stats.scatter[c * d + j]);
+      }
+    }
+  }
+  return weighted - 0.5 * squares - stats.logLikelihood;
+}
+
+/**
+ * The variational hooks for the EM driver. `start` writes initial
+ * responsibilities into ws.resp (a start method, or given ones); the first
+ * M-step makes the starting posterior from them, as scikit-learn's
+ * `_initialize(X, resp)`.
+ */
+export function variationalHooks(priors: Priors, reg: number, start: (ws: Workspace, rng: Random) => void): EmHooks<VariationalParams> {
+  let concentration = new Float64Array(0);
+  let meanPrecision = new Float64Array(0);
+  let dof = new Float64Array(0);
+  // −Σ r log r of the last E-step, taken before its M-step replaced the parameters
+  let entropy = 0;
+  // the means the next E-step scores with (ws.means holds the statistics' own after an E-step)
+  let eStepMeans = new Float64Array(0);
+
+  function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void {
+    const { k, d } = ws;
+    // N_k + 10ε, x̄_k and S_k (reg_covar included): GaussianMixture's M-step
+    mStepParameters(w, family, ws, stats, reg, "sum");
+    const nk = f64(ws.nk, k).slice();
+    const xbar = f64(ws.means, k * d).slice();
+    const cov = f64(ws.cov, covarianceSize(family, k, d));
+    const { type, weightConcentration: g0, meanPrecision: b0, mean: m0, degreesOfFreedom: nu0, covariance: psi0 } = priors;
+    if (type === "dirichlet_process") {
+      concentration = new Float64Array(2 * k);
+      let tail = 0;
+      for (let c = k - 1; c >= 0; c--) {
+        concentration[c] = 1 + nk[c];
+        concentration[k + c] = g0 + tail;
+        tail += nk[c];
+      }
+    } else {
+      concentration = nk.map((v) => g0 + v);
+    }
+    meanPrecision = nk.map((v) => b0 + v);
+    const means = f64(ws.means, k * d);
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) means[c * d + j] = (b0 * m0[j] + nk[c] * xbar[c * d + j]) / meanPrecision[c];
+    }
+    const diff = new Float64Array(d);
+    const setDiff = (c: number) => {
+      for (let j = 0; j < d; j++) diff[j] = xbar[c * d + j] - m0[j];
+    };
+    switch (family.type) {
+      case "full": {
+        dof = nk.map((v) => nu0 + v);
+        for (let c = 0; c < k; c++) {
+          setDiff(c);
+          const shrink = (nk[c] * b0) / meanPrecision[c];
+          const o = c * d * d;
+          for (let a = 0; a < d; a++) {
+            for (let b = 0; b < d; b++) {
+              cov[o + a * d + b] = (psi0[a * d + b] + nk[c] * cov[o + a * d + b] + shrink * diff[a] * diff[b]) / dof[c];
+            }
+          }
+        }
+        break;
+      }
+      case "tied": {
+        let total = 0;
+        for (let c = 0; c < k; c++) total += nk[c];
+        const nu = nu0 + total / k;
+        dof = new Float64Array(k).fill(nu);
+        const spread = new Float64Array(d * d);
+        for (let c = 0; c < k; c++) {
+          setDiff(c);
+          const s = nk[c] / meanPrecision[c];
+          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) spread[a * d + b] += s * diff[a] * diff[b];
+        }
+        for (let t = 0; t < d * d; t++) cov[t] = (psi0[t] + (cov[t] * total) / k + (b0 / k) * spread[t]) / nu;
+        break;
+      }
+      case "diag": {
+        dof = nk.map((v) => nu0 + v);
+        for (let c = 0; c < k; c++) {
+          setDiff(c);
+          const shrink = b0 / meanPrecision[c];
+          for (let j = 0; j < d; j++) cov[c * d + j] = (psi0[j] + nk[c] * (cov[c * d + j] + shrink * diff[j] * diff[j])) / dof[c];
+        }
+        break;
+      }
+      case "spherical": {
+        dof = nk.map((v) => nu0 + v);
+        for (let c = 0; c < k; c++) {
+          setDiff(c);
+          let squared = 0;
+          for (let j = 0; j < d; j++) squared += diff[j] * diff[j];
+          cov[c] = (psi0[0] + nk[c] * (cov[c] + ((b0 / meanPrecision[c]) * squared) / d)) / dof[c];
+        }
+        break;
+      }
+    }
+    eStepMeans = means.slice();
+    factorCovariances(w, family, ws, reg, when);
+    f64(ws.weights, k).set(posteriorWeights(type, k, concentration));
+    f64(ws.logWeights, k).set(expectedLogWeights(w, type, k, d, concentration, meanPrecision, dof));
+  }
+
+  return {
+    initialize(w, family, ws, rng) {
+      start(ws, rng);
+      // no E-step has scored these responsibilities: scatterFull keeps every r > 0
+      f64(ws.logProbNorm, ws.n).fill(-Infinity);
+      mStep(w, family, ws, blockStatisticsOf(w, family, ws), "at initialisation");
+    },
+    load(w, family, ws, p) {
+      loadParams(w, family, ws, p);
+      eStepMeans = f64(ws.means, ws.k * ws.d).slice();
+      concentration = p.weightConcentration.slice();
+      meanPrecision = p.meanPrecision.slice();
+      dof = p.degreesOfFreedom.slice();
+    },
+    mStep(w, family, ws, stats, when) {
+      entropy = -responsibilityEntropy(family, ws, stats, eStepMeans);
+      mStep(w, family, ws, stats, when);
+    },
+    lowerBound(w, family, ws) {
+      return entropy + variationalBoundTerms(w, family, ws, priors.type, concentration, meanPrecision, dof);
+    },
+    read(family, ws) {
+      return {
+        ...readParams(family, ws),
+        logWeights: f64(ws.logWeights, ws.k).slice(),
+        weightConcentration: concentration.slice(),
+        meanPrecision: meanPrecision.slice(),
+        degreesOfFreedom: dof.slice(),
+      };
+    },
+  };
+}
+
+function blockStatisticsOf(w: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
+  return blockStatistics(w, family, ws, undefined);
+}
+
+/**
+ * The lower bound's terms beyond the responsibilities' entropy, as
+ * scikit-learn 1.2.1 keeps them (its constants dropped, so values compare
+ * with its `lower_bound_`): −Σ_k log B(W_k, ν_k) of the normalised
+ * precisions, minus the weights' log normaliser (Σ log Beta(α_k, β_k) for the
+ * process, log Γ(Σα) − Σ log Γ(α_k) for the distribution), minus
+ * ½d Σ_k log β_k.
+ */
+function variationalBoundTerms(w: Kernels, family: CovarianceFamily, ws: Workspace, type: WeightConcentrationPriorType, concentration: Float64Array, meanPrecision: Float64Array, dof: Float64Array): number {
+  const { k, d } = ws;
+  const logDet = f64(ws.logDet, k);
+  const half2 = 0.5 * w.ln(2);
+  const wishartNorm = (c: number) => {
+    const nu = dof[c];
+    const logDetChol = logDet[c] - 0.5 * d * w.ln(nu);
+    let g = 0;
+    for (let j = 0; j < d; j++) g += w.lgamma(0.5 * (nu - j));
+    return -(nu * logDetChol + nu * d * half2 + g);
+  };
+  let logWishart = 0;
+  if (family.type === "tied") logWishart = k * wishartNorm(0);
+  else for (let c = 0; c < k; c++) logWishart += wishartNorm(c);
+  let logNormWeight = 0;
+  if (type === "dirichlet_process") {
+    for (let c = 0; c < k; c++) {
+      const a = concentration[c];
+      const b = concentration[k + c];
+      logNormWeight -= w.lgamma(a) + w.lgamma(b) - w.lgamma(a + b);
+    }
+  } else {
+    let total = 0;
+    for (let c = 0; c < k; c++) total += concentration[c];
+    logNormWeight = w.lgamma(total);
+    for (let c = 0; c < k; c++) logNormWeight -= w.lgamma(concentration[c]);
+  }
+  let logBeta = 0;
+  for (let c = 0; c < k; c++) logBeta += w.ln(meanPrecision[c]);
+  return -logWishart - logNormWeight - 0.5 * d * logBeta;
+}
