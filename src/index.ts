@@ -14,3 +14,4 @@ export type { GaussianMixtureJSON, StatisticsJSON } from "./model-json.js";
 export { selectModel, type SelectModelOptions, type SelectionRow, type SelectionResult, type Criterion } from "./selection.js";
 export type { DegenerateComponent } from "./degenerate.js";
 export type { StopReason, FitControl } from "./em.js";
+export { BayesianGaussianMixture } from "./bayesian-mixture.js";

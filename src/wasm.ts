@@ -224,7 +224,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   logProbDiag: true, logProbSpherical: true, eStepF32: true, normalizeLogProb: true, argmaxRows: true, componentSums: true,
   componentSumsF32: true, scatterFull: true, scatterFullF32: true, finishScatter: true, scatterDiag: true, scatterDiagF32: true,
   assignNearest: true, assignNearestF32: true, updateCenters: true, updateCentersF32: true, seedPotential: true,
-  seedPotentialF32: true, sampleGaussian: true, sampleDiagonal: true, hcAgglomerate: true, weighRows: true,
+  seedPotentialF32: true, sampleGaussian: true, sampleDiagonal: true, hcAgglomerate: true, weighRows: true, digamma: true, lgamma: true, ln: true,
 };
 
 /** Refuses a module that is not this package's core before it is instantiated. */
