@@ -488,7 +488,7 @@ describe("progress bar", () => {
     const bar = new ProgressBar(io, enabled, { nInit: 2, maxIter: 100 });
     return { bar, out, tick: (ms: number) => (t += ms) };
   }
-  const info = (iteration: number, init = 0) => ({ init, iteration, lowerBound: -4.1234567, change: 0.1 });
+  const info = (iteration: number, init = 0) => ({ init, iteration, lowerBound: -4.1234567, change: 0.1, params: () => ({ weights: [], means: [], covariances: [] }) });
 
   it("stays silent for the first second, then redraws one line at most every 100 ms, and erases it at the end", () => {
     const { bar, out, tick } = fakeIO(true);

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GaussianMixture, type CovarianceType } from "../src/index.js";
-// @ts-expect-error: a plain ES module without type declarations
 import { startServer } from "../examples/web/serve.mjs";
 import { datasets } from "./helpers.js";
 import { CHROMIUM_ARGS, chromiumPath } from "./runtimes/chromium-path.mjs";

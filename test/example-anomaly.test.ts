@@ -49,9 +49,9 @@ describe("anomaly model", () => {
   it("the split: 238 benign rows fitted, 119 held out (every third benign row), 212 malignant never fitted", () => {
     const { train, heldOut, malignant } = loadBreastCancer();
     expect([train.length, heldOut.length, malignant.length]).toEqual([238, 119, 212]);
-    const fitted = new Set(train.map((r) => r.index));
-    expect(heldOut.some((r) => fitted.has(r.index))).toBe(false);
-    expect(malignant.some((r) => fitted.has(r.index))).toBe(false);
+    const fitted = new Set(train.map((r: { index: number }) => r.index));
+    expect(heldOut.some((r: { index: number }) => fitted.has(r.index))).toBe(false);
+    expect(malignant.some((r: { index: number }) => fitted.has(r.index))).toBe(false);
     expect(bundle.data).toMatchObject({ trainingRows: 238, heldOutBenignRows: 119, malignantRows: 212 });
   });
 
@@ -66,7 +66,7 @@ describe("anomaly model", () => {
     const usable = bundle.selection.table.filter((r: { degenerate: boolean }) => !r.degenerate);
     expect(Math.min(...usable.map((r: { bic: number }) => r.bic))).toBe(bundle.selection.chosen.bic);
     expect(gmm.isDegenerate).toBe(false);
-    const Z = standardise(loadBreastCancer().train.map((r) => r.row), bundle.scaler);
+    const Z = standardise(loadBreastCancer().train.map((r: { row: number[] }) => r.row), bundle.scaler);
     expect(bundle.contamination).toBe(0.05);
     expect(gmm.anomalyThreshold(Z, { contamination: 0.05 })).toBe(bundle.threshold);
     const flagged = gmm.isAnomaly(Z, bundle.threshold).filter(Boolean).length;
@@ -79,7 +79,7 @@ describe("anomaly model", () => {
     const { heldOut, malignant } = loadBreastCancer();
     const rows = [...heldOut, ...malignant].map((r) => r.row);
     const scored = scoreAnomalies(gmm, bundle, rows);
-    const Z = rows.map((row) => row.map((v, j) => (v - bundle.scaler.mean[j]) / bundle.scaler.scale[j]));
+    const Z = rows.map((row) => row.map((v: number, j: number) => (v - bundle.scaler.mean[j]) / bundle.scaler.scale[j]));
     expect(scored.logDensity).toEqual(Array.from(gmm.scoreSamples(Z)));
     expect(scored.anomaly).toEqual(gmm.isAnomaly(Z, bundle.threshold));
     expect(scored.threshold).toBe(bundle.threshold);
@@ -116,7 +116,7 @@ describe("detection quality on the held-out rows", () => {
   });
 
   it("at the served threshold (5 %): recall above 85 %, false positive rate on held-out benign rows below 15 %", () => {
-    const served = report.rows.find((r) => r.served)!;
+    const served = report.rows.find((r: { served: boolean }) => r.served)!;
     expect(served.contamination).toBe(0.05);
     expect(served.threshold).toBe(bundle.threshold);
     expect(served.recall).toBeGreaterThan(0.85);

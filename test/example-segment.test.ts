@@ -12,9 +12,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, requireBuild } from "./runtimes/helpers.js";
-// @ts-expect-error: a plain ES module without type declarations
 import { startServer } from "../examples/segment/serve.mjs";
-// @ts-expect-error: a plain ES module without type declarations
 import { decodePng, encodePng } from "../examples/segment/png.mjs";
 // @ts-expect-error: a plain ES module without type declarations
 import { segment, samplePixels, K_RANGE } from "../examples/segment/segment.js";
@@ -140,7 +138,7 @@ describe("PNG reader (Node side)", () => {
   });
 
   it("samplePixels draws distinct indices, in order, the same for the same seed", () => {
-    const a = samplePixels(60_000, 3000, 0);
+    const a: Int32Array = samplePixels(60_000, 3000, 0);
     expect(a.length).toBe(3000);
     expect(new Set(a).size).toBe(3000);
     expect(Array.from(a).every((v: number, i: number) => i === 0 || v > a[i - 1])).toBe(true);

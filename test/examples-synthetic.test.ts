@@ -5,7 +5,6 @@
 // samples keep the given feature fixed with means at the conditional mean.
 import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: a plain ES module without type declarations
 import { energyDistance, runSynthetic } from "../examples/synthetic.mjs";
 
 type Result = {

@@ -24,7 +24,7 @@ function spd(d: number, seed: number): number[] {
 /** Gauss–Jordan inverse and log-determinant: the naive reference. */
 function inverseAndLogDet(m: number[], d: number): { inv: number[]; logDet: number } {
   const a = m.slice();
-  const inv = Array.from({ length: d * d }, (_, t) => (Math.floor(t / d) === t % d ? 1 : 0));
+  const inv: number[] = Array.from({ length: d * d }, (_, t) => (Math.floor(t / d) === t % d ? 1 : 0));
   let logDet = 0;
   for (let c = 0; c < d; c++) {
     let p = c;

@@ -187,7 +187,7 @@ describe("Cloudflare Workers (workerd)", () => {
 
   it("POST /anomaly flags a row far beyond every component with the log-density \"-Infinity\"", async () => {
     const row = loadBreastCancer().heldOut[0].row;
-    const far = row.map((v, j) => (j === 3 ? 1e200 : v));
+    const far = row.map((v: number, j: number) => (j === 3 ? 1e200 : v));
     const { status, json } = await post(`${example!.origin}/anomaly`, JSON.stringify({ rows: [far, row] }));
     expect(status).toBe(200);
     expect(json.logDensity[0]).toBe("-Infinity");
