@@ -10,7 +10,7 @@ import { drawRows, fitRows, fitRowsThreaded, fitStream, parametersFromStatistics
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
-import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
+import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type FittedModel, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
 import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON, marginalArrays, mixtureArrays, regressionMeans, splitFeatures } from "./conditional.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
 import type { FitWarning } from "./options.js";
@@ -88,18 +88,8 @@ export type AsyncFitOptions = FitOptions & {
  */
 export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full" ? number[][][] : T extends "tied" | "diag" ? number[][] : number[];
 
-/** What a fit leaves behind. */
-export interface FittedState {
-  params: MixtureParams;
-  nFeatures: number;
-  converged: boolean;
-  nIter: number;
-  lowerBound: number;
-  stopReason: StopReason;
-  /** Rows the model was fitted on (0 when loaded from JSON without it). */
-  nSamples: number;
-  featureNames?: string[];
-}
+/** What a fit leaves behind: one shape with the model JSON's (model-json.ts). */
+export type FittedState = FittedModel;
 
 function checkFeatureNames(names: unknown, d: number): string[] | undefined {
   if (names === undefined) return undefined;
