@@ -8,12 +8,15 @@ import {
   GaussianMixture, INIT_PARAMS, init, selectModel,
   type CovarianceType, type Criterion, type IterationInfo, type Matrix, type SelectionResult, type SelectionRow,
 } from "./index.js";
-import { DataError, isDecimalNumber, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
+import { DataError, csvChunks, isDecimalNumber, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
 import { components2D, criterionSeries, lineChartPanel, renderSvg, scatterPanel, type MixtureLike, type Panel } from "./svg.js";
 
 /** What the command needs from its environment. */
 export interface CliIO {
   readFile(path: string): Promise<Uint8Array>;
+  /** A file's size in bytes and its bytes as a stream, for files too large to read whole (optional: without them every file is read whole). */
+  fileSize?(path: string): Promise<number>;
+  readStream?(path: string): AsyncIterable<Uint8Array>;
   readStdin(): Promise<Uint8Array>;
   writeFile(path: string, text: string): Promise<void>;
   stdout(text: string): void;
@@ -504,6 +507,7 @@ const fit: Command = {
   async run(ctx) {
     const path = ctx.args[0];
     await checkOutputs(ctx, [["data", path]], ["out", "plot"]);
+    if (await streamable(ctx, path)) return fitStreamed(ctx, path);
     const X = await readData(ctx, path);
     let g: GaussianMixture;
     let chart: Panel | undefined;
@@ -530,6 +534,62 @@ const fit: Command = {
     if (plot !== undefined) await writeOutput(ctx, plot, renderSvg(chart ? [scatterOf(ctx, g, X), chart] : [scatterOf(ctx, g, X)]));
   },
 };
+
+/** Files above this size are fitted streamed, chunk by chunk (GMM_WASM_STREAM_BYTES overrides it). */
+const STREAM_BYTES = 256 * 2 ** 20;
+
+/** Whether `fit` should stream this file: a large plain file, a single fit, no plot. */
+async function streamable(ctx: Context, path: string): Promise<boolean> {
+  const { io } = ctx;
+  if (path === "-" || !io.fileSize || !io.readStream) return false;
+  if (ctx.values.has("select") || ctx.values.has("plot")) return false;
+  const limit = Number(io.env.GMM_WASM_STREAM_BYTES ?? STREAM_BYTES);
+  let size: number;
+  try {
+    size = await io.fileSize(path);
+  } catch (e) {
+    throw new FileError(`${path}: cannot read it (${systemMessage(e)})`);
+  }
+  return size > limit;
+}
+
+/**
+ * `fit` on a file too large to hold: exact EM over the file read in chunks,
+ * once per iteration (GaussianMixture.fitAsync with a source), the start from
+ * a seeded sample of 10,000 rows of the first pass.
+ */
+async function fitStreamed(ctx: Context, path: string): Promise<void> {
+  if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
+  const delimiter = option(ctx, "delimiter");
+  const names: Record<string, Delimiter> = { ",": ",", comma: ",", ";": ";", semicolon: ";", tab: "\t", "\t": "\t", "\\t": "\t", space: " ", " ": " " };
+  if (delimiter !== undefined && !names[delimiter]) throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
+  const columns = option(ctx, "columns")?.split(",").map((c) => c.trim());
+  let header: string[] | undefined;
+  const source = async function* () {
+    try {
+      for await (const t of csvChunks(ctx.io.readStream!(path), { delimiter: delimiter === undefined ? undefined : names[delimiter], header: ctx.flags.has("header") ? true : undefined })) {
+        const table = columns ? selectColumns(t, columns) : t;
+        header = table.header;
+        yield table;
+      }
+    } catch (e) {
+      if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
+      throw e;
+    }
+  };
+  const g = new GaussianMixture({
+    ...gmmOptions(ctx),
+    nComponents: intOption(ctx, "components", 1) ?? 1,
+    covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
+  });
+  const budget = numberOption(ctx, "time-budget");
+  await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
+  note(ctx, `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`);
+  warnDegenerate(ctx, g);
+  const json = g.toJSON();
+  if (header) json.feature_names_in_ = header.slice();
+  await writeOutput(ctx, option(ctx, "out"), JSON.stringify(json) + "\n");
+}
 
 async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: Table }> {
   const [modelPath, dataPath] = ctx.args;
@@ -828,8 +888,9 @@ interface NodeProcess {
   getBuiltinModule(id: "node:fs/promises"): {
     readFile(path: string): Promise<Uint8Array>;
     writeFile(path: string, data: string): Promise<void>;
-    stat(path: string, options: { bigint: true }): Promise<{ dev: bigint; ino: bigint }>;
+    stat(path: string, options: { bigint: true }): Promise<{ dev: bigint; ino: bigint; size: bigint }>;
   };
+  getBuiltinModule(id: "node:fs"): { createReadStream(path: string, o: { highWaterMark: number }): AsyncIterable<Uint8Array> };
 }
 
 /** The CliIO of the running Node process. */
@@ -843,6 +904,8 @@ export function nodeIO(): CliIO {
   });
   return {
     readFile: (path) => fs.readFile(path),
+    fileSize: async (path) => Number((await fs.stat(path, { bigint: true })).size),
+    readStream: (path) => proc.getBuiltinModule("node:fs").createReadStream(path, { highWaterMark: 1 << 20 }),
     async readStdin() {
       const chunks: Uint8Array[] = [];
       let size = 0;

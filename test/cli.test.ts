@@ -77,6 +77,22 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(run(["fit", "faithful.csv", "--init", "best"]).stderr).toMatch(/--init must be one of .*auto.*got "best"/);
   });
 
+  it("fit streams a file above GMM_WASM_STREAM_BYTES chunk by chunk, with the in-memory fit's result", () => {
+    const args = ["fit", "faithful.csv", "-k", "2", "--seed", "0", "--init", "kmeans", "--tol", "0.000001", "--quiet"];
+    const streamed = spawnSync(process.execPath, [CLI, ...args, "--out", "streamed.json"], { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } });
+    expect(streamed.status).toBe(0);
+    const whole = run([...args, "--out", "whole.json"]);
+    expect(whole.code).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, "streamed.json"), "utf8"));
+    const b = JSON.parse(readFileSync(join(dir, "whole.json"), "utf8"));
+    expect(a.n_samples_fit).toBe(272);
+    expect(a.feature_names_in_).toEqual(b.feature_names_in_);
+    expectClose(a.means_, b.means_, 1e-9);
+    expectClose(a.covariances_, b.covariances_, 1e-9);
+    const loud = spawnSync(process.execPath, [CLI, "fit", "faithful.csv", "-k", "2", "--seed", "0", "--out", "loud.json"], { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } });
+    expect(loud.stderr).toMatch(/fitted K=2 full streamed from faithful\.csv \(272 rows, read once per iteration\)/);
+  });
+
   it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
     const r = run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--dtype", "float32", "--quiet", "--out", "model32.json"]);
     expect(r.code).toBe(0);
