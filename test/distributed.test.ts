@@ -219,6 +219,17 @@ describe("routes", () => {
   });
 });
 
+describe("npm run example:distributed", () => {
+  it("splits the CSV, starts its own cluster, fits from --start, writes the CLI's model", async () => {
+    const start = join(dir, "start-iris-tied.json");
+    writeFileSync(start, JSON.stringify(startFor("iris", "tied")));
+    const out = join(dir, "example-iris-tied.json");
+    const { stderr } = await run(process.execPath, [join(ROOT, "examples/distributed/run.mjs"), "--data", join(ROOT, DATA.iris), "--shards", "3", "--start", start, "--tol", String(TOL), "--max-iter", "500", "--out", out]);
+    expect(stderr).toMatch(/150 rows × 4 in 3 shards/);
+    expectSameModel(JSON.parse(readFileSync(out, "utf8")), await cliFit("iris", "tied"));
+  });
+});
+
 describe("gmm-wasm fit --start", () => {
   it("refuses a start of another K or covariance type, and --init", async () => {
     const start = join(dir, "start-faithful-full.json");

@@ -13,8 +13,8 @@ import { runFit, startCluster, writeDataset } from "./cluster.mjs";
 
 const { values } = parseArgs({
   options: {
-    data: { type: "string" }, shards: { type: "string", default: "4" }, components: { type: "string", default: "1" },
-    covariance: { type: "string", default: "full" }, seed: { type: "string", default: "0" }, start: { type: "string" },
+    data: { type: "string" }, shards: { type: "string", default: "4" }, components: { type: "string" },
+    covariance: { type: "string" }, seed: { type: "string", default: "0" }, start: { type: "string" },
     tol: { type: "string" }, "max-iter": { type: "string" }, out: { type: "string" }, help: { type: "boolean" },
   },
 });
@@ -32,8 +32,8 @@ const table = parseTable(readFileSync(values.data));
 const shards = int("shards");
 const request = {
   dataset: "data",
-  nComponents: int("components"),
-  covarianceType: values.covariance,
+  nComponents: int("components") ?? 1,
+  covarianceType: values.covariance ?? "full",
   seed: int("seed"),
   maxIter: int("max-iter"),
   tol: values.tol === undefined ? undefined : Number(values.tol),

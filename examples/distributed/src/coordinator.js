@@ -7,8 +7,8 @@
 //   GET /fit/:id/model  → the model JSON (the current parameters while running)
 //
 // The fit runs in alarms: the initialisation, then EM iterations, each one
-// persisted before the next (an alarm runs steps for up to 5 s, then sets the
-// next alarm, so no invocation runs long). An
+// persisted before the next (an alarm runs steps for up to 5 s or 500 shard
+// requests, then sets the next alarm, so no invocation runs long). An
 // iteration sends the current model JSON to every shard, stores each shard's
 // statistics under (iteration, shard) as it arrives, and when all are in,
 // merges them in shard order, applies the M-step and stores the new state
@@ -24,6 +24,8 @@ import { MANIFEST_FORMAT } from "./layout.js";
 await init(wasm);
 
 const COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"];
+// An invocation may make 1000 subrequests on Cloudflare's paid plan: an alarm stops short of half that.
+const SUBREQUESTS_PER_ALARM = 500;
 const TERMINAL = new Set(["converged", "maxIter", "failed"]);
 const json = (body, status = 200) => Response.json(body, { status });
 
@@ -140,10 +142,11 @@ export class Fit {
       try {
         // several steps per alarm (each one persisted), up to a slice of wall time, then a new alarm
         const slice = Date.now() + 5_000;
+        this.subrequests = 0;
         do {
           if (fit.status === "initialising") await this.initialise(fit);
           else await this.iterate(fit);
-        } while (!TERMINAL.has(fit.status) && Date.now() < slice);
+        } while (!TERMINAL.has(fit.status) && Date.now() < slice && this.subrequests + 2 * fit.manifest.shards.length < SUBREQUESTS_PER_ALARM);
       } catch (e) {
         fit.status = "failed";
         fit.error = e?.message ?? String(e);
@@ -242,6 +245,7 @@ export class Fit {
     const failures = [];
     for (let attempt = 0; attempt <= o.retries; attempt++) {
       attempts[i] = attempt + 1;
+      this.subrequests = (this.subrequests ?? 0) + 1;
       try {
         const res = await shardService(this.env, i).fetch(`http://shard${path}`, {
           method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
