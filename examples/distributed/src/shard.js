@@ -7,8 +7,10 @@
 //     n distinct rows of the object, drawn with the seed, in object order
 //   anything else → 404; a failure → 500 {error}
 //
-// The decoded rows of an object are kept in the isolate (objects are
-// immutable), so an iteration after the first reads no bytes from the bucket.
+// Decoded rows are kept in the isolate (objects are immutable), up to 32 MiB
+// (least recently used out first), so later iterations read no bytes from the
+// bucket while one isolate's memory stays bounded: on Cloudflare one isolate
+// may well serve several shards of a fit (README: what bounds a deployment).
 import wasm from "gmm-wasm/gmm.wasm";
 import { init, GaussianMixture } from "gmm-wasm";
 import { bucketFrom } from "./bucket.js";
@@ -18,15 +20,25 @@ import { injectFault } from "./faults.js";
 
 await init(wasm);
 
-const cache = new Map();
+const CACHE_BYTES = 32 * 2 ** 20;
+const cache = new Map(); // key → rows, in order of use
 
 async function rowsOf(env, key) {
   let rows = cache.get(key);
-  if (!rows) {
+  if (rows) {
+    cache.delete(key);
+  } else {
     const object = await bucketFrom(env).get(key);
     if (!object) throw new Error(`no object ${JSON.stringify(key)} in the bucket`);
     rows = decodeRows(await object.arrayBuffer(), key);
-    cache.set(key, rows);
+  }
+  cache.set(key, rows);
+  let bytes = 0;
+  for (const r of cache.values()) bytes += r.data.byteLength;
+  for (const [k, r] of cache) {
+    if (bytes <= CACHE_BYTES || k === key) break;
+    cache.delete(k);
+    bytes -= r.data.byteLength;
   }
   return rows;
 }
