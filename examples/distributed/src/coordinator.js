@@ -65,11 +65,11 @@ function fitOptions(body) {
   };
 }
 
-/** The start model as this fit's model: its parameters, the fit's settings, no iterations yet. */
+/** The start model as this fit's model: its parameters, the fit's settings (float64 rows, as `gmm-wasm fit --start`), no iterations yet. */
 function startModel(start, o) {
   return {
     ...start, n_iter_: 0, converged_: false,
-    params: { ...start.params, tol: o.tol, reg_covar: o.regCovar, max_iter: o.maxIter, n_init: 1, random_state: o.seed },
+    params: { ...start.params, tol: o.tol, reg_covar: o.regCovar, max_iter: o.maxIter, n_init: 1, random_state: o.seed, dtype: "float64" },
   };
 }
 
