@@ -484,6 +484,15 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
   }
 }
 
+/** --start model.json: its weights, means and precisions as weightsInit / meansInit / precisionsInit. */
+async function startOptions(ctx: Context, path: string, k: number | undefined, type: CovarianceType | undefined) {
+  if (ctx.values.has("init")) throw new UsageError("--start gives the start; --init does not go with it");
+  const m = await readModel(ctx, path);
+  if (k !== undefined && k !== m.nComponents) throw new UsageError(`--components ${k} but the --start model has ${m.nComponents} components`);
+  if (type !== undefined && type !== m.covarianceType) throw new UsageError(`--covariance ${type} but the --start model is ${m.covarianceType}`);
+  return { nComponents: m.nComponents, covarianceType: m.covarianceType, initParams: "kmeans" as const, weightsInit: m.weights, meansInit: m.means, precisionsInit: m.precisions };
+}
+
 const fit: Command = {
   name: "fit",
   summary: "Fit a Gaussian mixture to a data file and save it as JSON.",
@@ -497,6 +506,7 @@ const fit: Command = {
     { name: "folds", value: "N", help: "with --select cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "with --select, let a degenerate (collapsed) fit be chosen" },
     ...FIT_OPTIONS,
+    { name: "start", value: "FILE", help: "start EM from this model JSON's weights, means and precisions (K and the covariance type default to its own)" },
     { name: "time-budget", value: "SECONDS", help: "stop EM early after this long, keeping the best parameters so far" },
     { name: "out", value: "FILE", help: "write the model JSON here (default: standard output)" },
     { name: "plot", value: "FILE", help: "also draw the fit (and the criterion chart, with --select) as SVG" },
@@ -506,24 +516,29 @@ const fit: Command = {
   ],
   async run(ctx) {
     const path = ctx.args[0];
-    await checkOutputs(ctx, [["data", path]], ["out", "plot"]);
-    if (await streamable(ctx, path)) return fitStreamed(ctx, path);
+    const start = option(ctx, "start");
+    await checkOutputs(ctx, start === undefined ? [["data", path]] : [["data", path], ["start model", start]], ["out", "plot"]);
+    if (await streamable(ctx, path)) return fitStreamed(ctx, path, start);
     const X = await readData(ctx, path);
     let g: GaussianMixture;
     let chart: Panel | undefined;
     if (ctx.values.has("select")) {
       if (ctx.values.has("components")) throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
       if (ctx.values.has("time-budget")) throw new UsageError("--time-budget applies to a single fit, not to --select");
+      if (start !== undefined) throw new UsageError("--start and --select do not go together");
       const result = selectWithProgress(ctx, X);
       g = result.best;
       chart = criterionChart(result);
       note(ctx, `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`);
     } else {
       if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
+      const nComponents = intOption(ctx, "components", 1);
+      const covarianceType = choiceOption(ctx, "covariance", COVARIANCE_TYPES);
       g = new GaussianMixture({
         ...gmmOptions(ctx),
-        nComponents: intOption(ctx, "components", 1) ?? 1,
-        covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
+        nComponents: nComponents ?? 1,
+        covarianceType: covarianceType ?? "full",
+        ...(start === undefined ? {} : await startOptions(ctx, start, nComponents, covarianceType)),
       });
       fitWithProgress(ctx, g, X);
       note(ctx, `fitted ${describeModel(g, X)}`);
@@ -558,7 +573,7 @@ async function streamable(ctx: Context, path: string): Promise<boolean> {
  * once per iteration (GaussianMixture.fitAsync with a source), the start from
  * a seeded sample of 10,000 rows of the first pass.
  */
-async function fitStreamed(ctx: Context, path: string): Promise<void> {
+async function fitStreamed(ctx: Context, path: string, start: string | undefined): Promise<void> {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
   const delimiter = option(ctx, "delimiter");
   const names: Record<string, Delimiter> = { ",": ",", comma: ",", ";": ";", semicolon: ";", tab: "\t", "\t": "\t", "\\t": "\t", space: " ", " ": " " };
@@ -577,10 +592,13 @@ async function fitStreamed(ctx: Context, path: string): Promise<void> {
       throw e;
     }
   };
+  const nComponents = intOption(ctx, "components", 1);
+  const covarianceType = choiceOption(ctx, "covariance", COVARIANCE_TYPES);
   const g = new GaussianMixture({
     ...gmmOptions(ctx),
-    nComponents: intOption(ctx, "components", 1) ?? 1,
-    covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
+    nComponents: nComponents ?? 1,
+    covarianceType: covarianceType ?? "full",
+    ...(start === undefined ? {} : await startOptions(ctx, start, nComponents, covarianceType)),
   });
   const budget = numberOption(ctx, "time-budget");
   await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
