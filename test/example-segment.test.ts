@@ -222,6 +222,8 @@ describe("segmentation page", () => {
     expect(colours.bright).toBeGreaterThan(0);
     expect(colours.bright).toBeLessThan(3000);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+    if (process.env.UPDATE_SCREENSHOTS !== "1") rmSync(SCREENSHOT);
   });
 
   it("a K chosen by the user (4, seed 3) gives Node's fit, bit for bit", async () => {
