@@ -19,6 +19,8 @@ export interface Kernels {
   eStepFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
   logProbDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
   logProbSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
+  eStepDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
+  eStepSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
   eStepF32(family: number, x: Ptr, n: number, d: number, means: Ptr, factor: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean, params: Ptr): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
