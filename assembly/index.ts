@@ -10,7 +10,7 @@ export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";
 export { assignNearestF32, updateCentersF32, seedPotentialF32 } from "./kmeans";
 export { sampleDiagonal, sampleGaussian } from "./sample";
 export { hcAgglomerate } from "./hc";
-export { peakMultiplyAdd } from "./peak";
+export { peakMultiplyAdd, peakExp } from "./peak";
 
 /** First byte the host may use: everything below belongs to static data. */
 export function heapBase(): usize {

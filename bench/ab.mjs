@@ -8,15 +8,15 @@
 // turn (A B, then B A, …), so a slow spell of the shared machine lands on
 // both. KERNEL calls one kernel as kernel-call.mjs sets it up (the kernels
 // and the start icount.mjs counts); `fit` times the median EM iteration of
-// a fit from the broad start (means at evenly spaced rows, precisions
-// 1/20·I; tol 0, 6 iterations) through each dist's GaussianMixture. Prints
+// a fit from the broad start (data.mjs's broadStart: means at random
+// rows, precisions 1/20·I; tol 0, 6 iterations) through each dist's GaussianMixture. Prints
 // each one's median time and the median of the per-round ratios A/B with
 // its quartiles.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { join, resolve } from "node:path";
 import { prepareKernel } from "./kernel-call.mjs";
-import { makeProblem } from "./data.mjs";
+import { broadStart, makeProblem } from "./data.mjs";
 
 const [kernel, type, d, k, n, a, b, rounds = "30"] = process.argv.slice(2);
 const D = Number(d), K = Number(k), N = Number(n);
@@ -25,7 +25,8 @@ async function makeFit(dist) {
   const { GaussianMixture, init } = await import(pathToFileURL(join(resolve(dist), "index.js")).href);
   await init();
   const p = makeProblem({ n: N, d: D, k: K, covarianceType: "full" });
-  const start = broadStart(p.X, N, D, K, type);
+  const s = broadStart(p.X, N, D, K, type);
+  const start = { weightsInit: s.weights, meansInit: s.means, precisionsInit: s.precisions };
   const X = { data: p.X, rows: N, cols: D };
   return () => {
     const marks = [];
@@ -34,14 +35,6 @@ async function makeFit(dist) {
     const iv = marks.slice(1).map((t, i) => t - marks[i]).sort((x, y) => x - y);
     return iv[iv.length >> 1];
   };
-}
-
-/** Means at evenly spaced rows, precisions 1/20·I, equal weights, in scikit-learn's shapes. */
-export function broadStart(X, n, d, k, type) {
-  const means = Array.from({ length: k }, (_, c) => Array.from(X.subarray(Math.floor((c * n) / k) * d, Math.floor((c * n) / k) * d + d)));
-  const eye = () => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 / 20 : 0)));
-  const precisionsInit = type === "full" ? Array.from({ length: k }, eye) : type === "tied" ? eye() : type === "diag" ? Array.from({ length: k }, () => new Array(d).fill(1 / 20)) : new Array(k).fill(1 / 20);
-  return { weightsInit: new Array(k).fill(1 / k), meansInit: means, precisionsInit };
 }
 
 const make = async (file) => {

@@ -4,10 +4,6 @@
 //
 //   node bench/icount.mjs KERNEL [type=full] [d=2] [k=8] [n=20000] [wasm=build/gmm.wasm,...]
 //
-// KERNEL: estep (what a fit's E-step calls: eStepFull, eStepDiag or
-// eStepSpherical), estep32 (eStepF32), logprob, normalize, assign
-// (assignNearest), update (updateCenters), mstep (componentSums +
-// scatterFull/scatterDiag).
 // Each wasm file given (comma-separated) is run in two processes under
 // `valgrind --tool=callgrind --dump-instr=yes`, one calling the kernel REPS
 // times (ICOUNT_REPS, default 3) and one 0 times, with V8 printing the
@@ -20,9 +16,7 @@
 // Liftoff, no tier-up, eagerly), which is the code a long fit runs. Per
 // function figures use the names in the .wat beside the .wasm, if there is one.
 //
-// The start is the broad one (means at evenly spaced rows, every covariance
-// 20·I); the kernels' costs hardly depend on the parameters, except
-// assign/update/mstep, which depend on the data only.
+// Kernels and their set-up: bench/kernel-call.mjs.
 //
 // The same file run with --child does the work inside the counted process.
 import { execFileSync } from "node:child_process";

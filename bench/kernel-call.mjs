@@ -4,10 +4,11 @@
 // KERNEL: estep (what a fit's E-step calls: eStepFull, eStepDiag or
 // eStepSpherical), estep32 (eStepF32), logprob, normalize, assign
 // (assignNearest), update (updateCenters), mstep (componentSums +
-// scatterFull/scatterDiag), sums and scatter (each alone). The start is the broad one (means at evenly
-// spaced rows, every covariance 20·I); the kernels' costs hardly depend on
-// the parameters, except assign/update/mstep, which depend on the data only.
-import { makeProblem } from "./data.mjs";
+// scatterFull/scatterDiag), sums and scatter (each alone). The start is the
+// broad one (means at random rows, every covariance 20·I); the kernels'
+// costs hardly depend on the parameters, except assign/update/mstep, which
+// depend on the data only.
+import { broadStart, makeProblem } from "./data.mjs";
 
 /** Instantiates `bytes` and returns a function that calls `kernel` once. */
 export async function prepareKernel(bytes, kernel, type, d, k, n) {
@@ -31,8 +32,8 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   const means = alloc(k * d), logDet = alloc(k), logW = alloc(k), resp = alloc(n * k), lpn = alloc(n), nk = alloc(k);
   const fac = alloc(k * d * d), cov = alloc(k * d * d), scratch = alloc(d * d + 2 * d), params32 = alloc(k * d + k * d * d + k);
   const labels = alloc(n), minDist = alloc(n), counts = alloc(k);
-  // the broad start: means at evenly spaced rows, covariances 20·I
-  for (let c = 0; c < k; c++) f64(means, k * d).set(prob.X.subarray(Math.floor((c * n) / k) * d, Math.floor((c * n) / k) * d + d), c * d);
+  // the broad start (data.mjs): means at random rows, covariances 20·I
+  f64(means, k * d).set(broadStart(prob.X, n, d, k, type).means.flat());
   f64(logW, k).fill(-Math.log(k));
   const blocks = type === "tied" ? 1 : k;
   if (full) {
