@@ -308,3 +308,13 @@ export function argmaxRows(m: usize, n: i32, k: i32, labels: usize): void {
     store<i32>(labels + (<usize>i << 2), best);
   }
 }
+
+/**
+ * dst[i] = e^src[i] by the E-step's vector exp (util.ts's expNonPositive),
+ * for src[i] ≤ 0: the hook its ULP test measures through.
+ */
+export function expRows(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(addr(dst, i), expNonPositive(v128.load(addr(src, i))));
+  if (i < n) v128.store64_lane(addr(dst, i), expNonPositive(v128.load64_splat(addr(src, i))), 0);
+}

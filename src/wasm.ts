@@ -24,6 +24,7 @@ export interface Kernels {
   eStepF32(family: number, x: Ptr, n: number, d: number, means: Ptr, factor: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean, params: Ptr): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
+  expRows(src: Ptr, dst: Ptr, n: number): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
