@@ -57,7 +57,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
         mx = f64x2.pmax(mx, u);
         probe = f64x2.add(probe, u);
       }
-      total += finishPair(r0, r1, true, k, mx, probe, logProbNorm, i, writeResp, true);
+      total += finishPair(r0, r1, true, k, mx, probe, logProbNorm, i, writeResp, true, PAIR_BUF, 16);
     }
   }
   for (; i + 2 <= i1; i += 2) {
@@ -102,30 +102,32 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
 }
 
 /**
- * The second half of normalising two rows held transposed in PAIR_BUF
- * (value c of row i in lane 0 of entry c, of row i + 1 in lane 1), with
- * `mx` their maxima and `probe` the sum of all their values: exps, sums,
- * log-sum-exp into logProbNorm[i], [i + 1] and, with `writeResp`, the
- * responsibilities into rows r0, r1 (r1 only if `two`). When `stored` is
- * false the rows do not hold the values yet (the fused E-step), which only
- * matters for the scalar fallback. Returns the sum of the written lse.
+ * The second half of normalising two rows held transposed in `buf` (value c
+ * of row i in lane 0 of the f64x2 at buf + c·stride, of row i + 1 in lane
+ * 1; PAIR_BUF with stride 16, or a fused E-step's block), with `mx` their
+ * maxima and `probe` the sum of all their values: exps, sums, log-sum-exp
+ * into logProbNorm[i], [i + 1] and, with `writeResp`, the responsibilities
+ * into rows r0, r1 (r1 only if `two`). When `stored` is false the rows do
+ * not hold the values yet (the fused E-steps), which only matters for the
+ * scalar fallback. Returns the sum of the written lse.
  */
 @inline export function finishPair(
   r0: usize, r1: usize, two: bool, k: i32, mx: v128, probe: v128,
-  logProbNorm: usize, i: i32, writeResp: bool, stored: bool,
+  logProbNorm: usize, i: i32, writeResp: bool, stored: bool, buf: usize, stride: usize,
 ): f64 {
   if (!v128.all_true<i64>(f64x2.eq(f64x2.sub(probe, probe), f64x2.splat(0)))) {
     // a NaN or infinite value: the scalar path, row by row
-    if (!stored) storePair(r0, r1, two, k, f64x2.splat(1.0));
+    if (!stored) storePair(r0, r1, two, k, f64x2.splat(1.0), buf, stride);
     let t = normalizeRowScalar(r0, k, logProbNorm, i, writeResp);
     if (two) t += normalizeRowScalar(r1, k, logProbNorm, i + 1, writeResp);
     return t;
   }
-  // e = exp(value − max), kept in PAIR_BUF, and their sums
+  // e = exp(value − max), kept in buf, and their sums
   let s = f64x2.splat(0);
-  for (let t: usize = 0; t < <usize>k << 4; t += 16) {
-    const e = expNonPositive(f64x2.sub(v128.load(PAIR_BUF + t), mx));
-    v128.store(PAIR_BUF + t, e);
+  const end = buf + <usize>k * stride;
+  for (let t = buf; t < end; t += stride) {
+    const e = expNonPositive(f64x2.sub(v128.load(t), mx));
+    v128.store(t, e);
     s = f64x2.add(s, e);
   }
   const lse = f64x2.add(mx, logPositive(s));
@@ -137,31 +139,54 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
     v128.store64_lane(addr(logProbNorm, i), lse, 0);
   }
   // e / s, transposed back into the rows
-  if (writeResp) storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s));
+  if (writeResp) storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s), buf, stride);
   return total;
 }
 
-/** rows r0[c], r1[c] = lanes of PAIR_BUF[c] · scale (r1 only if `two`). */
-@inline export function storePair(r0: usize, r1: usize, two: bool, k: i32, scale: v128): void {
+/**
+ * finishPair for a pair whose maxima and probe are not yet known: one pass
+ * over buf (stride bytes apart) for them first.
+ */
+@inline export function finishPairFrom(
+  r0: usize, r1: usize, two: bool, k: i32,
+  logProbNorm: usize, i: i32, writeResp: bool, buf: usize, stride: usize,
+): f64 {
+  let mx = f64x2.splat(-Infinity);
+  let probe = f64x2.splat(0);
+  const end = buf + <usize>k * stride;
+  for (let t = buf; t < end; t += stride) {
+    const v = v128.load(t);
+    mx = f64x2.pmax(mx, v);
+    probe = f64x2.add(probe, v);
+  }
+  // without responsibilities, the rows keep the log-densities (predict reads them)
+  if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), buf, stride);
+  return finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, buf, stride);
+}
+
+/** rows r0[c], r1[c] = lanes of the f64x2 at buf + c·stride, times scale (r1 only if `two`). */
+@inline export function storePair(r0: usize, r1: usize, two: bool, k: i32, scale: v128, buf: usize, stride: usize): void {
   let c = 0;
+  let p = buf;
   if (two) {
     for (; c + 2 <= k; c += 2) {
       const o = <usize>c << 3;
-      const u = f64x2.mul(v128.load(PAIR_BUF + (o << 1)), scale);
-      const v = f64x2.mul(v128.load(PAIR_BUF + (o << 1), 16), scale);
+      const u = f64x2.mul(v128.load(p), scale);
+      const v = f64x2.mul(v128.load(p + stride), scale);
       v128.store(r0 + o, i64x2.shuffle(u, v, 0, 2));
       v128.store(r1 + o, i64x2.shuffle(u, v, 1, 3));
+      p += 2 * stride;
     }
     if (c < k) {
       const o = <usize>c << 3;
-      const u = f64x2.mul(v128.load(PAIR_BUF + (o << 1)), scale);
+      const u = f64x2.mul(v128.load(p), scale);
       v128.store64_lane(r0 + o, u, 0);
       v128.store64_lane(r1 + o, u, 1);
     }
   } else {
     for (; c < k; c++) {
-      const o = <usize>c << 3;
-      v128.store64_lane(r0 + o, f64x2.mul(v128.load(PAIR_BUF + (o << 1)), scale), 0);
+      v128.store64_lane(r0 + (<usize>c << 3), f64x2.mul(v128.load(p), scale), 0);
+      p += stride;
     }
   }
 }
@@ -282,4 +307,14 @@ export function argmaxRows(m: usize, n: i32, k: i32, labels: usize): void {
     }
     store<i32>(labels + (<usize>i << 2), best);
   }
+}
+
+/**
+ * dst[i] = e^src[i] by the E-step's vector exp (util.ts's expNonPositive),
+ * for src[i] ≤ 0: the hook its ULP test measures through.
+ */
+export function expRows(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(addr(dst, i), expNonPositive(v128.load(addr(src, i))));
+  if (i < n) v128.store64_lane(addr(dst, i), expNonPositive(v128.load64_splat(addr(src, i))), 0);
 }

@@ -136,3 +136,28 @@ export function makeProblem({ n, d, k, covarianceType, seed = 1 }) {
   const covariances = Array.from({ length: k }, () => rowsOf(cov));
   return { X, n, d, k, covarianceType, start: { weights, means, precisions }, covariances };
 }
+
+/**
+ * The broad random start (issue #19): equal weights, means at k distinct
+ * rows drawn with a seeded generator, every precision 1/20·I (covariances
+ * 20·I, wide next to the clusters, so every responsibility starts dense),
+ * in scikit-learn's shapes for `covarianceType`. Unlike the start
+ * makeProblem gives (means near the true centres), it favours no
+ * implementation's sparsity shortcuts.
+ */
+export function broadStart(X, n, d, k, covarianceType, seed = 11) {
+  const r = rng(seed * 7919 + d * 131 + k);
+  const rows = new Set();
+  while (rows.size < Math.min(k, n)) rows.add(Math.floor(r.uniform() * n));
+  const means = [...rows].map((i) => Array.from(X.subarray(i * d, i * d + d)));
+  const eye = () => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 / 20 : 0)));
+  let precisions;
+  switch (covarianceType) {
+    case "full": precisions = Array.from({ length: k }, eye); break;
+    case "tied": precisions = eye(); break;
+    case "diag": precisions = Array.from({ length: k }, () => new Array(d).fill(1 / 20)); break;
+    case "spherical": precisions = new Array(k).fill(1 / 20); break;
+    default: throw new Error(covarianceType);
+  }
+  return { weights: new Array(k).fill(1 / k), means, precisions };
+}

@@ -51,6 +51,33 @@ export function measurePeak(raw, seconds = 0.4, rounds = 5) {
   return { gflops: best, runs: all, flopsPerRound: 48, accumulators: 12 };
 }
 
+/**
+ * Measured throughput of the vector exp (assembly/peak.ts's peakExp: the
+ * E-step's expNonPositive on independent arguments), in exps (lanes) per
+ * second: best of `rounds` timed runs.
+ */
+export function measureExp(raw, seconds = 0.3, rounds = 5) {
+  const f = raw.w.peakExp;
+  f(1e5); // warm-up
+  let it = 1e5;
+  for (;;) {
+    const t = performance.now();
+    f(it);
+    if (performance.now() - t > seconds * 1000 * 0.5) break;
+    it *= 2;
+  }
+  let best = 0;
+  const all = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    f(it);
+    const rate = (it * 8) / ((performance.now() - t) / 1000);
+    all.push(rate);
+    best = Math.max(best, rate);
+  }
+  return { perSecond: best, runs: all, expsPerRound: 8 };
+}
+
 /** FLOP model (documented in results/latest.md). */
 export const flopModel = {
   // per (row, component): d subtractions, d(d+1)/2 multiply-adds for the

@@ -4,12 +4,23 @@
 // precisions; tol 0; a fixed number of iterations). Prints a table of ratios
 // and writes bench/results/latest.json and bench/results/latest.md.
 //
+// Two starts: the start makeProblem gives (means near the true centres,
+// precisions the inverse of the data's covariance) for every contender, and
+// the broad random start (data.mjs's broadStart: means at random rows,
+// precisions 1/20·I) for gmm-wasm and scikit-learn, so that the ratios do not
+// rest on one favourable start. Then a sweep over d (full and diag, K = 8,
+// N = 1e5, d = 1…16, broad start, gmm-wasm alone) that flags cliffs: a d
+// slower than 1.25× a smooth fit through its neighbours. The machine and its
+// measured f64x2 peak and vector-exp rate are printed beside the ratios.
+//
 // Environment knobs (all optional):
-//   BENCH_ONLY=id,id      run only these problems (ids as printed)
+//   BENCH_ONLY=id,id      run only these problems (ids as printed; "sweep" for the d sweep)
 //   BENCH_QUICK=1         fewer iterations and repeats (a smoke test; ratios noisier)
 //   BENCH_SKLEARN_1T=0    skip the extra single-threaded scikit-learn run
 //   BENCH_NO_SKLEARN=1, BENCH_NO_SCALAR=1, BENCH_NO_PEER=1   skip a contender
 //   BENCH_OUT=dir         where to write the results (default bench/results)
+//   BENCH_NO_BROAD=1      skip the broad-start runs;  BENCH_NO_SWEEP=1  skip the d sweep
+//   BENCH_SWEEP_D=1-16,24,32   the sweep's d values (ranges and single values)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
@@ -18,9 +29,9 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { fileURLToPath } from "node:url";
 import { GaussianMixture, init } from "../dist/index.js";
-import { makeProblem } from "./data.mjs";
+import { broadStart, makeProblem } from "./data.mjs";
 import { scalarEm } from "./scalar-em.mjs";
-import { flopModel, loadRaw, measurePeak, timeFullKernels } from "./kernels.mjs";
+import { flopModel, loadRaw, measureExp, measurePeak, timeFullKernels } from "./kernels.mjs";
 import PeerGMM from "gaussian-mixture-model";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -40,6 +51,7 @@ const OUT = env.BENCH_OUT ?? here("./results");
 // problems keep the whole run within a few minutes.
 const ALL_PROBLEMS = [
   { id: "full d=2 K=8", n: 1e5, d: 2, k: 8, type: "full", iterations: 20, repeats: 3, rounds: 3 },
+  { id: "full d=5 K=8", n: 1e5, d: 5, k: 8, type: "full", iterations: 10, repeats: 2, rounds: 3 },
   { id: "full d=8 K=8", n: 1e5, d: 8, k: 8, type: "full", iterations: 10, repeats: 2, rounds: 3 },
   { id: "full d=32 K=8", n: 1e5, d: 32, k: 8, type: "full", iterations: 5, repeats: 1, rounds: 3 },
   { id: "full d=64 K=16", n: 1e5, d: 64, k: 16, type: "full", iterations: 3, repeats: 1, rounds: 2 },
@@ -51,6 +63,13 @@ const ALL_PROBLEMS = [
 const PROBLEMS = ALL_PROBLEMS.filter((p) => !ONLY || ONLY.has(p.id));
 const SCORE = { id: "scoreSamples full d=16 K=16", n: 1e5, d: 16, k: 16, type: "full", fitIterations: 3, repeats: 5 };
 if (QUICK) for (const p of ALL_PROBLEMS) { p.iterations = Math.max(3, Math.ceil(p.iterations / 3)); p.repeats = 1; p.rounds = 1; }
+const BROAD = env.BENCH_NO_BROAD !== "1";
+const SWEEP = env.BENCH_NO_SWEEP !== "1" && (!ONLY || ONLY.has("sweep"));
+const SWEEP_D = (env.BENCH_SWEEP_D ?? "1-16").split(",").flatMap((t) => {
+  const [a, b = a] = t.split("-").map(Number);
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+});
+const SWEEP_SPEC = { n: 1e5, k: 8, iterations: QUICK ? 3 : 6, repeats: QUICK ? 1 : 2 };
 
 // A full garbage collection and a short pause before each timed section, so
 // the collector's background threads (which run on the other core) do not
@@ -227,10 +246,11 @@ if (oneIndex >= 0) {
   const id = process.argv[oneIndex + 1];
   await init();
   const raw = await loadRaw(here("../dist/gmm.wasm"));
-  const peak = { gflops: Number(process.argv[oneIndex + 2]) };
+  const peak = { gflops: Number(process.argv[oneIndex + 2]), expsPerSecond: Number(process.argv[oneIndex + 3]) };
   let out;
   if (id === SCORE.id) out = runScore();
   else if (id === "tight") out = peerTightStart();
+  else if (id.startsWith("sweep ")) out = await runSweep(id.slice(6));
   else out = await runProblem(ALL_PROBLEMS.find((q) => q.id === id), raw, peak);
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
@@ -271,6 +291,7 @@ async function runProblem(spec, raw, peak) {
       }
     }
   }
+  if (BROAD) row.broad = await runBroad(p, peak);
   row.ours = { fitMs: median(ours.fits), iterationMs: median(ours.intervals), lowerBound: ours.lowerBound, iterations: ours.iterations, fitsMs: ours.fits, intervalsMs: ours.intervals };
   log(`  gmm-wasm          ${row.ours.iterationMs.toFixed(2)} ms/iter, fit ${row.ours.fitMs.toFixed(1)} ms`);
   row.ours32 = { fitMs: median(ours32.fits), iterationMs: median(ours32.intervals), lowerBound: ours32.lowerBound, fitsMs: ours32.fits, intervalsMs: ours32.intervals };
@@ -309,6 +330,146 @@ async function runProblem(spec, raw, peak) {
     log(`  kernels: logProbFull ${g.logProbKernel.toFixed(2)} GFLOP/s, E-step ${g.eStep.toFixed(2)}, scatterFull ${g.scatterKernel.toFixed(2)}, M-step ${g.mStep.toFixed(2)} (peak ${peak.gflops.toFixed(1)}; r > 0 on ${(100 * row.kernels.nonZeroFraction).toFixed(0)}% of pairs, ${(100 * row.kernels.scatteredFraction).toFixed(0)}% not negligible)`);
   }
   return row;
+}
+
+/**
+ * The broad random start (data.mjs's broadStart): gmm-wasm (float64, one
+ * thread) and scikit-learn (default threads) timed alternately, as above,
+ * plus the roofline: the least time this machine needs for the iteration's
+ * arithmetic and exps (rooflineMs).
+ */
+async function runBroad(p, peak) {
+  const pb = { ...p, start: broadStart(p.X, p.n, p.d, p.k, p.type) };
+  const job = HAVE_PYTHON ? { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("xb", p.X), start: pb.start, iterations: p.iterations, repeats: p.repeats } : undefined;
+  const ours = { fits: [], intervals: [] };
+  const sk = { fits: [], intervals: [] };
+  let skLast, model;
+  for (let round = 0; round < p.rounds; round++) {
+    const o = await runOurs(pb);
+    model = o.model;
+    ours.fits.push(...o.fits);
+    ours.intervals.push(...o.intervals);
+    ours.lowerBound = o.lowerBound;
+    if (job) {
+      const r = runSklearn(job);
+      if (r) {
+        sk.fits.push(...r.fits_s);
+        sk.intervals.push(...r.intervals_s);
+        skLast = r;
+      }
+    }
+  }
+  const out = { ours: { iterationMs: median(ours.intervals), fitMs: median(ours.fits), lowerBound: ours.lowerBound, intervalsMs: ours.intervals } };
+  log(`  broad start: gmm-wasm ${out.ours.iterationMs.toFixed(2)} ms/iter`);
+  if (skLast) {
+    out.sklearn = { iteration_s: median(sk.intervals), fit_s: median(sk.fits), lower_bound: skLast.lower_bound, intervals_s: sk.intervals };
+    out.agreement = Math.abs(out.ours.lowerBound - skLast.lower_bound) / Math.abs(skLast.lower_bound);
+    log(`  broad start: scikit-learn ${ms(out.sklearn.iteration_s).toFixed(2)} ms/iter`);
+  }
+  out.roofline = roofline(p, peak, pairFractions(p, model));
+  log(`  broad start: roofline ${out.roofline.ms.toFixed(2)} ms/iter (measured ${(out.ours.iterationMs / out.roofline.ms).toFixed(1)}× it)`);
+  return out;
+}
+
+/**
+ * Which (row, component) pairs the M-step's FLOP model counts, at the fitted
+ * parameters: r > 0 (componentSums' sums) and, for full and tied, the pairs
+ * scatterFull does not skip as negligible (its rule, as timeFullKernels
+ * repeats it: r·u > 1e-24·N_k with u = max(0, 2·log det W_k − d·log 2π −
+ * 2·lse) + 1440); scatterDiag skips none.
+ */
+function pairFractions(p, model) {
+  const { n, d, k, type } = p;
+  const X = { data: p.X, rows: n, cols: d };
+  const resp = model.predictProba(X).data;
+  let nonZero = 0;
+  for (let i = 0; i < n * k; i++) if (resp[i] !== 0) nonZero++;
+  if (type !== "full" && type !== "tied") return { nonZero: nonZero / (n * k), scattered: nonZero / (n * k) };
+  const lse = model.scoreSamples(X);
+  const factors = type === "tied" ? [model.precisionsCholesky] : model.precisionsCholesky;
+  const logDet = factors.map((u) => u.reduce((s, row, j) => s + Math.log(row[j]), 0));
+  const nk = new Float64Array(k);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) nk[c] += resp[i * k + c];
+  let scattered = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      const u = Math.max(0, 2 * logDet[type === "tied" ? 0 : c] - d * Math.log(2 * Math.PI) - 2 * lse[i]) + 1440;
+      if (resp[i * k + c] * u > 1e-24 * nk[c]) scattered++;
+    }
+  }
+  return { nonZero: nonZero / (n * k), scattered: scattered / (n * k) };
+}
+
+/**
+ * The least time one EM iteration could take here: the FLOP model's
+ * arithmetic (E-step for every (row, component) pair; M-step sums on the
+ * pairs with r > 0 and scatter on the pairs not negligible, `fractions` of
+ * all pairs) at the measured f64x2 peak, plus n·K exps and n logs (counted
+ * as exps) at the measured exp rate.
+ */
+function roofline(p, peak, fractions) {
+  const { n, d, k, type } = p;
+  const full = type === "full" || type === "tied";
+  // diag/spherical per pair: E-step d subtractions, d scalings, d squares, d
+  // additions; M-step sums 2d + 1, scatter d (x − μ), d (r·), d squares, d additions
+  const eFlops = full ? flopModel.eStep(d) : 4 * d;
+  const pairs = n * k;
+  const flops = pairs * eFlops + pairs * fractions.nonZero * flopModel.sums(d) + pairs * fractions.scattered * (full ? flopModel.scatter(d) : 4 * d) +
+    (full ? (type === "tied" ? 1 : k) * flopModel.factor(d) : 0);
+  const exps = pairs + n;
+  const msFlops = (flops / (peak.gflops * 1e9)) * 1000;
+  const msExps = peak.expsPerSecond ? (exps / peak.expsPerSecond) * 1000 : 0;
+  return { ms: msFlops + msExps, msFlops, msExps, flops, exps, ...fractions };
+}
+
+/**
+ * The d sweep for one covariance type: ms per EM iteration (median
+ * interval) from the broad start at each d of SWEEP_D, K = 8, N = 1e5.
+ */
+async function runSweep(type) {
+  const { n, k, iterations, repeats } = SWEEP_SPEC;
+  const out = [];
+  log(`\nsweep ${type}, K=${k}, N=${n}, broad start: ${iterations} iterations × ${repeats} fits per d`);
+  for (const d of SWEEP_D) {
+    const prob = makeProblem({ n, d, k, covarianceType: type });
+    const p = { id: `sweep ${type} d=${d}`, n, d, k, type, iterations, repeats, X: prob.X, start: broadStart(prob.X, n, d, k, type) };
+    const o = await runOurs(p);
+    out.push({ d, iterationMs: median(o.intervals), intervalsMs: o.intervals });
+    log(`  d=${d}: ${median(o.intervals).toFixed(2)} ms/iter`);
+  }
+  return { type, k, n, iterations, repeats, points: out };
+}
+
+/**
+ * Each point against a smooth fit through its neighbours (up to two each
+ * side, the point itself left out): least squares quadratic in d with four
+ * neighbours or three, the line through two. ratio > 1.25 is a cliff.
+ */
+export function smoothRatios(points) {
+  return points.map((pt, i) => {
+    const nb = points.slice(Math.max(0, i - 2), i).concat(points.slice(i + 1, i + 3));
+    if (nb.length < 2) return { ...pt, smoothMs: NaN, ratio: NaN };
+    const fit = nb.length >= 3 ? quadFit(nb) : lineFit(nb);
+    const smoothMs = fit(pt.d);
+    // a fit at or below 0 (extrapolating a steep fall) says nothing
+    return { ...pt, smoothMs, ratio: smoothMs > 0 ? pt.iterationMs / smoothMs : NaN };
+  });
+}
+function lineFit(pts) {
+  const [a, b] = pts;
+  const slope = (b.iterationMs - a.iterationMs) / (b.d - a.d);
+  return (x) => a.iterationMs + slope * (x - a.d);
+}
+function quadFit(pts) {
+  // normal equations of y = c0 + c1 x + c2 x², solved by Cramer's rule (3×3)
+  const S = (e) => pts.reduce((s, q) => s + q.d ** e, 0);
+  const T = (e) => pts.reduce((s, q) => s + q.iterationMs * q.d ** e, 0);
+  const m = [[S(0), S(1), S(2)], [S(1), S(2), S(3)], [S(2), S(3), S(4)]];
+  const r = [T(0), T(1), T(2)];
+  const det = (a) => a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  const D = det(m);
+  const c = [0, 1, 2].map((j) => det(m.map((row, i) => row.map((v, jj) => (jj === j ? r[i] : v)))) / D);
+  return (x) => c[0] + c[1] * x + c[2] * x * x;
 }
 
 function runScore() {
@@ -357,8 +518,8 @@ function runScore() {
   return score;
 }
 
-function child(id, peakGflops) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--one", id, String(peakGflops)], { env, maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"] });
+function child(id, peakGflops, expsPerSecond) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--one", id, String(peakGflops), String(expsPerSecond)], { env, maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(out.toString());
 }
 
@@ -366,13 +527,20 @@ await init();
 const raw = await loadRaw(here("../dist/gmm.wasm"));
 log(`gmm-wasm bench: ${PROBLEMS.length} problems${QUICK ? " (quick)" : ""}; node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}`);
 const peak = measurePeak(raw);
-log(`f64x2 multiply-add peak: ${peak.gflops.toFixed(1)} GFLOP/s`);
+const expRate = measureExp(raw);
+peak.expsPerSecond = expRate.perSecond;
+peak.expRuns = expRate.runs;
+log(`f64x2 multiply-add peak: ${peak.gflops.toFixed(1)} GFLOP/s; vector exp: ${(peak.expsPerSecond / 1e9).toFixed(2)} G exps/s`);
 
-const results = PROBLEMS.map((spec) => child(spec.id, peak.gflops));
-const score = !ONLY || ONLY.has(SCORE.id) ? child(SCORE.id, peak.gflops) : undefined;
+const results = PROBLEMS.map((spec) => child(spec.id, peak.gflops, peak.expsPerSecond));
+const sweep = SWEEP ? ["full", "diag"].map((type) => {
+  const r = child(`sweep ${type}`, peak.gflops, peak.expsPerSecond);
+  return { ...r, points: smoothRatios(r.points) };
+}) : undefined;
+const score = !ONLY || ONLY.has(SCORE.id) ? child(SCORE.id, peak.gflops, peak.expsPerSecond) : undefined;
 let tight;
 if (env.BENCH_NO_PEER !== "1" && !ONLY) {
-  tight = child("tight", peak.gflops);
+  tight = child("tight", peak.gflops, peak.expsPerSecond);
   log(`\ngaussian-mixture-model from a tight start: ${tight.nanResponsibilities}/${tight.totalResponsibilities} responsibilities NaN, ${tight.nanMeans}/${tight.totalMeans} means NaN`);
 }
 
@@ -390,6 +558,7 @@ const report = {
     notCounted: "exp/log in the E-step normalisation (log-sum-exp) are not counted as flops; their time is in the E-step figure",
   },
   problems: results,
+  sweep,
   score,
   peerTightStart: tight,
 };
@@ -415,6 +584,9 @@ function renderMarkdown(r) {
   L.push(`# gmm-wasm benchmark`);
   L.push("");
   L.push(`${r.date.slice(0, 10)}, ${r.machine.cpu} (${r.machine.cores} cores, shared), Node ${r.machine.node}${r.quick ? ", **quick run**" : ""}.`);
+  L.push("");
+  L.push(`**Machine:** ${r.machine.cpu} × ${r.machine.cores} cores, ${r.machine.platform}; measured this run: f64x2 multiply-add peak **${r.peak.gflops.toFixed(1)} GFLOP/s** (one core), vector exp **${(r.peak.expsPerSecond / 1e9).toFixed(2)} G exps/s**. ` +
+    "Ratios move between machines (another machine of the same kind gave other ratios), so read them beside these figures.");
   L.push(`scikit-learn ${r.sklearn?.version ?? "(not run)"} (numpy ${r.sklearn?.numpy ?? "–"}) with its default threads (${th}); "1 thread" is the same run with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.`);
   L.push("");
   L.push("Same data and start for everyone (given weights, means, precisions; tol 0; fixed iteration count). " +
@@ -485,6 +657,37 @@ function renderMarkdown(r) {
     L.push(`- E-step, ${r.flopModel.eStep}.`);
     L.push(`- M-step, ${r.flopModel.mStep}. scatterFull alone: d(d+1) + 2d per (row, component) scattered.`);
     L.push(`- ${r.flopModel.notCounted}.`);
+  }
+  const broad = r.problems.filter((p) => p.broad);
+  if (broad.length) {
+    L.push("");
+    L.push("## Broad random start");
+    L.push("");
+    L.push("The same problems from the broad random start (equal weights, means at random rows, every precision 1/20·I, so responsibilities start dense and no sparsity shortcut applies at first): gmm-wasm in one thread (float64) against scikit-learn with its default threads, timed alternately in the same rounds. " +
+      `Roofline: the least time for the iteration's arithmetic (the FLOP model below: the E-step on every (row, component) pair, the M-step on the pairs it does not skip, counted at the fitted parameters) at the measured peak (${r.peak.gflops.toFixed(1)} GFLOP/s) plus its n·K exps and n logs at the measured exp rate (${(r.peak.expsPerSecond / 1e9).toFixed(2)} G/s); "× roofline" is gmm-wasm's time over it (1× would be the machine's limit).`);
+    L.push("");
+    L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | roofline ms/iter | gmm-wasm × roofline | pairs with r > 0 | pairs scattered | lower bounds agree to |");
+    L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const p of broad) {
+      const b = p.broad;
+      const sk = b.sklearn ? ms(b.sklearn.iteration_s) : NaN;
+      L.push(`| ${p.id} | ${fmtMs(b.ours.iterationMs)} | ${fmtMs(sk)} | **${ratio(sk, b.ours.iterationMs)}** | ${fmtMs(b.roofline.ms)} | ${(b.ours.iterationMs / b.roofline.ms).toFixed(1)}× | ${(100 * b.roofline.nonZero).toFixed(0)}% | ${(100 * b.roofline.scattered).toFixed(0)}% | ${b.agreement !== undefined ? b.agreement.toExponential(1) : "–"} |`);
+    }
+  }
+  if (r.sweep) {
+    const [a, b] = r.sweep;
+    L.push("");
+    L.push(`## d sweep`);
+    L.push("");
+    L.push(`gmm-wasm ms per EM iteration (float64, one thread, median interval of ${a.repeats} fits × ${a.iterations} iterations) from the broad start, K = ${a.k}, N = ${a.n}, at each d. "vs smooth" is the time over a smooth fit through its neighbours (least-squares quadratic through up to two each side, the point left out); **cliff** marks a d above 1.25× it.`);
+    L.push("");
+    L.push(`| d | ${a.type} ms/iter | vs smooth | ${b.type} ms/iter | vs smooth |`);
+    L.push("|---:|---:|---:|---:|---:|");
+    const cell = (pt) => (pt ? `${fmtMs(pt.iterationMs)} | ${Number.isFinite(pt.ratio) ? pt.ratio.toFixed(2) + (pt.ratio > 1.25 ? " **cliff**" : "") : "–"}` : "– | –");
+    for (let i = 0; i < a.points.length; i++) L.push(`| ${a.points[i].d} | ${cell(a.points[i])} | ${cell(b.points[i])} |`);
+    const cliffs = r.sweep.flatMap((s) => s.points.filter((pt) => pt.ratio > 1.25).map((pt) => `${s.type} d=${pt.d} (${pt.ratio.toFixed(2)}×)`));
+    L.push("");
+    L.push(cliffs.length ? `Cliffs: ${cliffs.join(", ")}.` : "No cliffs (every d within 1.25× of the smooth fit through its neighbours).");
   }
   if (r.peerTightStart) {
     const t = r.peerTightStart;

@@ -454,6 +454,10 @@ function diagonal(spherical: boolean): CovarianceFamily {
       const kernel = spherical ? w.logProbSpherical : w.logProbDiag;
       kernel(x, n, ws.d, ws.means, ws.factor, ws.logDet, ws.logWeights, ws.k, out);
     },
+    eStep(w, ws, writeResp) {
+      const kernel = spherical ? w.eStepSpherical : w.eStepDiag;
+      return kernel(ws.x, ws.n, ws.d, ws.means, ws.factor, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp);
+    },
     eStepF32(w, ws, writeResp) {
       return w.eStepF32(spherical ? F32_SPHERICAL : F32_DIAG, ws.x, ws.n, ws.d, ws.means, ws.factor, 0, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
     },

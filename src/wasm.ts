@@ -43,9 +43,12 @@ export interface Kernels {
   eStepFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
   logProbDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
   logProbSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
+  eStepDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
+  eStepSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
   eStepF32(family: number, x: Ptr, n: number, d: number, means: Ptr, factor: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean, params: Ptr): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
+  expRows(src: Ptr, dst: Ptr, n: number): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
@@ -224,7 +227,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   logProbDiag: true, logProbSpherical: true, eStepF32: true, normalizeLogProb: true, argmaxRows: true, componentSums: true,
   componentSumsF32: true, scatterFull: true, scatterFullF32: true, finishScatter: true, scatterDiag: true, scatterDiagF32: true,
   assignNearest: true, assignNearestF32: true, updateCenters: true, updateCentersF32: true, seedPotential: true,
-  seedPotentialF32: true, sampleGaussian: true, sampleDiagonal: true, hcAgglomerate: true, weighRows: true, digamma: true, lgamma: true, ln: true,
+  seedPotentialF32: true, sampleGaussian: true, sampleDiagonal: true, hcAgglomerate: true, weighRows: true, digamma: true, lgamma: true, ln: true, eStepDiag: true, eStepSpherical: true, expRows: true,
 };
 
 /** Refuses a module that is not this package's core before it is instantiated. */
