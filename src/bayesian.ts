@@ -21,8 +21,8 @@
 //   ½(Σ_j ψ((ν_k − j)/2) + d log 2 − d log ν_k) − d/(2β_k) + E[log π_k].
 // Digamma, log-gamma and log run in the module (assembly/special.ts).
 import { covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
-import { factorCovariances, loadParams, readParams, type EmHooks, type MixtureParams } from "./em.js";
-import { blockStatistics, mStepParameters, type Statistics } from "./statistics.js";
+import { blockStatistics, factorCovariances, loadParams, mStepParameters, readParams, type EmHooks, type MixtureParams } from "./em.js";
+import type { Statistics } from "./statistics.js";
 import { f64 } from "./memory.js";
 import type { Kernels } from "./wasm.js";
 import type { Random } from "./random.js";

@@ -7,7 +7,7 @@ import { nest } from "./matrix.js";
 import { dataKernels, kernels, type Kernels } from "./wasm.js";
 import { CovarianceError, abortError } from "./errors.js";
 import { START_METHODS } from "./init.js";
-import { blockStatistics, mStepParameters, type Statistics } from "./statistics.js";
+import { NK_FLOOR, meansFromSums, type Statistics } from "./statistics.js";
 import { Random } from "./random.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
 
@@ -463,4 +463,64 @@ export function argmaxLabels(w: Kernels, ws: Workspace): Int32Array {
     w.argmaxRows(ws.resp, ws.n, ws.k, labels);
     return i32(labels, ws.n).slice();
   });
+}
+
+/**
+ * The statistics of the workspace's rows under the parameters loaded in it.
+ * With `eStep` the responsibilities come from an E-step (and the
+ * log-likelihood with them); without, from ws.resp as it is (initial
+ * responsibilities). `scatter: false` leaves the scatter empty (a start
+ * that only needs weights and means). Leaves the block's means in ws.means.
+ */
+export function blockStatistics(
+  w: Kernels, family: CovarianceFamily, ws: Workspace,
+  eStep: ((w: Kernels, family: CovarianceFamily, ws: Workspace) => number) | undefined,
+  scatter = true,
+): Statistics {
+  const { n, d, k } = ws;
+  let logLikelihood = eStep ? eStep(w, family, ws) : NaN;
+  // sample weights scale each row's responsibilities, so every sum below is weighted
+  if (ws.sampleWeight) {
+    const weighted = w.weighRows(ws.resp, ws.logProbNorm, ws.sampleWeight, n, k);
+    if (eStep) logLikelihood = weighted;
+  }
+  return scoped(() => {
+    const sums = alloc(k * d, 8, "component sums");
+    ws.xk.componentSums(ws.x, ws.resp, n, d, k, ws.nk, sums);
+    const nk = f64(ws.nk, k).slice();
+    const s = f64(sums, k * d).slice();
+    meansFromSums(nk, s, k, d, f64(ws.means, k * d));
+    const size = family.scatterSize(k, d);
+    let out = new Float64Array(scatter ? size : 0);
+    if (scatter) {
+      const buffer = alloc(size, 8, "scatter");
+      family.scatter(w, ws, buffer);
+      out = f64(buffer, size).slice();
+    }
+    return { rows: n, sumWeights: ws.sumWeights, logLikelihood, nk, sums: s, scatter: out };
+  });
+}
+
+/**
+ * The M-step from statistics: N_k (+10ε), weights N_k / n at initialisation
+ * (scikit-learn divides by the row count there; with sample weights, by
+ * their sum) or N_k / Σ N_k afterwards,
+ * means Σ r·x / N_k, and the family's covariances (with reg_covar) from the
+ * scatter. Leaves the parameters in ws without their factors (factorCovariances).
+ */
+export function mStepParameters(w: Kernels, family: CovarianceFamily, ws: Workspace, s: Statistics, reg: number, weightsBy: "n" | "sum"): void {
+  const { k, d } = ws;
+  const nk = f64(ws.nk, k);
+  for (let c = 0; c < k; c++) nk[c] = s.nk[c] + NK_FLOOR;
+  const weights = f64(ws.weights, k);
+  let total = s.sumWeights;
+  if (weightsBy === "sum") {
+    total = 0;
+    for (let c = 0; c < k; c++) total += nk[c];
+  }
+  for (let c = 0; c < k; c++) weights[c] = nk[c] / total;
+  w.logOf(ws.weights, ws.logWeights, k);
+  meansFromSums(s.nk, s.sums, k, d, f64(ws.means, k * d));
+  // statistics without scatter (a start with given precisions) leave the covariances alone
+  if (s.scatter.length > 0) family.covarianceFromScatter(w, ws, s.scatter, reg);
 }

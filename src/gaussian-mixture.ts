@@ -6,13 +6,12 @@ import type { SearchReport } from "./types.js";
 import { availableCores, threadsAvailable } from "./threads.js";
 import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
 import { describe, flatten, nest, readMatrix, readWeights, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { drawRows, fitRows, fitRowsThreaded, fitStream, parametersFromStatistics, scoreRows, statisticsOfRows, type ChunkSource, type FitPlan } from "./workspace.js";
+import { drawRows, resolveWorkerUrl, fitRows, fitRowsThreaded, fitStream, parametersFromStatistics, scoreRows, statisticsOfRows, type ChunkSource, type FitPlan } from "./workspace.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type FittedModel, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
 import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON, marginalArrays, mixtureArrays, regressionMeans, splitFeatures } from "./conditional.js";
-import { defaultWorkerUrl } from "./wasm-source.js";
 import type { FitWarning } from "./options.js";
 
 const warned = new Set<FitWarning["kind"]>();
@@ -23,17 +22,6 @@ function warnOnce(w: FitWarning): void {
   console.warn(`${w.message} (Further "${w.kind}" warnings are not printed; pass onWarning to receive every one.)`);
 }
 
-function workerUrl(given: URL | string | undefined): URL {
-  if (given === undefined) return defaultWorkerUrl();
-  if (given instanceof URL) return given;
-  if (typeof given !== "string") throw new TypeError(`workerUrl must be a URL or a string; got ${describe(given)}`);
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  try {
-    return new URL(given, base);
-  } catch {
-    throw new TypeError(`workerUrl ${describe(given)} is not a URL${base ? "" : " (outside a page it must be absolute, e.g. a file: URL)"}`);
-  }
-}
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -221,7 +209,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   async fitAsync(X: MatrixLike | ChunkSource, options: AsyncFitOptions = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
     if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
-    if (options.workerUrl !== undefined) workerUrl(options.workerUrl);
+    if (options.workerUrl !== undefined) resolveWorkerUrl(options.workerUrl);
     if (options.signal?.aborted) throw abortError(options.signal);
     if (typeof X === "function") return this.fitSource(X, options);
     // Read X once, now: the fit may wait behind another one, and the caller
@@ -245,7 +233,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     }
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, workerUrl(options.workerUrl), sampleWeight);
+      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, resolveWorkerUrl(options.workerUrl), sampleWeight);
       this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
       this.report = undefined;
       this.warnAfterFit();

@@ -14,6 +14,8 @@ import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
+import { defaultWorkerUrl } from "./wasm-source.js";
+import { describe } from "./matrix.js";
 
 /** Rows loaded into WASM memory; float32 rows are stored minus `shift`. */
 export interface LoadedMatrix {
@@ -391,4 +393,17 @@ export async function fitStream(source: ChunkSource, opts: ResolvedOptions, plan
     }
   }
   return { outcome: { params, converged: stopReason === "converged", nIter, lowerBound, stopReason }, n, d };
+}
+
+/** Where fitAsync's worker script is: the given URL (relative to the page, if any) or the default beside the bundle. */
+export function resolveWorkerUrl(given: URL | string | undefined): URL {
+  if (given === undefined) return defaultWorkerUrl();
+  if (given instanceof URL) return given;
+  if (typeof given !== "string") throw new TypeError(`workerUrl must be a URL or a string; got ${describe(given)}`);
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  try {
+    return new URL(given, base);
+  } catch {
+    throw new TypeError(`workerUrl ${describe(given)} is not a URL${base ? "" : " (outside a page it must be absolute, e.g. a file: URL)"}`);
+  }
 }
