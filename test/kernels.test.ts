@@ -290,12 +290,12 @@ describe("scatterFull's negligible rows", () => {
 });
 
 describe("fused E-step", () => {
-  // eStepFull (blocked, two rows per vector, a d = 2 path) and eStepDiag /
+  // eStepFull (blocked, two rows per vector, d = 2 and d = 3 paths) and eStepDiag /
   // eStepSpherical must equal the plain logProb* + normalizeLogProb on
   // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d = 2
   // path's 64, a non-finite row), bit for bit: the same operations on the
   // same values, with and without responsibilities.
-  const shapes = [[1, 1, 1], [7, 2, 3], [13, 3, 5], [65, 2, 1], [33, 5, 2], [9, 9, 7], [130, 4, 3], [21, 1, 8], [19, 7, 8], [11, 2, 70], [5, 6, 33]];
+  const shapes = [[1, 1, 1], [7, 2, 3], [13, 3, 5], [20, 3, 8], [9, 3, 64], [6, 3, 65], [65, 2, 1], [33, 5, 2], [9, 9, 7], [130, 4, 3], [21, 1, 8], [19, 7, 8], [11, 2, 70], [5, 6, 33]];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {
       it(`eStep ${family} equals logProb + normalizeLogProb bit for bit (n=${n}, d=${d}, K=${k})`, () => {
