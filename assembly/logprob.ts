@@ -87,7 +87,11 @@ function logProbFullSimple(
 /**
  * The E-step for full and tied covariances in one pass: logProbFull on a
  * block of rows, then normalizeLogProb on the same rows while they are in
- * cache. Same arguments as the two, same results; returns Σ_i logProbNorm[i].
+ * cache. Same arguments as the two, same results (but for the association
+ * of the returned sum and a lone odd last row's, to rounding); returns
+ * Σ_i logProbNorm[i]. d = 2 and 3 keep a row pair in registers (eStep2,
+ * eStep3); other d write each block's log-densities into a block buffer and
+ * normalise them there, so the n×K matrix is written once.
  */
 export function eStepFull(
   x: usize, n: i32, d: i32,

@@ -687,7 +687,7 @@ function renderMarkdown(r) {
     L.push("");
     L.push(`## d sweep`);
     L.push("");
-    L.push(`gmm-wasm ms per EM iteration (float64, one thread) from the broad start, K = ${a.k}, N = ${a.n}, at each d: the d values ran in turn ${a.rounds} times over (${a.repeats} fit × ${a.iterations} iterations each) and each d keeps its least disturbed round (the smallest median interval). "vs smooth" is the time over a smooth fit through its neighbours (least-squares quadratic through up to two each side, the point left out); **cliff** marks a d above 1.25× it.`);
+    L.push(`gmm-wasm ms per EM iteration (float64, one thread) from the broad start, K = ${a.k}, N = ${a.n}, at each d: the d values ran in turn ${a.rounds === 1 ? "once (a quick run: a slow spell of the machine can pass for a cliff)" : `${a.rounds} times over`} (${a.repeats} fit × ${a.iterations} iterations each) and each d keeps its least disturbed round (the smallest median interval). "vs smooth" is the time over a smooth fit through its neighbours (least-squares quadratic through up to two each side, the point left out); **cliff** marks a d above 1.25× it.`);
     L.push("");
     L.push(`| d | ${a.type} ms/iter | vs smooth | ${b.type} ms/iter | vs smooth |`);
     L.push("|---:|---:|---:|---:|---:|");
