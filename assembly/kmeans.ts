@@ -3,7 +3,7 @@
 // Generic over T, the element type of X (f64, or f32 for dtype "float32");
 // each kernel is exported as itself (T = f64) and with an F32 suffix. The
 // centres are always f64.
-import { addr, addrOf, axpyOf, fill, ld, scale, sqDistOf, st } from "./util";
+import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpyOf, fill, ld, ldOf, pairOf, scale, sqDistOf, st } from "./util";
 
 /**
  * labels[i] = nearest centre, minDist[i] = its squared distance.
@@ -18,7 +18,186 @@ export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i3
   return assignNearestOf<f32>(x, n, d, centers, k, labels, minDist);
 }
 
+// Rows go two to an f64x2 (lane 0 = an even row, lane 1 the next), in
+// blocks of ASSIGN_ROWS transposed once into KERNEL_SCRATCH, so each centre
+// is compared with two rows per vector operation and the running minimum
+// and its index are kept lane-wise (no branch per row and centre).
+const ASSIGN_ROWS: i32 = 8;
+
 function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+  if (d <= 3) return assignSmall<T>(x, n, d, centers, k, labels, minDist);
+  if (d * ASSIGN_ROWS > KERNEL_SCRATCH_VALUES) return assignNearestRows<T>(x, n, d, centers, k, labels, minDist);
+  return assignBlocked<T>(x, n, d, centers, k, labels, minDist);
+}
+
+/**
+ * d ≤ 3 (plots, pixels): a row pair's features stay in registers while
+ * every centre is compared, and the distance is sqDistOf's sum written out:
+ * (t₀² + t₁²) + t₂² (its additions of +0 dropped, which changes no bit).
+ */
+function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+  const xt = KERNEL_SCRATCH;
+  const stride = <usize>(ASSIGN_ROWS / 2) << 4;
+  const centreBytes = <usize>d << 3;
+  const minusOne = i64x2.splat(-1); // all ones, one instruction to make (1 needs three)
+  let inertia = 0.0;
+  for (let i0 = 0; i0 < n; i0 += ASSIGN_ROWS) {
+    const rows = min(ASSIGN_ROWS, n - i0);
+    transposeRows<T>(x, i0, rows, d, xt, stride);
+    for (let p = 0; p < ASSIGN_ROWS / 2; p++) {
+      const i = i0 + 2 * p;
+      if (i >= i0 + rows) break;
+      const xp = xt + (<usize>p << 4);
+      const x0 = v128.load(xp);
+      const x1 = d > 1 ? v128.load(xp + stride) : x0;
+      const x2 = d > 2 ? v128.load(xp + 2 * stride) : x0;
+      let best = smallDistance(x0, x1, x2, centers, d);
+      let arg = i64x2.splat(0);
+      let cv = arg;
+      let pc = centers;
+      for (let c = 1; c < k; c++) {
+        pc += centreBytes;
+        cv = i64x2.sub(cv, minusOne);
+        const v = smallDistance(x0, x1, x2, pc, d);
+        // pmin(best, v) is v < best ? v : best: the same rule
+        arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
+        best = f64x2.pmin(best, v);
+      }
+      const two = i + 1 < i0 + rows;
+      storePair(labels, minDist, i, two, arg, best);
+      // the inertia adds the rows one by one, in order, as the row-at-a-time loop
+      inertia += f64x2.extract_lane(best, 0);
+      if (two) inertia += f64x2.extract_lane(best, 1);
+    }
+  }
+  return inertia;
+}
+
+@inline function smallDistance(x0: v128, x1: v128, x2: v128, c: usize, d: i32): v128 {
+  const t0 = f64x2.sub(x0, v128.load64_splat(c));
+  let r = f64x2.mul(t0, t0);
+  if (d > 1) {
+    const t1 = f64x2.sub(x1, v128.load64_splat(c, 8));
+    r = f64x2.add(r, f64x2.mul(t1, t1));
+  }
+  if (d > 2) {
+    const t2 = f64x2.sub(x2, v128.load64_splat(c, 16));
+    r = f64x2.add(r, f64x2.mul(t2, t2));
+  }
+  return r;
+}
+
+/** labels and minDist of rows i (lane 0) and, if `two`, i + 1 (lane 1). */
+@inline function storePair(labels: usize, minDist: usize, i: i32, two: bool, arg: v128, best: v128): void {
+  store<i32>(labels + (<usize>i << 2), <i32>i64x2.extract_lane(arg, 0));
+  st(minDist, i, f64x2.extract_lane(best, 0));
+  if (two) {
+    store<i32>(labels + (<usize>(i + 1) << 2), <i32>i64x2.extract_lane(arg, 1));
+    st(minDist, i + 1, f64x2.extract_lane(best, 1));
+  }
+}
+
+function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+  const xt = KERNEL_SCRATCH;
+  const stride = <usize>(ASSIGN_ROWS / 2) << 4; // one transposed feature of a block
+  const centreBytes = <usize>d << 3;
+  const minusOne = i64x2.splat(-1); // all ones, one instruction to make (1 needs three)
+  let inertia = 0.0;
+  for (let i0 = 0; i0 < n; i0 += ASSIGN_ROWS) {
+    const rows = min(ASSIGN_ROWS, n - i0);
+    transposeRows<T>(x, i0, rows, d, xt, stride);
+    for (let p = 0; p < ASSIGN_ROWS / 2; p++) {
+      const i = i0 + 2 * p;
+      if (i >= i0 + rows) break;
+      const xp = xt + (<usize>p << 4);
+      let best = pairDistance(xp, centers, d, stride);
+      let arg = i64x2.splat(0);
+      let cv = arg;
+      let pc = centers;
+      for (let c = 1; c < k; c++) {
+        pc += centreBytes;
+        cv = i64x2.sub(cv, minusOne);
+        const v = pairDistance(xp, pc, d, stride);
+        // strictly less: ties keep the lower index, NaN never wins (as the
+        // row-at-a-time loop); pmin(best, v) is v < best ? v : best, the same rule
+        arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
+        best = f64x2.pmin(best, v);
+      }
+      const two = i + 1 < i0 + rows;
+      storePair(labels, minDist, i, two, arg, best);
+      inertia += f64x2.extract_lane(best, 0);
+      if (two) inertia += f64x2.extract_lane(best, 1);
+    }
+  }
+  return inertia;
+}
+
+/**
+ * xt[l][p] = (x[i0+2p][l], x[i0+2p+1][l]) as f64 for l < d, p < ASSIGN_ROWS/2,
+ * `stride` bytes per feature. Rows past the end repeat the last row.
+ */
+@inline function transposeRows<T>(x: usize, i0: i32, rows: i32, d: i32, xt: usize, stride: usize): void {
+  const last = i0 + rows - 1;
+  for (let p = 0; p < ASSIGN_ROWS / 2; p++) {
+    const ra = addrOf<T>(x, min(i0 + 2 * p, last) * d);
+    const rb = addrOf<T>(x, min(i0 + 2 * p + 1, last) * d);
+    let t = xt + (<usize>p << 4);
+    let l = 0;
+    for (; l + 2 <= d; l += 2) {
+      const a = pairOf<T>(addrOf<T>(ra, l), 0);
+      const b = pairOf<T>(addrOf<T>(rb, l), 0);
+      v128.store(t, i64x2.shuffle(a, b, 0, 2));
+      v128.store(t + stride, i64x2.shuffle(a, b, 1, 3));
+      t += 2 * stride;
+    }
+    if (l < d) v128.store(t, f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, l)), 1, ldOf<T>(rb, l)));
+  }
+}
+
+/**
+ * ‖x − c‖² for the two rows of a transposed pair (xp, features `stride`
+ * bytes apart), summed in exactly sqDistOf's order, so that every distance,
+ * label and the inertia are those of the row-at-a-time loop, bit for bit:
+ * sqDistOf keeps features 4g, 4g+1 in the lanes of one accumulator and
+ * 4g+2, 4g+3 in another, a trailing pair in the first, then adds
+ * (acc0[0] + acc1[0]) + (acc0[1] + acc1[1]) and a last odd feature.
+ */
+@inline function pairDistance(xp: usize, c: usize, d: i32, stride: usize): v128 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let px = xp;
+  let pc = c;
+  let l = 0;
+  for (; l + 4 <= d; l += 4) {
+    const t0 = f64x2.sub(v128.load(px), v128.load64_splat(pc));
+    const t1 = f64x2.sub(v128.load(px + stride), v128.load64_splat(pc, 8));
+    const t2 = f64x2.sub(v128.load(px + 2 * stride), v128.load64_splat(pc, 16));
+    const t3 = f64x2.sub(v128.load(px + 3 * stride), v128.load64_splat(pc, 24));
+    s0 = f64x2.add(s0, f64x2.mul(t0, t0));
+    s1 = f64x2.add(s1, f64x2.mul(t1, t1));
+    s2 = f64x2.add(s2, f64x2.mul(t2, t2));
+    s3 = f64x2.add(s3, f64x2.mul(t3, t3));
+    px += 4 * stride;
+    pc += 32;
+  }
+  if (l + 2 <= d) {
+    const t0 = f64x2.sub(v128.load(px), v128.load64_splat(pc));
+    const t1 = f64x2.sub(v128.load(px + stride), v128.load64_splat(pc, 8));
+    s0 = f64x2.add(s0, f64x2.mul(t0, t0));
+    s1 = f64x2.add(s1, f64x2.mul(t1, t1));
+    px += 2 * stride;
+    pc += 16;
+    l += 2;
+  }
+  let r = f64x2.add(f64x2.add(s0, s2), f64x2.add(s1, s3));
+  if (l < d) {
+    const t = f64x2.sub(v128.load(px), v128.load64_splat(pc));
+    r = f64x2.add(r, f64x2.mul(t, t));
+  }
+  return r;
+}
+
+/** One row at a time (d too large for the transposed block). */
+function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
   let inertia = 0.0;
   for (let i = 0; i < n; i++) {
     const xi = addrOf<T>(x, i * d);
@@ -78,6 +257,59 @@ export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDis
 }
 
 function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
+  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit);
+  // d ≤ 3: rows i and i + 1 are 2d contiguous values, loaded as d vectors
+  // and subtracted from the centre's values laid out to match (promoted to
+  // f64, exactly); the squares are then regrouped by row, and summed in
+  // sqDistOf<T, T>'s order ((t₀² + t₁²) + t₂², its additions of +0 dropped,
+  // which changes no bit); min is f64's (f64x2.min, NaN-propagating like
+  // f64.min) and the potential adds the rows in order: the row-at-a-time
+  // loop's results, bit for bit
+  const c0 = ldOf<T>(center, 0);
+  const c1 = d > 1 ? ldOf<T>(center, 1) : c0;
+  const c2 = d > 2 ? ldOf<T>(center, 2) : c0;
+  // d = 1: (c0, c0); d = 2: (c0, c1) twice; d = 3: (c0, c1), (c2, c0), (c1, c2)
+  const ca = d == 1 ? f64x2.splat(c0) : f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+  const cb = f64x2.replace_lane(f64x2.splat(c2), 1, c0);
+  const cc = f64x2.replace_lane(f64x2.splat(c1), 1, c2);
+  let pot = 0.0;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const p = addrOf<T>(x, i * d);
+    let r: v128;
+    if (d == 1) {
+      const t = f64x2.sub(pairOf<T>(p, 0), ca);
+      r = f64x2.mul(t, t);
+    } else if (d == 2) {
+      const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
+      const t1 = f64x2.sub(pairOf<T>(p, 2), ca);
+      const q0 = f64x2.mul(t0, t0);
+      const q1 = f64x2.mul(t1, t1);
+      r = f64x2.add(i64x2.shuffle(q0, q1, 0, 2), i64x2.shuffle(q0, q1, 1, 3));
+    } else {
+      const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
+      const t1 = f64x2.sub(pairOf<T>(p, 2), cb);
+      const t2 = f64x2.sub(pairOf<T>(p, 4), cc);
+      const q0 = f64x2.mul(t0, t0);
+      const q1 = f64x2.mul(t1, t1);
+      const q2 = f64x2.mul(t2, t2);
+      r = f64x2.add(f64x2.add(i64x2.shuffle(q0, q1, 0, 3), i64x2.shuffle(q0, q2, 1, 2)), i64x2.shuffle(q1, q2, 0, 3));
+    }
+    const pm = addr(minDist, i);
+    const v = f64x2.min(v128.load(pm), r);
+    if (commit) v128.store(pm, v);
+    pot += f64x2.extract_lane(v, 0);
+    pot += f64x2.extract_lane(v, 1);
+  }
+  if (i < n) {
+    const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
+    if (commit) st(minDist, i, dist);
+    pot += dist;
+  }
+  return pot;
+}
+
+function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
   let pot = 0.0;
   for (let i = 0; i < n; i++) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));

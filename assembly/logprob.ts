@@ -87,7 +87,11 @@ function logProbFullSimple(
 /**
  * The E-step for full and tied covariances in one pass: logProbFull on a
  * block of rows, then normalizeLogProb on the same rows while they are in
- * cache. Same arguments as the two, same results; returns Σ_i logProbNorm[i].
+ * cache. Same arguments as the two, same results (but for the association
+ * of the returned sum and a lone odd last row's, to rounding); returns
+ * Σ_i logProbNorm[i]. d = 2 and 3 keep a row pair in registers (eStep2,
+ * eStep3); other d write each block's log-densities into a block buffer and
+ * normalise them there, so the n×K matrix is written once.
  */
 export function eStepFull(
   x: usize, n: i32, d: i32,
@@ -95,6 +99,7 @@ export function eStepFull(
   out: usize, diff: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
   if (d == 2 && k <= E2_MAX_K) return eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+  if (d == 3 && k <= E2_MAX_K) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
   if (fusedBlocked(d, k)) {
     // log-densities straight into the block buffer, normalised there: the
     // n×K matrix is written once, with the responsibilities
@@ -169,7 +174,8 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
 // splatted constants (μ₀, μ₁, W₀₀, W₁₀, W₁₁, offset), for up to E2_MAX_K
 // components, in static memory (the module is single-threaded).
 const E2_MAX_K: i32 = min(64, PAIR_MAX_K);
-const E2_PARAMS = memory.data(96 * 64, 16);
+// (eStep3 keeps ten per component in the same region: μ₀…μ₂, W₀₀, W₁₀, W₁₁, W₂₀…W₂₂, offset)
+const E2_PARAMS = memory.data(160 * 64, 16);
 
 /**
  * eStepFull for d = 2: two rows per f64x2 from the start, so the
@@ -218,6 +224,80 @@ function eStep2(
     const r0 = addr(out, i * k);
     const r1 = r0 + (<usize>k << 3);
     // without responsibilities, the rows keep the log-densities (predict reads them)
+    if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
+    total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
+  }
+  return total;
+}
+
+/**
+ * eStepFull for d = 3 (colours, 3-D points), as eStep2: a row pair is
+ * loaded as three vectors and regrouped by feature, each component's ten
+ * splatted constants are read from E2_PARAMS, and the log-densities go
+ * straight into PAIR_BUF. The arithmetic is mahalanobisBlock's for d = 3
+ * operation for operation (y₀ = W₀₀d₀, y₁ = W₁₀d₀ + W₁₁d₁, y₂ = (W₂₀d₀ +
+ * W₂₁d₁) + W₂₂d₂, q = (y₀² + y₁²) + y₂², its additions to 0 dropped, which
+ * changes no square), so the results are the blocked path's bit for bit.
+ */
+function eStep3(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  const constant = -0.5 * 3.0 * LOG_2PI;
+  for (let c = 0; c < k; c++) {
+    const p = E2_PARAMS + <usize>c * 160;
+    const mu = addr(means, 3 * c);
+    const wc = addr(w, c * wStride);
+    v128.store(p, v128.load64_splat(mu));
+    v128.store(p, v128.load64_splat(mu, 8), 16);
+    v128.store(p, v128.load64_splat(mu, 16), 32);
+    v128.store(p, v128.load64_splat(wc), 48); // W00
+    v128.store(p, v128.load64_splat(wc, 24), 64); // W10
+    v128.store(p, v128.load64_splat(wc, 32), 80); // W11
+    v128.store(p, v128.load64_splat(wc, 48), 96); // W20
+    v128.store(p, v128.load64_splat(wc, 56), 112); // W21
+    v128.store(p, v128.load64_splat(wc, 64), 128); // W22
+    v128.store(p, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)), 144);
+  }
+  const half = f64x2.splat(0.5);
+  const end = E2_PARAMS + <usize>k * 160;
+  let total = 0.0;
+  for (let i = 0; i < n; i += 2) {
+    const two = i + 1 < n;
+    const ra = addr(x, 3 * i);
+    let x0: v128, x1: v128, x2: v128;
+    if (two) {
+      // rows i, i + 1: (a0 a1) (a2 b0) (b1 b2)
+      const u = v128.load(ra);
+      const v = v128.load(ra, 16);
+      const t = v128.load(ra, 32);
+      x0 = i64x2.shuffle(u, v, 0, 3);
+      x1 = i64x2.shuffle(u, t, 1, 2);
+      x2 = i64x2.shuffle(v, t, 0, 3);
+    } else {
+      x0 = v128.load64_splat(ra);
+      x1 = v128.load64_splat(ra, 8);
+      x2 = v128.load64_splat(ra, 16);
+    }
+    let mx = f64x2.splat(-Infinity);
+    let probe = f64x2.splat(0);
+    let t = PAIR_BUF;
+    for (let p = E2_PARAMS; p < end; p += 160) {
+      const d0 = f64x2.sub(x0, v128.load(p));
+      const d1 = f64x2.sub(x1, v128.load(p, 16));
+      const d2 = f64x2.sub(x2, v128.load(p, 32));
+      const y0 = f64x2.mul(v128.load(p, 48), d0);
+      const y1 = f64x2.add(f64x2.mul(v128.load(p, 64), d0), f64x2.mul(v128.load(p, 80), d1));
+      const y2 = f64x2.add(f64x2.add(f64x2.mul(v128.load(p, 96), d0), f64x2.mul(v128.load(p, 112), d1)), f64x2.mul(v128.load(p, 128), d2));
+      const q = f64x2.add(f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1)), f64x2.mul(y2, y2));
+      const v = f64x2.sub(v128.load(p, 144), f64x2.mul(half, q));
+      v128.store(t, v);
+      mx = f64x2.pmax(mx, v);
+      probe = f64x2.add(probe, v);
+      t += 16;
+    }
+    const r0 = addr(out, i * k);
+    const r1 = r0 + (<usize>k << 3);
     if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
     total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
   }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { meansFromSums } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
-import { alloc, allocFrom, f64, scoped } from "../src/memory.js";
+import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -290,12 +290,12 @@ describe("scatterFull's negligible rows", () => {
 });
 
 describe("fused E-step", () => {
-  // eStepFull (blocked, two rows per vector, a d = 2 path) and eStepDiag /
+  // eStepFull (blocked, two rows per vector, d = 2 and d = 3 paths) and eStepDiag /
   // eStepSpherical must equal the plain logProb* + normalizeLogProb on
   // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d = 2
   // path's 64, a non-finite row), bit for bit: the same operations on the
   // same values, with and without responsibilities.
-  const shapes = [[1, 1, 1], [7, 2, 3], [13, 3, 5], [65, 2, 1], [33, 5, 2], [9, 9, 7], [130, 4, 3], [21, 1, 8], [19, 7, 8], [11, 2, 70], [5, 6, 33]];
+  const shapes = [[1, 1, 1], [7, 2, 3], [13, 3, 5], [20, 3, 8], [9, 3, 64], [6, 3, 65], [65, 2, 1], [33, 5, 2], [9, 9, 7], [130, 4, 3], [21, 1, 8], [19, 7, 8], [11, 2, 70], [5, 6, 33]];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {
       it(`eStep ${family} equals logProb + normalizeLogProb bit for bit (n=${n}, d=${d}, K=${k})`, () => {
@@ -419,4 +419,62 @@ describe("vector exp", () => {
     expect(ulpError(out[2], xs[2])).toBeLessThan(2.5);
     expect(out.slice(3)).toEqual([0, 0, 0, 0]);
   });
+});
+
+describe("k-means kernels", () => {
+  // The row-at-a-time reference, in util.ts's sqDistOf order: features
+  // 4g, 4g+1 in the lanes of one accumulator, 4g+2, 4g+3 in another, a
+  // trailing pair in the first, then (a0 + b0) + (a1 + b1) and a last odd
+  // feature. The blocked kernels must give its distances, labels, inertia
+  // and potentials bit for bit (they decide k-means' path, so the fits).
+  const sqDist = (x: ArrayLike<number>, xo: number, c: ArrayLike<number>, co: number, d: number) => {
+    let a0 = 0, a1 = 0, b0 = 0, b1 = 0, i = 0;
+    for (; i + 4 <= d; i += 4) {
+      const t = [0, 1, 2, 3].map((j) => x[xo + i + j] - c[co + i + j]);
+      a0 += t[0] * t[0]; a1 += t[1] * t[1]; b0 += t[2] * t[2]; b1 += t[3] * t[3];
+    }
+    if (i + 2 <= d) {
+      const t0 = x[xo + i] - c[co + i], t1 = x[xo + i + 1] - c[co + i + 1];
+      a0 += t0 * t0; a1 += t1 * t1; i += 2;
+    }
+    let r = (a0 + b0) + (a1 + b1);
+    if (i < d) { const t = x[xo + i] - c[co + i]; r += t * t; }
+    return r;
+  };
+  for (const d of [1, 2, 3, 4, 5, 6, 7, 9]) for (const k of [1, 3, 8]) for (const n of [1, 2, 17, 64]) {
+    it(`assignNearest and seedPotential equal the row-at-a-time reference bit for bit (d=${d}, K=${k}, n=${n})`, () => {
+      const r = rng(1000 * d + 10 * k + n);
+      const X = Array.from({ length: n * d }, () => 4 * r());
+      // centres: rows moved a little, and a duplicate of centre 0 (a tie: the lower index wins)
+      const C = Array.from({ length: k * d }, (_, t) => X[(((Math.floor(t / d) * 7) % n) * d) + (t % d)] + 0.1 * r());
+      if (k > 2) for (let j = 0; j < d; j++) C[2 * d + j] = C[j];
+      const minStart = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 2 * r() + 1));
+      const got = scoped(() => {
+        const w = kernels();
+        const x = allocFrom(X), c = allocFrom(C), labels = alloc(n, 4), dist = alloc(n), md = allocFrom(minStart);
+        const inertia = w.assignNearest(x, n, d, c, k, labels, dist);
+        const row = Math.floor(n / 2);
+        const probe = w.seedPotential(x, n, d, x + row * d * 8, md, false);
+        const unchanged = Array.from(f64(md, n));
+        const pot = w.seedPotential(x, n, d, x + row * d * 8, md, true);
+        return { inertia, labels: Array.from(i32(labels, n)), dist: Array.from(f64(dist, n)), probe, unchanged, pot, md: Array.from(f64(md, n)) };
+      });
+      let inertia = 0;
+      for (let i = 0; i < n; i++) {
+        let best = 0, bd = sqDist(X, i * d, C, 0, d);
+        for (let c = 1; c < k; c++) { const v = sqDist(X, i * d, C, c * d, d); if (v < bd) { bd = v; best = c; } }
+        expect(got.labels[i]).toBe(best);
+        expect(got.dist[i]).toBe(bd);
+        inertia += bd;
+      }
+      expect(got.inertia).toBe(inertia);
+      const row = Math.floor(n / 2);
+      let pot = 0;
+      const md = minStart.map((m, i) => { const v = Math.min(m, sqDist(X, i * d, X, row * d, d)); pot += v; return v; });
+      expect(got.probe).toBe(pot);
+      expect(got.unchanged).toEqual(minStart);
+      expect(got.pot).toBe(pot);
+      expect(got.md).toEqual(md);
+    });
+  }
 });

@@ -14,13 +14,15 @@ function gzipped(file: string): { raw: number; gz: number } {
 
 describe("package size", () => {
   // 60 kB until session 3, which added the search, hc, statistics, streaming,
-  // conditionals and BayesianGaussianMixture (61 kB with all of them): 64 kB now
-  it("gmm.wasm + index.js stay under 64 kB gzipped", () => {
+  // conditionals and BayesianGaussianMixture (61 kB with all of them): 64 kB;
+  // 66 kB from session 4: the two-rows-per-vector k-means kernels and the d = 3
+  // register E-step add 2.3 kB of gmm.wasm for a 2.3× faster KMeans on the photo
+  it("gmm.wasm + index.js stay under 66 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(`gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`);
     expect(wasm.gz).toBeLessThan(30_000);
-    expect(wasm.gz + js.gz).toBeLessThan(64_000);
+    expect(wasm.gz + js.gz).toBeLessThan(66_000);
   });
 });
