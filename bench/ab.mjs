@@ -13,13 +13,15 @@
 // each one's median time and the median of the per-round ratios A/B with
 // its quartiles.
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { join, resolve } from "node:path";
-import { prepareKernel } from "./kernel-call.mjs";
+import { pathToFileURL } from "node:url";
 import { broadStart, makeProblem } from "./data.mjs";
+import { prepareKernel } from "./kernel-call.mjs";
 
 const [kernel, type, d, k, n, a, b, rounds = "30"] = process.argv.slice(2);
-const D = Number(d), K = Number(k), N = Number(n);
+const D = Number(d),
+  K = Number(k),
+  N = Number(n);
 
 async function makeFit(dist) {
   const { GaussianMixture, init } = await import(pathToFileURL(join(resolve(dist), "index.js")).href);
@@ -30,9 +32,19 @@ async function makeFit(dist) {
   const X = { data: p.X, rows: N, cols: D };
   return () => {
     const marks = [];
-    new GaussianMixture({ nComponents: K, covarianceType: type, tol: 0, maxIter: 6, initParams: "random_from_data", randomState: 0, ...start })
-      .fit(X, { onIteration: () => marks.push(performance.now()) });
-    const iv = marks.slice(1).map((t, i) => t - marks[i]).sort((x, y) => x - y);
+    new GaussianMixture({
+      nComponents: K,
+      covarianceType: type,
+      tol: 0,
+      maxIter: 6,
+      initParams: "random_from_data",
+      randomState: 0,
+      ...start,
+    }).fit(X, { onIteration: () => marks.push(performance.now()) });
+    const iv = marks
+      .slice(1)
+      .map((t, i) => t - marks[i])
+      .sort((x, y) => x - y);
     return iv[iv.length >> 1];
   };
 }
@@ -40,16 +52,38 @@ async function makeFit(dist) {
 const make = async (file) => {
   if (kernel === "fit") return makeFit(file);
   const f = await prepareKernel(readFileSync(file), kernel, type, D, K, N);
-  return () => { const t = performance.now(); f(); return performance.now() - t; };
+  return () => {
+    const t = performance.now();
+    f();
+    return performance.now() - t;
+  };
 };
 const A = await make(a);
 const B = await make(b);
-for (let w = 0; w < (kernel === "fit" ? 2 : 5); w++) { A(); B(); }
-const ta = [], tb = [], ratio = [];
+for (let w = 0; w < (kernel === "fit" ? 2 : 5); w++) {
+  A();
+  B();
+}
+const ta = [],
+  tb = [],
+  ratio = [];
 for (let r = 0; r < Number(rounds); r++) {
   let x, y;
-  if (r % 2) { y = B(); x = A(); } else { x = A(); y = B(); }
-  ta.push(x); tb.push(y); ratio.push(x / y);
+  if (r % 2) {
+    y = B();
+    x = A();
+  } else {
+    x = A();
+    y = B();
+  }
+  ta.push(x);
+  tb.push(y);
+  ratio.push(x / y);
 }
-const q = (v, f) => { const s = [...v].sort((p, r) => p - r); return s[Math.min(s.length - 1, Math.floor(f * s.length))]; };
-console.log(`${kernel} ${type} d=${d} K=${k} n=${n}: A ${q(ta, 0.5).toFixed(3)} ms, B ${q(tb, 0.5).toFixed(3)} ms, A/B ${q(ratio, 0.5).toFixed(3)} (quartiles ${q(ratio, 0.25).toFixed(3)}–${q(ratio, 0.75).toFixed(3)})`);
+const q = (v, f) => {
+  const s = [...v].sort((p, r) => p - r);
+  return s[Math.min(s.length - 1, Math.floor(f * s.length))];
+};
+console.log(
+  `${kernel} ${type} d=${d} K=${k} n=${n}: A ${q(ta, 0.5).toFixed(3)} ms, B ${q(tb, 0.5).toFixed(3)} ms, A/B ${q(ratio, 0.5).toFixed(3)} (quartiles ${q(ratio, 0.25).toFixed(3)}–${q(ratio, 0.75).toFixed(3)})`,
+);

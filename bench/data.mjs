@@ -17,18 +17,29 @@ export function rng(seed) {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = next32(), b = next32(), c = next32(), d = next32();
+  let a = next32(),
+    b = next32(),
+    c = next32(),
+    d = next32();
   const u32 = () => {
     const r = Math.imul(((Math.imul(b, 5) << 7) | (Math.imul(b, 5) >>> 25)) >>> 0, 9) >>> 0;
     const t = (b << 9) >>> 0;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
     d = ((d << 11) | (d >>> 21)) >>> 0;
     return r;
   };
   const uniform = () => (u32() * 2 ** -32 + u32()) * 2 ** -32;
   let spare = NaN;
   const normal = () => {
-    if (!Number.isNaN(spare)) { const v = spare; spare = NaN; return v; }
+    if (!Number.isNaN(spare)) {
+      const v = spare;
+      spare = NaN;
+      return v;
+    }
     let u = 0;
     while (u === 0) u = uniform();
     const r = Math.sqrt(-2 * Math.log(u));
@@ -54,19 +65,26 @@ export function invertSpd(a, d) {
       }
     }
     const piv = m[col * d + col];
-    for (let j = 0; j < d; j++) { m[col * d + j] /= piv; inv[col * d + j] /= piv; }
+    for (let j = 0; j < d; j++) {
+      m[col * d + j] /= piv;
+      inv[col * d + j] /= piv;
+    }
     for (let r = 0; r < d; r++) {
       if (r === col) continue;
       const f = m[r * d + col];
       if (f === 0) continue;
-      for (let j = 0; j < d; j++) { m[r * d + j] -= f * m[col * d + j]; inv[r * d + j] -= f * inv[col * d + j]; }
+      for (let j = 0; j < d; j++) {
+        m[r * d + j] -= f * m[col * d + j];
+        inv[r * d + j] -= f * inv[col * d + j];
+      }
     }
   }
   // symmetrise exactly: scikit-learn and gmm-wasm both check symmetry
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) {
-    const v = 0.5 * (inv[i * d + j] + inv[j * d + i]);
-    inv[i * d + j] = inv[j * d + i] = v;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (inv[i * d + j] + inv[j * d + i]);
+      inv[i * d + j] = inv[j * d + i] = v;
+    }
   return inv;
 }
 
@@ -121,16 +139,23 @@ export function makeProblem({ n, d, k, covarianceType, seed = 1 }) {
   const rowsOf = (flat) => Array.from({ length: d }, (_, i) => Array.from(flat.subarray(i * d, i * d + d)));
   let precisions;
   switch (covarianceType) {
-    case "full": precisions = Array.from({ length: k }, () => rowsOf(prec)); break;
-    case "tied": precisions = rowsOf(prec); break;
-    case "diag": precisions = Array.from({ length: k }, () => Array.from({ length: d }, (_, j) => 1 / cov[j * d + j])); break;
+    case "full":
+      precisions = Array.from({ length: k }, () => rowsOf(prec));
+      break;
+    case "tied":
+      precisions = rowsOf(prec);
+      break;
+    case "diag":
+      precisions = Array.from({ length: k }, () => Array.from({ length: d }, (_, j) => 1 / cov[j * d + j]));
+      break;
     case "spherical": {
       let v = 0;
       for (let j = 0; j < d; j++) v += cov[j * d + j];
       precisions = new Array(k).fill(d / v);
       break;
     }
-    default: throw new Error(covarianceType);
+    default:
+      throw new Error(covarianceType);
   }
   // covariances of the start (for the peer that takes covariances)
   const covariances = Array.from({ length: k }, () => rowsOf(cov));
@@ -153,11 +178,20 @@ export function broadStart(X, n, d, k, covarianceType, seed = 11) {
   const eye = () => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 / 20 : 0)));
   let precisions;
   switch (covarianceType) {
-    case "full": precisions = Array.from({ length: k }, eye); break;
-    case "tied": precisions = eye(); break;
-    case "diag": precisions = Array.from({ length: k }, () => new Array(d).fill(1 / 20)); break;
-    case "spherical": precisions = new Array(k).fill(1 / 20); break;
-    default: throw new Error(covarianceType);
+    case "full":
+      precisions = Array.from({ length: k }, eye);
+      break;
+    case "tied":
+      precisions = eye();
+      break;
+    case "diag":
+      precisions = Array.from({ length: k }, () => new Array(d).fill(1 / 20));
+      break;
+    case "spherical":
+      precisions = new Array(k).fill(1 / 20);
+      break;
+    default:
+      throw new Error(covarianceType);
   }
   return { weights: new Array(k).fill(1 / k), means, precisions };
 }

@@ -56,7 +56,9 @@ export function agglomerateJs(z, n, d, alpha, beta) {
   };
 
   const pairCost = (a, b) => {
-    const na = count[a], nb = count[b], nab = na + nb;
+    const na = count[a],
+      nb = count[b],
+      nab = na + nb;
     const c = (na * nb) / nab;
     let dd = 0;
     for (let k = 0; k < d; k++) {
@@ -79,18 +81,26 @@ export function agglomerateJs(z, n, d, alpha, beta) {
     let logT;
     if (det < 0) {
       const lc = Math.log(cc);
-      const hi = Math.max(lc, lastLogDet), lo = Math.min(lc, lastLogDet);
+      const hi = Math.max(lc, lastLogDet),
+        lo = Math.min(lc, lastLogDet);
       logT = hi + Math.log1p(Math.exp(lo - hi));
     } else logT = Math.log(cc + det);
     const v = nab * logT - term[a] - term[b];
-    return v === v ? v : Infinity;
+    return Number.isNaN(v) ? Infinity : v;
   };
 
   const rescan = (j) => {
     const o = packed(0, j);
-    let best = Infinity, arg = 0;
-    for (let i = 0; i < j; i++) if (cost[o + i] <= best) { best = cost[o + i]; arg = i; }
-    colMin[j] = best; colArg[j] = arg; colExact[j] = 1;
+    let best = Infinity,
+      arg = 0;
+    for (let i = 0; i < j; i++)
+      if (cost[o + i] <= best) {
+        best = cost[o + i];
+        arg = i;
+      }
+    colMin[j] = best;
+    colArg[j] = arg;
+    colExact[j] = 1;
   };
   const changed = (i, j, v) => {
     const m = colMin[j];
@@ -98,7 +108,9 @@ export function agglomerateJs(z, n, d, alpha, beta) {
       if (v <= m) colMin[j] = v;
       else colExact[j] = 0;
     } else if (v < m) {
-      colMin[j] = v; colArg[j] = i; colExact[j] = 1;
+      colMin[j] = v;
+      colArg[j] = i;
+      colExact[j] = 1;
     } else if (v === m && colExact[j] && i > colArg[j]) colArg[j] = i;
   };
 
@@ -111,29 +123,46 @@ export function agglomerateJs(z, n, d, alpha, beta) {
     let b = 1;
     for (;;) {
       let best = Infinity;
-      for (let k = 1; k < g; k++) if (colMin[k] <= best) { best = colMin[k]; b = k; }
+      for (let k = 1; k < g; k++)
+        if (colMin[k] <= best) {
+          best = colMin[k];
+          b = k;
+        }
       if (colExact[b]) break;
       rescan(b);
     }
     const a = colArg[b];
-    const ra = rep[a], rb = rep[b], lo = Math.min(ra, rb);
+    const ra = rep[a],
+      rb = rep[b],
+      lo = Math.min(ra, rb);
     merges[2 * step] = lo;
     merges[2 * step + 1] = Math.max(ra, rb);
     costs[step] = cost[packed(a, b)];
-    const na = count[a], nb = count[b], nab = na + nb;
+    const na = count[a],
+      nb = count[b],
+      nab = na + nb;
     const merged = pairCost(a, b) + term[a] + term[b];
     const c = (na * nb) / nab;
     for (let k = 0; k < d; k++) delta[k] = means[a * d + k] - means[b * d + k];
-    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) scatter[a * ts + tri(i) + j] += scatter[b * ts + tri(i) + j] + c * delta[i] * delta[j];
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j <= i; j++)
+        scatter[a * ts + tri(i) + j] += scatter[b * ts + tri(i) + j] + c * delta[i] * delta[j];
     for (let k = 0; k < d; k++) means[a * d + k] = (na * means[a * d + k] + nb * means[b * d + k]) / nab;
-    trace[a] = lastTrace; term[a] = merged; count[a] = nab; rep[a] = lo;
+    trace[a] = lastTrace;
+    term[a] = merged;
+    count[a] = nab;
+    rep[a] = lo;
     const last = g - 1;
     if (b !== last) {
       means.copyWithin(b * d, last * d, last * d + d);
       scatter.copyWithin(b * ts, last * ts, last * ts + ts);
-      trace[b] = trace[last]; term[b] = term[last]; count[b] = count[last]; rep[b] = rep[last];
+      trace[b] = trace[last];
+      term[b] = term[last];
+      count[b] = count[last];
+      rep[b] = rep[last];
       cost.copyWithin(packed(0, b), packed(0, last), packed(0, last) + b);
-      colMin[b] = colMin[last]; colArg[b] = colArg[last];
+      colMin[b] = colMin[last];
+      colArg[b] = colArg[last];
       colExact[b] = colExact[last] && colArg[last] < b ? 1 : 0;
       for (let k = b + 1; k < last; k++) {
         const v = cost[packed(k, last)];

@@ -25,7 +25,11 @@ await build({
     resolveDir: here(".."),
     loader: "ts",
   },
-  bundle: true, format: "esm", platform: "neutral", outfile: join(tmp, "hc.mjs"), logLevel: "warning",
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  outfile: join(tmp, "hc.mjs"),
+  logLevel: "warning",
 });
 const { init, hcTree, scaledSvd } = await import(join(tmp, "hc.mjs"));
 await init(readFileSync(here("../build/gmm.wasm")));
@@ -46,7 +50,9 @@ let hasR = false;
 try {
   execFileSync("Rscript", ["-e", "suppressMessages(library(mclust))"], { stdio: "ignore" });
   hasR = true;
-} catch { /* mclust not installed: its column stays empty */ }
+} catch {
+  /* mclust not installed: its column stays empty */
+}
 
 const rows = [];
 for (const d of [2, 4, 13]) {
@@ -67,16 +73,33 @@ for (const d of [2, 4, 13]) {
     const alpha = Math.max(ss / (n * p), 2 ** -52);
     let js;
     const jsMs = best(() => (js = agglomerateJs(z, n, p, alpha, 1)), reps) + svdMs;
-    const row = { n, d, wasmMs, svdMs, jsMs, jsSameTree: sameMerges(Array.from(js.merges), Array.from(tree.merges)), workingMB: (8 * ((n * (n - 1)) / 2 + (n * p * (p + 1)) / 2 + n * p + 6 * n)) / 2 ** 20 };
+    const row = {
+      n,
+      d,
+      wasmMs,
+      svdMs,
+      jsMs,
+      jsSameTree: sameMerges(Array.from(js.merges), Array.from(tree.merges)),
+      workingMB: (8 * ((n * (n - 1)) / 2 + (n * p * (p + 1)) / 2 + n * p + 6 * n)) / 2 ** 20,
+    };
     if (hasR) {
       const csv = join(tmp, `x_${n}_${d}.csv`);
       const out = join(tmp, `m_${n}_${d}.txt`);
-      writeFileSync(csv, Array.from({ length: n }, (_, i) => Array.from(X.subarray(i * d, i * d + d), (v) => v.toPrecision(17)).join(",")).join("\n") + "\n");
-      const script = `suppressMessages(library(mclust)); X <- as.matrix(read.csv("${csv}", header = FALSE)); ` +
+      writeFileSync(
+        csv,
+        Array.from({ length: n }, (_, i) =>
+          Array.from(X.subarray(i * d, i * d + d), (v) => v.toPrecision(17)).join(","),
+        ).join("\n") + "\n",
+      );
+      const script =
+        `suppressMessages(library(mclust)); X <- as.matrix(read.csv("${csv}", header = FALSE)); ` +
         `t <- min(sapply(1:${n >= 2000 ? 1 : 3}, function(i) system.time(h <<- hc(X, modelName = "VVV", use = "SVD"))[["elapsed"]])); ` +
         `write(h, "${out}", ncolumns = 2); cat(t)`;
       row.mclustMs = 1000 * Number(execFileSync("Rscript", ["-e", script], { encoding: "utf8" }).trim());
-      const m = readFileSync(out, "utf8").trim().split(/\s+/).map((v) => Number(v) - 1);
+      const m = readFileSync(out, "utf8")
+        .trim()
+        .split(/\s+/)
+        .map((v) => Number(v) - 1);
       row.mclustSameTree = sameMerges(m, Array.from(tree.merges));
     }
     rows.push(row);
@@ -96,7 +119,10 @@ const md = [
   "",
   "| n | d | hcTree (WASM) ms | of which SVD ms | plain JS ms | JS / WASM | same tree | mclust hc() ms | mclust / hcTree | same merges as mclust | working memory MB |",
   "|---:|---:|---:|---:|---:|---:|:--:|---:|---:|:--:|---:|",
-  ...rows.map((r) => `| ${r.n} | ${r.d} | ${f(r.wasmMs)} | ${f(r.svdMs)} | ${f(r.jsMs)} | ${f(r.jsMs / r.wasmMs)}× | ${r.jsSameTree ? "yes" : "no"} | ${f(r.mclustMs, 0)} | ${r.mclustMs ? f(r.mclustMs / r.wasmMs) + "×" : "n/a"} | ${r.mclustSameTree === undefined ? "n/a" : r.mclustSameTree ? "yes" : "no"} | ${f(r.workingMB)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.n} | ${r.d} | ${f(r.wasmMs)} | ${f(r.svdMs)} | ${f(r.jsMs)} | ${f(r.jsMs / r.wasmMs)}× | ${r.jsSameTree ? "yes" : "no"} | ${f(r.mclustMs, 0)} | ${r.mclustMs ? f(r.mclustMs / r.wasmMs) + "×" : "n/a"} | ${r.mclustSameTree === undefined ? "n/a" : r.mclustSameTree ? "yes" : "no"} | ${f(r.workingMB)} |`,
+  ),
   "",
 ];
 mkdirSync(here("results"), { recursive: true });

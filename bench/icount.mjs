@@ -34,7 +34,8 @@ if (process.argv[2] === "--child") {
   process.exit(0);
 }
 
-const [kernel = "estep", type = "full", d = "2", k = "8", n = "20000", wasms = "build/gmm.wasm"] = process.argv.slice(2);
+const [kernel = "estep", type = "full", d = "2", k = "8", n = "20000", wasms = "build/gmm.wasm"] =
+  process.argv.slice(2);
 const self = fileURLToPath(import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), "icount-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
@@ -42,15 +43,46 @@ process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 /** Instructions executed at each address of wasm code, by function index. */
 function counted(wasm, reps) {
   const cg = join(tmp, "cg.out");
-  const listing = execFileSync("setarch", ["-R", "valgrind", "--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${cg}`,
-    process.execPath, "--predictable", "--hash-seed=1", "--random-seed=1", "--no-liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation",
-    "--print-wasm-code", self, "--child", wasm, kernel, type, d, k, n, String(reps)], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 30 }).toString();
+  const listing = execFileSync(
+    "setarch",
+    [
+      "-R",
+      "valgrind",
+      "--tool=callgrind",
+      "--dump-instr=yes",
+      `--callgrind-out-file=${cg}`,
+      process.execPath,
+      "--predictable",
+      "--hash-seed=1",
+      "--random-seed=1",
+      "--no-liftoff",
+      "--no-wasm-tier-up",
+      "--no-wasm-lazy-compilation",
+      "--print-wasm-code",
+      self,
+      "--child",
+      wasm,
+      kernel,
+      type,
+      d,
+      k,
+      n,
+      String(reps),
+    ],
+    { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 30 },
+  ).toString();
   const owner = new Map(); // address → function index
   let fn = -1;
   for (const line of listing.split("\n")) {
     const name = /^name: wasm-function\[(\d+)\]/.exec(line);
-    if (name) { fn = Number(name[1]); continue; }
-    if (line.startsWith("--- End code")) { fn = -1; continue; }
+    if (name) {
+      fn = Number(name[1]);
+      continue;
+    }
+    if (line.startsWith("--- End code")) {
+      fn = -1;
+      continue;
+    }
     const ins = fn >= 0 && /^0x([0-9a-f]+)\s/.exec(line);
     if (ins) owner.set(parseInt(ins[1], 16), fn);
   }
@@ -60,14 +92,29 @@ function counted(wasm, reps) {
   const byFn = new Map();
   let last = 0;
   let skip = false;
-  const pos = (p) => (p.startsWith("0x") ? parseInt(p, 16) : p[0] === "+" ? last + Number(p.slice(1)) : p[0] === "-" ? last - Number(p.slice(1)) : p === "*" ? last : Number(p));
+  const pos = (p) =>
+    p.startsWith("0x")
+      ? parseInt(p, 16)
+      : p[0] === "+"
+        ? last + Number(p.slice(1))
+        : p[0] === "-"
+          ? last - Number(p.slice(1))
+          : p === "*"
+            ? last
+            : Number(p);
   for (const line of readFileSync(cg, "utf8").split("\n")) {
-    if (line.startsWith("calls=")) { skip = true; continue; }
+    if (line.startsWith("calls=")) {
+      skip = true;
+      continue;
+    }
     const c = line.charCodeAt(0);
     if (!(c === 43 || c === 45 || c === 42 || (c >= 48 && c <= 57))) continue;
     const parts = line.split(" ");
     last = pos(parts[0]);
-    if (skip) { skip = false; continue; }
+    if (skip) {
+      skip = false;
+      continue;
+    }
     const f = owner.get(last);
     if (f !== undefined && parts.length > 2) byFn.set(f, (byFn.get(f) ?? 0) + Number(parts[2]));
   }
@@ -77,17 +124,30 @@ function counted(wasm, reps) {
 function names(wasm) {
   const wat = wasm.replace(/\.wasm$/, ".wat");
   if (!existsSync(wat)) return [];
-  return readFileSync(wat, "utf8").split("\n").filter((l) => l.startsWith(" (func ")).map((l) => l.split(" ")[2]);
+  return readFileSync(wat, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith(" (func "))
+    .map((l) => l.split(" ")[2]);
 }
 
 for (const wasm of wasms.split(",")) {
   const a = counted(wasm, REPS);
   const b = counted(wasm, 0);
   const fnNames = names(wasm);
-  const per = [...a].map(([f, v]) => [fnNames[f] ?? `wasm-function[${f}]`, (v - (b.get(f) ?? 0)) / REPS]).filter(([, v]) => v !== 0).sort((x, y) => y[1] - x[1]);
+  const per = [...a]
+    .map(([f, v]) => [fnNames[f] ?? `wasm-function[${f}]`, (v - (b.get(f) ?? 0)) / REPS])
+    .filter(([, v]) => v !== 0)
+    .sort((x, y) => y[1] - x[1]);
   const total = per.reduce((s, [, v]) => s + v, 0);
-  console.log(`${wasm}: ${kernel} ${type} d=${d} K=${k} n=${n}: ${(total / 1e6).toFixed(3)} M instructions per call, ${(total / Number(n)).toFixed(1)} per row` +
-    (per.length > 1 ? ` (${per.slice(0, 4).map(([f, v]) => `${f.replace(/^\$assembly\//, "")} ${(v / Number(n)).toFixed(1)}`).join(", ")})` : ""));
+  console.log(
+    `${wasm}: ${kernel} ${type} d=${d} K=${k} n=${n}: ${(total / 1e6).toFixed(3)} M instructions per call, ${(total / Number(n)).toFixed(1)} per row` +
+      (per.length > 1
+        ? ` (${per
+            .slice(0, 4)
+            .map(([f, v]) => `${f.replace(/^\$assembly\//, "")} ${(v / Number(n)).toFixed(1)}`)
+            .join(", ")})`
+        : ""),
+  );
 }
 
 async function child(wasm, kernel, type, d, k, n, reps) {

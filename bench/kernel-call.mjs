@@ -29,9 +29,19 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   const x = alloc(n * d);
   if (f32) new Float32Array(w.memory.buffer, x, n * d).set(prob.X);
   else f64(x, n * d).set(prob.X);
-  const means = alloc(k * d), logDet = alloc(k), logW = alloc(k), resp = alloc(n * k), lpn = alloc(n), nk = alloc(k);
-  const fac = alloc(k * d * d), cov = alloc(k * d * d), scratch = alloc(d * d + 2 * d), params32 = alloc(k * d + k * d * d + k);
-  const labels = alloc(n), minDist = alloc(n), counts = alloc(k);
+  const means = alloc(k * d),
+    logDet = alloc(k),
+    logW = alloc(k),
+    resp = alloc(n * k),
+    lpn = alloc(n),
+    nk = alloc(k);
+  const fac = alloc(k * d * d),
+    cov = alloc(k * d * d),
+    scratch = alloc(d * d + 2 * d),
+    params32 = alloc(k * d + k * d * d + k);
+  const labels = alloc(n),
+    minDist = alloc(n),
+    counts = alloc(k);
   // the broad start (data.mjs): means at random rows, covariances 20·I
   f64(means, k * d).set(broadStart(prob.X, n, d, k, type).means.flat());
   f64(logW, k).fill(-Math.log(k));
@@ -49,7 +59,8 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   const stride = type === "tied" ? 0 : d * d;
   const family = full ? 0 : type === "diag" ? 1 : 2;
   // responsibilities for the M-step kernels
-  if (kernel === "mstep" || kernel === "sums" || kernel === "scatter") w.eStepFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch, lpn, true);
+  if (kernel === "mstep" || kernel === "sums" || kernel === "scatter")
+    w.eStepFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch, lpn, true);
   if (kernel === "normalize") w.logProbFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch);
   const centres = alloc(k * d);
   f64(centres, k * d).set(f64(means, k * d));
@@ -59,14 +70,17 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
     switch (kernel) {
       case "estep":
         if (full) w.eStepFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch, lpn, true);
-        else if (w.eStepDiag) (type === "diag" ? w.eStepDiag : w.eStepSpherical)(x, n, d, means, fac, logDet, logW, k, resp, lpn, true);
+        else if (w.eStepDiag)
+          (type === "diag" ? w.eStepDiag : w.eStepSpherical)(x, n, d, means, fac, logDet, logW, k, resp, lpn, true);
         else {
           // builds before the fused diagonal E-step
           (type === "diag" ? w.logProbDiag : w.logProbSpherical)(x, n, d, means, fac, logDet, logW, k, resp);
           w.normalizeLogProb(resp, n, k, lpn, true);
         }
         break;
-      case "estep32": w.eStepF32(family, x, n, d, means, fac, stride, logDet, logW, k, resp, lpn, true, params32); break;
+      case "estep32":
+        w.eStepF32(family, x, n, d, means, fac, stride, logDet, logW, k, resp, lpn, true, params32);
+        break;
       case "logprob":
         if (full) w.logProbFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch);
         else (type === "diag" ? w.logProbDiag : w.logProbSpherical)(x, n, d, means, fac, logDet, logW, k, resp);
@@ -75,10 +89,18 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
         // on a copy each time would count the copy; the kernel's cost does not depend on whether its input is already normalised
         w.normalizeLogProb(resp, n, k, lpn, false);
         break;
-      case "assign": w.assignNearest(x, n, d, centres, k, labels, minDist); break;
-      case "update": w.updateCenters(x, n, d, labels, k, centres, counts); break;
-      case "seed": w.seedPotential(x, n, d, x + 17 * d * 8, minDist, true); break;
-      case "sums": w.componentSums(x, resp, n, d, k, nk, means); break;
+      case "assign":
+        w.assignNearest(x, n, d, centres, k, labels, minDist);
+        break;
+      case "update":
+        w.updateCenters(x, n, d, labels, k, centres, counts);
+        break;
+      case "seed":
+        w.seedPotential(x, n, d, x + 17 * d * 8, minDist, true);
+        break;
+      case "sums":
+        w.componentSums(x, resp, n, d, k, nk, means);
+        break;
       case "scatter":
         if (full) w.scatterFull(x, resp, means, n, d, k, nk, lpn, logDet, cov, stride, scratch);
         else w.scatterDiag(x, resp, means, n, d, k, cov);
@@ -88,7 +110,8 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
         if (full) w.scatterFull(x, resp, means, n, d, k, nk, lpn, logDet, cov, stride, scratch);
         else w.scatterDiag(x, resp, means, n, d, k, cov);
         break;
-      default: throw new Error(`unknown kernel ${kernel}`);
+      default:
+        throw new Error(`unknown kernel ${kernel}`);
     }
   };
 }

@@ -16,7 +16,14 @@ export async function loadRaw(url) {
     return p;
   };
   const f64 = (p, n) => new Float64Array(w.memory.buffer, p, n);
-  return { w, alloc, f64, reset: () => { top = Math.ceil(w.heapBase() / 64) * 64; } };
+  return {
+    w,
+    alloc,
+    f64,
+    reset: () => {
+      top = Math.ceil(w.heapBase() / 64) * 64;
+    },
+  };
 }
 
 /** Σ r·x → means, as src/statistics.ts does (k·d products: negligible next to the kernels). */
@@ -129,7 +136,7 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
   let scattered = 0;
   for (let r = 0; r < repeats + 1; r++) {
     load();
-    let t = performance.now();
+    const t = performance.now();
     w.logProbFull(x, n, d, means, fac, d * d, logDet, logW, k, resp, scratch);
     const a = performance.now();
     w.eStepFull(x, n, d, means, fac, d * d, logDet, logW, k, resp, scratch, lpn, true);
@@ -141,9 +148,13 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
     w.componentSums(x, resp, n, d, k, nk, means); // raw Σ r·x, into the means buffer
     const c = performance.now();
     toMeans(f64(nk, k), f64(means, k * d), k, d);
-    if (r === 0 && d === 2) scattered = n * k; // scatterFull's d = 2 loop sums every pair
+    if (r === 0 && d === 2)
+      scattered = n * k; // scatterFull's d = 2 loop sums every pair
     else if (r === 0) {
-      const rv = f64(resp, n * k), lse = f64(lpn, n), ld = f64(logDet, k), counts = f64(nk, k);
+      const rv = f64(resp, n * k),
+        lse = f64(lpn, n),
+        ld = f64(logDet, k),
+        counts = f64(nk, k);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < k; j++) {
           const u = Math.max(0, 2 * ld[j] - d * Math.log(2 * Math.PI) - 2 * lse[i]) + 1440;
@@ -168,7 +179,13 @@ export function timeFullKernels(raw, X, n, d, k, params, repeats = 5) {
   const scatterFlops = scattered * flopModel.scatter(d);
   const mFlops = nonZero * flopModel.sums(d) + scattered * flopModel.scatter(d) + k * flopModel.factor(d);
   return {
-    seconds: { logProb: s(best.logProb), eStep: s(best.eStep), componentSums: s(best.sums), scatter: s(best.scatter), finishAndFactor: s(best.factor) },
+    seconds: {
+      logProb: s(best.logProb),
+      eStep: s(best.eStep),
+      componentSums: s(best.sums),
+      scatter: s(best.scatter),
+      finishAndFactor: s(best.factor),
+    },
     nonZeroFraction: nonZero / (n * k),
     scatteredFraction: scattered / (n * k),
     gflops: {

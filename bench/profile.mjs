@@ -2,18 +2,28 @@
 //   node bench/profile.mjs [type=full] [d=2] [k=8] [n=100000] [repeats=15]
 // Builds nothing: run `npm run build:wasm` first. Prints the minimum over
 // repeats (the least disturbed run on a shared machine) in ms per kernel.
-import { GaussianMixture, init } from "../dist/index.js";
+
 import { readFileSync } from "node:fs";
+import { GaussianMixture, init } from "../dist/index.js";
 import { makeProblem } from "./data.mjs";
 import { loadRaw } from "./kernels.mjs";
 
-const [type = "full", d = 2, k = 8, n = 1e5, repeats = 15] = process.argv.slice(2).map((v, i) => (i === 0 ? v : Number(v)));
+const [type = "full", d = 2, k = 8, n = 1e5, repeats = 15] = process.argv
+  .slice(2)
+  .map((v, i) => (i === 0 ? v : Number(v)));
 await init(readFileSync(new URL("../build/gmm.wasm", import.meta.url)));
 const raw = await loadRaw(new URL("../build/gmm.wasm", import.meta.url));
 const p = makeProblem({ n, d, k, covarianceType: type });
 const gmm = new GaussianMixture({
-  nComponents: k, covarianceType: type, tol: 0, maxIter: 3, initParams: "random_from_data",
-  weightsInit: p.start.weights, meansInit: p.start.means, precisionsInit: p.start.precisions, randomState: 0,
+  nComponents: k,
+  covarianceType: type,
+  tol: 0,
+  maxIter: 3,
+  initParams: "random_from_data",
+  weightsInit: p.start.weights,
+  meansInit: p.start.means,
+  precisionsInit: p.start.precisions,
+  randomState: 0,
 }).fit({ data: p.X, rows: n, cols: d });
 
 const { w, alloc, f64 } = raw;
@@ -22,16 +32,23 @@ const tied = type === "tied";
 const blocks = tied ? 1 : k;
 const x = alloc(n * d);
 f64(x, n * d).set(p.X);
-const means = alloc(k * d), logDet = alloc(k), logW = alloc(k), resp = alloc(n * k), lpn = alloc(n), nk = alloc(k);
+const means = alloc(k * d),
+  logDet = alloc(k),
+  logW = alloc(k),
+  resp = alloc(n * k),
+  lpn = alloc(n),
+  nk = alloc(k);
 const facSize = full ? blocks * d * d : type === "diag" ? k * d : k;
-const fac = alloc(Math.max(facSize, k * d)), cov = alloc(Math.max(facSize, k * d));
+const fac = alloc(Math.max(facSize, k * d)),
+  cov = alloc(Math.max(facSize, k * d));
 const scratch = alloc(d * d + 2 * d); // the kernels' contract: d values (d·d + 2d for the factorisation)
 let factor;
 if (full) {
   const u = gmm.precisionsCholesky; // scikit-learn's upper factors; ours are their transposes
   const us = tied ? [u] : u;
   factor = new Float64Array(blocks * d * d);
-  for (let c = 0; c < blocks; c++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) factor[c * d * d + i * d + j] = us[c][j][i];
+  for (let c = 0; c < blocks; c++)
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) factor[c * d * d + i * d + j] = us[c][j][i];
 } else factor = Float64Array.from(gmm.precisionsCholesky.flat());
 const load = () => {
   f64(means, k * d).set(gmm.means.flat());
@@ -47,7 +64,8 @@ const best = {};
 const note = (name, t) => (best[name] = Math.min(best[name] ?? Infinity, t));
 // componentSums gives raw Σ r·x; the means are Σ r·x / (N_k + 10ε), as src/statistics.ts computes them
 const toMeans = () => {
-  const counts = f64(nk, k), m = f64(means, k * d);
+  const counts = f64(nk, k),
+    m = f64(means, k * d);
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) m[c * d + j] /= counts[c] + 10 * Number.EPSILON;
 };
 for (let r = 0; r < repeats; r++) {
@@ -84,7 +102,7 @@ for (let r = 0; r < repeats; r++) {
   note("finish+factor", performance.now() - t);
 }
 // the same kernels on the rows stored as float32 (dtype "float32")
-const x32 = alloc(n * d / 2 + 1);
+const x32 = alloc((n * d) / 2 + 1);
 new Float32Array(w.memory.buffer, x32, n * d).set(p.X);
 const params32 = alloc(k * d + facSize + k);
 const code = full ? 0 : type === "diag" ? 1 : 2;
@@ -106,5 +124,13 @@ for (let r = 0; r < repeats; r++) {
 const r = f64(resp, n * k);
 let nz = 0;
 for (let i = 0; i < n * k; i++) if (r[i] !== 0) nz++;
-const total = Object.entries(best).filter(([a]) => !a.startsWith("(")).reduce((a, [, b]) => a + b, 0);
-console.log(`${type} d=${d} K=${k} N=${n}: ` + Object.entries(best).map(([a, b]) => `${a} ${b.toFixed(2)}`).join(", ") + ` | sum ${total.toFixed(2)} ms; nonzero resp ${(nz / (n * k)).toFixed(3)}`);
+const total = Object.entries(best)
+  .filter(([a]) => !a.startsWith("("))
+  .reduce((a, [, b]) => a + b, 0);
+console.log(
+  `${type} d=${d} K=${k} N=${n}: ` +
+    Object.entries(best)
+      .map(([a, b]) => `${a} ${b.toFixed(2)}`)
+      .join(", ") +
+    ` | sum ${total.toFixed(2)} ms; nonzero resp ${(nz / (n * k)).toFixed(3)}`,
+);

@@ -22,17 +22,17 @@
 //   BENCH_NO_BROAD=1      skip the broad-start runs;  BENCH_NO_SWEEP=1  skip the d sweep
 //   BENCH_SWEEP_D=1-16,24,32   the sweep's d values (ranges and single values)
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { fileURLToPath } from "node:url";
+import PeerGMM from "gaussian-mixture-model";
 import { GaussianMixture, init } from "../dist/index.js";
 import { broadStart, makeProblem } from "./data.mjs";
-import { scalarEm } from "./scalar-em.mjs";
 import { flopModel, loadRaw, measureExp, measurePeak, timeFullKernels } from "./kernels.mjs";
-import PeerGMM from "gaussian-mixture-model";
+import { scalarEm } from "./scalar-em.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const env = process.env;
@@ -62,7 +62,12 @@ const ALL_PROBLEMS = [
 ];
 const PROBLEMS = ALL_PROBLEMS.filter((p) => !ONLY || ONLY.has(p.id));
 const SCORE = { id: "scoreSamples full d=16 K=16", n: 1e5, d: 16, k: 16, type: "full", fitIterations: 3, repeats: 5 };
-if (QUICK) for (const p of ALL_PROBLEMS) { p.iterations = Math.max(3, Math.ceil(p.iterations / 3)); p.repeats = 1; p.rounds = 1; }
+if (QUICK)
+  for (const p of ALL_PROBLEMS) {
+    p.iterations = Math.max(3, Math.ceil(p.iterations / 3));
+    p.repeats = 1;
+    p.rounds = 1;
+  }
 const BROAD = env.BENCH_NO_BROAD !== "1";
 const SWEEP = env.BENCH_NO_SWEEP !== "1" && (!ONLY || ONLY.has("sweep"));
 const SWEEP_D = (env.BENCH_SWEEP_D ?? "1-16").split(",").flatMap((t) => {
@@ -107,7 +112,11 @@ function runSklearn(job, threads) {
   const childEnv = { ...env };
   if (threads === 1) Object.assign(childEnv, { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" });
   try {
-    const out = execFileSync(PYTHON, [here("./sklearn_bench.py"), jobFile], { env: childEnv, maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] });
+    const out = execFileSync(PYTHON, [here("./sklearn_bench.py"), jobFile], {
+      env: childEnv,
+      maxBuffer: 1 << 26,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     return JSON.parse(out.toString());
   } catch (e) {
     log(`  scikit-learn failed: ${e.message}`);
@@ -154,7 +163,13 @@ async function runOurs(p, { dtype = "float64", nThreads } = {}) {
     await fit(gmm, { onIteration: () => marks.push(performance.now()) });
     fits.push(performance.now() - t0);
     intervals.push(...diffs(marks));
-    if (env.BENCH_DEBUG) log("    intervals", diffs(marks).map((v) => v.toFixed(1)).join(" "));
+    if (env.BENCH_DEBUG)
+      log(
+        "    intervals",
+        diffs(marks)
+          .map((v) => v.toFixed(1))
+          .join(" "),
+      );
   }
   return { fits, intervals, lowerBound: gmm.lowerBound, iterations: gmm.nIter, model: gmm, threads: nThreads ?? 1 };
 }
@@ -169,7 +184,13 @@ function runScalar(p) {
   const t0 = performance.now();
   const r = scalarEm(p.X, p.n, p.d, p.k, p.type, p.start, iterations);
   const fitMs = performance.now() - t0;
-  return { fitMs, iterationMs: median(r.times), iterations, lowerBound: r.bounds[r.bounds.length - 1], lowerBoundAt: r.bounds };
+  return {
+    fitMs,
+    iterationMs: median(r.times),
+    iterations,
+    lowerBound: r.bounds[r.bounds.length - 1],
+    lowerBoundAt: r.bounds,
+  };
 }
 
 // ------------------------------------------------ gaussian-mixture-model
@@ -182,7 +203,12 @@ function runPeer(p) {
   const rows = p.d <= 8 ? p.n : p.d <= 32 ? 2000 : 500;
   const iterations = p.d <= 2 ? Math.min(p.iterations, 5) : 1;
   const make = (count) => {
-    const g = new PeerGMM({ weights: p.start.weights, means: p.start.means, covariances: p.covariances, bufferSize: count });
+    const g = new PeerGMM({
+      weights: p.start.weights,
+      means: p.start.means,
+      covariances: p.covariances,
+      bufferSize: count,
+    });
     for (let i = 0; i < count; i++) g.addPoint(Array.from(p.X.subarray(i * p.d, (i + 1) * p.d)));
     return g;
   };
@@ -215,16 +241,34 @@ function runPeer(p) {
 /** Its behaviour from a tight start (0.01·I at d = 2), reported as found. */
 function peerTightStart() {
   const p = makeProblem({ n: 100000, d: 2, k: 8, covarianceType: "full", seed: 3 });
-  const cov = [[0.01, 0], [0, 0.01]];
-  const g = new PeerGMM({ weights: p.start.weights, means: p.start.means, covariances: Array.from({ length: 8 }, () => cov), bufferSize: p.n });
+  const cov = [
+    [0.01, 0],
+    [0, 0.01],
+  ];
+  const g = new PeerGMM({
+    weights: p.start.weights,
+    means: p.start.means,
+    covariances: Array.from({ length: 8 }, () => cov),
+    bufferSize: p.n,
+  });
   for (let i = 0; i < p.n; i++) g.addPoint([p.X[2 * i], p.X[2 * i + 1]]);
   g.runEM(1);
   let nanResp = 0;
   for (let c = 0; c < 8; c++) for (let i = 0; i < p.n; i++) if (Number.isNaN(g.cResps[c][i])) nanResp++;
   const nanMeans = g.means.flat().filter(Number.isNaN).length;
   const ours = new GaussianMixture({
-    nComponents: 8, covarianceType: "full", tol: 0, maxIter: 1, initParams: "random_from_data",
-    weightsInit: p.start.weights, meansInit: p.start.means, precisionsInit: Array.from({ length: 8 }, () => [[100, 0], [0, 100]]), randomState: 0,
+    nComponents: 8,
+    covarianceType: "full",
+    tol: 0,
+    maxIter: 1,
+    initParams: "random_from_data",
+    weightsInit: p.start.weights,
+    meansInit: p.start.means,
+    precisionsInit: Array.from({ length: 8 }, () => [
+      [100, 0],
+      [0, 100],
+    ]),
+    randomState: 0,
   }).fit({ data: p.X, rows: p.n, cols: 2 });
   return {
     start: "d=2, K=8, N=1e5, every covariance 0.01·I, one EM iteration",
@@ -251,7 +295,12 @@ if (oneIndex >= 0) {
   if (id === SCORE.id) out = runScore();
   else if (id === "tight") out = peerTightStart();
   else if (id.startsWith("sweep ")) out = await runSweep(id.slice(6));
-  else out = await runProblem(ALL_PROBLEMS.find((q) => q.id === id), raw, peak);
+  else
+    out = await runProblem(
+      ALL_PROBLEMS.find((q) => q.id === id),
+      raw,
+      peak,
+    );
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
 }
@@ -259,8 +308,28 @@ if (oneIndex >= 0) {
 async function runProblem(spec, raw, peak) {
   const p = { ...spec, ...makeProblem({ n: spec.n, d: spec.d, k: spec.k, covarianceType: spec.type }) };
   log(`\n${p.id}, N=${p.n}: ${p.iterations} iterations × ${p.repeats} fits × ${p.rounds} rounds`);
-  const row = { id: p.id, n: p.n, d: p.d, k: p.k, type: p.type, iterations: p.iterations, repeats: p.repeats, rounds: p.rounds };
-  const job = HAVE_PYTHON ? { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("x", p.X), start: p.start, iterations: p.iterations, repeats: p.repeats } : undefined;
+  const row = {
+    id: p.id,
+    n: p.n,
+    d: p.d,
+    k: p.k,
+    type: p.type,
+    iterations: p.iterations,
+    repeats: p.repeats,
+    rounds: p.rounds,
+  };
+  const job = HAVE_PYTHON
+    ? {
+        n: p.n,
+        d: p.d,
+        k: p.k,
+        covariance_type: p.type,
+        data: writeData("x", p.X),
+        start: p.start,
+        iterations: p.iterations,
+        repeats: p.repeats,
+      }
+    : undefined;
   const ours = { fits: [], intervals: [] };
   const ours32 = { fits: [], intervals: [] };
   const oursThreads = { fits: [], intervals: [] };
@@ -292,15 +361,45 @@ async function runProblem(spec, raw, peak) {
     }
   }
   if (BROAD) row.broad = await runBroad(p, peak);
-  row.ours = { fitMs: median(ours.fits), iterationMs: median(ours.intervals), lowerBound: ours.lowerBound, iterations: ours.iterations, fitsMs: ours.fits, intervalsMs: ours.intervals };
+  row.ours = {
+    fitMs: median(ours.fits),
+    iterationMs: median(ours.intervals),
+    lowerBound: ours.lowerBound,
+    iterations: ours.iterations,
+    fitsMs: ours.fits,
+    intervalsMs: ours.intervals,
+  };
   log(`  gmm-wasm          ${row.ours.iterationMs.toFixed(2)} ms/iter, fit ${row.ours.fitMs.toFixed(1)} ms`);
-  row.ours32 = { fitMs: median(ours32.fits), iterationMs: median(ours32.intervals), lowerBound: ours32.lowerBound, fitsMs: ours32.fits, intervalsMs: ours32.intervals };
+  row.ours32 = {
+    fitMs: median(ours32.fits),
+    iterationMs: median(ours32.intervals),
+    lowerBound: ours32.lowerBound,
+    fitsMs: ours32.fits,
+    intervalsMs: ours32.intervals,
+  };
   log(`  gmm-wasm float32  ${row.ours32.iterationMs.toFixed(2)} ms/iter, fit ${row.ours32.fitMs.toFixed(1)} ms`);
-  row.oursThreads = { threads: oursThreads.threads, fitMs: median(oursThreads.fits), iterationMs: median(oursThreads.intervals), lowerBound: oursThreads.lowerBound, fitsMs: oursThreads.fits, intervalsMs: oursThreads.intervals };
-  log(`  gmm-wasm ${row.oursThreads.threads} thr.   ${row.oursThreads.iterationMs.toFixed(2)} ms/iter, fit ${row.oursThreads.fitMs.toFixed(1)} ms (fitAsync)`);
+  row.oursThreads = {
+    threads: oursThreads.threads,
+    fitMs: median(oursThreads.fits),
+    iterationMs: median(oursThreads.intervals),
+    lowerBound: oursThreads.lowerBound,
+    fitsMs: oursThreads.fits,
+    intervalsMs: oursThreads.intervals,
+  };
+  log(
+    `  gmm-wasm ${row.oursThreads.threads} thr.   ${row.oursThreads.iterationMs.toFixed(2)} ms/iter, fit ${row.oursThreads.fitMs.toFixed(1)} ms (fitAsync)`,
+  );
   if (skLast) {
-    row.sklearn = { ...skLast, fit_s: median(sk.fits), iteration_s: median(sk.intervals), fits_s: sk.fits, intervals_s: sk.intervals };
-    log(`  scikit-learn      ${ms(row.sklearn.iteration_s).toFixed(2)} ms/iter, fit ${ms(row.sklearn.fit_s).toFixed(1)} ms (threads ${JSON.stringify(row.sklearn.threads)})`);
+    row.sklearn = {
+      ...skLast,
+      fit_s: median(sk.fits),
+      iteration_s: median(sk.intervals),
+      fits_s: sk.fits,
+      intervals_s: sk.intervals,
+    };
+    log(
+      `  scikit-learn      ${ms(row.sklearn.iteration_s).toFixed(2)} ms/iter, fit ${ms(row.sklearn.fit_s).toFixed(1)} ms (threads ${JSON.stringify(row.sklearn.threads)})`,
+    );
   }
   if (job && SKLEARN_1T) {
     row.sklearn1 = runSklearn(job, 1);
@@ -312,22 +411,38 @@ async function runProblem(spec, raw, peak) {
   }
   if (env.BENCH_NO_PEER !== "1") {
     row.peer = runPeer(p);
-    if (!row.peer.skipped) log(`  g-m-m (npm)       ${row.peer.iterationMs.toFixed(2)} ms/iter${row.peer.extrapolated ? ` (timed on ${row.peer.rowsTimed} rows, scaled)` : ""}, NaN means ${row.peer.nanMeans}/${row.peer.totalMeans}`);
+    if (!row.peer.skipped)
+      log(
+        `  g-m-m (npm)       ${row.peer.iterationMs.toFixed(2)} ms/iter${row.peer.extrapolated ? ` (timed on ${row.peer.rowsTimed} rows, scaled)` : ""}, NaN means ${row.peer.nanMeans}/${row.peer.totalMeans}`,
+      );
   }
   // agreement: same start, same iterations ⇒ the same lower bound
   row.agreement = {
     float32: Math.abs(row.ours32.lowerBound - row.ours.lowerBound) / Math.abs(row.ours.lowerBound),
     threads: Math.abs(row.oursThreads.lowerBound - row.ours.lowerBound) / Math.abs(row.ours.lowerBound),
   };
-  if (row.sklearn) row.agreement.sklearn = Math.abs(row.ours.lowerBound - row.sklearn.lower_bound) / Math.abs(row.sklearn.lower_bound);
-  if (row.scalar && row.scalar.iterations === p.iterations) row.agreement.scalar = Math.abs(row.ours.lowerBound - row.scalar.lowerBound) / Math.abs(row.scalar.lowerBound);
+  if (row.sklearn)
+    row.agreement.sklearn = Math.abs(row.ours.lowerBound - row.sklearn.lower_bound) / Math.abs(row.sklearn.lower_bound);
+  if (row.scalar && row.scalar.iterations === p.iterations)
+    row.agreement.scalar = Math.abs(row.ours.lowerBound - row.scalar.lowerBound) / Math.abs(row.scalar.lowerBound);
   if (p.type === "full" && p.n === 1e5 && (p.d >= 32 || p.d === 8 || p.d === 2)) {
     const factor = new Float64Array(p.k * p.d * p.d);
     const u = model.precisionsCholesky; // scikit-learn's upper factors: W = Uᵀ
-    for (let c = 0; c < p.k; c++) for (let i = 0; i < p.d; i++) for (let j = 0; j < p.d; j++) factor[c * p.d * p.d + i * p.d + j] = u[c][j][i];
-    row.kernels = timeFullKernels(raw, p.X, p.n, p.d, p.k, { weights: model.weights, means: model.means.flat(), factor }, p.d >= 64 ? 3 : 8);
+    for (let c = 0; c < p.k; c++)
+      for (let i = 0; i < p.d; i++) for (let j = 0; j < p.d; j++) factor[c * p.d * p.d + i * p.d + j] = u[c][j][i];
+    row.kernels = timeFullKernels(
+      raw,
+      p.X,
+      p.n,
+      p.d,
+      p.k,
+      { weights: model.weights, means: model.means.flat(), factor },
+      p.d >= 64 ? 3 : 8,
+    );
     const g = row.kernels.gflops;
-    log(`  kernels: logProbFull ${g.logProbKernel.toFixed(2)} GFLOP/s, E-step ${g.eStep.toFixed(2)}, scatterFull ${g.scatterKernel.toFixed(2)}, M-step ${g.mStep.toFixed(2)} (peak ${peak.gflops.toFixed(1)}; r > 0 on ${(100 * row.kernels.nonZeroFraction).toFixed(0)}% of pairs, ${(100 * row.kernels.scatteredFraction).toFixed(0)}% not negligible)`);
+    log(
+      `  kernels: logProbFull ${g.logProbKernel.toFixed(2)} GFLOP/s, E-step ${g.eStep.toFixed(2)}, scatterFull ${g.scatterKernel.toFixed(2)}, M-step ${g.mStep.toFixed(2)} (peak ${peak.gflops.toFixed(1)}; r > 0 on ${(100 * row.kernels.nonZeroFraction).toFixed(0)}% of pairs, ${(100 * row.kernels.scatteredFraction).toFixed(0)}% not negligible)`,
+    );
   }
   return row;
 }
@@ -340,7 +455,18 @@ async function runProblem(spec, raw, peak) {
  */
 async function runBroad(p, peak) {
   const pb = { ...p, start: broadStart(p.X, p.n, p.d, p.k, p.type) };
-  const job = HAVE_PYTHON ? { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("xb", p.X), start: pb.start, iterations: p.iterations, repeats: p.repeats } : undefined;
+  const job = HAVE_PYTHON
+    ? {
+        n: p.n,
+        d: p.d,
+        k: p.k,
+        covariance_type: p.type,
+        data: writeData("xb", p.X),
+        start: pb.start,
+        iterations: p.iterations,
+        repeats: p.repeats,
+      }
+    : undefined;
   const ours = { fits: [], intervals: [] };
   const sk = { fits: [], intervals: [] };
   let skLast, model;
@@ -359,15 +485,29 @@ async function runBroad(p, peak) {
       }
     }
   }
-  const out = { ours: { iterationMs: median(ours.intervals), fitMs: median(ours.fits), lowerBound: ours.lowerBound, intervalsMs: ours.intervals } };
+  const out = {
+    ours: {
+      iterationMs: median(ours.intervals),
+      fitMs: median(ours.fits),
+      lowerBound: ours.lowerBound,
+      intervalsMs: ours.intervals,
+    },
+  };
   log(`  broad start: gmm-wasm ${out.ours.iterationMs.toFixed(2)} ms/iter`);
   if (skLast) {
-    out.sklearn = { iteration_s: median(sk.intervals), fit_s: median(sk.fits), lower_bound: skLast.lower_bound, intervals_s: sk.intervals };
+    out.sklearn = {
+      iteration_s: median(sk.intervals),
+      fit_s: median(sk.fits),
+      lower_bound: skLast.lower_bound,
+      intervals_s: sk.intervals,
+    };
     out.agreement = Math.abs(out.ours.lowerBound - skLast.lower_bound) / Math.abs(skLast.lower_bound);
     log(`  broad start: scikit-learn ${ms(out.sklearn.iteration_s).toFixed(2)} ms/iter`);
   }
   out.roofline = roofline(p, peak, pairFractions(p, model));
-  log(`  broad start: roofline ${out.roofline.ms.toFixed(2)} ms/iter (measured ${(out.ours.iterationMs / out.roofline.ms).toFixed(1)}× it)`);
+  log(
+    `  broad start: roofline ${out.roofline.ms.toFixed(2)} ms/iter (measured ${(out.ours.iterationMs / out.roofline.ms).toFixed(1)}× it)`,
+  );
   return out;
 }
 
@@ -414,7 +554,10 @@ function roofline(p, peak, fractions) {
   // additions; M-step sums 2d + 1, scatter d (x − μ), d (r·), d squares, d additions
   const eFlops = full ? flopModel.eStep(d) : 4 * d;
   const pairs = n * k;
-  const flops = pairs * eFlops + pairs * fractions.nonZero * flopModel.sums(d) + pairs * fractions.scattered * (full ? flopModel.scatter(d) : 4 * d) +
+  const flops =
+    pairs * eFlops +
+    pairs * fractions.nonZero * flopModel.sums(d) +
+    pairs * fractions.scattered * (full ? flopModel.scatter(d) : 4 * d) +
     (full ? (type === "tied" ? 1 : k) * flopModel.factor(d) : 0);
   const exps = pairs + n;
   const msFlops = (flops / (peak.gflops * 1e9)) * 1000;
@@ -431,10 +574,22 @@ function roofline(p, peak, fractions) {
  */
 async function runSweep(type) {
   const { n, k, iterations, repeats, rounds } = SWEEP_SPEC;
-  log(`\nsweep ${type}, K=${k}, N=${n}, broad start: ${iterations} iterations × ${repeats} fits per d, ${rounds} rounds`);
+  log(
+    `\nsweep ${type}, K=${k}, N=${n}, broad start: ${iterations} iterations × ${repeats} fits per d, ${rounds} rounds`,
+  );
   const problems = SWEEP_D.map((d) => {
     const prob = makeProblem({ n, d, k, covarianceType: type });
-    return { id: `sweep ${type} d=${d}`, n, d, k, type, iterations, repeats, X: prob.X, start: broadStart(prob.X, n, d, k, type) };
+    return {
+      id: `sweep ${type} d=${d}`,
+      n,
+      d,
+      k,
+      type,
+      iterations,
+      repeats,
+      X: prob.X,
+      start: broadStart(prob.X, n, d, k, type),
+    };
   });
   const byRound = problems.map(() => []);
   for (let r = 0; r < rounds; r++) {
@@ -444,7 +599,10 @@ async function runSweep(type) {
     }
   }
   const out = problems.map((p, j) => ({ d: p.d, iterationMs: Math.min(...byRound[j]), roundsMs: byRound[j] }));
-  for (const pt of out) log(`  d=${pt.d}: ${pt.iterationMs.toFixed(2)} ms/iter (rounds ${pt.roundsMs.map((v) => v.toFixed(1)).join(", ")})`);
+  for (const pt of out)
+    log(
+      `  d=${pt.d}: ${pt.iterationMs.toFixed(2)} ms/iter (rounds ${pt.roundsMs.map((v) => v.toFixed(1)).join(", ")})`,
+    );
   return { type, k, n, iterations, repeats, rounds, points: out };
 }
 
@@ -472,9 +630,16 @@ function quadFit(pts) {
   // normal equations of y = c0 + c1 x + c2 x², solved by Cramer's rule (3×3)
   const S = (e) => pts.reduce((s, q) => s + q.d ** e, 0);
   const T = (e) => pts.reduce((s, q) => s + q.iterationMs * q.d ** e, 0);
-  const m = [[S(0), S(1), S(2)], [S(1), S(2), S(3)], [S(2), S(3), S(4)]];
+  const m = [
+    [S(0), S(1), S(2)],
+    [S(1), S(2), S(3)],
+    [S(2), S(3), S(4)],
+  ];
   const r = [T(0), T(1), T(2)];
-  const det = (a) => a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  const det = (a) =>
+    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+    a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+    a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
   const D = det(m);
   const c = [0, 1, 2].map((j) => det(m.map((row, i) => row.map((v, jj) => (jj === j ? r[i] : v)))) / D);
   return (x) => c[0] + c[1] * x + c[2] * x * x;
@@ -501,18 +666,38 @@ function runScore() {
   };
   const f64run = timeScores(gmm);
   const sum = f64run.scores.reduce((a, b) => a + b, 0);
-  const score = { id: p.id, n: p.n, d: p.d, k: p.k, ours: { seconds: f64run.seconds, rowsPerSecond: p.n / f64run.seconds, sum } };
+  const score = {
+    id: p.id,
+    n: p.n,
+    d: p.d,
+    k: p.k,
+    ours: { seconds: f64run.seconds, rowsPerSecond: p.n / f64run.seconds, sum },
+  };
   log(`  gmm-wasm          ${(score.ours.rowsPerSecond / 1e6).toFixed(2)} M rows/s`);
   // the same model scoring float32 rows
   const gmm32 = GaussianMixture.fromJSON({ ...gmm.toJSON(), params: { ...gmm.toJSON().params, dtype: "float32" } });
   const f32run = timeScores(gmm32);
   let worst = 0;
   const s = f64run.scores;
-  for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(f32run.scores[i] - s[i]) / Math.max(1, Math.abs(s[i])));
+  for (let i = 0; i < s.length; i++)
+    worst = Math.max(worst, Math.abs(f32run.scores[i] - s[i]) / Math.max(1, Math.abs(s[i])));
   score.ours32 = { seconds: f32run.seconds, rowsPerSecond: p.n / f32run.seconds, maxRelativeDifference: worst };
-  log(`  gmm-wasm float32  ${(score.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s (max relative difference from float64 ${worst.toExponential(1)})`);
+  log(
+    `  gmm-wasm float32  ${(score.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s (max relative difference from float64 ${worst.toExponential(1)})`,
+  );
   if (HAVE_PYTHON) {
-    const job = { n: p.n, d: p.d, k: p.k, covariance_type: p.type, data: writeData("s", p.X), start: p.start, iterations: p.fitIterations, repeats: 1, warmup_iter: 1, score: { data: writeData("y", Y), n: p.n, repeats: p.repeats } };
+    const job = {
+      n: p.n,
+      d: p.d,
+      k: p.k,
+      covariance_type: p.type,
+      data: writeData("s", p.X),
+      start: p.start,
+      iterations: p.fitIterations,
+      repeats: 1,
+      warmup_iter: 1,
+      score: { data: writeData("y", Y), n: p.n, repeats: p.repeats },
+    };
     const sk = runSklearn(job);
     if (sk) {
       score.sklearn = { seconds: sk.score_s, rowsPerSecond: p.n / sk.score_s, sum: sk.score_sum, threads: sk.threads };
@@ -527,43 +712,65 @@ function runScore() {
 }
 
 function child(id, peakGflops, expsPerSecond) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--one", id, String(peakGflops), String(expsPerSecond)], { env, maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), "--one", id, String(peakGflops), String(expsPerSecond)],
+    { env, maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"] },
+  );
   return JSON.parse(out.toString());
 }
 
 await init();
 const raw = await loadRaw(here("../dist/gmm.wasm"));
-log(`gmm-wasm bench: ${PROBLEMS.length} problems${QUICK ? " (quick)" : ""}; node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}`);
+log(
+  `gmm-wasm bench: ${PROBLEMS.length} problems${QUICK ? " (quick)" : ""}; node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}`,
+);
 const peak = measurePeak(raw);
 const expRate = measureExp(raw);
 peak.expsPerSecond = expRate.perSecond;
 peak.expRuns = expRate.runs;
-log(`f64x2 multiply-add peak: ${peak.gflops.toFixed(1)} GFLOP/s; vector exp: ${(peak.expsPerSecond / 1e9).toFixed(2)} G exps/s`);
+log(
+  `f64x2 multiply-add peak: ${peak.gflops.toFixed(1)} GFLOP/s; vector exp: ${(peak.expsPerSecond / 1e9).toFixed(2)} G exps/s`,
+);
 
 const results = PROBLEMS.map((spec) => child(spec.id, peak.gflops, peak.expsPerSecond));
-const sweep = SWEEP ? ["full", "diag"].map((type) => {
-  const r = child(`sweep ${type}`, peak.gflops, peak.expsPerSecond);
-  return { ...r, points: smoothRatios(r.points) };
-}) : undefined;
+const sweep = SWEEP
+  ? ["full", "diag"].map((type) => {
+      const r = child(`sweep ${type}`, peak.gflops, peak.expsPerSecond);
+      return { ...r, points: smoothRatios(r.points) };
+    })
+  : undefined;
 const score = !ONLY || ONLY.has(SCORE.id) ? child(SCORE.id, peak.gflops, peak.expsPerSecond) : undefined;
 let tight;
 if (env.BENCH_NO_PEER !== "1" && !ONLY) {
   tight = child("tight", peak.gflops, peak.expsPerSecond);
-  log(`\ngaussian-mixture-model from a tight start: ${tight.nanResponsibilities}/${tight.totalResponsibilities} responsibilities NaN, ${tight.nanMeans}/${tight.totalMeans} means NaN`);
+  log(
+    `\ngaussian-mixture-model from a tight start: ${tight.nanResponsibilities}/${tight.totalResponsibilities} responsibilities NaN, ${tight.nanMeans}/${tight.totalMeans} means NaN`,
+  );
 }
 
 // ----------------------------------------------------------------- report
 const sklearnInfo = results.find((r) => r.sklearn)?.sklearn;
 const report = {
   date: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
+  machine: {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  },
   quick: QUICK,
-  sklearn: sklearnInfo ? { version: sklearnInfo.version, numpy: sklearnInfo.numpy, defaultThreads: sklearnInfo.threads } : undefined,
+  sklearn: sklearnInfo
+    ? { version: sklearnInfo.version, numpy: sklearnInfo.numpy, defaultThreads: sklearnInfo.threads }
+    : undefined,
   peak,
   flopModel: {
-    eStep: "per (row, component): d subtractions + d(d+1)/2 multiply-adds (triangular product W(x−μ)) + d squares + d additions = d² + 4d",
-    mStep: "2d + 1 (N_k, weighted mean) per (row, component) with r > 0; d (x−μ) + d (r·(x−μ)) + d(d+1)/2 multiply-adds (lower-triangle rank-1 update) per (row, component) the scatter does not skip as negligible (assembly/mstep.ts: what the row adds to S_k is below 1e-24·N_k of it); plus 2d³/3 per component (Cholesky and triangular inverse)",
-    notCounted: "exp/log in the E-step normalisation (log-sum-exp) are not counted as flops; their time is in the E-step figure",
+    eStep:
+      "per (row, component): d subtractions + d(d+1)/2 multiply-adds (triangular product W(x−μ)) + d squares + d additions = d² + 4d",
+    mStep:
+      "2d + 1 (N_k, weighted mean) per (row, component) with r > 0; d (x−μ) + d (r·(x−μ)) + d(d+1)/2 multiply-adds (lower-triangle rank-1 update) per (row, component) the scatter does not skip as negligible (assembly/mstep.ts: what the row adds to S_k is below 1e-24·N_k of it); plus 2d³/3 per component (Cholesky and triangular inverse)",
+    notCounted:
+      "exp/log in the E-step normalisation (log-sum-exp) are not counted as flops; their time is in the E-step figure",
   },
   problems: results,
   sweep,
@@ -588,21 +795,35 @@ function ratio(a, b) {
 
 function renderMarkdown(r) {
   const L = [];
-  const th = r.sklearn?.defaultThreads ? Object.entries(r.sklearn.defaultThreads).map(([k, v]) => `${k} ${v}`).join(", ") : "?";
+  const th = r.sklearn?.defaultThreads
+    ? Object.entries(r.sklearn.defaultThreads)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")
+    : "?";
   L.push(`# gmm-wasm benchmark`);
   L.push("");
-  L.push(`${r.date.slice(0, 10)}, ${r.machine.cpu} (${r.machine.cores} cores, shared), Node ${r.machine.node}${r.quick ? ", **quick run**" : ""}.`);
+  L.push(
+    `${r.date.slice(0, 10)}, ${r.machine.cpu} (${r.machine.cores} cores, shared), Node ${r.machine.node}${r.quick ? ", **quick run**" : ""}.`,
+  );
   L.push("");
-  L.push(`**Machine:** ${r.machine.cpu} × ${r.machine.cores} cores, ${r.machine.platform}; measured this run: f64x2 multiply-add peak **${r.peak.gflops.toFixed(1)} GFLOP/s** (one core), vector exp **${(r.peak.expsPerSecond / 1e9).toFixed(2)} G exps/s**. ` +
-    "Ratios move between machines (another machine of the same kind gave other ratios), so read them beside these figures.");
-  L.push(`scikit-learn ${r.sklearn?.version ?? "(not run)"} (numpy ${r.sklearn?.numpy ?? "–"}) with its default threads (${th}); "1 thread" is the same run with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.`);
+  L.push(
+    `**Machine:** ${r.machine.cpu} × ${r.machine.cores} cores, ${r.machine.platform}; measured this run: f64x2 multiply-add peak **${r.peak.gflops.toFixed(1)} GFLOP/s** (one core), vector exp **${(r.peak.expsPerSecond / 1e9).toFixed(2)} G exps/s**. ` +
+      "Ratios move between machines (another machine of the same kind gave other ratios), so read them beside these figures.",
+  );
+  L.push(
+    `scikit-learn ${r.sklearn?.version ?? "(not run)"} (numpy ${r.sklearn?.numpy ?? "–"}) with its default threads (${th}); "1 thread" is the same run with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.`,
+  );
   L.push("");
-  L.push("Same data and start for everyone (given weights, means, precisions; tol 0; fixed iteration count). " +
-    "ms/iter is the median time of one EM iteration (E-step + M-step), measured inside each runtime after a warm-up; ratios are other ÷ gmm-wasm, so > 1× means gmm-wasm is faster. " +
-    "Each problem ran in a fresh Node process; gmm-wasm and scikit-learn were timed alternately (2–3 rounds) and their intervals pooled. " +
-    "All numbers come from one run on a noisy shared machine: read them as ratios, not absolute speeds.");
+  L.push(
+    "Same data and start for everyone (given weights, means, precisions; tol 0; fixed iteration count). " +
+      "ms/iter is the median time of one EM iteration (E-step + M-step), measured inside each runtime after a warm-up; ratios are other ÷ gmm-wasm, so > 1× means gmm-wasm is faster. " +
+      "Each problem ran in a fresh Node process; gmm-wasm and scikit-learn were timed alternately (2–3 rounds) and their intervals pooled. " +
+      "All numbers come from one run on a noisy shared machine: read them as ratios, not absolute speeds.",
+  );
   L.push("");
-  L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | vs scikit-learn, 1 thread | vs scalar JS | vs gaussian-mixture-model | fit: gmm-wasm ms | fit vs scikit-learn |");
+  L.push(
+    "| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | vs scikit-learn, 1 thread | vs scalar JS | vs gaussian-mixture-model | fit: gmm-wasm ms | fit vs scikit-learn |",
+  );
   L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const p of r.problems) {
     const o = p.ours.iterationMs;
@@ -612,53 +833,86 @@ function renderMarkdown(r) {
     if (p.peer && !p.peer.skipped) {
       peer = ratio(p.peer.iterationMs, o) + (p.peer.extrapolated ? " ᵉ" : "") + (p.peer.nanMeans > 0 ? " ⁿ" : "");
     } else if (p.peer?.skipped) peer = "n/a";
-    L.push(`| ${p.id}${p.n !== 1e5 ? "" : ""} | ${fmtMs(o)} | ${fmtMs(sk)} | **${ratio(sk, o)}** | ${ratio(sk1, o)} | ${ratio(p.scalar?.iterationMs, o)} | ${peer} | ${fmtMs(p.ours.fitMs)} | ${ratio(p.sklearn ? ms(p.sklearn.fit_s) : NaN, p.ours.fitMs)} |`);
+    L.push(
+      `| ${p.id}${p.n !== 1e5 ? "" : ""} | ${fmtMs(o)} | ${fmtMs(sk)} | **${ratio(sk, o)}** | ${ratio(sk1, o)} | ${ratio(p.scalar?.iterationMs, o)} | ${peer} | ${fmtMs(p.ours.fitMs)} | ${ratio(p.sklearn ? ms(p.sklearn.fit_s) : NaN, p.ours.fitMs)} |`,
+    );
   }
   L.push("");
-  L.push("ᵉ gaussian-mixture-model re-inverts each covariance for every row when d > 3, so at d ≥ 32 one iteration was timed on a prefix of the rows and scaled to N (its cost per row is constant). " +
-    "ⁿ its means came out NaN. It supports full covariances only, adds no reg_covar and keeps responsibilities in Float32, so it is a speed reference, not a numerical equal.");
+  L.push(
+    "ᵉ gaussian-mixture-model re-inverts each covariance for every row when d > 3, so at d ≥ 32 one iteration was timed on a prefix of the rows and scaled to N (its cost per row is constant). " +
+      "ⁿ its means came out NaN. It supports full covariances only, adds no reg_covar and keeps responsibilities in Float32, so it is a speed reference, not a numerical equal.",
+  );
   L.push("");
   const nThreads = r.problems.find((p) => p.oursThreads)?.oursThreads.threads ?? "?";
-  L.push(`The same rounds, other modes of gmm-wasm: \`dtype: "float32"\` (rows stored as float32, E-step four rows per f32x4; M-step sums in float64) and \`fitAsync\` over ${nThreads} worker threads (float64; per-iteration intervals, so starting the workers is not included), each against scikit-learn with its default threads.`);
+  L.push(
+    `The same rounds, other modes of gmm-wasm: \`dtype: "float32"\` (rows stored as float32, E-step four rows per f32x4; M-step sums in float64) and \`fitAsync\` over ${nThreads} worker threads (float64; per-iteration intervals, so starting the workers is not included), each against scikit-learn with its default threads.`,
+  );
   L.push("");
-  L.push(`| problem | float32 ms/iter | float32 vs scikit-learn | ${nThreads} threads ms/iter | ${nThreads} threads vs scikit-learn |`);
+  L.push(
+    `| problem | float32 ms/iter | float32 vs scikit-learn | ${nThreads} threads ms/iter | ${nThreads} threads vs scikit-learn |`,
+  );
   L.push("|---|---:|---:|---:|---:|");
   for (const p of r.problems) {
     const sk = p.sklearn ? ms(p.sklearn.iteration_s) : NaN;
-    L.push(`| ${p.id} | ${fmtMs(p.ours32?.iterationMs)} | **${ratio(sk, p.ours32?.iterationMs)}** | ${fmtMs(p.oursThreads?.iterationMs)} | **${ratio(sk, p.oursThreads?.iterationMs)}** |`);
+    L.push(
+      `| ${p.id} | ${fmtMs(p.ours32?.iterationMs)} | **${ratio(sk, p.ours32?.iterationMs)}** | ${fmtMs(p.oursThreads?.iterationMs)} | **${ratio(sk, p.oursThreads?.iterationMs)}** |`,
+    );
   }
   const agree = r.problems.filter((p) => p.agreement?.sklearn !== undefined);
   if (agree.length) {
     const worst = Math.max(...agree.map((p) => p.agreement.sklearn));
     L.push("");
-    L.push(`Agreement: after the timed iterations gmm-wasm's lower bound matches scikit-learn's to ${worst.toExponential(1)} relative (worst problem)` +
-      (r.problems.some((p) => p.agreement?.scalar !== undefined) ? ` and the scalar JS EM's to ${Math.max(...r.problems.filter((p) => p.agreement?.scalar !== undefined).map((p) => p.agreement.scalar)).toExponential(1)}.` : "."));
+    L.push(
+      `Agreement: after the timed iterations gmm-wasm's lower bound matches scikit-learn's to ${worst.toExponential(1)} relative (worst problem)` +
+        (r.problems.some((p) => p.agreement?.scalar !== undefined)
+          ? ` and the scalar JS EM's to ${Math.max(...r.problems.filter((p) => p.agreement?.scalar !== undefined).map((p) => p.agreement.scalar)).toExponential(1)}.`
+          : "."),
+    );
   }
   const agree32 = r.problems.filter((p) => p.agreement?.float32 !== undefined);
   if (agree32.length) {
     L.push("");
-    L.push(`float32: its lower bound after the timed iterations is within ${Math.max(...agree32.map((p) => p.agreement.float32)).toExponential(1)} (relative, worst problem) of float64's; the threaded fit's within ${Math.max(...agree32.map((p) => p.agreement.threads ?? 0)).toExponential(1)}.`);
+    L.push(
+      `float32: its lower bound after the timed iterations is within ${Math.max(...agree32.map((p) => p.agreement.float32)).toExponential(1)} (relative, worst problem) of float64's; the threaded fit's within ${Math.max(...agree32.map((p) => p.agreement.threads ?? 0)).toExponential(1)}.`,
+    );
   }
   if (r.score) {
     const s = r.score;
     L.push("");
-    L.push(`Scoring (\`scoreSamples\`, full, d = ${s.d}, K = ${s.k}, ${s.n} rows): gmm-wasm ${(s.ours.rowsPerSecond / 1e6).toFixed(2)} M rows/s` +
-      (s.sklearn ? `, scikit-learn ${(s.sklearn.rowsPerSecond / 1e6).toFixed(2)} M rows/s (**${ratio(s.ours.rowsPerSecond, s.sklearn.rowsPerSecond)}**)` : "") +
-      (s.sklearn1 ? `, scikit-learn 1 thread ${(s.sklearn1.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${ratio(s.ours.rowsPerSecond, s.sklearn1.rowsPerSecond)})` : "") + "." +
-      (s.ours32 ? ` float32: ${(s.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s` + (s.sklearn ? ` (**${ratio(s.ours32.rowsPerSecond, s.sklearn.rowsPerSecond)}** scikit-learn)` : "") + `, log-densities within ${s.ours32.maxRelativeDifference.toExponential(1)} of float64's.` : ""));
+    L.push(
+      `Scoring (\`scoreSamples\`, full, d = ${s.d}, K = ${s.k}, ${s.n} rows): gmm-wasm ${(s.ours.rowsPerSecond / 1e6).toFixed(2)} M rows/s` +
+        (s.sklearn
+          ? `, scikit-learn ${(s.sklearn.rowsPerSecond / 1e6).toFixed(2)} M rows/s (**${ratio(s.ours.rowsPerSecond, s.sklearn.rowsPerSecond)}**)`
+          : "") +
+        (s.sklearn1
+          ? `, scikit-learn 1 thread ${(s.sklearn1.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${ratio(s.ours.rowsPerSecond, s.sklearn1.rowsPerSecond)})`
+          : "") +
+        "." +
+        (s.ours32
+          ? ` float32: ${(s.ours32.rowsPerSecond / 1e6).toFixed(2)} M rows/s` +
+            (s.sklearn ? ` (**${ratio(s.ours32.rowsPerSecond, s.sklearn.rowsPerSecond)}** scikit-learn)` : "") +
+            `, log-densities within ${s.ours32.maxRelativeDifference.toExponential(1)} of float64's.`
+          : ""),
+    );
   }
   const kern = r.problems.filter((p) => p.kernels);
   if (kern.length) {
     L.push("");
     L.push(`## GFLOP/s, full covariances (one core)`);
     L.push("");
-    L.push(`Peak: ${r.peak.gflops.toFixed(1)} GFLOP/s, measured by \`peakMultiplyAdd\` (assembly/peak.ts: ${r.peak.accumulators} independent f64x2 multiply-add chains, plain SIMD, no fused multiply-add), best of ${r.peak.runs.length}.`);
+    L.push(
+      `Peak: ${r.peak.gflops.toFixed(1)} GFLOP/s, measured by \`peakMultiplyAdd\` (assembly/peak.ts: ${r.peak.accumulators} independent f64x2 multiply-add chains, plain SIMD, no fused multiply-add), best of ${r.peak.runs.length}.`,
+    );
     L.push("");
-    L.push("| problem | logProbFull GFLOP/s | E-step (eStepFull, incl. log-sum-exp) | scatterFull GFLOP/s | M-step (sums, scatter, Cholesky) | pairs with r > 0 | pairs scattered (not negligible) | logProbFull % of peak | scatterFull % of peak |");
+    L.push(
+      "| problem | logProbFull GFLOP/s | E-step (eStepFull, incl. log-sum-exp) | scatterFull GFLOP/s | M-step (sums, scatter, Cholesky) | pairs with r > 0 | pairs scattered (not negligible) | logProbFull % of peak | scatterFull % of peak |",
+    );
     L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const p of kern) {
       const g = p.kernels.gflops;
-      L.push(`| ${p.id} | ${g.logProbKernel.toFixed(1)} | ${g.eStep.toFixed(1)} | ${g.scatterKernel.toFixed(1)} | ${g.mStep.toFixed(1)} | ${(100 * p.kernels.nonZeroFraction).toFixed(0)}% | ${(100 * p.kernels.scatteredFraction).toFixed(0)}% | ${((100 * g.logProbKernel) / r.peak.gflops).toFixed(0)}% | ${((100 * g.scatterKernel) / r.peak.gflops).toFixed(0)}% |`);
+      L.push(
+        `| ${p.id} | ${g.logProbKernel.toFixed(1)} | ${g.eStep.toFixed(1)} | ${g.scatterKernel.toFixed(1)} | ${g.mStep.toFixed(1)} | ${(100 * p.kernels.nonZeroFraction).toFixed(0)}% | ${(100 * p.kernels.scatteredFraction).toFixed(0)}% | ${((100 * g.logProbKernel) / r.peak.gflops).toFixed(0)}% | ${((100 * g.scatterKernel) / r.peak.gflops).toFixed(0)}% |`,
+      );
     }
     L.push("");
     L.push("FLOP model (a multiply-add counts 2):");
@@ -671,15 +925,21 @@ function renderMarkdown(r) {
     L.push("");
     L.push("## Broad random start");
     L.push("");
-    L.push("The same problems from the broad random start (equal weights, means at random rows, every precision 1/20·I, so responsibilities start dense and no sparsity shortcut applies at first): gmm-wasm in one thread (float64) against scikit-learn with its default threads, timed alternately in the same rounds. " +
-      `Roofline: the least time for the iteration's arithmetic (the FLOP model above: the E-step on every (row, component) pair, the M-step on the pairs it does not skip, counted at the fitted parameters) at the measured peak (${r.peak.gflops.toFixed(1)} GFLOP/s) plus its n·K exps and n logs at the measured exp rate (${(r.peak.expsPerSecond / 1e9).toFixed(2)} G/s); "× roofline" is gmm-wasm's time over it (1× would be the machine's limit).`);
+    L.push(
+      "The same problems from the broad random start (equal weights, means at random rows, every precision 1/20·I, so responsibilities start dense and no sparsity shortcut applies at first): gmm-wasm in one thread (float64) against scikit-learn with its default threads, timed alternately in the same rounds. " +
+        `Roofline: the least time for the iteration's arithmetic (the FLOP model above: the E-step on every (row, component) pair, the M-step on the pairs it does not skip, counted at the fitted parameters) at the measured peak (${r.peak.gflops.toFixed(1)} GFLOP/s) plus its n·K exps and n logs at the measured exp rate (${(r.peak.expsPerSecond / 1e9).toFixed(2)} G/s); "× roofline" is gmm-wasm's time over it (1× would be the machine's limit).`,
+    );
     L.push("");
-    L.push("| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | roofline ms/iter | gmm-wasm × roofline | pairs with r > 0 | pairs scattered | lower bounds agree to |");
+    L.push(
+      "| problem (N = 1e5 unless noted) | gmm-wasm ms/iter | scikit-learn ms/iter | vs scikit-learn | roofline ms/iter | gmm-wasm × roofline | pairs with r > 0 | pairs scattered | lower bounds agree to |",
+    );
     L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const p of broad) {
       const b = p.broad;
       const sk = b.sklearn ? ms(b.sklearn.iteration_s) : NaN;
-      L.push(`| ${p.id} | ${fmtMs(b.ours.iterationMs)} | ${fmtMs(sk)} | **${ratio(sk, b.ours.iterationMs)}** | ${fmtMs(b.roofline.ms)} | ${(b.ours.iterationMs / b.roofline.ms).toFixed(1)}× | ${(100 * b.roofline.nonZero).toFixed(0)}% | ${(100 * b.roofline.scattered).toFixed(0)}% | ${b.agreement !== undefined ? b.agreement.toExponential(1) : "–"} |`);
+      L.push(
+        `| ${p.id} | ${fmtMs(b.ours.iterationMs)} | ${fmtMs(sk)} | **${ratio(sk, b.ours.iterationMs)}** | ${fmtMs(b.roofline.ms)} | ${(b.ours.iterationMs / b.roofline.ms).toFixed(1)}× | ${(100 * b.roofline.nonZero).toFixed(0)}% | ${(100 * b.roofline.scattered).toFixed(0)}% | ${b.agreement !== undefined ? b.agreement.toExponential(1) : "–"} |`,
+      );
     }
   }
   if (r.sweep) {
@@ -687,21 +947,35 @@ function renderMarkdown(r) {
     L.push("");
     L.push(`## d sweep`);
     L.push("");
-    L.push(`gmm-wasm ms per EM iteration (float64, one thread) from the broad start, K = ${a.k}, N = ${a.n}, at each d: the d values ran in turn ${a.rounds === 1 ? "once (a quick run: a slow spell of the machine can pass for a cliff)" : `${a.rounds} times over`} (${a.repeats} fit × ${a.iterations} iterations each) and each d keeps its least disturbed round (the smallest median interval). "vs smooth" is the time over a smooth fit through its neighbours (least-squares quadratic through up to two each side, the point left out); **cliff** marks a d above 1.25× it.`);
+    L.push(
+      `gmm-wasm ms per EM iteration (float64, one thread) from the broad start, K = ${a.k}, N = ${a.n}, at each d: the d values ran in turn ${a.rounds === 1 ? "once (a quick run: a slow spell of the machine can pass for a cliff)" : `${a.rounds} times over`} (${a.repeats} fit × ${a.iterations} iterations each) and each d keeps its least disturbed round (the smallest median interval). "vs smooth" is the time over a smooth fit through its neighbours (least-squares quadratic through up to two each side, the point left out); **cliff** marks a d above 1.25× it.`,
+    );
     L.push("");
     L.push(`| d | ${a.type} ms/iter | vs smooth | ${b.type} ms/iter | vs smooth |`);
     L.push("|---:|---:|---:|---:|---:|");
-    const cell = (pt) => (pt ? `${fmtMs(pt.iterationMs)} | ${Number.isFinite(pt.ratio) ? pt.ratio.toFixed(2) + (pt.ratio > 1.25 ? " **cliff**" : "") : "–"}` : "– | –");
-    for (let i = 0; i < a.points.length; i++) L.push(`| ${a.points[i].d} | ${cell(a.points[i])} | ${cell(b.points[i])} |`);
-    const cliffs = r.sweep.flatMap((s) => s.points.filter((pt) => pt.ratio > 1.25).map((pt) => `${s.type} d=${pt.d} (${pt.ratio.toFixed(2)}×)`));
+    const cell = (pt) =>
+      pt
+        ? `${fmtMs(pt.iterationMs)} | ${Number.isFinite(pt.ratio) ? pt.ratio.toFixed(2) + (pt.ratio > 1.25 ? " **cliff**" : "") : "–"}`
+        : "– | –";
+    for (let i = 0; i < a.points.length; i++)
+      L.push(`| ${a.points[i].d} | ${cell(a.points[i])} | ${cell(b.points[i])} |`);
+    const cliffs = r.sweep.flatMap((s) =>
+      s.points.filter((pt) => pt.ratio > 1.25).map((pt) => `${s.type} d=${pt.d} (${pt.ratio.toFixed(2)}×)`),
+    );
     L.push("");
-    L.push(cliffs.length ? `Cliffs: ${cliffs.join(", ")}.` : "No cliffs (every d within 1.25× of the smooth fit through its neighbours).");
+    L.push(
+      cliffs.length
+        ? `Cliffs: ${cliffs.join(", ")}.`
+        : "No cliffs (every d within 1.25× of the smooth fit through its neighbours).",
+    );
   }
   if (r.peerTightStart) {
     const t = r.peerTightStart;
     L.push("");
-    L.push(`gaussian-mixture-model from a tight start (${t.start}): ${t.nanResponsibilities} of ${t.totalResponsibilities} responsibilities and ${t.nanMeans} of ${t.totalMeans} mean coordinates came out NaN, without an error` +
-      ` (it evaluates densities outside log space, so exp underflows to 0 and 0/0 follows); gmm-wasm from the same start: ${t.oursFinite ? "finite" : "NOT finite"}.`);
+    L.push(
+      `gaussian-mixture-model from a tight start (${t.start}): ${t.nanResponsibilities} of ${t.totalResponsibilities} responsibilities and ${t.nanMeans} of ${t.totalMeans} mean coordinates came out NaN, without an error` +
+        ` (it evaluates densities outside log space, so exp underflows to 0 and 0/0 follows); gmm-wasm from the same start: ${t.oursFinite ? "finite" : "NOT finite"}.`,
+    );
   }
   L.push("");
   return L.join("\n");

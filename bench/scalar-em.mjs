@@ -54,7 +54,6 @@ export function scalarEm(X, n, d, k, covarianceType, start, iterations, reg = 1e
   const resp = new Float64Array(n * k);
   const nk = new Float64Array(k);
   const diff = new Float64Array(d);
-  const y = new Float64Array(d);
   // full/tied: W (lower) per block; diag: 1/σ per (c, j); spherical: 1/σ per c
   const factor = new Float64Array(full ? blocks * d * d : spherical ? k : k * d);
   const cov = new Float64Array(full ? blocks * d * d : k * d);
@@ -70,11 +69,12 @@ export function scalarEm(X, n, d, k, covarianceType, start, iterations, reg = 1e
       // Σ = (G Gᵀ)⁻¹ = G⁻ᵀ G⁻¹
       const gi = new Float64Array(d * d);
       invertLower(pc, gi, 0, d);
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let m = Math.max(i, j); m < d; m++) s += gi[m * d + i] * gi[m * d + j];
-        tmp[i * d + j] = s;
-      }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let m = Math.max(i, j); m < d; m++) s += gi[m * d + i] * gi[m * d + j];
+          tmp[i * d + j] = s;
+        }
       cholesky(tmp, 0, d);
       invertLower(tmp, factor, b * d * d, d);
     }
@@ -121,10 +121,16 @@ export function scalarEm(X, n, d, k, covarianceType, start, iterations, reg = 1e
             m += s * s;
           }
         } else if (spherical) {
-          for (let j = 0; j < d; j++) { const t = X[xo + j] - means[mo + j]; m += t * t; }
+          for (let j = 0; j < d; j++) {
+            const t = X[xo + j] - means[mo + j];
+            m += t * t;
+          }
           m *= factor[c] * factor[c];
         } else {
-          for (let j = 0; j < d; j++) { const t = (X[xo + j] - means[mo + j]) * factor[mo + j]; m += t * t; }
+          for (let j = 0; j < d; j++) {
+            const t = (X[xo + j] - means[mo + j]) * factor[mo + j];
+            m += t * t;
+          }
         }
         const v = constant + logDet[c] + logW[c] - 0.5 * m;
         resp[ro + c] = v;
@@ -174,7 +180,10 @@ export function scalarEm(X, n, d, k, covarianceType, start, iterations, reg = 1e
             for (let b = 0; b <= a; b++) cov[o + b] += ra * diff[b];
           }
         } else {
-          for (let j = 0; j < d; j++) { const t = X[xo + j] - means[mo + j]; cov[mo + j] += r * t * t; }
+          for (let j = 0; j < d; j++) {
+            const t = X[xo + j] - means[mo + j];
+            cov[mo + j] += r * t * t;
+          }
         }
       }
     }
@@ -183,7 +192,11 @@ export function scalarEm(X, n, d, k, covarianceType, start, iterations, reg = 1e
         const inv = 1 / (tied ? sum : nk[b]);
         const o = b * d * d;
         for (let a = 0; a < d; a++) {
-          for (let c = 0; c <= a; c++) { const v = cov[o + a * d + c] * inv; cov[o + a * d + c] = v; cov[o + c * d + a] = v; }
+          for (let c = 0; c <= a; c++) {
+            const v = cov[o + a * d + c] * inv;
+            cov[o + a * d + c] = v;
+            cov[o + c * d + a] = v;
+          }
           cov[o + a * d + a] += reg;
         }
         tmp.set(cov.subarray(o, o + d * d));
@@ -193,7 +206,11 @@ export function scalarEm(X, n, d, k, covarianceType, start, iterations, reg = 1e
     } else {
       for (let c = 0; c < k; c++) {
         let s = 0;
-        for (let j = 0; j < d; j++) { const v = cov[c * d + j] / nk[c] + reg; cov[c * d + j] = v; s += v; }
+        for (let j = 0; j < d; j++) {
+          const v = cov[c * d + j] / nk[c] + reg;
+          cov[c * d + j] = v;
+          s += v;
+        }
         if (spherical) factor[c] = 1 / Math.sqrt(s / d);
         else for (let j = 0; j < d; j++) factor[c * d + j] = 1 / Math.sqrt(cov[c * d + j]);
       }

@@ -12,7 +12,11 @@ import { loadRaw, measurePeak } from "./kernels.mjs";
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 await init();
 const peak = measurePeak(await loadRaw(here("../dist/gmm.wasm")));
-const n = 1_000_000, d = 4, k = 4, iterations = 5, chunkRows = 1 << 16;
+const n = 1_000_000,
+  d = 4,
+  k = 4,
+  iterations = 5,
+  chunkRows = 1 << 16;
 let s = 11;
 const data = new Float64Array(n * d);
 for (let t = 0; t < data.length; t++) {
@@ -20,9 +24,24 @@ for (let t = 0; t < data.length; t++) {
   data[t] = (Math.floor(t / d) % k) * 3 + (t % d) + s / 2 ** 32;
 }
 const X = { data, rows: n, cols: d };
-const start = new GaussianMixture({ nComponents: k, randomState: 0, maxIter: 2 }).fit({ data: data.subarray(0, 20000 * d), rows: 20000, cols: d });
-const options = { nComponents: k, tol: 0, maxIter: iterations, weightsInit: start.weights, meansInit: start.means, precisionsInit: start.precisions };
-const chunk = (at) => ({ data: data.subarray(at * d, Math.min(n, at + chunkRows) * d), rows: Math.min(chunkRows, n - at), cols: d });
+const start = new GaussianMixture({ nComponents: k, randomState: 0, maxIter: 2 }).fit({
+  data: data.subarray(0, 20000 * d),
+  rows: 20000,
+  cols: d,
+});
+const options = {
+  nComponents: k,
+  tol: 0,
+  maxIter: iterations,
+  weightsInit: start.weights,
+  meansInit: start.means,
+  precisionsInit: start.precisions,
+};
+const chunk = (at) => ({
+  data: data.subarray(at * d, Math.min(n, at + chunkRows) * d),
+  rows: Math.min(chunkRows, n - at),
+  cols: d,
+});
 const source = function* () {
   for (let at = 0; at < n; at += chunkRows) yield chunk(at);
 };
@@ -46,7 +65,11 @@ const rate = (rows, seconds) => `${(rows / seconds / 1e6).toFixed(2)} M rows/s`;
 const L = [
   "# Out-of-core and one-pass fits",
   "",
-  `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} (${cpus().length} cores, shared; load ${loadavg().map((v) => v.toFixed(1)).join(" ")}), Node ${process.version}, f64x2 peak ${peak.gflops.toFixed(1)} GFLOP/s. N = 10⁶, d = 4, K = 4, full, ${iterations} EM iterations from a given start, chunks of ${chunkRows} rows; best of 3.`,
+  `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} (${cpus().length} cores, shared; load ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(
+      " ",
+    )}), Node ${process.version}, f64x2 peak ${peak.gflops.toFixed(1)} GFLOP/s. N = 10⁶, d = 4, K = 4, full, ${iterations} EM iterations from a given start, chunks of ${chunkRows} rows; best of 3.`,
   "",
   "| fit | seconds | rows/s (rows × passes) | vs in-memory fit |",
   "|---|---:|---:|---:|",

@@ -3,9 +3,9 @@
 // bench/results/threads.{json,md}. Run with `npm run bench:threads`.
 // The whole-fit time includes starting the workers and copying the shards;
 // the per-iteration time (median interval between onIteration calls) does not.
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { init, GaussianMixture } from "../dist/index.js";
+import { GaussianMixture, init } from "../dist/index.js";
 import { makeProblem } from "./data.mjs";
 
 await init();
@@ -20,7 +20,15 @@ const cores = availableParallelism();
 const rows = [];
 for (const { d, k, iters } of shapes) {
   const p = makeProblem({ n, d, k, covarianceType: "full" });
-  const options = { nComponents: k, covarianceType: "full", tol: 0, maxIter: iters, weightsInit: p.start.weights, meansInit: p.start.means, precisionsInit: p.start.precisions };
+  const options = {
+    nComponents: k,
+    covarianceType: "full",
+    tol: 0,
+    maxIter: iters,
+    weightsInit: p.start.weights,
+    meansInit: p.start.means,
+    precisionsInit: p.start.precisions,
+  };
   const X = { data: p.X, rows: n, cols: d };
   // Warm-up, then alternate the two so drift on this shared machine hits both.
   new GaussianMixture({ ...options, maxIter: 1 }).fit(X);
@@ -31,7 +39,13 @@ for (const { d, k, iters } of shapes) {
   const manyIter = [];
   const marker = (list) => {
     let last;
-    return { onIteration: () => { const t = performance.now(); if (last !== undefined) list.push(t - last); last = t; } };
+    return {
+      onIteration: () => {
+        const t = performance.now();
+        if (last !== undefined) list.push(t - last);
+        last = t;
+      },
+    };
   };
   let a;
   let b;
@@ -46,14 +60,24 @@ for (const { d, k, iters } of shapes) {
   const median = (v) => v.slice().sort((x, y) => x - y)[Math.floor(v.length / 2)];
   const agree = Math.abs(a.lowerBound - b.lowerBound) / Math.abs(a.lowerBound);
   rows.push({
-    d, k, iterations: iters, oneThreadMs: median(one), threadsMs: median(many), speedup: median(one) / median(many),
-    oneThreadIterationMs: median(oneIter), threadsIterationMs: median(manyIter), iterationSpeedup: median(oneIter) / median(manyIter),
+    d,
+    k,
+    iterations: iters,
+    oneThreadMs: median(one),
+    threadsMs: median(many),
+    speedup: median(one) / median(many),
+    oneThreadIterationMs: median(oneIter),
+    threadsIterationMs: median(manyIter),
+    iterationSpeedup: median(oneIter) / median(manyIter),
     lowerBoundAgreement: agree,
   });
   console.log(rows.at(-1));
 }
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/threads.json", import.meta.url), JSON.stringify({ date: new Date().toISOString(), cores, n, rows }, null, 2));
+writeFileSync(
+  new URL("./results/threads.json", import.meta.url),
+  JSON.stringify({ date: new Date().toISOString(), cores, n, rows }, null, 2),
+);
 const md = [
   `# fitAsync over ${cores} worker threads vs fit in one thread`,
   "",
@@ -61,7 +85,10 @@ const md = [
   "",
   "| d | K | iterations | 1 thread ms/iter | threads ms/iter | speed-up per iteration | 1 thread fit ms | threads fit ms | speed-up per fit | lower bounds agree to |",
   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  ...rows.map((r) => `| ${r.d} | ${r.k} | ${r.iterations} | ${r.oneThreadIterationMs.toFixed(1)} | ${r.threadsIterationMs.toFixed(1)} | **${r.iterationSpeedup.toFixed(2)}×** | ${r.oneThreadMs.toFixed(0)} | ${r.threadsMs.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${r.lowerBoundAgreement.toExponential(1)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.d} | ${r.k} | ${r.iterations} | ${r.oneThreadIterationMs.toFixed(1)} | ${r.threadsIterationMs.toFixed(1)} | **${r.iterationSpeedup.toFixed(2)}×** | ${r.oneThreadMs.toFixed(0)} | ${r.threadsMs.toFixed(0)} | ${r.speedup.toFixed(2)}× | ${r.lowerBoundAgreement.toExponential(1)} |`,
+  ),
   "",
 ].join("\n");
 writeFileSync(new URL("./results/threads.md", import.meta.url), md);

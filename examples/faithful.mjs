@@ -10,10 +10,17 @@ import { components2D, criterionSeries, lineChartPanel, renderSvg, scatterPanel 
 
 await init();
 const text = readFileSync(new URL("../data/faithful.csv", import.meta.url), "utf8").trim();
-const X = text.split("\n").slice(1).map((line) => line.split(",").map(Number));
+const X = text
+  .split("\n")
+  .slice(1)
+  .map((line) => line.split(",").map(Number));
 
 const types = ["full", "tied", "diag", "spherical"];
-const { best: g, bestRow, table } = selectModel(X, { nComponents: 6, covarianceTypes: types, criterion: "bic", nInit: 5, randomState: 0 });
+const {
+  best: g,
+  bestRow,
+  table,
+} = selectModel(X, { nComponents: 6, covarianceTypes: types, criterion: "bic", nInit: 5, randomState: 0 });
 
 const rows = [];
 for (let k = 1; k <= 6; k++) {
@@ -27,7 +34,9 @@ for (let k = 1; k <= 6; k++) {
 console.log(`Old Faithful: ${X.length} eruptions × 2 features (eruption minutes, waiting minutes)`);
 console.log("BIC (scikit-learn's sign: lower is better; mclust reports the negative)");
 console.table(rows);
-console.log(`Chosen: ${g.nComponents} components, covariance "${g.covarianceType}", BIC ${bestRow.bic.toFixed(2)}, log-likelihood ${bestRow.logLikelihood.toFixed(2)}`);
+console.log(
+  `Chosen: ${g.nComponents} components, covariance "${g.covarianceType}", BIC ${bestRow.bic.toFixed(2)}, log-likelihood ${bestRow.logLikelihood.toFixed(2)}`,
+);
 g.weights.forEach((w, c) => {
   console.log(`  component ${c}: weight ${w.toFixed(3)}, mean [${g.means[c].map((m) => m.toFixed(3)).join(", ")}]`);
 });
@@ -43,7 +52,9 @@ const svg = renderSvg([
     title: `Old Faithful: ${g.nComponents} components, ${g.covarianceType} covariance`,
   }),
   lineChartPanel({
-    series: criterionSeries(table.map((r) => ({ covarianceType: r.covarianceType, nComponents: r.nComponents, value: r.bic }))),
+    series: criterionSeries(
+      table.map((r) => ({ covarianceType: r.covarianceType, nComponents: r.nComponents, value: r.bic })),
+    ),
     highlight: { series: g.covarianceType, x: g.nComponents },
     yLabel: "BIC (lower is better)",
     title: "BIC by number of components",

@@ -33,7 +33,9 @@ function columnMeans(X) {
 function covariance(X) {
   const m = columnMeans(X);
   const d = m.length;
-  return Array.from({ length: d }, (_, a) => Array.from({ length: d }, (_, b) => X.reduce((s, r) => s + (r[a] - m[a]) * (r[b] - m[b]), 0) / (X.length - 1)));
+  return Array.from({ length: d }, (_, a) =>
+    Array.from({ length: d }, (_, b) => X.reduce((s, r) => s + (r[a] - m[a]) * (r[b] - m[b]), 0) / (X.length - 1)),
+  );
 }
 
 function correlation(c) {
@@ -125,7 +127,9 @@ export function energyDistance(X, Y, scale, { permutations = 0, seed = 1 } = {})
   for (let p = 0; p < permutations; p++) {
     const order = shuffle(N, random);
     const relabeled = new Array(N);
-    order.forEach((row, i) => { relabeled[row] = i < n; });
+    order.forEach((row, i) => {
+      relabeled[row] = i < n;
+    });
     if (statistic(relabeled) >= observed) atLeast++;
   }
   return { statistic: observed, pValue: (atLeast + 1) / (permutations + 1) };
@@ -161,8 +165,12 @@ export async function runSynthetic({ seed = 0, draws = 50, permutations = 199, c
   const scale = sd(X);
   const features = names.map((name, j) => ({
     name,
-    realMean: columnMeans(X)[j], syntheticMean: columnMeans(synthetic)[j], gaussianMean: columnMeans(gaussian)[j],
-    realSd: scale[j], syntheticSd: sd(synthetic)[j], gaussianSd: sd(gaussian)[j],
+    realMean: columnMeans(X)[j],
+    syntheticMean: columnMeans(synthetic)[j],
+    gaussianMean: columnMeans(gaussian)[j],
+    realSd: scale[j],
+    syntheticSd: sd(synthetic)[j],
+    gaussianSd: sd(gaussian)[j],
   }));
 
   // Halves of the real data: the distance two samples of the same notes have.
@@ -180,8 +188,12 @@ export async function runSynthetic({ seed = 0, draws = 50, permutations = 199, c
   // the same over more draws, since one energy distance of 200 rows is noisy
   const repeated = { synthetic: [], halves: [], gaussian: [] };
   for (let t = 0; t < draws; t++) {
-    repeated.synthetic.push(energyDistance(X, rowsOf(best.sample(n, { randomState: seed + 100 + t }).X), scale).statistic);
-    repeated.gaussian.push(energyDistance(X, rowsOf(single.sample(n, { randomState: seed + 100 + t }).X), scale).statistic);
+    repeated.synthetic.push(
+      energyDistance(X, rowsOf(best.sample(n, { randomState: seed + 100 + t }).X), scale).statistic,
+    );
+    repeated.gaussian.push(
+      energyDistance(X, rowsOf(single.sample(n, { randomState: seed + 100 + t }).X), scale).statistic,
+    );
     const [a, b] = halves();
     repeated.halves.push(energyDistance(a, b, scale).statistic);
   }
@@ -203,11 +215,17 @@ export async function runSynthetic({ seed = 0, draws = 50, permutations = 199, c
     const sampleMean = columnMeans(rows);
     const sampleSd = sd(rows);
     return {
-      feature: names[j], value: v, rows: conditionalRows, fixed: rows.every((r) => r[j] === v),
+      feature: names[j],
+      value: v,
+      rows: conditionalRows,
+      fixed: rows.every((r) => r[j] === v),
       weights: best.condition([j], [v]).weights,
       columns: others.map((f, t2) => ({
-        name: names[f], index: f,
-        conditionalMean: mean.data[t2], sampleMean: sampleMean[f], sampleSd: sampleSd[f],
+        name: names[f],
+        index: f,
+        conditionalMean: mean.data[t2],
+        sampleMean: sampleMean[f],
+        sampleSd: sampleSd[f],
         realNear: near.length ? columnMeans(near)[f] : NaN,
       })),
       nearCount: near.length,
@@ -216,41 +234,68 @@ export async function runSynthetic({ seed = 0, draws = 50, permutations = 199, c
 
   const lines = [];
   lines.push(`Swiss banknotes (data/banknote.csv): ${n} notes × ${d} measurements (mm)`);
-  lines.push(`Chosen by BIC over K = 1…4 and four covariance types (initParams "auto"): ${best.covarianceType}, K = ${best.nComponents} (BIC ${bestRow.bic.toFixed(1)}; the grid took ${Math.round(fitMs)} ms)`);
+  lines.push(
+    `Chosen by BIC over K = 1…4 and four covariance types (initParams "auto"): ${best.covarianceType}, K = ${best.nComponents} (BIC ${bestRow.bic.toFixed(1)}; the grid took ${Math.round(fitMs)} ms)`,
+  );
   lines.push("");
-  lines.push(`Per feature, real against a synthetic copy of ${n} rows from the mixture and one from a single Gaussian:`);
+  lines.push(
+    `Per feature, real against a synthetic copy of ${n} rows from the mixture and one from a single Gaussian:`,
+  );
   lines.push("");
-  lines.push("| feature | real mean | GMM copy mean | 1-Gaussian copy mean | real sd | GMM copy sd | 1-Gaussian copy sd |");
+  lines.push(
+    "| feature | real mean | GMM copy mean | 1-Gaussian copy mean | real sd | GMM copy sd | 1-Gaussian copy sd |",
+  );
   lines.push("|---|---:|---:|---:|---:|---:|---:|");
   for (const f of features) {
-    lines.push(`| ${f.name} | ${fmt(f.realMean)} | ${fmt(f.syntheticMean)} | ${fmt(f.gaussianMean)} | ${fmt(f.realSd)} | ${fmt(f.syntheticSd)} | ${fmt(f.gaussianSd)} |`);
+    lines.push(
+      `| ${f.name} | ${fmt(f.realMean)} | ${fmt(f.syntheticMean)} | ${fmt(f.gaussianMean)} | ${fmt(f.realSd)} | ${fmt(f.syntheticSd)} | ${fmt(f.gaussianSd)} |`,
+    );
   }
   lines.push("");
-  lines.push(`Two-sample comparisons (energy distance on features scaled by the real σ; p: ${permutations} permutations; last column: mean ± sd over ${draws} more copies or halvings):`);
+  lines.push(
+    `Two-sample comparisons (energy distance on features scaled by the real σ; p: ${permutations} permutations; last column: mean ± sd over ${draws} more copies or halvings):`,
+  );
   lines.push("");
-  lines.push("| comparison | largest Δ covariance / (σ_a σ_b) | largest Δ correlation | energy distance | permutation p | energy distance, mean ± sd |");
+  lines.push(
+    "| comparison | largest Δ covariance / (σ_a σ_b) | largest Δ correlation | energy distance | permutation p | energy distance, mean ± sd |",
+  );
   lines.push("|---|---:|---:|---:|---:|---:|");
   const row = (label, key) => {
     const s = summary(repeated[key]);
-    lines.push(`| ${label} | ${gaps[key].cov.toFixed(3)} | ${gaps[key].cor.toFixed(3)} | ${energy[key].statistic.toFixed(4)} | ${energy[key].pValue.toFixed(3)} | ${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} |`);
+    lines.push(
+      `| ${label} | ${gaps[key].cov.toFixed(3)} | ${gaps[key].cor.toFixed(3)} | ${energy[key].statistic.toFixed(4)} | ${energy[key].pValue.toFixed(3)} | ${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} |`,
+    );
   };
   row(`real vs GMM copy (${best.covarianceType}, K = ${best.nComponents})`, "synthetic");
   row("real half vs real half (yardstick)", "halves");
   row("real vs single-Gaussian copy", "gaussian");
   for (const c of conditional) {
     lines.push("");
-    lines.push(`Conditional sampling: ${c.rows} notes given ${c.feature} = ${c.value} (component weights given it: ${c.weights.map((w) => w.toFixed(3)).join(", ")}; ${c.nearCount} real notes within ±0.2 mm):`);
+    lines.push(
+      `Conditional sampling: ${c.rows} notes given ${c.feature} = ${c.value} (component weights given it: ${c.weights.map((w) => w.toFixed(3)).join(", ")}; ${c.nearCount} real notes within ±0.2 mm):`,
+    );
     lines.push("");
-    lines.push("| feature | conditional mean (predictConditional) | sample mean | sample sd | mean of the real notes near |");
+    lines.push(
+      "| feature | conditional mean (predictConditional) | sample mean | sample sd | mean of the real notes near |",
+    );
     lines.push("|---|---:|---:|---:|---:|");
     for (const col of c.columns) {
-      lines.push(`| ${col.name} | ${fmt(col.conditionalMean)} | ${fmt(col.sampleMean)} | ${fmt(col.sampleSd)} | ${Number.isNaN(col.realNear) ? "none" : fmt(col.realNear)} |`);
+      lines.push(
+        `| ${col.name} | ${fmt(col.conditionalMean)} | ${fmt(col.sampleMean)} | ${fmt(col.sampleSd)} | ${Number.isNaN(col.realNear) ? "none" : fmt(col.realNear)} |`,
+      );
     }
   }
   return {
-    names, n, chosen: { covarianceType: best.covarianceType, nComponents: best.nComponents, bic: bestRow.bic },
-    features, gaps, energy, repeated: Object.fromEntries(Object.entries(repeated).map(([k, v]) => [k, summary(v)])),
-    conditional, markdown: lines.join("\n"), elapsedMs: performance.now() - started,
+    names,
+    n,
+    chosen: { covarianceType: best.covarianceType, nComponents: best.nComponents, bic: bestRow.bic },
+    features,
+    gaps,
+    energy,
+    repeated: Object.fromEntries(Object.entries(repeated).map(([k, v]) => [k, summary(v)])),
+    conditional,
+    markdown: lines.join("\n"),
+    elapsedMs: performance.now() - started,
   };
 }
 

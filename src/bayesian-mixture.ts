@@ -1,22 +1,38 @@
 // BayesianGaussianMixture: scikit-learn's variational estimator API over the
 // same EM driver, statistics and kernels as GaussianMixture (bayesian.ts
 // holds the maths; this file checks options, owns the fitted state and JSON).
-import { FAMILIES, type CovarianceFamily, type CovarianceType } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, fitEm, loadParams, type FitControl, type StopReason } from "./em.js";
-import { NotFittedError } from "./errors.js";
+
+import {
+  dataPriors,
+  expectedLogWeights,
+  type Priors,
+  posteriorWeights,
+  priorCovarianceSize,
+  type VariationalParams,
+  variationalHooks,
+  WEIGHT_PRIOR_TYPES,
+  type WeightConcentrationPriorType,
+} from "./bayesian.js";
+import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covariance.js";
 import { cholesky } from "./dense.js";
-import { f64, scoped } from "./memory.js";
-import { describe, flatten, nest, readMatrix, readWeights, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { FIT_OPTIONS, checkFitOptions, checkInteger, checkSeed, resolveOptions, type InitParams, type ResolvedOptions } from "./options.js";
-import { Random } from "./random.js";
+import { allocWorkspace, argmaxLabels, eStep, type FitControl, fitEm, loadParams, type StopReason } from "./em.js";
+import { NotFittedError } from "./errors.js";
 import { START_METHODS } from "./init.js";
-import { checkFitValues, distinctRowsAtLeast, drawRows, loadMatrix, scoreRows } from "./workspace.js";
-import { kernels } from "./wasm.js";
+import { describe, flatten, type Matrix, type MatrixLike, nest, readMatrix, readWeights, toRows } from "./matrix.js";
+import { f64, scoped } from "./memory.js";
 import { fromModelJSON } from "./model-json.js";
 import {
-  WEIGHT_PRIOR_TYPES, dataPriors, expectedLogWeights, posteriorWeights, priorCovarianceSize, variationalHooks,
-  type Priors, type VariationalParams, type WeightConcentrationPriorType,
-} from "./bayesian.js";
+  checkFitOptions,
+  checkInteger,
+  checkSeed,
+  FIT_OPTIONS,
+  type InitParams,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
+import { Random } from "./random.js";
+import { kernels } from "./wasm.js";
+import { checkFitValues, distinctRowsAtLeast, drawRows, loadMatrix, scoreRows } from "./workspace.js";
 
 export type { WeightConcentrationPriorType } from "./bayesian.js";
 
@@ -29,7 +45,13 @@ export type { WeightConcentrationPriorType } from "./bayesian.js";
 export const EFFECTIVE_WEIGHT = 0.01;
 
 /** The start methods of scikit-learn's BayesianGaussianMixture, and mclust's hc. */
-export const BAYESIAN_INIT_PARAMS: readonly Exclude<InitParams, "auto">[] = ["kmeans", "k-means++", "random", "random_from_data", "hc"];
+export const BAYESIAN_INIT_PARAMS: readonly Exclude<InitParams, "auto">[] = [
+  "kmeans",
+  "k-means++",
+  "random",
+  "random_from_data",
+  "hc",
+];
 
 export interface BayesianGaussianMixtureOptions {
   /** Upper bound on the number of components (default 1); the prior switches unneeded ones off. */
@@ -74,8 +96,22 @@ export interface BayesianGaussianMixtureOptions {
 }
 
 const KNOWN = new Set([
-  "nComponents", "covarianceType", "weightConcentrationPriorType", "weightConcentrationPrior", "meanPrecisionPrior", "meanPrior",
-  "degreesOfFreedomPrior", "covariancePrior", "tol", "regCovar", "maxIter", "nInit", "initParams", "randomState", "warmStart", "responsibilitiesInit",
+  "nComponents",
+  "covarianceType",
+  "weightConcentrationPriorType",
+  "weightConcentrationPrior",
+  "meanPrecisionPrior",
+  "meanPrior",
+  "degreesOfFreedomPrior",
+  "covariancePrior",
+  "tol",
+  "regCovar",
+  "maxIter",
+  "nInit",
+  "initParams",
+  "randomState",
+  "warmStart",
+  "responsibilitiesInit",
 ]);
 
 interface BayesianOptions {
@@ -91,36 +127,59 @@ interface BayesianOptions {
 
 function positive(v: unknown, name: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isFinite(v) || !(v > 0)) throw new RangeError(`${name} must be a finite number > 0; got ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || !(v > 0))
+    throw new RangeError(`${name} must be a finite number > 0; got ${describe(v)}`);
   return v;
 }
 
 function resolveBayesian(o: BayesianGaussianMixtureOptions): BayesianOptions {
-  if (o === null || typeof o !== "object") throw new TypeError(`BayesianGaussianMixture options must be an object; got ${describe(o)}`);
+  if (o === null || typeof o !== "object")
+    throw new TypeError(`BayesianGaussianMixture options must be an object; got ${describe(o)}`);
   for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new RangeError(`Unknown BayesianGaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`);
+    if (!KNOWN.has(key))
+      throw new RangeError(
+        `Unknown BayesianGaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`,
+      );
   }
   const initParams = o.initParams ?? "kmeans";
   if (!BAYESIAN_INIT_PARAMS.includes(initParams)) {
-    throw new RangeError(`initParams must be one of ${BAYESIAN_INIT_PARAMS.map((c) => `"${c}"`).join(", ")}; got ${describe(initParams)}`);
+    throw new RangeError(
+      `initParams must be one of ${BAYESIAN_INIT_PARAMS.map((c) => `"${c}"`).join(", ")}; got ${describe(initParams)}`,
+    );
   }
   const base = resolveOptions({
-    nComponents: o.nComponents, covarianceType: o.covarianceType, tol: o.tol, regCovar: o.regCovar, maxIter: o.maxIter,
-    nInit: o.nInit, initParams, randomState: o.randomState, warmStart: o.warmStart,
+    nComponents: o.nComponents,
+    covarianceType: o.covarianceType,
+    tol: o.tol,
+    regCovar: o.regCovar,
+    maxIter: o.maxIter,
+    nInit: o.nInit,
+    initParams,
+    randomState: o.randomState,
+    warmStart: o.warmStart,
   });
   const type = o.weightConcentrationPriorType ?? "dirichlet_process";
   if (!WEIGHT_PRIOR_TYPES.includes(type)) {
-    throw new RangeError(`weightConcentrationPriorType must be "dirichlet_process" or "dirichlet_distribution"; got ${describe(type)}`);
+    throw new RangeError(
+      `weightConcentrationPriorType must be "dirichlet_process" or "dirichlet_distribution"; got ${describe(type)}`,
+    );
   }
   let meanPrior: Float64Array | undefined;
   if (o.meanPrior !== undefined && o.meanPrior !== null) {
-    if (typeof o.meanPrior !== "object" || typeof (o.meanPrior as ArrayLike<number>).length !== "number") throw new RangeError(`meanPrior must be an array of d numbers (one per feature); got ${describe(o.meanPrior)}`);
-    meanPrior = flatten(Array.from(o.meanPrior as ArrayLike<number>), [(o.meanPrior as ArrayLike<number>).length], "meanPrior");
+    if (typeof o.meanPrior !== "object" || typeof (o.meanPrior as ArrayLike<number>).length !== "number")
+      throw new RangeError(`meanPrior must be an array of d numbers (one per feature); got ${describe(o.meanPrior)}`);
+    meanPrior = flatten(
+      Array.from(o.meanPrior as ArrayLike<number>),
+      [(o.meanPrior as ArrayLike<number>).length],
+      "meanPrior",
+    );
   }
   const dof = o.degreesOfFreedomPrior ?? undefined;
-  if (dof !== undefined && (typeof dof !== "number" || !Number.isFinite(dof))) throw new RangeError(`degreesOfFreedomPrior must be a finite number > d − 1; got ${describe(dof)}`);
+  if (dof !== undefined && (typeof dof !== "number" || !Number.isFinite(dof)))
+    throw new RangeError(`degreesOfFreedomPrior must be a finite number > d − 1; got ${describe(dof)}`);
   return {
-    base, type,
+    base,
+    type,
     weightConcentrationPrior: positive(o.weightConcentrationPrior, "weightConcentrationPrior"),
     meanPrecisionPrior: positive(o.meanPrecisionPrior, "meanPrecisionPrior"),
     meanPrior,
@@ -132,40 +191,60 @@ function resolveBayesian(o: BayesianGaussianMixtureOptions): BayesianOptions {
 
 /** Checks the priors that depend on d; returns Ψ₀ flattened (or undefined: from the data). */
 function checkShapedPriors(o: BayesianOptions, family: CovarianceFamily, d: number): Float64Array | undefined {
-  if (o.meanPrior && o.meanPrior.length !== d) throw new RangeError(`meanPrior has ${o.meanPrior.length} values; expected one per feature of X (${d})`);
+  if (o.meanPrior && o.meanPrior.length !== d)
+    throw new RangeError(`meanPrior has ${o.meanPrior.length} values; expected one per feature of X (${d})`);
   if (o.degreesOfFreedomPrior !== undefined && !(o.degreesOfFreedomPrior > d - 1)) {
-    throw new RangeError(`degreesOfFreedomPrior must be greater than d − 1 = ${d - 1} (the Wishart prior needs it); got ${o.degreesOfFreedomPrior}`);
+    throw new RangeError(
+      `degreesOfFreedomPrior must be greater than d − 1 = ${d - 1} (the Wishart prior needs it); got ${o.degreesOfFreedomPrior}`,
+    );
   }
   const given = o.covariancePrior;
   if (given === undefined) return undefined;
   const type = family.type;
   if (type === "spherical") {
-    if (typeof given !== "number" || !Number.isFinite(given) || !(given > 0)) throw new RangeError(`covariancePrior of a spherical model must be one number > 0 (a variance); got ${describe(given)}`);
+    if (typeof given !== "number" || !Number.isFinite(given) || !(given > 0))
+      throw new RangeError(
+        `covariancePrior of a spherical model must be one number > 0 (a variance); got ${describe(given)}`,
+      );
     return Float64Array.of(given);
   }
   if (type === "diag") {
     const v = flatten(given, [d], "covariancePrior");
     v.forEach((x, j) => {
-      if (!(x > 0)) throw new RangeError(`covariancePrior[${j}] is ${x}; a diag model's covariancePrior holds d variances, each > 0`);
+      if (!(x > 0))
+        throw new RangeError(
+          `covariancePrior[${j}] is ${x}; a diag model's covariancePrior holds d variances, each > 0`,
+        );
     });
     return v;
   }
   const m = flatten(given, [d, d], "covariancePrior");
   for (let a = 0; a < d; a++) {
     for (let b = 0; b < a; b++) {
-      if (Math.abs(m[a * d + b] - m[b * d + a]) > 1e-10 * Math.max(Math.abs(m[a * d + b]), Math.abs(m[b * d + a]), 1e-300)) {
-        throw new RangeError(`covariancePrior is not symmetric ([${a}][${b}] = ${m[a * d + b]}, [${b}][${a}] = ${m[b * d + a]})`);
+      if (
+        Math.abs(m[a * d + b] - m[b * d + a]) >
+        1e-10 * Math.max(Math.abs(m[a * d + b]), Math.abs(m[b * d + a]), 1e-300)
+      ) {
+        throw new RangeError(
+          `covariancePrior is not symmetric ([${a}][${b}] = ${m[a * d + b]}, [${b}][${a}] = ${m[b * d + a]})`,
+        );
       }
     }
   }
-  if (cholesky(m, 0, d, new Float64Array(d * d)) >= 0) throw new RangeError(`covariancePrior is not positive definite; a ${type} model's covariancePrior must be a symmetric positive definite d×d matrix`);
+  if (cholesky(m, 0, d, new Float64Array(d * d)) >= 0)
+    throw new RangeError(
+      `covariancePrior is not positive definite; a ${type} model's covariancePrior must be a symmetric positive definite d×d matrix`,
+    );
   return m;
 }
 
 /** Responsibilities given as the start: n × k, entries ≥ 0, rows summing to 1. */
 function checkResponsibilities(given: MatrixLike, n: number, k: number): Float64Array {
   const r = readMatrix(given, "responsibilitiesInit");
-  if (r.rows !== n || r.cols !== k) throw new RangeError(`responsibilitiesInit has shape [${r.rows}, ${r.cols}]; expected [rows of X, nComponents] = [${n}, ${k}]`);
+  if (r.rows !== n || r.cols !== k)
+    throw new RangeError(
+      `responsibilitiesInit has shape [${r.rows}, ${r.cols}]; expected [rows of X, nComponents] = [${n}, ${k}]`,
+    );
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let c = 0; c < k; c++) {
@@ -173,7 +252,8 @@ function checkResponsibilities(given: MatrixLike, n: number, k: number): Float64
       if (!(v >= 0)) throw new RangeError(`responsibilitiesInit[${i}][${c}] is ${v}; responsibilities must be ≥ 0`);
       s += v;
     }
-    if (!(Math.abs(s - 1) <= 1e-6)) throw new RangeError(`responsibilitiesInit row ${i} sums to ${s}; each row must sum to 1 (within 1e-6)`);
+    if (!(Math.abs(s - 1) <= 1e-6))
+      throw new RangeError(`responsibilitiesInit row ${i} sums to ${s}; each row must sum to 1 (within 1e-6)`);
   }
   return r.data;
 }
@@ -216,9 +296,15 @@ export class BayesianGaussianMixture {
     this.o = resolveBayesian(options);
   }
 
-  get nComponents(): number { return this.o.base.nComponents; }
-  get covarianceType(): CovarianceType { return this.o.base.covarianceType; }
-  get weightConcentrationPriorType(): WeightConcentrationPriorType { return this.o.type; }
+  get nComponents(): number {
+    return this.o.base.nComponents;
+  }
+  get covarianceType(): CovarianceType {
+    return this.o.base.covarianceType;
+  }
+  get weightConcentrationPriorType(): WeightConcentrationPriorType {
+    return this.o.type;
+  }
 
   private get family(): CovarianceFamily {
     return FAMILIES[this.o.base.covarianceType];
@@ -245,24 +331,41 @@ export class BayesianGaussianMixture {
       const x = loadMatrix(X, "X", "float64");
       const { rows: n, cols: d } = x;
       checkFitValues(x);
-      if (n < 2) throw new RangeError(`X has ${n} row; a Bayesian mixture needs at least 2 (its data priors use the covariance of X)`);
-      if (n < k) throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
+      if (n < 2)
+        throw new RangeError(
+          `X has ${n} row; a Bayesian mixture needs at least 2 (its data priors use the covariance of X)`,
+        );
+      if (n < k)
+        throw new RangeError(
+          `X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`,
+        );
       const weights = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
       if (!distinctRowsAtLeast(x, k, weights)) {
-        throw new RangeError(`X has fewer than nComponents = ${k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component`);
+        throw new RangeError(
+          `X has fewer than nComponents = ${k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component`,
+        );
       }
       const warm = opts.warmStart && this.state !== undefined;
-      if (warm && this.state!.nFeatures !== d) throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
+      if (warm && this.state!.nFeatures !== d)
+        throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
       if (options.featureNames !== undefined) {
         const names = options.featureNames;
-        if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${describe(names)}`);
+        if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string"))
+          throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${describe(names)}`);
       }
       const covariancePrior = checkShapedPriors(this.o, family, d);
-      const resp = this.o.responsibilitiesInit === undefined || warm ? undefined : checkResponsibilities(this.o.responsibilitiesInit, n, k);
+      const resp =
+        this.o.responsibilitiesInit === undefined || warm
+          ? undefined
+          : checkResponsibilities(this.o.responsibilitiesInit, n, k);
       const ws = allocWorkspace(family, x.ptr, n, d, k, x, weights);
       const priors = dataPriors(family, ws, {
-        type: this.o.type, weightConcentration: this.o.weightConcentrationPrior, meanPrecision: this.o.meanPrecisionPrior,
-        mean: this.o.meanPrior, degreesOfFreedom: this.o.degreesOfFreedomPrior, covariance: covariancePrior,
+        type: this.o.type,
+        weightConcentration: this.o.weightConcentrationPrior,
+        meanPrecision: this.o.meanPrecisionPrior,
+        mean: this.o.meanPrior,
+        degreesOfFreedom: this.o.degreesOfFreedomPrior,
+        covariance: covariancePrior,
       });
       const start = resp
         ? (ws2: typeof ws) => f64(ws2.resp, n * k).set(resp)
@@ -294,7 +397,15 @@ export class BayesianGaussianMixture {
     const s = this.requireFitted();
     const p = s.params;
     if (p.logWeights.length !== this.nComponents) {
-      p.logWeights = expectedLogWeights(kernels(), this.o.type, this.nComponents, s.nFeatures, p.weightConcentration, p.meanPrecision, p.degreesOfFreedom);
+      p.logWeights = expectedLogWeights(
+        kernels(),
+        this.o.type,
+        this.nComponents,
+        s.nFeatures,
+        p.weightConcentration,
+        p.meanPrecision,
+        p.degreesOfFreedom,
+      );
     }
     return p;
   }
@@ -345,7 +456,9 @@ export class BayesianGaussianMixture {
   }
 
   /** Posterior mean weights, length k. */
-  get weights(): number[] { return Array.from(this.requireFitted().params.weights); }
+  get weights(): number[] {
+    return Array.from(this.requireFitted().params.weights);
+  }
   /** Posterior means m_k, k × d. */
   get means(): number[][] {
     const s = this.requireFitted();
@@ -359,28 +472,44 @@ export class BayesianGaussianMixture {
   /** scikit-learn's precisions_cholesky_ (full/tied upper triangular U with ν_k W_k = U Uᵀ; diag/spherical square roots). */
   get precisionsCholesky(): unknown {
     const s = this.requireFitted();
-    return nest(this.family.sklearnFactor(s.params.factor, this.nComponents, s.nFeatures), this.family.shape(this.nComponents, s.nFeatures));
+    return nest(
+      this.family.sklearnFactor(s.params.factor, this.nComponents, s.nFeatures),
+      this.family.shape(this.nComponents, s.nFeatures),
+    );
   }
   /** ν_k W_k in scikit-learn's shape. */
   get precisions(): unknown {
     const s = this.requireFitted();
-    return nest(this.family.precisions(s.params.factor, this.nComponents, s.nFeatures), this.family.shape(this.nComponents, s.nFeatures));
+    return nest(
+      this.family.precisions(s.params.factor, this.nComponents, s.nFeatures),
+      this.family.shape(this.nComponents, s.nFeatures),
+    );
   }
   /** Dirichlet process: [α, β], the sticks' Beta parameters (two arrays of k); distribution: the k Dirichlet parameters. */
   get weightConcentration(): number[] | [number[], number[]] {
     const c = this.requireFitted().params.weightConcentration;
     const k = this.nComponents;
-    return this.o.type === "dirichlet_process" ? [Array.from(c.subarray(0, k)), Array.from(c.subarray(k, 2 * k))] : Array.from(c);
+    return this.o.type === "dirichlet_process"
+      ? [Array.from(c.subarray(0, k)), Array.from(c.subarray(k, 2 * k))]
+      : Array.from(c);
   }
   /** β_k, length k. */
-  get meanPrecision(): number[] { return Array.from(this.requireFitted().params.meanPrecision); }
+  get meanPrecision(): number[] {
+    return Array.from(this.requireFitted().params.meanPrecision);
+  }
   /** ν_k, length k (tied: one number, as scikit-learn). */
   get degreesOfFreedom(): number[] | number {
     const v = this.requireFitted().params.degreesOfFreedom;
     return this.covarianceType === "tied" ? v[0] : Array.from(v);
   }
   /** The priors as resolved against the fitted data (scikit-learn's `*_prior_` attributes). */
-  get priors(): { weightConcentrationPrior: number; meanPrecisionPrior: number; meanPrior: number[]; degreesOfFreedomPrior: number; covariancePrior: unknown } {
+  get priors(): {
+    weightConcentrationPrior: number;
+    meanPrecisionPrior: number;
+    meanPrior: number[];
+    degreesOfFreedomPrior: number;
+    covariancePrior: unknown;
+  } {
     const p = this.requireFitted().priors;
     return {
       weightConcentrationPrior: p.weightConcentration,
@@ -394,14 +523,29 @@ export class BayesianGaussianMixture {
   get effectiveComponents(): number {
     return this.requireFitted().params.weights.filter((v) => v > EFFECTIVE_WEIGHT).length;
   }
-  get converged(): boolean { return this.requireFitted().converged; }
-  get nIter(): number { return this.requireFitted().nIter; }
+  get converged(): boolean {
+    return this.requireFitted().converged;
+  }
+  get nIter(): number {
+    return this.requireFitted().nIter;
+  }
   /** scikit-learn's lower_bound_: the evidence lower bound of the best initialisation, up to its constant (a total, not per row). */
-  get lowerBound(): number { return this.requireFitted().lowerBound; }
-  get stopReason(): StopReason { return this.requireFitted().stopReason; }
-  get nFeatures(): number { return this.requireFitted().nFeatures; }
-  get featureNames(): string[] | undefined { this.requireFitted(); return this.names?.slice(); }
-  get isFitted(): boolean { return this.state !== undefined; }
+  get lowerBound(): number {
+    return this.requireFitted().lowerBound;
+  }
+  get stopReason(): StopReason {
+    return this.requireFitted().stopReason;
+  }
+  get nFeatures(): number {
+    return this.requireFitted().nFeatures;
+  }
+  get featureNames(): string[] | undefined {
+    this.requireFitted();
+    return this.names?.slice();
+  }
+  get isFitted(): boolean {
+    return this.state !== undefined;
+  }
 
   /** Plain JSON with scikit-learn's attribute names and shapes. */
   toJSON(): BayesianGaussianMixtureJSON {
@@ -434,7 +578,14 @@ export class BayesianGaussianMixture {
       lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
       n_samples_fit: s.nSamples,
       ...(this.names ? { feature_names_in_: this.names.slice() } : {}),
-      params: { tol: o.tol, reg_covar: o.regCovar, max_iter: o.maxIter, n_init: o.nInit, init_params: o.initParams, random_state: o.randomState ?? null },
+      params: {
+        tol: o.tol,
+        reg_covar: o.regCovar,
+        max_iter: o.maxIter,
+        n_init: o.nInit,
+        init_params: o.initParams,
+        random_state: o.randomState ?? null,
+      },
     };
   }
 
@@ -443,76 +594,154 @@ export class BayesianGaussianMixture {
     const json = typeof input === "string" ? parseJSON(input) : input;
     if (json === null || typeof json !== "object" || Array.isArray(json)) bad("expected a model object");
     const o = json as Record<string, unknown>;
-    for (const key of Object.keys(o)) if (!JSON_FIELDS.has(key)) bad(`unknown field ${describe(key)}; a BayesianGaussianMixture model has ${[...JSON_FIELDS].join(", ")}`);
-    if (o.format !== undefined && o.format !== BAYESIAN_FORMAT) bad(`format is ${describe(o.format)}; expected "${BAYESIAN_FORMAT}"`);
-    if (o.version !== undefined && o.version !== 1) bad(`version ${describe(o.version)} is not supported (this library reads version 1)`);
+    for (const key of Object.keys(o))
+      if (!JSON_FIELDS.has(key))
+        bad(`unknown field ${describe(key)}; a BayesianGaussianMixture model has ${[...JSON_FIELDS].join(", ")}`);
+    if (o.format !== undefined && o.format !== BAYESIAN_FORMAT)
+      bad(`format is ${describe(o.format)}; expected "${BAYESIAN_FORMAT}"`);
+    if (o.version !== undefined && o.version !== 1)
+      bad(`version ${describe(o.version)} is not supported (this library reads version 1)`);
     const type = (o.weight_concentration_prior_type ?? "dirichlet_process") as WeightConcentrationPriorType;
-    if (!WEIGHT_PRIOR_TYPES.includes(type)) bad(`weight_concentration_prior_type is ${describe(type)}; expected "dirichlet_process" or "dirichlet_distribution"`);
+    if (!WEIGHT_PRIOR_TYPES.includes(type))
+      bad(
+        `weight_concentration_prior_type is ${describe(type)}; expected "dirichlet_process" or "dirichlet_distribution"`,
+      );
     const params = (o.params ?? {}) as Record<string, unknown>;
     if (params === null || typeof params !== "object" || Array.isArray(params)) bad("params must be an object");
     // the mixture part is GaussianMixture's model JSON: its checks apply as they are
-    const gmmFields = ["covariance_type", "n_components", "n_features_in_", "weights_", "means_", "covariances_", "precisions_cholesky_", "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_"];
+    const gmmFields = [
+      "covariance_type",
+      "n_components",
+      "n_features_in_",
+      "weights_",
+      "means_",
+      "covariances_",
+      "precisions_cholesky_",
+      "converged_",
+      "n_iter_",
+      "lower_bound_",
+      "n_samples_fit",
+      "feature_names_in_",
+    ];
     const mixture: Record<string, unknown> = {};
     for (const f of gmmFields) if (o[f] !== undefined) mixture[f] = o[f];
-    mixture.params = Object.fromEntries(Object.entries(params).filter(([key]) => ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key)));
-    for (const key of Object.keys(params)) if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key)) bad(`unknown field params.${key}`);
+    mixture.params = Object.fromEntries(
+      Object.entries(params).filter(([key]) =>
+        ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key),
+      ),
+    );
+    for (const key of Object.keys(params))
+      if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key))
+        bad(`unknown field params.${key}`);
     let parsed: ReturnType<typeof fromModelJSON>;
     try {
       parsed = fromModelJSON(mixture);
     } catch (e) {
-      throw new TypeError((e as Error).message.replace(/^fromJSON: /, "fromJSON: ").replace("a GaussianMixture model", "a BayesianGaussianMixture model"));
+      throw new TypeError(
+        (e as Error).message
+          .replace(/^fromJSON: /, "fromJSON: ")
+          .replace("a GaussianMixture model", "a BayesianGaussianMixture model"),
+      );
     }
     const { options, state } = parsed;
-    if (options.initParams === "auto") bad(`params.init_params "auto" is GaussianMixture's search; a BayesianGaussianMixture starts from ${BAYESIAN_INIT_PARAMS.join(", ")}`);
+    if (options.initParams === "auto")
+      bad(
+        `params.init_params "auto" is GaussianMixture's search; a BayesianGaussianMixture starts from ${BAYESIAN_INIT_PARAMS.join(", ")}`,
+      );
     const k = options.nComponents!;
     const d = state.nFeatures;
     const family = FAMILIES[options.covarianceType!];
     const positives = (v: unknown, length: number, name: string, least = 0): Float64Array => {
       const out = flatten(v, [length], name);
-      out.forEach((x, t) => { if (!(x > least) || !Number.isFinite(x)) bad(`${name}${length > 1 ? `[${t}]` : ""} is ${x}; expected a finite number > ${least}`); });
+      out.forEach((x, t) => {
+        if (!(x > least) || !Number.isFinite(x))
+          bad(`${name}${length > 1 ? `[${t}]` : ""} is ${x}; expected a finite number > ${least}`);
+      });
       return out;
     };
     const rawConcentration = o.weight_concentration_;
     if (rawConcentration === undefined) bad("weight_concentration_ is missing");
-    const concentration = type === "dirichlet_process"
-      ? positives(Array.isArray(rawConcentration) ? (rawConcentration as unknown[]).flat() : rawConcentration, 2 * k, "weight_concentration_ (two arrays of n_components: the sticks' α and β)")
-      : positives(rawConcentration, k, "weight_concentration_");
+    const concentration =
+      type === "dirichlet_process"
+        ? positives(
+            Array.isArray(rawConcentration) ? (rawConcentration as unknown[]).flat() : rawConcentration,
+            2 * k,
+            "weight_concentration_ (two arrays of n_components: the sticks' α and β)",
+          )
+        : positives(rawConcentration, k, "weight_concentration_");
     if (o.mean_precision_ === undefined) bad("mean_precision_ is missing");
     const meanPrecision = positives(o.mean_precision_, k, "mean_precision_");
     if (o.degrees_of_freedom_ === undefined) bad("degrees_of_freedom_ is missing");
-    const dof = family.type === "tied"
-      ? new Float64Array(k).fill(positives(typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_, 1, "degrees_of_freedom_", d - 1)[0])
-      : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
+    const dof =
+      family.type === "tied"
+        ? new Float64Array(k).fill(
+            positives(
+              typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_,
+              1,
+              "degrees_of_freedom_",
+              d - 1,
+            )[0],
+          )
+        : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
     // the weights follow from the concentrations: a model whose two disagree contradicts itself
     const implied = posteriorWeights(type, k, concentration);
     implied.forEach((v, c) => {
-      if (!(Math.abs(v - state.params.weights[c]) <= 1e-6 * Math.max(v, 1e-300) + 1e-12)) bad(`weights_[${c}] is ${state.params.weights[c]} but weight_concentration_ gives ${v}`);
+      if (!(Math.abs(v - state.params.weights[c]) <= 1e-6 * Math.max(v, 1e-300) + 1e-12))
+        bad(`weights_[${c}] is ${state.params.weights[c]} but weight_concentration_ gives ${v}`);
     });
     const number = (v: unknown, name: string, fallback: number, least: number): number => {
       if (v === undefined || v === null) return fallback;
-      if (typeof v !== "number" || !Number.isFinite(v) || !(v > least)) bad(`${name} is ${describe(v)}; expected a finite number > ${least}`);
+      if (typeof v !== "number" || !Number.isFinite(v) || !(v > least))
+        bad(`${name} is ${describe(v)}; expected a finite number > ${least}`);
       return v as number;
     };
-    const priorCovariance = o.covariance_prior_ === undefined || o.covariance_prior_ === null
-      ? new Float64Array(0)
-      : flatten(family.type === "spherical" && typeof o.covariance_prior_ === "number" ? [o.covariance_prior_] : o.covariance_prior_, family.type === "full" || family.type === "tied" ? [d, d] : [priorCovarianceSize(family, d)], "covariance_prior_");
+    const priorCovariance =
+      o.covariance_prior_ === undefined || o.covariance_prior_ === null
+        ? new Float64Array(0)
+        : flatten(
+            family.type === "spherical" && typeof o.covariance_prior_ === "number"
+              ? [o.covariance_prior_]
+              : o.covariance_prior_,
+            family.type === "full" || family.type === "tied" ? [d, d] : [priorCovarianceSize(family, d)],
+            "covariance_prior_",
+          );
     const priors: Priors = {
       type,
       weightConcentration: number(o.weight_concentration_prior_, "weight_concentration_prior_", 1 / k, 0),
       meanPrecision: number(o.mean_precision_prior_, "mean_precision_prior_", 1, 0),
-      mean: o.mean_prior_ === undefined || o.mean_prior_ === null ? new Float64Array(0) : flatten(o.mean_prior_, [d], "mean_prior_"),
+      mean:
+        o.mean_prior_ === undefined || o.mean_prior_ === null
+          ? new Float64Array(0)
+          : flatten(o.mean_prior_, [d], "mean_prior_"),
       degreesOfFreedom: number(o.degrees_of_freedom_prior_, "degrees_of_freedom_prior_", d, d - 1),
       covariance: priorCovariance,
     };
     const model = new BayesianGaussianMixture({
-      nComponents: k, covarianceType: options.covarianceType, weightConcentrationPriorType: type,
-      tol: options.tol, regCovar: options.regCovar, maxIter: options.maxIter, nInit: options.nInit,
-      initParams: options.initParams as Exclude<InitParams, "auto"> | undefined, randomState: options.randomState,
+      nComponents: k,
+      covarianceType: options.covarianceType,
+      weightConcentrationPriorType: type,
+      tol: options.tol,
+      regCovar: options.regCovar,
+      maxIter: options.maxIter,
+      nInit: options.nInit,
+      initParams: options.initParams as Exclude<InitParams, "auto"> | undefined,
+      randomState: options.randomState,
     });
     model.state = {
-      params: { ...state.params, logWeights: new Float64Array(0), weightConcentration: concentration, meanPrecision, degreesOfFreedom: dof },
-      priors, nFeatures: d, converged: state.converged, nIter: state.nIter, lowerBound: state.lowerBound,
-      stopReason: state.stopReason, nSamples: state.nSamples,
+      params: {
+        ...state.params,
+        logWeights: new Float64Array(0),
+        weightConcentration: concentration,
+        meanPrecision,
+        degreesOfFreedom: dof,
+      },
+      priors,
+      nFeatures: d,
+      converged: state.converged,
+      nIter: state.nIter,
+      lowerBound: state.lowerBound,
+      stopReason: state.stopReason,
+      nSamples: state.nSamples,
     };
     model.names = state.featureNames;
     return model;
@@ -522,10 +751,30 @@ export class BayesianGaussianMixture {
 export const BAYESIAN_FORMAT = "gmm-wasm/BayesianGaussianMixture";
 
 const JSON_FIELDS = new Set([
-  "format", "version", "covariance_type", "weight_concentration_prior_type", "n_components", "n_features_in_", "weights_", "means_",
-  "covariances_", "precisions_cholesky_", "weight_concentration_", "mean_precision_", "degrees_of_freedom_",
-  "weight_concentration_prior_", "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_", "covariance_prior_",
-  "converged_", "n_iter_", "lower_bound_", "n_samples_fit", "feature_names_in_", "params",
+  "format",
+  "version",
+  "covariance_type",
+  "weight_concentration_prior_type",
+  "n_components",
+  "n_features_in_",
+  "weights_",
+  "means_",
+  "covariances_",
+  "precisions_cholesky_",
+  "weight_concentration_",
+  "mean_precision_",
+  "degrees_of_freedom_",
+  "weight_concentration_prior_",
+  "mean_precision_prior_",
+  "mean_prior_",
+  "degrees_of_freedom_prior_",
+  "covariance_prior_",
+  "converged_",
+  "n_iter_",
+  "lower_bound_",
+  "n_samples_fit",
+  "feature_names_in_",
+  "params",
 ]);
 
 export interface BayesianGaussianMixtureJSON {
@@ -555,7 +804,14 @@ export interface BayesianGaussianMixtureJSON {
   lower_bound_: number | null;
   n_samples_fit: number;
   feature_names_in_?: string[];
-  params: { tol: number; reg_covar: number; max_iter: number; n_init: number; init_params: string; random_state: number | null };
+  params: {
+    tol: number;
+    reg_covar: number;
+    max_iter: number;
+    n_init: number;
+    init_params: string;
+    random_state: number | null;
+  };
 }
 
 function priorNested(family: CovarianceFamily, covariance: Float64Array): unknown {

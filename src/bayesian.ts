@@ -20,15 +20,26 @@
 // into the log weights the kernel adds:
 //   ½(Σ_j ψ((ν_k − j)/2) + d log 2 − d log ν_k) − d/(2β_k) + E[log π_k].
 // Digamma, log-gamma and log run in the module (assembly/special.ts).
-import { covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
-import { blockStatistics, factorCovariances, loadParams, mStepParameters, readParams, type EmHooks, type MixtureParams } from "./em.js";
-import type { Statistics } from "./statistics.js";
+import { type CovarianceFamily, covarianceSize, type Workspace } from "./covariance.js";
+import {
+  blockStatistics,
+  type EmHooks,
+  factorCovariances,
+  loadParams,
+  type MixtureParams,
+  mStepParameters,
+  readParams,
+} from "./em.js";
 import { f64 } from "./memory.js";
-import type { Kernels } from "./wasm.js";
 import type { Random } from "./random.js";
+import type { Statistics } from "./statistics.js";
+import type { Kernels } from "./wasm.js";
 
 export type WeightConcentrationPriorType = "dirichlet_process" | "dirichlet_distribution";
-export const WEIGHT_PRIOR_TYPES: readonly WeightConcentrationPriorType[] = ["dirichlet_process", "dirichlet_distribution"];
+export const WEIGHT_PRIOR_TYPES: readonly WeightConcentrationPriorType[] = [
+  "dirichlet_process",
+  "dirichlet_distribution",
+];
 
 /** The priors, resolved against the data (scikit-learn's `*_prior_` attributes). */
 export interface Priors {
@@ -70,8 +81,16 @@ export function priorCovarianceSize(family: CovarianceFamily, d: number): number
  * integer weight counts as that many rows).
  */
 export function dataPriors(
-  family: CovarianceFamily, ws: Workspace,
-  given: { type: WeightConcentrationPriorType; weightConcentration?: number; meanPrecision?: number; mean?: Float64Array; degreesOfFreedom?: number; covariance?: Float64Array },
+  family: CovarianceFamily,
+  ws: Workspace,
+  given: {
+    type: WeightConcentrationPriorType;
+    weightConcentration?: number;
+    meanPrecision?: number;
+    mean?: Float64Array;
+    degreesOfFreedom?: number;
+    covariance?: Float64Array;
+  },
 ): Priors {
   const { n, d } = ws;
   const x = f64(ws.x, n * d);
@@ -135,7 +154,15 @@ export function dataPriors(
  * + Σ_{j<k} ψ(β_j) − ψ(α_j + β_j)) plus each component's constant terms of
  * E[log N(x | μ_k, Λ_k)] beyond the kernel's (see the file comment).
  */
-export function expectedLogWeights(w: Kernels, type: WeightConcentrationPriorType, k: number, d: number, concentration: ArrayLike<number>, meanPrecision: ArrayLike<number>, dof: ArrayLike<number>): Float64Array {
+export function expectedLogWeights(
+  w: Kernels,
+  type: WeightConcentrationPriorType,
+  k: number,
+  d: number,
+  concentration: ArrayLike<number>,
+  meanPrecision: ArrayLike<number>,
+  dof: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(k);
   if (type === "dirichlet_process") {
     let before = 0;
@@ -166,7 +193,11 @@ export function expectedLogWeights(w: Kernels, type: WeightConcentrationPriorTyp
  * The weights' posterior means: α_k/Σα (Dirichlet), or the expected stick
  * lengths α_k/(α_k+β_k)·Π_{j<k} β_j/(α_j+β_j), renormalised (process).
  */
-export function posteriorWeights(type: WeightConcentrationPriorType, k: number, concentration: ArrayLike<number>): Float64Array {
+export function posteriorWeights(
+  type: WeightConcentrationPriorType,
+  k: number,
+  concentration: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(k);
   let total = 0;
   if (type === "dirichlet_process") {
@@ -195,7 +226,12 @@ export function posteriorWeights(type: WeightConcentrationPriorType, k: number, 
  * give it as one block would. `means` are the E-step's (blockStatistics
  * leaves the block's own means in ws.means).
  */
-function responsibilityEntropy(family: CovarianceFamily, ws: Workspace, stats: Statistics, means: Float64Array): number {
+function responsibilityEntropy(
+  family: CovarianceFamily,
+  ws: Workspace,
+  stats: Statistics,
+  means: Float64Array,
+): number {
   const { k, d } = ws;
   const LOG_2PI = 1.8378770664093453;
   const factor = f64(ws.factor, covarianceSize(family, k, d));
@@ -209,7 +245,8 @@ function responsibilityEntropy(family: CovarianceFamily, ws: Workspace, stats: S
   const centre = new Float64Array(d);
   const delta = new Float64Array(d);
   const e = new Float64Array(d);
-  const moved = (c: number, a: number, b: number, s: number) => s + e[a] * delta[b] + delta[a] * e[b] + stats.nk[c] * delta[a] * delta[b];
+  const moved = (c: number, a: number, b: number, s: number) =>
+    s + e[a] * delta[b] + delta[a] * e[b] + stats.nk[c] * delta[a] * delta[b];
   let squares = 0;
   if (full) {
     const pooled = new Float64Array(d * d);
@@ -261,7 +298,11 @@ function responsibilityEntropy(family: CovarianceFamily, ws: Workspace, stats: S
  * M-step makes the starting posterior from them, as scikit-learn's
  * `_initialize(X, resp)`.
  */
-export function variationalHooks(priors: Priors, reg: number, start: (ws: Workspace, rng: Random) => void): EmHooks<VariationalParams> {
+export function variationalHooks(
+  priors: Priors,
+  reg: number,
+  start: (ws: Workspace, rng: Random) => void,
+): EmHooks<VariationalParams> {
   let concentration = new Float64Array(0);
   let meanPrecision = new Float64Array(0);
   let dof = new Float64Array(0);
@@ -277,7 +318,14 @@ export function variationalHooks(priors: Priors, reg: number, start: (ws: Worksp
     const nk = f64(ws.nk, k).slice();
     const xbar = f64(ws.means, k * d).slice();
     const cov = f64(ws.cov, covarianceSize(family, k, d));
-    const { type, weightConcentration: g0, meanPrecision: b0, mean: m0, degreesOfFreedom: nu0, covariance: psi0 } = priors;
+    const {
+      type,
+      weightConcentration: g0,
+      meanPrecision: b0,
+      mean: m0,
+      degreesOfFreedom: nu0,
+      covariance: psi0,
+    } = priors;
     if (type === "dirichlet_process") {
       concentration = new Float64Array(2 * k);
       let tail = 0;
@@ -332,7 +380,8 @@ export function variationalHooks(priors: Priors, reg: number, start: (ws: Worksp
         for (let c = 0; c < k; c++) {
           setDiff(c);
           const shrink = b0 / meanPrecision[c];
-          for (let j = 0; j < d; j++) cov[c * d + j] = (psi0[j] + nk[c] * (cov[c * d + j] + shrink * diff[j] * diff[j])) / dof[c];
+          for (let j = 0; j < d; j++)
+            cov[c * d + j] = (psi0[j] + nk[c] * (cov[c * d + j] + shrink * diff[j] * diff[j])) / dof[c];
         }
         break;
       }
@@ -398,7 +447,15 @@ function blockStatisticsOf(w: Kernels, family: CovarianceFamily, ws: Workspace):
  * process, log Γ(Σα) − Σ log Γ(α_k) for the distribution), minus
  * ½d Σ_k log β_k.
  */
-function variationalBoundTerms(w: Kernels, family: CovarianceFamily, ws: Workspace, type: WeightConcentrationPriorType, concentration: Float64Array, meanPrecision: Float64Array, dof: Float64Array): number {
+function variationalBoundTerms(
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  type: WeightConcentrationPriorType,
+  concentration: Float64Array,
+  meanPrecision: Float64Array,
+  dof: Float64Array,
+): number {
   const { k, d } = ws;
   const logDet = f64(ws.logDet, k);
   const half2 = 0.5 * w.ln(2);

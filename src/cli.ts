@@ -4,12 +4,38 @@
 // the dist/cli.js entry) and in tests. Failures end in ONE line on stderr
 // naming the file, row and column, and a non-zero exit: 2 for a wrong command
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
+
 import {
-  GaussianMixture, INIT_PARAMS, init, selectModel,
-  type CovarianceType, type Criterion, type IterationInfo, type Matrix, type SelectionResult, type SelectionRow,
+  csvChunks,
+  DataError,
+  type Delimiter,
+  isDecimalNumber,
+  parseTable,
+  selectColumns,
+  type Table,
+  toCsv,
+} from "./csv.js";
+import {
+  type CovarianceType,
+  type Criterion,
+  GaussianMixture,
+  INIT_PARAMS,
+  type IterationInfo,
+  init,
+  type Matrix,
+  type SelectionResult,
+  type SelectionRow,
+  selectModel,
 } from "./index.js";
-import { DataError, csvChunks, isDecimalNumber, parseTable, selectColumns, toCsv, type Delimiter, type Table } from "./csv.js";
-import { components2D, criterionSeries, lineChartPanel, renderSvg, scatterPanel, type MixtureLike, type Panel } from "./svg.js";
+import {
+  components2D,
+  criterionSeries,
+  lineChartPanel,
+  type MixtureLike,
+  type Panel,
+  renderSvg,
+  scatterPanel,
+} from "./svg.js";
 
 /** What the command needs from its environment. */
 export interface CliIO {
@@ -70,7 +96,11 @@ interface Context {
 }
 
 const READ_OPTIONS: OptionSpec[] = [
-  { name: "columns", value: "LIST", help: "use these columns, named from the header or numbered from 1 (e.g. eruptions,waiting or 2,3)" },
+  {
+    name: "columns",
+    value: "LIST",
+    help: "use these columns, named from the header or numbered from 1 (e.g. eruptions,waiting or 2,3)",
+  },
   { name: "delimiter", value: "D", help: "CSV delimiter: , ; tab or space (default: detected)" },
   { name: "header", help: "the first CSV row is a header even if it looks numeric" },
 ];
@@ -83,8 +113,16 @@ const FIT_OPTIONS: OptionSpec[] = [
   { name: "max-iter", value: "N", help: "EM iterations per initialisation (default 100)" },
   { name: "tol", value: "X", help: "stop when the mean log-likelihood changes by less (default 0.001)" },
   { name: "reg-covar", value: "X", help: "added to covariance diagonals (default 1e-6)" },
-  { name: "init", value: "METHOD", help: "auto (default: the search over starts with split-and-merge moves), hc, kmeans, k-means++, random or random_from_data" },
-  { name: "dtype", value: "TYPE", help: "float64 (default) or float32: half the memory, faster E-step, ~1e-6 relative accuracy" },
+  {
+    name: "init",
+    value: "METHOD",
+    help: "auto (default: the search over starts with split-and-merge moves), hc, kmeans, k-means++, random or random_from_data",
+  },
+  {
+    name: "dtype",
+    value: "TYPE",
+    help: "float64 (default) or float32: half the memory, faster E-step, ~1e-6 relative accuracy",
+  },
 ];
 
 function option(ctx: Context, name: string): string | undefined {
@@ -96,7 +134,8 @@ function intOption(ctx: Context, name: string, least: number): number | undefine
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < least || !Number.isSafeInteger(Number(v))) {
     // "1e3" and "+5" are integers, but seeds and counts are taken as written digits only.
-    const how = isDecimalNumber(v) && Number.isInteger(Number(v)) && Number(v) >= least ? " written in plain digits" : "";
+    const how =
+      isDecimalNumber(v) && Number.isInteger(Number(v)) && Number(v) >= least ? " written in plain digits" : "";
     throw new UsageError(`--${name} must be an integer ≥ ${least}${how}; got ${JSON.stringify(v)}`);
   }
   return Number(v);
@@ -107,23 +146,29 @@ function numberOption(ctx: Context, name: string): number | undefined {
   if (v === undefined) return undefined;
   // Decimal notation only, as in data files: Number() would take "0x10", "0b1", "Infinity" and "".
   const x = Number(v);
-  if (!isDecimalNumber(v) || !Number.isFinite(x) || x < 0) throw new UsageError(`--${name} must be a decimal number ≥ 0; got ${JSON.stringify(v)}`);
+  if (!isDecimalNumber(v) || !Number.isFinite(x) || x < 0)
+    throw new UsageError(`--${name} must be a decimal number ≥ 0; got ${JSON.stringify(v)}`);
   return x;
 }
 
 function choiceOption<T extends string>(ctx: Context, name: string, choices: readonly T[]): T | undefined {
   const v = option(ctx, name);
   if (v === undefined) return undefined;
-  if (!choices.includes(v as T)) throw new UsageError(`--${name} must be one of ${choices.join(", ")}; got ${JSON.stringify(v)}`);
+  if (!choices.includes(v as T))
+    throw new UsageError(`--${name} must be one of ${choices.join(", ")}; got ${JSON.stringify(v)}`);
   return v as T;
 }
 
 function listOption<T extends string>(ctx: Context, name: string, choices: readonly T[]): T[] | undefined {
   const v = option(ctx, name);
   if (v === undefined) return undefined;
-  const items = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
-    if (!choices.includes(item as T)) throw new UsageError(`--${name} takes ${choices.join(", ")} (comma-separated); got ${JSON.stringify(item)}`);
+    if (!choices.includes(item as T))
+      throw new UsageError(`--${name} takes ${choices.join(", ")} (comma-separated); got ${JSON.stringify(item)}`);
   }
   if (items.length === 0) throw new UsageError(`--${name} needs a value`);
   return items as T[];
@@ -209,7 +254,11 @@ async function readBytes(io: CliIO, path: string): Promise<Uint8Array> {
 function systemMessage(e: unknown): string {
   const code = (e as { code?: string }).code;
   const known: Record<string, string> = {
-    ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a directory", ENOTDIR: "a part of the path is not a directory", EMFILE: "too many open files",
+    ENOENT: "no such file",
+    EACCES: "permission denied",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    EMFILE: "too many open files",
   };
   return (code && known[code]) || (e instanceof Error ? e.message : String(e));
 }
@@ -217,12 +266,30 @@ function systemMessage(e: unknown): string {
 async function readData(ctx: Context, path: string): Promise<Table> {
   const bytes = await readBytes(ctx.io, path);
   const delimiter = option(ctx, "delimiter");
-  const names: Record<string, Delimiter> = { ",": ",", comma: ",", ";": ";", semicolon: ";", tab: "\t", "\t": "\t", "\\t": "\t", space: " ", " ": " " };
-  if (delimiter !== undefined && !names[delimiter]) throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
+  const names: Record<string, Delimiter> = {
+    ",": ",",
+    comma: ",",
+    ";": ";",
+    semicolon: ";",
+    tab: "\t",
+    "\t": "\t",
+    "\\t": "\t",
+    space: " ",
+    " ": " ",
+  };
+  if (delimiter !== undefined && !names[delimiter])
+    throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
   try {
-    let table = parseTable(bytes, { delimiter: delimiter === undefined ? undefined : names[delimiter], header: ctx.flags.has("header") ? true : undefined });
+    let table = parseTable(bytes, {
+      delimiter: delimiter === undefined ? undefined : names[delimiter],
+      header: ctx.flags.has("header") ? true : undefined,
+    });
     const columns = option(ctx, "columns");
-    if (columns !== undefined) table = selectColumns(table, columns.split(",").map((s) => s.trim()));
+    if (columns !== undefined)
+      table = selectColumns(
+        table,
+        columns.split(",").map((s) => s.trim()),
+      );
     return table;
   } catch (e) {
     if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
@@ -248,7 +315,9 @@ async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
 
 function checkFeatures(model: GaussianMixture, table: Table, path: string): void {
   if (table.cols !== model.nFeatures) {
-    throw new FileError(`${displayName(path)}: has ${table.cols} column${table.cols === 1 ? "" : "s"} but the model was fitted on ${model.nFeatures}; pick them with --columns`);
+    throw new FileError(
+      `${displayName(path)}: has ${table.cols} column${table.cols === 1 ? "" : "s"} but the model was fitted on ${model.nFeatures}; pick them with --columns`,
+    );
   }
 }
 
@@ -282,10 +351,15 @@ async function checkOutputs(ctx: Context, inputs: [what: string, path: string][]
     const input = read.find((r) => r.key === k);
     if (input) {
       const alias = input.path === path ? "" : ` (${input.path})`;
-      throw new UsageError(`--${flag} ${path} is the ${input.what} file this command reads${alias}; refusing to overwrite it, choose another name`);
+      throw new UsageError(
+        `--${flag} ${path} is the ${input.what} file this command reads${alias}; refusing to overwrite it, choose another name`,
+      );
     }
     const other = written.find((w) => w.key === k);
-    if (other) throw new UsageError(`--${other.flag} and --${flag} name the same file (${path}); the second would overwrite the first`);
+    if (other)
+      throw new UsageError(
+        `--${other.flag} and --${flag} name the same file (${path}); the second would overwrite the first`,
+      );
     written.push({ flag, key: k });
   }
 }
@@ -396,9 +470,11 @@ function describeModel(g: GaussianMixture, X: Table): string {
   const n = X.rows;
   const ll = g.score(X) * n;
   const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
-  const stop = g.converged ? `converged in ${its}`
-    : g.stopReason === "timeBudget" ? `stopped by --time-budget after ${its} (not converged)`
-    : `did NOT converge in ${its} (raise --max-iter or --tol)`;
+  const stop = g.converged
+    ? `converged in ${its}`
+    : g.stopReason === "timeBudget"
+      ? `stopped by --time-budget after ${its} (not converged)`
+      : `did NOT converge in ${its} (raise --max-iter or --tol)`;
   return `K=${g.nComponents} ${g.covarianceType}: log-likelihood ${fixed(ll)}, BIC ${fixed(g.bic(X))}, ${stop}`;
 }
 
@@ -432,7 +508,11 @@ function criterionLabel(criterion: Criterion): string {
 }
 
 function criterionChart(result: SelectionResult): Panel {
-  const rows = result.table.map((r) => ({ covarianceType: r.covarianceType, nComponents: r.nComponents, value: criterionValue(r, result.criterion) }));
+  const rows = result.table.map((r) => ({
+    covarianceType: r.covarianceType,
+    nComponents: r.nComponents,
+    value: criterionValue(r, result.criterion),
+  }));
   return lineChartPanel({
     series: criterionSeries(rows),
     highlight: { series: result.bestRow.covarianceType, x: result.bestRow.nComponents },
@@ -449,7 +529,9 @@ function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
     const named = X.header?.indexOf(v) ?? -1;
     if (named >= 0) return named;
     if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= X.cols) return Number(v) - 1;
-    throw new UsageError(`--${name} must be a column name${X.header ? ` (${X.header.join(", ")})` : ""} or a number from 1 to ${X.cols}; got ${JSON.stringify(v)}`);
+    throw new UsageError(
+      `--${name} must be a column name${X.header ? ` (${X.header.join(", ")})` : ""} or a number from 1 to ${X.cols}; got ${JSON.stringify(v)}`,
+    );
   };
   const dims: [number, number] = [pick("x", 0), pick("y", 1)];
   const label = (j: number) => X.header?.[j] ?? `feature ${j + 1}`;
@@ -460,13 +542,18 @@ function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
     dims,
     xLabel: label(dims[0]),
     yLabel: label(dims[1]),
-    title: option(ctx, "title") ?? `${model.nComponents} component${model.nComponents === 1 ? "" : "s"}, ${model.covarianceType} covariance (1σ and 2σ ellipses)`,
+    title:
+      option(ctx, "title") ??
+      `${model.nComponents} component${model.nComponents === 1 ? "" : "s"}, ${model.covarianceType} covariance (1σ and 2σ ellipses)`,
   });
 }
 
 function selectWithProgress(ctx: Context, X: Table): SelectionResult {
   const options = selectionOptions(ctx, COVARIANCE_TYPES);
-  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: options.nInit ?? 1, maxIter: 0 });
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
+    nInit: options.nInit ?? 1,
+    maxIter: 0,
+  });
   try {
     return selectModel(X, { ...options, featureNames: X.header, onFit: (info) => bar.updateGrid(info) });
   } finally {
@@ -475,10 +562,17 @@ function selectWithProgress(ctx: Context, X: Table): SelectionResult {
 }
 
 function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
-  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: g.nInit, maxIter: g.maxIter });
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
+    nInit: g.nInit,
+    maxIter: g.maxIter,
+  });
   const budget = numberOption(ctx, "time-budget");
   try {
-    g.fit(X, { onIteration: (info) => bar.update(info), timeBudgetMs: budget === undefined ? undefined : budget * 1000, featureNames: X.header });
+    g.fit(X, {
+      onIteration: (info) => bar.update(info),
+      timeBudgetMs: budget === undefined ? undefined : budget * 1000,
+      featureNames: X.header,
+    });
   } finally {
     bar.finish();
   }
@@ -488,26 +582,48 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
 async function startOptions(ctx: Context, path: string, k: number | undefined, type: CovarianceType | undefined) {
   if (ctx.values.has("init")) throw new UsageError("--start gives the start; --init does not go with it");
   const m = await readModel(ctx, path);
-  if (k !== undefined && k !== m.nComponents) throw new UsageError(`--components ${k} but the --start model has ${m.nComponents} components`);
-  if (type !== undefined && type !== m.covarianceType) throw new UsageError(`--covariance ${type} but the --start model is ${m.covarianceType}`);
-  return { nComponents: m.nComponents, covarianceType: m.covarianceType, initParams: "kmeans" as const, weightsInit: m.weights, meansInit: m.means, precisionsInit: m.precisions };
+  if (k !== undefined && k !== m.nComponents)
+    throw new UsageError(`--components ${k} but the --start model has ${m.nComponents} components`);
+  if (type !== undefined && type !== m.covarianceType)
+    throw new UsageError(`--covariance ${type} but the --start model is ${m.covarianceType}`);
+  return {
+    nComponents: m.nComponents,
+    covarianceType: m.covarianceType,
+    initParams: "kmeans" as const,
+    weightsInit: m.weights,
+    meansInit: m.means,
+    precisionsInit: m.precisions,
+  };
 }
 
 const fit: Command = {
   name: "fit",
   summary: "Fit a Gaussian mixture to a data file and save it as JSON.",
-  usage: "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--seed N] [--n-init N] --out model.json",
+  usage:
+    "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--seed N] [--n-init N] --out model.json",
   positional: ["data"],
   options: [
     { name: "components", value: "K", help: "number of components (default 1; also -k)" },
-    { name: "covariance", value: "TYPE", help: "full (default), tied, diag or spherical; with --select, a comma-separated list to try (default all)" },
+    {
+      name: "covariance",
+      value: "TYPE",
+      help: "full (default), tied, diag or spherical; with --select, a comma-separated list to try (default all)",
+    },
     { name: "select", value: "CRITERION", help: "choose K (and the covariance type) by bic, aic, icl or cv" },
     { name: "max-components", value: "N", help: "with --select, try K = 1 … N (default 9)" },
     { name: "folds", value: "N", help: "with --select cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "with --select, let a degenerate (collapsed) fit be chosen" },
     ...FIT_OPTIONS,
-    { name: "start", value: "FILE", help: "start EM from this model JSON's weights, means and precisions (K and the covariance type default to its own)" },
-    { name: "time-budget", value: "SECONDS", help: "stop EM early after this long, keeping the best parameters so far" },
+    {
+      name: "start",
+      value: "FILE",
+      help: "start EM from this model JSON's weights, means and precisions (K and the covariance type default to its own)",
+    },
+    {
+      name: "time-budget",
+      value: "SECONDS",
+      help: "stop EM early after this long, keeping the best parameters so far",
+    },
     { name: "out", value: "FILE", help: "write the model JSON here (default: standard output)" },
     { name: "plot", value: "FILE", help: "also draw the fit (and the criterion chart, with --select) as SVG" },
     ...READ_OPTIONS,
@@ -517,19 +633,32 @@ const fit: Command = {
   async run(ctx) {
     const path = ctx.args[0];
     const start = option(ctx, "start");
-    await checkOutputs(ctx, start === undefined ? [["data", path]] : [["data", path], ["start model", start]], ["out", "plot"]);
+    await checkOutputs(
+      ctx,
+      start === undefined
+        ? [["data", path]]
+        : [
+            ["data", path],
+            ["start model", start],
+          ],
+      ["out", "plot"],
+    );
     if (await streamable(ctx, path)) return fitStreamed(ctx, path, start);
     const X = await readData(ctx, path);
     let g: GaussianMixture;
     let chart: Panel | undefined;
     if (ctx.values.has("select")) {
-      if (ctx.values.has("components")) throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
+      if (ctx.values.has("components"))
+        throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
       if (ctx.values.has("time-budget")) throw new UsageError("--time-budget applies to a single fit, not to --select");
       if (start !== undefined) throw new UsageError("--start and --select do not go together");
       const result = selectWithProgress(ctx, X);
       g = result.best;
       chart = criterionChart(result);
-      note(ctx, `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`);
+      note(
+        ctx,
+        `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`,
+      );
     } else {
       if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
       const nComponents = intOption(ctx, "components", 1);
@@ -546,7 +675,8 @@ const fit: Command = {
     warnDegenerate(ctx, g);
     await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
     const plot = option(ctx, "plot");
-    if (plot !== undefined) await writeOutput(ctx, plot, renderSvg(chart ? [scatterOf(ctx, g, X), chart] : [scatterOf(ctx, g, X)]));
+    if (plot !== undefined)
+      await writeOutput(ctx, plot, renderSvg(chart ? [scatterOf(ctx, g, X), chart] : [scatterOf(ctx, g, X)]));
   },
 };
 
@@ -576,13 +706,29 @@ async function streamable(ctx: Context, path: string): Promise<boolean> {
 async function fitStreamed(ctx: Context, path: string, start: string | undefined): Promise<void> {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
   const delimiter = option(ctx, "delimiter");
-  const names: Record<string, Delimiter> = { ",": ",", comma: ",", ";": ";", semicolon: ";", tab: "\t", "\t": "\t", "\\t": "\t", space: " ", " ": " " };
-  if (delimiter !== undefined && !names[delimiter]) throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
-  const columns = option(ctx, "columns")?.split(",").map((c) => c.trim());
+  const names: Record<string, Delimiter> = {
+    ",": ",",
+    comma: ",",
+    ";": ";",
+    semicolon: ";",
+    tab: "\t",
+    "\t": "\t",
+    "\\t": "\t",
+    space: " ",
+    " ": " ",
+  };
+  if (delimiter !== undefined && !names[delimiter])
+    throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
+  const columns = option(ctx, "columns")
+    ?.split(",")
+    .map((c) => c.trim());
   let header: string[] | undefined;
   const source = async function* () {
     try {
-      for await (const t of csvChunks(ctx.io.readStream!(path), { delimiter: delimiter === undefined ? undefined : names[delimiter], header: ctx.flags.has("header") ? true : undefined })) {
+      for await (const t of csvChunks(ctx.io.readStream!(path), {
+        delimiter: delimiter === undefined ? undefined : names[delimiter],
+        header: ctx.flags.has("header") ? true : undefined,
+      })) {
         const table = columns ? selectColumns(t, columns) : t;
         header = table.header;
         yield table;
@@ -602,7 +748,10 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
   });
   const budget = numberOption(ctx, "time-budget");
   await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
-  note(ctx, `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`);
+  note(
+    ctx,
+    `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`,
+  );
   warnDegenerate(ctx, g);
   const json = g.toJSON();
   if (header) json.feature_names_in_ = header.slice();
@@ -611,7 +760,8 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
 
 async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: Table }> {
   const [modelPath, dataPath] = ctx.args;
-  if (modelPath === "-" && dataPath === "-") throw new UsageError("only one of the model and the data can come from standard input");
+  if (modelPath === "-" && dataPath === "-")
+    throw new UsageError("only one of the model and the data can come from standard input");
   const model = await readModel(ctx, modelPath);
   const X = await readData(ctx, dataPath);
   checkFeatures(model, X, dataPath);
@@ -627,7 +777,14 @@ const predict: Command = {
   async run(ctx) {
     const { model, X } = await modelAndData(ctx);
     const labels = Array.from(model.predict(X));
-    ctx.io.stdout(format(ctx) === "json" ? JSON.stringify(labels) + "\n" : toCsv(["label"], labels.map((l) => [l])));
+    ctx.io.stdout(
+      format(ctx) === "json"
+        ? JSON.stringify(labels) + "\n"
+        : toCsv(
+            ["label"],
+            labels.map((l) => [l]),
+          ),
+    );
   },
 };
 
@@ -641,7 +798,14 @@ const proba: Command = {
     const { model, X } = await modelAndData(ctx);
     const p = model.predictProba(X);
     const rows = rowsOf(p.data, p.rows, p.cols);
-    ctx.io.stdout(format(ctx) === "json" ? JSON.stringify(rows) + "\n" : toCsv(rows[0].map((_, c) => `p${c}`), rows));
+    ctx.io.stdout(
+      format(ctx) === "json"
+        ? JSON.stringify(rows) + "\n"
+        : toCsv(
+            rows[0].map((_, c) => `p${c}`),
+            rows,
+          ),
+    );
   },
 };
 
@@ -650,18 +814,36 @@ const score: Command = {
   summary: "Print each row's log-density log p(x), or with --summary the totals (log-likelihood, BIC, AIC).",
   usage: "score <model.json> <data> [--summary] [--format csv|json]",
   positional: ["model", "data"],
-  options: [{ name: "summary", help: "one row: n, mean and total log-likelihood, BIC, AIC" }, FORMAT, ...READ_OPTIONS, HELP],
+  options: [
+    { name: "summary", help: "one row: n, mean and total log-likelihood, BIC, AIC" },
+    FORMAT,
+    ...READ_OPTIONS,
+    HELP,
+  ],
   async run(ctx) {
     const { model, X } = await modelAndData(ctx);
     const json = format(ctx) === "json";
     if (ctx.flags.has("summary")) {
       const mean = model.score(X);
-      const s = { n: X.rows, mean_log_likelihood: mean, log_likelihood: mean * X.rows, bic: model.bic(X), aic: model.aic(X) };
+      const s = {
+        n: X.rows,
+        mean_log_likelihood: mean,
+        log_likelihood: mean * X.rows,
+        bic: model.bic(X),
+        aic: model.aic(X),
+      };
       ctx.io.stdout(json ? JSON.stringify(s) + "\n" : toCsv(Object.keys(s), [Object.values(s)]));
       return;
     }
     const s = Array.from(model.scoreSamples(X));
-    ctx.io.stdout(json ? JSON.stringify(s) + "\n" : toCsv(["log_density"], s.map((v) => [v])));
+    ctx.io.stdout(
+      json
+        ? JSON.stringify(s) + "\n"
+        : toCsv(
+            ["log_density"],
+            s.map((v) => [v]),
+          ),
+    );
   },
 };
 
@@ -691,7 +873,10 @@ const sample: Command = {
  * row) in the JS heap.
  */
 export async function writeSamples(
-  io: Pick<CliIO, "stdout" | "drain">, model: GaussianMixture, blocks: Iterable<{ X: Matrix; labels: Int32Array }>, json: boolean,
+  io: Pick<CliIO, "stdout" | "drain">,
+  model: GaussianMixture,
+  blocks: Iterable<{ X: Matrix; labels: Int32Array }>,
+  json: boolean,
 ): Promise<void> {
   const d = model.nFeatures;
   const names = model.featureNames;
@@ -752,7 +937,11 @@ function pieceRows(d: number): number {
  * then grouped by component within each block, not overall.
  */
 export function* sampleBlocks(
-  model: GaussianMixture, n: number, seed: number | undefined, exactValues = 2 ** 25, blockRows = pieceRows(model.nFeatures),
+  model: GaussianMixture,
+  n: number,
+  seed: number | undefined,
+  exactValues = 2 ** 25,
+  blockRows = pieceRows(model.nFeatures),
 ): Generator<{ X: Matrix; labels: Int32Array }> {
   if (n * model.nFeatures <= exactValues) {
     yield model.sample(n, { randomState: seed });
@@ -793,7 +982,8 @@ const SELECT_COLUMNS: [string, (r: SelectionRow) => number | string | undefined]
 const select: Command = {
   name: "select",
   summary: "Fit K = 1 … N for each covariance type and print the criterion table (best row marked selected).",
-  usage: "select <data> [--max-components 9] [--criterion bic|aic|icl|cv] [--covariance full,tied,...] [--out best.json] [--plot chart.svg]",
+  usage:
+    "select <data> [--max-components 9] [--criterion bic|aic|icl|cv] [--covariance full,tied,...] [--out best.json] [--plot chart.svg]",
   positional: ["data"],
   options: [
     { name: "max-components", value: "N", help: "largest K to try (default 9)" },
@@ -816,10 +1006,18 @@ const select: Command = {
     const cv = result.criterion === "cv";
     const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
     if (format(ctx) === "json") {
-      ctx.io.stdout(JSON.stringify({ criterion: result.criterion, selected: result.bestRow, table: result.table }) + "\n");
+      ctx.io.stdout(
+        JSON.stringify({ criterion: result.criterion, selected: result.bestRow, table: result.table }) + "\n",
+      );
     } else {
-      const cell = (v: number | string | undefined) => (typeof v === "number" && !Number.isFinite(v)) || v === undefined ? "" : v;
-      ctx.io.stdout(toCsv(columns.map(([name]) => name), result.table.map((r) => columns.map(([, get]) => cell(get(r))))));
+      const cell = (v: number | string | undefined) =>
+        (typeof v === "number" && !Number.isFinite(v)) || v === undefined ? "" : v;
+      ctx.io.stdout(
+        toCsv(
+          columns.map(([name]) => name),
+          result.table.map((r) => columns.map(([, get]) => cell(get(r)))),
+        ),
+      );
     }
     note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X)}`);
     warnDegenerate(ctx, result.best);
@@ -837,14 +1035,25 @@ const plot: Command = {
   positional: ["model", "data"],
   options: [
     { name: "out", value: "FILE", help: "write the SVG here (default: standard output)" },
-    { name: "x", value: "COLUMN", help: "feature on the horizontal axis, by name or number from 1 (default the first)" },
+    {
+      name: "x",
+      value: "COLUMN",
+      help: "feature on the horizontal axis, by name or number from 1 (default the first)",
+    },
     { name: "y", value: "COLUMN", help: "feature on the vertical axis (default the second)" },
     { name: "title", value: "TEXT", help: "title above the plot" },
     ...READ_OPTIONS,
     HELP,
   ],
   async run(ctx) {
-    await checkOutputs(ctx, [["model", ctx.args[0]], ["data", ctx.args[1]]], ["out"]);
+    await checkOutputs(
+      ctx,
+      [
+        ["model", ctx.args[0]],
+        ["data", ctx.args[1]],
+      ],
+      ["out"],
+    );
     const { model, X } = await modelAndData(ctx);
     await writeOutput(ctx, option(ctx, "out"), renderSvg([scatterOf(ctx, model, X)]));
   },
@@ -868,7 +1077,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   const command = COMMANDS[name];
   const prefix = command ? `gmm-wasm ${name}` : "gmm-wasm";
   try {
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(", ")} (see gmm-wasm --help)`);
+    if (!command)
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(", ")} (see gmm-wasm --help)`,
+      );
     const parsed = parseArgs(command, argv.slice(1));
     if (parsed.flags.has("help")) {
       io.stdout(commandHelp(command));
@@ -876,7 +1088,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     if (parsed.args.length !== command.positional.length) {
       const want = command.positional.map((p) => `<${p}>`).join(" ");
-      throw new UsageError(parsed.args.length < command.positional.length ? `missing ${want.split(" ").slice(parsed.args.length).join(" ")}; usage: gmm-wasm ${command.usage}` : `too many arguments (${parsed.args.slice(command.positional.length).join(" ")}); usage: gmm-wasm ${command.usage}`);
+      throw new UsageError(
+        parsed.args.length < command.positional.length
+          ? `missing ${want.split(" ").slice(parsed.args.length).join(" ")}; usage: gmm-wasm ${command.usage}`
+          : `too many arguments (${parsed.args.slice(command.positional.length).join(" ")}); usage: gmm-wasm ${command.usage}`,
+      );
     }
     await init();
     await command.run({ io, ...parsed });
@@ -908,7 +1124,9 @@ interface NodeProcess {
     writeFile(path: string, data: string): Promise<void>;
     stat(path: string, options: { bigint: true }): Promise<{ dev: bigint; ino: bigint; size: bigint }>;
   };
-  getBuiltinModule(id: "node:fs"): { createReadStream(path: string, o: { highWaterMark: number }): AsyncIterable<Uint8Array> };
+  getBuiltinModule(id: "node:fs"): {
+    createReadStream(path: string, o: { highWaterMark: number }): AsyncIterable<Uint8Array>;
+  };
 }
 
 /** The CliIO of the running Node process. */
@@ -943,10 +1161,11 @@ export function nodeIO(): CliIO {
     stdout: (text) => void proc.stdout.write(text),
     // Waits for a full pipe to empty; otherwise yields a turn of the event loop,
     // so that a closed pipe (`| head`) is noticed before the next piece.
-    drain: () => new Promise((resolve) => {
-      if (proc.stdout.writableNeedDrain) proc.stdout.once("drain", resolve);
-      else (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve);
-    }),
+    drain: () =>
+      new Promise((resolve) => {
+        if (proc.stdout.writableNeedDrain) proc.stdout.once("drain", resolve);
+        else (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve);
+      }),
     async fileId(path) {
       try {
         const st = await fs.stat(path, { bigint: true });

@@ -16,7 +16,7 @@
 // two triangular solves and a product, never an inverse. The mixture's
 // weights become p(component | x_g) ∝ w_c N(x_g; μ_c,g, Σ_c,gg).
 import type { CovarianceType } from "./covariance.js";
-import { MAX_FIT_MAGNITUDE, describe } from "./matrix.js";
+import { describe, MAX_FIT_MAGNITUDE } from "./matrix.js";
 import type { GaussianMixtureJSON } from "./model-json.js";
 import type { Dtype } from "./options.js";
 
@@ -30,7 +30,12 @@ export interface MixtureArrays {
 }
 
 export function mixtureArrays(json: GaussianMixtureJSON): MixtureArrays {
-  return { covarianceType: json.covariance_type, weights: json.weights_, means: json.means_, covariances: json.covariances_ };
+  return {
+    covarianceType: json.covariance_type,
+    weights: json.weights_,
+    means: json.means_,
+    covariances: json.covariances_,
+  };
 }
 
 function readList(v: unknown, name: string): unknown[] {
@@ -47,15 +52,24 @@ export function checkFeatures(features: unknown, d: number, name = "features"): 
   const list = readList(features, name);
   if (list.length === 0) throw new RangeError(`${name} is empty: give at least one feature index (0 … ${d - 1})`);
   // a longer list must repeat an index; say so before reading it all
-  if (list.length > d) throw new RangeError(`${name} has ${list.length} entries but the model has ${d} features: each index may appear once`);
+  if (list.length > d)
+    throw new RangeError(
+      `${name} has ${list.length} entries but the model has ${d} features: each index may appear once`,
+    );
   const seen = new Map<number, number>();
   list.forEach((f, i) => {
     if (typeof f !== "number" || !Number.isInteger(f)) {
-      throw new TypeError(`${name}[${i}] is ${describe(f)}; feature indices are integers 0 … ${d - 1} (columns of the data the model was fitted on)`);
+      throw new TypeError(
+        `${name}[${i}] is ${describe(f)}; feature indices are integers 0 … ${d - 1} (columns of the data the model was fitted on)`,
+      );
     }
-    if (f < 0 || f >= d) throw new RangeError(`${name}[${i}] is ${f}, outside 0 … ${d - 1}: the model has ${d} features`);
+    if (f < 0 || f >= d)
+      throw new RangeError(`${name}[${i}] is ${f}, outside 0 … ${d - 1}: the model has ${d} features`);
     const first = seen.get(f);
-    if (first !== undefined) throw new RangeError(`${name}[${i}] repeats feature ${f} (already ${name}[${first}]); each feature may appear once`);
+    if (first !== undefined)
+      throw new RangeError(
+        `${name}[${i}] repeats feature ${f} (already ${name}[${first}]); each feature may appear once`,
+      );
     seen.set(f, i);
   });
   return list as number[];
@@ -68,7 +82,9 @@ export function checkFeatures(features: unknown, d: number, name = "features"): 
 export function splitFeatures(features: unknown, d: number, name = "features"): { given: number[]; rest: number[] } {
   const given = checkFeatures(features, d, name);
   if (given.length === d) {
-    throw new RangeError(`${name} lists all ${d} features: nothing is left to condition; leave out the features you want the distribution of`);
+    throw new RangeError(
+      `${name} lists all ${d} features: nothing is left to condition; leave out the features you want the distribution of`,
+    );
   }
   const isGiven = new Set(given);
   const rest: number[] = [];
@@ -80,7 +96,9 @@ export function splitFeatures(features: unknown, d: number, name = "features"): 
 export function checkValues(values: unknown, length: number, name = "values"): Float64Array {
   const list = readList(values, name);
   if (list.length !== length) {
-    throw new RangeError(`${name} has ${list.length} entries but features lists ${length}: give one value per feature, in the same order`);
+    throw new RangeError(
+      `${name} has ${list.length} entries but features lists ${length}: give one value per feature, in the same order`,
+    );
   }
   const out = new Float64Array(length);
   list.forEach((v, i) => {
@@ -95,10 +113,14 @@ export function checkValues(values: unknown, length: number, name = "values"): F
 function covarianceAt(m: MixtureArrays, c: number, i: number, j: number): number {
   const cov = m.covariances as never;
   switch (m.covarianceType) {
-    case "full": return (cov[c] as number[][])[i][j];
-    case "tied": return (cov as number[][])[i][j];
-    case "diag": return i === j ? (cov[c] as number[])[i] : 0;
-    case "spherical": return i === j ? (cov[c] as number) : 0;
+    case "full":
+      return (cov[c] as number[][])[i][j];
+    case "tied":
+      return (cov as number[][])[i][j];
+    case "diag":
+      return i === j ? (cov[c] as number[])[i] : 0;
+    case "spherical":
+      return i === j ? (cov[c] as number) : 0;
   }
 }
 
@@ -109,10 +131,18 @@ export function marginalArrays(m: MixtureArrays, features: readonly number[]): M
   const block = (c: number) => features.map((i) => features.map((j) => covarianceAt(m, c, i, j)));
   let covariances: unknown;
   switch (m.covarianceType) {
-    case "full": covariances = Array.from({ length: k }, (_, c) => block(c)); break;
-    case "tied": covariances = block(0); break;
-    case "diag": covariances = (m.covariances as number[][]).map((v) => features.map((f) => v[f])); break;
-    case "spherical": covariances = (m.covariances as number[]).slice(); break;
+    case "full":
+      covariances = Array.from({ length: k }, (_, c) => block(c));
+      break;
+    case "tied":
+      covariances = block(0);
+      break;
+    case "diag":
+      covariances = (m.covariances as number[][]).map((v) => features.map((f) => v[f]));
+      break;
+    case "spherical":
+      covariances = (m.covariances as number[]).slice();
+      break;
   }
   return { covarianceType: m.covarianceType, weights: m.weights.slice(), means, covariances };
 }
@@ -176,7 +206,10 @@ export function conditioner(m: MixtureArrays, given: readonly number[], rest: re
     for (let i = 0; i < g; i++) for (let j = 0; j < g; j++) a[i * g + j] = covarianceAt(m, c, given[i], given[j]);
     const l = cholesky(a, g);
     const who = shared ? "the shared covariance" : `component ${c}'s covariance`;
-    if (!l) throw new RangeError(`${who} restricted to the given features is not positive definite in floating point, so it cannot be conditioned on; leave out features that are (almost) linear combinations of the others`);
+    if (!l)
+      throw new RangeError(
+        `${who} restricted to the given features is not positive definite in floating point, so it cannot be conditioned on; leave out features that are (almost) linear combinations of the others`,
+      );
     const z = new Float64Array(g * r);
     for (let i = 0; i < g; i++) for (let j = 0; j < r; j++) z[i * r + j] = covarianceAt(m, c, given[i], rest[j]);
     forwardSolve(l, g, z, r);
@@ -192,7 +225,10 @@ export function conditioner(m: MixtureArrays, given: readonly number[], rest: re
     }
     // fromJSON factors it again; failing here first gives the reason instead of its generic refusal
     const check = cholesky(Float64Array.from(s.flat()), r);
-    if (!check) throw new RangeError(`${who} conditioned on the given features is not positive definite in floating point: the other features are (almost) determined by the given ones`);
+    if (!check)
+      throw new RangeError(
+        `${who} conditioned on the given features is not positive definite in floating point: the other features are (almost) determined by the given ones`,
+      );
     blocks.push({ l, z });
     schur.push(s);
   }
@@ -203,7 +239,13 @@ export function conditioner(m: MixtureArrays, given: readonly number[], rest: re
  * Each component's conditional mean of the `rest` features given the values
  * x (row `row` of a row-major n×g array), into out (k×r, row-major).
  */
-export function conditionalMeans(m: MixtureArrays, cond: Conditioner, x: ArrayLike<number>, row: number, out: Float64Array): void {
+export function conditionalMeans(
+  m: MixtureArrays,
+  cond: Conditioner,
+  x: ArrayLike<number>,
+  row: number,
+  out: Float64Array,
+): void {
   const { given, rest, blocks } = cond;
   const g = given.length;
   const r = rest.length;
@@ -226,7 +268,12 @@ export function conditionalMeans(m: MixtureArrays, cond: Conditioner, x: ArrayLi
  * The conditional mixture of the `rest` features given values x of the
  * `given` ones; `weights` are p(component | x), computed by the caller.
  */
-export function conditionalArrays(m: MixtureArrays, cond: Conditioner, x: Float64Array, weights: ArrayLike<number>): MixtureArrays {
+export function conditionalArrays(
+  m: MixtureArrays,
+  cond: Conditioner,
+  x: Float64Array,
+  weights: ArrayLike<number>,
+): MixtureArrays {
   const k = m.weights.length;
   const r = cond.rest.length;
   const flat = new Float64Array(k * r);
@@ -234,7 +281,9 @@ export function conditionalArrays(m: MixtureArrays, cond: Conditioner, x: Float6
   const means = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * r, (c + 1) * r)));
   flat.forEach((v, t) => {
     if (!(Math.abs(v) <= MAX_FIT_MAGNITUDE)) {
-      throw new RangeError(`values give component ${Math.floor(t / r)} a conditional mean of ${v} for feature ${cond.rest[t % r]}, beyond the ±${MAX_FIT_MAGNITUDE} a model holds; condition on values nearer the data`);
+      throw new RangeError(
+        `values give component ${Math.floor(t / r)} a conditional mean of ${v} for feature ${cond.rest[t % r]}, beyond the ±${MAX_FIT_MAGNITUDE} a model holds; condition on values nearer the data`,
+      );
     }
   });
   return { covarianceType: m.covarianceType, weights: Array.from(weights), means, covariances: cond.covariances };
@@ -244,7 +293,13 @@ export function conditionalArrays(m: MixtureArrays, cond: Conditioner, x: Float6
  * GMM regression: for each of n rows of x (row-major n×g), Σ_c w_c(x) μ_c|x,
  * the mean of the `rest` features given the row; `weights` is n×k.
  */
-export function regressionMeans(m: MixtureArrays, cond: Conditioner, x: ArrayLike<number>, n: number, weights: ArrayLike<number>): Float64Array {
+export function regressionMeans(
+  m: MixtureArrays,
+  cond: Conditioner,
+  x: ArrayLike<number>,
+  n: number,
+  weights: ArrayLike<number>,
+): Float64Array {
   const k = m.weights.length;
   const r = cond.rest.length;
   const out = new Float64Array(n * r);
@@ -268,7 +323,9 @@ export function regressionMeans(m: MixtureArrays, cond: Conditioner, x: ArrayLik
  * the degeneracy check's effective-points rule).
  */
 export function derivedJSON(
-  source: GaussianMixtureJSON, arrays: MixtureArrays, features: readonly number[],
+  source: GaussianMixtureJSON,
+  arrays: MixtureArrays,
+  features: readonly number[],
   { nSamples, dtype }: { nSamples: number; dtype?: Dtype },
 ): Record<string, unknown> {
   return {

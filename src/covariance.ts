@@ -2,9 +2,10 @@
 // EM driver never branches on the covariance type. Each entry knows its
 // parameter layout (scikit-learn's shapes), its M-step estimator, how to
 // factor a precision, and which log-density kernel to call.
-import type { DataKernels, Kernels } from "./wasm.js";
+
 import { asymmetry, cholesky, hasEigenvalueAtMost, invertLower, timesTranspose, transposeTimesLower } from "./dense.js";
 import { alloc, f64 } from "./memory.js";
+import type { DataKernels, Kernels } from "./wasm.js";
 
 export type CovarianceType = "full" | "tied" | "diag" | "spherical";
 export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -84,7 +85,16 @@ export interface CovarianceFamily {
    */
   samplingFactors(w: Kernels, ws: Workspace): { ptr: number; bad: number };
   /** `count` rows of component c from count·dPadded uniforms at u into `out`. */
-  sampleRows(w: Kernels, ws: Workspace, factors: number, c: number, u: number, count: number, dPadded: number, out: number): void;
+  sampleRows(
+    w: Kernels,
+    ws: Workspace,
+    factors: number,
+    c: number,
+    u: number,
+    count: number,
+    dPadded: number,
+    out: number,
+  ): void;
   /**
    * Each component's squared Mahalanobis distance of one row (in the
    * workspace's coordinates) in an overflow-free form: out[3c..3c+2] =
@@ -107,7 +117,13 @@ export interface CovarianceFamily {
    * slots, so the pair keeps c's mean and covariance. `spread` is the per-axis
    * variance of c's rows, for families whose parameters do not show an axis.
    */
-  splitCovariance(cov: Float64Array, d: number, c: number, into: number, spread: Float64Array): { axis: Float64Array; variance: number };
+  splitCovariance(
+    cov: Float64Array,
+    d: number,
+    c: number,
+    into: number,
+    spread: Float64Array,
+  ): { axis: Float64Array; variance: number };
 
   // Layout conversions and checks in plain TypeScript (dense.ts), for model
   // JSON, given starts and degeneracy: no module needed.
@@ -140,7 +156,12 @@ export interface CovarianceFamily {
    * whose smallest variance (eigenvalue, for full and tied) is at most
    * floor(largest variance); `smallest` when it is known exactly.
    */
-  collapsed(cov: ArrayLike<number>, k: number, d: number, floor: (largest: number) => number): { component: number; floor: number; smallest?: number }[];
+  collapsed(
+    cov: ArrayLike<number>,
+    k: number,
+    d: number,
+    floor: (largest: number) => number,
+  ): { component: number; floor: number; smallest?: number }[];
   /** How errors name the block holding a failing index: "component 2's covariance", "the shared (tied) covariance". */
   blockName(index: number, d: number): string;
 }
@@ -189,7 +210,15 @@ function unit(d: number, j: number): Float64Array {
  * nor the subtraction overflows) and m = max|z_i|: q = (s·m)²·Σ(z_i/m)².
  * `project(y, z)` applies the component's factor.
  */
-function scaledDistance(x: Float64Array, means: Float64Array, offset: number, z: Float64Array, project: (y: Float64Array) => void, out: Float64Array, at: number): void {
+function scaledDistance(
+  x: Float64Array,
+  means: Float64Array,
+  offset: number,
+  z: Float64Array,
+  project: (y: Float64Array) => void,
+  out: Float64Array,
+  at: number,
+): void {
   const d = x.length;
   let s = 0;
   for (let j = 0; j < d; j++) s = Math.max(s, Math.abs(x[j]), Math.abs(means[offset + j]));
@@ -232,7 +261,20 @@ function full(tied: boolean): CovarianceFamily {
     scatterSize: (k, d) => (tied ? 1 : k) * d * d,
     scatter(_w, ws, out) {
       // a stride of 0 pools every component's scatter into one matrix (tied)
-      ws.xk.scatterFull(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, ws.nk, ws.logProbNorm, ws.logDet, out, tied ? 0 : ws.d * ws.d, ws.scratch);
+      ws.xk.scatterFull(
+        ws.x,
+        ws.resp,
+        ws.means,
+        ws.n,
+        ws.d,
+        ws.k,
+        ws.nk,
+        ws.logProbNorm,
+        ws.logDet,
+        out,
+        tied ? 0 : ws.d * ws.d,
+        ws.scratch,
+      );
     },
     addOuter(scatter, d, c, weight, delta) {
       const o = tied ? 0 : c * d * d;
@@ -257,13 +299,54 @@ function full(tied: boolean): CovarianceFamily {
       if (tied) shareLogDet(ws);
     },
     logProb(w, ws, x, n, out) {
-      w.logProbFull(x, n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, out, ws.scratch);
+      w.logProbFull(
+        x,
+        n,
+        ws.d,
+        ws.means,
+        ws.factor,
+        tied ? 0 : ws.d * ws.d,
+        ws.logDet,
+        ws.logWeights,
+        ws.k,
+        out,
+        ws.scratch,
+      );
     },
     eStep(w, ws, writeResp) {
-      return w.eStepFull(ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.scratch, ws.logProbNorm, writeResp);
+      return w.eStepFull(
+        ws.x,
+        ws.n,
+        ws.d,
+        ws.means,
+        ws.factor,
+        tied ? 0 : ws.d * ws.d,
+        ws.logDet,
+        ws.logWeights,
+        ws.k,
+        ws.resp,
+        ws.scratch,
+        ws.logProbNorm,
+        writeResp,
+      );
     },
     eStepF32(w, ws, writeResp) {
-      return w.eStepF32(F32_FULL, ws.x, ws.n, ws.d, ws.means, ws.factor, tied ? 0 : ws.d * ws.d, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
+      return w.eStepF32(
+        F32_FULL,
+        ws.x,
+        ws.n,
+        ws.d,
+        ws.means,
+        ws.factor,
+        tied ? 0 : ws.d * ws.d,
+        ws.logDet,
+        ws.logWeights,
+        ws.k,
+        ws.resp,
+        ws.logProbNorm,
+        writeResp,
+        ws.params32,
+      );
     },
     component: (index, d) => (tied ? 0 : Math.floor(index / d)),
     scaledDistances(ws, row, out) {
@@ -274,14 +357,22 @@ function full(tied: boolean): CovarianceFamily {
       for (let c = 0; c < k; c++) {
         const f = f64(ws.factor + (tied ? 0 : c * d * d * 8), d * d);
         // z = W·y for the lower-triangular W (row-major)
-        scaledDistance(row, means, c * d, z, (v) => {
-          y.set(v);
-          for (let i = 0; i < d; i++) {
-            let a = 0;
-            for (let j = 0; j <= i; j++) a += f[i * d + j] * y[j];
-            v[i] = a;
-          }
-        }, out, 3 * c);
+        scaledDistance(
+          row,
+          means,
+          c * d,
+          z,
+          (v) => {
+            y.set(v);
+            for (let i = 0; i < d; i++) {
+              let a = 0;
+              for (let j = 0; j <= i; j++) a += f[i * d + j] * y[j];
+              v[i] = a;
+            }
+          },
+          out,
+          3 * c,
+        );
       }
     },
     scratchSize: (d) => d * d + 2 * d,
@@ -290,7 +381,8 @@ function full(tied: boolean): CovarianceFamily {
       const dd = d * d;
       for (let r = 0; r < d; r++) {
         for (let q = 0; q < d; q++) {
-          cov[i * dd + r * d + q] = a * cov[i * dd + r * d + q] + b * cov[j * dd + r * d + q] + a * b * diff[r] * diff[q];
+          cov[i * dd + r * d + q] =
+            a * cov[i * dd + r * d + q] + b * cov[j * dd + r * d + q] + a * b * diff[r] * diff[q];
         }
       }
     },
@@ -301,7 +393,8 @@ function full(tied: boolean): CovarianceFamily {
       }
       const dd = d * d;
       const { axis, variance } = principalAxis(cov, c * dd, d);
-      for (let r = 0; r < d; r++) for (let q = 0; q < d; q++) cov[c * dd + r * d + q] -= 0.25 * variance * axis[r] * axis[q];
+      for (let r = 0; r < d; r++)
+        for (let q = 0; q < d; q++) cov[c * dd + r * d + q] -= 0.25 * variance * axis[r] * axis[q];
       cov.copyWithin(into * dd, c * dd, (c + 1) * dd);
       return { axis, variance };
     },
@@ -321,7 +414,8 @@ function full(tied: boolean): CovarianceFamily {
       const blocksOf = tied ? 1 : k;
       let lowerZero = true;
       for (let b = 0; b < blocksOf && lowerZero; b++) {
-        for (let i = 0; i < d && lowerZero; i++) for (let j = 0; j < i; j++) if (given[b * d * d + i * d + j] !== 0) lowerZero = false;
+        for (let i = 0; i < d && lowerZero; i++)
+          for (let j = 0; j < i; j++) if (given[b * d * d + i * d + j] !== 0) lowerZero = false;
       }
       let ours: Float64Array;
       if (lowerZero) ours = transposeBlocks(given, blocksOf, d);
@@ -334,15 +428,19 @@ function full(tied: boolean): CovarianceFamily {
         for (let b = 0; b < blocksOf; b++) {
           const o = b * d * d;
           timesTranspose(given.subarray(o, o + d * d), 0, d, p);
-          for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) reversed[i * d + j] = p[(d - 1 - i) * d + (d - 1 - j)];
-          if (cholesky(reversed, 0, d, r) >= 0) return `${name}${blocksOf > 1 ? `[${b}]` : ""} does not give a positive definite precision`;
-          for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) ours[o + i * d + j] = j <= i ? r[(d - 1 - j) * d + (d - 1 - i)] : 0;
+          for (let i = 0; i < d; i++)
+            for (let j = 0; j < d; j++) reversed[i * d + j] = p[(d - 1 - i) * d + (d - 1 - j)];
+          if (cholesky(reversed, 0, d, r) >= 0)
+            return `${name}${blocksOf > 1 ? `[${b}]` : ""} does not give a positive definite precision`;
+          for (let i = 0; i < d; i++)
+            for (let j = 0; j < d; j++) ours[o + i * d + j] = j <= i ? r[(d - 1 - j) * d + (d - 1 - i)] : 0;
         }
       }
       for (let b = 0; b < blocksOf; b++) {
         for (let i = 0; i < d; i++) {
           const v = ours[b * d * d + i * d + i];
-          if (!(v > 0)) return `${name}${blocksOf > 1 ? `[${b}]` : ""} has diagonal entry [${i}][${i}] = ${v}; it must be > 0`;
+          if (!(v > 0))
+            return `${name}${blocksOf > 1 ? `[${b}]` : ""} has diagonal entry [${i}][${i}] = ${v}; it must be > 0`;
         }
       }
       return ours;
@@ -383,7 +481,8 @@ function full(tied: boolean): CovarianceFamily {
       }
       return out;
     },
-    blockName: (index, d) => (tied ? "the shared (tied) covariance" : `component ${Math.floor(index / d)}'s covariance`),
+    blockName: (index, d) =>
+      tied ? "the shared (tied) covariance" : `component ${Math.floor(index / d)}'s covariance`,
     samplingFactors(w, ws) {
       const dd = ws.d * ws.d;
       const ptr = alloc(ws.k * dd, 8, "covariance factors");
@@ -456,10 +555,37 @@ function diagonal(spherical: boolean): CovarianceFamily {
     },
     eStep(w, ws, writeResp) {
       const kernel = spherical ? w.eStepSpherical : w.eStepDiag;
-      return kernel(ws.x, ws.n, ws.d, ws.means, ws.factor, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp);
+      return kernel(
+        ws.x,
+        ws.n,
+        ws.d,
+        ws.means,
+        ws.factor,
+        ws.logDet,
+        ws.logWeights,
+        ws.k,
+        ws.resp,
+        ws.logProbNorm,
+        writeResp,
+      );
     },
     eStepF32(w, ws, writeResp) {
-      return w.eStepF32(spherical ? F32_SPHERICAL : F32_DIAG, ws.x, ws.n, ws.d, ws.means, ws.factor, 0, ws.logDet, ws.logWeights, ws.k, ws.resp, ws.logProbNorm, writeResp, ws.params32);
+      return w.eStepF32(
+        spherical ? F32_SPHERICAL : F32_DIAG,
+        ws.x,
+        ws.n,
+        ws.d,
+        ws.means,
+        ws.factor,
+        0,
+        ws.logDet,
+        ws.logWeights,
+        ws.k,
+        ws.resp,
+        ws.logProbNorm,
+        writeResp,
+        ws.params32,
+      );
     },
     component: (index, d) => (spherical ? index : Math.floor(index / d)),
     scaledDistances(ws, row, out) {
@@ -468,9 +594,17 @@ function diagonal(spherical: boolean): CovarianceFamily {
       const f = f64(ws.factor, k * per(ws));
       const z = new Float64Array(d);
       for (let c = 0; c < k; c++) {
-        scaledDistance(row, means, c * d, z, (v) => {
-          for (let j = 0; j < d; j++) v[j] *= f[spherical ? c : c * d + j];
-        }, out, 3 * c);
+        scaledDistance(
+          row,
+          means,
+          c * d,
+          z,
+          (v) => {
+            for (let j = 0; j < d; j++) v[j] *= f[spherical ? c : c * d + j];
+          },
+          out,
+          3 * c,
+        );
       }
     },
     // scatterDiag's per-row scratch (assembly/mstep.ts)
@@ -509,14 +643,16 @@ function diagonal(spherical: boolean): CovarianceFamily {
       return { factor, bad: -1 };
     },
     factorFromSklearn(given, _k, _d, name) {
-      for (let t = 0; t < given.length; t++) if (!(given[t] > 0)) return `${name} value ${t} is ${given[t]}; it must be > 0`;
+      for (let t = 0; t < given.length; t++)
+        if (!(given[t] > 0)) return `${name} value ${t} is ${given[t]}; it must be > 0`;
       return given.slice();
     },
     sklearnFactor: (factor) => factor.slice(),
     precisions: (factor) => factor.map((v) => v * v),
     covariancesFromFactor: (factor) => factor.map((p) => 1 / (p * p)),
     factorsDisagree(a, reference, rel) {
-      for (let t = 0; t < reference.length; t++) if (!(Math.abs(a[t] - reference[t]) <= rel * Math.abs(reference[t]))) return t;
+      for (let t = 0; t < reference.length; t++)
+        if (!(Math.abs(a[t] - reference[t]) <= rel * Math.abs(reference[t]))) return t;
       return -1;
     },
     minPoints: () => 2,

@@ -67,11 +67,13 @@ export function isDecimalNumber(text: string): boolean {
   if (c === 43 || c === 45) i++; // + -
   let digits = 0;
   for (; i < n && isDigit(text.charCodeAt(i)); i++) digits++;
-  if (i < n && text.charCodeAt(i) === 46) { // .
+  if (i < n && text.charCodeAt(i) === 46) {
+    // .
     for (i++; i < n && isDigit(text.charCodeAt(i)); i++) digits++;
   }
   if (digits === 0) return false;
-  if (i < n && (text.charCodeAt(i) | 32) === 101) { // e E
+  if (i < n && (text.charCodeAt(i) | 32) === 101) {
+    // e E
     i++;
     c = text.charCodeAt(i);
     if (c === 43 || c === 45) i++;
@@ -96,7 +98,11 @@ function toNumber(text: string, row: number, column: number): number {
     throw new DataError(`${show(text)} is too large to be a finite number`, row, column);
   }
   if (MISSING.has(text.toLowerCase())) {
-    throw new DataError(`${text === "" ? "empty value" : `missing value ${show(text)}`}: remove or impute missing values first`, row, column);
+    throw new DataError(
+      `${text === "" ? "empty value" : `missing value ${show(text)}`}: remove or impute missing values first`,
+      row,
+      column,
+    );
   }
   if (text.includes(",") && isDecimalNumber(text.replace(",", "."))) {
     throw new DataError(`${show(text)} is not a number (decimal commas are not read: use a point)`, row, column);
@@ -114,7 +120,8 @@ function isNumeric(text: string): boolean {
 
 /** Reads a numeric table from CSV, NDJSON or a JSON array of arrays (text or UTF-8 bytes). */
 export function parseTable(input: string | Uint8Array, options: ParseOptions = {}): Table {
-  if (typeof input !== "string" && !(input instanceof Uint8Array)) throw new TypeError("parseTable takes a string or a Uint8Array of UTF-8 bytes");
+  if (typeof input !== "string" && !(input instanceof Uint8Array))
+    throw new TypeError("parseTable takes a string or a Uint8Array of UTF-8 bytes");
   let text = typeof input === "string" ? input : new TextDecoder("utf-8").decode(input);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let start = 0;
@@ -188,7 +195,8 @@ function rejectObjects(text: string): void {
   const first = lines(text).next().value;
   if (!first) return;
   if (isObject(tryJson(first.text))) throw objectRow(first.row);
-  if (isObject(tryJson(text))) throw new DataError(`the input is one JSON object; ${ROWS_AS_ARRAYS}, one per line, or a JSON array of such rows`);
+  if (isObject(tryJson(text)))
+    throw new DataError(`the input is one JSON object; ${ROWS_AS_ARRAYS}, one per line, or a JSON array of such rows`);
 }
 
 function tryJson(s: string): unknown {
@@ -209,13 +217,20 @@ function parseJsonRows(text: string): Table {
   let cols = -1;
   let rows = 0;
   const addRow = (v: unknown, row: number) => {
-    if (isObject(v)) throw isDocument ? new DataError("this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]", row) : objectRow(row);
-    if (!Array.isArray(v)) throw new DataError(`expected a JSON array of numbers, got ${v === null ? "null" : typeof v}`, row);
+    if (isObject(v))
+      throw isDocument
+        ? new DataError("this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]", row)
+        : objectRow(row);
+    if (!Array.isArray(v))
+      throw new DataError(`expected a JSON array of numbers, got ${v === null ? "null" : typeof v}`, row);
     if (cols < 0) {
       if (v.length === 0) throw new DataError("an empty row: every row needs at least one value", row);
       cols = v.length;
     } else if (v.length !== cols) {
-      throw new DataError(`${v.length} value${v.length === 1 ? "" : "s"}, but the first row has ${cols}; every row needs the same number of values`, row);
+      throw new DataError(
+        `${v.length} value${v.length === 1 ? "" : "s"}, but the first row has ${cols}; every row needs the same number of values`,
+        row,
+      );
     }
     for (let j = 0; j < v.length; j++) {
       const x = v[j];
@@ -294,7 +309,8 @@ function splitLine(line: Line, delimiter: Delimiter): string[] {
       let from = ++i;
       for (;;) {
         const q = s.indexOf('"', i);
-        if (q < 0) throw new DataError("a quoted field is not closed (a quoted value cannot span lines)", line.row, column);
+        if (q < 0)
+          throw new DataError("a quoted field is not closed (a quoted value cannot span lines)", line.row, column);
         if (s[q + 1] === '"') {
           out += s.slice(from, q + 1);
           i = from = q + 2;
@@ -305,7 +321,8 @@ function splitLine(line: Line, delimiter: Delimiter): string[] {
         }
       }
       while (i < n && isPad(s[i])) i++;
-      if (i < n && !isSep(s[i])) throw new DataError(`unexpected ${show(s[i])} after a closing quote`, line.row, column);
+      if (i < n && !isSep(s[i]))
+        throw new DataError(`unexpected ${show(s[i])} after a closing quote`, line.row, column);
       fields.push(out);
     } else {
       let end = i;
@@ -343,7 +360,10 @@ function parseCsv(text: string, options: ParseOptions, firstRow = 0): Table {
   const addRow = (fields: string[], row: number) => {
     if (fields.length !== cols) {
       const what = hasHeader ? "the header has" : "the first row has";
-      throw new DataError(`${fields.length} value${fields.length === 1 ? "" : "s"}, but ${what} ${cols}; every row needs the same number of columns`, row);
+      throw new DataError(
+        `${fields.length} value${fields.length === 1 ? "" : "s"}, but ${what} ${cols}; every row needs the same number of columns`,
+        row,
+      );
     }
     for (let j = 0; j < cols; j++) values.push(toNumber(fields[j], row, j + 1));
     rows++;
@@ -415,9 +435,13 @@ export interface ChunkOptions extends ParseOptions {
  * the header are detected on the first line, as parseTable does, and apply
  * to every chunk; errors name the row in the whole file.
  */
-export async function* csvChunks(bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, options: ChunkOptions = {}): AsyncGenerator<Table> {
+export async function* csvChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: ChunkOptions = {},
+): AsyncGenerator<Table> {
   const chunkRows = options.chunkRows ?? 65_536;
-  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be an integer ≥ 1; got ${String(chunkRows)}`);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1)
+    throw new RangeError(`chunkRows must be an integer ≥ 1; got ${String(chunkRows)}`);
   const decoder = new TextDecoder("utf-8");
   let pending = "";
   let block: string[] = [];
@@ -426,7 +450,12 @@ export async function* csvChunks(bytes: ReadableStream<Uint8Array> | AsyncIterab
   let settings: { delimiter: Delimiter; header: boolean; names?: string[] } | undefined;
   const flush = (): Table | undefined => {
     // a block of blank lines and comments only (the file's tail) holds no rows
-    if (!block.some((line) => { const t = line.trim(); return t !== "" && !t.startsWith("#"); })) {
+    if (
+      !block.some((line) => {
+        const t = line.trim();
+        return t !== "" && !t.startsWith("#");
+      })
+    ) {
       blockStart = linesSeen;
       block = [];
       return undefined;
@@ -440,7 +469,10 @@ export async function* csvChunks(bytes: ReadableStream<Uint8Array> | AsyncIterab
     block = [];
     return table;
   };
-  const iterable: AsyncIterable<Uint8Array> = Symbol.asyncIterator in bytes ? (bytes as AsyncIterable<Uint8Array>) : readerOf(bytes as ReadableStream<Uint8Array>);
+  const iterable: AsyncIterable<Uint8Array> =
+    Symbol.asyncIterator in bytes
+      ? (bytes as AsyncIterable<Uint8Array>)
+      : readerOf(bytes as ReadableStream<Uint8Array>);
   let dataLines = 0;
   const take = function* (text: string): Generator<Table> {
     let at = 0;
@@ -488,9 +520,12 @@ async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
  * pass `() => readCsvChunks(path)` to fitAsync for an out-of-core fit.
  */
 export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table> {
-  const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:fs") as
-    | { createReadStream(path: string, o?: { highWaterMark?: number }): AsyncIterable<Uint8Array> }
-    | undefined;
-  if (!fs) throw new Error("readCsvChunks needs a file system (Node ≥ 20.16, Deno or Bun); elsewhere pass a ReadableStream to csvChunks");
+  const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
+    "node:fs",
+  ) as { createReadStream(path: string, o?: { highWaterMark?: number }): AsyncIterable<Uint8Array> } | undefined;
+  if (!fs)
+    throw new Error(
+      "readCsvChunks needs a file system (Node ≥ 20.16, Deno or Bun); elsewhere pass a ReadableStream to csvChunks",
+    );
   yield* csvChunks(fs.createReadStream(path, { highWaterMark: 1 << 20 }), options);
 }

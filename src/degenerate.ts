@@ -21,7 +21,12 @@ const FLOOR_FACTOR = 10;
 const RELATIVE_FLOOR = 1e-10;
 
 export function findDegenerate(
-  family: CovarianceFamily, params: MixtureParams, k: number, d: number, nSamples: number, regCovar: number,
+  family: CovarianceFamily,
+  params: MixtureParams,
+  k: number,
+  d: number,
+  nSamples: number,
+  regCovar: number,
 ): DegenerateComponent[] {
   const out: DegenerateComponent[] = [];
   const floorOf = (largest: number) => Math.max(FLOOR_FACTOR * regCovar, RELATIVE_FLOOR * largest);
@@ -30,9 +35,10 @@ export function findDegenerate(
     out.push({
       component,
       kind: "variance-at-floor",
-      reason: smallest === undefined
-        ? `${who} has a variance of at most ${floor.toExponential(3)} along some direction, within ${FLOOR_FACTOR}× regCovar (${regCovar}): it has collapsed onto a few identical values or a lower-dimensional set`
-        : `${who} has a variance of ${smallest.toExponential(3)}, within ${FLOOR_FACTOR}× regCovar (${regCovar}): it has collapsed onto a few identical values`,
+      reason:
+        smallest === undefined
+          ? `${who} has a variance of at most ${floor.toExponential(3)} along some direction, within ${FLOOR_FACTOR}× regCovar (${regCovar}): it has collapsed onto a few identical values or a lower-dimensional set`
+          : `${who} has a variance of ${smallest.toExponential(3)}, within ${FLOOR_FACTOR}× regCovar (${regCovar}): it has collapsed onto a few identical values`,
     });
   }
   if (nSamples > 0) {

@@ -74,7 +74,13 @@ export function hasEigenvalueAtMost(a: ArrayLike<number>, d: number, floor: numb
 }
 
 /** First block of `blocks` d×d blocks that is not symmetric to `rel`, as a message, or undefined. */
-export function asymmetry(p: ArrayLike<number>, blocks: number, d: number, name: string, rel: number): string | undefined {
+export function asymmetry(
+  p: ArrayLike<number>,
+  blocks: number,
+  d: number,
+  name: string,
+  rel: number,
+): string | undefined {
   for (let b = 0; b < blocks; b++) {
     const o = b * d * d;
     for (let i = 0; i < d; i++) {

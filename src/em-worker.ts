@@ -3,12 +3,12 @@
 // sufficient statistics (statistics.ts), the same block statistics a
 // single-thread fit computes over all its rows. Bundled on its own as
 // dist/em-worker.js.
-import { FAMILIES, type CovarianceFamily, type CovarianceType, type Workspace } from "./covariance.js";
+import { type CovarianceFamily, type CovarianceType, FAMILIES, type Workspace } from "./covariance.js";
 import { allocWorkspace, eStepStatistics, loadParams } from "./em.js";
 import { alloc, dataView } from "./memory.js";
-import { init, kernels } from "./wasm.js";
-import { parentChannel } from "./threads.js";
 import type { ShardReply, ShardRequest } from "./parallel.js";
+import { parentChannel } from "./threads.js";
+import { init, kernels } from "./wasm.js";
 
 const channel = parentChannel();
 let shard: { ws: Workspace; family: CovarianceFamily } | undefined;
@@ -22,15 +22,26 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
       const bytes = rows instanceof Float32Array ? 4 : 8;
       const x = alloc(n * d, bytes, "shard");
       dataView(x, n * d, bytes).set(rows);
-      shard = { ws: allocWorkspace(family, x, n, d, k, { dtype: bytes === 4 ? "float32" : "float64" }, message.weights), family };
+      shard = {
+        ws: allocWorkspace(family, x, n, d, k, { dtype: bytes === 4 ? "float32" : "float64" }, message.weights),
+        family,
+      };
       return { reply: { type: "ready" }, transfer: [] };
     }
     case "statistics": {
       const { ws, family } = shard!;
       const w = kernels();
-      loadParams(w, family, ws, { weights: message.weights, means: message.means, covariances: new Float64Array(0), factor: message.factor });
+      loadParams(w, family, ws, {
+        weights: message.weights,
+        means: message.means,
+        covariances: new Float64Array(0),
+        factor: message.factor,
+      });
       const stats = eStepStatistics(w, family, ws);
-      return { reply: { type: "statistics", stats }, transfer: [stats.nk.buffer, stats.sums.buffer, stats.scatter.buffer] };
+      return {
+        reply: { type: "statistics", stats },
+        transfer: [stats.nk.buffer, stats.sums.buffer, stats.scatter.buffer],
+      };
     }
   }
 }
@@ -38,6 +49,7 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
 channel.onMessage((data) => {
   handle(data as ShardRequest).then(
     ({ reply, transfer }) => channel.post(reply, transfer),
-    (e: unknown) => channel.post({ type: "error", message: e instanceof Error ? e.message : String(e) } satisfies ShardReply),
+    (e: unknown) =>
+      channel.post({ type: "error", message: e instanceof Error ? e.message : String(e) } satisfies ShardReply),
   );
 });

@@ -1,15 +1,15 @@
 // The one EM driver: initialisation, E-step, M-step, lower bound, tol, the
 // best of nInit restarts. It knows nothing about covariance types; the
 // family table in covariance.ts supplies the per-type maths.
-import { FAMILIES, covarianceSize, type CovarianceFamily, type Workspace } from "./covariance.js";
-import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
-import { nest } from "./matrix.js";
-import { dataKernels, kernels, type Kernels } from "./wasm.js";
-import { CovarianceError, abortError } from "./errors.js";
+import { type CovarianceFamily, covarianceSize, FAMILIES, type Workspace } from "./covariance.js";
+import { abortError, CovarianceError } from "./errors.js";
 import { START_METHODS } from "./init.js";
-import { NK_FLOOR, meansFromSums, type Statistics } from "./statistics.js";
-import { Random } from "./random.js";
+import { nest } from "./matrix.js";
+import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
+import { Random } from "./random.js";
+import { meansFromSums, NK_FLOOR, type Statistics } from "./statistics.js";
+import { dataKernels, type Kernels, kernels } from "./wasm.js";
 
 /** A fitted mixture's parameters, flat, in the family's layout. */
 export interface MixtureParams {
@@ -63,7 +63,6 @@ export interface FitControl {
   timeBudgetMs?: number;
 }
 
-
 /** Initial parameters given by the user, already flattened and shape-checked. */
 export interface GivenStart {
   weights?: Float64Array;
@@ -76,7 +75,11 @@ export interface GivenStart {
  * (float32 rows minus `shift`, as loadMatrix leaves them).
  */
 export function allocWorkspace(
-  family: CovarianceFamily, x: number, n: number, d: number, k: number,
+  family: CovarianceFamily,
+  x: number,
+  n: number,
+  d: number,
+  k: number,
   data: { dtype: Dtype; shift?: Float64Array } = { dtype: "float64" },
   sampleWeight?: Float64Array,
 ): Workspace {
@@ -87,7 +90,10 @@ export function allocWorkspace(
     for (let i = 0; i < n; i++) sumWeights += sampleWeight[i];
   }
   return {
-    n, d, k, x,
+    n,
+    d,
+    k,
+    x,
     sampleWeight: sampleWeight ? allocFrom(sampleWeight, "sample weights") : 0,
     sumWeights,
     xk: dataKernels(data.dtype),
@@ -134,8 +140,14 @@ export function readParams(family: CovarianceFamily, ws: Workspace): MixturePara
  * no factor) and leaves everything loaded in ws.
  */
 export function paramsFromMoments(
-  w: Kernels, family: CovarianceFamily, ws: Workspace,
-  weights: ArrayLike<number>, means: ArrayLike<number>, covariances: ArrayLike<number>, reg: number, when: string,
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  weights: ArrayLike<number>,
+  means: ArrayLike<number>,
+  covariances: ArrayLike<number>,
+  reg: number,
+  when: string,
 ): MixtureParams {
   f64(ws.weights, ws.k).set(weights);
   setMeans(ws, means);
@@ -221,7 +233,7 @@ function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace,
       for (let c = 0; c < k; c++) {
         const [sc, mc, tc] = [terms[3 * c], terms[3 * c + 1], terms[3 * c + 2]];
         const a = sc * mc;
-        const halfQ = (a * 0.5) * (a * tc); // +∞ only when q/2 itself exceeds the largest double
+        const halfQ = a * 0.5 * (a * tc); // +∞ only when q/2 itself exceeds the largest double
         logp[c] = logWeights[c] + logDet[c] - 0.5 * d * LOG_2PI - halfQ;
         key[c] = tc === 0 ? -Infinity : 2 * (logs[3 * c] + logs[3 * c + 1]) + logs[3 * c + 2] - Math.LN2;
       }
@@ -249,8 +261,13 @@ function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace,
   });
 }
 
-
-function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, when: string, reg: number): CovarianceError {
+function factorFailure(
+  family: CovarianceFamily,
+  ws: Workspace,
+  index: number,
+  when: string,
+  reg: number,
+): CovarianceError {
   const name = family.blockName(index, ws.d);
   const which = name[0].toUpperCase() + name.slice(1);
   return new CovarianceError(
@@ -265,7 +282,15 @@ function factorFailure(family: CovarianceFamily, ws: Workspace, index: number, w
  * precision factors. `weightsBy` is "n" at initialisation (scikit-learn
  * divides N_k by n there) and "sum" afterwards (it renormalises).
  */
-export function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, reg: number, weightsBy: "n" | "sum", when: string): void {
+export function mStep(
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  stats: Statistics,
+  reg: number,
+  weightsBy: "n" | "sum",
+  when: string,
+): void {
   mStepParameters(w, family, ws, stats, reg, weightsBy);
   factorCovariances(w, family, ws, reg, when);
 }
@@ -276,19 +301,32 @@ export function eStepStatistics(w: Kernels, family: CovarianceFamily, ws: Worksp
 }
 
 /** Precision factors of ws.cov; a covariance without one is a CovarianceError naming the remedy. */
-export function factorCovariances(w: Kernels, family: CovarianceFamily, ws: Workspace, reg: number, when: string): void {
+export function factorCovariances(
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  reg: number,
+  when: string,
+): void {
   const bad = family.factorFromCovariance(w, ws);
   if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
 }
 
 /** Starting parameters in ws: the given ones, or an M-step on the start method's responsibilities. */
-export function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, opts: ResolvedOptions, given: GivenStart, rng: Random): void {
+export function initialize(
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  opts: ResolvedOptions,
+  given: GivenStart,
+  rng: Random,
+): void {
   // With weights, means and precisions all given, initial responsibilities
   // would go unused (scikit-learn computes them anyway; the fit is the same).
   const complete = given.weights && given.means && given.precisions;
   if (!complete) {
     // "auto" is a search over the start methods (search.ts), never a start itself
-    if (opts.initParams === "auto") throw new Error("internal: initParams \"auto\" reached a single EM run");
+    if (opts.initParams === "auto") throw new Error('internal: initParams "auto" reached a single EM run');
     START_METHODS[opts.initParams](ws, rng);
   }
   // no E-step has scored these responsibilities: scatterFull keeps every r > 0
@@ -300,7 +338,9 @@ export function initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, 
     const prec = allocFrom(given.precisions, "precisionsInit");
     const bad = family.factorFromPrecision(w, ws, prec);
     if (bad >= 0) {
-      throw new RangeError(`precisionsInit is not positive definite (component ${family.component(bad, d)}): every precision matrix must be symmetric positive definite`);
+      throw new RangeError(
+        `precisionsInit is not positive definite (component ${family.component(bad, d)}): every precision matrix must be symmetric positive definite`,
+      );
     }
     const size = covarianceSize(family, k, d);
     f64(ws.cov, size).set(family.covariancesFromFactor(f64(ws.factor, size).slice(), k, d));
@@ -378,11 +418,20 @@ function* em<P extends MixtureParams>(
       nIter = iteration;
       const previous = lowerBound;
       const stats = yield; // the E-step
-      hooks.mStep(w, family, ws, stats, `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`);
+      hooks.mStep(
+        w,
+        family,
+        ws,
+        stats,
+        `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`,
+      );
       lowerBound = hooks.lowerBound(w, family, ws, stats);
       const change = lowerBound - previous;
       onIteration?.({
-        init, iteration, lowerBound, change,
+        init,
+        iteration,
+        lowerBound,
+        change,
         params: () => {
           const p = hooks.read(family, ws);
           return {
@@ -473,7 +522,9 @@ export function argmaxLabels(w: Kernels, ws: Workspace): Int32Array {
  * that only needs weights and means). Leaves the block's means in ws.means.
  */
 export function blockStatistics(
-  w: Kernels, family: CovarianceFamily, ws: Workspace,
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
   eStep: ((w: Kernels, family: CovarianceFamily, ws: Workspace) => number) | undefined,
   scatter = true,
 ): Statistics {
@@ -508,7 +559,14 @@ export function blockStatistics(
  * means Σ r·x / N_k, and the family's covariances (with reg_covar) from the
  * scatter. Leaves the parameters in ws without their factors (factorCovariances).
  */
-export function mStepParameters(w: Kernels, family: CovarianceFamily, ws: Workspace, s: Statistics, reg: number, weightsBy: "n" | "sum"): void {
+export function mStepParameters(
+  w: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  s: Statistics,
+  reg: number,
+  weightsBy: "n" | "sum",
+): void {
   const { k, d } = ws;
   const nk = f64(ws.nk, k);
   for (let c = 0; c < k; c++) nk[c] = s.nk[c] + NK_FLOOR;

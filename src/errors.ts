@@ -12,7 +12,9 @@ export class CovarianceError extends RangeError {
 /** A model was used before fit() (or fromJSON). */
 export class NotFittedError extends Error {
   constructor(what: string) {
-    super(`This ${what} is not fitted yet: call fit(X) first${what === "GaussianMixture" ? " (or load a model with GaussianMixture.fromJSON)" : ""}`);
+    super(
+      `This ${what} is not fitted yet: call fit(X) first${what === "GaussianMixture" ? " (or load a model with GaussianMixture.fromJSON)" : ""}`,
+    );
     this.name = "NotFittedError";
   }
 }
@@ -21,7 +23,9 @@ export class NotFittedError extends Error {
 export function abortError(signal: AbortSignal): Error {
   const reason = signal.reason;
   if (reason instanceof Error && reason.name === "AbortError") return reason;
-  const e = new Error(`The fit was aborted${reason !== undefined ? `: ${reason instanceof Error ? reason.message : String(reason)}` : ""}; the model keeps its previous state`);
+  const e = new Error(
+    `The fit was aborted${reason !== undefined ? `: ${reason instanceof Error ? reason.message : String(reason)}` : ""}; the model keeps its previous state`,
+  );
   e.name = "AbortError";
   return e;
 }

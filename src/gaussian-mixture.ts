@@ -1,18 +1,69 @@
 // GaussianMixture: scikit-learn's estimator API over the WASM EM core.
-import { FAMILIES, type CovarianceFamily, type CovarianceType } from "./covariance.js";
-import type { FitControl, GivenStart, MixtureParams, StopReason } from "./em.js";
-import { NotFittedError, abortError } from "./errors.js";
-import type { SearchReport } from "./types.js";
-import { availableCores, threadsAvailable } from "./threads.js";
-import { findDegenerate, type DegenerateComponent } from "./degenerate.js";
-import { describe, flatten, nest, readMatrix, readWeights, shapeOf, toRows, type Matrix, type MatrixLike } from "./matrix.js";
-import { drawRows, resolveWorkerUrl, fitRows, fitRowsThreaded, fitStream, parametersFromStatistics, scoreRows, statisticsOfRows, type ChunkSource, type FitPlan } from "./workspace.js";
-import { mergeStatistics, type Statistics } from "./statistics.js";
-import { ASYNC_FIT_OPTIONS, FIT_OPTIONS, MAX_THREADS, resolveOptions, checkFitOptions, checkInteger, checkSeed, type Dtype, type GaussianMixtureOptions, type ResolvedOptions } from "./options.js";
-import { Random } from "./random.js";
-import { fromModelJSON, fromStatisticsJSON, toModelJSON, toStatisticsJSON, type FittedModel, type GaussianMixtureJSON, type StatisticsJSON } from "./model-json.js";
-import { checkFeatures, checkValues, conditionalArrays, conditioner, derivedJSON, marginalArrays, mixtureArrays, regressionMeans, splitFeatures } from "./conditional.js";
+
+import {
+  checkFeatures,
+  checkValues,
+  conditionalArrays,
+  conditioner,
+  derivedJSON,
+  marginalArrays,
+  mixtureArrays,
+  regressionMeans,
+  splitFeatures,
+} from "./conditional.js";
+import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covariance.js";
+import { type DegenerateComponent, findDegenerate } from "./degenerate.js";
+import type { FitControl, GivenStart, StopReason } from "./em.js";
+import { abortError, NotFittedError } from "./errors.js";
+import {
+  describe,
+  flatten,
+  type Matrix,
+  type MatrixLike,
+  nest,
+  readMatrix,
+  readWeights,
+  shapeOf,
+  toRows,
+} from "./matrix.js";
+import {
+  type FittedModel,
+  fromModelJSON,
+  fromStatisticsJSON,
+  type GaussianMixtureJSON,
+  type StatisticsJSON,
+  toModelJSON,
+  toStatisticsJSON,
+} from "./model-json.js";
 import type { FitWarning } from "./options.js";
+import {
+  ASYNC_FIT_OPTIONS,
+  checkFitOptions,
+  checkInteger,
+  checkSeed,
+  type Dtype,
+  FIT_OPTIONS,
+  type GaussianMixtureOptions,
+  MAX_THREADS,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
+import { Random } from "./random.js";
+import { mergeStatistics, type Statistics } from "./statistics.js";
+import { availableCores, threadsAvailable } from "./threads.js";
+import type { SearchReport } from "./types.js";
+import {
+  type ChunkSource,
+  drawRows,
+  type FitPlan,
+  fitRows,
+  fitRowsThreaded,
+  fitStream,
+  parametersFromStatistics,
+  resolveWorkerUrl,
+  scoreRows,
+  statisticsOfRows,
+} from "./workspace.js";
 
 const warned = new Set<FitWarning["kind"]>();
 /** The default onWarning: console.warn, once per kind per process (a selectModel grid would repeat them). */
@@ -21,7 +72,6 @@ function warnOnce(w: FitWarning): void {
   warned.add(w.kind);
   console.warn(`${w.message} (Further "${w.kind}" warnings are not printed; pass onWarning to receive every one.)`);
 }
-
 
 /**
  * Per-call fit controls: `onIteration(info)` after every EM step, an
@@ -43,7 +93,14 @@ export type FitOptions = FitControl & {
 /** Statistics scaled by c (default: per unit weight); the row count is kept. */
 function scaled(s: Statistics, c = 1 / s.sumWeights): Statistics {
   const by = (a: Float64Array) => a.map((v) => v * c);
-  return { rows: s.rows, sumWeights: s.sumWeights * c, logLikelihood: s.logLikelihood * c, nk: by(s.nk), sums: by(s.sums), scatter: by(s.scatter) };
+  return {
+    rows: s.rows,
+    sumWeights: s.sumWeights * c,
+    logLikelihood: s.logLikelihood * c,
+    nk: by(s.nk),
+    sums: by(s.sums),
+    scatter: by(s.scatter),
+  };
 }
 
 /** Per-row weights for scoring calls (score, bic, aic, statistics). */
@@ -74,7 +131,11 @@ export type AsyncFitOptions = FitOptions & {
  * for the covariance type: full k×d×d, tied d×d, diag k×d, spherical k. For a
  * model whose type is not known statically (`CovarianceType`) it is the union.
  */
-export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full" ? number[][][] : T extends "tied" | "diag" ? number[][] : number[];
+export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full"
+  ? number[][][]
+  : T extends "tied" | "diag"
+    ? number[][]
+    : number[];
 
 /** What a fit leaves behind: one shape with the model JSON's (model-json.ts). */
 export type FittedState = FittedModel;
@@ -125,25 +186,45 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   }
 
   /** Number of mixture components k. */
-  get nComponents(): number { return this.opts.nComponents; }
+  get nComponents(): number {
+    return this.opts.nComponents;
+  }
   /** The covariance type: "full", "tied", "diag" or "spherical". */
-  get covarianceType(): T { return this.opts.covarianceType as T; }
+  get covarianceType(): T {
+    return this.opts.covarianceType as T;
+  }
   /** Convergence threshold on the change of the per-sample lower bound. */
-  get tol(): number { return this.opts.tol; }
+  get tol(): number {
+    return this.opts.tol;
+  }
   /** Added to the diagonal of every covariance. */
-  get regCovar(): number { return this.opts.regCovar; }
+  get regCovar(): number {
+    return this.opts.regCovar;
+  }
   /** EM iterations per initialisation. */
-  get maxIter(): number { return this.opts.maxIter; }
+  get maxIter(): number {
+    return this.opts.maxIter;
+  }
   /** Initialisations (the best lower bound is kept). */
-  get nInit(): number { return this.opts.nInit; }
+  get nInit(): number {
+    return this.opts.nInit;
+  }
   /** The start method. */
-  get initParams(): ResolvedOptions["initParams"] { return this.opts.initParams; }
+  get initParams(): ResolvedOptions["initParams"] {
+    return this.opts.initParams;
+  }
   /** The seed, if one was given. */
-  get randomState(): number | undefined { return this.opts.randomState; }
+  get randomState(): number | undefined {
+    return this.opts.randomState;
+  }
   /** Whether the next fit continues from the current parameters. */
-  get warmStart(): boolean { return this.opts.warmStart; }
+  get warmStart(): boolean {
+    return this.opts.warmStart;
+  }
   /** How X is held while fitting and scoring: "float64" or "float32". */
-  get dtype(): Dtype { return this.opts.dtype; }
+  get dtype(): Dtype {
+    return this.opts.dtype;
+  }
 
   private get family(): CovarianceFamily {
     return FAMILIES[this.opts.covarianceType];
@@ -165,7 +246,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return (n, d) => {
       const k = this.opts.nComponents;
       if (n < k) {
-        throw new RangeError(`X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`);
+        throw new RangeError(
+          `X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`,
+        );
       }
       const warm = this.opts.warmStart && this.state !== undefined;
       if (warm && this.state!.nFeatures !== d) {
@@ -183,7 +266,14 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   private fitInternal(X: MatrixLike, fitOptions: FitOptions, wantLabels: boolean): Int32Array | undefined {
     checkFitOptions(fitOptions, FIT_OPTIONS);
     // X is read once, in fitRows; every shape is the shape of that copy.
-    const { outcome, report, labels, n, d } = fitRows(X, this.opts, this.planFor(fitOptions), controlOf(fitOptions), wantLabels, fitOptions.sampleWeight);
+    const { outcome, report, labels, n, d } = fitRows(
+      X,
+      this.opts,
+      this.planFor(fitOptions),
+      controlOf(fitOptions),
+      wantLabels,
+      fitOptions.sampleWeight,
+    );
     // Only a completed fit replaces the model: a failed one leaves it as it was.
     this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(fitOptions.featureNames, d) };
     this.report = report;
@@ -233,7 +323,15 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     }
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome } = await fitRowsThreaded(snapshot, this.opts, this.planFor(options), controlOf(options), threads, resolveWorkerUrl(options.workerUrl), sampleWeight);
+      const { outcome } = await fitRowsThreaded(
+        snapshot,
+        this.opts,
+        this.planFor(options),
+        controlOf(options),
+        threads,
+        resolveWorkerUrl(options.workerUrl),
+        sampleWeight,
+      );
       this.state = { ...outcome, nFeatures: d, nSamples: n, featureNames: checkFeatureNames(options.featureNames, d) };
       this.report = undefined;
       this.warnAfterFit();
@@ -246,11 +344,17 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     const s = this.state!;
     const warnings: FitWarning[] = [];
     if (!s.converged && s.stopReason === "maxIter" && this.opts.maxIter > 0 && this.opts.tol > 0) {
-      warnings.push({ kind: "convergence", message: `GaussianMixture: the best of ${this.opts.nInit} initialisation(s) did not converge in maxIter = ${this.opts.maxIter} iterations (tol = ${this.opts.tol}). Increase maxIter or tol, try other starts, or check the data for degenerate columns.` });
+      warnings.push({
+        kind: "convergence",
+        message: `GaussianMixture: the best of ${this.opts.nInit} initialisation(s) did not converge in maxIter = ${this.opts.maxIter} iterations (tol = ${this.opts.tol}). Increase maxIter or tol, try other starts, or check the data for degenerate columns.`,
+      });
     }
     const collapsed = this.degenerate;
     if (collapsed.length > 0) {
-      warnings.push({ kind: "degenerate", message: `GaussianMixture: ${collapsed.length} component(s) collapsed (${collapsed[0].reason}${collapsed.length > 1 ? "; …" : ""}). Use fewer components, a larger regCovar, or initParams "auto"; gmm.degenerate lists them.` });
+      warnings.push({
+        kind: "degenerate",
+        message: `GaussianMixture: ${collapsed.length} component(s) collapsed (${collapsed[0].reason}${collapsed.length > 1 ? "; …" : ""}). Use fewer components, a larger regCovar, or initParams "auto"; gmm.degenerate lists them.`,
+      });
     }
     for (const w of warnings) (this.opts.onWarning ?? warnOnce)(w);
   }
@@ -265,7 +369,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    */
   private async fitSource(source: ChunkSource, options: AsyncFitOptions): Promise<this> {
     if (options.sampleWeight !== undefined) {
-      throw new RangeError("sampleWeight cannot be given with a streamed source (the weights would have to travel with each chunk); weigh rows by repeating them, or fit in memory");
+      throw new RangeError(
+        "sampleWeight cannot be given with a streamed source (the weights would have to travel with each chunk); weigh rows by repeating them, or fit in memory",
+      );
     }
     return exclusive(async () => {
       const { outcome, n, d } = await fitStream(source, this.opts, this.planFor(options), controlOf(options));
@@ -297,11 +403,18 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     if (!this.state) {
       const given = weightsInit !== undefined && meansInit !== undefined && precisionsInit !== undefined;
       // from the given start (no EM yet), or a fit of the first chunk
-      const start = new GaussianMixture({ ...this.opts, ...(given ? { maxIter: 0 } : {}), initParams: this.opts.initParams }).fit(chunk, options);
+      const start = new GaussianMixture({
+        ...this.opts,
+        ...(given ? { maxIter: 0 } : {}),
+        initParams: this.opts.initParams,
+      }).fit(chunk, options);
       this.state = start.state;
       this.online = undefined;
       if (!given) {
-        this.online = { stats: scaled(fromStatisticsJSON(this.statistics(chunk, options), "partialFit").stats), steps: 1 };
+        this.online = {
+          stats: scaled(fromStatisticsJSON(this.statistics(chunk, options), "partialFit").stats),
+          steps: 1,
+        };
         return this;
       }
     }
@@ -319,8 +432,13 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     const params = parametersFromStatistics(this.opts, running, s.nFeatures);
     this.online = { stats: running, steps: (this.online?.steps ?? 0) + 1 };
     this.state = {
-      ...s, params, nIter: s.nIter + 1, converged: false, stopReason: "maxIter",
-      lowerBound: running.logLikelihood / running.sumWeights, nSamples: running.rows,
+      ...s,
+      params,
+      nIter: s.nIter + 1,
+      converged: false,
+      stopReason: "maxIter",
+      lowerBound: running.logLikelihood / running.sumWeights,
+      nSamples: running.rows,
     };
     this.report = undefined;
     return this;
@@ -330,7 +448,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   private givenStart(d: number): GivenStart {
     const { nComponents: k, weightsInit, meansInit, precisionsInit } = this.opts;
     if (this.opts.initParams === "auto" && (weightsInit ?? meansInit ?? precisionsInit) !== undefined) {
-      throw new RangeError(`initParams "auto" searches over its own starts, so weightsInit, meansInit and precisionsInit cannot be given with it; drop them, or use initParams "kmeans" to start from them`);
+      throw new RangeError(
+        `initParams "auto" searches over its own starts, so weightsInit, meansInit and precisionsInit cannot be given with it; drop them, or use initParams "kmeans" to start from them`,
+      );
     }
     const given: GivenStart = {};
     if (weightsInit !== undefined) {
@@ -346,9 +466,13 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     if (meansInit !== undefined) {
       const shape = shapeOf(meansInit, "meansInit");
       if (shape.rows !== k || shape.cols !== d) {
-        throw new RangeError(`meansInit has shape [${shape.rows}, ${shape.cols}]; expected [nComponents, features] = [${k}, ${d}]`);
+        throw new RangeError(
+          `meansInit has shape [${shape.rows}, ${shape.cols}]; expected [nComponents, features] = [${k}, ${d}]`,
+        );
       }
-      given.means = Array.isArray(meansInit) ? flatten(meansInit, [k, d], "meansInit") : flatten((meansInit as Matrix).data, [k, d], "meansInit");
+      given.means = Array.isArray(meansInit)
+        ? flatten(meansInit, [k, d], "meansInit")
+        : flatten((meansInit as Matrix).data, [k, d], "meansInit");
     }
     if (precisionsInit !== undefined) {
       const p = flatten(precisionsInit, this.family.shape(k, d), "precisionsInit");
@@ -453,8 +577,15 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     if (parts.length === 0) throw new RangeError("mergeStatistics needs at least one set of statistics");
     const first = fromStatisticsJSON(parts[0], "mergeStatistics: argument 0");
     const expected = { covarianceType: first.covarianceType, nComponents: first.k, nFeatures: first.d };
-    const all = parts.map((p, i) => (i === 0 ? first : fromStatisticsJSON(p, `mergeStatistics: argument ${i}`, expected)).stats);
-    return toStatisticsJSON(mergeStatistics(FAMILIES[first.covarianceType], first.k, first.d, all), first.covarianceType, first.k, first.d);
+    const all = parts.map(
+      (p, i) => (i === 0 ? first : fromStatisticsJSON(p, `mergeStatistics: argument ${i}`, expected)).stats,
+    );
+    return toStatisticsJSON(
+      mergeStatistics(FAMILIES[first.covarianceType], first.k, first.d, all),
+      first.covarianceType,
+      first.k,
+      first.d,
+    );
   }
 
   /**
@@ -467,12 +598,21 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    */
   mStep(statistics: StatisticsJSON): this {
     const s = this.requireFitted();
-    const { stats } = fromStatisticsJSON(statistics, "mStep", { covarianceType: this.opts.covarianceType, nComponents: this.opts.nComponents, nFeatures: s.nFeatures });
+    const { stats } = fromStatisticsJSON(statistics, "mStep", {
+      covarianceType: this.opts.covarianceType,
+      nComponents: this.opts.nComponents,
+      nFeatures: s.nFeatures,
+    });
     if (!(stats.sumWeights > 0)) throw new RangeError("mStep: these statistics hold no rows (sumWeights is 0)");
     const params = parametersFromStatistics(this.opts, stats, s.nFeatures);
     this.state = {
-      ...s, params, nIter: s.nIter + 1, converged: false, stopReason: "maxIter",
-      lowerBound: stats.logLikelihood / stats.sumWeights, nSamples: stats.rows,
+      ...s,
+      params,
+      nIter: s.nIter + 1,
+      converged: false,
+      stopReason: "maxIter",
+      lowerBound: stats.logLikelihood / stats.sumWeights,
+      nSamples: stats.rows,
     };
     this.report = undefined;
     return this;
@@ -483,7 +623,10 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * are multinomial and rows come grouped by component (labels ascending).
    * With randomState set (here or in the options) the draw is reproducible.
    */
-  sample(n = 1, options: { /** Seed for this draw (default: the model's randomState). */ randomState?: number } = {}): {
+  sample(
+    n = 1,
+    options: { /** Seed for this draw (default: the model's randomState). */ randomState?: number } = {},
+  ): {
     /** The rows, n × d. */
     X: Matrix;
     /** The component each row was drawn from. */
@@ -537,7 +680,10 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   get precisions(): CovarianceArray<T> {
     const s = this.requireFitted();
     const { nComponents: k } = this.opts;
-    return nest(this.family.precisions(s.params.factor, k, s.nFeatures), this.family.shape(k, s.nFeatures)) as CovarianceArray<T>;
+    return nest(
+      this.family.precisions(s.params.factor, k, s.nFeatures),
+      this.family.shape(k, s.nFeatures),
+    ) as CovarianceArray<T>;
   }
 
   private sklearnFactor(s: FittedState): Float64Array {
@@ -555,7 +701,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   }
 
   /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */
-  get stopReason(): StopReason { return this.requireFitted().stopReason; }
+  get stopReason(): StopReason {
+    return this.requireFitted().stopReason;
+  }
 
   /**
    * Components that look like a spurious, collapsed solution: a covariance
@@ -581,7 +729,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   anomalyThreshold(X: MatrixLike, options: { contamination?: number } = {}): number {
     const contamination = options.contamination ?? 0.01;
     if (typeof contamination !== "number" || !(contamination >= 0 && contamination <= 1)) {
-      throw new RangeError(`contamination must be a number in [0, 1] (the expected fraction of anomalies); got ${contamination}`);
+      throw new RangeError(
+        `contamination must be a number in [0, 1] (the expected fraction of anomalies); got ${contamination}`,
+      );
     }
     const scores = this.scoreSamples(X).sort();
     const position = contamination * (scores.length - 1);
@@ -602,20 +752,30 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   }
 
   /** Whether the best initialisation converged within maxIter. */
-  get converged(): boolean { return this.requireFitted().converged; }
+  get converged(): boolean {
+    return this.requireFitted().converged;
+  }
   /** EM iterations of the best initialisation. */
-  get nIter(): number { return this.requireFitted().nIter; }
+  get nIter(): number {
+    return this.requireFitted().nIter;
+  }
   /** Per-sample lower bound (mean log-likelihood) of the best initialisation. */
-  get lowerBound(): number { return this.requireFitted().lowerBound; }
+  get lowerBound(): number {
+    return this.requireFitted().lowerBound;
+  }
   /** Column names given at fit (or in the model JSON), if any. */
   get featureNames(): string[] | undefined {
     return this.requireFitted().featureNames?.slice();
   }
 
   /** Number of features seen in fit. */
-  get nFeatures(): number { return this.requireFitted().nFeatures; }
+  get nFeatures(): number {
+    return this.requireFitted().nFeatures;
+  }
   /** True once fitted (or loaded). */
-  get isFitted(): boolean { return this.state !== undefined; }
+  get isFitted(): boolean {
+    return this.state !== undefined;
+  }
 
   /** Plain JSON with scikit-learn's attribute names and shapes. */
   toJSON(): GaussianMixtureJSON {
@@ -647,7 +807,10 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   marginal(features: readonly number[]): GaussianMixture {
     const json = this.toJSON();
     const picked = checkFeatures(features, json.n_features_in_);
-    return derivedModel(derivedJSON(json, marginalArrays(mixtureArrays(json), picked), picked, { nSamples: json.n_samples_fit }), "marginal");
+    return derivedModel(
+      derivedJSON(json, marginalArrays(mixtureArrays(json), picked), picked, { nSamples: json.n_samples_fit }),
+      "marginal",
+    );
   }
 
   /**
@@ -670,7 +833,10 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     const cond = conditioner(arrays, given, rest);
     const weights = this.weightsGiven(json, given, { data: x, rows: 1, cols: given.length }, "condition");
     // n_samples_fit 0: the new weights are not shares of the fitted rows
-    return derivedModel(derivedJSON(json, conditionalArrays(arrays, cond, x, weights), rest, { nSamples: 0 }), "condition");
+    return derivedModel(
+      derivedJSON(json, conditionalArrays(arrays, cond, x, weights), rest, { nSamples: 0 }),
+      "condition",
+    );
   }
 
   /**
@@ -686,7 +852,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     const { given, rest } = splitFeatures(features, json.n_features_in_);
     const x = readMatrix(X, "X");
     if (x.cols !== given.length) {
-      throw new RangeError(`X has ${x.cols} columns but features lists ${given.length}: each row of X holds the values of features, in that order`);
+      throw new RangeError(
+        `X has ${x.cols} columns but features lists ${given.length}: each row of X holds the values of features, in that order`,
+      );
     }
     const arrays = mixtureArrays(json);
     const cond = conditioner(arrays, given, rest);
@@ -704,7 +872,12 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * @example
    * const { X } = gmm.sampleConditional([5], [139.5], 1000, { randomState: 0 });
    */
-  sampleConditional(features: readonly number[], values: ArrayLike<number>, n: number, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+  sampleConditional(
+    features: readonly number[],
+    values: ArrayLike<number>,
+    n: number,
+    options: { randomState?: number } = {},
+  ): { X: Matrix; labels: Int32Array } {
     checkFitOptions(options, ["randomState"], "sampleConditional");
     checkInteger(n, "n", 1);
     const seed = checkSeed(options.randomState) ?? this.opts.randomState;
@@ -724,7 +897,10 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
 
   /** p(component | the given features' values) for each row of X (n×k), by the marginal model's E-step, held in float64 whatever this model's dtype. */
   private weightsGiven(json: GaussianMixtureJSON, given: number[], X: Matrix, call: string): Float64Array {
-    const marginal = derivedModel(derivedJSON(json, marginalArrays(mixtureArrays(json), given), given, { nSamples: 0, dtype: "float64" }), call);
+    const marginal = derivedModel(
+      derivedJSON(json, marginalArrays(mixtureArrays(json), given), given, { nSamples: 0, dtype: "float64" }),
+      call,
+    );
     return marginal.predictProba(X).data as Float64Array;
   }
 }

@@ -75,7 +75,8 @@ export interface HcOptions {
 export function hcTree(x: Float64Array, n: number, d: number, options: HcOptions = {}): HcTree {
   checkShape(x, n, d);
   const use = options.use ?? "SVD";
-  if (use !== "SVD" && use !== "VARS") throw new RangeError(`hcTree: use must be "SVD" or "VARS"; got ${JSON.stringify(use)}`);
+  if (use !== "SVD" && use !== "VARS")
+    throw new RangeError(`hcTree: use must be "SVD" or "VARS"; got ${JSON.stringify(use)}`);
   const alphaScale = positive(options.alpha ?? 1, "alpha");
   const beta = positive(options.beta ?? 1, "beta");
   let { z, d: p } = use === "SVD" ? scaledSvd(x, n, d) : { z: Float64Array.from(x), d };
@@ -85,7 +86,7 @@ export function hcTree(x: Float64Array, n: number, d: number, options: HcOptions
     p = 1;
   }
   if (n < 2) return { n, merges: new Int32Array(0), costs: new Float64Array(0) };
-  const alpha = Math.max(alphaScale * totalVariance(z, n, p) / p, 2 ** -52);
+  const alpha = Math.max((alphaScale * totalVariance(z, n, p)) / p, 2 ** -52);
   const w = kernels();
   return scoped(() => {
     const zp = allocFrom(z, "hc rows");
@@ -180,7 +181,13 @@ export function scaledSvd(x: Float64Array, n: number, d: number): { z: Float64Ar
   const q = cols.length;
   if (q === 0) return { z: new Float64Array(0), d: 0 };
   // Jacobi on R (q × q) when there are more rows than columns, on Xs otherwise
-  const a = n > q ? qrR(cols.map((c) => Float64Array.from(c)), n) : cols.map((c) => Float64Array.from(c));
+  const a =
+    n > q
+      ? qrR(
+          cols.map((c) => Float64Array.from(c)),
+          n,
+        )
+      : cols.map((c) => Float64Array.from(c));
   const v = cols.map((_, j) => {
     const e = new Float64Array(q);
     e[j] = 1;
@@ -288,7 +295,8 @@ function jacobi(a: Float64Array[], v: Float64Array[]): void {
         if (!(Math.abs(ab) > EPS * Math.sqrt(aa * bb))) continue;
         rotated = true;
         const zeta = (bb - aa) / (2 * ab);
-        const t = Math.abs(zeta) > 1e150 ? 0.5 / zeta : (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const t =
+          Math.abs(zeta) > 1e150 ? 0.5 / zeta : (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const cs = 1 / Math.sqrt(1 + t * t);
         const sn = cs * t;
         rotate(ai, aj, cs, sn);
@@ -315,16 +323,21 @@ function checkShape(x: Float64Array, n: number, d: number): void {
   }
   if (x.length !== n * d) throw new RangeError(`hcTree: x has ${x.length} values, expected n·d = ${n}·${d} = ${n * d}`);
   if (n > HC_MAX_ROWS) {
-    throw new RangeError(`hcTree: ${n} rows is more than HC_MAX_ROWS (${HC_MAX_ROWS}): the pairwise costs alone would take ${((4 * n * (n - 1)) / 2 ** 20).toFixed(0)} MB. Build the tree on a seeded, evenly spread subset of ${HC_MAX_ROWS} rows (mclust does the same).`);
+    throw new RangeError(
+      `hcTree: ${n} rows is more than HC_MAX_ROWS (${HC_MAX_ROWS}): the pairwise costs alone would take ${((4 * n * (n - 1)) / 2 ** 20).toFixed(0)} MB. Build the tree on a seeded, evenly spread subset of ${HC_MAX_ROWS} rows (mclust does the same).`,
+    );
   }
   for (let t = 0; t < x.length; t++) {
     if (!Number.isFinite(x[t])) {
-      throw new RangeError(`hcTree: x[${Math.floor(t / d)}][${t % d}] is ${x[t]}: every value must be a finite number; remove or impute missing and infinite values first`);
+      throw new RangeError(
+        `hcTree: x[${Math.floor(t / d)}][${t % d}] is ${x[t]}: every value must be a finite number; remove or impute missing and infinite values first`,
+      );
     }
   }
 }
 
 function positive(v: number, name: string): number {
-  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`hcTree: ${name} must be a finite number > 0; got ${String(v)}`);
+  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))
+    throw new RangeError(`hcTree: ${name} must be a finite number > 0; got ${String(v)}`);
   return v;
 }

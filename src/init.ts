@@ -3,11 +3,11 @@
 // first M-step makes the starting parameters, as scikit-learn does. A new
 // start method is one entry here (and its name in options.ts).
 import type { Workspace } from "./covariance.js";
-import { HC_MAX_ROWS, cutTree, hcTree, type HcTree } from "./hc.js";
+import { cutTree, HC_MAX_ROWS, type HcTree, hcTree } from "./hc.js";
 import { chooseRows, kmeansOnLoaded, kmeansPlusPlus } from "./lloyd.js";
 import { alloc, dataView, f64, scoped } from "./memory.js";
-import type { StartName } from "./types.js";
 import { Random } from "./random.js";
+import type { StartName } from "./types.js";
 
 export type StartMethod = (ws: Workspace, rng: Random) => void;
 export type { StartName };
@@ -84,12 +84,27 @@ export const START_METHODS: Record<StartName, StartMethod> = {
   // scikit-learn's default: labels of one k-means run (k-means++ seeding, Lloyd to tol 1e-4)
   kmeans(ws, rng) {
     const { n, d, k } = ws;
-    const labels = scoped(() => kmeansOnLoaded(ws.x, n, d, k, { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 }, new Random(rng.seed()), ws.xk, weightsOf(ws)).labels);
+    const labels = scoped(
+      () =>
+        kmeansOnLoaded(
+          ws.x,
+          n,
+          d,
+          k,
+          { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 },
+          new Random(rng.seed()),
+          ws.xk,
+          weightsOf(ws),
+        ).labels,
+    );
     fromLabels(ws, labels);
   },
   // the k-means++ seeds themselves, one row per component
   "k-means++"(ws, rng) {
-    fromRows(ws, scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.xk, weightsOf(ws))));
+    fromRows(
+      ws,
+      scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.xk, weightsOf(ws))),
+    );
   },
   random_from_data(ws, rng) {
     fromRows(ws, chooseRows(ws.n, ws.k, rng, weightsOf(ws)));

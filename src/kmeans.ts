@@ -1,11 +1,11 @@
 // K-means: Lloyd's algorithm with k-means++ seeding (lloyd.ts), public so users
 // can compare it with the mixture.
 import { NotFittedError } from "./errors.js";
+import { type KMeansJSON, kmeansFromJSON, kmeansToJSON } from "./kmeans-json.js";
 import { kmeansRows, nearestCenters } from "./lloyd.js";
-import { shapeOf, toRows, flatten, type Matrix, type MatrixLike } from "./matrix.js";
-import { kmeansFromJSON, kmeansToJSON, type KMeansJSON } from "./kmeans-json.js";
-import { Random } from "./random.js";
+import { flatten, type Matrix, type MatrixLike, shapeOf, toRows } from "./matrix.js";
 import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
+import { Random } from "./random.js";
 
 /** How KMeans seeds: k-means++ (default), distinct random rows, or the given k × d centres. */
 export type KMeansInit = "k-means++" | "random" | MatrixLike;
@@ -73,15 +73,29 @@ export class KMeans {
   fit(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): this {
     const k = this.nClusters;
     // X is read once, in kmeansRows; its shape is the copy's.
-    const result = kmeansRows(X, k, (n, d) => {
-      if (n < k) throw new RangeError(`X has ${n} rows but nClusters is ${k}: k-means needs at least as many rows as clusters`);
-      if (typeof this.init === "string") return this.init;
-      const given = shapeOf(this.init, "init");
-      if (given.rows !== k || given.cols !== d) {
-        throw new RangeError(`init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`);
-      }
-      return Array.isArray(this.init) ? flatten(this.init, [k, d], "init") : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
-    }, { nInit: this.nInit, maxIter: this.maxIter, tol: this.tol }, new Random(this.randomState), options.sampleWeight);
+    const result = kmeansRows(
+      X,
+      k,
+      (n, d) => {
+        if (n < k)
+          throw new RangeError(
+            `X has ${n} rows but nClusters is ${k}: k-means needs at least as many rows as clusters`,
+          );
+        if (typeof this.init === "string") return this.init;
+        const given = shapeOf(this.init, "init");
+        if (given.rows !== k || given.cols !== d) {
+          throw new RangeError(
+            `init has shape [${given.rows}, ${given.cols}]; expected [nClusters, features] = [${k}, ${d}]`,
+          );
+        }
+        return Array.isArray(this.init)
+          ? flatten(this.init, [k, d], "init")
+          : Float64Array.from((this.init as { data: ArrayLike<number> }).data);
+      },
+      { nInit: this.nInit, maxIter: this.maxIter, tol: this.tol },
+      new Random(this.randomState),
+      options.sampleWeight,
+    );
     this.centers = result.centers;
     this.nFeatures = result.d;
     this.fitted = { labels: result.labels, inertia: result.inertia, nIter: result.nIter };
@@ -130,10 +144,24 @@ export class KMeans {
    */
   toJSON(): KMeansJSON {
     const centers = this.requireFitted();
-    const init = typeof this.init === "string" ? this.init : Array.isArray(this.init) ? this.init.map((row) => Array.from(row as ArrayLike<number>)) : toRows(this.init as Matrix);
+    const init =
+      typeof this.init === "string"
+        ? this.init
+        : Array.isArray(this.init)
+          ? this.init.map((row) => Array.from(row as ArrayLike<number>))
+          : toRows(this.init as Matrix);
     return kmeansToJSON({
-      options: { nClusters: this.nClusters, init, nInit: this.nInit, maxIter: this.maxIter, tol: this.tol, randomState: this.randomState },
-      centers, nFeatures: this.nFeatures, ...this.fitted!,
+      options: {
+        nClusters: this.nClusters,
+        init,
+        nInit: this.nInit,
+        maxIter: this.maxIter,
+        tol: this.tol,
+        randomState: this.randomState,
+      },
+      centers,
+      nFeatures: this.nFeatures,
+      ...this.fitted!,
     });
   }
 

@@ -1,10 +1,10 @@
 // Lloyd's algorithm and k-means++ seeding on rows already in WebAssembly
 // memory: the engine behind the public KMeans and the k-means starts of
 // GaussianMixture (init.ts).
-import { readWeights, type MatrixLike } from "./matrix.js";
+import { type MatrixLike, readWeights } from "./matrix.js";
 import { alloc, dataView, f64, i32, scoped } from "./memory.js";
-import { dataKernels, kernels, type DataKernels } from "./wasm.js";
-import { Random } from "./random.js";
+import type { Random } from "./random.js";
+import { type DataKernels, dataKernels, kernels } from "./wasm.js";
 import { checkFitValues, distinctRowsAtLeast, loadMatrix } from "./workspace.js";
 
 /** Result of Lloyd's algorithm on data already in WASM memory. */
@@ -21,7 +21,16 @@ export interface LloydResult {
  * proportional to the squared distance to the nearest centre so far (the
  * variant scikit-learn uses). Writes k centres at `centers`; returns the rows.
  */
-export function kmeansPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels = dataKernels("float64"), weights?: Float64Array): number[] {
+export function kmeansPlusPlus(
+  x: number,
+  n: number,
+  d: number,
+  k: number,
+  rng: Random,
+  centers: number,
+  w: DataKernels = dataKernels("float64"),
+  weights?: Float64Array,
+): number[] {
   if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, w, weights);
 
   const minDist = alloc(n, 8, "k-means++ distances");
@@ -82,7 +91,16 @@ function firstReaching(cumulative: Float64Array, target: number): number {
  * greedy trials compare weighted potentials. In TypeScript (n·d per trial):
  * it runs only when weights are given.
  */
-function weightedPlusPlus(x: number, n: number, d: number, k: number, rng: Random, centers: number, w: DataKernels, weights: Float64Array): number[] {
+function weightedPlusPlus(
+  x: number,
+  n: number,
+  d: number,
+  k: number,
+  rng: Random,
+  centers: number,
+  w: DataKernels,
+  weights: Float64Array,
+): number[] {
   const X = () => dataView(x, n * d, w.bytes);
   const minDist = new Float64Array(n).fill(Infinity);
   const cumulative = new Float64Array(n);
@@ -146,7 +164,17 @@ function meanVariance(x: Float64Array | Float32Array, n: number, d: number): num
  * (sum of squared shifts). Empty clusters are moved to the rows farthest from
  * their centres, as scikit-learn does.
  */
-export function lloyd(x: number, n: number, d: number, k: number, centers: number, maxIter: number, tolScaled: number, w: DataKernels = dataKernels("float64"), weights?: Float64Array): LloydResult {
+export function lloyd(
+  x: number,
+  n: number,
+  d: number,
+  k: number,
+  centers: number,
+  maxIter: number,
+  tolScaled: number,
+  w: DataKernels = dataKernels("float64"),
+  weights?: Float64Array,
+): LloydResult {
   const labels = alloc(n, 4, "k-means labels");
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
@@ -163,7 +191,17 @@ export function lloyd(x: number, n: number, d: number, k: number, centers: numbe
     if (!changed) break;
     previous.set(current);
     old.set(f64(centers, k * d));
-    if (weights) weightedCenters(dataView(x, n * d, w.bytes), n, d, i32(labels, n), k, f64(centers, k * d), f64(counts, k), weights);
+    if (weights)
+      weightedCenters(
+        dataView(x, n * d, w.bytes),
+        n,
+        d,
+        i32(labels, n),
+        k,
+        f64(centers, k * d),
+        f64(counts, k),
+        weights,
+      );
     else w.updateCenters(x, n, d, labels, k, centers, counts);
     relocateEmpty(dataView(x, n * d, w.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
@@ -181,7 +219,16 @@ export function lloyd(x: number, n: number, d: number, k: number, centers: numbe
 }
 
 /** updateCenters with sample weights: each centre the weighted mean of its rows; counts are Σ weights (0: empty). */
-function weightedCenters(X: Float64Array | Float32Array, n: number, d: number, labels: Int32Array, k: number, centers: Float64Array, counts: Float64Array, weights: Float64Array): void {
+function weightedCenters(
+  X: Float64Array | Float32Array,
+  n: number,
+  d: number,
+  labels: Int32Array,
+  k: number,
+  centers: Float64Array,
+  counts: Float64Array,
+  weights: Float64Array,
+): void {
   centers.fill(0);
   counts.fill(0);
   for (let i = 0; i < n; i++) {
@@ -199,7 +246,15 @@ function weightedCenters(X: Float64Array | Float32Array, n: number, d: number, l
   }
 }
 
-function relocateEmpty(X: Float64Array | Float32Array, n: number, d: number, k: number, centers: number, counts: number, minDist: number): void {
+function relocateEmpty(
+  X: Float64Array | Float32Array,
+  n: number,
+  d: number,
+  k: number,
+  centers: number,
+  counts: number,
+  minDist: number,
+): void {
   const cnt = f64(counts, k);
   const empty: number[] = [];
   for (let c = 0; c < k; c++) if (cnt[c] === 0) empty.push(c);
@@ -223,7 +278,10 @@ export function chooseRows(n: number, k: number, rng: Random, weights?: Float64A
 
 /** Runs seeding + Lloyd nInit times on data in WASM memory; best inertia wins. */
 export function kmeansOnLoaded(
-  x: number, n: number, d: number, k: number,
+  x: number,
+  n: number,
+  d: number,
+  k: number,
   opts: { init: "k-means++" | "random" | Float64Array; nInit: number; maxIter: number; tol: number },
   rng: Random,
   w: DataKernels = dataKernels("float64"),
@@ -252,14 +310,17 @@ export function kmeansOnLoaded(
   return best!;
 }
 
-
 /**
  * The public KMeans's fit: reads X once into the arena, asks `seeding` for the
  * start given X's shape (a method, or k × d centres), runs Lloyd nInit times.
  */
 export function kmeansRows(
-  X: MatrixLike, k: number, seeding: (n: number, d: number) => "k-means++" | "random" | Float64Array,
-  opts: { nInit: number; maxIter: number; tol: number }, rng: Random, sampleWeight?: unknown,
+  X: MatrixLike,
+  k: number,
+  seeding: (n: number, d: number) => "k-means++" | "random" | Float64Array,
+  opts: { nInit: number; maxIter: number; tol: number },
+  rng: Random,
+  sampleWeight?: unknown,
 ): LloydResult & { d: number } {
   return scoped(() => {
     const x = loadMatrix(X);

@@ -52,7 +52,9 @@ export function rowSource(x: MatrixLike, name = "X"): RowSource {
       throw new TypeError(`${name}.data must be a Float64Array or Float32Array`);
     }
     if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
-      throw new TypeError(`${name}.rows and ${name}.cols must be non-negative integers (got rows=${describe(rows)}, cols=${describe(cols)})`);
+      throw new TypeError(
+        `${name}.rows and ${name}.cols must be non-negative integers (got rows=${describe(rows)}, cols=${describe(cols)})`,
+      );
     }
     const length = data.length;
     if (length !== rows * cols) {
@@ -63,7 +65,9 @@ export function rowSource(x: MatrixLike, name = "X"): RowSource {
     return { rows, cols, dense: data };
   }
   if (!Array.isArray(x)) {
-    throw new TypeError(`${name} must be an array of rows (number[][]) or a dense matrix { data: Float64Array, rows, cols }`);
+    throw new TypeError(
+      `${name} must be an array of rows (number[][]) or a dense matrix { data: Float64Array, rows, cols }`,
+    );
   }
   const n = x.length;
   if (n === 0) throw new RangeError(`${name} is empty: it has 0 rows`);
@@ -73,13 +77,17 @@ export function rowSource(x: MatrixLike, name = "X"): RowSource {
     const row = x[i];
     const length = row !== null && typeof row === "object" ? row.length : undefined;
     if (typeof length !== "number") {
-      throw new TypeError(`${name}[${i}] must be an array of numbers (one row), got ${row === null ? "null" : typeof row}`);
+      throw new TypeError(
+        `${name}[${i}] must be an array of numbers (one row), got ${row === null ? "null" : typeof row}`,
+      );
     }
     if (i === 0) {
       cols = length;
       if (cols === 0) throw new RangeError(`${name} has 0 columns (features): row 0 is empty`);
     } else if (length !== cols) {
-      throw new RangeError(`${name} is ragged: row ${i} has ${length} values but row 0 has ${cols}; every row needs the same number of features`);
+      throw new RangeError(
+        `${name} is ragged: row ${i} has ${length} values but row 0 has ${cols}; every row needs the same number of features`,
+      );
     }
     nested[i] = row;
   }
@@ -99,13 +107,20 @@ export function shapeOf(x: MatrixLike, name = "X"): Shape {
 export function describe(v: unknown): string {
   const cap = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
   switch (typeof v) {
-    case "number": return String(v); // NaN, Infinity and -0 as they are
-    case "bigint": return `${cap(String(v))}n (a BigInt)`;
-    case "string": return JSON.stringify(cap(v));
-    case "undefined": return "undefined";
-    case "symbol": return "a symbol";
-    case "function": return "a function";
-    case "boolean": return String(v);
+    case "number":
+      return String(v); // NaN, Infinity and -0 as they are
+    case "bigint":
+      return `${cap(String(v))}n (a BigInt)`;
+    case "string":
+      return JSON.stringify(cap(v));
+    case "undefined":
+      return "undefined";
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+    case "boolean":
+      return String(v);
   }
   if (v === null) return "null";
   if (Array.isArray(v)) return `an array of length ${v.length}`;
@@ -115,7 +130,9 @@ export function describe(v: unknown): string {
 
 function badValue(name: string, i: number, j: number, v: unknown): Error {
   const what = typeof v !== "number" ? `not a number (${typeof v})` : Number.isNaN(v) ? "NaN" : `${v}`;
-  return new RangeError(`${name}[${i}][${j}] is ${what}: every value must be a finite number; remove or impute missing and infinite values first`);
+  return new RangeError(
+    `${name}[${i}][${j}] is ${what}: every value must be a finite number; remove or impute missing and infinite values first`,
+  );
 }
 
 /**
@@ -124,8 +141,11 @@ function badValue(name: string, i: number, j: number, v: unknown): Error {
  * rows already read (the float32 centre's sample) come from `readRows`.
  */
 export function copyRows(
-  src: RowSource, dest: Float64Array | Float32Array, name = "X",
-  shift?: Float64Array, readRows?: Map<number, Float64Array>,
+  src: RowSource,
+  dest: Float64Array | Float32Array,
+  name = "X",
+  shift?: Float64Array,
+  readRows?: Map<number, Float64Array>,
 ): void {
   const { rows, cols, dense } = src;
   if (dense && !shift) {
@@ -148,7 +168,9 @@ export function copyRows(
       const v = row[j] - shift[j];
       dest[o + j] = v;
       if (!Number.isFinite(dest[o + j])) {
-        throw new RangeError(`${name}[${i}][${j}] is ${row[j]}, ${v} from its column's centre: beyond float32's range (±3.4e38); use dtype "float64" or rescale the feature`);
+        throw new RangeError(
+          `${name}[${i}][${j}] is ${row[j]}, ${v} from its column's centre: beyond float32's range (±3.4e38); use dtype "float64" or rescale the feature`,
+        );
       }
     }
   }
@@ -207,11 +229,16 @@ export function toRows(matrix: Matrix): number[][];
 export function toRows(data: ArrayLike<number>, rows: number, cols: number): number[][];
 export function toRows(a: Matrix | ArrayLike<number>, rows?: number, cols?: number): number[][] {
   if (rows === undefined) {
-    if (!isDense(a)) throw new TypeError(`toRows expects a matrix { data, rows, cols } (as predictProba and sample return); got ${describe(a)}`);
+    if (!isDense(a))
+      throw new TypeError(
+        `toRows expects a matrix { data, rows, cols } (as predictProba and sample return); got ${describe(a)}`,
+      );
     ({ rows, cols } = a);
     const { data } = a;
     if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols! < 0 || data.length !== rows * cols!) {
-      throw new RangeError(`toRows: data has ${data.length} values but rows × cols = ${describe(rows)} × ${describe(cols)}`);
+      throw new RangeError(
+        `toRows: data has ${data.length} values but rows × cols = ${describe(rows)} × ${describe(cols)}`,
+      );
     }
     return rows === 0 ? [] : (nest(data, [rows, cols!]) as number[][]);
   }
@@ -231,7 +258,8 @@ export function flatten(value: unknown, shape: readonly number[], name: string):
     const size = shape.reduce((a, b) => a * b, 1);
     if (arr.length !== size) throw new RangeError(`${name} has ${arr.length} values; expected ${size} (${where})`);
     for (let t = 0; t < size; t++) {
-      if (!Number.isFinite(arr[t])) throw new RangeError(`${name} value ${t} is ${describe(arr[t])}; every value must be finite`);
+      if (!Number.isFinite(arr[t]))
+        throw new RangeError(`${name} value ${t} is ${describe(arr[t])}; every value must be finite`);
     }
     return Float64Array.from(arr);
   }
@@ -245,7 +273,8 @@ export function flatten(value: unknown, shape: readonly number[], name: string):
       return;
     }
     if (!Array.isArray(v)) throw new TypeError(`${path} must be an array of length ${shape[axis]} (${where})`);
-    if (v.length !== shape[axis]) throw new RangeError(`${path} has length ${v.length}; expected ${shape[axis]} (${where})`);
+    if (v.length !== shape[axis])
+      throw new RangeError(`${path} has length ${v.length}; expected ${shape[axis]} (${where})`);
     for (let i = 0; i < v.length; i++) walk(v[i], axis + 1, `${path}[${i}]`);
   };
   walk(value, 0, name);

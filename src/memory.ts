@@ -4,7 +4,7 @@
 // and nested calls (a callback that scores mid-fit) do not clobber each other.
 // Memory only grows to the high-water mark; it is never given back (WASM
 // cannot shrink memory) but it is reused.
-import { kernels, type Kernels } from "./wasm.js";
+import { type Kernels, kernels } from "./wasm.js";
 
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024; // wasm32 address space
@@ -42,14 +42,18 @@ export function alloc(count: number, bytesPer = 8, what = "buffer"): number {
   const ptr = top;
   const end = ptr + bytes;
   if (end > MAX_BYTES) {
-    throw new RangeError(`This call needs ${formatBytes(end)} of WebAssembly memory (${what}: ${formatBytes(bytes)}), more than the 4 GiB a 32-bit WebAssembly module can address. Use fewer rows (fit on a subsample, score in chunks) or fewer components.`);
+    throw new RangeError(
+      `This call needs ${formatBytes(end)} of WebAssembly memory (${what}: ${formatBytes(bytes)}), more than the 4 GiB a 32-bit WebAssembly module can address. Use fewer rows (fit on a subsample, score in chunks) or fewer components.`,
+    );
   }
   const have = k.memory.buffer.byteLength;
   if (end > have) {
     try {
       k.memory.grow(Math.ceil((end - have) / PAGE));
     } catch {
-      throw new RangeError(`Could not grow WebAssembly memory to ${formatBytes(end)} for ${what}: the runtime refused. Use fewer rows or score in chunks.`);
+      throw new RangeError(
+        `Could not grow WebAssembly memory to ${formatBytes(end)} for ${what}: the runtime refused. Use fewer rows or score in chunks.`,
+      );
     }
   }
   top = end;

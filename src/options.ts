@@ -109,7 +109,9 @@ export const MAX_SEED = 2 ** 32 - 1;
 export function checkSeed(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_SEED) {
-    throw new RangeError(`randomState must be a non-negative integer up to 2³² − 1 = ${MAX_SEED} (or omitted); got ${describe(v)}`);
+    throw new RangeError(
+      `randomState must be a non-negative integer up to 2³² − 1 = ${MAX_SEED} (or omitted); got ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -142,10 +144,12 @@ export const MAX_THREADS = 256;
 export function checkFitOptions(o: unknown, known: readonly string[], what = "fit"): void {
   if (o === null || typeof o !== "object") throw new TypeError(`${what} options must be an object; got ${describe(o)}`);
   for (const key of Object.keys(o)) {
-    if (!known.includes(key)) throw new RangeError(`Unknown ${what} option "${key}"; known options: ${known.join(", ")}`);
+    if (!known.includes(key))
+      throw new RangeError(`Unknown ${what} option "${key}"; known options: ${known.join(", ")}`);
   }
   const c = o as Record<string, unknown>;
-  if (c.onIteration !== undefined && typeof c.onIteration !== "function") throw new TypeError(`onIteration must be a function; got ${describe(c.onIteration)}`);
+  if (c.onIteration !== undefined && typeof c.onIteration !== "function")
+    throw new TypeError(`onIteration must be a function; got ${describe(c.onIteration)}`);
   if (c.timeBudgetMs !== undefined) checkNonNegative(c.timeBudgetMs, "timeBudgetMs");
   if (c.signal !== undefined && (c.signal === null || typeof (c.signal as AbortSignal).aborted !== "boolean")) {
     throw new TypeError(`signal must be an AbortSignal; got ${describe(c.signal)}`);
@@ -153,12 +157,25 @@ export function checkFitOptions(o: unknown, known: readonly string[], what = "fi
 }
 
 const KNOWN = new Set([
-  "nComponents", "covarianceType", "tol", "regCovar", "maxIter", "nInit", "initParams",
-  "randomState", "warmStart", "weightsInit", "meansInit", "precisionsInit", "dtype", "onWarning",
+  "nComponents",
+  "covarianceType",
+  "tol",
+  "regCovar",
+  "maxIter",
+  "nInit",
+  "initParams",
+  "randomState",
+  "warmStart",
+  "weightsInit",
+  "meansInit",
+  "precisionsInit",
+  "dtype",
+  "onWarning",
 ]);
 
 export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
-  if (o === null || typeof o !== "object") throw new TypeError(`GaussianMixture options must be an object; got ${describe(o)}`);
+  if (o === null || typeof o !== "object")
+    throw new TypeError(`GaussianMixture options must be an object; got ${describe(o)}`);
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) {
       throw new RangeError(`Unknown GaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`);

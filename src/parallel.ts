@@ -3,14 +3,23 @@
 // computes its shard's statistics (statistics.ts) in its own WebAssembly
 // instance, and the calling thread merges them for the M-step (em.ts) and
 // sends out the new parameters: one round trip per iteration.
-import { FAMILIES, covarianceSize, type CovarianceType, type Workspace } from "./covariance.js";
+import { type CovarianceType, covarianceSize, FAMILIES, type Workspace } from "./covariance.js";
 import { dataView, f64 } from "./memory.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import { spawnThread, type ThreadHandle } from "./threads.js";
 import { wasmModule } from "./wasm.js";
 
 export type ShardRequest =
-  | { type: "init"; module: WebAssembly.Module; rows: Float64Array | Float32Array; weights?: Float64Array; n: number; d: number; k: number; covarianceType: string }
+  | {
+      type: "init";
+      module: WebAssembly.Module;
+      rows: Float64Array | Float32Array;
+      weights?: Float64Array;
+      n: number;
+      d: number;
+      k: number;
+      covarianceType: string;
+    }
   | { type: "statistics"; weights: Float64Array; means: Float64Array; factor: Float64Array };
 
 export type ShardReply =
@@ -52,7 +61,10 @@ class Shard {
 
 /** Worker threads holding the rows of one fit, one shard each. */
 export class ShardPool {
-  private constructor(private readonly shards: Shard[], private readonly type: CovarianceType) {}
+  private constructor(
+    private readonly shards: Shard[],
+    private readonly type: CovarianceType,
+  ) {}
 
   /** Starts `threads` workers and hands each its contiguous slice of the n×d rows at ws.x. */
   static async start(ws: Workspace, type: CovarianceType, threads: number, workerUrl: URL): Promise<ShardPool> {
@@ -70,7 +82,12 @@ export class ShardPool {
         const weights = ws.sampleWeight ? f64(ws.sampleWeight + lo * 8, hi - lo).slice() : undefined;
         const shard = new Shard(spawnThread(workerUrl));
         shards.push(shard);
-        ready.push(shard.request({ type: "init", module, rows, weights, n: hi - lo, d: ws.d, k: ws.k, covarianceType: type }, weights ? [rows.buffer, weights.buffer] : [rows.buffer]));
+        ready.push(
+          shard.request(
+            { type: "init", module, rows, weights, n: hi - lo, d: ws.d, k: ws.k, covarianceType: type },
+            weights ? [rows.buffer, weights.buffer] : [rows.buffer],
+          ),
+        );
       }
       await Promise.all(ready);
       return pool;
@@ -90,8 +107,15 @@ export class ShardPool {
       means: f64(ws.means, k * d).slice(),
       factor: f64(ws.factor, size).slice(),
     };
-    const replies = (await Promise.all(this.shards.map((s) => s.request({ type: "statistics", ...params })))) as Extract<ShardReply, { type: "statistics" }>[];
-    return mergeStatistics(family, k, d, replies.map((r) => r.stats));
+    const replies = (await Promise.all(
+      this.shards.map((s) => s.request({ type: "statistics", ...params })),
+    )) as Extract<ShardReply, { type: "statistics" }>[];
+    return mergeStatistics(
+      family,
+      k,
+      d,
+      replies.map((r) => r.stats),
+    );
   }
 
   close(): void {

@@ -6,15 +6,23 @@
 // whose responsibilities overlap most, split the one whose rows it explains
 // worst, rerun EM, keep the move if the likelihood rises. A collapsed
 // (degenerate) fit never wins while a healthy one exists.
-import { FAMILIES, type CovarianceFamily, type Workspace } from "./covariance.js";
+import { type CovarianceFamily, FAMILIES, type Workspace } from "./covariance.js";
 import { findDegenerate } from "./degenerate.js";
-import { eStep, fitEm, loadParams, paramsFromMoments, type FitControl, type FitOutcome, type MixtureParams } from "./em.js";
+import {
+  eStep,
+  type FitControl,
+  type FitOutcome,
+  fitEm,
+  loadParams,
+  type MixtureParams,
+  paramsFromMoments,
+} from "./em.js";
 import { CovarianceError } from "./errors.js";
 import type { StartName } from "./init.js";
-import type { SearchReport } from "./types.js";
 import { dataView, f64 } from "./memory.js";
 import type { ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
+import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
 
 /** EM iterations of the short runs that rank the starts. */
@@ -49,7 +57,11 @@ function better(a: Candidate, b: Candidate | undefined): boolean {
  * every start draws its seed from one generator in a fixed order, and every
  * transcendental function runs in the module.
  */
-export function searchFit(ws: Workspace, opts: ResolvedOptions, control: FitControl): { outcome: FitOutcome; report: SearchReport } {
+export function searchFit(
+  ws: Workspace,
+  opts: ResolvedOptions,
+  control: FitControl,
+): { outcome: FitOutcome; report: SearchReport } {
   const family = FAMILIES[opts.covarianceType];
   const rng = new Random(opts.randomState);
   const deadline = control.timeBudgetMs === undefined ? Infinity : Date.now() + control.timeBudgetMs;
@@ -58,7 +70,13 @@ export function searchFit(ws: Workspace, opts: ResolvedOptions, control: FitCont
   const isDegenerate = (p: MixtureParams) => findDegenerate(family, p, ws.k, ws.d, ws.n, opts.regCovar).length > 0;
   const outOfTime = () => Date.now() >= deadline;
   /** One EM run (from a start method, or continued from parameters); undefined when a covariance cannot be factored. */
-  const run = (method: StartName, maxIter: number, from?: MixtureParams, seed?: number, tol = opts.tol): FitOutcome | undefined => {
+  const run = (
+    method: StartName,
+    maxIter: number,
+    from?: MixtureParams,
+    seed?: number,
+    tol = opts.tol,
+  ): FitOutcome | undefined => {
     const index = runs++;
     const runOpts: ResolvedOptions = { ...opts, nInit: 1, maxIter, tol, initParams: method, randomState: seed };
     const remaining = deadline === Infinity ? undefined : Math.max(0, deadline - Date.now());
@@ -86,7 +104,12 @@ export function searchFit(ws: Workspace, opts: ResolvedOptions, control: FitCont
     const seed = rng.seed();
     const outcome = run(method, Math.min(SHORT_ITERATIONS, opts.maxIter), undefined, seed);
     if (!outcome) {
-      report.starts.push({ method, shortLowerBound: NaN, degenerate: false, error: "a covariance could not be factored" });
+      report.starts.push({
+        method,
+        shortLowerBound: NaN,
+        degenerate: false,
+        error: "a covariance could not be factored",
+      });
       continue;
     }
     const degenerate = isDegenerate(outcome.params);
@@ -94,10 +117,14 @@ export function searchFit(ws: Workspace, opts: ResolvedOptions, control: FitCont
     report.starts.push({ method, shortLowerBound: outcome.lowerBound, degenerate });
   }
   if (short.length === 0) {
-    throw new CovarianceError("Every start of the search failed: each one's covariances collapsed. Increase regCovar, use fewer components, or rescale the features.");
+    throw new CovarianceError(
+      "Every start of the search failed: each one's covariances collapsed. Increase regCovar, use fewer components, or rescale the features.",
+    );
   }
   // Continue the most promising to convergence (a converged short run is already there).
-  const order = short.map((c, i) => i).sort((a, b) => (better(short[a], short[b]) ? -1 : better(short[b], short[a]) ? 1 : a - b));
+  const order = short
+    .map((_, i) => i)
+    .sort((a, b) => (better(short[a], short[b]) ? -1 : better(short[b], short[a]) ? 1 : a - b));
   const keep = Math.max(2, opts.nInit);
   let best: Candidate | undefined;
   for (const i of order.slice(0, keep)) {
@@ -142,7 +169,11 @@ export function searchFit(ws: Workspace, opts: ResolvedOptions, control: FitCont
   // optimum, so the winner continues to tol / 100.
   if (opts.tol > 0 && !outOfTime()) {
     const polished = run(winner.method, opts.maxIter, winner.outcome.params, undefined, opts.tol / 100);
-    if (polished && polished.lowerBound >= winner.outcome.lowerBound && !(isDegenerate(polished.params) && !winner.degenerate)) {
+    if (
+      polished &&
+      polished.lowerBound >= winner.outcome.lowerBound &&
+      !(isDegenerate(polished.params) && !winner.degenerate)
+    ) {
       winner = { ...winner, outcome: { ...polished, converged: polished.converged || winner.outcome.converged } };
     }
   }
@@ -214,7 +245,13 @@ function rankMoves(family: CovarianceFamily, ws: Workspace, params: MixtureParam
  * covariance is not positive definite. Uses the responsibilities rankMoves
  * left in ws.resp for the split component's per-axis spread.
  */
-function applyMove(family: CovarianceFamily, ws: Workspace, params: MixtureParams, move: Move, reg: number): MixtureParams | undefined {
+function applyMove(
+  family: CovarianceFamily,
+  ws: Workspace,
+  params: MixtureParams,
+  move: Move,
+  reg: number,
+): MixtureParams | undefined {
   const { n, d, k } = ws;
   const weights = params.weights.slice();
   const means = params.means.slice();

@@ -4,7 +4,7 @@
 // aborting the sweep (as mclust keeps NA entries).
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { GaussianMixture } from "./gaussian-mixture.js";
-import { describe, readMatrix, readWeights, toRows, type Matrix, type MatrixLike } from "./matrix.js";
+import { describe, type Matrix, type MatrixLike, readMatrix, readWeights, toRows } from "./matrix.js";
 import { checkBoolean, checkFitOptions, checkInteger, type GaussianMixtureOptions } from "./options.js";
 import { Random } from "./random.js";
 
@@ -83,11 +83,27 @@ function rowsOf(X: Matrix): number[][] {
 }
 
 const SELECT_OPTIONS = [
-  "nComponents", "covarianceTypes", "criterion", "nInit", "randomState", "folds", "allowDegenerate", "featureNames", "onFit", "fitOptions", "sampleWeight",
+  "nComponents",
+  "covarianceTypes",
+  "criterion",
+  "nInit",
+  "randomState",
+  "folds",
+  "allowDegenerate",
+  "featureNames",
+  "onFit",
+  "fitOptions",
+  "sampleWeight",
 ];
 
 /** Mean held-out log-likelihood over `folds` seeded folds. */
-function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds: number, seed: number | undefined, weights?: Float64Array): number {
+function crossValidate(
+  rows: number[][],
+  options: GaussianMixtureOptions,
+  folds: number,
+  seed: number | undefined,
+  weights?: Float64Array,
+): number {
   const rng = new Random(seed);
   const order = rows.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
@@ -100,7 +116,10 @@ function crossValidate(rows: number[][], options: GaussianMixtureOptions, folds:
     const test: number[] = [];
     const train: number[] = [];
     order.forEach((row, position) => (position % folds === f ? test : train).push(row));
-    const gmm = new GaussianMixture(options).fit(train.map((i) => rows[i]), weights ? { sampleWeight: train.map((i) => weights[i]) } : {});
+    const gmm = new GaussianMixture(options).fit(
+      train.map((i) => rows[i]),
+      weights ? { sampleWeight: train.map((i) => weights[i]) } : {},
+    );
     const scores = gmm.scoreSamples(test.map((i) => rows[i]));
     test.forEach((row, t) => {
       const w = weights ? weights[row] : 1;
@@ -127,25 +146,35 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
   const weights = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
   let mass = n;
   if (weights) mass = weights.reduce((a, b) => a + b, 0);
-  const ks = typeof options.nComponents === "number"
-    ? (checkInteger(options.nComponents, "nComponents", 1, n), Array.from({ length: options.nComponents }, (_, i) => i + 1))
-    : options.nComponents ?? Array.from({ length: Math.min(10, n) }, (_, i) => i + 1);
+  const ks =
+    typeof options.nComponents === "number"
+      ? (checkInteger(options.nComponents, "nComponents", 1, n),
+        Array.from({ length: options.nComponents }, (_, i) => i + 1))
+      : (options.nComponents ?? Array.from({ length: Math.min(10, n) }, (_, i) => i + 1));
   if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw new RangeError(`nComponents must be a positive integer or a non-empty list of them; got ${describe(options.nComponents)}`);
+    throw new RangeError(
+      `nComponents must be a positive integer or a non-empty list of them; got ${describe(options.nComponents)}`,
+    );
   }
   const tooMany = ks.find((k) => k > n);
   if (tooMany !== undefined) {
-    throw new RangeError(`nComponents includes ${tooMany} but X has only ${n} rows: a mixture needs at least one row per component`);
+    throw new RangeError(
+      `nComponents includes ${tooMany} but X has only ${n} rows: a mixture needs at least one row per component`,
+    );
   }
   const types = options.covarianceTypes ?? [...COVARIANCE_TYPES];
   if (!Array.isArray(types) || types.length === 0) {
-    throw new RangeError(`covarianceTypes must be a non-empty list of ${COVARIANCE_TYPES.map((t) => `"${t}"`).join(", ")}; got ${describe(types)}`);
+    throw new RangeError(
+      `covarianceTypes must be a non-empty list of ${COVARIANCE_TYPES.map((t) => `"${t}"`).join(", ")}; got ${describe(types)}`,
+    );
   }
   for (const t of types) {
-    if (!COVARIANCE_TYPES.includes(t)) throw new RangeError(`covarianceTypes has ${describe(t)}; expected some of ${COVARIANCE_TYPES.join(", ")}`);
+    if (!COVARIANCE_TYPES.includes(t))
+      throw new RangeError(`covarianceTypes has ${describe(t)}; expected some of ${COVARIANCE_TYPES.join(", ")}`);
   }
   const criterion = options.criterion ?? "bic";
-  if (!["bic", "aic", "icl", "cv"].includes(criterion)) throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got ${describe(criterion)}`);
+  if (!["bic", "aic", "icl", "cv"].includes(criterion))
+    throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got ${describe(criterion)}`);
   const folds = options.folds ?? 5;
   if (criterion === "cv" && (!Number.isInteger(folds) || folds < 2 || folds > n)) {
     throw new RangeError(`folds must be an integer from 2 to the number of rows (${n}); got ${describe(folds)}`);
@@ -155,7 +184,13 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
     throw new TypeError(`fitOptions must be an object of GaussianMixture options; got ${describe(options.fitOptions)}`);
   }
   // Every fit's options are checked before the first fit runs.
-  new GaussianMixture({ ...options.fitOptions, nComponents: ks[0], covarianceType: types[0], nInit: options.nInit, randomState: options.randomState });
+  new GaussianMixture({
+    ...options.fitOptions,
+    nComponents: ks[0],
+    covarianceType: types[0],
+    nInit: options.nInit,
+    randomState: options.randomState,
+  });
   const rows = criterion === "cv" ? rowsOf(X) : [];
 
   const table: SelectionRow[] = [];
@@ -165,9 +200,20 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
     for (const k of ks) {
       options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
       // the table reports every fit's degeneracy; console warnings per grid cell would be noise
-      const gmmOptions: GaussianMixtureOptions = { initParams: "auto", onWarning: () => {}, ...options.fitOptions, nComponents: k, covarianceType, nInit: options.nInit, randomState: options.randomState };
+      const gmmOptions: GaussianMixtureOptions = {
+        initParams: "auto",
+        onWarning: () => {},
+        ...options.fitOptions,
+        nComponents: k,
+        covarianceType,
+        nInit: options.nInit,
+        randomState: options.randomState,
+      };
       try {
-        const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames, ...(weights ? { sampleWeight: weights } : {}) });
+        const gmm = new GaussianMixture(gmmOptions).fit(X, {
+          featureNames: options.featureNames,
+          ...(weights ? { sampleWeight: weights } : {}),
+        });
         // with sample weights: the weighted log-likelihood, and n = Σ weights
         const score = gmm.score(X, weights ? { sampleWeight: weights } : {});
         const p = gmm.nParameters;
@@ -183,18 +229,33 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
         }
         const degenerate = gmm.degenerate;
         const row: SelectionRow = {
-          nComponents: k, covarianceType, logLikelihood: score * mass, nParameters: p, bic,
-          aic: -2 * score * mass + 2 * p, icl: bic - 2 * entropy,
-          degenerate: degenerate.length > 0, selected: false,
+          nComponents: k,
+          covarianceType,
+          logLikelihood: score * mass,
+          nParameters: p,
+          bic,
+          aic: -2 * score * mass + 2 * p,
+          icl: bic - 2 * entropy,
+          degenerate: degenerate.length > 0,
+          selected: false,
         };
         if (degenerate.length > 0) row.note = degenerate.map((d) => d.reason).join("; ");
-        if (criterion === "cv") row.cvLogLikelihood = crossValidate(rows, gmmOptions, folds, options.randomState, weights);
+        if (criterion === "cv")
+          row.cvLogLikelihood = crossValidate(rows, gmmOptions, folds, options.randomState, weights);
         table.push(row);
         models.push(gmm);
       } catch (e) {
         table.push({
-          nComponents: k, covarianceType, logLikelihood: NaN, nParameters: NaN, bic: NaN, aic: NaN, icl: NaN,
-          degenerate: false, error: (e as Error).message, selected: false,
+          nComponents: k,
+          covarianceType,
+          logLikelihood: NaN,
+          nParameters: NaN,
+          bic: NaN,
+          aic: NaN,
+          icl: NaN,
+          degenerate: false,
+          error: (e as Error).message,
+          selected: false,
         });
         models.push(undefined);
       }
@@ -207,7 +268,13 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
     if (bestIndex < 0 || value(r) < value(table[bestIndex])) bestIndex = i;
   });
   if (bestIndex < 0) {
-    throw new Error(`selectModel: no usable fit on the grid (every fit failed${options.allowDegenerate ? "" : " or was degenerate"}); see the errors: ${table.map((r) => r.error ?? r.note).filter(Boolean).slice(0, 3).join(" | ")}`);
+    throw new Error(
+      `selectModel: no usable fit on the grid (every fit failed${options.allowDegenerate ? "" : " or was degenerate"}); see the errors: ${table
+        .map((r) => r.error ?? r.note)
+        .filter(Boolean)
+        .slice(0, 3)
+        .join(" | ")}`,
+    );
   }
   table[bestIndex].selected = true;
   return { best: models[bestIndex]!, bestRow: table[bestIndex], criterion, table };

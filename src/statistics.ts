@@ -36,7 +36,13 @@ export interface Statistics {
 }
 
 /** m_c = sums_c / (N_c + 10ε), as scikit-learn's means (a reciprocal, then products). */
-export function meansFromSums(nk: ArrayLike<number>, sums: ArrayLike<number>, k: number, d: number, out: Float64Array): void {
+export function meansFromSums(
+  nk: ArrayLike<number>,
+  sums: ArrayLike<number>,
+  k: number,
+  d: number,
+  out: Float64Array,
+): void {
   for (let c = 0; c < k; c++) {
     const inv = 1 / (nk[c] + NK_FLOOR);
     for (let j = 0; j < d; j++) out[c * d + j] = sums[c * d + j] * inv;
@@ -50,7 +56,12 @@ export function meansFromSums(nk: ArrayLike<number>, sums: ArrayLike<number>, k:
  * two-pass sums; Chan, Golub & LeVeque 1979), so the result equals one
  * block of all the rows to rounding, whatever the split.
  */
-export function mergeStatistics(family: CovarianceFamily, k: number, d: number, parts: readonly Statistics[]): Statistics {
+export function mergeStatistics(
+  family: CovarianceFamily,
+  k: number,
+  d: number,
+  parts: readonly Statistics[],
+): Statistics {
   if (parts.length === 1) return parts[0];
   const nk = new Float64Array(k);
   const sums = new Float64Array(k * d);

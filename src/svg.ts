@@ -131,7 +131,11 @@ export function components2D(model: MixtureLike, dims: readonly [number, number]
  * About `count` round tick values (1, 2 or 5 × 10ⁿ apart) covering [lo, hi],
  * with the number of decimals that prints them exactly.
  */
-export function niceTicks(lo: number, hi: number, count = 5): {
+export function niceTicks(
+  lo: number,
+  hi: number,
+  count = 5,
+): {
   /** Tick values, ascending. */
   ticks: number[];
   /** Decimals that print every tick exactly. */
@@ -212,10 +216,18 @@ class Frame {
     [this.x0, this.x1] = widen(xDomain);
     [this.y0, this.y1] = widen(yDomain);
   }
-  get sx(): number { return this.width / (this.x1 - this.x0); }
-  get sy(): number { return this.height / (this.y1 - this.y0); }
-  px(x: number): number { return this.left + (x - this.x0) * this.sx; }
-  py(y: number): number { return this.top + this.height - (y - this.y0) * this.sy; }
+  get sx(): number {
+    return this.width / (this.x1 - this.x0);
+  }
+  get sy(): number {
+    return this.height / (this.y1 - this.y0);
+  }
+  px(x: number): number {
+    return this.left + (x - this.x0) * this.sx;
+  }
+  py(y: number): number {
+    return this.top + this.height - (y - this.y0) * this.sy;
+  }
 }
 
 function widen([a, b]: [number, number]): [number, number] {
@@ -235,47 +247,71 @@ function widen([a, b]: [number, number]): [number, number] {
  * ellipse() take it.
  */
 export function screenEllipse(mean: ArrayLike<number>, cov: Cov2, nSigma: number, sx: number, sy: number): Ellipse {
-  const e = ellipseFromCovariance([0, 0], { xx: cov.xx * sx * sx, xy: -cov.xy * sx * sy, yy: cov.yy * sy * sy }, nSigma);
+  const e = ellipseFromCovariance(
+    [0, 0],
+    { xx: cov.xx * sx * sx, xy: -cov.xy * sx * sy, yy: cov.yy * sy * sy },
+    nSigma,
+  );
   return { ...e, cx: mean[0], cy: mean[1] };
 }
 
-function axes(f: Frame, xLabel: string, yLabel: string, xTicks: { ticks: number[]; decimals: number }, yTicks: { ticks: number[]; decimals: number }): string {
+function axes(
+  f: Frame,
+  xLabel: string,
+  yLabel: string,
+  xTicks: { ticks: number[]; decimals: number },
+  yTicks: { ticks: number[]; decimals: number },
+): string {
   const parts: string[] = [];
   const bottom = f.top + f.height;
   for (const t of xTicks.ticks) {
     const x = n(f.px(t));
     parts.push(`<line x1="${x}" y1="${n(f.top)}" x2="${x}" y2="${n(bottom)}" stroke="#e5e5e5"/>`);
     parts.push(`<line x1="${x}" y1="${n(bottom)}" x2="${x}" y2="${n(bottom + 5)}" stroke="#333"/>`);
-    parts.push(`<text class="x-tick" x="${x}" y="${n(bottom + 18)}" text-anchor="middle">${escapeXml(formatTick(t, xTicks.decimals))}</text>`);
+    parts.push(
+      `<text class="x-tick" x="${x}" y="${n(bottom + 18)}" text-anchor="middle">${escapeXml(formatTick(t, xTicks.decimals))}</text>`,
+    );
   }
   for (const t of yTicks.ticks) {
     const y = n(f.py(t));
     parts.push(`<line x1="${n(f.left)}" y1="${y}" x2="${n(f.left + f.width)}" y2="${y}" stroke="#e5e5e5"/>`);
     parts.push(`<line x1="${n(f.left - 5)}" y1="${y}" x2="${n(f.left)}" y2="${y}" stroke="#333"/>`);
-    parts.push(`<text class="y-tick" x="${n(f.left - 8)}" y="${y}" dy="0.32em" text-anchor="end">${escapeXml(formatTick(t, yTicks.decimals))}</text>`);
+    parts.push(
+      `<text class="y-tick" x="${n(f.left - 8)}" y="${y}" dy="0.32em" text-anchor="end">${escapeXml(formatTick(t, yTicks.decimals))}</text>`,
+    );
   }
-  parts.push(`<rect x="${n(f.left)}" y="${n(f.top)}" width="${n(f.width)}" height="${n(f.height)}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${n(f.left + f.width / 2)}" y="${n(bottom + 38)}" text-anchor="middle" font-size="13">${escapeXml(xLabel)}</text>`);
+  parts.push(
+    `<rect x="${n(f.left)}" y="${n(f.top)}" width="${n(f.width)}" height="${n(f.height)}" fill="none" stroke="#333"/>`,
+  );
+  parts.push(
+    `<text x="${n(f.left + f.width / 2)}" y="${n(bottom + 38)}" text-anchor="middle" font-size="13">${escapeXml(xLabel)}</text>`,
+  );
   const ly = f.top + f.height / 2;
-  parts.push(`<text x="16" y="${n(ly)}" text-anchor="middle" font-size="13" transform="rotate(-90 16 ${n(ly)})">${escapeXml(yLabel)}</text>`);
+  parts.push(
+    `<text x="16" y="${n(ly)}" text-anchor="middle" font-size="13" transform="rotate(-90 16 ${n(ly)})">${escapeXml(yLabel)}</text>`,
+  );
   return parts.join("");
 }
 
 function title(text: string | undefined, width: number): string {
-  return text ? `<text x="${n(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(text)}</text>` : "";
+  return text
+    ? `<text x="${n(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(text)}</text>`
+    : "";
 }
 
 /** What `scatterPanel` draws. */
 export interface ScatterOptions {
   /** Rows of at least two values, or a dense row-major matrix. */
-  points: ReadonlyArray<ArrayLike<number>> | {
-    /** Row-major values. */
-    data: ArrayLike<number>;
-    /** Point count. */
-    rows: number;
-    /** Values per point. */
-    cols: number;
-  };
+  points:
+    | ReadonlyArray<ArrayLike<number>>
+    | {
+        /** Row-major values. */
+        data: ArrayLike<number>;
+        /** Point count. */
+        rows: number;
+        /** Values per point. */
+        cols: number;
+      };
   /** Component of each point (colours); omitted: one colour. */
   labels?: ArrayLike<number>;
   /** Components to draw as ellipses (see components2D). */
@@ -313,42 +349,81 @@ export function scatterPanel(o: ScatterOptions): Panel {
   const comps = o.components ?? [];
   const sigmas = o.sigmas ?? [1, 2];
   const pts = pointAccessor(o.points);
-  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
+  let xmin = Infinity,
+    xmax = -Infinity,
+    ymin = Infinity,
+    ymax = -Infinity;
   for (let i = 0; i < pts.count; i++) {
-    const x = pts.get(i, di), y = pts.get(i, dj);
+    const x = pts.get(i, di),
+      y = pts.get(i, dj);
     if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
-    xmin = Math.min(xmin, x); xmax = Math.max(xmax, x);
-    ymin = Math.min(ymin, y); ymax = Math.max(ymax, y);
+    xmin = Math.min(xmin, x);
+    xmax = Math.max(xmax, x);
+    ymin = Math.min(ymin, y);
+    ymax = Math.max(ymax, y);
   }
   // The view holds the points and, up to a quarter of their span more on
   // each side, the largest ellipses; anything beyond is clipped.
   const big = Math.max(...sigmas, 0);
-  let ex0 = xmin, ex1 = xmax, ey0 = ymin, ey1 = ymax;
+  let ex0 = xmin,
+    ex1 = xmax,
+    ey0 = ymin,
+    ey1 = ymax;
   for (const c of comps) {
-    const hx = big * Math.sqrt(Math.max(c.cov.xx, 0)), hy = big * Math.sqrt(Math.max(c.cov.yy, 0));
-    ex0 = Math.min(ex0, c.mean[0] - hx); ex1 = Math.max(ex1, c.mean[0] + hx);
-    ey0 = Math.min(ey0, c.mean[1] - hy); ey1 = Math.max(ey1, c.mean[1] + hy);
+    const hx = big * Math.sqrt(Math.max(c.cov.xx, 0)),
+      hy = big * Math.sqrt(Math.max(c.cov.yy, 0));
+    ex0 = Math.min(ex0, c.mean[0] - hx);
+    ex1 = Math.max(ex1, c.mean[0] + hx);
+    ey0 = Math.min(ey0, c.mean[1] - hy);
+    ey1 = Math.max(ey1, c.mean[1] + hy);
   }
-  if (!Number.isFinite(xmin)) { xmin = ex0; xmax = ex1; ymin = ey0; ymax = ey1; }
+  if (!Number.isFinite(xmin)) {
+    xmin = ex0;
+    xmax = ex1;
+    ymin = ey0;
+    ymax = ey1;
+  }
   const spanX = Number.isFinite(xmax - xmin) && xmax > xmin ? xmax - xmin : 1;
   const spanY = Number.isFinite(ymax - ymin) && ymax > ymin ? ymax - ymin : 1;
   const lo = (e: number, m: number, span: number) => Math.max(e, m - 0.25 * span);
   const hi = (e: number, m: number, span: number) => Math.min(e, m + 0.25 * span);
-  const vx0 = lo(ex0, xmin, spanX), vx1 = hi(ex1, xmax, spanX), vy0 = lo(ey0, ymin, spanY), vy1 = hi(ey1, ymax, spanY);
-  const padX = 0.04 * (vx1 - vx0 || 1), padY = 0.04 * (vy1 - vy0 || 1);
+  const vx0 = lo(ex0, xmin, spanX),
+    vx1 = hi(ex1, xmax, spanX),
+    vy0 = lo(ey0, ymin, spanY),
+    vy1 = hi(ey1, ymax, spanY);
+  const padX = 0.04 * (vx1 - vx0 || 1),
+    padY = 0.04 * (vy1 - vy0 || 1);
   const [x0, x1, y0, y1] = [vx0 - padX, vx1 + padX, vy0 - padY, vy1 + padY];
-  const f = new Frame(MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, height - MARGIN.top - MARGIN.bottom, [x0, x1], [y0, y1]);
+  const f = new Frame(
+    MARGIN.left,
+    MARGIN.top,
+    width - MARGIN.left - MARGIN.right,
+    height - MARGIN.top - MARGIN.bottom,
+    [x0, x1],
+    [y0, y1],
+  );
   const clip = `plot-area-${++clipIds}`;
   const parts: string[] = [];
   parts.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   parts.push(title(o.title, width));
-  parts.push(axes(f, o.xLabel ?? `feature ${di + 1}`, o.yLabel ?? `feature ${dj + 1}`, niceTicks(f.x0, f.x1, 6), niceTicks(f.y0, f.y1, 6)));
-  parts.push(`<clipPath id="${clip}"><rect x="${n(f.left)}" y="${n(f.top)}" width="${n(f.width)}" height="${n(f.height)}"/></clipPath>`);
+  parts.push(
+    axes(
+      f,
+      o.xLabel ?? `feature ${di + 1}`,
+      o.yLabel ?? `feature ${dj + 1}`,
+      niceTicks(f.x0, f.x1, 6),
+      niceTicks(f.y0, f.y1, 6),
+    ),
+  );
+  parts.push(
+    `<clipPath id="${clip}"><rect x="${n(f.left)}" y="${n(f.top)}" width="${n(f.width)}" height="${n(f.height)}"/></clipPath>`,
+  );
   parts.push(`<g clip-path="url(#${clip})">`);
   const colour = (c: number) => PALETTE[((c % PALETTE.length) + PALETTE.length) % PALETTE.length];
   parts.push(`<g class="points" fill-opacity="0.6" stroke-width="0.6">`);
   for (let i = 0; i < pts.count; i++) {
-    const x = pts.get(i, di), y = pts.get(i, dj);
+    const x = pts.get(i, di),
+      y = pts.get(i, dj);
     if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
     const c = o.labels ? colour(o.labels[i]) : "#555";
     parts.push(`<circle cx="${n(f.px(x))}" cy="${n(f.py(y))}" r="2.6" fill="${c}" stroke="${c}"/>`);
@@ -359,40 +434,57 @@ export function scatterPanel(o: ScatterOptions): Panel {
     sigmas.forEach((s, si) => {
       const e = screenEllipse([f.px(c.mean[0]), f.py(c.mean[1])], c.cov, s, f.sx, f.sy);
       const dash = si === 0 ? "" : ` stroke-dasharray="6 4"`;
-      parts.push(`<ellipse class="sigma${s}" cx="${n(e.cx)}" cy="${n(e.cy)}" rx="${n(e.rx)}" ry="${n(e.ry)}" transform="rotate(${n(e.angle)} ${n(e.cx)} ${n(e.cy)})" stroke="${col}" stroke-width="${si === 0 ? 2.2 : 1.6}"${dash}/>`);
+      parts.push(
+        `<ellipse class="sigma${s}" cx="${n(e.cx)}" cy="${n(e.cy)}" rx="${n(e.rx)}" ry="${n(e.ry)}" transform="rotate(${n(e.angle)} ${n(e.cx)} ${n(e.cy)})" stroke="${col}" stroke-width="${si === 0 ? 2.2 : 1.6}"${dash}/>`,
+      );
     });
-    const mx = f.px(c.mean[0]), my = f.py(c.mean[1]);
-    parts.push(`<path class="mean" d="M${n(mx - 6)} ${n(my)}H${n(mx + 6)}M${n(mx)} ${n(my - 6)}V${n(my + 6)}" stroke="#111" stroke-width="2"/>`);
+    const mx = f.px(c.mean[0]),
+      my = f.py(c.mean[1]);
+    parts.push(
+      `<path class="mean" d="M${n(mx - 6)} ${n(my)}H${n(mx + 6)}M${n(mx)} ${n(my - 6)}V${n(my + 6)}" stroke="#111" stroke-width="2"/>`,
+    );
   });
   parts.push(`</g></g>`);
   if (comps.length > 0) {
     // The legend goes in the plot corner that covers the fewest points.
     const rowH = 17;
-    const lw = 150, lh = comps.length * rowH + 8 + (sigmas.length > 1 ? rowH : 0);
+    const lw = 150,
+      lh = comps.length * rowH + 8 + (sigmas.length > 1 ? rowH : 0);
     const corners: [number, number][] = [
-      [f.left + 10, f.top + 10], [f.left + f.width - lw - 10, f.top + 10],
-      [f.left + 10, f.top + f.height - lh - 10], [f.left + f.width - lw - 10, f.top + f.height - lh - 10],
+      [f.left + 10, f.top + 10],
+      [f.left + f.width - lw - 10, f.top + 10],
+      [f.left + 10, f.top + f.height - lh - 10],
+      [f.left + f.width - lw - 10, f.top + f.height - lh - 10],
     ];
     const covered = corners.map(([cx, cy]) => {
       let count = 0;
       for (let i = 0; i < pts.count; i++) {
-        const px = f.px(pts.get(i, di)), py = f.py(pts.get(i, dj));
+        const px = f.px(pts.get(i, di)),
+          py = f.py(pts.get(i, dj));
         if (px >= cx - 4 && px <= cx + lw + 4 && py >= cy - 4 && py <= cy + lh + 4) count++;
       }
       return count;
     });
     const [lx, ly] = corners[covered.indexOf(Math.min(...covered))];
-    parts.push(`<g class="legend"><rect x="${n(lx)}" y="${n(ly)}" width="${lw}" height="${n(lh)}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`);
+    parts.push(
+      `<g class="legend"><rect x="${n(lx)}" y="${n(ly)}" width="${lw}" height="${n(lh)}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`,
+    );
     comps.forEach((c, index) => {
       const y = ly + 4 + rowH * index + rowH / 2;
       parts.push(`<circle cx="${n(lx + 12)}" cy="${n(y)}" r="5" fill="${colour(index)}"/>`);
-      parts.push(`<text x="${n(lx + 24)}" y="${n(y)}" dy="0.32em">component ${index} (${(c.weight * 100).toFixed(0)}%)</text>`);
+      parts.push(
+        `<text x="${n(lx + 24)}" y="${n(y)}" dy="0.32em">component ${index} (${(c.weight * 100).toFixed(0)}%)</text>`,
+      );
     });
     if (sigmas.length > 1) {
       const y = ly + 4 + rowH * comps.length + rowH / 2;
-      parts.push(`<line x1="${n(lx + 6)}" y1="${n(y)}" x2="${n(lx + 22)}" y2="${n(y)}" stroke="#333" stroke-width="2"/>`);
+      parts.push(
+        `<line x1="${n(lx + 6)}" y1="${n(y)}" x2="${n(lx + 22)}" y2="${n(y)}" stroke="#333" stroke-width="2"/>`,
+      );
       parts.push(`<text x="${n(lx + 26)}" y="${n(y)}" dy="0.32em">${sigmas[0]}σ</text>`);
-      parts.push(`<line x1="${n(lx + 56)}" y1="${n(y)}" x2="${n(lx + 72)}" y2="${n(y)}" stroke="#333" stroke-width="1.6" stroke-dasharray="4 3"/>`);
+      parts.push(
+        `<line x1="${n(lx + 56)}" y1="${n(y)}" x2="${n(lx + 72)}" y2="${n(y)}" stroke="#333" stroke-width="1.6" stroke-dasharray="4 3"/>`,
+      );
       parts.push(`<text x="${n(lx + 76)}" y="${n(y)}" dy="0.32em">${sigmas[1]}σ</text>`);
     }
     parts.push(`</g>`);
@@ -440,18 +532,29 @@ export function lineChartPanel(o: LineChartOptions): Panel {
   const width = o.width ?? 480;
   const height = o.height ?? 440;
   const legendW = 100;
-  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
+  let xmin = Infinity,
+    xmax = -Infinity,
+    ymin = Infinity,
+    ymax = -Infinity;
   for (const s of o.series) {
     for (const [x, y] of s.points) {
       if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
-      xmin = Math.min(xmin, x); xmax = Math.max(xmax, x);
-      ymin = Math.min(ymin, y); ymax = Math.max(ymax, y);
+      xmin = Math.min(xmin, x);
+      xmax = Math.max(xmax, x);
+      ymin = Math.min(ymin, y);
+      ymax = Math.max(ymax, y);
     }
   }
   const padY = Number.isFinite(ymax - ymin) ? (ymax - ymin) * 0.05 : 0;
   const padX = o.integerX === false ? 0 : 0.3;
-  const f = new Frame(MARGIN.left + 8, MARGIN.top, width - MARGIN.left - 8 - MARGIN.right - legendW, height - MARGIN.top - MARGIN.bottom,
-    [xmin - padX, xmax + padX], [ymin - padY, ymax + padY]);
+  const f = new Frame(
+    MARGIN.left + 8,
+    MARGIN.top,
+    width - MARGIN.left - 8 - MARGIN.right - legendW,
+    height - MARGIN.top - MARGIN.bottom,
+    [xmin - padX, xmax + padX],
+    [ymin - padY, ymax + padY],
+  );
   let xTicks = niceTicks(f.x0, f.x1, Math.min(8, Math.max(xmax - xmin, 1)));
   if (o.integerX !== false) {
     const ks: number[] = [];
@@ -470,26 +573,39 @@ export function lineChartPanel(o: LineChartOptions): Panel {
     let pen = false;
     const marks: string[] = [];
     for (const [x, y] of s.points) {
-      if (!(Number.isFinite(x) && Number.isFinite(y))) { pen = false; continue; }
+      if (!(Number.isFinite(x) && Number.isFinite(y))) {
+        pen = false;
+        continue;
+      }
       d += `${pen ? "L" : "M"}${n(f.px(x))} ${n(f.py(y))}`;
       pen = true;
       marks.push(`<circle cx="${n(f.px(x))}" cy="${n(f.py(y))}" r="3" fill="${col}"/>`);
     }
     parts.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
-    if (d) parts.push(`<path d="${d}" fill="none" stroke="${col}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
+    if (d)
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${col}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`,
+      );
     parts.push(marks.join(""), `</g>`);
     const ly = f.top + 12 + index * 20;
     const lx = f.left + f.width + 14;
-    parts.push(`<line x1="${n(lx)}" y1="${n(ly)}" x2="${n(lx + 24)}" y2="${n(ly)}" stroke="${col}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
+    parts.push(
+      `<line x1="${n(lx)}" y1="${n(ly)}" x2="${n(lx + 24)}" y2="${n(ly)}" stroke="${col}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`,
+    );
     parts.push(`<text x="${n(lx + 30)}" y="${n(ly)}" dy="0.32em">${escapeXml(s.name)}</text>`);
   });
   if (o.highlight) {
     const s = o.series.find((t) => t.name === o.highlight!.series);
     const p = s?.points.find(([x]) => x === o.highlight!.x);
     if (p && Number.isFinite(p[1])) {
-      const cx = f.px(p[0]), cy = f.py(p[1]);
-      parts.push(`<circle class="highlight" cx="${n(cx)}" cy="${n(cy)}" r="8" fill="none" stroke="#111" stroke-width="2"/>`);
-      parts.push(`<text x="${n(cx)}" y="${n(cy - 14)}" text-anchor="middle" font-weight="600" stroke="#fff" stroke-width="4" paint-order="stroke">chosen</text>`);
+      const cx = f.px(p[0]),
+        cy = f.py(p[1]);
+      parts.push(
+        `<circle class="highlight" cx="${n(cx)}" cy="${n(cy)}" r="8" fill="none" stroke="#111" stroke-width="2"/>`,
+      );
+      parts.push(
+        `<text x="${n(cx)}" y="${n(cy - 14)}" text-anchor="middle" font-weight="600" stroke="#fff" stroke-width="4" paint-order="stroke">chosen</text>`,
+      );
     }
   }
   return { width, height, body: parts.join("") };
@@ -509,7 +625,9 @@ export function renderSvg(panels: readonly Panel[]): string {
 }
 
 /** Criterion table rows (as selectModel's) grouped into one series per covariance type, ordered by K. */
-export function criterionSeries(rows: ReadonlyArray<{ covarianceType: string; nComponents: number; value: number }>): LineSeries[] {
+export function criterionSeries(
+  rows: ReadonlyArray<{ covarianceType: string; nComponents: number; value: number }>,
+): LineSeries[] {
   const byType = new Map<string, [number, number][]>();
   for (const r of rows) {
     if (!byType.has(r.covarianceType)) byType.set(r.covarianceType, []);

@@ -12,12 +12,17 @@ export interface ThreadHandle {
 }
 
 interface NodeWorkerThreads {
-  Worker: new (url: URL) => {
+  Worker: new (
+    url: URL,
+  ) => {
     postMessage(m: unknown, t?: readonly unknown[]): void;
     on(event: string, l: (v: never) => void): void;
     terminate(): Promise<number>;
   };
-  parentPort: { postMessage(m: unknown, t?: readonly unknown[]): void; on(event: "message", l: (v: unknown) => void): void } | null;
+  parentPort: {
+    postMessage(m: unknown, t?: readonly unknown[]): void;
+    on(event: "message", l: (v: unknown) => void): void;
+  } | null;
   isMainThread: boolean;
 }
 
@@ -60,10 +65,11 @@ export function spawnThread(url: URL): ThreadHandle {
     return {
       post: (m, t) => worker.postMessage(m, t ?? []),
       onMessage: (l) => worker.addEventListener("message", (e) => l((e as MessageEvent).data)),
-      onError: (l) => worker.addEventListener("error", (e) => {
-        (e as Event).preventDefault?.();
-        l(workerError(url, (e as ErrorEvent).message || undefined));
-      }),
+      onError: (l) =>
+        worker.addEventListener("error", (e) => {
+          (e as Event).preventDefault?.();
+          l(workerError(url, (e as ErrorEvent).message || undefined));
+        }),
       terminate: () => worker.terminate(),
     };
   }
@@ -84,12 +90,21 @@ export function spawnThread(url: URL): ThreadHandle {
 }
 
 /** Inside a worker: the channel back to the thread that started it. */
-export function parentChannel(): { post(m: unknown, t?: Transferable[]): void; onMessage(l: (data: unknown) => void): void } {
+export function parentChannel(): {
+  post(m: unknown, t?: Transferable[]): void;
+  onMessage(l: (data: unknown) => void): void;
+} {
   const wt = nodeBuiltin<NodeWorkerThreads>("node:worker_threads");
   if (wt && !wt.isMainThread && wt.parentPort) {
     const port = wt.parentPort;
     return { post: (m, t) => port.postMessage(m, t), onMessage: (l) => port.on("message", l) };
   }
-  const scope = globalThis as unknown as { postMessage(m: unknown, t?: Transferable[]): void; addEventListener(t: "message", l: (e: MessageEvent) => void): void };
-  return { post: (m, t) => scope.postMessage(m, t ?? []), onMessage: (l) => scope.addEventListener("message", (e) => l(e.data)) };
+  const scope = globalThis as unknown as {
+    postMessage(m: unknown, t?: Transferable[]): void;
+    addEventListener(t: "message", l: (e: MessageEvent) => void): void;
+  };
+  return {
+    post: (m, t) => scope.postMessage(m, t ?? []),
+    onMessage: (l) => scope.addEventListener("message", (e) => l(e.data)),
+  };
 }

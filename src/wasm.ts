@@ -19,7 +19,9 @@ export type WasmModule = typeof globalThis extends {
       prototype: infer M;
     };
   };
-} ? M : object;
+}
+  ? M
+  : object;
 
 /** The core's linear memory, as the library uses it. */
 export interface WasmMemory {
@@ -39,20 +41,131 @@ export interface Kernels {
   choleskyMany(cov: Ptr, out: Ptr, count: number, d: number): number;
   factorLogDet(p: Ptr, count: number, m: number, compStride: number, elemStride: number, scale: number, out: Ptr): void;
   logOf(src: Ptr, dst: Ptr, n: number): void;
-  logProbFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr): void;
-  eStepFull(x: Ptr, n: number, d: number, means: Ptr, w: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, diff: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
-  logProbDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
-  logProbSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr): void;
-  eStepDiag(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
-  eStepSpherical(x: Ptr, n: number, d: number, means: Ptr, prec: Ptr, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean): number;
-  eStepF32(family: number, x: Ptr, n: number, d: number, means: Ptr, factor: Ptr, wStride: number, logDet: Ptr, logWeights: Ptr, k: number, out: Ptr, logProbNorm: Ptr, writeResp: boolean, params: Ptr): number;
+  logProbFull(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    w: Ptr,
+    wStride: number,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    diff: Ptr,
+  ): void;
+  eStepFull(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    w: Ptr,
+    wStride: number,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    diff: Ptr,
+    logProbNorm: Ptr,
+    writeResp: boolean,
+  ): number;
+  logProbDiag(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    prec: Ptr,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+  ): void;
+  logProbSpherical(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    prec: Ptr,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+  ): void;
+  eStepDiag(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    prec: Ptr,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    writeResp: boolean,
+  ): number;
+  eStepSpherical(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    prec: Ptr,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    writeResp: boolean,
+  ): number;
+  eStepF32(
+    family: number,
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    factor: Ptr,
+    wStride: number,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    writeResp: boolean,
+    params: Ptr,
+  ): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
   expRows(src: Ptr, dst: Ptr, n: number): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
-  scatterFull(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
-  scatterFullF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, nk: Ptr, logProbNorm: Ptr, logDet: Ptr, out: Ptr, outStride: number, diff: Ptr): void;
+  scatterFull(
+    x: Ptr,
+    resp: Ptr,
+    means: Ptr,
+    n: number,
+    d: number,
+    k: number,
+    nk: Ptr,
+    logProbNorm: Ptr,
+    logDet: Ptr,
+    out: Ptr,
+    outStride: number,
+    diff: Ptr,
+  ): void;
+  scatterFullF32(
+    x: Ptr,
+    resp: Ptr,
+    means: Ptr,
+    n: number,
+    d: number,
+    k: number,
+    nk: Ptr,
+    logProbNorm: Ptr,
+    logDet: Ptr,
+    out: Ptr,
+    outStride: number,
+    diff: Ptr,
+  ): void;
   finishScatter(s: Ptr, d: number, nk: Ptr, k: number, reg: number, pooled: boolean): void;
   weighRows(resp: Ptr, logProbNorm: Ptr, weights: Ptr, n: number, k: number): number;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
@@ -64,12 +177,35 @@ export interface Kernels {
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
-  sampleDiagonal(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, sd: Ptr, sdStride: number, out: Ptr): void;
+  sampleDiagonal(
+    u: Ptr,
+    count: number,
+    d: number,
+    dPadded: number,
+    mean: Ptr,
+    sd: Ptr,
+    sdStride: number,
+    out: Ptr,
+  ): void;
   /** ψ(x), log Γ(x) and log x for x > 0 (assembly/special.ts): variational inference. */
   digamma(x: number): number;
   lgamma(x: number): number;
   ln(x: number): number;
-  hcAgglomerate(z: Ptr, n: number, d: number, alpha: number, beta: number, cost: Ptr, scatter: Ptr, slotF64: Ptr, slotI32: Ptr, flags: Ptr, work: Ptr, merges: Ptr, costs: Ptr): void;
+  hcAgglomerate(
+    z: Ptr,
+    n: number,
+    d: number,
+    alpha: number,
+    beta: number,
+    cost: Ptr,
+    scatter: Ptr,
+    slotF64: Ptr,
+    slotI32: Ptr,
+    flags: Ptr,
+    work: Ptr,
+    merges: Ptr,
+    costs: Ptr,
+  ): void;
 }
 
 /**
@@ -90,8 +226,24 @@ export interface DataKernels {
 export function dataKernels(dtype: "float64" | "float32"): DataKernels {
   const k = kernels();
   return dtype === "float32"
-    ? { bytes: 4, componentSums: k.componentSumsF32, scatterFull: k.scatterFullF32, scatterDiag: k.scatterDiagF32, assignNearest: k.assignNearestF32, updateCenters: k.updateCentersF32, seedPotential: k.seedPotentialF32 }
-    : { bytes: 8, componentSums: k.componentSums, scatterFull: k.scatterFull, scatterDiag: k.scatterDiag, assignNearest: k.assignNearest, updateCenters: k.updateCenters, seedPotential: k.seedPotential };
+    ? {
+        bytes: 4,
+        componentSums: k.componentSumsF32,
+        scatterFull: k.scatterFullF32,
+        scatterDiag: k.scatterDiagF32,
+        assignNearest: k.assignNearestF32,
+        updateCenters: k.updateCentersF32,
+        seedPotential: k.seedPotentialF32,
+      }
+    : {
+        bytes: 8,
+        componentSums: k.componentSums,
+        scatterFull: k.scatterFull,
+        scatterDiag: k.scatterDiag,
+        assignNearest: k.assignNearest,
+        updateCenters: k.updateCenters,
+        seedPotential: k.seedPotential,
+      };
 }
 
 /**
@@ -107,9 +259,9 @@ let loading: Promise<void> | undefined;
 
 // The smallest module using a v128 instruction: validates only where SIMD is on.
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03,
-  0x02, 0x01, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b,
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x0b,
 ]);
 
 /** True when this runtime's WebAssembly supports fixed-width SIMD. */
@@ -151,7 +303,10 @@ export function runtimeProblem(g: RuntimeGlobals = globalThis as RuntimeGlobals)
 
 async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   const fs = nodeBuiltin<{ readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }>("node:fs/promises");
-  if (!fs) throw new Error(`init(): cannot read ${url.href}: this runtime has no file system; pass the .wasm bytes, a WebAssembly.Module or an http(s) URL`);
+  if (!fs)
+    throw new Error(
+      `init(): cannot read ${url.href}: this runtime has no file system; pass the .wasm bytes, a WebAssembly.Module or an http(s) URL`,
+    );
   try {
     return await fs.readFile(url);
   } catch (e) {
@@ -160,7 +315,9 @@ async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
     if ((globalThis as RuntimeGlobals).Deno !== undefined && (name === "NotCapable" || name === "PermissionDenied")) {
       const path = decodeURIComponent(url.pathname);
       const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-      throw new Error(`init(): Deno may not read ${path}: run with --allow-read=${dir} (the package's folder, e.g. --allow-read=node_modules), or pass init() the .wasm bytes or a WebAssembly.Module`);
+      throw new Error(
+        `init(): Deno may not read ${path}: run with --allow-read=${dir} (the package's folder, e.g. --allow-read=node_modules), or pass init() the .wasm bytes or a WebAssembly.Module`,
+      );
     }
     throw e;
   }
@@ -173,7 +330,8 @@ function checkMagic(bytes: Uint8Array, from: string, contentType?: string | null
   if (bytes.length >= 4 && MAGIC.every((b, i) => bytes[i] === b)) return;
   const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
   let text = "";
-  for (const b of bytes.subarray(0, 40)) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : b === 0x0a || b === 0x0d || b === 0x09 ? " " : "\ufffd";
+  for (const b of bytes.subarray(0, 40))
+    text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : b === 0x0a || b === 0x0d || b === 0x09 ? " " : "\ufffd";
   const html = /^\s*</.test(text) || /html/i.test(contentType ?? "");
   throw new Error(
     `init(): ${from} is not WebAssembly: got ${bytes.length} bytes${contentType ? ` (content-type ${contentType})` : ""} starting ${hex ? `${hex} ` : ""}${JSON.stringify(text)}` +
@@ -213,8 +371,13 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
   }
   const view = ArrayBuffer.isView(source)
     ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-    : source instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer) ? new Uint8Array(source) : undefined;
-  if (!view) throw new TypeError(`init(): cannot load WebAssembly from ${Object.prototype.toString.call(source)}; pass a WebAssembly.Module, bytes (Uint8Array, ArrayBuffer), a URL, a URL string or a Response`);
+    : source instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer)
+      ? new Uint8Array(source)
+      : undefined;
+  if (!view)
+    throw new TypeError(
+      `init(): cannot load WebAssembly from ${Object.prototype.toString.call(source)}; pass a WebAssembly.Module, bytes (Uint8Array, ArrayBuffer), a URL, a URL string or a Response`,
+    );
   checkMagic(view, "the bytes given");
   return WebAssembly.compile(view as Uint8Array<ArrayBuffer>);
 }
@@ -222,12 +385,45 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
 // Every export the library calls. A Record over the interface's keys, so the
 // compiler fails when a kernel is added to or removed from `Kernels` and not here.
 const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
-  heapBase: true, cholesky: true, invertLower: true, precisionCholeskyFull: true, precisionFactorFromPrecision: true,
-  precisionCholeskyDiag: true, choleskyMany: true, factorLogDet: true, logOf: true, logProbFull: true, eStepFull: true,
-  logProbDiag: true, logProbSpherical: true, eStepF32: true, normalizeLogProb: true, argmaxRows: true, componentSums: true,
-  componentSumsF32: true, scatterFull: true, scatterFullF32: true, finishScatter: true, scatterDiag: true, scatterDiagF32: true,
-  assignNearest: true, assignNearestF32: true, updateCenters: true, updateCentersF32: true, seedPotential: true,
-  seedPotentialF32: true, sampleGaussian: true, sampleDiagonal: true, hcAgglomerate: true, weighRows: true, digamma: true, lgamma: true, ln: true, eStepDiag: true, eStepSpherical: true, expRows: true,
+  heapBase: true,
+  cholesky: true,
+  invertLower: true,
+  precisionCholeskyFull: true,
+  precisionFactorFromPrecision: true,
+  precisionCholeskyDiag: true,
+  choleskyMany: true,
+  factorLogDet: true,
+  logOf: true,
+  logProbFull: true,
+  eStepFull: true,
+  logProbDiag: true,
+  logProbSpherical: true,
+  eStepF32: true,
+  normalizeLogProb: true,
+  argmaxRows: true,
+  componentSums: true,
+  componentSumsF32: true,
+  scatterFull: true,
+  scatterFullF32: true,
+  finishScatter: true,
+  scatterDiag: true,
+  scatterDiagF32: true,
+  assignNearest: true,
+  assignNearestF32: true,
+  updateCenters: true,
+  updateCentersF32: true,
+  seedPotential: true,
+  seedPotentialF32: true,
+  sampleGaussian: true,
+  sampleDiagonal: true,
+  hcAgglomerate: true,
+  weighRows: true,
+  digamma: true,
+  lgamma: true,
+  ln: true,
+  eStepDiag: true,
+  eStepSpherical: true,
+  expRows: true,
 };
 
 /** Refuses a module that is not this package's core before it is instantiated. */
@@ -237,10 +433,16 @@ function checkExports(module: WebAssembly.Module): void {
   if (exports.get("memory") !== "memory") missing.unshift("memory");
   const imports = WebAssembly.Module.imports(module);
   if (missing.length > 0 || imports.length > 0) {
-    const what = missing.length > 0
-      ? `it lacks ${missing.length} of its ${Object.keys(KERNEL_EXPORTS).length + 1} exports (${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", …" : ""})`
-      : `it imports ${imports.slice(0, 3).map((i) => `${i.module}.${i.name}`).join(", ")} (the core imports nothing)`;
-    throw new Error(`init(): this WebAssembly module is not gmm-wasm's core: ${what}. Pass the gmm.wasm that ships with this version of the package (gmm-wasm/gmm.wasm).`);
+    const what =
+      missing.length > 0
+        ? `it lacks ${missing.length} of its ${Object.keys(KERNEL_EXPORTS).length + 1} exports (${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ", …" : ""})`
+        : `it imports ${imports
+            .slice(0, 3)
+            .map((i) => `${i.module}.${i.name}`)
+            .join(", ")} (the core imports nothing)`;
+    throw new Error(
+      `init(): this WebAssembly module is not gmm-wasm's core: ${what}. Pass the gmm.wasm that ships with this version of the package (gmm-wasm/gmm.wasm).`,
+    );
   }
 }
 
@@ -261,7 +463,9 @@ export function init(source?: WasmSource): Promise<void> {
       const problem = runtimeProblem();
       if (problem) throw new Error(problem);
       if (!simdSupported()) {
-        throw new Error("This JavaScript runtime's WebAssembly has no SIMD support, which gmm-wasm needs (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Deno, Bun, workerd all have it).");
+        throw new Error(
+          "This JavaScript runtime's WebAssembly has no SIMD support, which gmm-wasm needs (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Deno, Bun, workerd all have it).",
+        );
       }
       const module = await compile(source);
       checkExports(module);
@@ -270,7 +474,9 @@ export function init(source?: WasmSource): Promise<void> {
       kernelsInstance = instance.exports as unknown as Kernels;
     })();
     // A failed load may be retried with another source.
-    loading.catch(() => { loading = undefined; });
+    loading.catch(() => {
+      loading = undefined;
+    });
   }
   return loading;
 }

@@ -3,19 +3,45 @@
 // and the estimators' fits, scores and draws run here, so they never hold a
 // pointer themselves.
 import { FAMILIES, type Workspace } from "./covariance.js";
-import { allocWorkspace, argmaxLabels, eStep, eStepStatistics, fitEm, fitEmWith, initialize, loadParams, mStep, readParams, type FitControl, type FitOutcome, type GivenStart, type MixtureParams, type StopReason } from "./em.js";
+import {
+  allocWorkspace,
+  argmaxLabels,
+  eStep,
+  eStepStatistics,
+  type FitControl,
+  type FitOutcome,
+  fitEm,
+  fitEmWith,
+  type GivenStart,
+  initialize,
+  loadParams,
+  type MixtureParams,
+  mStep,
+  readParams,
+  type StopReason,
+} from "./em.js";
 import { abortError } from "./errors.js";
-import { mergeStatistics, type Statistics } from "./statistics.js";
+import {
+  copyRows,
+  describe,
+  MAX_FIT_MAGNITUDE,
+  type Matrix,
+  type MatrixLike,
+  nest,
+  type RowSource,
+  readRow,
+  readWeights,
+  rowSource,
+} from "./matrix.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
-import { MAX_FIT_MAGNITUDE, copyRows, nest, readRow, readWeights, rowSource, type Matrix, type MatrixLike, type RowSource } from "./matrix.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
 import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
 import { searchFit } from "./search.js";
+import { mergeStatistics, type Statistics } from "./statistics.js";
 import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
-import { describe } from "./matrix.js";
 
 /** Rows loaded into WASM memory; float32 rows are stored minus `shift`. */
 export interface LoadedMatrix {
@@ -81,7 +107,9 @@ export function checkFitValues(x: LoadedMatrix, name = "X"): void {
   for (let t = 0; t < values.length; t++) {
     const v = shift ? values[t] + shift[t % cols] : values[t];
     if (Math.abs(v) > MAX_FIT_MAGNITUDE) {
-      throw new RangeError(`${name}[${Math.floor(t / cols)}][${t % cols}] is ${v}: fit takes values within ±${MAX_FIT_MAGNITUDE} (the squared distances of larger ones overflow float64); rescale the feature (e.g. divide it by a power of ten)`);
+      throw new RangeError(
+        `${name}[${Math.floor(t / cols)}][${t % cols}] is ${v}: fit takes values within ±${MAX_FIT_MAGNITUDE} (the squared distances of larger ones overflow float64); rescale the feature (e.g. divide it by a power of ten)`,
+      );
     }
   }
 }
@@ -138,18 +166,32 @@ export interface FitResult {
   d: number;
 }
 
-function workspaceFor(x: LoadedMatrix, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, sampleWeight: unknown): { ws: Workspace; plan: FitPlan } {
+function workspaceFor(
+  x: LoadedMatrix,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => FitPlan,
+  sampleWeight: unknown,
+): { ws: Workspace; plan: FitPlan } {
   checkFitValues(x);
   const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, x.rows);
   const p = plan(x.rows, x.cols);
   if (!distinctRowsAtLeast(x, p.k, weights)) {
-    throw new RangeError(`X has fewer than nComponents = ${p.k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`);
+    throw new RangeError(
+      `X has fewer than nComponents = ${p.k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`,
+    );
   }
   return { ws: allocWorkspace(FAMILIES[opts.covarianceType], x.ptr, x.rows, x.cols, p.k, x, weights), plan: p };
 }
 
 /** Fits on X in this thread (reading X once); with `wantLabels`, also labels the rows after a final E-step. */
-export function fitRows(X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, wantLabels: boolean, sampleWeight?: unknown): FitResult {
+export function fitRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => FitPlan,
+  control: FitControl,
+  wantLabels: boolean,
+  sampleWeight?: unknown,
+): FitResult {
   return scoped(() => {
     const x = loadMatrix(X, "X", opts.dtype);
     const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
@@ -174,7 +216,13 @@ export function fitRows(X: MatrixLike, opts: ResolvedOptions, plan: (n: number, 
  * the caller must run such fits one at a time).
  */
 export async function fitRowsThreaded(
-  X: MatrixLike, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl, threads: number, workerUrl: URL, sampleWeight?: Float64Array,
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => FitPlan,
+  control: FitControl,
+  threads: number,
+  workerUrl: URL,
+  sampleWeight?: Float64Array,
 ): Promise<FitResult> {
   const top = mark();
   let pool: ShardPool | undefined;
@@ -195,16 +243,42 @@ export async function fitRowsThreaded(
 export type Scores = "labels" | "proba" | "density";
 
 /** An E-step of X under a fitted model; X must have `nFeatures` columns. */
-export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: "labels"): Int32Array;
-export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: "proba"): Matrix;
-export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: "density"): Float64Array;
-export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, what: Scores): Int32Array | Matrix | Float64Array {
+export function scoreRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  params: MixtureParams,
+  nFeatures: number,
+  what: "labels",
+): Int32Array;
+export function scoreRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  params: MixtureParams,
+  nFeatures: number,
+  what: "proba",
+): Matrix;
+export function scoreRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  params: MixtureParams,
+  nFeatures: number,
+  what: "density",
+): Float64Array;
+export function scoreRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  params: MixtureParams,
+  nFeatures: number,
+  what: Scores,
+): Int32Array | Matrix | Float64Array {
   const family = FAMILIES[opts.covarianceType];
   return scoped(() => {
     const x = loadMatrix(X, "X", opts.dtype);
     const { rows: n, cols: d } = x;
     if (d !== nFeatures) {
-      throw new RangeError(`X has ${d} features but the model was fitted with ${nFeatures}; pass rows with the same columns, in the same order`);
+      throw new RangeError(
+        `X has ${d} features but the model was fitted with ${nFeatures}; pass rows with the same columns, in the same order`,
+      );
     }
     const k = opts.nComponents;
     const ws = allocWorkspace(family, x.ptr, n, d, k, x);
@@ -220,7 +294,13 @@ export function scoreRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureP
  * Draws counts[c] rows from each component c (in component order), from the
  * uniforms of `rng` (two per value, Box–Muller in the module).
  */
-export function drawRows(opts: ResolvedOptions, params: MixtureParams, d: number, counts: readonly number[], rng: Random): { X: Matrix; labels: Int32Array } {
+export function drawRows(
+  opts: ResolvedOptions,
+  params: MixtureParams,
+  d: number,
+  counts: readonly number[],
+  rng: Random,
+): { X: Matrix; labels: Int32Array } {
   const family = FAMILIES[opts.covarianceType];
   const k = opts.nComponents;
   const n = counts.reduce((a, b) => a + b, 0);
@@ -254,13 +334,21 @@ export function drawRows(opts: ResolvedOptions, params: MixtureParams, d: number
  * their Σ r·x is moved back by N_k·shift (the scatter about the block's
  * means does not move), and blocks held with different centres still merge.
  */
-export function statisticsOfRows(X: MatrixLike, opts: ResolvedOptions, params: MixtureParams, nFeatures: number, sampleWeight?: unknown): Statistics {
+export function statisticsOfRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  params: MixtureParams,
+  nFeatures: number,
+  sampleWeight?: unknown,
+): Statistics {
   const family = FAMILIES[opts.covarianceType];
   return scoped(() => {
     const x = loadMatrix(X, "X", opts.dtype);
     const { rows: n, cols: d } = x;
     if (d !== nFeatures) {
-      throw new RangeError(`X has ${d} features but the model has ${nFeatures}; pass rows with the same columns, in the same order`);
+      throw new RangeError(
+        `X has ${d} features but the model has ${nFeatures}; pass rows with the same columns, in the same order`,
+      );
     }
     const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, n);
     const ws = allocWorkspace(family, x.ptr, n, d, opts.nComponents, x, weights);
@@ -297,7 +385,12 @@ export const STREAM_SAMPLE_ROWS = 10_000;
  * uniform sample of STREAM_SAMPLE_ROWS rows of the first pass (reservoir
  * sampling): the start method (or the "auto" search) runs on the sample.
  */
-export async function fitStream(source: ChunkSource, opts: ResolvedOptions, plan: (n: number, d: number) => FitPlan, control: FitControl): Promise<FitResult> {
+export async function fitStream(
+  source: ChunkSource,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => FitPlan,
+  control: FitControl,
+): Promise<FitResult> {
   const family = FAMILIES[opts.covarianceType];
   const w = kernels();
   const rng = new Random(opts.randomState);
@@ -313,7 +406,10 @@ export async function fitStream(source: ChunkSource, opts: ResolvedOptions, plan
         let x: LoadedMatrix;
         try {
           x = loadMatrix(X, "X", opts.dtype);
-          if (d >= 0 && x.cols !== d) throw new RangeError(`it has ${x.cols} columns but the first chunk had ${d}; every chunk needs the same features`);
+          if (d >= 0 && x.cols !== d)
+            throw new RangeError(
+              `it has ${x.cols} columns but the first chunk had ${d}; every chunk needs the same features`,
+            );
           checkFitValues(x);
         } catch (e) {
           throw new RangeError(`chunk ${chunk} (rows ${rows}…) of the stream: ${(e as Error).message}`);
@@ -379,8 +475,15 @@ export async function fitStream(source: ChunkSource, opts: ResolvedOptions, plan
     params = parametersFromStatistics(opts, merged!, d);
     const change = lowerBound - previous;
     control.onIteration?.({
-      init: 0, iteration, lowerBound, change,
-      params: () => ({ weights: Array.from(params.weights), means: nest(params.means, [p.k, d]) as number[][], covariances: nest(params.covariances, family.shape(p.k, d)) }),
+      init: 0,
+      iteration,
+      lowerBound,
+      change,
+      params: () => ({
+        weights: Array.from(params.weights),
+        means: nest(params.means, [p.k, d]) as number[][],
+        covariances: nest(params.covariances, family.shape(p.k, d)),
+      }),
     });
     if (Math.abs(change) < opts.tol) {
       stopReason = "converged";
@@ -404,6 +507,8 @@ export function resolveWorkerUrl(given: URL | string | undefined): URL {
   try {
     return new URL(given, base);
   } catch {
-    throw new TypeError(`workerUrl ${describe(given)} is not a URL${base ? "" : " (outside a page it must be absolute, e.g. a file: URL)"}`);
+    throw new TypeError(
+      `workerUrl ${describe(given)} is not a URL${base ? "" : " (outside a page it must be absolute, e.g. a file: URL)"}`,
+    );
   }
 }

@@ -2,7 +2,7 @@
 // JSON, and onWarning for fits scikit-learn would warn about.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { GaussianMixture, KMeans, toRows, type FitWarning } from "../src/index.js";
+import { type FitWarning, GaussianMixture, KMeans, toRows } from "../src/index.js";
 import { datasets } from "./helpers.js";
 
 const X = datasets.faithful;
@@ -28,7 +28,9 @@ describe("toRows(matrix)", () => {
 
   it("refuses what is not a matrix, or a shape that does not match the data", () => {
     expect(() => toRows([[1, 2]] as never)).toThrow(/toRows expects a matrix \{ data, rows, cols \}/);
-    expect(() => toRows({ data: new Float64Array(5), rows: 2, cols: 3 })).toThrow(/data has 5 values but rows × cols = 2 × 3/);
+    expect(() => toRows({ data: new Float64Array(5), rows: 2, cols: 3 })).toThrow(
+      /data has 5 values but rows × cols = 2 × 3/,
+    );
   });
 });
 
@@ -42,14 +44,29 @@ describe("KMeans toJSON / fromJSON", () => {
     const again = KMeans.fromJSON(json);
     expect(again.clusterCenters).toEqual(km.clusterCenters);
     expect(Array.from(again.labels)).toEqual(Array.from(km.labels));
-    expect([again.inertia, again.nIter, again.nClusters, again.nInit, again.maxIter, again.tol, again.randomState]).toEqual([km.inertia, km.nIter, 3, 2, 50, 1e-5, 5]);
-    const probe = [[2, 60], [4.5, 85], [3, 70]];
+    expect([
+      again.inertia,
+      again.nIter,
+      again.nClusters,
+      again.nInit,
+      again.maxIter,
+      again.tol,
+      again.randomState,
+    ]).toEqual([km.inertia, km.nIter, 3, 2, 50, 1e-5, 5]);
+    const probe = [
+      [2, 60],
+      [4.5, 85],
+      [3, 70],
+    ];
     expect(Array.from(again.predict(probe))).toEqual(Array.from(km.predict(probe)));
     expect(KMeans.fromJSON(text).inertia).toBe(km.inertia); // the string itself
   });
 
   it("keeps given centres as the init, and a refit from the loaded model equals the original fit", () => {
-    const init = [[2, 55], [4, 80]];
+    const init = [
+      [2, 55],
+      [4, 80],
+    ];
     const km = new KMeans({ nClusters: 2, init }).fit(X);
     const again = KMeans.fromJSON(JSON.parse(JSON.stringify(km)));
     expect(again.init).toEqual(init);
@@ -69,10 +86,22 @@ describe("KMeans toJSON / fromJSON", () => {
       ["bad init", { ...good, params: { ...good.params, init: "kmeans" } }, /params\.init is "kmeans"/],
       ["unknown param", { ...good, params: { ...good.params, seed: 1 } }, /unknown field params\.seed/],
       ["not JSON", "{", /not valid JSON/],
-      ["huge centre", { ...good, cluster_centers_: [[1e200, 0], [0, 0]] }, /within ±1e\+100/],
+      [
+        "huge centre",
+        {
+          ...good,
+          cluster_centers_: [
+            [1e200, 0],
+            [0, 0],
+          ],
+        },
+        /within ±1e\+100/,
+      ],
     ];
     for (const [what, json, message] of cases) expect(() => KMeans.fromJSON(json), what).toThrow(message);
-    expect(() => KMeans.fromJSON({ ...good, params: { ...good.params, n_init: 0 } })).toThrow(/nInit must be an integer/);
+    expect(() => KMeans.fromJSON({ ...good, params: { ...good.params, n_init: 0 } })).toThrow(
+      /nInit must be an integer/,
+    );
   });
 });
 
@@ -81,7 +110,9 @@ describe("onWarning", () => {
 
   it("reports a fit that stopped at maxIter before converging, as scikit-learn's ConvergenceWarning", () => {
     const seen: FitWarning[] = [];
-    const gmm = new GaussianMixture({ nComponents: 3, maxIter: 2, randomState: 0, onWarning: (w) => seen.push(w) }).fit(X);
+    const gmm = new GaussianMixture({ nComponents: 3, maxIter: 2, randomState: 0, onWarning: (w) => seen.push(w) }).fit(
+      X,
+    );
     expect(gmm.converged).toBe(false);
     expect(seen.map((w) => w.kind)).toEqual(["convergence"]);
     expect(seen[0].message).toMatch(/did not converge in maxIter = 2 iterations .*Increase maxIter or tol/);
@@ -97,15 +128,31 @@ describe("onWarning", () => {
   it("reports a collapsed component", () => {
     const seen: FitWarning[] = [];
     const rows = Array.from({ length: 50 }, (_, i) => [i % 2 === 0 ? Math.sin(i) : 10 + Math.cos(i), Math.sin(i * 3)]);
-    const gmm = new GaussianMixture({ nComponents: 3, tol: 0, maxIter: 1, meansInit: [[0, 0], [10, 0], [1e6, 1e6]], weightsInit: [0.4, 0.4, 0.2], onWarning: (w) => seen.push(w) }).fit(rows);
+    const gmm = new GaussianMixture({
+      nComponents: 3,
+      tol: 0,
+      maxIter: 1,
+      meansInit: [
+        [0, 0],
+        [10, 0],
+        [1e6, 1e6],
+      ],
+      weightsInit: [0.4, 0.4, 0.2],
+      onWarning: (w) => seen.push(w),
+    }).fit(rows);
     expect(gmm.isDegenerate).toBe(true);
     expect(seen.map((w) => w.kind)).toEqual(["degenerate"]);
-    expect(seen[0].message).toMatch(/\d component\(s\) collapsed \(component \d has a variance .*gmm\.degenerate lists them/);
+    expect(seen[0].message).toMatch(
+      /\d component\(s\) collapsed \(component \d has a variance .*gmm\.degenerate lists them/,
+    );
   });
 
   it("fitAsync reports too (and takes nThreads: 1, which it hands to fit without the thread options)", async () => {
     const seen: FitWarning[] = [];
-    await new GaussianMixture({ nComponents: 3, maxIter: 2, randomState: 0, onWarning: (w) => seen.push(w) }).fitAsync(X, { nThreads: 1 });
+    await new GaussianMixture({ nComponents: 3, maxIter: 2, randomState: 0, onWarning: (w) => seen.push(w) }).fitAsync(
+      X,
+      { nThreads: 1 },
+    );
     expect(seen.map((w) => w.kind)).toEqual(["convergence"]);
   });
 
@@ -118,7 +165,11 @@ describe("onWarning", () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0][0])).toMatch(/did not converge.*pass onWarning to receive every one/);
     warn.mockClear();
-    fresh.selectModel(X, { nComponents: 3, covarianceTypes: ["full", "spherical"], fitOptions: { maxIter: 2, initParams: "kmeans" } });
+    fresh.selectModel(X, {
+      nComponents: 3,
+      covarianceTypes: ["full", "spherical"],
+      fitOptions: { maxIter: 2, initParams: "kmeans" },
+    });
     expect(warn).not.toHaveBeenCalled();
   });
 

@@ -3,9 +3,9 @@
 // block in bayesian.json).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { CovarianceType } from "../src/index.js";
 // not yet exported from src/index.ts: it would push index.js + gmm.wasm past the 60 kB size budget (test/runtimes/size.test.ts)
 import { BayesianGaussianMixture, type WeightConcentrationPriorType } from "../src/bayesian-mixture.js";
+import type { CovarianceType } from "../src/index.js";
 import { datasets, expectClose, maxRelativeError } from "./helpers.js";
 
 interface GivenStartCase {
@@ -57,10 +57,17 @@ describe(`BayesianGaussianMixture parity with scikit-learn ${fixture.provenance.
         degreesOfFreedom: maxRelativeError(b.degreesOfFreedom, m.degrees_of_freedom_),
         lowerBound: maxRelativeError([b.lowerBound], [m.lower_bound_]),
       };
-      rows.push({ case: label, ...Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v.toExponential(1)])) });
+      rows.push({
+        case: label,
+        ...Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v.toExponential(1)])),
+      });
       for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThanOrEqual(1e-8);
       const p = b.priors;
-      expectClose([p.weightConcentrationPrior, p.meanPrecisionPrior, p.degreesOfFreedomPrior], [m.weight_concentration_prior_, m.mean_precision_prior_, m.degrees_of_freedom_prior_], 1e-15);
+      expectClose(
+        [p.weightConcentrationPrior, p.meanPrecisionPrior, p.degreesOfFreedomPrior],
+        [m.weight_concentration_prior_, m.mean_precision_prior_, m.degrees_of_freedom_prior_],
+        1e-15,
+      );
       expectClose(p.meanPrior, m.mean_prior_, 1e-12);
       expectClose(p.covariancePrior, m.covariance_prior_, 1e-12, 1e-9);
     });
@@ -95,12 +102,16 @@ describe("the default k-means start on Old Faithful, Dirichlet process, K = 10",
   for (const seed of [0, 1, 2, 3]) {
     it(`effectiveComponents equals scikit-learn's ${sklearnCount}, and the lower bound never falls (randomState ${seed})`, () => {
       const bounds: number[] = [];
-      const b = new BayesianGaussianMixture({ nComponents: 10, randomState: seed, maxIter: 500 }).fit(datasets.faithful, {
-        onIteration: (info) => bounds.push(info.lowerBound),
-      });
+      const b = new BayesianGaussianMixture({ nComponents: 10, randomState: seed, maxIter: 500 }).fit(
+        datasets.faithful,
+        {
+          onIteration: (info) => bounds.push(info.lowerBound),
+        },
+      );
       expect(b.converged).toBe(true);
       expect(b.effectiveComponents).toBe(sklearnCount);
-      for (let t = 1; t < bounds.length; t++) expect(bounds[t]).toBeGreaterThanOrEqual(bounds[t - 1] - 1e-9 * Math.abs(bounds[t - 1]));
+      for (let t = 1; t < bounds.length; t++)
+        expect(bounds[t]).toBeGreaterThanOrEqual(bounds[t - 1] - 1e-9 * Math.abs(bounds[t - 1]));
     });
   }
 });

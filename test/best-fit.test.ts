@@ -5,13 +5,27 @@
 // make_best_fit.py; data in data/, provenance in data/README.md).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { readCsv } from "./helpers.js";
 
-interface Anchor { logLik: number | null; logLikTight?: number | null; degenerate: boolean; degenerateTight?: boolean }
-interface Cell { dataset: string; covarianceType: CovarianceType; k: number; n: number; sklearn: Anchor; mclust: Anchor }
+interface Anchor {
+  logLik: number | null;
+  logLikTight?: number | null;
+  degenerate: boolean;
+  degenerateTight?: boolean;
+}
+interface Cell {
+  dataset: string;
+  covarianceType: CovarianceType;
+  k: number;
+  n: number;
+  sklearn: Anchor;
+  mclust: Anchor;
+}
 
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/best-fit.json", import.meta.url), "utf8")) as { cells: Cell[] };
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/best-fit.json", import.meta.url), "utf8")) as {
+  cells: Cell[];
+};
 const data = new Map<string, number[][]>();
 
 /** An anchor's value counts when the fit exists and did not collapse (the search never lets a collapsed fit win). */
@@ -25,7 +39,13 @@ describe('initParams "auto", nInit 10, against scikit-learn and mclust on real d
   const results = fixture.cells.map((cell) => {
     let X = data.get(cell.dataset);
     if (!X) data.set(cell.dataset, (X = readCsv(`../data/${cell.dataset}.csv`)));
-    const gmm = new GaussianMixture({ nComponents: cell.k, covarianceType: cell.covarianceType, initParams: "auto", nInit: 10, randomState: 0 }).fit(X);
+    const gmm = new GaussianMixture({
+      nComponents: cell.k,
+      covarianceType: cell.covarianceType,
+      initParams: "auto",
+      nInit: 10,
+      randomState: 0,
+    }).fit(X);
     return { cell, ours: gmm.lowerBound * X.length, degenerate: gmm.isDegenerate, winner: gmm.searchReport!.winner };
   });
 
@@ -34,7 +54,10 @@ describe('initParams "auto", nInit 10, against scikit-learn and mclust on real d
     let strictlyBetter = 0;
     let belowSklearn = 0;
     let strictlyBetterTight = 0;
-    const lines = ["| data set | type | K | gmm-wasm auto | scikit-learn | mclust | verdict |", "|---|---|---:|---:|---:|---:|---|"];
+    const lines = [
+      "| data set | type | K | gmm-wasm auto | scikit-learn | mclust | verdict |",
+      "|---|---|---:|---:|---:|---:|---|",
+    ];
     for (const { cell, ours, degenerate, winner } of results) {
       const sk = usable(cell.sklearn);
       const mc = usable(cell.mclust);
@@ -46,17 +69,24 @@ describe('initParams "auto", nInit 10, against scikit-learn and mclust on real d
       const bestTight = Math.max(usable(cell.sklearn, true), usable(cell.mclust, true));
       if (bestTight > -Infinity && ours > bestTight + 1e-4 * Math.abs(bestTight)) strictlyBetterTight++;
       if (sk > -Infinity && ours < sk - 1e-4 * Math.abs(sk)) belowSklearn++;
-      const show = (v: number | null, deg: boolean) => (v === null ? "n/a" : `${v.toFixed(2)}${deg ? " (collapsed)" : ""}`);
-      lines.push(`| ${cell.dataset} | ${cell.covarianceType} | ${cell.k} | ${ours.toFixed(2)}${degenerate ? " (collapsed)" : ""} (${winner}) | ${show(cell.sklearn.logLik, cell.sklearn.degenerate)} | ${show(cell.mclust.logLik, cell.mclust.degenerate)} | ${ok ? (best > -Infinity && ours > best + slack ? "better than both" : "reached") : "BELOW"} |`);
+      const show = (v: number | null, deg: boolean) =>
+        v === null ? "n/a" : `${v.toFixed(2)}${deg ? " (collapsed)" : ""}`;
+      lines.push(
+        `| ${cell.dataset} | ${cell.covarianceType} | ${cell.k} | ${ours.toFixed(2)}${degenerate ? " (collapsed)" : ""} (${winner}) | ${show(cell.sklearn.logLik, cell.sklearn.degenerate)} | ${show(cell.mclust.logLik, cell.mclust.degenerate)} | ${ok ? (best > -Infinity && ours > best + slack ? "better than both" : "reached") : "BELOW"} |`,
+      );
     }
     const n = results.length;
-    console.log(`${lines.join("\n")}\n\nreached the best of both in ${reached}/${n} cells (${((100 * reached) / n).toFixed(1)} %); strictly better than both in ${strictlyBetter} (${((100 * strictlyBetter) / n).toFixed(1)} %), than both anchors' tight runs (tol 1e-6 / 1e-8) in ${strictlyBetterTight}; below scikit-learn in ${belowSklearn}`);
+    console.log(
+      `${lines.join("\n")}\n\nreached the best of both in ${reached}/${n} cells (${((100 * reached) / n).toFixed(1)} %); strictly better than both in ${strictlyBetter} (${((100 * strictlyBetter) / n).toFixed(1)} %), than both anchors' tight runs (tol 1e-6 / 1e-8) in ${strictlyBetterTight}; below scikit-learn in ${belowSklearn}`,
+    );
     expect(reached / n).toBeGreaterThanOrEqual(0.95);
     expect(belowSklearn).toBe(0);
   });
 
   it("never returns a collapsed fit where either anchor found a healthy one", () => {
-    const collapsed = results.filter(({ cell, degenerate }) => degenerate && (!cell.sklearn.degenerate || !cell.mclust.degenerate));
+    const collapsed = results.filter(
+      ({ cell, degenerate }) => degenerate && (!cell.sklearn.degenerate || !cell.mclust.degenerate),
+    );
     expect(collapsed.map(({ cell }) => `${cell.dataset} ${cell.covarianceType} ${cell.k}`)).toEqual([]);
   });
 });

@@ -1,14 +1,23 @@
 // The `gmm-wasm` command, run as users run it: `node dist/cli.js …` in a
 // temporary directory (npm test builds dist/ first).
 import { execFile, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GaussianMixture } from "../src/index.js";
 import { blockSeed, main, ProgressBar, sampleBlocks, writeSamples } from "../src/cli.js";
 import { parseTable, toCsv } from "../src/csv.js";
+import { GaussianMixture } from "../src/index.js";
 import { datasets, expectClose } from "./helpers.js";
 import { checkWellFormed } from "./well-formed.js";
 
@@ -24,15 +33,23 @@ function run(args: string[], input?: string) {
 /** As run, without blocking, so independent cases can run side by side. */
 function runAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: dir, encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: dir, encoding: "utf8", timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 function csvRows(text: string): { header: string[] | undefined; rows: number[][] } {
   const t = parseTable(text);
-  return { header: t.header, rows: Array.from({ length: t.rows }, (_, i) => Array.from(t.data.subarray(i * t.cols, (i + 1) * t.cols))) };
+  return {
+    header: t.header,
+    rows: Array.from({ length: t.rows }, (_, i) => Array.from(t.data.subarray(i * t.cols, (i + 1) * t.cols))),
+  };
 }
 
 beforeAll(() => {
@@ -47,8 +64,21 @@ describe("gmm-wasm fit → predict → proba → score", () => {
   let model: GaussianMixture;
 
   beforeAll(() => {
-    const r = run(["fit", "faithful.csv", "--components", "3", "--covariance", "full", "--seed", "0", "--out", "model.json"]);
-    expect(r.stderr).toMatch(/^fitted K=3 full: log-likelihood -\d+\.\d+, BIC \d+\.\d+, converged in \d+ iterations\n$/);
+    const r = run([
+      "fit",
+      "faithful.csv",
+      "--components",
+      "3",
+      "--covariance",
+      "full",
+      "--seed",
+      "0",
+      "--out",
+      "model.json",
+    ]);
+    expect(r.stderr).toMatch(
+      /^fitted K=3 full: log-likelihood -\d+\.\d+, BIC \d+\.\d+, converged in \d+ iterations\n$/,
+    );
     expect(r.code).toBe(0);
     model = GaussianMixture.fromJSON(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
   });
@@ -58,7 +88,9 @@ describe("gmm-wasm fit → predict → proba → score", () => {
   // when the core is rebuilt between the two.
   it("fit writes the same model as the library with the same options and seed", () => {
     // the command searches (initParams "auto") unless --init says otherwise
-    const g = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0, initParams: "auto" }).fit(datasets.faithful);
+    const g = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0, initParams: "auto" }).fit(
+      datasets.faithful,
+    );
     expectClose(model.means, g.means, 1e-9);
     expectClose(model.weights, g.weights, 1e-9);
     expectClose(model.covariances, g.covariances, 1e-9);
@@ -67,7 +99,19 @@ describe("gmm-wasm fit → predict → proba → score", () => {
 
   it("fit --init picks the start method: kmeans and hc give the library's fits with those starts", () => {
     for (const method of ["kmeans", "hc"] as const) {
-      const r = run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--init", method, "--quiet", "--out", `model-${method}.json`]);
+      const r = run([
+        "fit",
+        "faithful.csv",
+        "-k",
+        "3",
+        "--seed",
+        "0",
+        "--init",
+        method,
+        "--quiet",
+        "--out",
+        `model-${method}.json`,
+      ]);
       expect(r.code).toBe(0);
       const saved = JSON.parse(readFileSync(join(dir, `model-${method}.json`), "utf8"));
       expect(saved.params.init_params).toBe(method);
@@ -79,7 +123,11 @@ describe("gmm-wasm fit → predict → proba → score", () => {
 
   it("fit streams a file above GMM_WASM_STREAM_BYTES chunk by chunk, with the in-memory fit's result", () => {
     const args = ["fit", "faithful.csv", "-k", "2", "--seed", "0", "--init", "kmeans", "--tol", "0.000001", "--quiet"];
-    const streamed = spawnSync(process.execPath, [CLI, ...args, "--out", "streamed.json"], { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } });
+    const streamed = spawnSync(process.execPath, [CLI, ...args, "--out", "streamed.json"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" },
+    });
     expect(streamed.status).toBe(0);
     const whole = run([...args, "--out", "whole.json"]);
     expect(whole.code).toBe(0);
@@ -89,18 +137,38 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(a.feature_names_in_).toEqual(b.feature_names_in_);
     expectClose(a.means_, b.means_, 1e-9);
     expectClose(a.covariances_, b.covariances_, 1e-9);
-    const loud = spawnSync(process.execPath, [CLI, "fit", "faithful.csv", "-k", "2", "--seed", "0", "--out", "loud.json"], { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } });
+    const loud = spawnSync(
+      process.execPath,
+      [CLI, "fit", "faithful.csv", "-k", "2", "--seed", "0", "--out", "loud.json"],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } },
+    );
     expect(loud.stderr).toMatch(/fitted K=2 full streamed from faithful\.csv \(272 rows, read once per iteration\)/);
   });
 
   it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
-    const r = run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--dtype", "float32", "--quiet", "--out", "model32.json"]);
+    const r = run([
+      "fit",
+      "faithful.csv",
+      "-k",
+      "3",
+      "--seed",
+      "0",
+      "--dtype",
+      "float32",
+      "--quiet",
+      "--out",
+      "model32.json",
+    ]);
     expect(r.code).toBe(0);
     const saved = JSON.parse(readFileSync(join(dir, "model32.json"), "utf8"));
     expect(saved.params.dtype).toBe("float32");
-    const g = new GaussianMixture({ nComponents: 3, randomState: 0, dtype: "float32", initParams: "auto" }).fit(datasets.faithful);
+    const g = new GaussianMixture({ nComponents: 3, randomState: 0, dtype: "float32", initParams: "auto" }).fit(
+      datasets.faithful,
+    );
     expectClose(saved.means_, g.means, 1e-9);
-    expect(run(["fit", "faithful.csv", "--dtype", "float16"]).stderr).toMatch(/--dtype must be one of float64, float32; got "float16"/);
+    expect(run(["fit", "faithful.csv", "--dtype", "float16"]).stderr).toMatch(
+      /--dtype must be one of float64, float32; got "float16"/,
+    );
   });
 
   it("fit with the same seed writes the same file twice", () => {
@@ -131,7 +199,11 @@ describe("gmm-wasm fit → predict → proba → score", () => {
   it("score prints log-densities; --summary prints n, log-likelihood, BIC and AIC", () => {
     const { header, rows } = csvRows(run(["score", "model.json", "faithful.csv"]).stdout);
     expect(header).toEqual(["log_density"]);
-    expectClose(rows.map((r) => r[0]), Array.from(model.scoreSamples(datasets.faithful)), 1e-12);
+    expectClose(
+      rows.map((r) => r[0]),
+      Array.from(model.scoreSamples(datasets.faithful)),
+      1e-12,
+    );
     const summary = JSON.parse(run(["score", "model.json", "faithful.csv", "--summary", "--format", "json"]).stdout);
     expect(summary.n).toBe(272);
     expectClose(summary.mean_log_likelihood, model.score(datasets.faithful), 1e-12);
@@ -197,7 +269,10 @@ describe("gmm-wasm input", () => {
   });
 
   it("--columns picks and orders columns by name", () => {
-    writeFileSync(join(dir, "three.csv"), "id,waiting,eruptions\n" + datasets.faithful.map((r, i) => `${i},${r[1]},${r[0]}`).join("\n"));
+    writeFileSync(
+      join(dir, "three.csv"),
+      "id,waiting,eruptions\n" + datasets.faithful.map((r, i) => `${i},${r[1]},${r[0]}`).join("\n"),
+    );
     const picked = run(["fit", "three.csv", "--columns", "eruptions,waiting", "-k", "2", "--seed", "0", "--quiet"]);
     expect(picked.code).toBe(0);
     expect(picked.stdout).toBe(readFileSync(join(dir, "m2.json"), "utf8"));
@@ -209,7 +284,10 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
     const lines = readFileSync(FAITHFUL, "utf8").split("\n");
     lines[16] = "3.1,abc"; // line 17 of the file
     writeFileSync(join(dir, "bad.csv"), lines.join("\n"));
-    for (const args of [["fit", "bad.csv", "-k", "2"], ["predict", "model.json", "bad.csv"]]) {
+    for (const args of [
+      ["fit", "bad.csv", "-k", "2"],
+      ["predict", "model.json", "bad.csv"],
+    ]) {
       const r = run(args);
       expect(r.code).toBe(1);
       expect(r.stderr).toBe('bad.csv: row 17, column 2: "abc" is not a number\n');
@@ -218,7 +296,8 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
   });
 
   beforeAll(() => {
-    if (!existsSync(join(dir, "model.json"))) run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    if (!existsSync(join(dir, "model.json")))
+      run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
     writeFileSync(join(dir, "ragged.csv"), "a,b\n1,2\n3\n");
     writeFileSync(join(dir, "one.csv"), "a\n1\n2\n");
     writeFileSync(join(dir, "empty.csv"), "");
@@ -226,15 +305,35 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
 
   it.concurrent.each([
     [["fit", "missing.csv"], 1, "missing.csv: cannot read it (no such file)\n"],
-    [["fit", "faithful.csv", "--components", "three"], 2, 'gmm-wasm fit: --components must be an integer ≥ 1; got "three"\n'],
-    [["fit", "faithful.csv", "--covariance", "round"], 2, 'gmm-wasm fit: --covariance must be one of full, tied, diag, spherical; got "round"\n'],
+    [
+      ["fit", "faithful.csv", "--components", "three"],
+      2,
+      'gmm-wasm fit: --components must be an integer ≥ 1; got "three"\n',
+    ],
+    [
+      ["fit", "faithful.csv", "--covariance", "round"],
+      2,
+      'gmm-wasm fit: --covariance must be one of full, tied, diag, spherical; got "round"\n',
+    ],
     [["fit", "faithful.csv", "--bogus"], 2, "gmm-wasm fit: unknown option --bogus; see gmm-wasm fit --help\n"],
     [["fit"], 2, /^gmm-wasm fit: missing <data>; usage: gmm-wasm fit <data>/],
-    [["frobnicate"], 2, /^gmm-wasm: unknown command "frobnicate"; commands: fit, predict, proba, score, sample, select, plot/],
+    [
+      ["frobnicate"],
+      2,
+      /^gmm-wasm: unknown command "frobnicate"; commands: fit, predict, proba, score, sample, select, plot/,
+    ],
     [["predict", "faithful.csv", "faithful.csv"], 1, /^faithful.csv: not a model file: it is not valid JSON \(/],
     [["predict", "ragged.csv", "faithful.csv"], 1, /^ragged.csv: not a model file/],
-    [["predict", "model.json", "ragged.csv"], 1, "ragged.csv: row 3: 1 value, but the header has 2; every row needs the same number of columns\n"],
-    [["predict", "model.json", "one.csv"], 1, "one.csv: has 1 column but the model was fitted on 2; pick them with --columns\n"],
+    [
+      ["predict", "model.json", "ragged.csv"],
+      1,
+      "ragged.csv: row 3: 1 value, but the header has 2; every row needs the same number of columns\n",
+    ],
+    [
+      ["predict", "model.json", "one.csv"],
+      1,
+      "one.csv: has 1 column but the model was fitted on 2; pick them with --columns\n",
+    ],
     [["fit", "faithful.csv", "-k", "300"], 1, /^gmm-wasm fit: X has 272 rows but nComponents is 300/],
     [["fit", "empty.csv"], 1, "empty.csv: no data: the input is empty\n"],
   ])("gmm-wasm %j exits %d with %s", async (args, code, message) => {
@@ -252,9 +351,14 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
       const out: string[] = [];
       const err: string[] = [];
       const io = {
-        readFile: async () => new Uint8Array(), readStdin: async () => new Uint8Array(), writeFile: async () => {},
-        stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s),
-        stderrIsTTY: false, now: () => 0, env: {},
+        readFile: async () => new Uint8Array(),
+        readStdin: async () => new Uint8Array(),
+        writeFile: async () => {},
+        stdout: (s: string) => void out.push(s),
+        stderr: (s: string) => void err.push(s),
+        stderrIsTTY: false,
+        now: () => 0,
+        env: {},
       };
       return { code: await main(args, io), stdout: out.join(""), stderr: err.join("") };
     };
@@ -285,7 +389,9 @@ async function callMain(args: string[]) {
     writeFile: async (path: string) => void written.push(path),
     stdout: (s: string) => void pieces.push(s),
     stderr: (s: string) => void err.push(s),
-    stderrIsTTY: false, now: () => 0, env: {},
+    stderrIsTTY: false,
+    now: () => 0,
+    env: {},
   };
   return { code: await main(args, io), pieces, stdout: pieces.join(""), stderr: err.join(""), written };
 }
@@ -293,7 +399,8 @@ async function callMain(args: string[]) {
 describe("gmm-wasm sample: large draws are written in pieces", () => {
   let g: GaussianMixture;
   beforeAll(() => {
-    if (!existsSync(join(dir, "model.json"))) run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    if (!existsSync(join(dir, "model.json")))
+      run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
     g = GaussianMixture.fromJSON(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
   });
 
@@ -302,9 +409,16 @@ describe("gmm-wasm sample: large draws are written in pieces", () => {
     // it died with "JavaScript heap out of memory" here (from --n 200000 on).
     const out = join(dir, "big-sample.csv");
     const fd = openSync(out, "w");
-    const r = spawnSync(process.execPath, ["--max-old-space-size=64", CLI, "sample", "model.json", "--n", "1000000", "--seed", "1"], {
-      cwd: dir, stdio: ["ignore", fd, "pipe"], encoding: "utf8", timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ["--max-old-space-size=64", CLI, "sample", "model.json", "--n", "1000000", "--seed", "1"],
+      {
+        cwd: dir,
+        stdio: ["ignore", fd, "pipe"],
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     closeSync(fd);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -325,12 +439,20 @@ describe("gmm-wasm sample: large draws are written in pieces", () => {
     const csv = await callMain(["sample", "model.json", "--n", String(n), "--seed", "3"]);
     expect(csv.code).toBe(0);
     expect(csv.pieces.length).toBeGreaterThan(2);
-    expect(csv.stdout).toBe(toCsv(["eruptions", "waiting", "label"], rows.map((r, i) => [...r, labels[i]])));
+    expect(csv.stdout).toBe(
+      toCsv(
+        ["eruptions", "waiting", "label"],
+        rows.map((r, i) => [...r, labels[i]]),
+      ),
+    );
     const m = 70_000;
     const small = g.sample(m, { randomState: 4 });
     const json = await callMain(["sample", "model.json", "--n", String(m), "--seed", "4", "--format", "json"]);
     expect(json.pieces.length).toBeGreaterThan(2);
-    const want = { X: Array.from({ length: m }, (_, i) => [small.X.data[2 * i], small.X.data[2 * i + 1]]), labels: Array.from(small.labels) };
+    const want = {
+      X: Array.from({ length: m }, (_, i) => [small.X.data[2 * i], small.X.data[2 * i + 1]]),
+      labels: Array.from(small.labels),
+    };
     expect(json.stdout).toBe(JSON.stringify(want) + "\n");
   });
 
@@ -366,7 +488,10 @@ describe("gmm-wasm sample: large draws are written in pieces", () => {
     expect(unseeded[1].X.data).not.toEqual(unseeded[0].X.data);
 
     // Written out, CSV and JSON hold the same n rows and labels.
-    const all = { X: a.flatMap((b) => Array.from({ length: b.X.rows }, (_, i) => [b.X.data[2 * i], b.X.data[2 * i + 1]])), labels: a.flatMap((b) => Array.from(b.labels)) };
+    const all = {
+      X: a.flatMap((b) => Array.from({ length: b.X.rows }, (_, i) => [b.X.data[2 * i], b.X.data[2 * i + 1]])),
+      labels: a.flatMap((b) => Array.from(b.labels)),
+    };
     const out: string[] = [];
     await writeSamples({ stdout: (s) => void out.push(s) }, g, a, true);
     expect(JSON.parse(out.join(""))).toEqual(all);
@@ -390,20 +515,42 @@ describe("gmm-wasm sample: large draws are written in pieces", () => {
 
 describe("gmm-wasm refuses to write over its own inputs", () => {
   beforeAll(() => {
-    if (!existsSync(join(dir, "model.json"))) run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    if (!existsSync(join(dir, "model.json")))
+      run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
     writeFileSync(join(dir, "keep.csv"), readFileSync(FAITHFUL));
     writeFileSync(join(dir, "keep.json"), readFileSync(join(dir, "model.json")));
     symlinkSync("keep.csv", join(dir, "keep-link.csv"));
   });
 
   it.each([
-    [["fit", "keep.csv", "--out", "keep.csv"], "gmm-wasm fit: --out keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n"],
-    [["fit", "keep.csv", "--out", "m.json", "--plot", "./keep.csv"], "gmm-wasm fit: --plot ./keep.csv is the data file this command reads (keep.csv); refusing to overwrite it, choose another name\n"],
-    [["fit", "keep.csv", "--out", "keep-link.csv"], "gmm-wasm fit: --out keep-link.csv is the data file this command reads (keep.csv); refusing to overwrite it, choose another name\n"],
-    [["fit", "keep.csv", "--select", "bic", "--out", "new.json", "--plot", "new.json"], "gmm-wasm fit: --out and --plot name the same file (new.json); the second would overwrite the first\n"],
-    [["select", "keep.csv", "--plot", "keep.csv"], "gmm-wasm select: --plot keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n"],
-    [["plot", "keep.json", "keep.csv", "--out", "keep.json"], "gmm-wasm plot: --out keep.json is the model file this command reads; refusing to overwrite it, choose another name\n"],
-    [["plot", "keep.json", "keep.csv", "--out", "keep.csv"], "gmm-wasm plot: --out keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n"],
+    [
+      ["fit", "keep.csv", "--out", "keep.csv"],
+      "gmm-wasm fit: --out keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n",
+    ],
+    [
+      ["fit", "keep.csv", "--out", "m.json", "--plot", "./keep.csv"],
+      "gmm-wasm fit: --plot ./keep.csv is the data file this command reads (keep.csv); refusing to overwrite it, choose another name\n",
+    ],
+    [
+      ["fit", "keep.csv", "--out", "keep-link.csv"],
+      "gmm-wasm fit: --out keep-link.csv is the data file this command reads (keep.csv); refusing to overwrite it, choose another name\n",
+    ],
+    [
+      ["fit", "keep.csv", "--select", "bic", "--out", "new.json", "--plot", "new.json"],
+      "gmm-wasm fit: --out and --plot name the same file (new.json); the second would overwrite the first\n",
+    ],
+    [
+      ["select", "keep.csv", "--plot", "keep.csv"],
+      "gmm-wasm select: --plot keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n",
+    ],
+    [
+      ["plot", "keep.json", "keep.csv", "--out", "keep.json"],
+      "gmm-wasm plot: --out keep.json is the model file this command reads; refusing to overwrite it, choose another name\n",
+    ],
+    [
+      ["plot", "keep.json", "keep.csv", "--out", "keep.csv"],
+      "gmm-wasm plot: --out keep.csv is the data file this command reads; refusing to overwrite it, choose another name\n",
+    ],
   ])("gmm-wasm %j exits 2, names the file, and leaves it alone", async (args, message) => {
     const r = await runAsync(args);
     expect(r.stderr).toBe(message);
@@ -423,15 +570,22 @@ describe("gmm-wasm refuses to write over its own inputs", () => {
 });
 
 describe("gmm-wasm errors: numeric flags that are not plain decimal numbers, NDJSON of objects", () => {
-  it.each(["0x10", "0b11", "0o17", "Infinity", "-Infinity", "", " ", "1e-3x", "0.5 ", "1e999", "NaN", "-1"])("--tol %j", async (v) => {
-    const r = await callMain(["fit", "faithful.csv", "--tol", v]);
-    expect(r.stderr).toBe(`gmm-wasm fit: --tol must be a decimal number ≥ 0; got ${JSON.stringify(v)}\n`);
-    expect(r.code).toBe(2);
-  });
+  it.each(["0x10", "0b11", "0o17", "Infinity", "-Infinity", "", " ", "1e-3x", "0.5 ", "1e999", "NaN", "-1"])(
+    "--tol %j",
+    async (v) => {
+      const r = await callMain(["fit", "faithful.csv", "--tol", v]);
+      expect(r.stderr).toBe(`gmm-wasm fit: --tol must be a decimal number ≥ 0; got ${JSON.stringify(v)}\n`);
+      expect(r.code).toBe(2);
+    },
+  );
 
   it("--reg-covar and --time-budget too; decimal forms are still read", async () => {
-    expect((await callMain(["fit", "faithful.csv", "--reg-covar", "0x1"])).stderr).toBe('gmm-wasm fit: --reg-covar must be a decimal number ≥ 0; got "0x1"\n');
-    expect((await callMain(["fit", "faithful.csv", "--time-budget", "Infinity"])).stderr).toBe('gmm-wasm fit: --time-budget must be a decimal number ≥ 0; got "Infinity"\n');
+    expect((await callMain(["fit", "faithful.csv", "--reg-covar", "0x1"])).stderr).toBe(
+      'gmm-wasm fit: --reg-covar must be a decimal number ≥ 0; got "0x1"\n',
+    );
+    expect((await callMain(["fit", "faithful.csv", "--time-budget", "Infinity"])).stderr).toBe(
+      'gmm-wasm fit: --time-budget must be a decimal number ≥ 0; got "Infinity"\n',
+    );
     for (const tol of ["1e-3", ".001", "0.001", "1.E-3", "+1e-3"]) {
       const r = await callMain(["fit", "faithful.csv", "-k", "2", "--seed", "0", "--quiet", "--tol", tol]);
       expect(r.code, tol).toBe(0);
@@ -440,11 +594,20 @@ describe("gmm-wasm errors: numeric flags that are not plain decimal numbers, NDJ
   });
 
   it.each([
-    ["--n", "0x10", ""], ["--n", "0b1", ""], ["--n", "Infinity", ""], ["--n", "", ""], ["--n", "12abc", ""], ["--n", "1e3", " written in plain digits"],
-    ["--n", "+5", " written in plain digits"], ["--seed", "0o7", ""], ["--seed", "1.5", ""],
+    ["--n", "0x10", ""],
+    ["--n", "0b1", ""],
+    ["--n", "Infinity", ""],
+    ["--n", "", ""],
+    ["--n", "12abc", ""],
+    ["--n", "1e3", " written in plain digits"],
+    ["--n", "+5", " written in plain digits"],
+    ["--seed", "0o7", ""],
+    ["--seed", "1.5", ""],
   ])("sample %s %j (integers are plain digits only)", async (flag, v, how) => {
     const r = await callMain(["sample", "model.json", flag, v]);
-    expect(r.stderr).toBe(`gmm-wasm sample: ${flag} must be an integer ≥ ${flag === "--n" ? 1 : 0}${how}; got ${JSON.stringify(v)}\n`);
+    expect(r.stderr).toBe(
+      `gmm-wasm sample: ${flag} must be an integer ≥ ${flag === "--n" ? 1 : 0}${how}; got ${JSON.stringify(v)}\n`,
+    );
     expect(r.code).toBe(2);
   });
 
@@ -452,17 +615,38 @@ describe("gmm-wasm errors: numeric flags that are not plain decimal numbers, NDJ
     writeFileSync(join(dir, "objects.ndjson"), '{"a":1,"b":2}\n{"a":3,"b":4}\n');
     const r = run(["fit", "objects.ndjson"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("objects.ndjson: row 1: this line is a JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79] (objects with named fields are not read)\n");
+    expect(r.stderr).toBe(
+      "objects.ndjson: row 1: this line is a JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79] (objects with named fields are not read)\n",
+    );
   });
 });
 
 describe("gmm-wasm select", () => {
   it("select prints one row per (type, K), marks the lowest-BIC non-degenerate row, and draws the chart", () => {
-    const r = run(["select", "faithful.csv", "--max-components", "4", "--seed", "0", "--out", "best.json", "--plot", "bic.svg"]);
+    const r = run([
+      "select",
+      "faithful.csv",
+      "--max-components",
+      "4",
+      "--seed",
+      "0",
+      "--out",
+      "best.json",
+      "--plot",
+      "bic.svg",
+    ]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     const header = lines[0].split(",");
-    expect(header.slice(0, 7)).toEqual(["covariance_type", "n_components", "log_likelihood", "n_parameters", "bic", "aic", "icl"]);
+    expect(header.slice(0, 7)).toEqual([
+      "covariance_type",
+      "n_components",
+      "log_likelihood",
+      "n_parameters",
+      "bic",
+      "aic",
+      "icl",
+    ]);
     const rows = lines.slice(1).map((l) => l.split(","));
     expect(rows).toHaveLength(16);
     const col = (name: string) => header.indexOf(name);
@@ -480,7 +664,19 @@ describe("gmm-wasm select", () => {
   });
 
   it("fit --select bic chooses the model select marks", () => {
-    const r = run(["fit", "faithful.csv", "--select", "bic", "--max-components", "4", "--seed", "0", "--quiet", "--plot", "fit.svg"]);
+    const r = run([
+      "fit",
+      "faithful.csv",
+      "--select",
+      "bic",
+      "--max-components",
+      "4",
+      "--seed",
+      "0",
+      "--quiet",
+      "--plot",
+      "fit.svg",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(join(dir, "best.json"), "utf8"));
     const svg = readFileSync(join(dir, "fit.svg"), "utf8");
@@ -504,7 +700,13 @@ describe("progress bar", () => {
     const bar = new ProgressBar(io, enabled, { nInit: 2, maxIter: 100 });
     return { bar, out, tick: (ms: number) => (t += ms) };
   }
-  const info = (iteration: number, init = 0) => ({ init, iteration, lowerBound: -4.1234567, change: 0.1, params: () => ({ weights: [], means: [], covariances: [] }) });
+  const info = (iteration: number, init = 0) => ({
+    init,
+    iteration,
+    lowerBound: -4.1234567,
+    change: 0.1,
+    params: () => ({ weights: [], means: [], covariances: [] }),
+  });
 
   it("stays silent for the first second, then redraws one line at most every 100 ms, and erases it at the end", () => {
     const { bar, out, tick } = fakeIO(true);
@@ -514,7 +716,9 @@ describe("progress bar", () => {
     tick(1);
     bar.update(info(2));
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^\rfitting [█░]{20}  init 1\/2  iteration 2\/100  lower bound -4\.12346  1\.0 s\x1b\[K$/);
+    expect(out[0]).toMatch(
+      /^\rfitting [█░]{20} {2}init 1\/2 {2}iteration 2\/100 {2}lower bound -4\.12346 {2}1\.0 s\x1b\[K$/,
+    );
     tick(50);
     bar.update(info(3));
     expect(out).toHaveLength(1);
@@ -530,7 +734,7 @@ describe("progress bar", () => {
     const { bar, out, tick } = fakeIO(true);
     tick(1500);
     bar.updateGrid({ index: 9, total: 36, nComponents: 2, covarianceType: "tied" });
-    expect(out[0]).toMatch(/^\rselecting █{5}░{15}  fit 10\/36 \(tied, K=2\)  1\.5 s\x1b\[K$/);
+    expect(out[0]).toMatch(/^\rselecting █{5}░{15} {2}fit 10\/36 \(tied, K=2\) {2}1\.5 s\x1b\[K$/);
     bar.finish();
     expect(out[1]).toBe("\r\x1b[K");
   });

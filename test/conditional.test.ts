@@ -5,7 +5,7 @@
 // library never forms), and through identities between the calls.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
 const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -41,12 +41,17 @@ type Dense = number[][];
 function denseCovariance(gmm: GaussianMixture, c: number): Dense {
   const d = gmm.nFeatures;
   const cov = gmm.covariances as never;
-  const diagonal = (v: (j: number) => number) => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? v(i) : 0)));
+  const diagonal = (v: (j: number) => number) =>
+    Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? v(i) : 0)));
   switch (gmm.covarianceType) {
-    case "full": return cov[c];
-    case "tied": return cov;
-    case "diag": return diagonal((j) => (cov[c] as number[])[j]);
-    case "spherical": return diagonal(() => cov[c] as number);
+    case "full":
+      return cov[c];
+    case "tied":
+      return cov;
+    case "diag":
+      return diagonal((j) => (cov[c] as number[])[j]);
+    case "spherical":
+      return diagonal(() => cov[c] as number);
   }
 }
 
@@ -134,7 +139,7 @@ describe("against numpy/scipy (test/fixtures/conditional.json)", () => {
     });
 
     it(`condition(features, values) matches numpy's weights, means and Schur complements to 1e-10 (${type}, stays ${type})`, () => {
-      let worst = { weights: 0, means: 0, covariances: 0, logDensity: 0, components: 0 };
+      const worst = { weights: 0, means: 0, covariances: 0, logDensity: 0, components: 0 };
       for (const c of f.conditions) {
         const conditional = gmm.condition(c.features, c.values);
         expect(conditional.covarianceType).toBe(type);
@@ -142,7 +147,10 @@ describe("against numpy/scipy (test/fixtures/conditional.json)", () => {
         const errors = {
           weights: maxRelativeError(conditional.weights, c.weights),
           means: maxRelativeError(conditional.means, c.means),
-          covariances: Math.max(maxRelativeError(conditional.covariances, c.covariances), maxRelativeError(denseAll(conditional), c.covariances_dense, 1e-300)),
+          covariances: Math.max(
+            maxRelativeError(conditional.covariances, c.covariances),
+            maxRelativeError(denseAll(conditional), c.covariances_dense, 1e-300),
+          ),
           logDensity: maxRelativeError([gmm.marginal(c.features).scoreSamples([c.values])[0]], [c.log_density]),
           components: componentLogDensityError(gmm, c),
         };
@@ -183,7 +191,18 @@ function componentLogDensityError(gmm: GaussianMixture, c: FixtureCondition): nu
 // ---- the naive reference on fitted models ---------------------------------
 
 describe("against a naive dense reference (explicit inverses), on iris fits", () => {
-  const cases: [number[], number[]][] = [[[2, 0], [4.5, 6.0]], [[3], [1.8]], [[1, 2, 3], [3.0, 5.1, 1.6]], [[0], [7.9]]];
+  const cases: [number[], number[]][] = [
+    [
+      [2, 0],
+      [4.5, 6.0],
+    ],
+    [[3], [1.8]],
+    [
+      [1, 2, 3],
+      [3.0, 5.1, 1.6],
+    ],
+    [[0], [7.9]],
+  ];
   for (const type of TYPES) {
     it(`condition agrees with the textbook formulas (${type})`, () => {
       const gmm = fitted(type);
@@ -200,7 +219,10 @@ describe("against a naive dense reference (explicit inverses), on iris fits", ()
     it(`predictConditional equals Σ_k w_k(x) μ_k|x computed directly (${type})`, () => {
       const gmm = fitted(type);
       const given = [2, 3];
-      const X = iris.slice(0, 150).filter((_, i) => i % 10 === 0).map((row) => given.map((f) => row[f]));
+      const X = iris
+        .slice(0, 150)
+        .filter((_, i) => i % 10 === 0)
+        .map((row) => given.map((f) => row[f]));
       const out = gmm.predictConditional(given, X);
       X.forEach((row, i) => {
         const ref = naiveCondition(gmm, given, row);
@@ -226,7 +248,9 @@ describe("identities", () => {
     expect(permuted.means).toEqual(gmm.means.map((m) => order.map((f) => m[f])));
     expect(permuted.covariances).toEqual((gmm.covariances as Dense[]).map((s) => pick(s, order, order)));
     const X = iris.map((row) => order.map((f) => row[f]));
-    expect(maxRelativeError(Array.from(permuted.scoreSamples(X)), Array.from(gmm.scoreSamples(iris)))).toBeLessThan(1e-12);
+    expect(maxRelativeError(Array.from(permuted.scoreSamples(X)), Array.from(gmm.scoreSamples(iris)))).toBeLessThan(
+      1e-12,
+    );
     expect(Array.from(permuted.predict(X))).toEqual(Array.from(gmm.predict(iris)));
   });
 
@@ -293,11 +317,15 @@ describe("identities", () => {
     expect(b.dtype).toBe("float32");
     expect(b.weights).toEqual(a.weights);
     expect(b.means).toEqual(a.means);
-    expect(Array.from(f32.predictConditional([1], [[3.3], [2.5]]).data)).toEqual(Array.from(f64.predictConditional([1], [[3.3], [2.5]]).data));
+    expect(Array.from(f32.predictConditional([1], [[3.3], [2.5]]).data)).toEqual(
+      Array.from(f64.predictConditional([1], [[3.3], [2.5]]).data),
+    );
   });
 
   it("results are ordinary models: feature names follow the columns, JSON round-trips, options carry over", () => {
-    const gmm = new GaussianMixture({ nComponents: 2, randomState: 4, regCovar: 1e-5 }).fit(iris, { featureNames: ["sl", "sw", "pl", "pw"] });
+    const gmm = new GaussianMixture({ nComponents: 2, randomState: 4, regCovar: 1e-5 }).fit(iris, {
+      featureNames: ["sl", "sw", "pl", "pw"],
+    });
     const m = gmm.marginal([3, 0]);
     expect(m.featureNames).toEqual(["pw", "sl"]);
     expect(m.regCovar).toBe(1e-5);
@@ -333,7 +361,13 @@ describe("sampleConditional", () => {
       const cond = gmm.condition(given, values);
       const covs = denseAll(cond);
       const mean = [0, 1].map((j) => cond.weights.reduce((s, w, k) => s + w * cond.means[k][j], 0));
-      const cov = [0, 1].map((a) => [0, 1].map((b) => cond.weights.reduce((s, w, k) => s + w * (covs[k][a][b] + cond.means[k][a] * cond.means[k][b]), 0) - mean[a] * mean[b]));
+      const cov = [0, 1].map((a) =>
+        [0, 1].map(
+          (b) =>
+            cond.weights.reduce((s, w, k) => s + w * (covs[k][a][b] + cond.means[k][a] * cond.means[k][b]), 0) -
+            mean[a] * mean[b],
+        ),
+      );
       const cols = [1, 3];
       const m = cols.map((f) => {
         let s = 0;
@@ -371,10 +405,14 @@ describe("sampleConditional", () => {
     expect(Array.from(a.X.data)).toEqual(Array.from(b.X.data));
     const drawn = gmm.condition([1], [3.0]).sample(50, { randomState: 9 });
     for (let i = 0; i < 50; i++) {
-      expect([a.X.data[i * 4], a.X.data[i * 4 + 2], a.X.data[i * 4 + 3]]).toEqual(Array.from(drawn.X.data.subarray(i * 3, i * 3 + 3)));
+      expect([a.X.data[i * 4], a.X.data[i * 4 + 2], a.X.data[i * 4 + 3]]).toEqual(
+        Array.from(drawn.X.data.subarray(i * 3, i * 3 + 3)),
+      );
     }
     const seeded = gmm.sampleConditional([1], [3.0], 50);
-    expect(Array.from(seeded.X.data)).toEqual(Array.from(gmm.sampleConditional([1], [3.0], 50, { randomState: 0 }).X.data));
+    expect(Array.from(seeded.X.data)).toEqual(
+      Array.from(gmm.sampleConditional([1], [3.0], 50, { randomState: 0 }).X.data),
+    );
   });
 });
 
@@ -386,26 +424,66 @@ describe("bad input gets a clear error and changes nothing", () => {
   const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
     ["an index out of range", () => gmm.marginal([0, 4]), RangeError, /features\[1\] is 4, outside 0 … 3/],
     ["a negative index", () => gmm.condition([-1], [1]), RangeError, /features\[0\] is -1/],
-    ["a non-integer index", () => gmm.marginal([1.5]), TypeError, /features\[0\] is 1\.5; feature indices are integers/],
+    [
+      "a non-integer index",
+      () => gmm.marginal([1.5]),
+      TypeError,
+      /features\[0\] is 1\.5; feature indices are integers/,
+    ],
     ["a string index", () => gmm.condition(["0"] as never, [1]), TypeError, /features\[0\] is "0"/],
     ["NaN as an index", () => gmm.predictConditional([NaN], [[1]]), TypeError, /features\[0\] is NaN/],
-    ["a repeated index", () => gmm.condition([2, 0, 2], [1, 2, 3]), RangeError, /features\[2\] repeats feature 2 \(already features\[0\]\)/],
-    ["too many indices", () => gmm.marginal([0, 1, 2, 3, 0]), RangeError, /features has 5 entries but the model has 4 features/],
+    [
+      "a repeated index",
+      () => gmm.condition([2, 0, 2], [1, 2, 3]),
+      RangeError,
+      /features\[2\] repeats feature 2 \(already features\[0\]\)/,
+    ],
+    [
+      "too many indices",
+      () => gmm.marginal([0, 1, 2, 3, 0]),
+      RangeError,
+      /features has 5 entries but the model has 4 features/,
+    ],
     ["features not an array", () => gmm.marginal(2 as never), TypeError, /features must be an array/],
     ["an empty list for marginal", () => gmm.marginal([]), RangeError, /features is empty/],
     ["an empty list for condition", () => gmm.condition([], []), RangeError, /features is empty/],
-    ["all features given", () => gmm.condition([3, 1, 0, 2], [1, 1, 1, 1]), RangeError, /features lists all 4 features: nothing is left/],
-    ["all features given to predictConditional", () => gmm.predictConditional([0, 1, 2, 3], [[1, 1, 1, 1]]), RangeError, /nothing is left/],
-    ["values of the wrong length", () => gmm.condition([0, 1], [5]), RangeError, /values has 1 entries but features lists 2/],
+    [
+      "all features given",
+      () => gmm.condition([3, 1, 0, 2], [1, 1, 1, 1]),
+      RangeError,
+      /features lists all 4 features: nothing is left/,
+    ],
+    [
+      "all features given to predictConditional",
+      () => gmm.predictConditional([0, 1, 2, 3], [[1, 1, 1, 1]]),
+      RangeError,
+      /nothing is left/,
+    ],
+    [
+      "values of the wrong length",
+      () => gmm.condition([0, 1], [5]),
+      RangeError,
+      /values has 1 entries but features lists 2/,
+    ],
     ["values not an array", () => gmm.condition([0], 5 as never), TypeError, /values must be an array/],
     ["a NaN value", () => gmm.condition([0], [NaN]), RangeError, /values\[0\] is NaN; condition on finite values only/],
     ["an infinite value", () => gmm.sampleConditional([0, 1], [1, Infinity], 5), RangeError, /values\[1\] is Infinity/],
     ["a string value", () => gmm.condition([0], ["1"] as never), TypeError, /values\[0\] is "1"; expected a number/],
-    ["X with the wrong columns", () => gmm.predictConditional([0], [[1, 2]]), RangeError, /X has 2 columns but features lists 1/],
+    [
+      "X with the wrong columns",
+      () => gmm.predictConditional([0], [[1, 2]]),
+      RangeError,
+      /X has 2 columns but features lists 1/,
+    ],
     ["a NaN in X", () => gmm.predictConditional([0], [[NaN]]), RangeError, /X\[0\]\[0\] is NaN/],
     ["n not a positive integer", () => gmm.sampleConditional([0], [5], 0), RangeError, /n must be an integer ≥ 1/],
     ["a bad seed", () => gmm.sampleConditional([0], [5], 3, { randomState: -1 }), RangeError, /randomState/],
-    ["an unknown option", () => gmm.sampleConditional([0], [5], 3, { seed: 1 } as never), RangeError, /Unknown sampleConditional option "seed"/],
+    [
+      "an unknown option",
+      () => gmm.sampleConditional([0], [5], 3, { seed: 1 } as never),
+      RangeError,
+      /Unknown sampleConditional option "seed"/,
+    ],
   ];
   for (const [what, call, type, message] of cases) {
     it(`${what}`, () => {
@@ -417,7 +495,12 @@ describe("bad input gets a clear error and changes nothing", () => {
 
   it("an unfitted model", () => {
     const g = new GaussianMixture({ nComponents: 2 });
-    for (const call of [() => g.marginal([0]), () => g.condition([0], [1]), () => g.predictConditional([0], [[1]]), () => g.sampleConditional([0], [1], 2)]) {
+    for (const call of [
+      () => g.marginal([0]),
+      () => g.condition([0], [1]),
+      () => g.predictConditional([0], [[1]]),
+      () => g.sampleConditional([0], [1], 2),
+    ]) {
       expect(call).toThrow(/not fitted yet/);
     }
     expect(g.isFitted).toBe(false);

@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DataError, detectDelimiter, isDecimalNumber, parseTable, selectColumns, toCsv, type Table } from "../src/csv.js";
+import {
+  DataError,
+  detectDelimiter,
+  isDecimalNumber,
+  parseTable,
+  selectColumns,
+  type Table,
+  toCsv,
+} from "../src/csv.js";
 
 const faithfulText = readFileSync(new URL("../data/faithful.csv", import.meta.url), "utf8");
 
@@ -33,7 +41,10 @@ describe("parseTable: CSV", () => {
   it("a first row of numbers is data, not a header", () => {
     const t = parseTable("1,2\n3,4\n");
     expect(t.header).toBeUndefined();
-    expect(rows(t)).toEqual([[1, 2], [3, 4]]);
+    expect(rows(t)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it("header: true keeps a numeric first row as the header", () => {
@@ -51,7 +62,10 @@ describe("parseTable: CSV", () => {
     const t = parseTable(text);
     expect(t.delimiter).toBe(delimiter);
     expect(t.header).toEqual(["a", "b"]);
-    expect(rows(t)).toEqual([[1.5, 2], [3, -400]]);
+    expect(rows(t)).toEqual([
+      [1.5, 2],
+      [3, -400],
+    ]);
   });
 
   it("detectDelimiter ignores delimiters inside quotes", () => {
@@ -62,7 +76,11 @@ describe("parseTable: CSV", () => {
   it("reads CRLF and lone CR line ends, a byte-order mark, blank lines and # comments", () => {
     const t = parseTable("\uFEFF# made by hand\r\nx,y\r\n1,2\r\n\r\n3,4\r5,6");
     expect(t.header).toEqual(["x", "y"]);
-    expect(rows(t)).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(rows(t)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
   });
 
   it("undoes RFC 4180 quoting in names and values", () => {
@@ -114,14 +132,24 @@ describe("parseTable: NDJSON and JSON", () => {
   it("reads one JSON array per line", () => {
     const t = parseTable("[1, 2]\n[3.5, -4]\n\n[5e-3, 6]\n");
     expect(t.format).toBe("ndjson");
-    expect(rows(t)).toEqual([[1, 2], [3.5, -4], [0.005, 6]]);
+    expect(rows(t)).toEqual([
+      [1, 2],
+      [3.5, -4],
+      [0.005, 6],
+    ]);
   });
 
   it("reads a whole JSON document of rows, on one line or several", () => {
-    expect(rows(parseTable("[[1,2],[3,4]]"))).toEqual([[1, 2], [3, 4]]);
+    expect(rows(parseTable("[[1,2],[3,4]]"))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     const t = parseTable("[\n  [1, 2],\n  [3, 4]\n]\n");
     expect(t.format).toBe("json");
-    expect(rows(t)).toEqual([[1, 2], [3, 4]]);
+    expect(rows(t)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it.each([
@@ -149,7 +177,9 @@ describe("parseTable: JSON objects instead of arrays", () => {
     ['\n\n  {"a": 1, "b": 2}\n', 3],
   ])("NDJSON of objects %j: the message says lines must be arrays and names line %d", (input, row) => {
     const e = errorOf(input);
-    expect(e.message).toBe(`row ${row}: this line is a JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79] (objects with named fields are not read)`);
+    expect(e.message).toBe(
+      `row ${row}: this line is a JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79] (objects with named fields are not read)`,
+    );
     expect(e.row).toBe(row);
   });
 
@@ -158,7 +188,9 @@ describe("parseTable: JSON objects instead of arrays", () => {
       "the input is one JSON object; NDJSON lines must be JSON arrays of numbers, such as [3.6, 79], one per line, or a JSON array of such rows",
     );
     for (const input of ['[{"a":1},{"a":2}]', '[\n  {"a": 1},\n  {"a": 2}\n]\n']) {
-      expect(errorOf(input).message).toBe("row 1: this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]");
+      expect(errorOf(input).message).toBe(
+        "row 1: this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]",
+      );
     }
   });
 
@@ -175,8 +207,29 @@ describe("number recognition", () => {
 
   it("isDecimalNumber accepts exactly what the old pattern accepted", () => {
     const text = fc.string({ unit: fc.constantFrom(..."0123456789+-.eE ,x\u0660"), maxLength: 12 });
-    fc.assert(fc.property(text, (s) => isDecimalNumber(s) === OLD.test(s)), { numRuns: 20_000, seed: 3 });
-    for (const s of ["1", "-1.5", "+.5", "5.", "1e5", "1.E-5", "0x1f", "", ".", "-", "1e", "e1", "Infinity", " 1", "1 ", "1_000", "١"]) {
+    fc.assert(
+      fc.property(text, (s) => isDecimalNumber(s) === OLD.test(s)),
+      { numRuns: 20_000, seed: 3 },
+    );
+    for (const s of [
+      "1",
+      "-1.5",
+      "+.5",
+      "5.",
+      "1e5",
+      "1.E-5",
+      "0x1f",
+      "",
+      ".",
+      "-",
+      "1e",
+      "e1",
+      "Infinity",
+      " 1",
+      "1 ",
+      "1_000",
+      "١",
+    ]) {
       expect(isDecimalNumber(s), s).toBe(OLD.test(s));
     }
   });
@@ -216,15 +269,23 @@ describe("selectColumns and toCsv", () => {
     const t = parseTable("a,b,c\n1,2,3\n4,5,6\n");
     const s = selectColumns(t, ["c", "1"]);
     expect(s.header).toEqual(["c", "a"]);
-    expect(rows(s)).toEqual([[3, 1], [6, 4]]);
-    expect(() => selectColumns(t, ["d"])).toThrow('there is no column "d": use columns "a", "b", "c" or numbers 1 to 3');
+    expect(rows(s)).toEqual([
+      [3, 1],
+      [6, 4],
+    ]);
+    expect(() => selectColumns(t, ["d"])).toThrow(
+      'there is no column "d": use columns "a", "b", "c" or numbers 1 to 3',
+    );
     expect(() => selectColumns(t, ["4"])).toThrow(DataError);
   });
 
   it("toCsv then parseTable gives back the same doubles and names", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 2, maxLength: 2 }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         (data) => {
           const t = parseTable(toCsv(["x, the first", 'y "2"'], data));
           expect(t.header).toEqual(["x, the first", 'y "2"']);
@@ -254,13 +315,43 @@ describe("parseTable on hostile input", () => {
   };
 
   it("random bytes either parse to a consistent table or throw a DataError", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(bytes)), { numRuns: 3000, seed: 1 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(bytes)),
+      { numRuns: 3000, seed: 1 },
+    );
   });
 
   it("random strings of delimiters, quotes, brackets, digits and line ends do the same", () => {
-    const alphabet = [",", ";", "\t", " ", '"', "\n", "\r", "[", "]", "{", "}", "1", "2", ".", "e", "-", "+", "a", "#", "N", "A", "\uFEFF", "null"];
+    const alphabet = [
+      ",",
+      ";",
+      "\t",
+      " ",
+      '"',
+      "\n",
+      "\r",
+      "[",
+      "]",
+      "{",
+      "}",
+      "1",
+      "2",
+      ".",
+      "e",
+      "-",
+      "+",
+      "a",
+      "#",
+      "N",
+      "A",
+      "\uFEFF",
+      "null",
+    ];
     const text = fc.array(fc.constantFrom(...alphabet), { maxLength: 120 }).map((a) => a.join(""));
-    fc.assert(fc.property(text, (s) => check(s)), { numRuns: 5000, seed: 2 });
+    fc.assert(
+      fc.property(text, (s) => check(s)),
+      { numRuns: 5000, seed: 2 },
+    );
   });
 
   it("large adversarial inputs finish quickly", () => {
@@ -273,7 +364,8 @@ describe("parseTable on hostile input", () => {
       `${"1,".repeat(100_000)}1\n`.repeat(3),
       "\r".repeat(200_000) + "x",
       `a\n"${'""'.repeat(100_000)}`,
-    ]) check(s);
+    ])
+      check(s);
     expect(performance.now() - started).toBeLessThan(3000);
   });
 });

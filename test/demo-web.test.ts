@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
 import { startServer } from "../examples/web/serve.mjs";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { datasets } from "./helpers.js";
 import { CHROMIUM_ARGS, chromiumPath } from "./runtimes/chromium-path.mjs";
 
@@ -30,7 +30,9 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
   await page.goto(server.url);
   await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
 }, 60_000);
@@ -86,24 +88,32 @@ describe("web demo", () => {
   it.each([
     [3, "full", 0],
     [2, "diag", 5],
-  ] as const)("fit K=%d %s seed %d: ellipses drawn after every iteration, log-likelihood equal to the library's", async (k, covarianceType, seed) => {
-    const page = await fitInPage(k, covarianceType, seed);
-    const g = new GaussianMixture({ nComponents: k, covarianceType, randomState: seed }).fit(datasets.faithful);
-    const expected = g.score(datasets.faithful) * datasets.faithful.length;
-    expect(page.points).toBe(272);
-    expect(page.ellipses).toBe(2 * k);
-    expect(page.iterations).toBe(g.nIter);
-    expect(page.frames).toBe(g.nIter); // one redraw per EM iteration
-    expect(Math.abs(page.logLikelihood - expected)).toBeLessThan(1e-9 * Math.abs(expected));
-    expect(page.shown).toBe(expected.toFixed(3));
-    expect(await countColour("#0072B2")).toBeGreaterThan(100); // component 0's points and ellipses
-  });
+  ] as const)(
+    "fit K=%d %s seed %d: ellipses drawn after every iteration, log-likelihood equal to the library's",
+    async (k, covarianceType, seed) => {
+      const page = await fitInPage(k, covarianceType, seed);
+      const g = new GaussianMixture({ nComponents: k, covarianceType, randomState: seed }).fit(datasets.faithful);
+      const expected = g.score(datasets.faithful) * datasets.faithful.length;
+      expect(page.points).toBe(272);
+      expect(page.ellipses).toBe(2 * k);
+      expect(page.iterations).toBe(g.nIter);
+      expect(page.frames).toBe(g.nIter); // one redraw per EM iteration
+      expect(Math.abs(page.logLikelihood - expected)).toBeLessThan(1e-9 * Math.abs(expected));
+      expect(page.shown).toBe(expected.toFixed(3));
+      expect(await countColour("#0072B2")).toBeGreaterThan(100); // component 0's points and ellipses
+    },
+  );
 
   it("clicks on the canvas add points where the axes say", async () => {
     await page.click("#clear");
     await page.waitForSelector('#plot[data-points="0"]');
     const box = (await page.locator("#plot").boundingBox())!;
-    for (const [x, y] of [[200, 150], [400, 300], [600, 200]]) await page.mouse.click(box.x + x, box.y + y);
+    for (const [x, y] of [
+      [200, 150],
+      [400, 300],
+      [600, 200],
+    ])
+      await page.mouse.click(box.x + x, box.y + y);
     expect(await page.getAttribute("#plot", "data-points")).toBe("3");
     expect(await page.getAttribute("#plot", "data-ellipses")).toBe("0");
   });

@@ -11,10 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runFit, startCluster, waitForFit, writeDataset } from "../examples/distributed/cluster.mjs";
 import { parseTable } from "../src/csv.js";
 import { GaussianMixture } from "../src/index.js";
 import { ROOT, requireBuild, run } from "./runtimes/helpers.js";
-import { runFit, startCluster, waitForFit, writeDataset } from "../examples/distributed/cluster.mjs";
 
 const TYPES = ["full", "tied", "diag", "spherical"] as const;
 const SHARDS = [1, 3, 8];
@@ -27,7 +27,9 @@ type Outcome = { status: Record<string, any>; model: Model | null };
 
 let dir: string;
 let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
-const tables = Object.fromEntries(Object.entries(DATA).map(([name, path]) => [name, parseTable(readFileSync(join(ROOT, path)))]));
+const tables = Object.fromEntries(
+  Object.entries(DATA).map(([name, path]) => [name, parseTable(readFileSync(join(ROOT, path)))]),
+);
 const starts = new Map<string, Model>();
 const references = new Map<string, Promise<Model>>();
 const parity = new Map<string, Promise<Outcome>>();
@@ -36,7 +38,18 @@ const parity = new Map<string, Promise<Outcome>>();
 function startFor(data: string, type: string): Model {
   const key = `${data}/${type}`;
   if (!starts.has(key)) {
-    starts.set(key, new GaussianMixture({ nComponents: 3, covarianceType: type as any, initParams: "random_from_data", maxIter: 1, randomState: 7 }).fit(tables[data]).toJSON());
+    starts.set(
+      key,
+      new GaussianMixture({
+        nComponents: 3,
+        covarianceType: type as any,
+        initParams: "random_from_data",
+        maxIter: 1,
+        randomState: 7,
+      })
+        .fit(tables[data])
+        .toJSON(),
+    );
   }
   return starts.get(key)!;
 }
@@ -48,14 +61,40 @@ function cliFit(data: keyof typeof DATA, type: string): Promise<Model> {
     const start = join(dir, `start-${data}-${type}.json`);
     const out = join(dir, `cli-${data}-${type}.json`);
     writeFileSync(start, JSON.stringify(startFor(data, type)));
-    references.set(key, run(process.execPath, [join(ROOT, "dist/cli.js"), "fit", join(ROOT, DATA[data]), "--start", start, "--tol", String(TOL), "--max-iter", "500", "--quiet", "--out", out])
-      .then(() => JSON.parse(readFileSync(out, "utf8"))));
+    references.set(
+      key,
+      run(process.execPath, [
+        join(ROOT, "dist/cli.js"),
+        "fit",
+        join(ROOT, DATA[data]),
+        "--start",
+        start,
+        "--tol",
+        String(TOL),
+        "--max-iter",
+        "500",
+        "--quiet",
+        "--out",
+        out,
+      ]).then(() => JSON.parse(readFileSync(out, "utf8"))),
+    );
   }
   return references.get(key)!;
 }
 
-function distributedFit(dataset: string, data: string, type: string, extra: Record<string, unknown> = {}): Promise<Outcome> {
-  return runFit(cluster!.origin, { dataset, start: startFor(data, type), tol: TOL, maxIter: 500, ...extra }) as Promise<Outcome>;
+function distributedFit(
+  dataset: string,
+  data: string,
+  type: string,
+  extra: Record<string, unknown> = {},
+): Promise<Outcome> {
+  return runFit(cluster!.origin, {
+    dataset,
+    start: startFor(data, type),
+    tol: TOL,
+    maxIter: 500,
+    ...extra,
+  }) as Promise<Outcome>;
 }
 
 /** Worst |a − b| / scale over the arrays, scale = max(|b|, 1e-3 · max |b| of the array). */
@@ -65,7 +104,8 @@ function worstRelative(a: unknown, b: unknown): number {
   expect(fa.length).toBe(fb.length);
   const big = Math.max(...fb.map(Math.abs));
   let worst = 0;
-  for (let i = 0; i < fb.length; i++) worst = Math.max(worst, Math.abs(fa[i] - fb[i]) / Math.max(Math.abs(fb[i]), 1e-3 * big));
+  for (let i = 0; i < fb.length; i++)
+    worst = Math.max(worst, Math.abs(fa[i] - fb[i]) / Math.max(Math.abs(fb[i]), 1e-3 * big));
   return worst;
 }
 
@@ -74,19 +114,33 @@ function expectSameModel(actual: Model | null, expected: Model, tolerance = 1e-1
   for (const field of ["weights_", "means_", "covariances_", "lower_bound_"]) {
     expect(worstRelative(actual![field], expected[field]), field).toBeLessThanOrEqual(tolerance);
   }
-  expect([actual!.n_iter_, actual!.converged_, actual!.n_samples_fit]).toEqual([expected.n_iter_, expected.converged_, expected.n_samples_fit]);
+  expect([actual!.n_iter_, actual!.converged_, actual!.n_samples_fit]).toEqual([
+    expected.n_iter_,
+    expected.converged_,
+    expected.n_samples_fit,
+  ]);
 }
 
 beforeAll(async () => {
   requireBuild();
   dir = mkdtempSync(join(tmpdir(), "gmm-distributed-test-"));
   const bucket = join(dir, "bucket");
-  for (const [name, table] of Object.entries(tables)) for (const s of SHARDS) writeDataset(bucket, `${name}-${s}`, table, s);
-  for (const fault of ["clean", "throw-once", "hang-once", "malformed-once", "malformed-always", "throw-always", "slow"]) {
+  for (const [name, table] of Object.entries(tables))
+    for (const s of SHARDS) writeDataset(bucket, `${name}-${s}`, table, s);
+  for (const fault of [
+    "clean",
+    "throw-once",
+    "hang-once",
+    "malformed-once",
+    "malformed-always",
+    "throw-always",
+    "slow",
+  ]) {
     writeDataset(bucket, `${FAULTY}-${fault}`, tables.faithful, 3);
   }
   cluster = await startCluster({
-    dir, shards: 8,
+    dir,
+    shards: 8,
     faults: {
       1: [
         { match: `${FAULTY}-throw-once/`, mode: "throw", iteration: 2, times: 1 },
@@ -128,7 +182,9 @@ describe("distributed EM equals gmm-wasm fit --start", () => {
           expect(status.shards).toBe(s);
           expectSameModel(model, expected);
           // the history: one entry per iteration, each shard asked once
-          expect(status.history.map((h: any) => h.iteration)).toEqual(Array.from({ length: model!.n_iter_ }, (_, i) => i + 1));
+          expect(status.history.map((h: any) => h.iteration)).toEqual(
+            Array.from({ length: model!.n_iter_ }, (_, i) => i + 1),
+          );
           for (const h of status.history) expect(Object.values(h.attempts)).toEqual(Array(s).fill(1));
         }
       });
@@ -146,7 +202,10 @@ describe("faults", () => {
   });
 
   it("a shard that hangs is abandoned after the timeout, retried, and the model is the clean run's", async () => {
-    const [ok, faulty] = await Promise.all([clean(), distributedFit(`${FAULTY}-hang-once`, "faithful", "full", { timeoutMs: 1000 })]);
+    const [ok, faulty] = await Promise.all([
+      clean(),
+      distributedFit(`${FAULTY}-hang-once`, "faithful", "full", { timeoutMs: 1000 }),
+    ]);
     expectSameModel(faulty.model, ok.model!, 0);
     expect(faulty.status.history[1].attempts[1]).toBe(2); // (the others: 1, unless the machine is slower than the timeout)
     expect(faulty.status.history[1].roundTripMs).toBeGreaterThanOrEqual(1000);
@@ -162,19 +221,32 @@ describe("faults", () => {
     const { status, model } = await distributedFit(`${FAULTY}-malformed-always`, "faithful", "full", { retries: 2 });
     expect(model).toBeNull();
     expect(status.status).toBe("failed");
-    expect(status.error).toMatch(/^shard 1 \(faulty-malformed-always\/shard-1\.f64\) failed 3 times at iteration 1; last: mergeStatistics: argument 0: .*nk/);
+    expect(status.error).toMatch(
+      /^shard 1 \(faulty-malformed-always\/shard-1\.f64\) failed 3 times at iteration 1; last: mergeStatistics: argument 0: .*nk/,
+    );
     expect(status.iteration).toBe(0);
   });
 
   it("a shard that keeps throwing stops the fit with an error naming it", async () => {
     const { status } = await distributedFit(`${FAULTY}-throw-always`, "faithful", "full", { retries: 1 });
     expect(status.status).toBe("failed");
-    expect(status.error).toMatch(/^shard 1 \(faulty-throw-always\/shard-1\.f64\) failed 2 times at iteration 1; last: HTTP 500: .*injected fault/);
+    expect(status.error).toMatch(
+      /^shard 1 \(faulty-throw-always\/shard-1\.f64\) failed 2 times at iteration 1; last: HTTP 500: .*injected fault/,
+    );
   });
 
   it("a coordinator killed mid-fit resumes from the last completed iteration and ends with the clean run's model", async () => {
     const ok = await clean();
-    const res = await fetch(`${cluster!.origin}/fit`, { method: "POST", body: JSON.stringify({ dataset: `${FAULTY}-slow`, start: startFor("faithful", "full"), tol: TOL, maxIter: 500, id: "restarted" }) });
+    const res = await fetch(`${cluster!.origin}/fit`, {
+      method: "POST",
+      body: JSON.stringify({
+        dataset: `${FAULTY}-slow`,
+        start: startFor("faithful", "full"),
+        tol: TOL,
+        maxIter: 500,
+        id: "restarted",
+      }),
+    });
     expect(res.status).toBe(202);
     await waitForIteration("restarted", 3);
     await cluster!.restartCoordinator({ kill: true });
@@ -224,7 +296,21 @@ describe("npm run example:distributed", () => {
     const start = join(dir, "start-iris-tied.json");
     writeFileSync(start, JSON.stringify(startFor("iris", "tied")));
     const out = join(dir, "example-iris-tied.json");
-    const { stderr } = await run(process.execPath, [join(ROOT, "examples/distributed/run.mjs"), "--data", join(ROOT, DATA.iris), "--shards", "3", "--start", start, "--tol", String(TOL), "--max-iter", "500", "--out", out]);
+    const { stderr } = await run(process.execPath, [
+      join(ROOT, "examples/distributed/run.mjs"),
+      "--data",
+      join(ROOT, DATA.iris),
+      "--shards",
+      "3",
+      "--start",
+      start,
+      "--tol",
+      String(TOL),
+      "--max-iter",
+      "500",
+      "--out",
+      out,
+    ]);
     expect(stderr).toMatch(/150 rows × 4 in 3 shards/);
     expectSameModel(JSON.parse(readFileSync(out, "utf8")), await cliFit("iris", "tied"));
   });
@@ -234,7 +320,8 @@ describe("gmm-wasm fit --start", () => {
   it("refuses a start of another K or covariance type, and --init", async () => {
     const start = join(dir, "start-faithful-full.json");
     writeFileSync(start, JSON.stringify(startFor("faithful", "full")));
-    const cli = (...args: string[]) => run(process.execPath, [join(ROOT, "dist/cli.js"), "fit", join(ROOT, DATA.faithful), "--start", start, ...args]);
+    const cli = (...args: string[]) =>
+      run(process.execPath, [join(ROOT, "dist/cli.js"), "fit", join(ROOT, DATA.faithful), "--start", start, ...args]);
     await expect(cli("--components", "2")).rejects.toThrow(/--components 2 but the --start model has 3 components/);
     await expect(cli("--covariance", "diag")).rejects.toThrow(/--covariance diag but the --start model is full/);
     await expect(cli("--init", "kmeans")).rejects.toThrow(/--start gives the start; --init does not go with it/);

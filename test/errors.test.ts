@@ -1,7 +1,7 @@
 // Bad input gets a clear Error naming the problem; the instance and the
 // module keep working afterwards.
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, KMeans, CovarianceError } from "../src/index.js";
+import { CovarianceError, GaussianMixture, KMeans } from "../src/index.js";
 import { kernels } from "../src/wasm.js";
 import { datasets } from "./helpers.js";
 
@@ -9,15 +9,51 @@ const X = datasets.faithful;
 
 describe("GaussianMixture rejects bad input with a clear message", () => {
   const cases: [string, unknown, RegExp][] = [
-    ["NaN", [[1, 2], [3, NaN], [4, 5]], /X\[1\]\[1\] is NaN/],
-    ["Infinity", [[1, 2], [3, 4], [Infinity, 5]], /X\[2\]\[0\] is Infinity/],
-    ["a string", [[1, 2], [3, "4"], [4, 5]], /X\[1\]\[1\] is not a number \(string\)/],
-    ["ragged rows", [[1, 2], [3, 4, 5], [6, 7]], /ragged: row 1 has 3 values but row 0 has 2/],
+    [
+      "NaN",
+      [
+        [1, 2],
+        [3, NaN],
+        [4, 5],
+      ],
+      /X\[1\]\[1\] is NaN/,
+    ],
+    [
+      "Infinity",
+      [
+        [1, 2],
+        [3, 4],
+        [Infinity, 5],
+      ],
+      /X\[2\]\[0\] is Infinity/,
+    ],
+    [
+      "a string",
+      [
+        [1, 2],
+        [3, "4"],
+        [4, 5],
+      ],
+      /X\[1\]\[1\] is not a number \(string\)/,
+    ],
+    [
+      "ragged rows",
+      [
+        [1, 2],
+        [3, 4, 5],
+        [6, 7],
+      ],
+      /ragged: row 1 has 3 values but row 0 has 2/,
+    ],
     ["empty X", [], /X is empty/],
     ["empty rows", [[], []], /0 columns/],
     ["not an array", "1,2,3", /must be an array of rows/],
     ["a NaN in a dense matrix", { data: new Float64Array([1, 2, 3, NaN]), rows: 2, cols: 2 }, /X\[1\]\[1\] is NaN/],
-    ["a dense matrix of the wrong size", { data: new Float64Array(5), rows: 2, cols: 3 }, /has 5 values but rows × cols = 2 × 3 = 6/],
+    [
+      "a dense matrix of the wrong size",
+      { data: new Float64Array(5), rows: 2, cols: 3 },
+      /has 5 values but rows × cols = 2 × 3 = 6/,
+    ],
   ];
   for (const [what, data, message] of cases) {
     it(`fit(X) with ${what} throws an Error that says so`, () => {
@@ -30,12 +66,24 @@ describe("GaussianMixture rejects bad input with a clear message", () => {
   }
 
   it("fewer samples than components is refused with the counts", () => {
-    expect(() => new GaussianMixture({ nComponents: 5 }).fit([[1, 2], [3, 4]])).toThrow(/X has 2 rows but nComponents is 5/);
+    expect(() =>
+      new GaussianMixture({ nComponents: 5 }).fit([
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toThrow(/X has 2 rows but nComponents is 5/);
   });
 
   it("predicting before fit says to call fit first", () => {
     const gmm = new GaussianMixture({ nComponents: 2 });
-    for (const call of [() => gmm.predict(X), () => gmm.predictProba(X), () => gmm.scoreSamples(X), () => gmm.sample(3), () => gmm.weights, () => gmm.toJSON()]) {
+    for (const call of [
+      () => gmm.predict(X),
+      () => gmm.predictProba(X),
+      () => gmm.scoreSamples(X),
+      () => gmm.sample(3),
+      () => gmm.weights,
+      () => gmm.toJSON(),
+    ]) {
       expect(call).toThrow(/not fitted yet: call fit\(X\) first/);
     }
   });
@@ -49,7 +97,14 @@ describe("GaussianMixture rejects bad input with a clear message", () => {
 
   it("a covariance that cannot be factored names the component and the fix (more regCovar)", () => {
     // Two exact copies of each of three points: with regCovar 0 every component collapses.
-    const collapsed = [[0, 0], [0, 0], [1, 1], [1, 1], [5, 2], [5, 2]];
+    const collapsed = [
+      [0, 0],
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [5, 2],
+      [5, 2],
+    ];
     const gmm = new GaussianMixture({ nComponents: 3, regCovar: 0, randomState: 0 });
     let error: unknown;
     try {
@@ -70,25 +125,75 @@ describe("GaussianMixture rejects bad input with a clear message", () => {
   it("a failed fit leaves a previously fitted model unchanged", () => {
     const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(X);
     const json = JSON.stringify(gmm);
-    expect(() => gmm.fit([[1, 2], [NaN, 3], [4, 5]])).toThrow(/NaN/);
+    expect(() =>
+      gmm.fit([
+        [1, 2],
+        [NaN, 3],
+        [4, 5],
+      ]),
+    ).toThrow(/NaN/);
     expect(JSON.stringify(gmm)).toBe(json);
   });
 
   it("bad options are refused at construction with the valid choices", () => {
-    expect(() => new GaussianMixture({ covarianceType: "banana" as never })).toThrow(/covarianceType must be one of "full", "tied", "diag", "spherical"/);
+    expect(() => new GaussianMixture({ covarianceType: "banana" as never })).toThrow(
+      /covarianceType must be one of "full", "tied", "diag", "spherical"/,
+    );
     expect(() => new GaussianMixture({ nComponents: 0 })).toThrow(/nComponents must be an integer ≥ 1/);
     expect(() => new GaussianMixture({ tol: -1 })).toThrow(/tol must be a finite number ≥ 0/);
     expect(() => new GaussianMixture({ initParams: "kmeans2" as never })).toThrow(/initParams must be one of/);
-    expect(() => new GaussianMixture({ ncomponents: 3 } as never)).toThrow(/Unknown GaussianMixture option "ncomponents"/);
+    expect(() => new GaussianMixture({ ncomponents: 3 } as never)).toThrow(
+      /Unknown GaussianMixture option "ncomponents"/,
+    );
     expect(() => new GaussianMixture({ randomState: 1.5 })).toThrow(/randomState must be a non-negative integer/);
   });
 
   it("given starts with the wrong shape or values are refused", () => {
-    expect(() => new GaussianMixture({ nComponents: 2, weightsInit: [0.5, 0.6] }).fit(X)).toThrow(/weightsInit sums to 1.1/);
-    expect(() => new GaussianMixture({ nComponents: 2, meansInit: [[1, 2, 3], [4, 5, 6]] }).fit(X)).toThrow(/meansInit has shape \[2, 3\]; expected \[nComponents, features\] = \[2, 2\]/);
-    expect(() => new GaussianMixture({ nComponents: 2, precisionsInit: [[[1, 0], [0, 1]]] }).fit(X)).toThrow(/precisionsInit has length 1; expected 2/);
-    expect(() => new GaussianMixture({ nComponents: 1, precisionsInit: [[[1, 0.5], [0, 1]]] }).fit(X)).toThrow(/not symmetric/);
-    expect(() => new GaussianMixture({ nComponents: 1, precisionsInit: [[[1, 2], [2, 1]]] }).fit(X)).toThrow(/not positive definite/);
+    expect(() => new GaussianMixture({ nComponents: 2, weightsInit: [0.5, 0.6] }).fit(X)).toThrow(
+      /weightsInit sums to 1.1/,
+    );
+    expect(() =>
+      new GaussianMixture({
+        nComponents: 2,
+        meansInit: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      }).fit(X),
+    ).toThrow(/meansInit has shape \[2, 3\]; expected \[nComponents, features\] = \[2, 2\]/);
+    expect(() =>
+      new GaussianMixture({
+        nComponents: 2,
+        precisionsInit: [
+          [
+            [1, 0],
+            [0, 1],
+          ],
+        ],
+      }).fit(X),
+    ).toThrow(/precisionsInit has length 1; expected 2/);
+    expect(() =>
+      new GaussianMixture({
+        nComponents: 1,
+        precisionsInit: [
+          [
+            [1, 0.5],
+            [0, 1],
+          ],
+        ],
+      }).fit(X),
+    ).toThrow(/not symmetric/);
+    expect(() =>
+      new GaussianMixture({
+        nComponents: 1,
+        precisionsInit: [
+          [
+            [1, 2],
+            [2, 1],
+          ],
+        ],
+      }).fit(X),
+    ).toThrow(/not positive definite/);
   });
 
   it("memory does not grow across repeated fit/predict calls", () => {
@@ -113,7 +218,12 @@ describe("GaussianMixture rejects bad input with a clear message", () => {
 describe("KMeans rejects bad input", () => {
   it("names the problem and keeps working", () => {
     const km = new KMeans({ nClusters: 3, randomState: 0 });
-    expect(() => km.fit([[1, 2], [2, 3]])).toThrow(/X has 2 rows but nClusters is 3/);
+    expect(() =>
+      km.fit([
+        [1, 2],
+        [2, 3],
+      ]),
+    ).toThrow(/X has 2 rows but nClusters is 3/);
     expect(() => km.predict(X)).toThrow(/not fitted yet/);
     km.fit(X);
     expect(() => km.predict(datasets.iris)).toThrow(/X has 4 features but this KMeans was fitted with 2/);

@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, requireBuild } from "./runtimes/helpers.js";
-import { fitAnomalyModel, loadBreastCancer } from "../examples/cloudflare-worker/fit-anomaly.mjs";
 import { anomalyReport } from "../examples/cloudflare-worker/anomaly-report.mjs";
+import { fitAnomalyModel, loadBreastCancer } from "../examples/cloudflare-worker/fit-anomaly.mjs";
 import { detectionQuality, scoreAnomalies, standardise } from "../examples/cloudflare-worker/src/anomaly.js";
+import { ROOT, requireBuild } from "./runtimes/helpers.js";
 
 const bundle = JSON.parse(readFileSync(join(ROOT, "examples/cloudflare-worker/src/anomaly-model.json"), "utf8"));
 let lib: typeof import("gmm-wasm");
@@ -55,7 +55,10 @@ describe("anomaly model", () => {
     const usable = bundle.selection.table.filter((r: { degenerate: boolean }) => !r.degenerate);
     expect(Math.min(...usable.map((r: { bic: number }) => r.bic))).toBe(bundle.selection.chosen.bic);
     expect(gmm.isDegenerate).toBe(false);
-    const Z = standardise(loadBreastCancer().train.map((r: { row: number[] }) => r.row), bundle.scaler);
+    const Z = standardise(
+      loadBreastCancer().train.map((r: { row: number[] }) => r.row),
+      bundle.scaler,
+    );
     expect(bundle.contamination).toBe(0.05);
     expect(gmm.anomalyThreshold(Z, { contamination: 0.05 })).toBe(bundle.threshold);
     const flagged = gmm.isAnomaly(Z, bundle.threshold).filter(Boolean).length;
@@ -68,7 +71,9 @@ describe("anomaly model", () => {
     const { heldOut, malignant } = loadBreastCancer();
     const rows = [...heldOut, ...malignant].map((r) => r.row);
     const scored = scoreAnomalies(gmm, bundle, rows);
-    const Z = rows.map((row) => row.map((v: number, j: number) => (v - bundle.scaler.mean[j]) / bundle.scaler.scale[j]));
+    const Z = rows.map((row) =>
+      row.map((v: number, j: number) => (v - bundle.scaler.mean[j]) / bundle.scaler.scale[j]),
+    );
     expect(scored.logDensity).toEqual(Array.from(gmm.scoreSamples(Z)));
     expect(scored.anomaly).toEqual(gmm.isAnomaly(Z, bundle.threshold));
     expect(scored.threshold).toBe(bundle.threshold);
@@ -80,13 +85,21 @@ describe("anomaly model", () => {
     expect(standardise("x", scaler)).toBe("x");
     expect(standardise([[1], "r", [1, "2"]], scaler)).toEqual([[1], "r", [0, "2"]]);
     expect(standardise([[Infinity, NaN]], scaler)).toEqual([[Infinity, NaN]]);
-    expect(() => standardise([[1, 1e308]], { mean: [0, 0], scale: [1, 1e-3] })).toThrow(/rows\[0\]\[1\] = 1e\+308 is too large/);
+    expect(() => standardise([[1, 1e308]], { mean: [0, 0], scale: [1, 1e-3] })).toThrow(
+      /rows\[0\]\[1\] = 1e\+308 is too large/,
+    );
   });
 
   it("detectionQuality: AUC by pairs (ties half), precision and recall at a threshold", () => {
     const q = detectionQuality([0, 1, 2], [1, 3], 1.5);
     expect(q.auc).toBeCloseTo((1.5 + 3) / 6, 15);
-    expect(q).toMatchObject({ truePositives: 1, falsePositives: 1, precision: 0.5, recall: 0.5, falsePositiveRate: 1 / 3 });
+    expect(q).toMatchObject({
+      truePositives: 1,
+      falsePositives: 1,
+      precision: 0.5,
+      recall: 0.5,
+      falsePositiveRate: 1 / 3,
+    });
   });
 });
 
@@ -96,7 +109,12 @@ describe("detection quality on the held-out rows", () => {
   beforeAll(() => {
     const gmm = lib.GaussianMixture.fromJSON(bundle.model);
     const { heldOut, malignant } = loadBreastCancer();
-    const ld = (rows: { row: number[] }[]) => scoreAnomalies(gmm, bundle, rows.map((r) => r.row)).logDensity;
+    const ld = (rows: { row: number[] }[]) =>
+      scoreAnomalies(
+        gmm,
+        bundle,
+        rows.map((r) => r.row),
+      ).logDensity;
     report = anomalyReport(lib, bundle, ld(heldOut), ld(malignant));
   });
 
@@ -122,6 +140,8 @@ describe("detection quality on the held-out rows", () => {
 
   it("the README shows this table, as measured", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    expect(readme.includes(report.markdown), `README.md should contain the measured table:\n${report.markdown}`).toBe(true);
+    expect(readme.includes(report.markdown), `README.md should contain the measured table:\n${report.markdown}`).toBe(
+      true,
+    );
   });
 });

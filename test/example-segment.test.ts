@@ -9,26 +9,40 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, requireBuild } from "./runtimes/helpers.js";
-import { startServer } from "../examples/segment/serve.mjs";
 import { decodePng, encodePng } from "../examples/segment/png.mjs";
 // @ts-expect-error: a plain ES module without type declarations
-import { segment, samplePixels, K_RANGE } from "../examples/segment/segment.js";
+import { K_RANGE, samplePixels, segment } from "../examples/segment/segment.js";
+import { startServer } from "../examples/segment/serve.mjs";
+import { ROOT, requireBuild } from "./runtimes/helpers.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 const PHOTO = join(ROOT, "examples/segment/coffee.png");
 // The README's picture is rewritten only on request (UPDATE_SCREENSHOTS=1 npm test):
 // otherwise every test run would leave the working tree changed (timings on the page differ)
-const SCREENSHOT = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs/segment.png") : join(tmpdir(), `gmm-segment-${process.pid}.png`);
+const SCREENSHOT =
+  process.env.UPDATE_SCREENSHOTS === "1"
+    ? join(ROOT, "docs/segment.png")
+    : join(tmpdir(), `gmm-segment-${process.pid}.png`);
 
 interface PageResult {
   width: number;
   height: number;
   model: Record<string, any>;
-  selection?: { sampleSize: number; ms: number; table: { nComponents: number; bic: number; degenerate: boolean; selected: boolean }[] };
+  selection?: {
+    sampleSize: number;
+    ms: number;
+    table: { nComponents: number; bic: number; degenerate: boolean; selected: boolean }[];
+  };
   fitMs: number;
   totalMs: number;
   degenerate: unknown[];
@@ -54,16 +68,26 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   requireBuild();
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`,
+    );
   lib = await import("gmm-wasm");
   await lib.init();
   photo = decodePng(readFileSync(PHOTO));
   server = await startServer({ port: 0 });
   profile = mkdtempSync(join(tmpdir(), "gmm-segment-chromium-"));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1000, height: 600 } });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1000, height: 600 },
+  });
   page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
   await page.goto(server.url);
   await page.waitForSelector('#status[data-state="idle"]', { timeout: 20_000 });
 }, 60_000);
@@ -76,14 +100,21 @@ afterAll(async () => {
 
 /** Waits for the page's next result (window.gmmSegment.result is null while a run is pending). */
 async function waitForResult(): Promise<PageResult> {
-  await page.waitForFunction(() => window.gmmSegment.result !== null || document.getElementById("status")!.dataset.state === "error", undefined, { timeout: 30_000 });
-  if ((await page.getAttribute("#status", "data-state")) === "error") throw new Error(`the page says: ${await page.textContent("#status")}`);
+  await page.waitForFunction(
+    () => window.gmmSegment.result !== null || document.getElementById("status")!.dataset.state === "error",
+    undefined,
+    { timeout: 30_000 },
+  );
+  if ((await page.getAttribute("#status", "data-state")) === "error")
+    throw new Error(`the page says: ${await page.textContent("#status")}`);
   return (await page.evaluate(() => window.gmmSegment.result))!;
 }
 
 /** Forgets the last result, so that waitForResult waits for the next one. */
 function forgetResult() {
-  return page.evaluate(() => { window.gmmSegment.result = null; });
+  return page.evaluate(() => {
+    window.gmmSegment.result = null;
+  });
 }
 
 /** Flattens the fitted parameters of a model JSON for comparison. */
@@ -108,7 +139,10 @@ function expectSameFit(actual: Record<string, number[]>, expected: Record<string
     expect(a.length, name).toBe(b.length);
     b.forEach((v, i) => {
       const err = Math.abs(a[i] - v) / Math.max(Math.abs(v), 1e-300);
-      if (!(err <= worst)) { worst = err; where = `${name}[${i}]: ${a[i]} vs Node's ${v}`; }
+      if (!(err <= worst)) {
+        worst = err;
+        where = `${name}[${i}]: ${a[i]} vs Node's ${v}`;
+      }
       if (!Object.is(a[i], v)) differ.push(`${name}[${i}]`);
     });
   }
@@ -133,7 +167,8 @@ describe("PNG reader (Node side)", () => {
     expect(Buffer.from(again.rgb).equals(Buffer.from(photo.rgb))).toBe(true);
     const chunks: string[] = [];
     const bytes = readFileSync(PHOTO);
-    for (let o = 8; o < bytes.length; o += 12 + bytes.readUInt32BE(o)) chunks.push(bytes.toString("latin1", o + 4, o + 8));
+    for (let o = 8; o < bytes.length; o += 12 + bytes.readUInt32BE(o))
+      chunks.push(bytes.toString("latin1", o + 4, o + 8));
     expect(chunks).toEqual(["IHDR", "IDAT", "IEND"]);
   });
 
@@ -155,10 +190,14 @@ describe("segmentation page", () => {
     // Record every progress report the page shows (one worker message each).
     await page.evaluate(() => {
       const status = document.getElementById("status")!;
-      const seen: { iterations: number[]; texts: string[] } = ((window as any).progressSeen = { iterations: [], texts: [] });
+      const seen: { iterations: number[]; texts: string[] } = ((window as any).progressSeen = {
+        iterations: [],
+        texts: [],
+      });
       new MutationObserver((records) => {
         for (const r of records) {
-          if (r.type === "attributes" && status.dataset.iterations) seen.iterations.push(Number(status.dataset.iterations));
+          if (r.type === "attributes" && status.dataset.iterations)
+            seen.iterations.push(Number(status.dataset.iterations));
           if (r.type === "childList") seen.texts.push(status.textContent ?? "");
         }
       }).observe(status, { attributes: true, attributeFilter: ["data-iterations"], childList: true });
@@ -172,9 +211,12 @@ describe("segmentation page", () => {
     expect(bic.selection!.table.map((r) => r.nComponents)).toEqual(K_RANGE);
     // one progress report per fit of the BIC grid, then one per EM iteration of the final fit
     const total = K_RANGE.length;
-    for (let i = 1; i <= total; i++) expect(seen.texts.some((t) => t.startsWith(`Choosing K by BIC: fit ${i} of ${total}`))).toBe(true);
+    for (let i = 1; i <= total; i++)
+      expect(seen.texts.some((t) => t.startsWith(`Choosing K by BIC: fit ${i} of ${total}`))).toBe(true);
     expect(seen.iterations).toEqual(Array.from({ length: bic.model.n_iter_ }, (_, i) => i + 1));
-    console.log(`segmentation in Chromium: K = ${bic.model.n_components} by BIC (${bic.selection!.ms.toFixed(0)} ms on ${bic.selection!.sampleSize} pixels), EM on ${bic.width * bic.height} pixels ${bic.fitMs.toFixed(0)} ms (${bic.model.n_iter_} iterations), in all ${bic.totalMs.toFixed(0)} ms; Node: EM ${node.fitMs.toFixed(0)} ms`);
+    console.log(
+      `segmentation in Chromium: K = ${bic.model.n_components} by BIC (${bic.selection!.ms.toFixed(0)} ms on ${bic.selection!.sampleSize} pixels), EM on ${bic.width * bic.height} pixels ${bic.fitMs.toFixed(0)} ms (${bic.model.n_iter_} iterations), in all ${bic.totalMs.toFixed(0)} ms; Node: EM ${node.fitMs.toFixed(0)} ms`,
+    );
   });
 
   it("reads the photo's pixels exactly as Node's PNG decoder (no colour management, no premultiplication)", async () => {
@@ -192,7 +234,10 @@ describe("segmentation page", () => {
     expectSameFit(parameters(bic.model), parameters(node.model));
     expect(bic.model.converged_).toBe(node.model.converged_);
     expect(bic.counts).toEqual(node.counts);
-    expect(Object.is(bic.logDensitySum, node.logDensitySum), `${bic.logDensitySum} vs Node's ${node.logDensitySum}`).toBe(true);
+    expect(
+      Object.is(bic.logDensitySum, node.logDensitySum),
+      `${bic.logDensitySum} vs Node's ${node.logDensitySum}`,
+    ).toBe(true);
     expect(bic.degenerate).toEqual([]);
   });
 
@@ -208,14 +253,17 @@ describe("segmentation page", () => {
         return [...s];
       };
       const unusual = read("unusual");
-      let bright = 0, black = 0;
+      let bright = 0,
+        black = 0;
       for (let i = 0; i < unusual.length; i += 4) {
         if (unusual[i] === 0 && unusual[i + 1] === 0 && unusual[i + 2] === 0) black++;
         if (unusual[i + 1] > 200) bright++;
       }
       return { segmentation: distinct(read("segmentation")), black, bright };
     });
-    const means = (bic.model.means_ as number[][]).map((m) => m.map((v) => Math.min(255, Math.max(0, Math.round(v)))).join(","));
+    const means = (bic.model.means_ as number[][]).map((m) =>
+      m.map((v) => Math.min(255, Math.max(0, Math.round(v)))).join(","),
+    );
     expect(colours.segmentation.sort()).toEqual([...new Set(means)].sort());
     // at or above the median log-density is black: at least half the pixels; the rarest 0.1 % or so are pale
     expect(colours.black).toBeGreaterThanOrEqual(30_000);

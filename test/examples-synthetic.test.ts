@@ -14,7 +14,11 @@ type Result = {
   energy: Record<"synthetic" | "halves" | "gaussian", { statistic: number; pValue: number }>;
   repeated: Record<"synthetic" | "halves" | "gaussian", { mean: number; sd: number }>;
   conditional: {
-    feature: string; value: number; rows: number; fixed: boolean; weights: number[];
+    feature: string;
+    value: number;
+    rows: number;
+    fixed: boolean;
+    weights: number[];
     columns: { name: string; conditionalMean: number; sampleMean: number; sampleSd: number }[];
   }[];
   markdown: string;
@@ -24,7 +28,8 @@ type Result = {
 let result: Result;
 
 beforeAll(async () => {
-  if (!existsSync(new URL("../dist/index.js", import.meta.url))) throw new Error("dist/index.js is missing: run `npm run build` first (npm test does)");
+  if (!existsSync(new URL("../dist/index.js", import.meta.url)))
+    throw new Error("dist/index.js is missing: run `npm run build` first (npm test does)");
   result = await runSynthetic();
   console.log(`${result.markdown}\n(${Math.round(result.elapsedMs)} ms)`);
 });
@@ -54,7 +59,9 @@ describe("examples/synthetic.mjs", () => {
   });
 
   it("prints its measurements as markdown tables", () => {
-    expect(result.markdown).toContain("| comparison | largest Δ covariance / (σ_a σ_b) | largest Δ correlation | energy distance | permutation p |");
+    expect(result.markdown).toContain(
+      "| comparison | largest Δ covariance / (σ_a σ_b) | largest Δ correlation | energy distance | permutation p |",
+    );
     expect(result.markdown).toContain("| feature | real mean | GMM copy mean |");
     expect(result.markdown).toContain("Conditional sampling: 2000 notes given Diagonal = 139.6");
   });

@@ -3,7 +3,7 @@
 // documents for float32.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
 interface FixedStart {
@@ -17,13 +17,22 @@ interface FixedStart {
   score_samples: number[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8")) as { fixed_start: FixedStart[] };
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8")) as {
+  fixed_start: FixedStart[];
+};
 
 function fitFromStart(c: FixedStart, dtype: "float32" | "float64"): GaussianMixture {
   return new GaussianMixture({
-    nComponents: c.n_components, covarianceType: c.covariance_type, tol: 0, maxIter: 25, regCovar: 1e-6,
-    weightsInit: c.start.weights_init, meansInit: c.start.means_init, precisionsInit: c.start.precisions_init,
-    randomState: 0, dtype,
+    nComponents: c.n_components,
+    covarianceType: c.covariance_type,
+    tol: 0,
+    maxIter: 25,
+    regCovar: 1e-6,
+    weightsInit: c.start.weights_init,
+    meansInit: c.start.means_init,
+    precisionsInit: c.start.precisions_init,
+    randomState: 0,
+    dtype,
   }).fit(datasets[c.dataset]);
 }
 
@@ -60,11 +69,28 @@ describe("dtype float32 keeps its accuracy where float32 itself would not", () =
     // float32 spacing at 1e7 is 1: without centring, eruptions (spread ~1) would be mostly rounding
     const offset = [1e7, -3e7];
     const far = faithful.map((r) => r.map((v, j) => v + offset[j]));
-    const opts = { nComponents: 3, tol: 0, maxIter: 25, weightsInit: start.start.weights_init, precisionsInit: start.start.precisions_init, randomState: 0 };
+    const opts = {
+      nComponents: 3,
+      tol: 0,
+      maxIter: 25,
+      weightsInit: start.start.weights_init,
+      precisionsInit: start.start.precisions_init,
+      randomState: 0,
+    };
     const near = new GaussianMixture({ ...opts, meansInit: start.start.means_init, dtype: "float32" }).fit(faithful);
-    const farFit = new GaussianMixture({ ...opts, meansInit: start.start.means_init.map((m) => m.map((v, j) => v + offset[j])), dtype: "float32" }).fit(far);
+    const farFit = new GaussianMixture({
+      ...opts,
+      meansInit: start.start.means_init.map((m) => m.map((v, j) => v + offset[j])),
+      dtype: "float32",
+    }).fit(far);
     expect(maxRelativeError(farFit.covariances, near.covariances, 1e-6)).toBeLessThan(1e-5);
-    expect(maxRelativeError(farFit.means.map((m) => m.map((v, j) => v - offset[j])), near.means, 1)).toBeLessThan(1e-5);
+    expect(
+      maxRelativeError(
+        farFit.means.map((m) => m.map((v, j) => v - offset[j])),
+        near.means,
+        1,
+      ),
+    ).toBeLessThan(1e-5);
     expect(maxRelativeError([farFit.lowerBound], [near.lowerBound])).toBeLessThan(1e-6);
   });
 
@@ -72,7 +98,12 @@ describe("dtype float32 keeps its accuracy where float32 itself would not", () =
     const f64 = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(faithful);
     const f32 = GaussianMixture.fromJSON({ ...f64.toJSON(), params: { ...f64.toJSON().params, dtype: "float32" } });
     expect(f32.dtype).toBe("float32");
-    const rows = [[1e25, 70], [3.5, -1e24], [3.5, 70], [2, 50]];
+    const rows = [
+      [1e25, 70],
+      [3.5, -1e24],
+      [3.5, 70],
+      [2, 50],
+    ];
     const a = f32.scoreSamples(rows);
     const b = f64.scoreSamples(rows);
     for (let i = 0; i < rows.length; i++) expect(Number.isFinite(a[i])).toBe(true);
@@ -82,7 +113,14 @@ describe("dtype float32 keeps its accuracy where float32 itself would not", () =
 
   it("takes the float64 rows path when a block would not fit its scratch (2d + K > 512), with the same results", () => {
     const X = Array.from({ length: 1200 }, (_, i) => [Math.sin(i) * 10, Math.cos(i * 1.3) * 10]);
-    const opts = { nComponents: 520, covarianceType: "spherical" as const, maxIter: 2, tol: 0, randomState: 1, initParams: "random_from_data" as const };
+    const opts = {
+      nComponents: 520,
+      covarianceType: "spherical" as const,
+      maxIter: 2,
+      tol: 0,
+      randomState: 1,
+      initParams: "random_from_data" as const,
+    };
     const a = new GaussianMixture({ ...opts, dtype: "float32" }).fit(X);
     const b = new GaussianMixture(opts).fit(X);
     // many tiny components: the rounding of X to float32 shows more than usual
@@ -98,7 +136,9 @@ describe("dtype float32 scoring against float64 scoring of the same model", () =
   const gen = (n: number, d: number, seed: number) => {
     let s = seed;
     const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-    return Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => (i % 3) * 2 + Math.sin(j + i) + u()));
+    return Array.from({ length: n }, (_, i) =>
+      Array.from({ length: d }, (_, j) => (i % 3) * 2 + Math.sin(j + i) + u()),
+    );
   };
   for (const d of [1, 2, 3, 4, 5, 7, 8, 13, 32]) {
     for (const covarianceType of ["full", "tied", "diag", "spherical"] as const) {
@@ -107,8 +147,11 @@ describe("dtype float32 scoring against float64 scoring of the same model", () =
         const f64 = new GaussianMixture({ nComponents: 3, covarianceType, maxIter: 5, tol: 0, randomState: 0 }).fit(X);
         const json = f64.toJSON();
         const f32 = GaussianMixture.fromJSON({ ...json, params: { ...json.params, dtype: "float32" } });
-        expect(maxRelativeError(Array.from(f32.scoreSamples(X)), Array.from(f64.scoreSamples(X)), 1)).toBeLessThan(1e-5);
-        const a = f32.predictProba(X).data, b = f64.predictProba(X).data;
+        expect(maxRelativeError(Array.from(f32.scoreSamples(X)), Array.from(f64.scoreSamples(X)), 1)).toBeLessThan(
+          1e-5,
+        );
+        const a = f32.predictProba(X).data,
+          b = f64.predictProba(X).data;
         let worst = 0;
         for (let t = 0; t < a.length; t++) worst = Math.max(worst, Math.abs(a[t] - b[t]));
         expect(worst).toBeLessThan(1e-5);
@@ -154,20 +197,55 @@ describe("dtype float32 input handling", () => {
     const bad = faithful.slice(0, 50).map((r) => r.slice());
     bad[7][1] = 1e39;
     expect(() => gmm.fit(bad)).toThrow(/X\[7\]\[1\] is 1e\+39.*float32's range.*dtype "float64"/);
-    expect(() => gmm.fit([[1, NaN], [2, 3]])).toThrow(/X\[0\]\[1\] is NaN/);
-    expect(() => gmm.fit([[1, 2], [2, 3], [4, 10n as never]])).toThrow(/X\[2\]\[1\] is not a number \(bigint\)/);
+    expect(() =>
+      gmm.fit([
+        [1, NaN],
+        [2, 3],
+      ]),
+    ).toThrow(/X\[0\]\[1\] is NaN/);
+    expect(() =>
+      gmm.fit([
+        [1, 2],
+        [2, 3],
+        [4, 10n as never],
+      ]),
+    ).toThrow(/X\[2\]\[1\] is not a number \(bigint\)/);
     // values JavaScript would coerce are refused, as float64 refuses them
-    expect(() => gmm.fit([[1, 2], ["5" as never, 3], [4, 1]])).toThrow(/X\[1\]\[0\] is not a number \(string\)/);
-    expect(() => gmm.fit([[1, 2], [2, 3], [true as never, 1]])).toThrow(/X\[2\]\[0\] is not a number \(boolean\)/);
-    expect(() => gmm.fit([[1, null as never], [2, 3], [4, 1]])).toThrow(/X\[0\]\[1\] is not a number \(object\)/);
-    expect(() => gmm.fit({ data: new Float64Array([1, 2, 3, Infinity]), rows: 2, cols: 2 })).toThrow(/X\[1\]\[1\] is Infinity/);
+    expect(() =>
+      gmm.fit([
+        [1, 2],
+        ["5" as never, 3],
+        [4, 1],
+      ]),
+    ).toThrow(/X\[1\]\[0\] is not a number \(string\)/);
+    expect(() =>
+      gmm.fit([
+        [1, 2],
+        [2, 3],
+        [true as never, 1],
+      ]),
+    ).toThrow(/X\[2\]\[0\] is not a number \(boolean\)/);
+    expect(() =>
+      gmm.fit([
+        [1, null as never],
+        [2, 3],
+        [4, 1],
+      ]),
+    ).toThrow(/X\[0\]\[1\] is not a number \(object\)/);
+    expect(() => gmm.fit({ data: new Float64Array([1, 2, 3, Infinity]), rows: 2, cols: 2 })).toThrow(
+      /X\[1\]\[1\] is Infinity/,
+    );
     gmm.fit(faithful);
     expect(gmm.scoreSamples(faithful).every(Number.isFinite)).toBe(true);
-    expect(() => new GaussianMixture({ dtype: "float16" as never })).toThrow(/dtype must be one of "float64", "float32"/);
+    expect(() => new GaussianMixture({ dtype: "float16" as never })).toThrow(
+      /dtype must be one of "float64", "float32"/,
+    );
   });
 
   it("round-trips through JSON with its dtype, scoring identically", () => {
-    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "diag", randomState: 0, dtype: "float32" }).fit(faithful);
+    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "diag", randomState: 0, dtype: "float32" }).fit(
+      faithful,
+    );
     const json = gmm.toJSON();
     expect(json.params.dtype).toBe("float32");
     const back = GaussianMixture.fromJSON(JSON.stringify(json));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { datasets } from "./helpers.js";
 
 const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -10,10 +10,18 @@ function fullCovariance(gmm: GaussianMixture, c: number): number[][] {
   const d = gmm.nFeatures;
   const cov = gmm.covariances as never;
   switch (gmm.covarianceType) {
-    case "full": return cov[c];
-    case "tied": return cov;
-    case "diag": return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? (cov[c] as number[])[i] : 0)));
-    case "spherical": return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? (cov[c] as number) : 0)));
+    case "full":
+      return cov[c];
+    case "tied":
+      return cov;
+    case "diag":
+      return Array.from({ length: d }, (_, i) =>
+        Array.from({ length: d }, (_, j) => (i === j ? (cov[c] as number[])[i] : 0)),
+      );
+    case "spherical":
+      return Array.from({ length: d }, (_, i) =>
+        Array.from({ length: d }, (_, j) => (i === j ? (cov[c] as number) : 0)),
+      );
   }
 }
 
@@ -74,10 +82,20 @@ describe("EM", () => {
           // scikit-learn too; the second run bounds that.)
           // k-means++ and random_from_data start every covariance at regCovar·I, so they need a tiny one.
           const pointStart = initParams === "k-means++" || initParams === "random_from_data";
-          for (const [regCovar, slack] of [[pointStart ? 1e-12 : 0, 1e-13], [1e-6, 1e-9]]) {
+          for (const [regCovar, slack] of [
+            [pointStart ? 1e-12 : 0, 1e-13],
+            [1e-6, 1e-9],
+          ]) {
             const bounds: number[] = [];
-            new GaussianMixture({ nComponents: 4, covarianceType: type, initParams, tol: 0, maxIter: 60, regCovar, randomState: 5 })
-              .fit(X, { onIteration: ({ lowerBound }) => bounds.push(lowerBound) });
+            new GaussianMixture({
+              nComponents: 4,
+              covarianceType: type,
+              initParams,
+              tol: 0,
+              maxIter: 60,
+              regCovar,
+              randomState: 5,
+            }).fit(X, { onIteration: ({ lowerBound }) => bounds.push(lowerBound) });
             expect(bounds.length).toBe(60);
             for (let t = 1; t < bounds.length; t++) {
               expect(bounds[t]).toBeGreaterThanOrEqual(bounds[t - 1] - slack * Math.abs(bounds[t - 1]));
@@ -96,7 +114,9 @@ describe("EM", () => {
 
   it("stops when the lower bound changes by less than tol and reports converged", () => {
     const changes: number[] = [];
-    const gmm = new GaussianMixture({ nComponents: 2, tol: 1e-3, randomState: 0 }).fit(faithful, { onIteration: ({ change }) => changes.push(change) });
+    const gmm = new GaussianMixture({ nComponents: 2, tol: 1e-3, randomState: 0 }).fit(faithful, {
+      onIteration: ({ change }) => changes.push(change),
+    });
     expect(gmm.converged).toBe(true);
     expect(Math.abs(changes[changes.length - 1])).toBeLessThan(1e-3);
     for (const c of changes.slice(0, -1)) expect(Math.abs(c)).toBeGreaterThanOrEqual(1e-3);
@@ -105,16 +125,28 @@ describe("EM", () => {
 
   it("keeps the initialisation with the highest lower bound among nInit", () => {
     const perInit = new Map<number, number>();
-    const gmm = new GaussianMixture({ nComponents: 4, nInit: 6, initParams: "random", randomState: 2 })
-      .fit(datasets.synthetic, { onIteration: ({ init, lowerBound }) => perInit.set(init, lowerBound) });
+    const gmm = new GaussianMixture({ nComponents: 4, nInit: 6, initParams: "random", randomState: 2 }).fit(
+      datasets.synthetic,
+      { onIteration: ({ init, lowerBound }) => perInit.set(init, lowerBound) },
+    );
     expect(perInit.size).toBe(6);
     expect(gmm.lowerBound).toBe(Math.max(...perInit.values()));
   });
 
   it("gives bit-identical models for the same randomState and different ones for another", () => {
-    const fit = (seed: number) => JSON.stringify(new GaussianMixture({ nComponents: 4, nInit: 3, covarianceType: "full", randomState: seed }).fit(datasets.synthetic));
+    const fit = (seed: number) =>
+      JSON.stringify(
+        new GaussianMixture({ nComponents: 4, nInit: 3, covarianceType: "full", randomState: seed }).fit(
+          datasets.synthetic,
+        ),
+      );
     expect(fit(42)).toBe(fit(42));
-    const random = (seed: number) => JSON.stringify(new GaussianMixture({ nComponents: 4, initParams: "random", maxIter: 5, randomState: seed }).fit(datasets.synthetic));
+    const random = (seed: number) =>
+      JSON.stringify(
+        new GaussianMixture({ nComponents: 4, initParams: "random", maxIter: 5, randomState: seed }).fit(
+          datasets.synthetic,
+        ),
+      );
     expect(random(1)).toBe(random(1));
     expect(random(1)).not.toBe(random(2));
   });
@@ -187,11 +219,12 @@ describe("precisions", () => {
       if (blocks) {
         blocks.forEach((c, b) => {
           const p = type === "full" ? (prec as number[][][])[b] : (prec as number[][]);
-          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-            let t = 0;
-            for (let m = 0; m < 4; m++) t += c[i][m] * p[m][j];
-            expect(t).toBeCloseTo(i === j ? 1 : 0, 9);
-          }
+          for (let i = 0; i < 4; i++)
+            for (let j = 0; j < 4; j++) {
+              let t = 0;
+              for (let m = 0; m < 4; m++) t += c[i][m] * p[m][j];
+              expect(t).toBeCloseTo(i === j ? 1 : 0, 9);
+            }
         });
       } else {
         const c = (cov as (number | number[])[]).flat();

@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { cutTree, hcTree, HC_MAX_ROWS, scaledSvd, type HcTree } from "../src/hc.js";
+import { cutTree, HC_MAX_ROWS, type HcTree, hcTree, scaledSvd } from "../src/hc.js";
 import { mark } from "../src/memory.js";
-import { kernels } from "../src/wasm.js";
 import { Random } from "../src/random.js";
-import { datasets } from "./helpers.js";
+import { kernels } from "../src/wasm.js";
 import { mclustAlpha, naiveHc } from "./hc-reference.js";
+import { datasets } from "./helpers.js";
 import { ROOT, run } from "./runtimes/helpers.js";
 
 interface HcFixture {
@@ -22,7 +22,10 @@ interface HcFixture {
   partitions: Record<string, number[]>;
   transformed: number[][];
 }
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/hc.json", import.meta.url), "utf8")) as Record<"faithful" | "iris", HcFixture>;
+const fixture = JSON.parse(readFileSync(new URL("./fixtures/hc.json", import.meta.url), "utf8")) as Record<
+  "faithful" | "iris",
+  HcFixture
+>;
 
 const flatRows = (rows: number[][]) => Float64Array.from(rows.flat());
 /** mclust's 2 × (n − 1) merge matrix as hcTree's flat 0-based pairs. */
@@ -118,10 +121,17 @@ describe("hcTree against R mclust 6.0.0", () => {
 });
 
 describe("hcTree against the naive reference", () => {
-  for (const [n, d, seed] of [[36, 1, 1], [40, 2, 2], [40, 3, 3], [30, 5, 4]]) {
+  for (const [n, d, seed] of [
+    [36, 1, 1],
+    [40, 2, 2],
+    [40, 3, 3],
+    [30, 5, 4],
+  ]) {
     it(`gives the reference's merges on ${n} Gaussian rows in ${d}-D (as given and after the SVD transformation)`, () => {
       const x = gaussianRows(n, d, seed);
-      expect(Array.from(hcTree(x, n, d, { use: "VARS" }).merges)).toEqual(Array.from(naiveHc(x, n, d, mclustAlpha(x, n, d))));
+      expect(Array.from(hcTree(x, n, d, { use: "VARS" }).merges)).toEqual(
+        Array.from(naiveHc(x, n, d, mclustAlpha(x, n, d))),
+      );
       const { z, d: p } = scaledSvd(x, n, d);
       expect(Array.from(hcTree(x, n, d).merges)).toEqual(Array.from(naiveHc(z, n, p, mclustAlpha(z, n, p))));
     });
@@ -131,7 +141,15 @@ describe("hcTree against the naive reference", () => {
     const n = 40;
     const d = 2;
     const x = gaussianRows(n, d, 7);
-    for (const [to, from] of [[5, 1], [9, 1], [20, 3], [33, 30], [39, 2], [12, 11]]) x.copyWithin(to * d, from * d, from * d + d);
+    for (const [to, from] of [
+      [5, 1],
+      [9, 1],
+      [20, 3],
+      [33, 30],
+      [39, 2],
+      [12, 11],
+    ])
+      x.copyWithin(to * d, from * d, from * d + d);
     const tree = hcTree(x, n, d, { use: "VARS" });
     expectWellFormed(tree);
     expect(Array.from(tree.merges)).toEqual(Array.from(naiveHc(x, n, d, mclustAlpha(x, n, d))));
@@ -298,10 +316,18 @@ describe("hcTree across engines", () => {
   it("gives Node's transformed rows, merges and costs bit for bit in Bun (JavaScriptCore)", async () => {
     const bun = join(ROOT, "node_modules/bun/bin/bun.exe");
     // the npm package's placeholder until its postinstall links the binary (as test/runtimes/bun.test.ts)
-    if (statSync(bun).size <= 1_000_000) await run(process.execPath, ["install.js"], { cwd: join(ROOT, "node_modules/bun") });
+    if (statSync(bun).size <= 1_000_000)
+      await run(process.execPath, ["install.js"], { cwd: join(ROOT, "node_modules/bun") });
     const dir = mkdtempSync(join(tmpdir(), "gmm-hc-"));
     try {
-      await build({ stdin: { contents: SCENARIO, resolveDir: ROOT, loader: "js" }, bundle: true, format: "esm", platform: "neutral", outfile: join(dir, "scenario.mjs"), logLevel: "warning" });
+      await build({
+        stdin: { contents: SCENARIO, resolveDir: ROOT, loader: "js" },
+        bundle: true,
+        format: "esm",
+        platform: "neutral",
+        outfile: join(dir, "scenario.mjs"),
+        logLevel: "warning",
+      });
       const cases = [
         { x: Array.from(flatRows(datasets.iris)), n: 150, d: 4 },
         { x: Array.from(flatRows(datasets.faithful)), n: 272, d: 2 },
@@ -309,13 +335,18 @@ describe("hcTree across engines", () => {
         { x: Array.from(lcgRows(400, 3)), n: 400, d: 3 },
       ];
       const main = join(dir, "main.mjs");
-      writeFileSync(main, `import { readFileSync } from "node:fs";
+      writeFileSync(
+        main,
+        `import { readFileSync } from "node:fs";
 import { scenario } from "./scenario.mjs";
 const cases = JSON.parse(readFileSync(0, "utf8"));
 console.log(JSON.stringify(await scenario(readFileSync(${JSON.stringify(join(ROOT, "build/gmm.wasm"))}), cases)));
-`);
+`,
+      );
       const input = JSON.stringify(cases);
-      const inBun = JSON.parse((await run(bun, ["run", "--no-install", main], { input, timeoutMs: 60_000 })).stdout) as string[];
+      const inBun = JSON.parse(
+        (await run(bun, ["run", "--no-install", main], { input, timeoutMs: 60_000 })).stdout,
+      ) as string[];
       const inNode = JSON.parse((await run(process.execPath, [main], { input, timeoutMs: 60_000 })).stdout) as string[];
       expect(inBun.length).toBe(cases.length);
       expect(inBun).toEqual(inNode);

@@ -4,7 +4,10 @@ import { expect } from "vitest";
 /** Reads a numeric CSV with a header row. */
 export function readCsv(path: string): number[][] {
   const text = readFileSync(new URL(path, import.meta.url), "utf8").trim();
-  return text.split("\n").slice(1).map((line) => line.split(",").map(Number));
+  return text
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split(",").map(Number));
 }
 
 export const datasets: Record<string, number[][]> = {

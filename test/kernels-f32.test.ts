@@ -7,9 +7,9 @@
 // 1020), full and tied (pooled) scatter, the diagonal scatter, k-means.
 // A wrong stride, offset or element type for X gives other numbers.
 import { describe, expect, it } from "vitest";
+import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 import { meansFromSums } from "../src/statistics.js";
 import { dataKernels, kernels } from "../src/wasm.js";
-import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -29,7 +29,8 @@ function responsibilities(n: number, k: number, seed: number, sparse: boolean): 
   for (let i = 0; i < n; i++) {
     let s = 0;
     // dense R gets some tiny entries, which scatterFull may skip as negligible
-    for (let c = 0; c < k; c++) s += out[i * k + c] = sparse && r() < 0.2 ? 0 : !sparse && r() < 0.15 ? 1e-40 * (1 + r()) : r() + 0.5 + 1e-3;
+    for (let c = 0; c < k; c++)
+      s += out[i * k + c] = sparse && r() < 0.2 ? 0 : !sparse && r() < 0.15 ? 1e-40 * (1 + r()) : r() + 0.5 + 1e-3;
     if (s > 0) for (let c = 0; c < k; c++) out[i * k + c] /= s;
   }
   return out;
@@ -52,7 +53,16 @@ function expectSameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string
 }
 
 /** componentSums gives raw Σ r and Σ r·x; the means are statistics.ts's sums / (N_k + 10ε). */
-function componentMeans(sums: (x: number, r: number, n: number, d: number, k: number, nk: number, out: number) => void, x: number, rp: number, n: number, d: number, k: number, nkp: number, mp: number): void {
+function componentMeans(
+  sums: (x: number, r: number, n: number, d: number, k: number, nk: number, out: number) => void,
+  x: number,
+  rp: number,
+  n: number,
+  d: number,
+  k: number,
+  nkp: number,
+  mp: number,
+): void {
   sums(x, rp, n, d, k, nkp, mp);
   meansFromSums(f64(nkp, k), f64(mp, k * d).slice(), k, d, f64(mp, k * d));
 }
@@ -61,13 +71,23 @@ function componentMeans(sums: (x: number, r: number, n: number, d: number, k: nu
 function mStep(X: Float64Array | Float32Array, resp: Float64Array, n: number, d: number, k: number) {
   return scoped(() => {
     // the table the library itself picks kernels from
-    const { componentSums: sums, scatterFull, scatterDiag } = dataKernels(X instanceof Float32Array ? "float32" : "float64");
+    const {
+      componentSums: sums,
+      scatterFull,
+      scatterDiag,
+    } = dataKernels(X instanceof Float32Array ? "float32" : "float64");
     const x = allocX(X);
     const rp = allocFrom(resp);
-    const nk = alloc(k), means = alloc(k * d), full = alloc(k * d * d), tied = alloc(d * d), diag = alloc(k * d), diff = alloc(d);
+    const nk = alloc(k),
+      means = alloc(k * d),
+      full = alloc(k * d * d),
+      tied = alloc(d * d),
+      diag = alloc(k * d),
+      diff = alloc(d);
     componentMeans(sums, x, rp, n, d, k, nk, means);
     // log-likelihoods and log-dets that make some small r negligible and keep others
-    const lpn = allocFrom(Array.from({ length: n }, (_, i) => -5 - (i % 7) * 3)), logDet = allocFrom(Array.from({ length: k }, (_, c) => c - 1));
+    const lpn = allocFrom(Array.from({ length: n }, (_, i) => -5 - (i % 7) * 3)),
+      logDet = allocFrom(Array.from({ length: k }, (_, c) => c - 1));
     scatterFull(x, rp, means, n, d, k, nk, lpn, logDet, full, d * d, diff);
     scatterFull(x, rp, means, n, d, k, nk, lpn, logDet, tied, 0, diff);
     scatterDiag(x, rp, means, n, d, k, diag);
@@ -88,7 +108,10 @@ function kMeans(X: Float64Array | Float32Array, n: number, d: number, k: number,
     const { assignNearest: assign, updateCenters: update, seedPotential: seed } = w;
     const rowBytes = d * w.bytes;
     const x = allocX(X);
-    const centers = allocFrom(start), labels = alloc(n, 4), minDist = alloc(n), counts = alloc(k);
+    const centers = allocFrom(start),
+      labels = alloc(n, 4),
+      minDist = alloc(n),
+      counts = alloc(k);
     const inertia = assign(x, n, d, centers, k, labels, minDist);
     const assigned = { labels: Array.from(i32(labels, n)), minDist: Array.from(f64(minDist, n)) };
     update(x, n, d, labels, k, centers, counts);
@@ -99,7 +122,9 @@ function kMeans(X: Float64Array | Float32Array, n: number, d: number, k: number,
       seed(x, n, d, x + rows[2] * rowBytes, minDist, true),
     ];
     return {
-      inertia, ...assigned, potentials,
+      inertia,
+      ...assigned,
+      potentials,
       centers: Array.from(f64(centers, k * d)),
       counts: Array.from(f64(counts, k)),
       seedDist: Array.from(f64(minDist, n)),
@@ -120,49 +145,76 @@ const COMPONENTS = [1, 2, 3, 8];
 const ROWS = [300, 1000]; // not multiples of the 128- and 256-row blocks
 
 describe("M-step kernels on f32 X equal their f64 twins bit for bit", () => {
-  for (const d of DIMS) for (const k of COMPONENTS) for (const n of ROWS) for (const sparse of [false, true]) {
-    it(`componentSums, scatterFull (full, tied), scatterDiag: d=${d} K=${k} N=${n} ${sparse ? "sparse" : "dense"} R`, () => {
-      const X = data(n, d, 1000 * d + 10 * k + n);
-      const resp = responsibilities(n, k, 7 * n + k, sparse);
-      // the sparse sums run when d ≥ 16 and fewer than 40 % of R are non-zero
-      const nonZero = resp.filter((v) => v !== 0).length / resp.length;
-      if (sparse) expect(nonZero).toBeLessThan(0.4);
-      const a = mStep(X, resp, n, d, k);
-      const b = mStep(Float64Array.from(X), resp, n, d, k);
-      expectSameResults(a, b);
-      expect(b.means.every(Number.isFinite) && b.full.every(Number.isFinite)).toBe(true);
-    });
-  }
+  for (const d of DIMS)
+    for (const k of COMPONENTS)
+      for (const n of ROWS)
+        for (const sparse of [false, true]) {
+          it(`componentSums, scatterFull (full, tied), scatterDiag: d=${d} K=${k} N=${n} ${sparse ? "sparse" : "dense"} R`, () => {
+            const X = data(n, d, 1000 * d + 10 * k + n);
+            const resp = responsibilities(n, k, 7 * n + k, sparse);
+            // the sparse sums run when d ≥ 16 and fewer than 40 % of R are non-zero
+            const nonZero = resp.filter((v) => v !== 0).length / resp.length;
+            if (sparse) expect(nonZero).toBeLessThan(0.4);
+            const a = mStep(X, resp, n, d, k);
+            const b = mStep(Float64Array.from(X), resp, n, d, k);
+            expectSameResults(a, b);
+            expect(b.means.every(Number.isFinite) && b.full.every(Number.isFinite)).toBe(true);
+          });
+        }
 
   it("scatterFull's simple path (d = 1021, too wide for the tiles): full and tied", () => {
-    const n = 40, d = 1021, k = 2;
+    const n = 40,
+      d = 1021,
+      k = 2;
     const X = data(n, d, 5);
     const resp = responsibilities(n, k, 6, true);
-    const run = (X: Float64Array | Float32Array, stride: number) => scoped(() => {
-      const w = dataKernels(X instanceof Float32Array ? "float32" : "float64");
-      const x = allocX(X), rp = allocFrom(resp);
-      const nk = alloc(k), means = alloc(k * d), out = alloc(k * d * d);
-      componentMeans(w.componentSums, x, rp, n, d, k, nk, means);
-      w.scatterFull(x, rp, means, n, d, k, nk, allocFrom(new Array(n).fill(-Infinity)), allocFrom([0, 0]), out, stride, alloc(d));
-      return { means: Array.from(f64(means, k * d)), scatter: Array.from(f64(out, stride === 0 ? d * d : k * d * d)) };
-    });
+    const run = (X: Float64Array | Float32Array, stride: number) =>
+      scoped(() => {
+        const w = dataKernels(X instanceof Float32Array ? "float32" : "float64");
+        const x = allocX(X),
+          rp = allocFrom(resp);
+        const nk = alloc(k),
+          means = alloc(k * d),
+          out = alloc(k * d * d);
+        componentMeans(w.componentSums, x, rp, n, d, k, nk, means);
+        w.scatterFull(
+          x,
+          rp,
+          means,
+          n,
+          d,
+          k,
+          nk,
+          allocFrom(new Array(n).fill(-Infinity)),
+          allocFrom([0, 0]),
+          out,
+          stride,
+          alloc(d),
+        );
+        return {
+          means: Array.from(f64(means, k * d)),
+          scatter: Array.from(f64(out, stride === 0 ? d * d : k * d * d)),
+        };
+      });
     for (const stride of [d * d, 0]) expectSameResults(run(X, stride), run(Float64Array.from(X), stride));
   });
 });
 
 describe("k-means kernels on f32 X equal their f64 twins bit for bit", () => {
-  for (const d of DIMS) for (const k of COMPONENTS) for (const n of ROWS) {
-    it(`assignNearest, updateCenters, seedPotential: d=${d} K=${k} N=${n}`, () => {
-      const X = data(n, d, 3000 * d + 10 * k + n);
-      const r = rng(d + k + n);
-      // centres are f64 (not f32-representable): rows of X moved a little
-      const start = new Float64Array(k * d);
-      for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) start[c * d + j] = X[((c * 37) % n) * d + j] + r();
-      const rows = [n - 1, 0, Math.floor(n / 3)];
-      const a = kMeans(X, n, d, k, start, rows);
-      const b = kMeans(Float64Array.from(X), n, d, k, start, rows);
-      expectSameResults(a, b);
-      expect(b.potentials.every(Number.isFinite)).toBe(true);
-    });
-  }
+  for (const d of DIMS)
+    for (const k of COMPONENTS)
+      for (const n of ROWS) {
+        it(`assignNearest, updateCenters, seedPotential: d=${d} K=${k} N=${n}`, () => {
+          const X = data(n, d, 3000 * d + 10 * k + n);
+          const r = rng(d + k + n);
+          // centres are f64 (not f32-representable): rows of X moved a little
+          const start = new Float64Array(k * d);
+          for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) start[c * d + j] = X[((c * 37) % n) * d + j] + r();
+          const rows = [n - 1, 0, Math.floor(n / 3)];
+          const a = kMeans(X, n, d, k, start, rows);
+          const b = kMeans(Float64Array.from(X), n, d, k, start, rows);
+          expectSameResults(a, b);
+          expect(b.potentials.every(Number.isFinite)).toBe(true);
+        });
+      }
 });

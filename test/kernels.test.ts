@@ -1,8 +1,8 @@
 // Each WebAssembly kernel against a slow, obviously right TypeScript reference.
 import { describe, expect, it } from "vitest";
+import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 import { meansFromSums } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
-import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -14,10 +14,11 @@ function spd(d: number, seed: number): number[] {
   const r = rng(seed);
   const a = Array.from({ length: d * d }, r);
   const out = new Array(d * d).fill(0);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    for (let m = 0; m < d; m++) out[i * d + j] += a[i * d + m] * a[j * d + m];
-    if (i === j) out[i * d + j] += d * 0.1;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      for (let m = 0; m < d; m++) out[i * d + j] += a[i * d + m] * a[j * d + m];
+      if (i === j) out[i * d + j] += d * 0.1;
+    }
   return out;
 }
 
@@ -35,11 +36,17 @@ function inverseAndLogDet(m: number[], d: number): { inv: number[]; logDet: numb
     }
     const pivot = a[c * d + c];
     logDet += Math.log(Math.abs(pivot));
-    for (let j = 0; j < d; j++) { a[c * d + j] /= pivot; inv[c * d + j] /= pivot; }
+    for (let j = 0; j < d; j++) {
+      a[c * d + j] /= pivot;
+      inv[c * d + j] /= pivot;
+    }
     for (let r = 0; r < d; r++) {
       if (r === c) continue;
       const f = a[r * d + c];
-      for (let j = 0; j < d; j++) { a[r * d + j] -= f * a[c * d + j]; inv[r * d + j] -= f * inv[c * d + j]; }
+      for (let j = 0; j < d; j++) {
+        a[r * d + j] -= f * a[c * d + j];
+        inv[r * d + j] -= f * inv[c * d + j];
+      }
     }
   }
   return { inv, logDet };
@@ -54,12 +61,13 @@ describe("linalg kernels", () => {
         expect(kernels().cholesky(p, d)).toBe(-1);
         return Array.from(f64(p, d * d));
       });
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-        if (j > i) expect(L[i * d + j]).toBe(0);
-        let s = 0;
-        for (let m = 0; m < d; m++) s += L[i * d + m] * L[j * d + m];
-        expect(Math.abs(s - A[i * d + j])).toBeLessThan(1e-12 * d);
-      }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          if (j > i) expect(L[i * d + j]).toBe(0);
+          let s = 0;
+          for (let m = 0; m < d; m++) s += L[i * d + m] * L[j * d + m];
+          expect(Math.abs(s - A[i * d + j])).toBeLessThan(1e-12 * d);
+        }
     });
 
     it(`precisionCholeskyFull gives W with WᵀW = Σ⁻¹ and log det W = −½ log det Σ (d=${d})`, () => {
@@ -72,11 +80,12 @@ describe("linalg kernels", () => {
         expect(kernels().precisionCholeskyFull(cov, w, l, 1, d, alloc(d * d))).toBe(-1);
         return { W: Array.from(f64(w, d * d)), ld: f64(l, 1)[0] };
       });
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let m = 0; m < d; m++) s += W[m * d + i] * W[m * d + j];
-        expect(Math.abs(s - inv[i * d + j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(inv[i * d + j])));
-      }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let m = 0; m < d; m++) s += W[m * d + i] * W[m * d + j];
+          expect(Math.abs(s - inv[i * d + j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(inv[i * d + j])));
+        }
       expect(ld).toBeCloseTo(-0.5 * logDet, 10);
     });
 
@@ -88,12 +97,13 @@ describe("linalg kernels", () => {
         expect(kernels().precisionFactorFromPrecision(p, w, alloc(1), 1, d, alloc(d * d))).toBe(-1);
         return Array.from(f64(w, d * d));
       });
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-        if (j > i) expect(W[i * d + j]).toBe(0);
-        let s = 0;
-        for (let m = 0; m < d; m++) s += W[m * d + i] * W[m * d + j];
-        expect(Math.abs(s - P[i * d + j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(P[i * d + j])));
-      }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          if (j > i) expect(W[i * d + j]).toBe(0);
+          let s = 0;
+          for (let m = 0; m < d; m++) s += W[m * d + i] * W[m * d + j];
+          expect(Math.abs(s - P[i * d + j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(P[i * d + j])));
+        }
     });
   }
 
@@ -113,17 +123,19 @@ function diagMatchesFull(d: number): void {
   const means = Array.from({ length: k * d }, r);
   const variances = Array.from({ length: k * d }, () => 0.5 + r() + 0.5);
   const spherical = [0.7, 1.9];
-  const run = (build: (c: number, j: number) => number) => scoped(() => {
-    const w = kernels();
-    const covs: number[] = [];
-    for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covs.push(a === b ? build(c, a) : 0);
-    const factor = alloc(k * d * d);
-    const logDet = alloc(k);
-    w.precisionCholeskyFull(allocFrom(covs), factor, logDet, k, d, alloc(d * d));
-    const o = alloc(n * k);
-    w.logProbFull(allocFrom(X), n, d, allocFrom(means), factor, d * d, logDet, allocFrom([0, 0]), k, o, alloc(d));
-    return Array.from(f64(o, n * k));
-  });
+  const run = (build: (c: number, j: number) => number) =>
+    scoped(() => {
+      const w = kernels();
+      const covs: number[] = [];
+      for (let c = 0; c < k; c++)
+        for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covs.push(a === b ? build(c, a) : 0);
+      const factor = alloc(k * d * d);
+      const logDet = alloc(k);
+      w.precisionCholeskyFull(allocFrom(covs), factor, logDet, k, d, alloc(d * d));
+      const o = alloc(n * k);
+      w.logProbFull(allocFrom(X), n, d, allocFrom(means), factor, d * d, logDet, allocFrom([0, 0]), k, o, alloc(d));
+      return Array.from(f64(o, n * k));
+    });
   const viaDiag = scoped(() => {
     const w = kernels();
     const prec = alloc(k * d);
@@ -176,30 +188,39 @@ describe("log-density kernels", () => {
         const { inv, logDet } = inverseAndLogDet(S, d);
         for (let i = 0; i < n; i++) {
           let q = 0;
-          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
-            q += (X[i * d + a] - means[c * d + a]) * inv[a * d + b] * (X[i * d + b] - means[c * d + b]);
-          }
+          for (let a = 0; a < d; a++)
+            for (let b = 0; b < d; b++) {
+              q += (X[i * d + a] - means[c * d + a]) * inv[a * d + b] * (X[i * d + b] - means[c * d + b]);
+            }
           const expected = -0.5 * (d * Math.log(2 * Math.PI) + logDet + q) + Math.log(weights[c]);
           expect(Math.abs(out[i * k + c] - expected)).toBeLessThan(1e-10 * Math.max(1, Math.abs(expected)));
         }
       }
     });
 
-    it(`diag and spherical kernels equal the full kernel on the same diagonal covariances (d=${d})`, () => diagMatchesFull(d));
+    it(`diag and spherical kernels equal the full kernel on the same diagonal covariances (d=${d})`, () =>
+      diagMatchesFull(d));
   }
 
   // d ≥ 512 is past the blocked paths' scratch: every kernel's row-at-a-time path
   it("diag and spherical kernels equal the full kernel at d = 600 (the unblocked paths)", () => diagMatchesFull(600));
 
   it("normalizeLogProb is a stable log-sum-exp: huge negative log-densities give proper responsibilities", () => {
-    const rows = [[-1000, -1001, -1002], [0, Math.log(0.5), -Infinity], [-745.2, -745.2, -745.2]];
+    const rows = [
+      [-1000, -1001, -1002],
+      [0, Math.log(0.5), -Infinity],
+      [-745.2, -745.2, -745.2],
+    ];
     const { norm, resp, total } = scoped(() => {
       const p = allocFrom(rows.flat());
       const o = alloc(3);
       const t = kernels().normalizeLogProb(p, 3, 3, o, true);
       return { norm: Array.from(f64(o, 3)), resp: Array.from(f64(p, 9)), total: t };
     });
-    const lse = (r: number[]) => { const m = Math.max(...r); return m + Math.log(r.reduce((s, v) => s + Math.exp(v - m), 0)); };
+    const lse = (r: number[]) => {
+      const m = Math.max(...r);
+      return m + Math.log(r.reduce((s, v) => s + Math.exp(v - m), 0));
+    };
     rows.forEach((r, i) => {
       expect(norm[i]).toBeCloseTo(lse(r), 12);
       const s = resp.slice(i * 3, i * 3 + 3);
@@ -208,30 +229,55 @@ describe("log-density kernels", () => {
       const e = r.map((v) => Math.exp(v - m));
       s.forEach((v, c) => expect(v).toBeCloseTo(e[c] / e.reduce((a, b) => a + b, 0), 15));
     });
-    expect(total).toBeCloseTo(norm.reduce((a, b) => a + b, 0), 10);
+    expect(total).toBeCloseTo(
+      norm.reduce((a, b) => a + b, 0),
+      10,
+    );
   });
 });
 
 /** componentSums gives raw Σ r and Σ r·x; the means are statistics.ts's sums / (N_k + 10ε). */
-function componentMeans(sums: (x: number, r: number, n: number, d: number, k: number, nk: number, out: number) => void, x: number, rp: number, n: number, d: number, k: number, nkp: number, mp: number): void {
+function componentMeans(
+  sums: (x: number, r: number, n: number, d: number, k: number, nk: number, out: number) => void,
+  x: number,
+  rp: number,
+  n: number,
+  d: number,
+  k: number,
+  nkp: number,
+  mp: number,
+): void {
   sums(x, rp, n, d, k, nkp, mp);
   meansFromSums(f64(nkp, k), f64(mp, k * d).slice(), k, d, f64(mp, k * d));
 }
 
 describe("M-step kernels", () => {
   it("componentSums and scatterFull equal the weighted means and centred scatter computed naively", () => {
-    const n = 29, d = 3, k = 2;
+    const n = 29,
+      d = 3,
+      k = 2;
     const r = rng(9);
     const X = Array.from({ length: n * d }, () => 1e4 + r()); // far from the origin: centring matters
-    const resp = Array.from({ length: n }, () => { const a = r() + 0.5; return [a, 1 - a]; }).flat();
+    const resp = Array.from({ length: n }, () => {
+      const a = r() + 0.5;
+      return [a, 1 - a];
+    }).flat();
     const { nk, means, scatter } = scoped(() => {
       const w = kernels();
-      const x = allocFrom(X), rp = allocFrom(resp), nkp = alloc(k), mp = alloc(k * d), sp = alloc(k * d * d);
+      const x = allocFrom(X),
+        rp = allocFrom(resp),
+        nkp = alloc(k),
+        mp = alloc(k * d),
+        sp = alloc(k * d * d);
       componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
       const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
       w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([0, 0]), sp, d * d, alloc(d));
       w.finishScatter(sp, d, nkp, k, 0, false);
-      return { nk: Array.from(f64(nkp, k)), means: Array.from(f64(mp, k * d)), scatter: Array.from(f64(sp, k * d * d)) };
+      return {
+        nk: Array.from(f64(nkp, k)),
+        means: Array.from(f64(mp, k * d)),
+        scatter: Array.from(f64(sp, k * d * d)),
+      };
     });
     for (let c = 0; c < k; c++) {
       let s = 0;
@@ -242,11 +288,13 @@ describe("M-step kernels", () => {
         for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
         expect(means[c * d + j]).toBeCloseTo(m / (nk[c] + 10 * Number.EPSILON), 9);
       }
-      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
-        let v = 0;
-        for (let i = 0; i < n; i++) v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
-        expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
-      }
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b < d; b++) {
+          let v = 0;
+          for (let i = 0; i < n; i++)
+            v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
+          expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
+        }
     }
   });
 });
@@ -256,24 +304,36 @@ describe("scatterFull's negligible rows", () => {
   // 1e-28·1e20 = 1e-8 to S[0][0] (~13), far above rounding. The E-step's lse
   // for it (≈ −5e19) bounds its q, so it must count; told instead that its lse
   // is a typical one, the kernel may (and does) drop it as negligible.
-  const n = 40, d = 3, k = 1;
+  const n = 40,
+    d = 3,
+    k = 1;
   const r = rng(11);
   const X = Array.from({ length: n * d }, (_, t) => (t === 0 ? 1e10 : r()));
   const resp = Array.from({ length: n }, (_, i) => (i === 0 ? 1e-28 : 1));
   const constant = -0.5 * d * Math.log(2 * Math.PI);
-  const honest = Array.from({ length: n }, (_, i) => constant - 0.5 * X.slice(i * d, i * d + d).reduce((s, v) => s + v * v, 0));
-  const scatter = (lse: number[]) => scoped(() => {
-    const w = kernels();
-    const x = allocFrom(X), rp = allocFrom(resp), nkp = alloc(k), mp = alloc(k * d), sp = alloc(d * d);
-    componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
-    w.scatterFull(x, rp, mp, n, d, k, nkp, allocFrom(lse), allocFrom([0]), sp, d * d, alloc(d));
-    return { means: Array.from(f64(mp, d)), s: Array.from(f64(sp, d * d)) };
-  });
+  const honest = Array.from(
+    { length: n },
+    (_, i) => constant - 0.5 * X.slice(i * d, i * d + d).reduce((s, v) => s + v * v, 0),
+  );
+  const scatter = (lse: number[]) =>
+    scoped(() => {
+      const w = kernels();
+      const x = allocFrom(X),
+        rp = allocFrom(resp),
+        nkp = alloc(k),
+        mp = alloc(k * d),
+        sp = alloc(d * d);
+      componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
+      w.scatterFull(x, rp, mp, n, d, k, nkp, allocFrom(lse), allocFrom([0]), sp, d * d, alloc(d));
+      return { means: Array.from(f64(mp, d)), s: Array.from(f64(sp, d * d)) };
+    });
   const naive = (means: number[], from: number) => {
     const s = new Array(d * d).fill(0);
-    for (let i = from; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) {
-      s[a * d + b] += resp[i] * (X[i * d + a] - means[a]) * (X[i * d + b] - means[b]);
-    }
+    for (let i = from; i < n; i++)
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b <= a; b++) {
+          s[a * d + b] += resp[i] * (X[i * d + a] - means[a]) * (X[i * d + b] - means[b]);
+        }
     return s;
   };
   it("counts a far row with tiny r (its lse bounds r·q above the cut)", () => {
@@ -295,7 +355,22 @@ describe("fused E-step", () => {
   // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d = 2
   // path's 64, a non-finite row), bit for bit: the same operations on the
   // same values, with and without responsibilities.
-  const shapes = [[1, 1, 1], [7, 2, 3], [13, 3, 5], [20, 3, 8], [9, 3, 64], [6, 3, 65], [65, 2, 1], [33, 5, 2], [9, 9, 7], [130, 4, 3], [21, 1, 8], [19, 7, 8], [11, 2, 70], [5, 6, 33]];
+  const shapes = [
+    [1, 1, 1],
+    [7, 2, 3],
+    [13, 3, 5],
+    [20, 3, 8],
+    [9, 3, 64],
+    [6, 3, 65],
+    [65, 2, 1],
+    [33, 5, 2],
+    [9, 9, 7],
+    [130, 4, 3],
+    [21, 1, 8],
+    [19, 7, 8],
+    [11, 2, 70],
+    [5, 6, 33],
+  ];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {
       it(`eStep ${family} equals logProb + normalizeLogProb bit for bit (n=${n}, d=${d}, K=${k})`, () => {
@@ -306,32 +381,35 @@ describe("fused E-step", () => {
         const covs = Array.from({ length: k }, (_, c) => spd(d, 7 * c + d)).flat();
         const variances = Array.from({ length: k * d }, () => 0.5 + r() + 0.5);
         const weights = Array.from({ length: k }, (_, c) => (c + 1) / ((k * (k + 1)) / 2));
-        const run = (fused: boolean, writeResp: boolean) => scoped(() => {
-          const w = kernels();
-          const m = family === "full" ? k * d * d : family === "diag" ? k * d : k;
-          const factor = alloc(m);
-          const logDet = alloc(k);
-          if (family === "full") w.precisionCholeskyFull(allocFrom(covs), factor, logDet, k, d, alloc(d * d));
-          else if (family === "diag") w.precisionCholeskyDiag(allocFrom(variances), factor, logDet, k, d, 1);
-          else w.precisionCholeskyDiag(allocFrom(variances.slice(0, k)), factor, logDet, k, 1, d);
-          const out = alloc(n * k);
-          const norm = alloc(n);
-          const x = allocFrom(X);
-          const mu = allocFrom(means);
-          const logW = allocFrom(weights.map(Math.log));
-          let total: number;
-          if (family === "full") {
-            total = fused
-              ? w.eStepFull(x, n, d, mu, factor, d * d, logDet, logW, k, out, alloc(d), norm, writeResp)
-              : (w.logProbFull(x, n, d, mu, factor, d * d, logDet, logW, k, out, alloc(d)), w.normalizeLogProb(out, n, k, norm, writeResp));
-          } else {
-            const [eStep, logProb] = family === "diag" ? [w.eStepDiag, w.logProbDiag] : [w.eStepSpherical, w.logProbSpherical];
-            total = fused
-              ? eStep(x, n, d, mu, factor, logDet, logW, k, out, norm, writeResp)
-              : (logProb(x, n, d, mu, factor, logDet, logW, k, out), w.normalizeLogProb(out, n, k, norm, writeResp));
-          }
-          return { total, resp: Array.from(f64(out, n * k)), norm: Array.from(f64(norm, n)) };
-        });
+        const run = (fused: boolean, writeResp: boolean) =>
+          scoped(() => {
+            const w = kernels();
+            const m = family === "full" ? k * d * d : family === "diag" ? k * d : k;
+            const factor = alloc(m);
+            const logDet = alloc(k);
+            if (family === "full") w.precisionCholeskyFull(allocFrom(covs), factor, logDet, k, d, alloc(d * d));
+            else if (family === "diag") w.precisionCholeskyDiag(allocFrom(variances), factor, logDet, k, d, 1);
+            else w.precisionCholeskyDiag(allocFrom(variances.slice(0, k)), factor, logDet, k, 1, d);
+            const out = alloc(n * k);
+            const norm = alloc(n);
+            const x = allocFrom(X);
+            const mu = allocFrom(means);
+            const logW = allocFrom(weights.map(Math.log));
+            let total: number;
+            if (family === "full") {
+              total = fused
+                ? w.eStepFull(x, n, d, mu, factor, d * d, logDet, logW, k, out, alloc(d), norm, writeResp)
+                : (w.logProbFull(x, n, d, mu, factor, d * d, logDet, logW, k, out, alloc(d)),
+                  w.normalizeLogProb(out, n, k, norm, writeResp));
+            } else {
+              const [eStep, logProb] =
+                family === "diag" ? [w.eStepDiag, w.logProbDiag] : [w.eStepSpherical, w.logProbSpherical];
+              total = fused
+                ? eStep(x, n, d, mu, factor, logDet, logW, k, out, norm, writeResp)
+                : (logProb(x, n, d, mu, factor, logDet, logW, k, out), w.normalizeLogProb(out, n, k, norm, writeResp));
+            }
+            return { total, resp: Array.from(f64(out, n * k)), norm: Array.from(f64(norm, n)) };
+          });
         for (const writeResp of [true, false]) {
           const a = run(true, writeResp);
           const b = run(false, writeResp);
@@ -343,7 +421,10 @@ describe("fused E-step", () => {
           expect(a.resp.slice(0, even * k)).toEqual(b.resp.slice(0, even * k));
           for (let i = even; i < n; i++) {
             expect(Math.abs(a.norm[i] - b.norm[i])).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(b.norm[i])));
-            for (let c = 0; c < k; c++) expect(Math.abs(a.resp[i * k + c] - b.resp[i * k + c])).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(b.resp[i * k + c])));
+            for (let c = 0; c < k; c++)
+              expect(Math.abs(a.resp[i * k + c] - b.resp[i * k + c])).toBeLessThanOrEqual(
+                1e-15 * Math.max(1, Math.abs(b.resp[i * k + c])),
+              );
           }
           if (n > 3) expect(a.norm[2]).toBe(-Infinity);
         }
@@ -357,29 +438,47 @@ describe("vector exp", () => {
   // double-double, e^(r/2¹⁰) by 14 Taylor terms, squared ten times), good to
   // ~1e-30 relative, far below the ulp measured; checked on Math.exp (< 1 ulp).
   const SPLIT = 134217729; // 2²⁷ + 1, Dekker's splitter
-  const twoSum = (a: number, b: number): [number, number] => { const s = a + b, bb = s - a; return [s, (a - (s - bb)) + (b - bb)]; };
+  const twoSum = (a: number, b: number): [number, number] => {
+    const s = a + b,
+      bb = s - a;
+    return [s, a - (s - bb) + (b - bb)];
+  };
   const twoProd = (a: number, b: number): [number, number] => {
     const p = a * b;
-    const ca = SPLIT * a, ah = ca - (ca - a), al = a - ah;
-    const cb = SPLIT * b, bh = cb - (cb - b), bl = b - bh;
-    return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+    const ca = SPLIT * a,
+      ah = ca - (ca - a),
+      al = a - ah;
+    const cb = SPLIT * b,
+      bh = cb - (cb - b),
+      bl = b - bh;
+    return [p, ah * bh - p + ah * bl + al * bh + al * bl];
   };
-  const add = (a: [number, number], b: [number, number]) => { const [s, e] = twoSum(a[0], b[0]); return twoSum(s, e + a[1] + b[1]); };
-  const mul = (a: [number, number], b: [number, number]) => { const [p, e] = twoProd(a[0], b[0]); return twoSum(p, e + a[0] * b[1] + a[1] * b[0]); };
-  const LN2: [number, number] = [0.6931471805599453, 2.3190468138462996e-17];
+  const add = (a: [number, number], b: [number, number]) => {
+    const [s, e] = twoSum(a[0], b[0]);
+    return twoSum(s, e + a[1] + b[1]);
+  };
+  const mul = (a: [number, number], b: [number, number]) => {
+    const [p, e] = twoProd(a[0], b[0]);
+    return twoSum(p, e + a[0] * b[1] + a[1] * b[0]);
+  };
+  const LN2: [number, number] = [Math.LN2, 2.3190468138462996e-17];
   const reference = (x: number): [number, number] => {
     const k = Math.round(x / LN2[0]);
     let r = add([x, 0], mul([-k, 0], LN2));
     r = [r[0] / 1024, r[1] / 1024];
     let term: [number, number] = [1, 0];
     let sum: [number, number] = [1, 0];
-    for (let i = 1; i <= 14; i++) { term = mul(term, r); term = [term[0] / i, term[1] / i]; sum = add(sum, term); }
+    for (let i = 1; i <= 14; i++) {
+      term = mul(term, r);
+      term = [term[0] / i, term[1] / i];
+      sum = add(sum, term);
+    }
     for (let i = 0; i < 10; i++) sum = mul(sum, sum);
     return [sum[0] * 2 ** k, sum[1] * 2 ** k];
   };
   const ulpError = (v: number, x: number) => {
     const [h, l] = reference(x);
-    return Math.abs((v - h) - l) / 2 ** (Math.floor(Math.log2(h)) - 52);
+    return Math.abs(v - h - l) / 2 ** (Math.floor(Math.log2(h)) - 52);
   };
 
   it("the E-step's exp is within 2.5 ulp of e^x on a dense grid of [−707, 0] (util.ts states about 2)", () => {
@@ -428,53 +527,91 @@ describe("k-means kernels", () => {
   // feature. The blocked kernels must give its distances, labels, inertia
   // and potentials bit for bit (they decide k-means' path, so the fits).
   const sqDist = (x: ArrayLike<number>, xo: number, c: ArrayLike<number>, co: number, d: number) => {
-    let a0 = 0, a1 = 0, b0 = 0, b1 = 0, i = 0;
+    let a0 = 0,
+      a1 = 0,
+      b0 = 0,
+      b1 = 0,
+      i = 0;
     for (; i + 4 <= d; i += 4) {
       const t = [0, 1, 2, 3].map((j) => x[xo + i + j] - c[co + i + j]);
-      a0 += t[0] * t[0]; a1 += t[1] * t[1]; b0 += t[2] * t[2]; b1 += t[3] * t[3];
+      a0 += t[0] * t[0];
+      a1 += t[1] * t[1];
+      b0 += t[2] * t[2];
+      b1 += t[3] * t[3];
     }
     if (i + 2 <= d) {
-      const t0 = x[xo + i] - c[co + i], t1 = x[xo + i + 1] - c[co + i + 1];
-      a0 += t0 * t0; a1 += t1 * t1; i += 2;
+      const t0 = x[xo + i] - c[co + i],
+        t1 = x[xo + i + 1] - c[co + i + 1];
+      a0 += t0 * t0;
+      a1 += t1 * t1;
+      i += 2;
     }
-    let r = (a0 + b0) + (a1 + b1);
-    if (i < d) { const t = x[xo + i] - c[co + i]; r += t * t; }
+    let r = a0 + b0 + (a1 + b1);
+    if (i < d) {
+      const t = x[xo + i] - c[co + i];
+      r += t * t;
+    }
     return r;
   };
-  for (const d of [1, 2, 3, 4, 5, 6, 7, 9]) for (const k of [1, 3, 8]) for (const n of [1, 2, 17, 64]) {
-    it(`assignNearest and seedPotential equal the row-at-a-time reference bit for bit (d=${d}, K=${k}, n=${n})`, () => {
-      const r = rng(1000 * d + 10 * k + n);
-      const X = Array.from({ length: n * d }, () => 4 * r());
-      // centres: rows moved a little, and a duplicate of centre 0 (a tie: the lower index wins)
-      const C = Array.from({ length: k * d }, (_, t) => X[(((Math.floor(t / d) * 7) % n) * d) + (t % d)] + 0.1 * r());
-      if (k > 2) for (let j = 0; j < d; j++) C[2 * d + j] = C[j];
-      const minStart = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 2 * r() + 1));
-      const got = scoped(() => {
-        const w = kernels();
-        const x = allocFrom(X), c = allocFrom(C), labels = alloc(n, 4), dist = alloc(n), md = allocFrom(minStart);
-        const inertia = w.assignNearest(x, n, d, c, k, labels, dist);
-        const row = Math.floor(n / 2);
-        const probe = w.seedPotential(x, n, d, x + row * d * 8, md, false);
-        const unchanged = Array.from(f64(md, n));
-        const pot = w.seedPotential(x, n, d, x + row * d * 8, md, true);
-        return { inertia, labels: Array.from(i32(labels, n)), dist: Array.from(f64(dist, n)), probe, unchanged, pot, md: Array.from(f64(md, n)) };
-      });
-      let inertia = 0;
-      for (let i = 0; i < n; i++) {
-        let best = 0, bd = sqDist(X, i * d, C, 0, d);
-        for (let c = 1; c < k; c++) { const v = sqDist(X, i * d, C, c * d, d); if (v < bd) { bd = v; best = c; } }
-        expect(got.labels[i]).toBe(best);
-        expect(got.dist[i]).toBe(bd);
-        inertia += bd;
+  for (const d of [1, 2, 3, 4, 5, 6, 7, 9])
+    for (const k of [1, 3, 8])
+      for (const n of [1, 2, 17, 64]) {
+        it(`assignNearest and seedPotential equal the row-at-a-time reference bit for bit (d=${d}, K=${k}, n=${n})`, () => {
+          const r = rng(1000 * d + 10 * k + n);
+          const X = Array.from({ length: n * d }, () => 4 * r());
+          // centres: rows moved a little, and a duplicate of centre 0 (a tie: the lower index wins)
+          const C = Array.from({ length: k * d }, (_, t) => X[((Math.floor(t / d) * 7) % n) * d + (t % d)] + 0.1 * r());
+          if (k > 2) for (let j = 0; j < d; j++) C[2 * d + j] = C[j];
+          const minStart = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 2 * r() + 1));
+          const got = scoped(() => {
+            const w = kernels();
+            const x = allocFrom(X),
+              c = allocFrom(C),
+              labels = alloc(n, 4),
+              dist = alloc(n),
+              md = allocFrom(minStart);
+            const inertia = w.assignNearest(x, n, d, c, k, labels, dist);
+            const row = Math.floor(n / 2);
+            const probe = w.seedPotential(x, n, d, x + row * d * 8, md, false);
+            const unchanged = Array.from(f64(md, n));
+            const pot = w.seedPotential(x, n, d, x + row * d * 8, md, true);
+            return {
+              inertia,
+              labels: Array.from(i32(labels, n)),
+              dist: Array.from(f64(dist, n)),
+              probe,
+              unchanged,
+              pot,
+              md: Array.from(f64(md, n)),
+            };
+          });
+          let inertia = 0;
+          for (let i = 0; i < n; i++) {
+            let best = 0,
+              bd = sqDist(X, i * d, C, 0, d);
+            for (let c = 1; c < k; c++) {
+              const v = sqDist(X, i * d, C, c * d, d);
+              if (v < bd) {
+                bd = v;
+                best = c;
+              }
+            }
+            expect(got.labels[i]).toBe(best);
+            expect(got.dist[i]).toBe(bd);
+            inertia += bd;
+          }
+          expect(got.inertia).toBe(inertia);
+          const row = Math.floor(n / 2);
+          let pot = 0;
+          const md = minStart.map((m, i) => {
+            const v = Math.min(m, sqDist(X, i * d, X, row * d, d));
+            pot += v;
+            return v;
+          });
+          expect(got.probe).toBe(pot);
+          expect(got.unchanged).toEqual(minStart);
+          expect(got.pot).toBe(pot);
+          expect(got.md).toEqual(md);
+        });
       }
-      expect(got.inertia).toBe(inertia);
-      const row = Math.floor(n / 2);
-      let pot = 0;
-      const md = minStart.map((m, i) => { const v = Math.min(m, sqDist(X, i * d, X, row * d, d)); pot += v; return v; });
-      expect(got.probe).toBe(pot);
-      expect(got.unchanged).toEqual(minStart);
-      expect(got.pot).toBe(pot);
-      expect(got.md).toEqual(md);
-    });
-  }
 });

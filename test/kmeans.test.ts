@@ -5,7 +5,15 @@ import { KMeans } from "../src/index.js";
 import { datasets, expectClose } from "./helpers.js";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8")) as {
-  kmeans: { dataset: string; n_clusters: number; init: number[][]; labels: number[]; cluster_centers: number[][]; inertia: number; best_of_10_inertia: number }[];
+  kmeans: {
+    dataset: string;
+    n_clusters: number;
+    init: number[][];
+    labels: number[];
+    cluster_centers: number[][];
+    inertia: number;
+    best_of_10_inertia: number;
+  }[];
 };
 
 describe("KMeans against scikit-learn", () => {
@@ -33,8 +41,22 @@ describe("KMeans against scikit-learn", () => {
 
   it("moves an empty cluster to the farthest point instead of leaving it empty", () => {
     // Two clusters start on the same point, so one is empty after the first assignment.
-    const X = [[0, 0], [0, 1], [10, 10], [10, 11], [20, 0], [21, 0]];
-    const km = new KMeans({ nClusters: 3, init: [[0, 0], [0, 0], [10, 10]] }).fit(X);
+    const X = [
+      [0, 0],
+      [0, 1],
+      [10, 10],
+      [10, 11],
+      [20, 0],
+      [21, 0],
+    ];
+    const km = new KMeans({
+      nClusters: 3,
+      init: [
+        [0, 0],
+        [0, 0],
+        [10, 10],
+      ],
+    }).fit(X);
     const sizes = [0, 1, 2].map((c) => Array.from(km.labels).filter((l) => l === c).length);
     expect(sizes.every((s) => s > 0)).toBe(true);
     expect(km.inertia).toBeCloseTo(1.5, 12);

@@ -11,7 +11,15 @@ describe(`agreement with R mclust ${mclust.provenance.version} on Old Faithful`,
     const X = datasets.faithful;
     const ref = mclust.faithful_EEE_3;
     // mclust has no covariance regularisation: regCovar 0 fits the same model.
-    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "tied", regCovar: 0, tol: 1e-12, maxIter: 5000, nInit: 10, randomState: 0 }).fit(X);
+    const gmm = new GaussianMixture({
+      nComponents: 3,
+      covarianceType: "tied",
+      regCovar: 0,
+      tol: 1e-12,
+      maxIter: 5000,
+      nInit: 10,
+      randomState: 0,
+    }).fit(X);
     const loglik = gmm.score(X) * X.length;
     expect(gmm.nParameters).toBe(ref.df);
     // mclust stops when the log-likelihood's relative change falls below 1e-5; we
@@ -20,11 +28,23 @@ describe(`agreement with R mclust ${mclust.provenance.version} on Old Faithful`,
     expectClose([loglik], [ref.loglik], 1e-4);
     expectClose([-gmm.bic(X)], [ref.bic], 1e-4);
     // Same components up to order: match by the eruption-time mean.
-    const order = (m: number[][]) => m.map((r, i) => [r[0], i]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+    const order = (m: number[][]) =>
+      m
+        .map((r, i) => [r[0], i])
+        .sort((a, b) => a[0] - b[0])
+        .map((p) => p[1]);
     const ours = order(gmm.means);
     const theirs = order(ref.means);
-    expectClose(ours.map((i) => gmm.means[i]), theirs.map((i: number) => ref.means[i]), 1e-2);
-    expectClose(ours.map((i) => gmm.weights[i]), theirs.map((i: number) => ref.weights[i]), 5e-2);
+    expectClose(
+      ours.map((i) => gmm.means[i]),
+      theirs.map((i: number) => ref.means[i]),
+      1e-2,
+    );
+    expectClose(
+      ours.map((i) => gmm.weights[i]),
+      theirs.map((i: number) => ref.weights[i]),
+      5e-2,
+    );
     expectClose(gmm.covariances, ref.covariance, 5e-2); // the likelihood is flat here: mclust stopped 0.01 below us
   });
 });

@@ -1,9 +1,9 @@
 // Memory stays flat across many calls; large inputs either work or get a
 // clear error before WebAssembly's 4 GiB address space is exceeded.
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, KMeans, type CovarianceType } from "../src/index.js";
-import { kernels } from "../src/wasm.js";
+import { type CovarianceType, GaussianMixture, KMeans } from "../src/index.js";
 import { mark } from "../src/memory.js";
+import { kernels } from "../src/wasm.js";
 
 const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
 
@@ -15,10 +15,21 @@ function data(n: number, d: number, seed: number): number[][] {
 
 describe("memory", () => {
   it("10,000 fit/predict cycles on varied shapes keep WebAssembly and process memory flat", () => {
-    const shapes = [[30, 1], [40, 2], [25, 3], [60, 4], [35, 6]].map(([n, d], i) => data(n, d, i + 1));
+    const shapes = [
+      [30, 1],
+      [40, 2],
+      [25, 3],
+      [60, 4],
+      [35, 6],
+    ].map(([n, d], i) => data(n, d, i + 1));
     const cycle = (i: number) => {
       const X = shapes[i % shapes.length];
-      const gmm = new GaussianMixture({ nComponents: 1 + (i % 3), covarianceType: TYPES[i % 4], maxIter: 3, randomState: i });
+      const gmm = new GaussianMixture({
+        nComponents: 1 + (i % 3),
+        covarianceType: TYPES[i % 4],
+        maxIter: 3,
+        randomState: i,
+      });
       gmm.fit(X);
       gmm.predict(X);
       if (i % 10 === 0) gmm.predictProba(X);
@@ -43,7 +54,16 @@ describe("memory", () => {
       values[2 * i] = c * 5 + s / 2 ** 32;
       values[2 * i + 1] = -c * 3 + ((s >>> 7) & 1023) / 1024;
     }
-    const gmm = new GaussianMixture({ nComponents: 2, covarianceType: "diag", maxIter: 2, tol: 0, meansInit: [[0.5, 0.5], [5.5, -2.5]] });
+    const gmm = new GaussianMixture({
+      nComponents: 2,
+      covarianceType: "diag",
+      maxIter: 2,
+      tol: 0,
+      meansInit: [
+        [0.5, 0.5],
+        [5.5, -2.5],
+      ],
+    });
     gmm.fit({ data: values, rows: n, cols: 2 });
     expect(gmm.weights[0]).toBeCloseTo(0.5, 6);
     expect(kernels().memory.buffer.byteLength).toBeLessThan(2 * 2 ** 30);
@@ -51,13 +71,22 @@ describe("memory", () => {
   });
 
   it("dtype float32 holds X in 4 bytes a value: a fit's working memory is n·d·4 bytes smaller", () => {
-    const n = 100_000, d = 8;
-    const X = { data: Float64Array.from({ length: n * d }, (_, t) => ((t * 7919) % 1000) / 100 + (t % d)), rows: n, cols: d };
+    const n = 100_000,
+      d = 8;
+    const X = {
+      data: Float64Array.from({ length: n * d }, (_, t) => ((t * 7919) % 1000) / 100 + (t % d)),
+      rows: n,
+      cols: d,
+    };
     // the arena's top during an iteration is everything the fit holds
     const held = (dtype: "float64" | "float32") => {
       const base = mark();
       let top = 0;
-      new GaussianMixture({ nComponents: 4, maxIter: 2, tol: 0, randomState: 0, dtype }).fit(X, { onIteration: () => { top = Math.max(top, mark()); } });
+      new GaussianMixture({ nComponents: 4, maxIter: 2, tol: 0, randomState: 0, dtype }).fit(X, {
+        onIteration: () => {
+          top = Math.max(top, mark());
+        },
+      });
       return top - base;
     };
     const saved = held("float64") - held("float32");

@@ -33,7 +33,13 @@ describe("the published package", () => {
 
   it("every file the exports map, typesVersions, main, types and bin name is in the tarball", async () => {
     const files = new Set(await packedFiles());
-    const named = [...targets(pkg.exports), ...targets(pkg.typesVersions), pkg.main, pkg.types, ...targets(pkg.bin)].map((p: string) => p.replace(/^\.\//, ""));
+    const named = [
+      ...targets(pkg.exports),
+      ...targets(pkg.typesVersions),
+      pkg.main,
+      pkg.types,
+      ...targets(pkg.bin),
+    ].map((p: string) => p.replace(/^\.\//, ""));
     expect(named.filter((p) => !files.has(p))).toEqual([]);
   });
 

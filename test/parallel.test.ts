@@ -1,7 +1,7 @@
 // Multi-threaded fit (worker_threads here): the same model as one thread, to 1e-10.
 // Runs against the built package, since the worker is its own bundle (dist/em-worker.js).
 import { describe, expect, it } from "vitest";
-import { init, GaussianMixture, type CovarianceType } from "../dist/index.js";
+import { type CovarianceType, GaussianMixture, init } from "../dist/index.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
 await init();
@@ -34,7 +34,14 @@ describe("fitAsync with nThreads", () => {
 
   for (const type of ["full", "diag"] as CovarianceType[]) {
     it(`gives the single-thread ${type} fit to 1e-10 with dtype float32 and 2 threads (shards hold the same centred float32 rows)`, async () => {
-      const options = { nComponents: 4, covarianceType: type, tol: 0, maxIter: 15, randomState: 3, dtype: "float32" as const };
+      const options = {
+        nComponents: 4,
+        covarianceType: type,
+        tol: 0,
+        maxIter: 15,
+        randomState: 3,
+        dtype: "float32" as const,
+      };
       const one = new GaussianMixture(options).fit(X);
       const two = await new GaussianMixture(options).fitAsync(X, { nThreads: 2 });
       for (const key of ["weights", "means", "covariances", "precisionsCholesky"] as const) {
@@ -48,16 +55,54 @@ describe("fitAsync with nThreads", () => {
     const before = JSON.stringify(gmm);
     const controller = new AbortController();
     const seen: number[] = [];
-    await expect(gmm.fitAsync(X, { nThreads: 2, signal: controller.signal, onIteration: ({ iteration }) => { seen.push(iteration); if (iteration === 4) controller.abort(); } }))
-      .rejects.toMatchObject({ name: "AbortError" });
+    await expect(
+      gmm.fitAsync(X, {
+        nThreads: 2,
+        signal: controller.signal,
+        onIteration: ({ iteration }) => {
+          seen.push(iteration);
+          if (iteration === 4) controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: "AbortError" });
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(JSON.stringify(gmm)).toBe(before);
   });
 
   it("passes on a covariance failure as the same clear CovarianceError and keeps working", async () => {
-    const collapsed = { data: new Float64Array(40_000).map((_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 3 : Math.floor(i / 2) % 3 * 2)), rows: 20_000, cols: 2 };
-    await expect(new GaussianMixture({ nComponents: 3, regCovar: 0, tol: 0, maxIter: 3, meansInit: [[0, 0], [1, 2], [2, 4]], weightsInit: [1 / 3, 1 / 3, 1 / 3], precisionsInit: [[[1, 0], [0, 1]], [[1, 0], [0, 1]], [[1, 0], [0, 1]]] }).fitAsync(collapsed, { nThreads: 2 }))
-      .rejects.toThrow(/Increase regCovar/);
+    const collapsed = {
+      data: new Float64Array(40_000).map((_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 3 : (Math.floor(i / 2) % 3) * 2)),
+      rows: 20_000,
+      cols: 2,
+    };
+    await expect(
+      new GaussianMixture({
+        nComponents: 3,
+        regCovar: 0,
+        tol: 0,
+        maxIter: 3,
+        meansInit: [
+          [0, 0],
+          [1, 2],
+          [2, 4],
+        ],
+        weightsInit: [1 / 3, 1 / 3, 1 / 3],
+        precisionsInit: [
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [1, 0],
+            [0, 1],
+          ],
+        ],
+      }).fitAsync(collapsed, { nThreads: 2 }),
+    ).rejects.toThrow(/Increase regCovar/);
     const ok = await new GaussianMixture({ nComponents: 3, randomState: 0 }).fitAsync(collapsed, { nThreads: 2 });
     expect(ok.weights.every(Number.isFinite)).toBe(true);
   });
@@ -69,6 +114,8 @@ describe("fitAsync with nThreads", () => {
       new GaussianMixture({ ...options, covarianceType: "diag" }).fitAsync(X, { nThreads: 2 }),
     ]);
     expect(maxRelativeError(a.means, new GaussianMixture(options).fit(X).means, 1e-6)).toBeLessThan(1e-10);
-    expect(maxRelativeError(b.means, new GaussianMixture({ ...options, covarianceType: "diag" }).fit(X).means, 1e-6)).toBeLessThan(1e-10);
+    expect(
+      maxRelativeError(b.means, new GaussianMixture({ ...options, covarianceType: "diag" }).fit(X).means, 1e-6),
+    ).toBeLessThan(1e-10);
   });
 });

@@ -1,7 +1,7 @@
 // One-pass (stepwise) EM, #14 item 4: how close one pass over real data gets
 // to the batch fit, measured and printed.
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { Random } from "../src/random.js";
 import { readCsv } from "./helpers.js";
 
@@ -22,7 +22,10 @@ function chunks(size: number, seed: number): number[][][] {
 
 describe("partialFit", () => {
   it("one pass over quakes (1000 rows, chunks of 100) gets close to the batch fit: measured per row", () => {
-    const lines = ["| covariance | first chunk only | one pass of partialFit | batch fit | gap to batch (nats/row) |", "|---|---:|---:|---:|---:|"];
+    const lines = [
+      "| covariance | first chunk only | one pass of partialFit | batch fit | gap to batch (nats/row) |",
+      "|---|---:|---:|---:|---:|",
+    ];
     for (const type of ["full", "diag"] as CovarianceType[]) {
       const options = { nComponents: 3, covarianceType: type, randomState: 0 };
       const parts = chunks(100, 1);
@@ -44,7 +47,12 @@ describe("partialFit", () => {
   it("starts from a given start, is deterministic, and refuses bad chunks leaving the model as it was", () => {
     const X = quakes;
     const start = new GaussianMixture({ nComponents: 2, randomState: 0, maxIter: 3 }).fit(X);
-    const options = { nComponents: 2, weightsInit: start.weights, meansInit: start.means, precisionsInit: start.precisions };
+    const options = {
+      nComponents: 2,
+      weightsInit: start.weights,
+      meansInit: start.means,
+      precisionsInit: start.precisions,
+    };
     const run = () => {
       const g = new GaussianMixture(options);
       for (const part of chunks(200, 2)) g.partialFit(part);
@@ -54,8 +62,12 @@ describe("partialFit", () => {
     const g = run();
     const before = g.toJSON();
     expect(() => g.partialFit([[1, 2]])).toThrow(/X has 2 features but the model has 4/);
-    expect(() => g.partialFit(X.slice(0, 10), { sampleWeight: [1] })).toThrow(/sampleWeight has 1 weights but X has 10 rows/);
-    expect(() => g.partialFit(X.slice(0, 10), { weights: [1] } as never)).toThrow(/Unknown partialFit option "weights"/);
+    expect(() => g.partialFit(X.slice(0, 10), { sampleWeight: [1] })).toThrow(
+      /sampleWeight has 1 weights but X has 10 rows/,
+    );
+    expect(() => g.partialFit(X.slice(0, 10), { weights: [1] } as never)).toThrow(
+      /Unknown partialFit option "weights"/,
+    );
     expect(g.toJSON()).toEqual(before);
   });
 });

@@ -2,13 +2,14 @@
 // finite values, cost of the degeneracy check, scratch sized to the family,
 // thread counts, error messages and silent coercions.
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, selectModel, type CovarianceType } from "../src/index.js";
 // fitAsync's worker is its own bundle: thread tests run against the built package
 import * as built from "../dist/index.js";
+import { type CovarianceType, GaussianMixture, selectModel } from "../src/index.js";
 
 await built.init();
-import { kernels } from "../src/wasm.js";
+
 import { hasEigenvalueAtMost } from "../src/dense.js";
+import { kernels } from "../src/wasm.js";
 import { datasets, expectClose } from "./helpers.js";
 
 const faithful = datasets.faithful;
@@ -19,12 +20,13 @@ function counted(rows: number[][]): { X: number[][]; reads: Map<string, number>;
   const reads = new Map<string, number>();
   let length = rows.length;
   const bump = (key: string) => reads.set(key, (reads.get(key) ?? 0) + 1);
-  const wrapRow = (row: number[], i: number) => new Proxy(row, {
-    get(target, p, r) {
-      if (typeof p === "string" && /^\d+$/.test(p)) bump(`${i},${p}`);
-      return Reflect.get(target, p, r);
-    },
-  });
+  const wrapRow = (row: number[], i: number) =>
+    new Proxy(row, {
+      get(target, p, r) {
+        if (typeof p === "string" && /^\d+$/.test(p)) bump(`${i},${p}`);
+        return Reflect.get(target, p, r);
+      },
+    });
   const wrapped = rows.map(wrapRow);
   const X = new Proxy(wrapped, {
     get(target, p, r) {
@@ -77,7 +79,9 @@ describe("X is read exactly once per call", () => {
   });
 
   it("fitAsync copies X when called: truncating it afterwards changes nothing", async () => {
-    const rows = Array.from({ length: 4000 }, (_, i) => faithful[i % faithful.length].map((v, j) => v + ((i * 7 + j) % 13) * 0.01));
+    const rows = Array.from({ length: 4000 }, (_, i) =>
+      faithful[i % faithful.length].map((v, j) => v + ((i * 7 + j) % 13) * 0.01),
+    );
     const X = rows.map((r) => r.slice());
     const options = { nComponents: 2, covarianceType: "full" as const, randomState: 1, tol: 0, maxIter: 5 };
     const threaded = new built.GaussianMixture(options);
@@ -93,7 +97,9 @@ describe("X is read exactly once per call", () => {
   it("fitAsync queued behind another fitAsync still fits the rows it was given", async () => {
     const big = Array.from({ length: 3000 }, (_, i) => [Math.sin(i) * 3 + (i % 2) * 8, Math.cos(i * 1.3) * 2]);
     const X = faithful.map((r) => r.slice());
-    const first = new built.GaussianMixture({ nComponents: 2, randomState: 0, tol: 0, maxIter: 5 }).fitAsync(big, { nThreads: 2 });
+    const first = new built.GaussianMixture({ nComponents: 2, randomState: 0, tol: 0, maxIter: 5 }).fitAsync(big, {
+      nThreads: 2,
+    });
     const second = new built.GaussianMixture({ nComponents: 2, randomState: 0, tol: 0, maxIter: 5 });
     const queued = second.fitAsync(X, { nThreads: 2 });
     X.length = 10;
@@ -106,9 +112,16 @@ describe("X is read exactly once per call", () => {
 
 /** One standard normal component at the origin in d dimensions. */
 function standard(d: number, type: CovarianceType = "spherical"): GaussianMixture {
-  const cov = type === "spherical" ? [1] : type === "diag" ? [Array(d).fill(1)] : Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
+  const cov =
+    type === "spherical"
+      ? [1]
+      : type === "diag"
+        ? [Array(d).fill(1)]
+        : Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
   return GaussianMixture.fromJSON({
-    covariance_type: type, weights_: [1], means_: [Array(d).fill(0)],
+    covariance_type: type,
+    weights_: [1],
+    means_: [Array(d).fill(0)],
     covariances_: type === "tied" ? cov : type === "full" ? [cov] : cov,
   });
 }
@@ -128,8 +141,18 @@ describe("huge finite values", () => {
   it("predictProba rows sum to 1 and predict picks the nearest component for rows ~1e160 away", () => {
     for (const type of TYPES) {
       const gmm = new GaussianMixture({ nComponents: 3, covarianceType: type, randomState: 0 }).fit(faithful);
-      const far = [[1e160, 70], [-1e200, 70], [3, 1e180], [1e300, -1e300]];
-      const near = [[1e150, 70], [-1e150, 70], [3, 1e150], [1e150, -1e150]];
+      const far = [
+        [1e160, 70],
+        [-1e200, 70],
+        [3, 1e180],
+        [1e300, -1e300],
+      ];
+      const near = [
+        [1e150, 70],
+        [-1e150, 70],
+        [3, 1e150],
+        [1e150, -1e150],
+      ];
       const p = gmm.predictProba(far);
       for (let i = 0; i < far.length; i++) {
         let sum = 0;
@@ -149,22 +172,44 @@ describe("huge finite values", () => {
     expect(threshold).toBe(-Infinity);
     const t = gmm.anomalyThreshold(calibration, { contamination: 0.01 });
     expect(Number.isNaN(t)).toBe(false);
-    expect(gmm.isAnomaly([[1e160, 70], [4.4, 80]], t)).toEqual([true, false]);
+    expect(
+      gmm.isAnomaly(
+        [
+          [1e160, 70],
+          [4.4, 80],
+        ],
+        t,
+      ),
+    ).toEqual([true, false]);
   });
 
   it("fit refuses values beyond ±1e100 with the row and column, and keeps the model", () => {
     const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(faithful);
     const before = gmm.toJSON();
-    expect(() => gmm.fit([...faithful, [1e200, 70]])).toThrow(/X\[272\]\[0\] is 1e\+200: fit takes values within ±1e\+100.*rescale/);
+    expect(() => gmm.fit([...faithful, [1e200, 70]])).toThrow(
+      /X\[272\]\[0\] is 1e\+200: fit takes values within ±1e\+100.*rescale/,
+    );
     expect(() => gmm.fit(faithful.map((r) => r.map((v) => v * 1e154)))).toThrow(/X\[0\]\[0\] is .*rescale/);
     expect(gmm.toJSON()).toEqual(before);
     for (const dtype of ["float32", "float64"] as const) {
-      expect(() => new GaussianMixture({ dtype }).fit([[1, 2], [3, -2e100]])).toThrow(/X\[1\]\[1\]/);
+      expect(() =>
+        new GaussianMixture({ dtype }).fit([
+          [1, 2],
+          [3, -2e100],
+        ]),
+      ).toThrow(/X\[1\]\[1\]/);
     }
   });
 
   it("fromJSON refuses means no fit could have produced", () => {
-    expect(() => GaussianMixture.fromJSON({ covariance_type: "spherical", weights_: [1], means_: [[1e300, 0]], covariances_: [1] })).toThrow(/means_\[0\]\[0\] is 1e\+300/);
+    expect(() =>
+      GaussianMixture.fromJSON({
+        covariance_type: "spherical",
+        weights_: [1],
+        means_: [[1e300, 0]],
+        covariances_: [1],
+      }),
+    ).toThrow(/means_\[0\]\[0\] is 1e\+300/);
   });
 });
 
@@ -173,7 +218,7 @@ describe("the degeneracy check", () => {
   function withEigenvalues(lambda: number[], seed: number): Float64Array {
     const d = lambda.length;
     let s = seed;
-    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
     const a = new Float64Array(d * d);
     for (let i = 0; i < d; i++) a[i * d + i] = lambda[i];
     for (let r = 0; r < 3; r++) {
@@ -182,20 +227,43 @@ describe("the degeneracy check", () => {
       // H a H with H = I − 2vvᵀ/‖v‖²
       const h = (i: number, j: number) => (i === j ? 1 : 0) - (2 * v[i] * v[j]) / norm2;
       const ha = new Float64Array(d * d);
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { let t = 0; for (let m = 0; m < d; m++) t += h(i, m) * a[m * d + j]; ha[i * d + j] = t; }
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { let t = 0; for (let m = 0; m < d; m++) t += ha[i * d + m] * h(m, j); a[i * d + j] = t; }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          let t = 0;
+          for (let m = 0; m < d; m++) t += h(i, m) * a[m * d + j];
+          ha[i * d + j] = t;
+        }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          let t = 0;
+          for (let m = 0; m < d; m++) t += ha[i * d + m] * h(m, j);
+          a[i * d + j] = t;
+        }
     }
     return a;
   }
 
   it("hasEigenvalueAtMost says whether the smallest eigenvalue is below the floor", () => {
-    for (const [d, seed] of [[2, 1], [5, 2], [12, 3]]) {
+    for (const [d, seed] of [
+      [2, 1],
+      [5, 2],
+      [12, 3],
+    ]) {
       const lambda = Array.from({ length: d }, (_, i) => 1 + i);
       lambda[d - 1] = 3e-6;
       const a = withEigenvalues(lambda, seed);
       expect(hasEigenvalueAtMost(a, d, 1e-5)).toBe(true);
       expect(hasEigenvalueAtMost(a, d, 1e-6)).toBe(false);
-      expect(hasEigenvalueAtMost(withEigenvalues(lambda.map(() => 2), seed), d, 1.9)).toBe(false);
+      expect(
+        hasEigenvalueAtMost(
+          withEigenvalues(
+            lambda.map(() => 2),
+            seed,
+          ),
+          d,
+          1.9,
+        ),
+      ).toBe(false);
     }
   });
 
@@ -205,7 +273,12 @@ describe("the degeneracy check", () => {
     lambda[7] = 2e-6;
     const cov = withEigenvalues(lambda, 9);
     const rows = Array.from({ length: d }, (_, i) => Array.from(cov.subarray(i * d, (i + 1) * d)));
-    const gmm = GaussianMixture.fromJSON({ covariance_type: "full", weights_: [1], means_: [Array(d).fill(0)], covariances_: [rows] });
+    const gmm = GaussianMixture.fromJSON({
+      covariance_type: "full",
+      weights_: [1],
+      means_: [Array(d).fill(0)],
+      covariances_: [rows],
+    });
     expect(gmm.degenerate.map((c) => c.kind)).toEqual(["variance-at-floor"]);
   });
 });
@@ -214,7 +287,12 @@ describe("memory in proportion to the input", () => {
   it("a spherical model with d = 16384 loads and scores without a d×d scratch", () => {
     const d = 16384;
     const before = kernels().memory.buffer.byteLength;
-    const gmm = GaussianMixture.fromJSON({ covariance_type: "spherical", weights_: [0.5, 0.5], means_: [Array(d).fill(0), Array(d).fill(1)], covariances_: [1, 2] });
+    const gmm = GaussianMixture.fromJSON({
+      covariance_type: "spherical",
+      weights_: [0.5, 0.5],
+      means_: [Array(d).fill(0), Array(d).fill(1)],
+      covariances_: [1, 2],
+    });
     const s = gmm.scoreSamples([Array(d).fill(0.5)]);
     expect(Number.isFinite(s[0])).toBe(true);
     const { X } = gmm.sample(3, { randomState: 0 });
@@ -236,11 +314,15 @@ describe("memory in proportion to the input", () => {
 describe("fitAsync threads", () => {
   it("refuses absurd nThreads and checks the signal before starting workers", async () => {
     const gmm = new built.GaussianMixture({ nComponents: 2, randomState: 0 });
-    await expect(gmm.fitAsync(faithful, { nThreads: 1000 })).rejects.toThrow(/nThreads must be an integer from 1 to 256; got 1000/);
+    await expect(gmm.fitAsync(faithful, { nThreads: 1000 })).rejects.toThrow(
+      /nThreads must be an integer from 1 to 256; got 1000/,
+    );
     await expect(gmm.fitAsync(faithful, { nThreads: 1.5 })).rejects.toThrow(/nThreads/);
     const controller = new AbortController();
     controller.abort();
-    await expect(gmm.fitAsync(faithful, { nThreads: 2, signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(gmm.fitAsync(faithful, { nThreads: 2, signal: controller.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
     expect(gmm.isFitted).toBe(false);
   });
 
@@ -255,15 +337,43 @@ describe("error messages name the problem without crashing on the value", () => 
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   const cases: [string, () => unknown, RegExp][] = [
-    ["a BigInt option", () => new GaussianMixture({ nComponents: 3n as never }), /nComponents must be an integer ≥ 1; got 3n \(a BigInt\)/],
-    ["a cyclic option", () => new GaussianMixture({ tol: cyclic as never }), /tol must be a finite number ≥ 0; got an object/],
+    [
+      "a BigInt option",
+      () => new GaussianMixture({ nComponents: 3n as never }),
+      /nComponents must be an integer ≥ 1; got 3n \(a BigInt\)/,
+    ],
+    [
+      "a cyclic option",
+      () => new GaussianMixture({ tol: cyclic as never }),
+      /tol must be a finite number ≥ 0; got an object/,
+    ],
     ["NaN", () => new GaussianMixture({ tol: NaN }), /got NaN/],
     ["Infinity", () => new GaussianMixture({ maxIter: Infinity }), /got Infinity/],
-    ["a 50 MB string", () => new GaussianMixture({ covarianceType: "x".repeat(5e7) as never }), /covarianceType must be one of .*"x{57}\.\.\."$/],
-    ["covarianceTypes: []", () => selectModel(faithful, { covarianceTypes: [] }), /covarianceTypes must be a non-empty list/],
-    ["nComponents beyond the rows", () => selectModel(faithful.slice(0, 30), { nComponents: 1e6 }), /nComponents must be an integer from 1 to 30; got 1000000/],
-    ["a listed K beyond the rows", () => selectModel(faithful.slice(0, 30), { nComponents: [2, 31] }), /nComponents includes 31 but X has only 30 rows/],
-    ["a cyclic featureNames", () => new GaussianMixture().fit(faithful, { featureNames: cyclic as never }), /featureNames must be 2 strings.*got an object/],
+    [
+      "a 50 MB string",
+      () => new GaussianMixture({ covarianceType: "x".repeat(5e7) as never }),
+      /covarianceType must be one of .*"x{57}\.\.\."$/,
+    ],
+    [
+      "covarianceTypes: []",
+      () => selectModel(faithful, { covarianceTypes: [] }),
+      /covarianceTypes must be a non-empty list/,
+    ],
+    [
+      "nComponents beyond the rows",
+      () => selectModel(faithful.slice(0, 30), { nComponents: 1e6 }),
+      /nComponents must be an integer from 1 to 30; got 1000000/,
+    ],
+    [
+      "a listed K beyond the rows",
+      () => selectModel(faithful.slice(0, 30), { nComponents: [2, 31] }),
+      /nComponents includes 31 but X has only 30 rows/,
+    ],
+    [
+      "a cyclic featureNames",
+      () => new GaussianMixture().fit(faithful, { featureNames: cyclic as never }),
+      /featureNames must be 2 strings.*got an object/,
+    ],
   ];
   for (const [what, call, message] of cases) {
     it(`${what}`, () => {
@@ -287,7 +397,9 @@ describe("error messages name the problem without crashing on the value", () => 
   it("fromJSON of a value nested 100,000 deep says where, not 'Maximum call stack size exceeded'", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(() => GaussianMixture.fromJSON({ covariance_type: "spherical", weights_: [1], means_: [[deep]], covariances_: [1] })).toThrow(/means_\[0\]\[0\] is an array of length 1; every value must be a finite number/);
+    expect(() =>
+      GaussianMixture.fromJSON({ covariance_type: "spherical", weights_: [1], means_: [[deep]], covariances_: [1] }),
+    ).toThrow(/means_\[0\]\[0\] is an array of length 1; every value must be a finite number/);
     const text = `{"covariance_type": "spherical", "weights_": [1], "means_": [[0]], "covariances_": [1], "params": {"tol": ${"[".repeat(100_000)}1${"]".repeat(100_000)}}}`;
     expect(() => GaussianMixture.fromJSON(text)).toThrow(/params\.tol is an array of length 1; expected a number/);
   });
@@ -295,16 +407,24 @@ describe("error messages name the problem without crashing on the value", () => 
 
 describe("no silent coercions", () => {
   it("options of the wrong type are refused, not coerced", () => {
-    expect(() => new GaussianMixture({ warmStart: "false" as never })).toThrow(/warmStart must be true or false; got "false"/);
+    expect(() => new GaussianMixture({ warmStart: "false" as never })).toThrow(
+      /warmStart must be true or false; got "false"/,
+    );
     for (const bad of [NaN, "10", -5]) {
-      expect(() => new GaussianMixture().fit(faithful, { timeBudgetMs: bad as never })).toThrow(/timeBudgetMs must be a finite number ≥ 0/);
+      expect(() => new GaussianMixture().fit(faithful, { timeBudgetMs: bad as never })).toThrow(
+        /timeBudgetMs must be a finite number ≥ 0/,
+      );
     }
-    expect(() => new GaussianMixture().fit(faithful, { tiemBudgetMs: 5 } as never)).toThrow(/Unknown fit option "tiemBudgetMs"/);
+    expect(() => new GaussianMixture().fit(faithful, { tiemBudgetMs: 5 } as never)).toThrow(
+      /Unknown fit option "tiemBudgetMs"/,
+    );
     expect(() => selectModel(faithful, { ninit: 3 } as never)).toThrow(/Unknown selectModel option "ninit"/);
   });
 
   it("randomState is a 32-bit seed: 2³² is refused rather than folded onto another seed", () => {
-    expect(() => new GaussianMixture({ randomState: 2 ** 32 })).toThrow(/randomState must be a non-negative integer up to 2³² − 1/);
+    expect(() => new GaussianMixture({ randomState: 2 ** 32 })).toThrow(
+      /randomState must be a non-negative integer up to 2³² − 1/,
+    );
     const a = new GaussianMixture({ nComponents: 3, randomState: 2 ** 32 - 1 }).fit(faithful);
     const b = new GaussianMixture({ nComponents: 3, randomState: 668265261 }).fit(faithful);
     expect(a.lowerBound).not.toBe(b.lowerBound);
@@ -318,7 +438,20 @@ describe("no silent coercions", () => {
       [(m) => (m.lower_bound_ = NaN), /lower_bound_ is NaN/],
       [(m) => (m.n_iter_ = -5), /n_iter_ is -5/],
       [(m) => (m.version = NaN), /version NaN is not supported/],
-      [(m) => (m.precisions_ = [[[1, 0], [0, 1]], [[1, 0], [0, 1]]]), /precisions_ and covariances_ describe different Gaussians/],
+      [
+        (m) =>
+          (m.precisions_ = [
+            [
+              [1, 0],
+              [0, 1],
+            ],
+            [
+              [1, 0],
+              [0, 1],
+            ],
+          ]),
+        /precisions_ and covariances_ describe different Gaussians/,
+      ],
       [(m) => (m.params.evil = 1), /unknown field params\.evil/],
     ];
     for (const [change, message] of cases) {

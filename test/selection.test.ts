@@ -9,8 +9,24 @@ const faithful = datasets.faithful;
 
 describe("selectModel", () => {
   it("picks tied K=3 on Old Faithful by BIC over K=1..9 and the four types, as R mclust does (EEE, 3)", () => {
-    const { best, bestRow, table } = selectModel(faithful, { nComponents: 9, criterion: "bic", nInit: 10, randomState: 0, fitOptions: { tol: 1e-8, maxIter: 2000 } });
-    console.table(table.map((r) => ({ K: r.nComponents, type: r.covarianceType, bic: r.bic.toFixed(2), degenerate: r.degenerate, selected: r.selected })).filter((r) => r.K <= 4 || r.degenerate));
+    const { best, bestRow, table } = selectModel(faithful, {
+      nComponents: 9,
+      criterion: "bic",
+      nInit: 10,
+      randomState: 0,
+      fitOptions: { tol: 1e-8, maxIter: 2000 },
+    });
+    console.table(
+      table
+        .map((r) => ({
+          K: r.nComponents,
+          type: r.covarianceType,
+          bic: r.bic.toFixed(2),
+          degenerate: r.degenerate,
+          selected: r.selected,
+        }))
+        .filter((r) => r.K <= 4 || r.degenerate),
+    );
     expect(table.length).toBe(36);
     expect(bestRow.covarianceType).toBe(mclust.faithful_bic_grid_best.model === "EEE" ? "tied" : "?");
     expect(bestRow.nComponents).toBe(mclust.faithful_bic_grid_best.G);
@@ -23,7 +39,13 @@ describe("selectModel", () => {
 
   it("lists the spurious diag K=5 fit (a variance at regCovar) with its reason, and picks it only with allowDegenerate", () => {
     // Ten k-means restarts, as scikit-learn runs them (the search, initParams "auto", avoids this fit: below).
-    const opts = { nComponents: [3, 5], covarianceTypes: ["tied" as const, "diag" as const], nInit: 10, randomState: 0, fitOptions: { tol: 1e-8, maxIter: 2000, initParams: "kmeans" as const } };
+    const opts = {
+      nComponents: [3, 5],
+      covarianceTypes: ["tied" as const, "diag" as const],
+      nInit: 10,
+      randomState: 0,
+      fitOptions: { tol: 1e-8, maxIter: 2000, initParams: "kmeans" as const },
+    };
     const strict = selectModel(faithful, opts);
     const spurious = strict.table.find((r) => r.covarianceType === "diag" && r.nComponents === 5)!;
     expect(spurious.degenerate).toBe(true);
@@ -35,31 +57,70 @@ describe("selectModel", () => {
     expect(loose.bestRow.nComponents).toBe(5);
   });
 
-  it("searches by default (initParams \"auto\"), which finds a healthy diag K=5 fit instead of the spurious one", () => {
+  it('searches by default (initParams "auto"), which finds a healthy diag K=5 fit instead of the spurious one', () => {
     const { table } = selectModel(faithful, { nComponents: [5], covarianceTypes: ["diag"], nInit: 10, randomState: 0 });
     expect(table[0].degenerate).toBe(false);
   });
 
   it("supports aic, icl and cross-validation, and ICL ≥ BIC", () => {
-    const aic = selectModel(faithful, { nComponents: [1, 2, 3, 4], covarianceTypes: ["full", "tied"], criterion: "aic", randomState: 0 });
+    const aic = selectModel(faithful, {
+      nComponents: [1, 2, 3, 4],
+      covarianceTypes: ["full", "tied"],
+      criterion: "aic",
+      randomState: 0,
+    });
     expect(aic.bestRow.aic).toBe(Math.min(...aic.table.map((r) => r.aic)));
     for (const r of aic.table) expect(r.icl).toBeGreaterThanOrEqual(r.bic);
-    const icl = selectModel(faithful, { nComponents: [1, 2, 3, 4], covarianceTypes: ["full"], criterion: "icl", randomState: 0 });
+    const icl = selectModel(faithful, {
+      nComponents: [1, 2, 3, 4],
+      covarianceTypes: ["full"],
+      criterion: "icl",
+      randomState: 0,
+    });
     expect(icl.bestRow.icl).toBe(Math.min(...icl.table.map((r) => r.icl)));
-    const cv = selectModel(faithful, { nComponents: [1, 2, 3], covarianceTypes: ["full"], criterion: "cv", folds: 4, randomState: 0 });
+    const cv = selectModel(faithful, {
+      nComponents: [1, 2, 3],
+      covarianceTypes: ["full"],
+      criterion: "cv",
+      folds: 4,
+      randomState: 0,
+    });
     for (const r of cv.table) expect(Number.isFinite(r.cvLogLikelihood)).toBe(true);
     expect(cv.bestRow.cvLogLikelihood).toBe(Math.max(...cv.table.map((r) => r.cvLogLikelihood!)));
     // One Gaussian cannot describe two clusters as well on held-out rows.
     expect(cv.table[0].cvLogLikelihood!).toBeLessThan(cv.bestRow.cvLogLikelihood!);
-    const again = selectModel(faithful, { nComponents: [1, 2, 3], covarianceTypes: ["full"], criterion: "cv", folds: 4, randomState: 0 });
+    const again = selectModel(faithful, {
+      nComponents: [1, 2, 3],
+      covarianceTypes: ["full"],
+      criterion: "cv",
+      folds: 4,
+      randomState: 0,
+    });
     expect(again.table.map((r) => r.cvLogLikelihood)).toEqual(cv.table.map((r) => r.cvLogLikelihood));
   });
 
   it("keeps failed fits in the table with their error instead of aborting", () => {
-    const X = [[0, 0], [0, 0], [1, 1], [1, 1], [2, 5], [3, 1], [4, 4], [5, 0]];
-    const r = selectModel(X, { nComponents: [1, 2, 3], covarianceTypes: ["full"], fitOptions: { regCovar: 0 }, randomState: 0, allowDegenerate: true });
+    const X = [
+      [0, 0],
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [2, 5],
+      [3, 1],
+      [4, 4],
+      [5, 0],
+    ];
+    const r = selectModel(X, {
+      nComponents: [1, 2, 3],
+      covarianceTypes: ["full"],
+      fitOptions: { regCovar: 0 },
+      randomState: 0,
+      allowDegenerate: true,
+    });
     expect(r.table.length).toBe(3);
-    expect(r.table.some((row) => row.error !== undefined) || r.table.every((row) => Number.isFinite(row.bic))).toBe(true);
+    expect(r.table.some((row) => row.error !== undefined) || r.table.every((row) => Number.isFinite(row.bic))).toBe(
+      true,
+    );
     expect(r.bestRow.error).toBeUndefined();
   });
 
@@ -98,12 +159,21 @@ describe("fit controls", () => {
     const before = JSON.stringify(gmm);
     const controller = new AbortController();
     let seen = 0;
-    expect(() => gmm.fit(datasets.synthetic, { signal: controller.signal, onIteration: () => { if (++seen === 3) controller.abort(); } })).toThrow(expect.objectContaining({ name: "AbortError" }));
+    expect(() =>
+      gmm.fit(datasets.synthetic, {
+        signal: controller.signal,
+        onIteration: () => {
+          if (++seen === 3) controller.abort();
+        },
+      }),
+    ).toThrow(expect.objectContaining({ name: "AbortError" }));
     expect(seen).toBe(3);
     expect(JSON.stringify(gmm)).toBe(before);
     const aborted = new AbortController();
     aborted.abort();
-    expect(() => gmm.fit(faithful, { signal: aborted.signal })).toThrow(expect.objectContaining({ name: "AbortError" }));
+    expect(() => gmm.fit(faithful, { signal: aborted.signal })).toThrow(
+      expect.objectContaining({ name: "AbortError" }),
+    );
   });
 
   it("a time budget stops early with a valid model marked not converged", () => {
@@ -117,8 +187,10 @@ describe("fit controls", () => {
 
   it("onIteration's params() gives the parameters after that iteration's M-step", () => {
     const snapshots: { weights: number[]; means: number[][]; covariances: unknown }[] = [];
-    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "diag", tol: 0, maxIter: 6, randomState: 0 })
-      .fit(faithful, { onIteration: (i) => snapshots.push(i.params()) });
+    const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "diag", tol: 0, maxIter: 6, randomState: 0 }).fit(
+      faithful,
+      { onIteration: (i) => snapshots.push(i.params()) },
+    );
     expect(snapshots).toHaveLength(6);
     const last = snapshots[5];
     expect(last.weights).toEqual(gmm.weights);
@@ -129,7 +201,9 @@ describe("fit controls", () => {
 
   it("onIteration sees every iteration with its lower bound and change", () => {
     const seen: number[] = [];
-    const gmm = new GaussianMixture({ nComponents: 2, tol: 0, maxIter: 7, randomState: 0 }).fit(faithful, { onIteration: (i) => seen.push(i.iteration) });
+    const gmm = new GaussianMixture({ nComponents: 2, tol: 0, maxIter: 7, randomState: 0 }).fit(faithful, {
+      onIteration: (i) => seen.push(i.iteration),
+    });
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(gmm.stopReason).toBe("maxIter");
   });
@@ -142,16 +216,30 @@ describe("anomaly detection", () => {
     const flags = gmm.isAnomaly(faithful, threshold);
     const fraction = flags.filter(Boolean).length / faithful.length;
     expect(Math.abs(fraction - 0.05)).toBeLessThanOrEqual(1 / faithful.length);
-    const outliers = gmm.isAnomaly([[3.5, 70], [10, 10], [1, 120]], threshold);
+    const outliers = gmm.isAnomaly(
+      [
+        [3.5, 70],
+        [10, 10],
+        [1, 120],
+      ],
+      threshold,
+    );
     expect(outliers).toEqual([false, true, true]);
-    expect(() => gmm.anomalyThreshold(faithful, { contamination: 2 })).toThrow(/contamination must be a number in \[0, 1\]/);
+    expect(() => gmm.anomalyThreshold(faithful, { contamination: 2 })).toThrow(
+      /contamination must be a number in \[0, 1\]/,
+    );
   });
 });
 
 describe("selectModel progress", () => {
   it("calls onFit once before each fit of the grid, in order", () => {
     const seen: string[] = [];
-    selectModel(faithful, { nComponents: [1, 2], covarianceTypes: ["full", "diag"], randomState: 0, onFit: (i) => seen.push(`${i.index}/${i.total} ${i.covarianceType} ${i.nComponents}`) });
+    selectModel(faithful, {
+      nComponents: [1, 2],
+      covarianceTypes: ["full", "diag"],
+      randomState: 0,
+      onFit: (i) => seen.push(`${i.index}/${i.total} ${i.covarianceType} ${i.nComponents}`),
+    });
     expect(seen).toEqual(["0/4 full 1", "1/4 full 2", "2/4 diag 1", "3/4 diag 2"]);
   });
 });

@@ -22,7 +22,8 @@ const fixture = JSON.parse(readFileSync(new URL("./fixtures/sklearn-dumps.json",
 function worstRelative(actual: ArrayLike<number>, expected: number[]): number {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), 1));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), 1));
   return worst;
 }
 
@@ -55,14 +56,23 @@ describe("GaussianMixture.fromJSON(a scikit-learn dump)", () => {
       }
 
       it("takes the JSON string itself", () => {
-        expect(worstRelative(GaussianMixture.fromJSON(dump.json).scoreSamples(dump.X), dump.score_samples)).toBeLessThan(1e-10);
+        expect(
+          worstRelative(GaussianMixture.fromJSON(dump.json).scoreSamples(dump.X), dump.score_samples),
+        ).toBeLessThan(1e-10);
       });
     });
   }
 
   it("maps scikit-learn's parameters onto the options (tied: k-means++, seed 0, warm_start, max_iter 200)", () => {
     const gmm = GaussianMixture.fromJSON(fixture.dumps.tied.json);
-    expect([gmm.initParams, gmm.randomState, gmm.warmStart, gmm.maxIter, gmm.nComponents, gmm.nFeatures]).toEqual(["k-means++", 0, true, 200, 3, 4]);
+    expect([gmm.initParams, gmm.randomState, gmm.warmStart, gmm.maxIter, gmm.nComponents, gmm.nFeatures]).toEqual([
+      "k-means++",
+      0,
+      true,
+      200,
+      3,
+      4,
+    ]);
   });
 
   it("keeps the given starts (diag: weights_init, means_init, precisions_init) for the next fit, and refits from them as scikit-learn did", () => {
@@ -102,11 +112,17 @@ describe("GaussianMixture.fromJSON(a scikit-learn dump)", () => {
 
   it("refuses a parameter given twice with different values, and parameters of the wrong type", () => {
     const o = JSON.parse(fixture.dumps.full.json);
-    expect(() => GaussianMixture.fromJSON({ ...o, params: { tol: 0.5 } })).toThrow(/tol is 0\.001 but params\.tol is 0\.5/);
-    expect(() => GaussianMixture.fromJSON({ ...o, warm_start: "False" })).toThrow(/warm_start is "False"; expected true or false/);
+    expect(() => GaussianMixture.fromJSON({ ...o, params: { tol: 0.5 } })).toThrow(
+      /tol is 0\.001 but params\.tol is 0\.5/,
+    );
+    expect(() => GaussianMixture.fromJSON({ ...o, warm_start: "False" })).toThrow(
+      /warm_start is "False"; expected true or false/,
+    );
     expect(() => GaussianMixture.fromJSON({ ...o, verbose: -1 })).toThrow(/verbose is -1/);
     expect(() => GaussianMixture.fromJSON({ ...o, verbose_interval: 0 })).toThrow(/verbose_interval is 0/);
-    expect(() => GaussianMixture.fromJSON({ ...o, means_init: "[[1, 2]]" })).toThrow(/means_init is .*expected an array/);
+    expect(() => GaussianMixture.fromJSON({ ...o, means_init: "[[1, 2]]" })).toThrow(
+      /means_init is .*expected an array/,
+    );
     expect(() => GaussianMixture.fromJSON({ ...o, init_params: "kmeans|| " })).toThrow(/init_params/);
   });
 

@@ -2,7 +2,7 @@
 // test/fixtures/make_sklearn.py and the provenance block in sklearn.json).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { datasets, expectClose } from "./helpers.js";
 
 interface FixedStart {
@@ -87,9 +87,23 @@ describe("best of 10 initialisations reaches at least scikit-learn's log-likelih
   for (const c of fixture.best_of_10) {
     it(`nInit 10 with the default init scores at least scikit-learn's ${c.score.toFixed(6)} on ${c.dataset}, ${c.covariance_type}`, () => {
       const X = datasets[c.dataset];
-      const gmm = new GaussianMixture({ nComponents: c.n_components, covarianceType: c.covariance_type, nInit: 10, tol: 1e-10, maxIter: 5000, randomState: 0 }).fit(X);
+      const gmm = new GaussianMixture({
+        nComponents: c.n_components,
+        covarianceType: c.covariance_type,
+        nInit: 10,
+        tol: 1e-10,
+        maxIter: 5000,
+        randomState: 0,
+      }).fit(X);
       const ours = gmm.score(X);
-      rows.push({ dataset: c.dataset, type: c.covariance_type, K: c.n_components, sklearn: c.score, ours, difference: ours - c.score });
+      rows.push({
+        dataset: c.dataset,
+        type: c.covariance_type,
+        K: c.n_components,
+        sklearn: c.score,
+        ours,
+        difference: ours - c.score,
+      });
       // Both runs stop at tol 1e-10 on the per-sample bound: equal optima agree to far better than 1e-9.
       expect(ours).toBeGreaterThanOrEqual(c.score - 1e-9);
     });

@@ -2,9 +2,9 @@
 // blocks merges to the statistics of all the rows, and the M-step from merged
 // statistics equals the M-step from one block.
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
 import { FAMILIES } from "../src/covariance.js";
 import { allocWorkspace, eStepStatistics, loadParams, mStep, readParams } from "../src/em.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { scoped } from "../src/memory.js";
 import { Random } from "../src/random.js";
 import { mergeStatistics, type Statistics } from "../src/statistics.js";
@@ -41,7 +41,12 @@ describe("sufficient statistics", () => {
       const gmm = new GaussianMixture({ nComponents: 3, covarianceType: type, randomState: 0, maxIter: 5 }).fit(X);
       const family = FAMILIES[type];
       const whole = statisticsOf(gmm, type, X, 0, X.length);
-      for (const [blocks, seed] of [[2, 1], [3, 2], [7, 3], [150, 4]]) {
+      for (const [blocks, seed] of [
+        [2, 1],
+        [3, 2],
+        [7, 3],
+        [150, 4],
+      ]) {
         const cuts = split(X.length, blocks, seed);
         const parts = cuts.slice(1).map((hi, b) => statisticsOf(gmm, type, X, cuts[b], hi));
         // merged in one go, and pairwise in a different grouping (the merge is associative)
@@ -61,23 +66,37 @@ describe("sufficient statistics", () => {
 
     it(`the M-step from merged statistics equals the M-step from one block (${type})`, () => {
       const X = datasets.faithful;
-      const gmm = new GaussianMixture({ nComponents: 2, covarianceType: type, randomState: 1, maxIter: 3, tol: 0 }).fit(X);
+      const gmm = new GaussianMixture({ nComponents: 2, covarianceType: type, randomState: 1, maxIter: 3, tol: 0 }).fit(
+        X,
+      );
       const family = FAMILIES[type];
       const cuts = split(X.length, 5, 9);
-      const merged = mergeStatistics(family, 2, 2, cuts.slice(1).map((hi, b) => statisticsOf(gmm, type, X, cuts[b], hi)));
+      const merged = mergeStatistics(
+        family,
+        2,
+        2,
+        cuts.slice(1).map((hi, b) => statisticsOf(gmm, type, X, cuts[b], hi)),
+      );
       const whole = statisticsOf(gmm, type, X, 0, X.length);
-      const after = (s: Statistics) => scoped(() => {
-        const ws = allocWorkspace(family, 0, 0, 2, 2);
-        mStep(kernels(), family, ws, s, 1e-6, "sum", "in the test");
-        return readParams(family, ws);
-      });
+      const after = (s: Statistics) =>
+        scoped(() => {
+          const ws = allocWorkspace(family, 0, 0, 2, 2);
+          mStep(kernels(), family, ws, s, 1e-6, "sum", "in the test");
+          return readParams(family, ws);
+        });
       const a = after(merged);
       const b = after(whole);
       for (const key of ["weights", "means", "covariances", "factor"] as const) {
         expect(maxRelativeError(Array.from(a[key]), Array.from(b[key]), 1e-12)).toBeLessThan(1e-12);
       }
       // and it is one more EM iteration: fit with maxIter + 1 from the same seed
-      const next = new GaussianMixture({ nComponents: 2, covarianceType: type, randomState: 1, maxIter: 4, tol: 0 }).fit(X);
+      const next = new GaussianMixture({
+        nComponents: 2,
+        covarianceType: type,
+        randomState: 1,
+        maxIter: 4,
+        tol: 0,
+      }).fit(X);
       expect(maxRelativeError(Array.from(a.means), next.means.flat())).toBeLessThan(1e-12);
     });
   }

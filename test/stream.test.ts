@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
 import { csvChunks, parseTable, readCsvChunks, toCsv } from "../src/csv.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import { kernels } from "../src/wasm.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
@@ -59,8 +59,12 @@ describe("fitAsync over a chunked source", () => {
     // the sample is all 272 rows here, so the start is fit()'s own
     const memory = new GaussianMixture({ nComponents: 2, randomState: 4 }).fit(X);
     expect(maxRelativeError(a.means, memory.means)).toBeLessThan(1e-6);
-    const auto = await new GaussianMixture({ nComponents: 3, initParams: "auto", randomState: 0 }).fitAsync(chunked(X, [64]).source);
-    expect(auto.lowerBound).toBeGreaterThan(new GaussianMixture({ nComponents: 3, randomState: 0 }).fit(X).lowerBound - 1e-6);
+    const auto = await new GaussianMixture({ nComponents: 3, initParams: "auto", randomState: 0 }).fitAsync(
+      chunked(X, [64]).source,
+    );
+    expect(auto.lowerBound).toBeGreaterThan(
+      new GaussianMixture({ nComponents: 3, randomState: 0 }).fit(X).lowerBound - 1e-6,
+    );
   });
 
   it("fits 10^7 rows streamed in chunks with WebAssembly memory growing by less than 64 MiB", async () => {
@@ -80,8 +84,24 @@ describe("fitAsync over a chunked source", () => {
     };
     const before = kernels().memory.buffer.byteLength;
     const gmm = await new GaussianMixture({
-      nComponents: 2, tol: 0, maxIter: 2,
-      weightsInit: [0.5, 0.5], meansInit: [[0, 0], [6, 0]], precisionsInit: [[[12, 0], [0, 12]], [[12, 0], [0, 12]]],
+      nComponents: 2,
+      tol: 0,
+      maxIter: 2,
+      weightsInit: [0.5, 0.5],
+      meansInit: [
+        [0, 0],
+        [6, 0],
+      ],
+      precisionsInit: [
+        [
+          [12, 0],
+          [0, 12],
+        ],
+        [
+          [12, 0],
+          [0, 12],
+        ],
+      ],
     }).fitAsync(source);
     expect(gmm.toJSON().n_samples_fit).toBe(n);
     expect(gmm.means[1][0]).toBeCloseTo(6.5, 2);
@@ -95,9 +115,13 @@ describe("fitAsync over a chunked source", () => {
       yield [[1, 2, 3]];
     };
     const gmm = new GaussianMixture({ nComponents: 2 });
-    await expect(gmm.fitAsync(bad)).rejects.toThrow(/chunk 1 \(rows 10…\) of the stream: it has 3 columns but the first chunk had 2/);
+    await expect(gmm.fitAsync(bad)).rejects.toThrow(
+      /chunk 1 \(rows 10…\) of the stream: it has 3 columns but the first chunk had 2/,
+    );
     await expect(gmm.fitAsync(function* () {})).rejects.toThrow(/the stream has no rows/);
-    await expect(gmm.fitAsync(chunked(X, [50]).source, { sampleWeight: X.map(() => 1) })).rejects.toThrow(/sampleWeight cannot be given with a streamed source/);
+    await expect(gmm.fitAsync(chunked(X, [50]).source, { sampleWeight: X.map(() => 1) })).rejects.toThrow(
+      /sampleWeight cannot be given with a streamed source/,
+    );
     const nan = function* () {
       yield X.slice(0, 10);
       yield [[1, NaN]];
@@ -108,16 +132,22 @@ describe("fitAsync over a chunked source", () => {
 });
 
 describe("chunked CSV", () => {
-  const bytesOf = (text: string, piece: number) => (async function* () {
-    const all = new TextEncoder().encode(text);
-    for (let at = 0; at < all.length; at += piece) yield all.subarray(at, at + piece);
-  })();
+  const bytesOf = (text: string, piece: number) =>
+    (async function* () {
+      const all = new TextEncoder().encode(text);
+      for (let at = 0; at < all.length; at += piece) yield all.subarray(at, at + piece);
+    })();
 
   it("csvChunks gives parseTable's rows in chunks, header and delimiter from the first line", async () => {
     const header = ["eruptions", "waiting"];
     const text = toCsv(header, datasets.faithful).replace(/\n/g, "\r\n").replace("\r\n", "\r\n# a comment\r\n\r\n");
     const whole = parseTable(text);
-    for (const [piece, chunkRows] of [[7, 10], [4096, 100], [3, 272], [1 << 20, 1000]]) {
+    for (const [piece, chunkRows] of [
+      [7, 10],
+      [4096, 100],
+      [3, 272],
+      [1 << 20, 1000],
+    ]) {
       const chunks = [];
       for await (const t of csvChunks(bytesOf(text, piece), { chunkRows })) chunks.push(t);
       expect(chunks.every((t) => t.cols === 2 && t.header?.join() === header.join())).toBe(true);

@@ -1,9 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, type CovarianceType } from "../src/index.js";
+import { type CovarianceType, GaussianMixture } from "../src/index.js";
 import {
-  components2D, criterionSeries, eigen2, ellipseFromCovariance, escapeXml, lineChartPanel, niceTicks,
-  renderSvg, scatterPanel, screenEllipse, type Cov2,
+  type Cov2,
+  components2D,
+  criterionSeries,
+  eigen2,
+  ellipseFromCovariance,
+  escapeXml,
+  lineChartPanel,
+  niceTicks,
+  renderSvg,
+  scatterPanel,
+  screenEllipse,
 } from "../src/svg.js";
 import { datasets } from "./helpers.js";
 import { checkWellFormed } from "./well-formed.js";
@@ -55,18 +64,26 @@ describe("ellipse geometry", () => {
   });
 
   it("eigen2 reconstructs the covariance: R diag(λ) Rᵀ = Σ for random SPD matrices", () => {
-    const spd = fc.tuple(fc.double({ min: 1e-3, max: 1e3, noNaN: true }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), fc.double({ min: -0.99, max: 0.99, noNaN: true }))
+    const spd = fc
+      .tuple(
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        fc.double({ min: -0.99, max: 0.99, noNaN: true }),
+      )
       .map(([a, c, r]) => ({ xx: a, yy: c, xy: r * Math.sqrt(a * c) }));
-    fc.assert(fc.property(spd, (cov) => {
-      const { major, minor, angle } = eigen2(cov);
-      const t = (angle * Math.PI) / 180;
-      const [c, s] = [Math.cos(t), Math.sin(t)];
-      const scale = Math.max(cov.xx, cov.yy);
-      expect(Math.abs(major * c * c + minor * s * s - cov.xx)).toBeLessThan(1e-9 * scale);
-      expect(Math.abs((major - minor) * c * s - cov.xy)).toBeLessThan(1e-9 * scale);
-      expect(Math.abs(major * s * s + minor * c * c - cov.yy)).toBeLessThan(1e-9 * scale);
-      expect(major).toBeGreaterThanOrEqual(minor);
-    }), { numRuns: 500, seed: 3 });
+    fc.assert(
+      fc.property(spd, (cov) => {
+        const { major, minor, angle } = eigen2(cov);
+        const t = (angle * Math.PI) / 180;
+        const [c, s] = [Math.cos(t), Math.sin(t)];
+        const scale = Math.max(cov.xx, cov.yy);
+        expect(Math.abs(major * c * c + minor * s * s - cov.xx)).toBeLessThan(1e-9 * scale);
+        expect(Math.abs((major - minor) * c * s - cov.xy)).toBeLessThan(1e-9 * scale);
+        expect(Math.abs(major * s * s + minor * c * c - cov.yy)).toBeLessThan(1e-9 * scale);
+        expect(major).toBeGreaterThanOrEqual(minor);
+      }),
+      { numRuns: 500, seed: 3 },
+    );
   });
 
   it("screenEllipse turns a positive correlation up and to the right on a y-down screen", () => {
@@ -81,16 +98,71 @@ describe("ellipse geometry", () => {
 });
 
 describe("components2D", () => {
-  const means = [[0, 1, 2], [3, 4, 5]];
+  const means = [
+    [0, 1, 2],
+    [3, 4, 5],
+  ];
   it.each([
-    ["full", [[[1, 0.1, 0.2], [0.1, 2, 0.3], [0.2, 0.3, 3]], [[4, 0.4, 0.5], [0.4, 5, 0.6], [0.5, 0.6, 6]]], [{ xx: 2, xy: 0.3, yy: 3 }, { xx: 5, xy: 0.6, yy: 6 }]],
-    ["tied", [[1, 0.1, 0.2], [0.1, 2, 0.3], [0.2, 0.3, 3]], [{ xx: 2, xy: 0.3, yy: 3 }, { xx: 2, xy: 0.3, yy: 3 }]],
-    ["diag", [[1, 2, 3], [4, 5, 6]], [{ xx: 2, xy: 0, yy: 3 }, { xx: 5, xy: 0, yy: 6 }]],
-    ["spherical", [7, 8], [{ xx: 7, xy: 0, yy: 7 }, { xx: 8, xy: 0, yy: 8 }]],
+    [
+      "full",
+      [
+        [
+          [1, 0.1, 0.2],
+          [0.1, 2, 0.3],
+          [0.2, 0.3, 3],
+        ],
+        [
+          [4, 0.4, 0.5],
+          [0.4, 5, 0.6],
+          [0.5, 0.6, 6],
+        ],
+      ],
+      [
+        { xx: 2, xy: 0.3, yy: 3 },
+        { xx: 5, xy: 0.6, yy: 6 },
+      ],
+    ],
+    [
+      "tied",
+      [
+        [1, 0.1, 0.2],
+        [0.1, 2, 0.3],
+        [0.2, 0.3, 3],
+      ],
+      [
+        { xx: 2, xy: 0.3, yy: 3 },
+        { xx: 2, xy: 0.3, yy: 3 },
+      ],
+    ],
+    [
+      "diag",
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        { xx: 2, xy: 0, yy: 3 },
+        { xx: 5, xy: 0, yy: 6 },
+      ],
+    ],
+    [
+      "spherical",
+      [7, 8],
+      [
+        { xx: 7, xy: 0, yy: 7 },
+        { xx: 8, xy: 0, yy: 8 },
+      ],
+    ],
   ])("components2D(%s, dims [1, 2]) takes the 2×2 block of each covariance", (type, covariances, expected) => {
-    const comps = components2D({ covarianceType: type as CovarianceType, weights: [0.25, 0.75], means, covariances }, [1, 2]);
+    const comps = components2D(
+      { covarianceType: type as CovarianceType, weights: [0.25, 0.75], means, covariances },
+      [1, 2],
+    );
     expect(comps.map((c) => c.cov)).toEqual(expected);
-    expect(comps.map((c) => c.mean)).toEqual([[1, 2], [4, 5]]);
+    expect(comps.map((c) => c.mean)).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
     expect(comps.map((c) => c.weight)).toEqual([0.25, 0.75]);
   });
 
@@ -131,11 +203,22 @@ describe("scatterPanel", () => {
   const g = new GaussianMixture({ nComponents: 3, covarianceType: "full", randomState: 0 }).fit(X);
   const labels = g.predict(X);
   const comps = components2D(g);
-  const svg = renderSvg([scatterPanel({ points: X, labels, components: comps, xLabel: "eruptions <min> & more", yLabel: "waiting", title: "Old Faithful" })]);
+  const svg = renderSvg([
+    scatterPanel({
+      points: X,
+      labels,
+      components: comps,
+      xLabel: "eruptions <min> & more",
+      yLabel: "waiting",
+      title: "Old Faithful",
+    }),
+  ]);
 
   it("is well-formed SVG with a point per row and 1σ and 2σ ellipses per component", () => {
     checkWellFormed(svg);
-    expect(svg).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="560" height="440"/);
+    expect(svg).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="560" height="440"/,
+    );
     const points = svg.slice(svg.indexOf('<g class="points"'), svg.indexOf('<g class="ellipses"'));
     expect(points.match(/<circle /g)).toHaveLength(X.length);
     expect(svg.match(/<ellipse class="sigma1"/g)).toHaveLength(3);
@@ -144,9 +227,13 @@ describe("scatterPanel", () => {
   });
 
   it("colours the points by label", () => {
-    const points = [...svg.slice(svg.indexOf('<g class="points"')).matchAll(/<circle [^>]*fill="([^"]+)"/g)].slice(0, X.length).map((m) => m[1]);
+    const points = [...svg.slice(svg.indexOf('<g class="points"')).matchAll(/<circle [^>]*fill="([^"]+)"/g)]
+      .slice(0, X.length)
+      .map((m) => m[1]);
     const byLabel = new Map<number, Set<string>>();
-    points.forEach((colour, i) => (byLabel.get(labels[i]) ?? byLabel.set(labels[i], new Set()).get(labels[i])!).add(colour));
+    points.forEach((colour, i) =>
+      (byLabel.get(labels[i]) ?? byLabel.set(labels[i], new Set()).get(labels[i])!).add(colour),
+    );
     expect([...byLabel.values()].every((s) => s.size === 1)).toBe(true);
     expect(new Set(points).size).toBe(3);
   });
@@ -167,7 +254,8 @@ describe("scatterPanel", () => {
       // Points around the drawn ellipse, taken back to data space, lie at Mahalanobis distance σ.
       const det = c.cov.xx * c.cov.yy - c.cov.xy * c.cov.xy;
       for (let t = 0; t < 2 * Math.PI; t += Math.PI / 8) {
-        const ex = rx * Math.cos(t), ey = ry * Math.sin(t);
+        const ex = rx * Math.cos(t),
+          ey = ry * Math.sin(t);
         const px = cx + ex * Math.cos(theta) - ey * Math.sin(theta);
         const py = cy + ex * Math.sin(theta) + ey * Math.cos(theta);
         const dx = (px - xm.offset) / xm.scale - c.mean[0];
@@ -194,7 +282,11 @@ describe("lineChartPanel", () => {
 
   it("criterionSeries groups rows into one series per covariance type, ordered by K", () => {
     expect(series.map((s) => s.name)).toEqual(["full", "diag"]);
-    expect(series[0].points).toEqual([[1, 2600], [2, 2330], [3, 2350]]);
+    expect(series[0].points).toEqual([
+      [1, 2600],
+      [2, 2330],
+      [3, 2350],
+    ]);
   });
 
   it("draws one line per series, broken where a value is missing, and rings the chosen point", () => {
@@ -212,7 +304,10 @@ describe("lineChartPanel", () => {
   });
 
   it("renderSvg puts panels side by side", () => {
-    const two = renderSvg([{ width: 100, height: 50, body: "" }, { width: 30, height: 80, body: "" }]);
+    const two = renderSvg([
+      { width: 100, height: 50, body: "" },
+      { width: 30, height: 80, body: "" },
+    ]);
     expect(two).toContain('width="130" height="80" viewBox="0 0 130 80"');
     expect(two).toContain('<g transform="translate(100 0)">');
     checkWellFormed(two);

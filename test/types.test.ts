@@ -17,7 +17,13 @@ beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "gmm-types-"));
   const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", app], { timeoutMs: 60_000 });
   mkdirSync(join(app, "node_modules", "gmm-wasm"), { recursive: true });
-  execFileSync("tar", ["-xzf", join(app, stdout.trim().split("\n").pop()!), "-C", join(app, "node_modules", "gmm-wasm"), "--strip-components=1"]);
+  execFileSync("tar", [
+    "-xzf",
+    join(app, stdout.trim().split("\n").pop()!),
+    "-C",
+    join(app, "node_modules", "gmm-wasm"),
+    "--strip-components=1",
+  ]);
 }, 60_000);
 
 afterAll(() => {
@@ -25,12 +31,30 @@ afterAll(() => {
 });
 
 /** Type-checks `code` in its own folder of `app` with these compiler options; returns tsc's complaints ("" when none). */
-async function typecheck(name: string, code: string, compilerOptions: Record<string, unknown>, pkg: Record<string, unknown> = { type: "module" }): Promise<string> {
+async function typecheck(
+  name: string,
+  code: string,
+  compilerOptions: Record<string, unknown>,
+  pkg: Record<string, unknown> = { type: "module" },
+): Promise<string> {
   const dir = join(app, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, ...pkg }));
   writeFileSync(join(dir, "main.ts"), code);
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], typeRoots: [], ...compilerOptions }, files: ["main.ts"] }));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+        typeRoots: [],
+        ...compilerOptions,
+      },
+      files: ["main.ts"],
+    }),
+  );
   try {
     await run(process.execPath, [TSC, "-p", dir], { cwd: dir, timeoutMs: 60_000 });
     return "";
@@ -47,7 +71,14 @@ const module: WebAssembly.Module = wasm;
 await init(module);
 export const gmm = new GaussianMixture({ nComponents: 2 });
 `;
-    expect(await typecheck("worker", code, { target: "ES2022", module: "ES2022", moduleResolution: "bundler", lib: ["ES2022", "WebWorker"] })).toBe("");
+    expect(
+      await typecheck("worker", code, {
+        target: "ES2022",
+        module: "ES2022",
+        moduleResolution: "bundler",
+        lib: ["ES2022", "WebWorker"],
+      }),
+    ).toBe("");
   }, 60_000);
 
   it("a Node project with no DOM lib (lib ES2022 and @types/node, skipLibCheck off) type-checks the whole API", async () => {
@@ -64,7 +95,16 @@ export const table = parseTable("a,b\\n1,2\\n");
 export const svg: string = renderSvg([]);
 export { selectModel, scatterPanel };
 `;
-    expect(await typecheck("node-no-dom", code, { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022"], types: ["node"], typeRoots: [join(ROOT, "node_modules", "@types")] })).toBe("");
+    expect(
+      await typecheck("node-no-dom", code, {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2022"],
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules", "@types")],
+      }),
+    ).toBe("");
   }, 60_000);
 
   it("covariances, precisions and precisionsCholesky have the covariance type's shape", async () => {
@@ -81,7 +121,14 @@ export const any: number[] | number[][] | number[][][] = new GaussianMixture({ c
 export const loaded: number[] | number[][] | number[][][] = GaussianMixture.fromJSON({}).covariances;
 export const t: "diag" = new GaussianMixture({ covarianceType: "diag" }).covarianceType;
 `;
-    expect(await typecheck("covariances", code, { target: "ES2022", module: "ES2022", moduleResolution: "bundler", lib: ["ES2022", "DOM"] })).toBe("");
+    expect(
+      await typecheck("covariances", code, {
+        target: "ES2022",
+        module: "ES2022",
+        moduleResolution: "bundler",
+        lib: ["ES2022", "DOM"],
+      }),
+    ).toBe("");
   }, 60_000);
 
   it('node10 resolution (no exports map) finds "gmm-wasm/csv", "gmm-wasm/svg", "gmm-wasm/inline" and "gmm-wasm/gmm.wasm" through typesVersions', async () => {
@@ -91,6 +138,13 @@ import { GaussianMixture } from "gmm-wasm/inline";
 import wasm from "gmm-wasm/gmm.wasm";
 export { parseTable, renderSvg, GaussianMixture, wasm };
 `;
-    expect(await typecheck("node10", code, { target: "ES2022", module: "ESNext", moduleResolution: "node10", lib: ["ES2022", "DOM"] })).toBe("");
+    expect(
+      await typecheck("node10", code, {
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "node10",
+        lib: ["ES2022", "DOM"],
+      }),
+    ).toBe("");
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 // Sample weights and the public sufficient statistics (#14 items 1 and 2).
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, KMeans, selectModel, type CovarianceType } from "../src/index.js";
 import * as built from "../dist/index.js";
+import { type CovarianceType, GaussianMixture, KMeans, selectModel } from "../src/index.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
 await built.init();
@@ -41,7 +41,9 @@ describe("sample weights", () => {
   }
 
   it("fitAsync over threads gives the single-thread weighted fit (1e-10)", async () => {
-    const X = Array.from({ length: 6000 }, (_, i) => datasets.faithful[i % 272].map((v, j) => v + ((i * 13 + j) % 17) * 0.01));
+    const X = Array.from({ length: 6000 }, (_, i) =>
+      datasets.faithful[i % 272].map((v, j) => v + ((i * 13 + j) % 17) * 0.01),
+    );
     const weights = X.map((_, i) => (i % 5) * 0.5);
     const options = { nComponents: 2, randomState: 0, tol: 0, maxIter: 8 };
     const one = new built.GaussianMixture(options).fit(X, { sampleWeight: weights });
@@ -72,7 +74,13 @@ describe("sample weights", () => {
   it("rows of weight 0 are not in the data", () => {
     const X = [...datasets.faithful, [100, 1000], [-50, 3]];
     const weights = X.map((_, i) => (i < 272 ? 1 : 0));
-    const options = { nComponents: 2, covarianceType: "full" as const, tol: 0, maxIter: 10, ...startOf(datasets.faithful, "full", 2) };
+    const options = {
+      nComponents: 2,
+      covarianceType: "full" as const,
+      tol: 0,
+      maxIter: 10,
+      ...startOf(datasets.faithful, "full", 2),
+    };
     const a = new GaussianMixture(options).fit(X, { sampleWeight: weights });
     const b = new GaussianMixture(options).fit(datasets.faithful);
     expect(maxRelativeError(a.means, b.means)).toBeLessThan(1e-12);
@@ -95,12 +103,20 @@ describe("sample weights", () => {
   it("selectModel uses the weights in every fit and n = Σ weights in BIC", () => {
     const X = datasets.faithful;
     const weights = X.map((_, i) => 1 + (i % 3));
-    const { table, best } = selectModel(X, { nComponents: [2, 3], covarianceTypes: ["full"], sampleWeight: weights, randomState: 0 });
+    const { table, best } = selectModel(X, {
+      nComponents: [2, 3],
+      covarianceTypes: ["full"],
+      sampleWeight: weights,
+      randomState: 0,
+    });
     const mass = weights.reduce((a, b) => a + b, 0);
     for (const row of table) {
       expect(row.bic).toBeCloseTo(-2 * row.logLikelihood + row.nParameters * Math.log(mass), 8);
     }
-    expect(best.score(X, { sampleWeight: weights }) * mass).toBeCloseTo(table.find((r) => r.selected)!.logLikelihood, 8);
+    expect(best.score(X, { sampleWeight: weights }) * mass).toBeCloseTo(
+      table.find((r) => r.selected)!.logLikelihood,
+      8,
+    );
   });
 });
 
@@ -133,7 +149,8 @@ describe("mergeable statistics", () => {
     const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(X);
     const a = gmm.statistics(X, { sampleWeight: weights });
     const b = gmm.statistics(rows);
-    for (const key of ["nk", "sums", "scatter"] as const) expect(maxRelativeError(a[key], b[key], 1e-9)).toBeLessThan(1e-10);
+    for (const key of ["nk", "sums", "scatter"] as const)
+      expect(maxRelativeError(a[key], b[key], 1e-9)).toBeLessThan(1e-10);
     expect(a.sumWeights).toBe(rows.length);
     const g32 = GaussianMixture.fromJSON({ ...gmm.toJSON(), params: { ...gmm.toJSON().params, dtype: "float32" } });
     const s32 = g32.statistics(X);
@@ -148,10 +165,14 @@ describe("mergeable statistics", () => {
     const mine = gmm.statistics(X);
     expect(() => gmm.mStep(other)).toThrow(/mStep: these statistics have 3 components; this model has 2/);
     expect(() => gmm.mStep(diag)).toThrow(/mStep: these statistics are of a diag model; this model is full/);
-    expect(() => GaussianMixture.mergeStatistics(mine, other)).toThrow(/argument 1: these statistics have 3 components/);
+    expect(() => GaussianMixture.mergeStatistics(mine, other)).toThrow(
+      /argument 1: these statistics have 3 components/,
+    );
     expect(() => gmm.mStep({ ...mine, version: 2 })).toThrow(/version 2 is not supported/);
     expect(() => gmm.mStep({ ...mine, nk: [1, NaN] })).toThrow(/nk\[1\] is NaN/);
-    expect(() => gmm.mStep({ ...mine, scatter: mine.scatter.slice(1) })).toThrow(/scatter must be an array of 8 numbers/);
+    expect(() => gmm.mStep({ ...mine, scatter: mine.scatter.slice(1) })).toThrow(
+      /scatter must be an array of 8 numbers/,
+    );
     const three = [X[0].slice(), X[1].slice()].map((r) => [...r, 0]);
     expect(() => gmm.statistics(three)).toThrow(/X has 3 features but the model has 2/);
   });

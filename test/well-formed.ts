@@ -41,4 +41,3 @@ export function checkWellFormed(xml: string): void {
   expect(stack).toEqual([]);
   expect(roots).toBe(1);
 }
-

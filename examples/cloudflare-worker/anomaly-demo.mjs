@@ -10,9 +10,9 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as lib from "gmm-wasm";
+import { anomalyReport } from "./anomaly-report.mjs";
 import { bundle } from "./build.mjs";
 import { loadBreastCancer } from "./fit-anomaly.mjs";
-import { anomalyReport } from "./anomaly-report.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const WORKERD = createRequire(import.meta.url)("workerd").default;
@@ -44,15 +44,26 @@ async function waitUntilUp(origin, child) {
 await lib.init();
 await bundle();
 const port = await freePort();
-const child = spawn(WORKERD, ["serve", `${here}config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`], { stdio: ["ignore", "inherit", "inherit"] });
-const stop = () => { if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM"); };
-process.on("SIGINT", () => { stop(); process.exit(130); });
+const child = spawn(WORKERD, ["serve", `${here}config.capnp`, "--socket-addr", `http=127.0.0.1:${port}`], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+const stop = () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+};
+process.on("SIGINT", () => {
+  stop();
+  process.exit(130);
+});
 try {
   const origin = `http://127.0.0.1:${port}`;
   await waitUntilUp(origin, child);
   const { heldOut, malignant } = loadBreastCancer();
   const ask = async (rows) => {
-    const res = await fetch(`${origin}/anomaly`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rows }) });
+    const res = await fetch(`${origin}/anomaly`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rows }),
+    });
     if (!res.ok) throw new Error(`POST /anomaly: HTTP ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -62,13 +73,21 @@ try {
   const ms = performance.now() - t0;
   const modelBundle = JSON.parse(readFileSync(`${here}src/anomaly-model.json`, "utf8"));
   const report = anomalyReport(lib, modelBundle, benignAnswer.logDensity, malignantAnswer.logDensity);
-  console.log(`workerd on ${origin}: POST /anomaly scored ${heldOut.length + malignant.length} rows in two requests, ${ms.toFixed(0)} ms`);
-  console.log(`first malignant row: ${JSON.stringify({ anomaly: malignantAnswer.anomaly[0], logDensity: malignantAnswer.logDensity[0], threshold: malignantAnswer.threshold })}`);
-  console.log(`first held-out benign row: ${JSON.stringify({ anomaly: benignAnswer.anomaly[0], logDensity: benignAnswer.logDensity[0], threshold: benignAnswer.threshold })}`);
+  console.log(
+    `workerd on ${origin}: POST /anomaly scored ${heldOut.length + malignant.length} rows in two requests, ${ms.toFixed(0)} ms`,
+  );
+  console.log(
+    `first malignant row: ${JSON.stringify({ anomaly: malignantAnswer.anomaly[0], logDensity: malignantAnswer.logDensity[0], threshold: malignantAnswer.threshold })}`,
+  );
+  console.log(
+    `first held-out benign row: ${JSON.stringify({ anomaly: benignAnswer.anomaly[0], logDensity: benignAnswer.logDensity[0], threshold: benignAnswer.threshold })}`,
+  );
   console.log("");
   console.log(report.markdown);
   console.log("");
-  console.log("Only the served contamination's threshold is in the worker; the other rows apply their thresholds to the worker's log-densities.");
+  console.log(
+    "Only the served contamination's threshold is in the worker; the other rows apply their thresholds to the worker's log-densities.",
+  );
 } finally {
   stop();
 }

@@ -20,12 +20,20 @@ const minus = (v) => v.toFixed(2).replace("-", "−");
  */
 export function anomalyReport(lib, bundle, heldOut, malignant) {
   const gmm = lib.GaussianMixture.fromJSON(bundle.model);
-  const Z = standardise(loadBreastCancer().train.map((r) => r.row), bundle.scaler);
+  const Z = standardise(
+    loadBreastCancer().train.map((r) => r.row),
+    bundle.scaler,
+  );
   const benignScores = heldOut.map((v) => -v);
   const malignantScores = malignant.map((v) => -v);
   const rows = CONTAMINATIONS.map((contamination) => {
     const threshold = gmm.anomalyThreshold(Z, { contamination });
-    return { contamination, threshold, served: contamination === bundle.contamination, ...detectionQuality(benignScores, malignantScores, -threshold) };
+    return {
+      contamination,
+      threshold,
+      served: contamination === bundle.contamination,
+      ...detectionQuality(benignScores, malignantScores, -threshold),
+    };
   });
   const { auc } = detectionQuality(benignScores, malignantScores, Infinity);
   const median = (values) => {
@@ -40,9 +48,14 @@ export function anomalyReport(lib, bundle, heldOut, malignant) {
     "",
     "| contamination | threshold (log-density) | malignant flagged (recall) | held-out benign flagged (false positive rate) | precision |",
     "|---|---:|---:|---:|---:|",
-    ...rows.map((r) =>
-      `| ${+(100 * r.contamination).toFixed(4)} %${r.served ? " (served)" : ""} | ${minus(r.threshold)} | ${r.truePositives} / ${malignant.length} (${pct(r.recall)}) | ${r.falsePositives} / ${heldOut.length} (${pct(r.falsePositiveRate)}) | ${pct(r.precision)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${+(100 * r.contamination).toFixed(4)} %${r.served ? " (served)" : ""} | ${minus(r.threshold)} | ${r.truePositives} / ${malignant.length} (${pct(r.recall)}) | ${r.falsePositives} / ${heldOut.length} (${pct(r.falsePositiveRate)}) | ${pct(r.precision)} |`,
+    ),
   ];
-  lines.push("", `Median log-density: training rows ${minus(medians.training)}, held-out benign rows ${minus(medians.heldOut)}, malignant rows ${minus(medians.malignant)}.`);
+  lines.push(
+    "",
+    `Median log-density: training rows ${minus(medians.training)}, held-out benign rows ${minus(medians.heldOut)}, malignant rows ${minus(medians.malignant)}.`,
+  );
   return { auc, rows, medians, markdown: lines.join("\n") };
 }

@@ -2,8 +2,9 @@
 // the model in one ES module) importing ./gmm.wasm, copied beside it. This is
 // the bundling Wrangler does on `wrangler deploy`; config.capnp serves the
 // result with plain workerd. Run: node examples/cloudflare-worker/build.mjs
-import { build } from "esbuild";
+
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 

@@ -55,7 +55,9 @@ export function loadBreastCancer() {
 function scalerOf(rows) {
   const d = rows[0].length;
   const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
-  const scale = Array.from({ length: d }, (_, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / rows.length));
+  const scale = Array.from({ length: d }, (_, j) =>
+    Math.sqrt(rows.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / rows.length),
+  );
   return { mean, scale };
 }
 
@@ -65,9 +67,15 @@ export function fitAnomalyModel() {
   const X = train.map((r) => r.row);
   const scaler = scalerOf(X);
   const Z = standardise(X, scaler);
-  const { best, bestRow, table } = selectModel(Z, { nComponents: [1, 2, 3, 4, 5, 6], criterion: "bic", randomState: SEED, featureNames: features });
+  const { best, bestRow, table } = selectModel(Z, {
+    nComponents: [1, 2, 3, 4, 5, 6],
+    criterion: "bic",
+    randomState: SEED,
+    featureNames: features,
+  });
   return {
-    description: "Gaussian mixture of benign Breast Cancer Wisconsin (Diagnostic) rows, for anomaly detection; written by examples/cloudflare-worker/fit-anomaly.mjs",
+    description:
+      "Gaussian mixture of benign Breast Cancer Wisconsin (Diagnostic) rows, for anomaly detection; written by examples/cloudflare-worker/fit-anomaly.mjs",
     data: {
       features: "data/breast_cancer.csv (30 raw features)",
       labels: "data/breast_cancer_labels.csv (0 = malignant, 1 = benign)",
@@ -76,11 +84,19 @@ export function fitAnomalyModel() {
       malignantRows: malignant.length,
       split: "benign rows only; every third benign row in file order (benign index % 3 == 2) held out, the rest fitted",
     },
-    scaler: { ...scaler, note: "z = (x - mean) / scale per feature (training rows' mean and population standard deviation); the model and the threshold are in z units" },
+    scaler: {
+      ...scaler,
+      note: "z = (x - mean) / scale per feature (training rows' mean and population standard deviation); the model and the threshold are in z units",
+    },
     selection: {
       criterion: "bic",
       chosen: { nComponents: bestRow.nComponents, covarianceType: bestRow.covarianceType, bic: bestRow.bic },
-      table: table.map((r) => ({ nComponents: r.nComponents, covarianceType: r.covarianceType, bic: r.bic, degenerate: r.degenerate })),
+      table: table.map((r) => ({
+        nComponents: r.nComponents,
+        covarianceType: r.covarianceType,
+        bic: r.bic,
+        degenerate: r.degenerate,
+      })),
     },
     contamination: CONTAMINATION,
     threshold: best.anomalyThreshold(Z, { contamination: CONTAMINATION }),
@@ -93,5 +109,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const bundle = fitAnomalyModel();
   writeFileSync(new URL("./src/anomaly-model.json", import.meta.url), JSON.stringify(bundle, null, 2) + "\n");
   const { nComponents, covarianceType } = bundle.selection.chosen;
-  console.log(`src/anomaly-model.json: ${nComponents} components (${covarianceType}) on ${bundle.data.trainingRows} benign rows, threshold ${bundle.threshold.toFixed(3)} (contamination ${CONTAMINATION})`);
+  console.log(
+    `src/anomaly-model.json: ${nComponents} components (${covarianceType}) on ${bundle.data.trainingRows} benign rows, threshold ${bundle.threshold.toFixed(3)} (contamination ${CONTAMINATION})`,
+  );
 }

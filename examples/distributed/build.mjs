@@ -1,8 +1,9 @@
 // Bundles the two Workers for workerd: dist/shard.js and dist/coordinator.js
 // (each with the library inlined) importing ./gmm.wasm, copied beside them.
 // Wrangler does the same bundling itself on `wrangler deploy`.
-import { build } from "esbuild";
+
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 

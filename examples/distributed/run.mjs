@@ -13,18 +13,35 @@ import { runFit, startCluster, writeDataset } from "./cluster.mjs";
 
 const { values } = parseArgs({
   options: {
-    data: { type: "string" }, shards: { type: "string", default: "4" }, components: { type: "string" },
-    covariance: { type: "string" }, seed: { type: "string", default: "0" }, start: { type: "string" },
-    tol: { type: "string" }, "max-iter": { type: "string" }, out: { type: "string" }, help: { type: "boolean" },
+    data: { type: "string" },
+    shards: { type: "string", default: "4" },
+    components: { type: "string" },
+    covariance: { type: "string" },
+    seed: { type: "string", default: "0" },
+    start: { type: "string" },
+    tol: { type: "string" },
+    "max-iter": { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean" },
   },
 });
-const usage = "usage: npm run example:distributed -- --data FILE.csv [--shards 4] [--components K] [--covariance full|tied|diag|spherical] [--seed S] [--start model.json] [--tol X] [--max-iter N] --out model.json";
-if (values.help) { console.log(usage); process.exit(0); }
-if (!values.data || !values.out) { console.error(usage); process.exit(2); }
+const usage =
+  "usage: npm run example:distributed -- --data FILE.csv [--shards 4] [--components K] [--covariance full|tied|diag|spherical] [--seed S] [--start model.json] [--tol X] [--max-iter N] --out model.json";
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (!values.data || !values.out) {
+  console.error(usage);
+  process.exit(2);
+}
 const int = (name) => {
   const v = values[name];
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) { console.error(`--${name} must be an integer; got ${JSON.stringify(v)}\n${usage}`); process.exit(2); }
+  if (!/^\d+$/.test(v)) {
+    console.error(`--${name} must be an integer; got ${JSON.stringify(v)}\n${usage}`);
+    process.exit(2);
+  }
   return Number(v);
 };
 
@@ -47,7 +64,10 @@ if (request.start) {
 
 const dir = mkdtempSync(join(tmpdir(), "gmm-distributed-"));
 let cluster;
-const cleanUp = async () => { await cluster?.stop(); rmSync(dir, { recursive: true, force: true }); };
+const cleanUp = async () => {
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+};
 process.on("SIGINT", () => cleanUp().then(() => process.exit(130)));
 try {
   writeDataset(join(dir, "bucket"), "data", table, shards);
@@ -60,8 +80,10 @@ try {
   writeFileSync(values.out, JSON.stringify(model) + "\n");
   const trips = status.history.map((h) => h.roundTripMs);
   console.error(`${table.rows} rows × ${table.cols} in ${shards} shards; cluster up in ${(t1 - t0).toFixed(0)} ms`);
-  console.error(`${status.status} after ${status.iteration} iterations, lower bound ${status.lowerBound}; fit ${(t2 - t1).toFixed(0)} ms, ` +
-    `median round trip ${trips.sort((a, b) => a - b)[trips.length >> 1]} ms per iteration`);
+  console.error(
+    `${status.status} after ${status.iteration} iterations, lower bound ${status.lowerBound}; fit ${(t2 - t1).toFixed(0)} ms, ` +
+      `median round trip ${trips.sort((a, b) => a - b)[trips.length >> 1]} ms per iteration`,
+  );
   console.error(`wrote ${values.out}`);
 } catch (e) {
   console.error(`example:distributed: ${e.message}`);

@@ -6,11 +6,23 @@ import { parseArgs } from "node:util";
 import { parseTable } from "gmm-wasm/csv";
 import { writeDataset } from "./cluster.mjs";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { shards: { type: "string", default: "4" }, dataset: { type: "string", default: "data" }, out: { type: "string" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    shards: { type: "string", default: "4" },
+    dataset: { type: "string", default: "data" },
+    out: { type: "string" },
+  },
+});
 if (positionals.length !== 1 || !values.out) {
   console.error("usage: node examples/distributed/split.mjs FILE.csv --shards 4 --dataset data --out DIR");
   process.exit(2);
 }
-const manifest = writeDataset(values.out, values.dataset, parseTable(readFileSync(positionals[0])), Number(values.shards));
+const manifest = writeDataset(
+  values.out,
+  values.dataset,
+  parseTable(readFileSync(positionals[0])),
+  Number(values.shards),
+);
 for (const s of manifest.shards) console.log(s.key);
 console.log(`${values.dataset}/manifest.json`);

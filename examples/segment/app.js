@@ -6,7 +6,8 @@
 const $ = (id) => document.getElementById(id);
 const status = $("status");
 const progress = $("progress");
-const MAX_WIDTH = 400, MAX_HEIGHT = 300;
+const MAX_WIDTH = 400,
+  MAX_HEIGHT = 300;
 
 const state = { image: null, name: "", fitId: 0, last: null, workerReady: false };
 window.gmmSegment = {
@@ -16,7 +17,11 @@ window.gmmSegment = {
     const p = state.image?.pixels;
     if (!p) return null;
     const rgb = new Array((p.length / 4) * 3);
-    for (let i = 0, j = 0; i < p.length; i += 4) { rgb[j++] = p[i]; rgb[j++] = p[i + 1]; rgb[j++] = p[i + 2]; }
+    for (let i = 0, j = 0; i < p.length; i += 4) {
+      rgb[j++] = p[i];
+      rgb[j++] = p[i + 1];
+      rgb[j++] = p[i + 2];
+    }
     return rgb;
   },
 };
@@ -97,7 +102,9 @@ function run() {
 }
 
 function putImage(id, rgba, width, height) {
-  $(id).getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
+  $(id)
+    .getContext("2d")
+    .putImageData(new ImageData(rgba, width, height), 0, 0);
 }
 
 function ms(v) {
@@ -109,13 +116,15 @@ function showSummary(msg) {
   const n = msg.width * msg.height;
   const rows = m.weights_.map((w, i) => {
     const c = m.means_[i].map((v) => Math.min(255, Math.max(0, Math.round(v))));
-    return `<tr><th><span class="chip" style="background: rgb(${c.join(",")})"></span>${i}</th><td>${(100 * w).toFixed(1)} %</td><td>${(100 * msg.counts[i] / n).toFixed(1)} %</td><td>${c.join(", ")}</td></tr>`;
+    return `<tr><th><span class="chip" style="background: rgb(${c.join(",")})"></span>${i}</th><td>${(100 * w).toFixed(1)} %</td><td>${((100 * msg.counts[i]) / n).toFixed(1)} %</td><td>${c.join(", ")}</td></tr>`;
   });
   const selection = msg.selection
     ? `<div><div>BIC on ${msg.selection.sampleSize} random pixels (${ms(msg.selection.ms)}):</div>
        <table><tr><th>K</th><td>BIC</td></tr>${msg.selection.table.map((r) => `<tr class="${r.selected ? "selected" : ""}"><th>${r.nComponents}</th><td>${r.bic.toFixed(0)}${r.degenerate ? " (collapsed)" : ""}</td></tr>`).join("")}</table></div>`
     : "";
-  const warning = msg.degenerate.length ? `<div style="color:#b00020">Collapsed component(s): ${msg.degenerate.map((d) => `${d.component} (${d.reason})`).join("; ")}</div>` : "";
+  const warning = msg.degenerate.length
+    ? `<div style="color:#b00020">Collapsed component(s): ${msg.degenerate.map((d) => `${d.component} (${d.reason})`).join("; ")}</div>`
+    : "";
   $("summary").innerHTML = `
     <div>
       <div><b>K = ${m.n_components}</b>, ${m.n_iter_} EM iterations${m.converged_ ? "" : " (not converged)"}, lower bound ${m.lower_bound_.toFixed(4)} per pixel</div>
@@ -174,9 +183,14 @@ $("sample").addEventListener("click", async () => {
 $("run").addEventListener("click", run);
 const drop = $("drop");
 for (const type of ["dragenter", "dragover"]) {
-  document.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
+  document.addEventListener(type, (e) => {
+    e.preventDefault();
+    drop.classList.add("over");
+  });
 }
-document.addEventListener("dragleave", (e) => { if (e.target === document.documentElement || !e.relatedTarget) drop.classList.remove("over"); });
+document.addEventListener("dragleave", (e) => {
+  if (e.target === document.documentElement || !e.relatedTarget) drop.classList.remove("over");
+});
 document.addEventListener("drop", (e) => {
   e.preventDefault();
   drop.classList.remove("over");

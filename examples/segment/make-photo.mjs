@@ -17,7 +17,8 @@ const out = new URL("./coffee.png", import.meta.url);
 const bytes = readFileSync(source);
 const { width, height, rgb } = decodePng(bytes);
 if (width % 2 || height % 2) throw new Error(`${width} × ${height}: expected even dimensions`);
-const w = width / 2, h = height / 2;
+const w = width / 2,
+  h = height / 2;
 const small = new Uint8Array(w * h * 3);
 for (let y = 0; y < h; y++) {
   for (let x = 0; x < w; x++) {

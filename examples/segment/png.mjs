@@ -28,7 +28,9 @@ function crc32(bytes) {
 
 function paeth(a, b, c) {
   const p = a + b - c;
-  const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+  const pa = Math.abs(p - a),
+    pb = Math.abs(p - b),
+    pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
@@ -49,16 +51,25 @@ export function decodePng(bytes) {
     const type = buf.toString("latin1", offset + 4, offset + 8);
     const body = buf.subarray(offset + 8, offset + 8 + length);
     if (body.length !== length) throw new Error(`PNG chunk ${type} is truncated`);
-    if (crc32(buf.subarray(offset + 4, offset + 8 + length)) !== buf.readUInt32BE(offset + 8 + length)) throw new Error(`PNG chunk ${type} has a bad CRC`);
+    if (crc32(buf.subarray(offset + 4, offset + 8 + length)) !== buf.readUInt32BE(offset + 8 + length))
+      throw new Error(`PNG chunk ${type} has a bad CRC`);
     offset += 12 + length;
     if (type === "IHDR") {
-      header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), depth: body[8], colour: body[9], interlace: body[12] };
+      header = {
+        width: body.readUInt32BE(0),
+        height: body.readUInt32BE(4),
+        depth: body[8],
+        colour: body[9],
+        interlace: body[12],
+      };
     } else if (type === "IDAT") {
       idat.push(body);
     } else if (type === "PLTE") {
       throw new Error("palette PNGs are not supported: save as RGB");
     } else if (COLOUR_MANAGED.has(type)) {
-      throw new Error(`the PNG has a ${type} chunk: a browser would colour-manage it, so its pixels would differ from the file's; remove it`);
+      throw new Error(
+        `the PNG has a ${type} chunk: a browser would colour-manage it, so its pixels would differ from the file's; remove it`,
+      );
     } else if (type === "IEND") {
       break;
     }
@@ -66,11 +77,15 @@ export function decodePng(bytes) {
   if (!header) throw new Error("PNG without IHDR");
   const { width, height, depth, colour, interlace } = header;
   const channels = CHANNELS[colour];
-  if (depth !== 8 || channels === undefined) throw new Error(`only 8-bit greyscale, RGB and RGBA PNGs are supported (bit depth ${depth}, colour type ${colour})`);
+  if (depth !== 8 || channels === undefined)
+    throw new Error(
+      `only 8-bit greyscale, RGB and RGBA PNGs are supported (bit depth ${depth}, colour type ${colour})`,
+    );
   if (interlace !== 0) throw new Error("interlaced PNGs are not supported");
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
-  if (raw.length !== height * (stride + 1)) throw new Error(`PNG image data has ${raw.length} bytes, expected ${height * (stride + 1)}`);
+  if (raw.length !== height * (stride + 1))
+    throw new Error(`PNG image data has ${raw.length} bytes, expected ${height * (stride + 1)}`);
   const pixels = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)];
@@ -83,12 +98,23 @@ export function decodePng(bytes) {
       const v = raw[src + x];
       let predicted;
       switch (filter) {
-        case 0: predicted = 0; break;
-        case 1: predicted = a; break;
-        case 2: predicted = b; break;
-        case 3: predicted = (a + b) >> 1; break;
-        case 4: predicted = paeth(a, b, c); break;
-        default: throw new Error(`PNG row ${y} has an unknown filter ${filter}`);
+        case 0:
+          predicted = 0;
+          break;
+        case 1:
+          predicted = a;
+          break;
+        case 2:
+          predicted = b;
+          break;
+        case 3:
+          predicted = (a + b) >> 1;
+          break;
+        case 4:
+          predicted = paeth(a, b, c);
+          break;
+        default:
+          throw new Error(`PNG row ${y} has an unknown filter ${filter}`);
       }
       pixels[row + x] = (v + predicted) & 0xff;
     }
@@ -97,7 +123,8 @@ export function decodePng(bytes) {
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;
     if (channels === 2 || channels === 4) {
-      if (pixels[p + channels - 1] !== 255) throw new Error(`pixel (${i % width}, ${Math.floor(i / width)}) is not opaque`);
+      if (pixels[p + channels - 1] !== 255)
+        throw new Error(`pixel (${i % width}, ${Math.floor(i / width)}) is not opaque`);
     }
     if (channels <= 2) {
       rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = pixels[p];
@@ -140,7 +167,8 @@ export function encodePng(rgb, width, height) {
         const a = x >= 3 ? rgb[i - 3] : 0;
         const b = y > 0 ? rgb[i - stride] : 0;
         const c = x >= 3 && y > 0 ? rgb[i - stride - 3] : 0;
-        const predicted = filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
+        const predicted =
+          filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
         const v = (rgb[i] - predicted) & 0xff;
         candidate[x] = v;
         cost += v < 128 ? v : 256 - v;
@@ -157,5 +185,10 @@ export function encodePng(rgb, width, height) {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
-  return Buffer.concat([SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

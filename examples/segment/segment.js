@@ -23,11 +23,15 @@ export function samplePixels(n, count, seed) {
   const order = Int32Array.from({ length: n }, (_, i) => i);
   let s = (seed ^ 0x9e3779b9) >>> 0 || 1;
   for (let i = 0; i < count; i++) {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     const j = i + (s % (n - i));
-    const t = order[i]; order[i] = order[j]; order[j] = t;
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
   }
   return order.subarray(0, count).sort();
 }
@@ -72,7 +76,12 @@ export function segment(lib, bytes, { k = "bic", seed = 0, stride = 3, onSelect,
     selection = {
       ms: performance.now() - t0,
       sampleSize: sample.rows,
-      table: result.table.map((r) => ({ nComponents: r.nComponents, bic: r.bic, degenerate: r.degenerate, selected: r.selected })),
+      table: result.table.map((r) => ({
+        nComponents: r.nComponents,
+        bic: r.bic,
+        degenerate: r.degenerate,
+        selected: r.selected,
+      })),
     };
     nComponents = result.bestRow.nComponents;
   }
@@ -97,7 +106,10 @@ export function segmentationImage(labels, means) {
   const out = new Uint8ClampedArray(labels.length * 4);
   for (let i = 0; i < labels.length; i++) {
     const c = colours[labels[i]];
-    out[4 * i] = c[0]; out[4 * i + 1] = c[1]; out[4 * i + 2] = c[2]; out[4 * i + 3] = 255;
+    out[4 * i] = c[0];
+    out[4 * i + 1] = c[1];
+    out[4 * i + 2] = c[2];
+    out[4 * i + 3] = 255;
   }
   return out;
 }

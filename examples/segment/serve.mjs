@@ -2,10 +2,11 @@
 // the page and its scripts from examples/segment/, the sample photo and the
 // built library from dist/, on 127.0.0.1 only. Nothing else is served.
 // Usage: node examples/segment/serve.mjs [port]   (default 8081, or PORT)
-import { createServer } from "node:http";
+
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
 import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const root = new URL("../../", import.meta.url);
 const TYPES = {
@@ -40,7 +41,10 @@ export function startServer({ port = 0, host = "127.0.0.1" } = {}) {
     }
     try {
       const body = await readFile(fileURLToPath(file));
-      res.writeHead(200, { "content-type": TYPES[extname(file.pathname)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file.pathname)] ?? "application/octet-stream",
+        "cache-control": "no-store",
+      });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       const hint = pathname.startsWith("/dist/") ? " (run `npm run build` first)" : "";
@@ -53,7 +57,11 @@ export function startServer({ port = 0, host = "127.0.0.1" } = {}) {
       const { port: actual } = server.address();
       resolveStart({
         url: `http://${host}:${actual}/`,
-        close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -12,16 +12,19 @@ ready.then(
   (e) => postMessage({ type: "error", id: 0, message: String(e?.message ?? e) }),
 );
 
-onmessage = async ({ data: msg }) => {
+self.onmessage = async ({ data: msg }) => {
   if (msg.type !== "segment") return;
   const { id, width, height, pixels, k, seed } = msg;
   try {
     await ready;
     const t0 = performance.now();
     const result = segment(lib, pixels, {
-      k, seed, stride: 4,
+      k,
+      seed,
+      stride: 4,
       onSelect: ({ index, total, nComponents }) => postMessage({ type: "select", id, index, total, nComponents }),
-      onIteration: ({ iteration, lowerBound, change }) => postMessage({ type: "iteration", id, iteration, lowerBound, change }),
+      onIteration: ({ iteration, lowerBound, change }) =>
+        postMessage({ type: "iteration", id, iteration, lowerBound, change }),
     });
     const { gmm, labels, logDensity } = result;
     const segmentation = segmentationImage(labels, gmm.means);
@@ -31,21 +34,31 @@ onmessage = async ({ data: msg }) => {
     let logDensitySum = 0;
     for (const v of logDensity) logDensitySum += v;
     const totalMs = performance.now() - t0;
-    postMessage({
-      type: "done", id, width, height,
-      model: gmm.toJSON(),
-      selection: result.selection,
-      fitMs: result.fitMs,
-      totalMs,
-      degenerate: gmm.degenerate,
-      counts, logDensitySum,
-      typical: unusual.typical, rare: unusual.rare,
-      segmentation, unusual: unusual.rgba,
-    }, [segmentation.buffer, unusual.rgba.buffer]);
+    postMessage(
+      {
+        type: "done",
+        id,
+        width,
+        height,
+        model: gmm.toJSON(),
+        selection: result.selection,
+        fitMs: result.fitMs,
+        totalMs,
+        degenerate: gmm.degenerate,
+        counts,
+        logDensitySum,
+        typical: unusual.typical,
+        rare: unusual.rare,
+        segmentation,
+        unusual: unusual.rgba,
+      },
+      [segmentation.buffer, unusual.rgba.buffer],
+    );
   } catch (e) {
     let message = String(e?.message ?? e);
     // An image of a few exact colours (a flat graphic) collapses every component of every K.
-    if (k === "bic" && message.startsWith("selectModel: no usable fit")) message = `No K from 2 to 8 gave a usable fit: with few distinct colours each component collapses onto one exact colour. Choose K instead. (${message})`;
+    if (k === "bic" && message.startsWith("selectModel: no usable fit"))
+      message = `No K from 2 to 8 gave a usable fit: with few distinct colours each component collapses onto one exact colour. Choose K instead. (${message})`;
     postMessage({ type: "error", id, message });
   }
 };

@@ -4,16 +4,19 @@
 // state is mirrored in data attributes (canvas: data-points, data-ellipses,
 // data-frames; #status: data-state, data-iterations, data-log-likelihood)
 // so a test can read it.
-import { PALETTE, components2D, niceTicks, screenEllipse } from "/dist/svg.js";
+
 import { parseTable } from "/dist/csv.js";
+import { components2D, niceTicks, PALETTE, screenEllipse } from "/dist/svg.js";
 
 const $ = (id) => document.getElementById(id);
 const canvas = $("plot");
 const status = $("status");
 const ctx = canvas.getContext("2d");
-const W = 720, H = 480;
+const W = 720,
+  H = 480;
 const M = { left: 58, right: 14, top: 14, bottom: 46 };
-const PW = W - M.left - M.right, PH = H - M.top - M.bottom;
+const PW = W - M.left - M.right,
+  PH = H - M.top - M.bottom;
 
 // High-density screens: draw at device resolution, lay out in CSS pixels.
 const dpr = window.devicePixelRatio || 1;
@@ -59,9 +62,15 @@ function drawAxes() {
   for (const t of xt.ticks) {
     const x = Math.round(px(t)) + 0.5;
     ctx.strokeStyle = "#e8e8e8";
-    ctx.beginPath(); ctx.moveTo(x, M.top); ctx.lineTo(x, M.top + PH); ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(x, M.top);
+    ctx.lineTo(x, M.top + PH);
+    ctx.stroke();
     ctx.strokeStyle = "#333";
-    ctx.beginPath(); ctx.moveTo(x, M.top + PH); ctx.lineTo(x, M.top + PH + 5); ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(x, M.top + PH);
+    ctx.lineTo(x, M.top + PH + 5);
+    ctx.stroke();
     ctx.fillText(formatTick(t, xt.decimals), x, M.top + PH + 8);
   }
   ctx.textAlign = "right";
@@ -69,9 +78,15 @@ function drawAxes() {
   for (const t of yt.ticks) {
     const y = Math.round(py(t)) + 0.5;
     ctx.strokeStyle = "#e8e8e8";
-    ctx.beginPath(); ctx.moveTo(M.left, y); ctx.lineTo(M.left + PW, y); ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(M.left, y);
+    ctx.lineTo(M.left + PW, y);
+    ctx.stroke();
     ctx.strokeStyle = "#333";
-    ctx.beginPath(); ctx.moveTo(M.left - 5, y); ctx.lineTo(M.left, y); ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(M.left - 5, y);
+    ctx.lineTo(M.left, y);
+    ctx.stroke();
     ctx.fillText(formatTick(t, yt.decimals), M.left - 8, y);
   }
   ctx.strokeStyle = "#333";
@@ -124,8 +139,14 @@ function draw() {
       ctx.setLineDash([]);
       ctx.strokeStyle = "#111";
       ctx.lineWidth = 2;
-      const mx = px(c.mean[0]), my = py(c.mean[1]);
-      ctx.beginPath(); ctx.moveTo(mx - 6, my); ctx.lineTo(mx + 6, my); ctx.moveTo(mx, my - 6); ctx.lineTo(mx, my + 6); ctx.stroke();
+      const mx = px(c.mean[0]),
+        my = py(c.mean[1]);
+      ctx.beginPath();
+      ctx.moveTo(mx - 6, my);
+      ctx.lineTo(mx + 6, my);
+      ctx.moveTo(mx, my - 6);
+      ctx.lineTo(mx, my + 6);
+      ctx.stroke();
     });
   }
   ctx.restore();
@@ -140,9 +161,11 @@ function frame() {
     state.view = { ...DEFAULT_VIEW };
     return;
   }
-  const xs = state.points.map((p) => p[0]), ys = state.points.map((p) => p[1]);
+  const xs = state.points.map((p) => p[0]),
+    ys = state.points.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const padX = (x1 - x0 || 1) * 0.12, padY = (y1 - y0 || 1) * 0.12;
+  const padX = (x1 - x0 || 1) * 0.12,
+    padY = (y1 - y0 || 1) * 0.12;
   state.view = { x0: x0 - padX, x1: x1 + padX, y0: y0 - padY, y1: y1 + padY };
 }
 
@@ -176,7 +199,10 @@ $("load-faithful").addEventListener("click", async () => {
     const response = await fetch("/data/faithful.csv");
     if (!response.ok) throw new Error(`GET /data/faithful.csv: HTTP ${response.status}`);
     const table = parseTable(await response.text());
-    state.points = Array.from({ length: table.rows }, (_, i) => [table.data[i * table.cols], table.data[i * table.cols + 1]]);
+    state.points = Array.from({ length: table.rows }, (_, i) => [
+      table.data[i * table.cols],
+      table.data[i * table.cols + 1],
+    ]);
     state.names = table.header ? [`${table.header[0]} (minutes)`, `${table.header[1]} (minutes)`] : ["x", "y"];
     forgetModel();
     frame();
@@ -236,7 +262,10 @@ worker.onmessage = ({ data: msg }) => {
     status.dataset.iterations = String(msg.iteration);
     status.dataset.logLikelihood = String(msg.logLikelihood);
     $("loglik").textContent = msg.logLikelihood.toFixed(3);
-    setStatus("done", `${msg.converged ? "Converged" : "Stopped (not converged)"} after ${msg.iteration} iteration${msg.iteration === 1 ? "" : "s"}. BIC ${msg.bic.toFixed(2)}.`);
+    setStatus(
+      "done",
+      `${msg.converged ? "Converged" : "Stopped (not converged)"} after ${msg.iteration} iteration${msg.iteration === 1 ? "" : "s"}. BIC ${msg.bic.toFixed(2)}.`,
+    );
     draw();
   } else if (msg.type === "error") {
     setStatus("error", msg.message);

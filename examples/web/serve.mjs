@@ -2,10 +2,11 @@
 // scripts from examples/web/, the built library from dist/ and the Old
 // Faithful data, on 127.0.0.1 only. Nothing else is served.
 // Usage: node examples/web/serve.mjs [port]   (default 8080, or PORT)
-import { createServer } from "node:http";
+
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
 import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const root = new URL("../../", import.meta.url);
 const TYPES = {
@@ -43,7 +44,10 @@ export function startServer({ port = 0, host = "127.0.0.1" } = {}) {
     }
     try {
       const body = await readFile(fileURLToPath(file));
-      res.writeHead(200, { "content-type": TYPES[extname(file.pathname)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file.pathname)] ?? "application/octet-stream",
+        "cache-control": "no-store",
+      });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       const hint = pathname.startsWith("/dist/") ? " (run `npm run build` first)" : "";

@@ -4,7 +4,7 @@
 // warm start resumes from the stored parameters and lower bound. Messages in:
 // { type: "fit", id, X, k, covarianceType, seed, tol, maxIter, delay } and
 // { type: "cancel" }. Messages out: "ready", "iteration", "done", "error".
-import { init, GaussianMixture } from "/dist/index.js";
+import { GaussianMixture, init } from "/dist/index.js";
 
 let current = 0;
 const ready = init();
@@ -21,14 +21,29 @@ function snapshot(g) {
 
 async function fit({ id, X, k, covarianceType, seed, tol = 1e-3, maxIter = 100, delay = 0 }) {
   await ready;
-  const g = new GaussianMixture({ nComponents: k, covarianceType, randomState: seed, tol, maxIter: 1, warmStart: true });
+  const g = new GaussianMixture({
+    nComponents: k,
+    covarianceType,
+    randomState: seed,
+    tol,
+    maxIter: 1,
+    warmStart: true,
+  });
   let converged = false;
   let iteration = 0;
   while (iteration < maxIter) {
     let info;
     g.fit(X, { onIteration: (i) => (info = i) });
     iteration++;
-    postMessage({ type: "iteration", id, iteration, lowerBound: info.lowerBound, change: info.change, model: snapshot(g), labels: Array.from(g.predict(X)) });
+    postMessage({
+      type: "iteration",
+      id,
+      iteration,
+      lowerBound: info.lowerBound,
+      change: info.change,
+      model: snapshot(g),
+      labels: Array.from(g.predict(X)),
+    });
     if (Math.abs(info.change) < tol) {
       converged = true;
       break;
@@ -39,7 +54,10 @@ async function fit({ id, X, k, covarianceType, seed, tol = 1e-3, maxIter = 100, 
   }
   const n = X.length;
   postMessage({
-    type: "done", id, iteration, converged,
+    type: "done",
+    id,
+    iteration,
+    converged,
     logLikelihood: g.score(X) * n,
     bic: g.bic(X),
     labels: Array.from(g.predict(X)),
@@ -47,7 +65,7 @@ async function fit({ id, X, k, covarianceType, seed, tol = 1e-3, maxIter = 100, 
   });
 }
 
-onmessage = async (event) => {
+self.onmessage = async (event) => {
   const msg = event.data;
   if (msg.type === "cancel") {
     current++;

@@ -3,7 +3,16 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, expectAgree, expectSameBits, nodeReference, requireBuild, run, runCliScenario, type ScenarioResult } from "./helpers.js";
+import {
+  expectAgree,
+  expectSameBits,
+  nodeReference,
+  ROOT,
+  requireBuild,
+  run,
+  runCliScenario,
+  type ScenarioResult,
+} from "./helpers.js";
 
 const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 
@@ -17,7 +26,8 @@ const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 async function ensureBunBinary(): Promise<void> {
   if (statSync(BUN).size > 1_000_000) return;
   await run(process.execPath, ["install.js"], { cwd: join(ROOT, "node_modules/bun") });
-  if (statSync(BUN).size <= 1_000_000) throw new Error("node_modules/bun/install.js did not put the Bun binary in place");
+  if (statSync(BUN).size <= 1_000_000)
+    throw new Error("node_modules/bun/install.js did not put the Bun binary in place");
 }
 
 describe("Bun", () => {

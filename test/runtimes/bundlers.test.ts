@@ -8,24 +8,44 @@
 // Node's results bit for bit, and fitAsync's inlined worker must match the
 // single-thread fit.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, relative } from "node:path";
-import { build as esbuild } from "esbuild";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
+import { build as esbuild } from "esbuild";
+import { type BrowserContext, chromium } from "playwright-core";
 import { rollup } from "rollup";
-import { build as viteBuild, createServer as viteServer, type ViteDevServer } from "vite";
-import { chromium, type BrowserContext } from "playwright-core";
+import { type ViteDevServer, build as viteBuild, createServer as viteServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium-path.mjs";
-import { HERE, ROOT, expectSameBits, faithful, nodeReference, requireBuild, run, type ScenarioResult } from "./helpers.js";
+import {
+  expectSameBits,
+  faithful,
+  HERE,
+  nodeReference,
+  ROOT,
+  requireBuild,
+  run,
+  type ScenarioResult,
+} from "./helpers.js";
 import { fromBits } from "./scenario.mjs";
 
 let app: string;
 let context: BrowserContext;
 let reference: ScenarioResult;
-const HTML = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./main.mjs"></script>\n';
+const HTML =
+  '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./main.mjs"></script>\n';
 
 /** Every file under `dir`, relative, sorted. */
 function listFiles(dir: string): string[] {
@@ -46,18 +66,30 @@ async function serve(dir: string): Promise<{ origin: string; close(): Promise<vo
   const server: Server = createServer((req, res) => {
     const name = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).slice(1) || "index.html";
     const file = join(dir, name);
-    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-    res.writeHead(200, { "content-type": extname(name) === ".html" ? "text/html" : "text/javascript" }).end(readFileSync(file));
+    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile())
+      return void res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    res
+      .writeHead(200, { "content-type": extname(name) === ".html" ? "text/html" : "text/javascript" })
+      .end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   return {
     origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
 type Agreement = Record<string, { worst: number; lowerBound: [number, number] }>;
-interface PageResults { scenario: Record<string, string>; threads: Agreement; missingWorker: string; errors: string[] }
+interface PageResults {
+  scenario: Record<string, string>;
+  threads: Agreement;
+  missingWorker: string;
+  errors: string[];
+}
 
 /** Opens the page, runs the three checks in it and returns what they gave. */
 async function runPage(url: string): Promise<PageResults> {
@@ -66,8 +98,14 @@ async function runPage(url: string): Promise<PageResults> {
   page.on("pageerror", (e) => errors.push(e.message));
   try {
     await page.goto(url);
-    await page.waitForFunction(() => (window as unknown as { bundled?: unknown }).bundled !== undefined, undefined, { timeout: 30_000 });
-    type Bundled = { scenario(X: number[][]): Promise<Record<string, string>>; threads(): Promise<Agreement>; missingWorker(X: number[][]): Promise<string> };
+    await page.waitForFunction(() => (window as unknown as { bundled?: unknown }).bundled !== undefined, undefined, {
+      timeout: 30_000,
+    });
+    type Bundled = {
+      scenario(X: number[][]): Promise<Record<string, string>>;
+      threads(): Promise<Agreement>;
+      missingWorker(X: number[][]): Promise<string>;
+    };
     const results = await page.evaluate(async (X) => {
       const b = (window as unknown as { bundled: Bundled }).bundled;
       return { scenario: await b.scenario(X), threads: await b.threads(), missingWorker: await b.missingWorker(X) };
@@ -118,7 +156,11 @@ beforeAll(async () => {
   copyFileSync(join(HERE, "bundled", "entry.mjs"), join(app, "src", "entry.mjs"));
   writeFileSync(join(app, "main.mjs"), 'import "./src/entry.mjs";\n');
   writeFileSync(join(app, "index.html"), HTML);
-  context = await chromium.launchPersistentContext(join(app, "profile"), { executablePath: await chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+  context = await chromium.launchPersistentContext(join(app, "profile"), {
+    executablePath: await chromiumPath(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -134,7 +176,9 @@ describe("bundlers, no configuration, the packed package", () => {
   });
 
   it("Node: gmm-wasm/inline needs no file beside it (its worker is a data: URL); a workerUrl that does not load is named", async () => {
-    writeFileSync(join(app, "node-inline.mjs"), `import * as lib from "gmm-wasm/inline";
+    writeFileSync(
+      join(app, "node-inline.mjs"),
+      `import * as lib from "gmm-wasm/inline";
 import { threadedAgreement } from "./threads-scenario.mjs";
 await lib.init();
 const agreement = await threadedAgreement(lib);
@@ -143,7 +187,8 @@ try {
   await new lib.GaussianMixture({ nComponents: 2 }).fitAsync([[0, 0], [1, 1], [2, 2], [3, 3]], { nThreads: 2, workerUrl: new URL("file:///no/such/em-worker.js") });
 } catch (e) { missing = e.message; }
 console.log(JSON.stringify({ agreement, missing }));
-`);
+`,
+    );
     // the package's own files hidden: only inline.js may be read
     rmSync(join(app, "node_modules", "gmm-wasm", "dist", "gmm.wasm"));
     rmSync(join(app, "node_modules", "gmm-wasm", "dist", "em-worker.js"));
@@ -151,7 +196,9 @@ console.log(JSON.stringify({ agreement, missing }));
       const { stdout } = await run(process.execPath, [join(app, "node-inline.mjs")], { cwd: app });
       const { agreement, missing } = JSON.parse(stdout) as { agreement: Agreement; missing: string };
       for (const { worst } of Object.values(agreement)) expect(worst).toBeLessThan(1e-10);
-      expect(missing).toMatch(/^fitAsync: the worker thread file:\/\/\/no\/such\/em-worker\.js failed: Cannot find module '\/no\/such\/em-worker\.js'.*workerUrl/);
+      expect(missing).toMatch(
+        /^fitAsync: the worker thread file:\/\/\/no\/such\/em-worker\.js failed: Cannot find module '\/no\/such\/em-worker\.js'.*workerUrl/,
+      );
     } finally {
       const dist = join(app, "node_modules", "gmm-wasm", "dist");
       copyFileSync(join(ROOT, "dist", "gmm.wasm"), join(dist, "gmm.wasm"));
@@ -161,7 +208,14 @@ console.log(JSON.stringify({ agreement, missing }));
 
   it("esbuild (platform browser)", async () => {
     const out = join(app, "out-esbuild");
-    await esbuild({ entryPoints: [join(app, "main.mjs")], bundle: true, platform: "browser", format: "esm", outdir: out, logLevel: "silent" });
+    await esbuild({
+      entryPoints: [join(app, "main.mjs")],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      outdir: out,
+      logLevel: "silent",
+    });
     writeFileSync(join(out, "index.html"), HTML.replace("main.mjs", "main.js"));
     expectSelfContained(out);
     const server = await serve(out);
@@ -202,7 +256,13 @@ console.log(JSON.stringify({ agreement, missing }));
   it("Vite dev server (dependency pre-bundling)", async () => {
     let dev: ViteDevServer | undefined;
     try {
-      dev = await viteServer({ root: app, configFile: false, logLevel: "silent", server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false }, cacheDir: join(app, ".vite") });
+      dev = await viteServer({
+        root: app,
+        configFile: false,
+        logLevel: "silent",
+        server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
+        cacheDir: join(app, ".vite"),
+      });
       await dev.listen();
       const address = dev.httpServer!.address() as { port: number };
       const origin = `http://127.0.0.1:${address.port}`;

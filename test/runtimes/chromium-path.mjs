@@ -18,7 +18,14 @@ import { createBrotliDecompress } from "node:zlib";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Flags for headless Chromium on this kind of machine (root, no GPU, no network). */
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 /**
  * The path of a Chromium binary: CHROMIUM_PATH if set, else the one from
@@ -28,7 +35,10 @@ export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-backgr
 export async function chromiumPath() {
   const given = process.env.CHROMIUM_PATH;
   if (given) {
-    if (!existsSync(given)) throw new Error(`CHROMIUM_PATH is ${given}, which does not exist (unset it to use the Chromium from the @sparticuz/chromium dev dependency)`);
+    if (!existsSync(given))
+      throw new Error(
+        `CHROMIUM_PATH is ${given}, which does not exist (unset it to use the Chromium from the @sparticuz/chromium dev dependency)`,
+      );
     return given;
   }
   const require = createRequire(join(ROOT, "package.json"));
@@ -36,11 +46,16 @@ export async function chromiumPath() {
   try {
     entry = require.resolve("@sparticuz/chromium");
   } catch {
-    throw new Error("@sparticuz/chromium is not installed: run `npm ci` (it is a dev dependency that ships the browser for these tests), or set CHROMIUM_PATH");
+    throw new Error(
+      "@sparticuz/chromium is not installed: run `npm ci` (it is a dev dependency that ships the browser for these tests), or set CHROMIUM_PATH",
+    );
   }
   // Its exports map hides package.json: walk up from the entry to the package's folder.
   let dir = dirname(entry);
-  while (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== "@sparticuz/chromium") {
+  while (
+    !existsSync(join(dir, "package.json")) ||
+    JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== "@sparticuz/chromium"
+  ) {
     if (dirname(dir) === dir) throw new Error(`cannot find @sparticuz/chromium's folder above ${entry}`);
     dir = dirname(dir);
   }

@@ -6,11 +6,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAgree, expectSameBits, faithful, nodeReference, requireBuild, serveStatic, type ScenarioResult, type StaticServer } from "./helpers.js";
-import { fromBits, heavyFit } from "./scenario.mjs";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium-path.mjs";
+import {
+  expectAgree,
+  expectSameBits,
+  faithful,
+  nodeReference,
+  requireBuild,
+  type ScenarioResult,
+  type StaticServer,
+  serveStatic,
+} from "./helpers.js";
+import { fromBits, heavyFit } from "./scenario.mjs";
 
 interface Measured {
   value: { lowerBound: number; nIter: number; fitMs: number };
@@ -46,10 +55,16 @@ describe("Chromium", () => {
     reference = await nodeReference();
     server = await serveStatic(["dist/", "test/runtimes/"]);
     userDataDir = mkdtempSync(join(tmpdir(), "gmm-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("console", (m) => { if (m.type() === "error") pageErrors.push(`${m.text()} (${m.location().url})`); });
+    page.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`${m.text()} (${m.location().url})`);
+    });
     await page.goto(`${server.origin}/test/runtimes/browser/index.html`);
     try {
       await page.waitForFunction(() => window.gmmTest !== undefined, undefined, { timeout: 15_000 });

@@ -3,7 +3,7 @@
 // package's exports map, as a user's code would), calls init() with no
 // argument so gmm.wasm is read from beside dist/index.js, reads the data
 // (number[][] as JSON) from stdin and prints the result bits as JSON.
-import { init, GaussianMixture, KMeans } from "gmm-wasm";
+import { GaussianMixture, init, KMeans } from "gmm-wasm";
 import { runScenario, toBits } from "./scenario.mjs";
 
 async function readStdin() {

@@ -3,7 +3,15 @@
 // with Node.
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DIST, expectAgree, expectSameBits, nodeReference, requireBuild, runCliScenario, type ScenarioResult } from "./helpers.js";
+import {
+  DIST,
+  expectAgree,
+  expectSameBits,
+  nodeReference,
+  requireBuild,
+  runCliScenario,
+  type ScenarioResult,
+} from "./helpers.js";
 
 // The binary itself: without the package's postinstall node_modules/.bin/deno
 // is a Node wrapper. runInstall() is what that wrapper and the postinstall
@@ -16,7 +24,9 @@ describe("Deno", () => {
   beforeAll(async () => {
     requireBuild();
     reference = await nodeReference();
-    deno = await runCliScenario(DENO, ["run", "--no-prompt", "--no-lock", "--no-remote", `--allow-read=${DIST}`], { DENO_NO_UPDATE_CHECK: "1" });
+    deno = await runCliScenario(DENO, ["run", "--no-prompt", "--no-lock", "--no-remote", `--allow-read=${DIST}`], {
+      DENO_NO_UPDATE_CHECK: "1",
+    });
   });
 
   it("runs the scenario under `deno run --allow-read=dist` (no other permission)", () => {

@@ -1,7 +1,7 @@
 // Shared by the runtime tests: paths, the Old Faithful data, Node's reference
 // results for the shared scenario, comparisons, child processes, free ports
 // and a static file server.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
@@ -21,7 +21,8 @@ export const faithful: number[][] = parseCsv(readFileSync(join(ROOT, "data/faith
 /** Fails early, with the fix, when the package has not been built. */
 export function requireBuild(): void {
   for (const file of ["index.js", "gmm.wasm"]) {
-    if (!existsSync(join(DIST, file))) throw new Error(`dist/${file} is missing: run \`npm run build\` first (npm test does)`);
+    if (!existsSync(join(DIST, file)))
+      throw new Error(`dist/${file} is missing: run \`npm run build\` first (npm test does)`);
   }
 }
 
@@ -77,7 +78,8 @@ export function expectSameBits(actual: ScenarioResult, expected: ScenarioResult)
         if (first < 0) first = i;
       }
     }
-    if (count > 0) differences.push(`${name}: ${count} of ${b.length} differ, first [${first}] ${a[first]} vs Node's ${b[first]}`);
+    if (count > 0)
+      differences.push(`${name}: ${count} of ${b.length} differ, first [${first}] ${a[first]} vs Node's ${b[first]}`);
   }
   expect(differences, differences.join("; ")).toEqual([]);
 }
@@ -88,15 +90,26 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; rejects with its stderr when it fails or times out. */
-export function run(command: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
     child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
-    child.on("error", (e) => { clearTimeout(timer); reject(e); });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolvePromise({ stdout, stderr });
@@ -110,9 +123,16 @@ export function run(command: string, args: string[], options: { input?: string; 
  * Runs cli-scenario.mjs in a command-line runtime (node, deno, bun) on Old
  * Faithful and returns the runtime's description and its results.
  */
-export async function runCliScenario(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ runtime: string; result: ScenarioResult }> {
+export async function runCliScenario(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ runtime: string; result: ScenarioResult }> {
   const script = join(HERE, "cli-scenario.mjs");
-  const { stdout } = await run(command, [...args, script], { input: JSON.stringify(faithful), env: { ...process.env, NO_COLOR: "1", ...env } });
+  const { stdout } = await run(command, [...args, script], {
+    input: JSON.stringify(faithful),
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
   const { runtime, bits } = JSON.parse(stdout);
   return { runtime, result: fromBits(bits) };
 }
@@ -133,7 +153,9 @@ export function freePort(): Promise<number> {
 export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
-  child.once("exit", (code, signal) => { exited = `exited with ${signal ?? code}`; });
+  child.once("exit", (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
   for (;;) {
     if (exited) throw new Error(`server ${exited} before answering ${url}`);
     try {
@@ -174,7 +196,10 @@ export function serveStatic(prefixes: string[]): Promise<StaticServer> {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: /${path}`);
       return;
     }
-    res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, {
+      "content-type": MIME[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolvePromise) => {
@@ -182,7 +207,11 @@ export function serveStatic(prefixes: string[]): Promise<StaticServer> {
       const { port } = server.address() as { port: number };
       resolvePromise({
         origin: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -2,7 +2,14 @@
 // from beside dist/index.js when init() has no argument.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as sources from "../../src/index.js";
-import { expectSameBits, faithful, nodeReference, requireBuild, runCliScenario, type ScenarioResult } from "./helpers.js";
+import {
+  expectSameBits,
+  faithful,
+  nodeReference,
+  requireBuild,
+  runCliScenario,
+  type ScenarioResult,
+} from "./helpers.js";
 import { runScenario } from "./scenario.mjs";
 
 describe("Node (ESM)", () => {

@@ -15,7 +15,9 @@ export const COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"];
  */
 export function runScenario(lib, X) {
   const out = {};
-  const put = (name, values) => { out[name] = Array.from(values, Number); };
+  const put = (name, values) => {
+    out[name] = Array.from(values, Number);
+  };
   for (const covarianceType of COVARIANCE_TYPES) {
     const gmm = new lib.GaussianMixture({ nComponents: 3, covarianceType, nInit: 2, randomState: 7 }).fit(X);
     const p = `${covarianceType}.`;
@@ -45,13 +47,22 @@ export function runScenario(lib, X) {
   }
   // The best-fit search (hc tree, every start method, split-and-merge moves) and the hc start alone.
   for (const covarianceType of ["full", "spherical"]) {
-    const gmm = new lib.GaussianMixture({ nComponents: 4, covarianceType, initParams: "auto", nInit: 2, randomState: 7 }).fit(X);
+    const gmm = new lib.GaussianMixture({
+      nComponents: 4,
+      covarianceType,
+      initParams: "auto",
+      nInit: 2,
+      randomState: 7,
+    }).fit(X);
     const p = `auto.${covarianceType}.`;
     put(p + "means", gmm.means.flat());
     put(p + "covariances", [gmm.covariances].flat(3));
     const r = gmm.searchReport;
     put(p + "fit", [gmm.lowerBound, gmm.nIter, r.moves.tried, r.moves.accepted, r.emIterations]);
-    put(p + "starts", r.starts.flatMap((s) => [s.shortLowerBound, s.lowerBound ?? 0]));
+    put(
+      p + "starts",
+      r.starts.flatMap((s) => [s.shortLowerBound, s.lowerBound ?? 0]),
+    );
   }
   const hc = new lib.GaussianMixture({ nComponents: 3, initParams: "hc" }).fit(X);
   put("hc.means", hc.means.flat());
@@ -110,5 +121,9 @@ export function fromBits(bits) {
 
 /** Parses a numeric CSV with a header row. */
 export function parseCsv(text) {
-  return text.trim().split("\n").slice(1).map((line) => line.split(",").map(Number));
+  return text
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split(",").map(Number));
 }

@@ -21,7 +21,9 @@ describe("package size", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
-    console.log(`gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`);
+    console.log(
+      `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
+    );
     expect(wasm.gz).toBeLessThan(30_000);
     expect(wasm.gz + js.gz).toBeLessThan(66_000);
   });

@@ -1,5 +1,5 @@
 // Runs the threaded-fit check under node, deno or bun and prints JSON.
-import { init, GaussianMixture } from "gmm-wasm";
+import { GaussianMixture, init } from "gmm-wasm";
 import { threadedAgreement } from "./threads-scenario.mjs";
 
 await init();

@@ -2,7 +2,8 @@
 // browser page that imports it): fitAsync over 2 worker threads must equal
 // the single-thread fit to 1e-10. Plain JS, no imports but the package.
 export async function threadedAgreement({ GaussianMixture }) {
-  const n = 24000, d = 2;
+  const n = 24000,
+    d = 2;
   const data = new Float64Array(n * d);
   let s = 5;
   for (let i = 0; i < n * d; i++) {

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { DIST, HERE, requireBuild, run, serveStatic } from "./helpers.js";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium-path.mjs";
+import { DIST, HERE, requireBuild, run, serveStatic } from "./helpers.js";
 
 const require = createRequire(import.meta.url);
 type Agreement = Record<string, { worst: number; lowerBound: [number, number] }>;
@@ -24,7 +24,10 @@ function check(result: Agreement): void {
 async function cli(command: string, args: string[]): Promise<Agreement> {
   requireBuild();
   // run() rejects with the runtime's stderr when it exits non-zero.
-  const r = await run(command, [...args, join(HERE, "threads-cli.mjs")], { env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" }, timeoutMs: 60_000 });
+  const r = await run(command, [...args, join(HERE, "threads-cli.mjs")], {
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    timeoutMs: 60_000,
+  });
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
@@ -49,14 +52,20 @@ describe("fitAsync over worker threads equals the single-thread fit (1e-10)", ()
     const server = await serveStatic(["dist/", "test/runtimes/"]);
     const userDataDir = mkdtempSync(join(tmpdir(), "gmm-threads-"));
     const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: await chromiumPath(), headless: true, args: CHROMIUM_ARGS,
+      executablePath: await chromiumPath(),
+      headless: true,
+      args: CHROMIUM_ARGS,
     });
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
       await page.goto(`${server.origin}/test/runtimes/browser/threads.html`);
-      await page.waitForFunction(() => typeof (window as unknown as { threaded?: unknown }).threaded === "function", undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        () => typeof (window as unknown as { threaded?: unknown }).threaded === "function",
+        undefined,
+        { timeout: 15_000 },
+      );
       const result = await page.evaluate(() => (window as unknown as { threaded(): Promise<Agreement> }).threaded());
       check(result);
       expect(errors).toEqual([]);

@@ -4,17 +4,28 @@
 // POST /anomaly must equal Node's for the same models, and bad requests must
 // get 400s with the library's message. A test-only worker also fits inside workerd and must
 // give Node's bits.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../examples/cloudflare-worker/build.mjs";
 import { loadBreastCancer } from "../../examples/cloudflare-worker/fit-anomaly.mjs";
 import { scoreAnomalies } from "../../examples/cloudflare-worker/src/anomaly.js";
-import { HERE, ROOT, expectAgree, expectSameBits, faithful, freePort, nodeReference, requireBuild, waitForHttp, type ScenarioResult } from "./helpers.js";
+import {
+  expectAgree,
+  expectSameBits,
+  faithful,
+  freePort,
+  HERE,
+  nodeReference,
+  ROOT,
+  requireBuild,
+  type ScenarioResult,
+  waitForHttp,
+} from "./helpers.js";
 import { fromBits } from "./scenario.mjs";
 
 // The binary itself, not node_modules/.bin/workerd: without the package's
@@ -35,7 +46,9 @@ interface Workerd {
 async function startWorkerd(config: string): Promise<Workerd> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child: ChildProcess = spawn(WORKERD, ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(WORKERD, ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout!.setEncoding("utf8").on("data", (s: string) => (output += s));
     child.stderr!.setEncoding("utf8").on("data", (s: string) => (output += s));
@@ -84,8 +97,14 @@ describe("Cloudflare Workers (workerd)", () => {
     mkdirSync(join(dir, "scenario"));
     await build({
       entryPoints: [join(HERE, "workerd/scenario-worker.js")],
-      bundle: true, format: "esm", platform: "neutral", target: "es2022",
-      outdir: join(dir, "scenario/dist"), loader: { ".wasm": "copy" }, assetNames: "[name]", logLevel: "warning",
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      outdir: join(dir, "scenario/dist"),
+      loader: { ".wasm": "copy" },
+      assetNames: "[name]",
+      logLevel: "warning",
     });
     copyFileSync(join(HERE, "workerd/config.capnp"), join(dir, "scenario/config.capnp"));
     const started = await Promise.allSettled([
@@ -131,8 +150,16 @@ describe("Cloudflare Workers (workerd)", () => {
     expect(json.labels).toEqual(Array.from(gmm.predict(rows)));
   });
 
-  it("POST /score gives a row far beyond every component the log-density \"-Infinity\", never null, and probabilities summing to 1", async () => {
-    const { status, json } = await post(`${example!.origin}/score`, JSON.stringify({ rows: [[1e160, 70], [3.6, 79]] }));
+  it('POST /score gives a row far beyond every component the log-density "-Infinity", never null, and probabilities summing to 1', async () => {
+    const { status, json } = await post(
+      `${example!.origin}/score`,
+      JSON.stringify({
+        rows: [
+          [1e160, 70],
+          [3.6, 79],
+        ],
+      }),
+    );
     expect(status).toBe(200);
     expect(json.logDensity[0]).toBe("-Infinity");
     expect(typeof json.logDensity[1]).toBe("number");
@@ -185,7 +212,7 @@ describe("Cloudflare Workers (workerd)", () => {
     expect(flagged(0, heldOut.length)).toBeLessThan(0.15 * heldOut.length);
   });
 
-  it("POST /anomaly flags a row far beyond every component with the log-density \"-Infinity\"", async () => {
+  it('POST /anomaly flags a row far beyond every component with the log-density "-Infinity"', async () => {
     const row = loadBreastCancer().heldOut[0].row;
     const far = row.map((v: number, j: number) => (j === 3 ? 1e200 : v));
     const { status, json } = await post(`${example!.origin}/anomaly`, JSON.stringify({ rows: [far, row] }));
@@ -200,9 +227,21 @@ describe("Cloudflare Workers (workerd)", () => {
     ["rows not an array", '{"rows": {}}', /^rows must be an array of rows/],
     ["no rows", '{"rows": []}', /^rows is empty/],
     ["the wrong feature count", '{"rows": [[3.6, 79]]}', /^rows has 2 features but the model was fitted with 30/],
-    ["a string value", JSON.stringify({ rows: [Array.from({ length: 30 }, (_, j) => (j === 7 ? "0.1" : 1))] }), /^rows\[0\]\[7\] is not a number \(string\)/],
-    ["ragged rows", JSON.stringify({ rows: [Array(30).fill(1), Array(29).fill(1)] }), /^rows is ragged: row 1 has 29 values but row 0 has 30/],
-    ["a value too large to standardise", JSON.stringify({ rows: [Array.from({ length: 30 }, (_, j) => (j === 19 ? 1e308 : 1))] }), /^rows\[0\]\[19\] = 1e\+308 is too large/],
+    [
+      "a string value",
+      JSON.stringify({ rows: [Array.from({ length: 30 }, (_, j) => (j === 7 ? "0.1" : 1))] }),
+      /^rows\[0\]\[7\] is not a number \(string\)/,
+    ],
+    [
+      "ragged rows",
+      JSON.stringify({ rows: [Array(30).fill(1), Array(29).fill(1)] }),
+      /^rows is ragged: row 1 has 29 values but row 0 has 30/,
+    ],
+    [
+      "a value too large to standardise",
+      JSON.stringify({ rows: [Array.from({ length: 30 }, (_, j) => (j === 19 ? 1e308 : 1))] }),
+      /^rows\[0\]\[19\] = 1e\+308 is too large/,
+    ],
   ])("POST /anomaly with %s is a 400 with the reason", async (_, body, message) => {
     const { status, type, json } = await post(`${example!.origin}/anomaly`, body);
     expect(status).toBe(400);

@@ -4,13 +4,13 @@
 // --outdir`: Wrangler's own module rules, which the esbuild imitation in
 // build.mjs does not exercise) and served by `wrangler dev` (its local
 // workerd). Its answers must equal Node's for the same model.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, freePort, requireBuild, run, waitForHttp } from "./helpers.js";
+import { freePort, ROOT, requireBuild, run, waitForHttp } from "./helpers.js";
 
 const require = createRequire(import.meta.url);
 const WRANGLER = join(require.resolve("wrangler/package.json"), "..", "bin", "wrangler.js");
@@ -26,11 +26,24 @@ beforeAll(async () => {
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "gmm-score", private: true, type: "module" }));
   const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", app], { timeoutMs: 60_000 });
   mkdirSync(join(app, "node_modules", "gmm-wasm"), { recursive: true });
-  execFileSync("tar", ["-xzf", join(app, stdout.trim().split("\n").pop()!), "-C", join(app, "node_modules", "gmm-wasm"), "--strip-components=1"]);
+  execFileSync("tar", [
+    "-xzf",
+    join(app, stdout.trim().split("\n").pop()!),
+    "-C",
+    join(app, "node_modules", "gmm-wasm"),
+    "--strip-components=1",
+  ]);
   // no telemetry, no update check, logs and caches inside the scratch folder
   env = {
-    ...process.env, CI: "true", NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false",
-    WRANGLER_HIDE_BANNER: "true", WRANGLER_LOG_PATH: join(app, "logs"), WRANGLER_CACHE_DIR: join(app, "cache"), XDG_CONFIG_HOME: join(app, "config"),
+    ...process.env,
+    CI: "true",
+    NO_COLOR: "1",
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    WRANGLER_LOG_PATH: join(app, "logs"),
+    WRANGLER_CACHE_DIR: join(app, "cache"),
+    XDG_CONFIG_HOME: join(app, "config"),
   };
 }, 60_000);
 
@@ -40,7 +53,11 @@ afterAll(() => {
 
 describe("Cloudflare Workers recipe with Wrangler", () => {
   it("`wrangler deploy --dry-run --outdir` builds the example: the worker, and gmm.wasm as a module beside it", async () => {
-    await run(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", "out"], { cwd: app, env, timeoutMs: 60_000 });
+    await run(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", "out"], {
+      cwd: app,
+      env,
+      timeoutMs: 60_000,
+    });
     const files = readdirSync(join(app, "out"));
     const wasm = files.filter((f) => f.endsWith(".wasm"));
     expect(wasm).toHaveLength(1);
@@ -55,7 +72,21 @@ describe("Cloudflare Workers recipe with Wrangler", () => {
   it("`wrangler dev` serves it: POST /score answers as the library does in Node", async () => {
     const port = await freePort();
     // its own process group, so stopping it also stops the workerd it starts
-    const child: ChildProcess = spawn(process.execPath, [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false"], { cwd: app, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        WRANGLER,
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(await freePort()),
+        "--show-interactive-dev-session=false",
+      ],
+      { cwd: app, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
     let output = "";
     child.stdout!.setEncoding("utf8").on("data", (s: string) => (output += s));
     child.stderr!.setEncoding("utf8").on("data", (s: string) => (output += s));
@@ -67,8 +98,16 @@ describe("Cloudflare Workers recipe with Wrangler", () => {
       } catch (e) {
         throw new Error(`wrangler dev did not answer: ${(e as Error).message}\n${output}`);
       }
-      const rows = [[3.6, 79], [1.8, 54], [4.5, 85]];
-      const res = await fetch(`${origin}/score`, { method: "POST", body: JSON.stringify({ rows }), headers: { "content-type": "application/json" } });
+      const rows = [
+        [3.6, 79],
+        [1.8, 54],
+        [4.5, 85],
+      ];
+      const res = await fetch(`${origin}/score`, {
+        method: "POST",
+        body: JSON.stringify({ rows }),
+        headers: { "content-type": "application/json" },
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { logDensity: number[]; labels: number[] };
       const lib = await import("gmm-wasm");
@@ -81,7 +120,13 @@ describe("Cloudflare Workers recipe with Wrangler", () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
         process.kill(-child.pid!, "SIGTERM");
-        const timer = setTimeout(() => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } }, 5000);
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }, 5000);
         await exited;
         clearTimeout(timer);
       }

@@ -18,7 +18,8 @@ export function standardise(rows, { mean, scale }) {
     return row.map((v, j) => {
       if (typeof v !== "number") return v;
       const z = (v - mean[j]) / scale[j];
-      if (Number.isFinite(v) && !Number.isFinite(z)) throw new RangeError(`rows[${i}][${j}] = ${v} is too large: standardised it overflows`);
+      if (Number.isFinite(v) && !Number.isFinite(z))
+        throw new RangeError(`rows[${i}][${j}] = ${v} is too large: standardised it overflows`);
       return z;
     });
   });

@@ -8,11 +8,12 @@
 // Workers refuse to compile WebAssembly from bytes at run time, so the
 // module is imported (the bundler or Wrangler compiles it at deploy time)
 // and handed to init().
+
+import { GaussianMixture, init } from "gmm-wasm";
 import wasm from "gmm-wasm/gmm.wasm";
-import { init, GaussianMixture } from "gmm-wasm";
-import model from "./model.json";
-import anomalyBundle from "./anomaly-model.json";
 import { scoreAnomalies } from "./anomaly.js";
+import anomalyBundle from "./anomaly-model.json";
+import model from "./model.json";
 
 await init(wasm);
 const gmm = GaussianMixture.fromJSON(model);
@@ -57,16 +58,19 @@ export default {
     const { pathname } = new URL(request.url);
     const route = Object.hasOwn(ROUTES, pathname) ? ROUTES[pathname] : undefined;
     if (!route) return json(404, { error: `no route ${pathname}; POST /score or POST /anomaly` });
-    if (request.method !== "POST") return json(405, { error: `${request.method} is not allowed; POST ${pathname}` }, { allow: "POST" });
+    if (request.method !== "POST")
+      return json(405, { error: `${request.method} is not allowed; POST ${pathname}` }, { allow: "POST" });
 
     let body;
     try {
       body = await request.json();
     } catch {
-      return json(400, { error: "the body is not valid JSON; send {\"rows\": [[...], ...]}" });
+      return json(400, { error: 'the body is not valid JSON; send {"rows": [[...], ...]}' });
     }
     if (body === null || typeof body !== "object" || !("rows" in body)) {
-      return json(400, { error: `the body needs a "rows" field: an array of rows, each with ${route.model.nFeatures} numbers` });
+      return json(400, {
+        error: `the body needs a "rows" field: an array of rows, each with ${route.model.nFeatures} numbers`,
+      });
     }
     const { rows } = body;
     if (Array.isArray(rows) && rows.length > MAX_ROWS) {
@@ -77,7 +81,8 @@ export default {
     } catch (e) {
       // The library checks shape and values and throws TypeError/RangeError with
       // a message naming the row and column ("X[3][1] is NaN"); here X is `rows`.
-      if (e instanceof TypeError || e instanceof RangeError) return json(400, { error: e.message.replace(/\bX\b/g, "rows") });
+      if (e instanceof TypeError || e instanceof RangeError)
+        return json(400, { error: e.message.replace(/\bX\b/g, "rows") });
       throw e;
     }
   },

@@ -6,7 +6,8 @@
 // here to look like R2. Keys are paths; each segment is URL-encoded.
 
 export function bucketFrom(env) {
-  if (!env.BUCKET) throw new Error("no BUCKET binding (an R2 bucket, or workerd's disk service with BUCKET_KIND = \"disk\")");
+  if (!env.BUCKET)
+    throw new Error('no BUCKET binding (an R2 bucket, or workerd\'s disk service with BUCKET_KIND = "disk")');
   return env.BUCKET_KIND === "disk" ? diskBucket(env.BUCKET) : env.BUCKET;
 }
 

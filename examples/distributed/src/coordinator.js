@@ -16,8 +16,9 @@
 // in one write. A restarted coordinator's alarm runs again and resumes from
 // the last completed iteration, asking only the shards whose statistics for
 // the iteration in progress are not stored yet: each shard is counted once.
+
+import { GaussianMixture, init } from "gmm-wasm";
 import wasm from "gmm-wasm/gmm.wasm";
-import { init, GaussianMixture } from "gmm-wasm";
 import { bucketFrom } from "./bucket.js";
 import { MANIFEST_FORMAT } from "./layout.js";
 
@@ -30,7 +31,10 @@ const TERMINAL = new Set(["converged", "maxIter", "failed"]);
 const json = (body, status = 200) => Response.json(body, { status });
 
 class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
 }
 
 /** The request's options, checked, with the defaults (scikit-learn's tol, maxIter and regCovar). */
@@ -39,37 +43,66 @@ function fitOptions(body) {
   const o = { ...body };
   const int = (name, fallback, least) => {
     const v = o[name] ?? fallback;
-    if (!Number.isSafeInteger(v) || v < least) throw new HttpError(400, `${name} must be an integer ≥ ${least}; got ${JSON.stringify(o[name])}`);
+    if (!Number.isSafeInteger(v) || v < least)
+      throw new HttpError(400, `${name} must be an integer ≥ ${least}; got ${JSON.stringify(o[name])}`);
     return v;
   };
   const num = (name, fallback) => {
     const v = o[name] ?? fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new HttpError(400, `${name} must be a number ≥ 0; got ${JSON.stringify(o[name])}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new HttpError(400, `${name} must be a number ≥ 0; got ${JSON.stringify(o[name])}`);
     return v;
   };
-  if (typeof o.dataset !== "string" || o.dataset === "") throw new HttpError(400, "dataset must name the dataset's prefix in the bucket (its manifest.json)");
+  if (typeof o.dataset !== "string" || o.dataset === "")
+    throw new HttpError(400, "dataset must name the dataset's prefix in the bucket (its manifest.json)");
   let start = o.start ?? null;
   if (start !== null) {
-    try { start = GaussianMixture.fromJSON(start).toJSON(); } catch (e) { throw new HttpError(400, `start is not a model: ${e.message}`); }
+    try {
+      start = GaussianMixture.fromJSON(start).toJSON();
+    } catch (e) {
+      throw new HttpError(400, `start is not a model: ${e.message}`);
+    }
   }
   const covarianceType = o.covarianceType ?? start?.covariance_type ?? "full";
-  if (!COVARIANCE_TYPES.includes(covarianceType)) throw new HttpError(400, `covarianceType must be one of ${COVARIANCE_TYPES.join(", ")}`);
+  if (!COVARIANCE_TYPES.includes(covarianceType))
+    throw new HttpError(400, `covarianceType must be one of ${COVARIANCE_TYPES.join(", ")}`);
   const nComponents = int("nComponents", start?.n_components ?? 1, 1);
   if (start && (start.n_components !== nComponents || start.covariance_type !== covarianceType)) {
-    throw new HttpError(400, `start is a ${start.covariance_type} model with ${start.n_components} components, not ${covarianceType} with ${nComponents}`);
+    throw new HttpError(
+      400,
+      `start is a ${start.covariance_type} model with ${start.n_components} components, not ${covarianceType} with ${nComponents}`,
+    );
   }
   return {
-    dataset: o.dataset, nComponents, covarianceType, start,
-    seed: int("seed", 0, 0), tol: num("tol", 1e-3), maxIter: int("maxIter", 100, 1), regCovar: num("regCovar", 1e-6),
-    sampleSize: int("sampleSize", 10_000, 1), timeoutMs: int("timeoutMs", 30_000, 1), retries: int("retries", 2, 0),
+    dataset: o.dataset,
+    nComponents,
+    covarianceType,
+    start,
+    seed: int("seed", 0, 0),
+    tol: num("tol", 1e-3),
+    maxIter: int("maxIter", 100, 1),
+    regCovar: num("regCovar", 1e-6),
+    sampleSize: int("sampleSize", 10_000, 1),
+    timeoutMs: int("timeoutMs", 30_000, 1),
+    retries: int("retries", 2, 0),
   };
 }
 
 /** The start model as this fit's model: its parameters, the fit's settings (float64 rows, as `gmm-wasm fit --start`), no iterations yet. */
 function startModel(start, o) {
   return {
-    ...start, n_iter_: 0, converged_: false,
-    params: { ...start.params, tol: o.tol, reg_covar: o.regCovar, max_iter: o.maxIter, n_init: 1, random_state: o.seed, dtype: "float64" },
+    ...start,
+    n_iter_: 0,
+    converged_: false,
+    params: {
+      ...start.params,
+      tol: o.tol,
+      reg_covar: o.regCovar,
+      max_iter: o.maxIter,
+      n_init: 1,
+      random_state: o.seed,
+      dtype: "float64",
+    },
   };
 }
 
@@ -109,8 +142,17 @@ export class Fit {
       if (await this.storage.get("fit")) return json({ error: "a fit with this id exists" }, 409);
       const { id, options } = await request.json();
       const fit = {
-        id, options, status: "initialising", iteration: 0, lowerBound: null, error: null,
-        manifest: null, model: null, history: [], resumedAt: [], createdAt: Date.now(),
+        id,
+        options,
+        status: "initialising",
+        iteration: 0,
+        lowerBound: null,
+        error: null,
+        manifest: null,
+        model: null,
+        history: [],
+        resumedAt: [],
+        createdAt: Date.now(),
       };
       await this.storage.put("fit", fit);
       await this.storage.setAlarm(Date.now());
@@ -122,12 +164,20 @@ export class Fit {
       if (!fit.model) return json({ error: `fit ${fit.id} has no model yet (${fit.status})` }, 409);
       return json(fit.model);
     }
-    const done = fit.manifest && !TERMINAL.has(fit.status) ? (await this.storage.list({ prefix: `stats:${fit.iteration + 1}:` })).size : null;
+    const done =
+      fit.manifest && !TERMINAL.has(fit.status)
+        ? (await this.storage.list({ prefix: `stats:${fit.iteration + 1}:` })).size
+        : null;
     const { model, manifest, options, ...status } = fit;
     return json({
-      ...status, converged: fit.status === "converged", maxIter: options.maxIter, tol: options.tol,
-      dataset: options.dataset, rows: manifest?.rows ?? null, shards: manifest?.shards.length ?? null,
-      shardsDone: done ?? (fit.status === "failed" ? null : manifest?.shards.length ?? null),
+      ...status,
+      converged: fit.status === "converged",
+      maxIter: options.maxIter,
+      tol: options.tol,
+      dataset: options.dataset,
+      rows: manifest?.rows ?? null,
+      shards: manifest?.shards.length ?? null,
+      shardsDone: done ?? (fit.status === "failed" ? null : (manifest?.shards.length ?? null)),
     });
   }
 
@@ -146,7 +196,11 @@ export class Fit {
         do {
           if (fit.status === "initialising") await this.initialise(fit);
           else await this.iterate(fit);
-        } while (!TERMINAL.has(fit.status) && Date.now() < slice && this.subrequests + 2 * fit.manifest.shards.length < SUBREQUESTS_PER_ALARM);
+        } while (
+          !TERMINAL.has(fit.status) &&
+          Date.now() < slice &&
+          this.subrequests + 2 * fit.manifest.shards.length < SUBREQUESTS_PER_ALARM
+        );
       } catch (e) {
         fit.status = "failed";
         fit.error = e?.message ?? String(e);
@@ -163,22 +217,50 @@ export class Fit {
   async initialise(fit) {
     const o = fit.options;
     const manifest = await (await bucketFrom(this.env).get(`${o.dataset}/manifest.json`))?.json();
-    if (!manifest) throw new Error(`no dataset ${JSON.stringify(o.dataset)}: ${o.dataset}/manifest.json is not in the bucket`);
-    if (manifest.format !== MANIFEST_FORMAT || !Array.isArray(manifest.shards) || manifest.shards.length === 0) throw new Error(`${o.dataset}/manifest.json is not a dataset manifest`);
-    fit.manifest = { rows: manifest.rows, cols: manifest.cols, header: manifest.header, shards: manifest.shards.map(({ key, rows }) => ({ key, rows })) };
+    if (!manifest)
+      throw new Error(`no dataset ${JSON.stringify(o.dataset)}: ${o.dataset}/manifest.json is not in the bucket`);
+    if (manifest.format !== MANIFEST_FORMAT || !Array.isArray(manifest.shards) || manifest.shards.length === 0)
+      throw new Error(`${o.dataset}/manifest.json is not a dataset manifest`);
+    fit.manifest = {
+      rows: manifest.rows,
+      cols: manifest.cols,
+      header: manifest.header,
+      shards: manifest.shards.map(({ key, rows }) => ({ key, rows })),
+    };
     if (o.start) {
-      if (o.start.n_features_in_ !== manifest.cols) throw new Error(`start has ${o.start.n_features_in_} features; the dataset has ${manifest.cols}`);
+      if (o.start.n_features_in_ !== manifest.cols)
+        throw new Error(`start has ${o.start.n_features_in_} features; the dataset has ${manifest.cols}`);
       fit.model = startModel(o.start, o);
     } else {
-      const shares = sampleShares(fit.manifest.shards.map((s) => s.rows), o.sampleSize);
-      const parts = await Promise.all(fit.manifest.shards.map((s, i) => shares[i] === 0 ? { rows: [] }
-        : this.ask(fit, i, "/sample", { key: s.key, n: shares[i], seed: (o.seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0 }, (r) => {
-            if (!Array.isArray(r.rows) || r.rows.length !== shares[i]) throw new Error(`answered ${r.rows?.length} sample rows, not ${shares[i]}`);
-          })));
+      const shares = sampleShares(
+        fit.manifest.shards.map((s) => s.rows),
+        o.sampleSize,
+      );
+      const parts = await Promise.all(
+        fit.manifest.shards.map((s, i) =>
+          shares[i] === 0
+            ? { rows: [] }
+            : this.ask(
+                fit,
+                i,
+                "/sample",
+                { key: s.key, n: shares[i], seed: (o.seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0 },
+                (r) => {
+                  if (!Array.isArray(r.rows) || r.rows.length !== shares[i])
+                    throw new Error(`answered ${r.rows?.length} sample rows, not ${shares[i]}`);
+                },
+              ),
+        ),
+      );
       const sample = parts.flatMap((p) => p.rows);
       const gmm = new GaussianMixture({
-        nComponents: o.nComponents, covarianceType: o.covarianceType, initParams: "kmeans",
-        randomState: o.seed, tol: o.tol, maxIter: o.maxIter, regCovar: o.regCovar,
+        nComponents: o.nComponents,
+        covarianceType: o.covarianceType,
+        initParams: "kmeans",
+        randomState: o.seed,
+        tol: o.tol,
+        maxIter: o.maxIter,
+        regCovar: o.regCovar,
       }).fit(sample);
       fit.model = startModel(gmm.toJSON(), o);
       fit.sample = { rows: sample.length, nIter: gmm.nIter, lowerBound: gmm.lowerBound };
@@ -196,20 +278,39 @@ export class Fit {
     const attempts = {};
     const shardMs = {};
     const t0 = Date.now();
-    const results = await Promise.allSettled(shards.map(async (s, i) => {
-      const key = `stats:${it}:${i}`;
-      if (stored.has(key)) return; // counted before a restart: not asked again
-      const reply = await this.ask(fit, i, "/statistics", { fit: fit.id, iteration: it, shard: i, key: s.key, model: fit.model }, (r) => {
-        if (r.fit !== fit.id || r.iteration !== it || r.shard !== i || r.key !== s.key) throw new Error(`answered for fit ${r.fit}, iteration ${r.iteration}, shard ${r.shard}, not this request`);
-        if (r.rows !== s.rows) throw new Error(`read ${r.rows} rows of ${s.key}; the manifest says ${s.rows}`);
-        const checked = GaussianMixture.mergeStatistics(r.statistics); // refuses malformed statistics
-        if (checked.covarianceType !== o.covarianceType || checked.nComponents !== o.nComponents || checked.nFeatures !== fit.manifest.cols || checked.rows !== s.rows) {
-          throw new Error(`statistics of a ${checked.covarianceType} model with ${checked.nComponents} components, ${checked.nFeatures} features and ${checked.rows} rows, not this fit's`);
-        }
-      }, attempts);
-      shardMs[i] = reply.ms;
-      await this.storage.put(key, reply.statistics);
-    }));
+    const results = await Promise.allSettled(
+      shards.map(async (s, i) => {
+        const key = `stats:${it}:${i}`;
+        if (stored.has(key)) return; // counted before a restart: not asked again
+        const reply = await this.ask(
+          fit,
+          i,
+          "/statistics",
+          { fit: fit.id, iteration: it, shard: i, key: s.key, model: fit.model },
+          (r) => {
+            if (r.fit !== fit.id || r.iteration !== it || r.shard !== i || r.key !== s.key)
+              throw new Error(
+                `answered for fit ${r.fit}, iteration ${r.iteration}, shard ${r.shard}, not this request`,
+              );
+            if (r.rows !== s.rows) throw new Error(`read ${r.rows} rows of ${s.key}; the manifest says ${s.rows}`);
+            const checked = GaussianMixture.mergeStatistics(r.statistics); // refuses malformed statistics
+            if (
+              checked.covarianceType !== o.covarianceType ||
+              checked.nComponents !== o.nComponents ||
+              checked.nFeatures !== fit.manifest.cols ||
+              checked.rows !== s.rows
+            ) {
+              throw new Error(
+                `statistics of a ${checked.covarianceType} model with ${checked.nComponents} components, ${checked.nFeatures} features and ${checked.rows} rows, not this fit's`,
+              );
+            }
+          },
+          attempts,
+        );
+        shardMs[i] = reply.ms;
+        await this.storage.put(key, reply.statistics);
+      }),
+    );
     const roundTripMs = Date.now() - t0;
     const failed = results.findIndex((r) => r.status === "rejected");
     if (failed >= 0) throw results[failed].reason;
@@ -227,7 +328,15 @@ export class Fit {
     fit.iteration = it;
     fit.lowerBound = lowerBound;
     fit.status = converged ? "converged" : it >= o.maxIter ? "maxIter" : "running";
-    fit.history.push({ iteration: it, lowerBound, at: Date.now(), roundTripMs, mergeMs: Date.now() - t1, attempts, shardMs });
+    fit.history.push({
+      iteration: it,
+      lowerBound,
+      at: Date.now(),
+      roundTripMs,
+      mergeMs: Date.now() - t1,
+      attempts,
+      shardMs,
+    });
     // one write: the new state, and the iteration's statistics gone
     this.storage.put("fit", fit);
     this.storage.delete([...all.keys()]);
@@ -248,7 +357,9 @@ export class Fit {
       this.subrequests = (this.subrequests ?? 0) + 1;
       try {
         const res = await shardService(this.env, i).fetch(`http://shard${path}`, {
-          method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
           signal: AbortSignal.timeout(o.timeoutMs),
         });
         const text = await res.text();
@@ -257,12 +368,17 @@ export class Fit {
         check(reply);
         return reply;
       } catch (e) {
-        const message = e?.name === "TimeoutError" || e?.name === "AbortError" ? `no answer within ${o.timeoutMs} ms` : (e?.message ?? String(e));
+        const message =
+          e?.name === "TimeoutError" || e?.name === "AbortError"
+            ? `no answer within ${o.timeoutMs} ms`
+            : (e?.message ?? String(e));
         failures.push(message);
       }
     }
     const what = path === "/sample" ? "the initialisation sample" : `iteration ${body.iteration}`;
-    throw new Error(`shard ${i} (${shard.key}) failed ${failures.length} times at ${what}; last: ${failures[failures.length - 1]}`);
+    throw new Error(
+      `shard ${i} (${shard.key}) failed ${failures.length} times at ${what}; last: ${failures[failures.length - 1]}`,
+    );
   }
 }
 
@@ -273,7 +389,11 @@ export default {
       if (pathname === "/fit") {
         if (request.method !== "POST") return json({ error: "POST /fit starts a fit" }, 405);
         let body;
-        try { body = await request.json(); } catch { throw new HttpError(400, "the body is not valid JSON"); }
+        try {
+          body = await request.json();
+        } catch {
+          throw new HttpError(400, "the body is not valid JSON");
+        }
         const options = fitOptions(body);
         const id = typeof body.id === "string" && /^[\w.-]{1,64}$/.test(body.id) ? body.id : crypto.randomUUID();
         const stub = env.FIT.get(env.FIT.idFromName(id));

@@ -33,15 +33,18 @@ export function encodeRows(data, rows, cols) {
 
 /** The object's bytes → { data: Float64Array, rows, cols } (the library's dense matrix). */
 export function decodeRows(buffer, name = "object") {
-  if (buffer.byteLength < HEADER_BYTES) throw new RangeError(`${name}: ${buffer.byteLength} bytes is too short for a shard object`);
+  if (buffer.byteLength < HEADER_BYTES)
+    throw new RangeError(`${name}: ${buffer.byteLength} bytes is too short for a shard object`);
   const head = new Uint8Array(buffer, 0, 8);
   const magic = String.fromCharCode(...head);
-  if (magic !== MAGIC) throw new RangeError(`${name}: not a shard object (starts ${JSON.stringify(magic)}, expected "${MAGIC}")`);
+  if (magic !== MAGIC)
+    throw new RangeError(`${name}: not a shard object (starts ${JSON.stringify(magic)}, expected "${MAGIC}")`);
   const view = new DataView(buffer);
   const rows = view.getUint32(8, true);
   const cols = view.getUint32(12, true);
   const expected = HEADER_BYTES + rows * cols * 8;
-  if (buffer.byteLength !== expected) throw new RangeError(`${name}: ${buffer.byteLength} bytes, but ${rows} × ${cols} rows need ${expected}`);
+  if (buffer.byteLength !== expected)
+    throw new RangeError(`${name}: ${buffer.byteLength} bytes, but ${rows} × ${cols} rows need ${expected}`);
   let data;
   if (littleEndian) data = new Float64Array(buffer, HEADER_BYTES, rows * cols);
   else {

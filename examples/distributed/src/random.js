@@ -5,9 +5,11 @@ export function seededRandom(seed) {
   let s = (seed ^ 0x5bd1e995) >>> 0;
   let weyl = 0;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     weyl = (weyl + 0x9e3779b9) >>> 0;
     let z = (s + weyl) >>> 0;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
@@ -23,7 +25,9 @@ export function sampleIndices(n, m, random) {
   for (let i = 0; i < n; i++) pool[i] = i;
   for (let i = 0; i < m; i++) {
     const j = i + Math.floor(random() * (n - i));
-    const t = pool[i]; pool[i] = pool[j]; pool[j] = t;
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
   }
   return Array.from(pool.subarray(0, m)).sort((a, b) => a - b);
 }

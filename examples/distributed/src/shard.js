@@ -11,12 +11,13 @@
 // (least recently used out first), so later iterations read no bytes from the
 // bucket while one isolate's memory stays bounded: on Cloudflare one isolate
 // may well serve several shards of a fit (README: what bounds a deployment).
+
+import { GaussianMixture, init } from "gmm-wasm";
 import wasm from "gmm-wasm/gmm.wasm";
-import { init, GaussianMixture } from "gmm-wasm";
 import { bucketFrom } from "./bucket.js";
+import { injectFault } from "./faults.js";
 import { decodeRows } from "./layout.js";
 import { sampleIndices, seededRandom } from "./random.js";
-import { injectFault } from "./faults.js";
 
 await init(wasm);
 
@@ -49,21 +50,35 @@ export default {
   async fetch(request, env) {
     const { pathname } = new URL(request.url);
     if (request.method !== "POST" || (pathname !== "/statistics" && pathname !== "/sample")) {
-      return json({ error: `${request.method} ${pathname}: this shard answers POST /statistics and POST /sample` }, 404);
+      return json(
+        { error: `${request.method} ${pathname}: this shard answers POST /statistics and POST /sample` },
+        404,
+      );
     }
     try {
       const body = await request.json();
-      if (typeof body?.key !== "string") throw new Error("the request needs a \"key\" (the shard object)");
+      if (typeof body?.key !== "string") throw new Error('the request needs a "key" (the shard object)');
       if (pathname === "/sample") {
         const X = await rowsOf(env, body.key);
         const picked = sampleIndices(X.rows, body.n, seededRandom(body.seed));
-        return json({ key: body.key, rows: picked.map((i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))) });
+        return json({
+          key: body.key,
+          rows: picked.map((i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols))),
+        });
       }
       const fault = await injectFault(env, body);
       const t0 = Date.now();
       const X = await rowsOf(env, body.key);
       const statistics = GaussianMixture.fromJSON(body.model).statistics(X);
-      const reply = { fit: body.fit, iteration: body.iteration, shard: body.shard, key: body.key, rows: X.rows, ms: Date.now() - t0, statistics };
+      const reply = {
+        fit: body.fit,
+        iteration: body.iteration,
+        shard: body.shard,
+        key: body.key,
+        rows: X.rows,
+        ms: Date.now() - t0,
+        statistics,
+      };
       return json(fault ? fault(reply) : reply);
     } catch (e) {
       return json({ error: `${env.SHARD_NAME ?? "shard"}: ${e?.message ?? e}` }, 500);

@@ -39,8 +39,14 @@ async function measureMainThread(job) {
   const ticks = [];
   let frames = 0;
   let running = true;
-  const tick = () => { ticks.push(performance.now()); if (running) setTimeout(tick, 0); };
-  const frame = () => { frames++; if (running) requestAnimationFrame(frame); };
+  const tick = () => {
+    ticks.push(performance.now());
+    if (running) setTimeout(tick, 0);
+  };
+  const frame = () => {
+    frames++;
+    if (running) requestAnimationFrame(frame);
+  };
   tick();
   requestAnimationFrame(frame);
   await pause(30);

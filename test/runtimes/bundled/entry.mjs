@@ -18,7 +18,10 @@ window.bundled = {
   async missingWorker(X) {
     await lib.init();
     try {
-      await new lib.GaussianMixture({ nComponents: 2 }).fitAsync(X, { nThreads: 2, workerUrl: "/no/such/em-worker.js" });
+      await new lib.GaussianMixture({ nComponents: 2 }).fitAsync(X, {
+        nThreads: 2,
+        workerUrl: "/no/such/em-worker.js",
+      });
       return "resolved";
     } catch (e) {
       return e.message;

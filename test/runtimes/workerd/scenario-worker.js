@@ -1,7 +1,8 @@
 // Test-only worker: fits inside workerd. POST the data (number[][] as JSON)
 // and get the shared scenario's result bits back.
-import wasm from "gmm-wasm/gmm.wasm";
+
 import * as lib from "gmm-wasm";
+import wasm from "gmm-wasm/gmm.wasm";
 import { runScenario, toBits } from "../scenario.mjs";
 
 await lib.init(wasm);
