@@ -1,5 +1,5 @@
 // The E-step's normalisation: log-sum-exp over components per row.
-import { addr, expNonPositive, ld, logPositive, st } from "./util";
+import { addr, expNonPositive, ld, logPositive, st } from "./vector-math";
 
 /**
  * `logp` is the n×K matrix of weighted log-densities. For each row writes
@@ -13,7 +13,7 @@ import { addr, expNonPositive, ld, logPositive, st } from "./util";
  * e_k / s rather than exp(l_k − lse): l_k − m is exact for nearby terms,
  * whereas lse carries an absolute rounding error of ulp(|lse|), which for
  * far-away rows (log-densities of −10⁴) would leave row sums off 1 by ~1e-12.
- * One exp per entry, two entries per f64x2 exp (util.ts); rows two at a
+ * One exp per entry, two entries per f64x2 exp (vector-math.ts); rows two at a
  * time for the log and the reciprocal. Rows holding −∞, +∞ or NaN take a
  * scalar path: −∞ rows (no component possible) get lse = −∞ and zero
  * responsibilities, NaN propagates, never silently finite.
@@ -310,7 +310,7 @@ export function argmaxRows(m: usize, n: i32, k: i32, labels: usize): void {
 }
 
 /**
- * dst[i] = e^src[i] by the E-step's vector exp (util.ts's expNonPositive),
+ * dst[i] = e^src[i] by the E-step's vector exp (vector-math.ts's expNonPositive),
  * for src[i] ≤ 0: the hook its ULP test measures through.
  */
 export function expRows(src: usize, dst: usize, n: i32): void {

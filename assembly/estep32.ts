@@ -12,7 +12,7 @@
 // README. Rows whose f32 values are not all finite (a Mahalanobis distance
 // beyond f32's range) are recomputed in f64, so no row comes back ±∞ or NaN
 // just because of the narrower type.
-import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, ld, logPositive, st } from "./util";
+import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, ld, logPositive, st } from "./vector-math";
 import { normalizeRows } from "./estep";
 import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
 

@@ -31,7 +31,7 @@
 // bound is below 2⁻⁵⁶ of the trace term the sum's bits cannot change. After
 // mclust's SVD scaling the trace term dominates as d grows: on the 13-D
 // benchmark data this skips every determinant.
-import { addr, ld, sqDist, st, sub } from "./util";
+import { addr, ld, sqDist, st, sub } from "./vector-math";
 
 @inline function packed(i: i32, j: i32): i32 {
   return ((j * (j - 1)) >> 1) + i;

@@ -3,7 +3,7 @@
 // Generic over T, the element type of X (f64, or f32 for dtype "float32");
 // each kernel is exported as itself (T = f64) and with an F32 suffix. The
 // centres are always f64.
-import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpyOf, fill, ld, ldOf, pairOf, scale, sqDistOf, st } from "./util";
+import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpyOf, fill, ld, ldOf, pairOf, scale, sqDistOf, st } from "./vector-math";
 
 /**
  * labels[i] = nearest centre, minDist[i] = its squared distance.

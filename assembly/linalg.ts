@@ -1,6 +1,6 @@
 // Dense linear algebra on small row-major d×d matrices: the Cholesky
 // factorisation and the triangular inverse behind every precision factor.
-import { addr, axpy, dot, ld, st } from "./util";
+import { addr, axpy, dot, ld, st } from "./vector-math";
 
 /**
  * In-place Cholesky factorisation A = L·Lᵀ of the symmetric matrix at `a`

@@ -5,7 +5,7 @@
 // The density is evaluated through the precision factor W_k (Σ_k⁻¹ = W_kᵀW_k):
 //   log N = −½ (d log 2π + ‖W_k (x − μ_k)‖²) + log det W_k,
 // a triangular matrix–vector product and a squared norm, never an inverse.
-import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, scaledSqDist, sqDist, st, sub } from "./util";
+import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, scaledSqDist, sqDist, st, sub } from "./vector-math";
 import { PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRows, storePair } from "./estep";
 import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
 

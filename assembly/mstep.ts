@@ -5,10 +5,10 @@
 //
 // The kernels that read X are generic over T, X's element type (f64, or f32
 // for dtype "float32"); each is exported twice, as itself (T = f64) and with
-// an F32 suffix. Only the loads of X differ (see addrOf in util.ts).
+// an F32 suffix. Only the loads of X differ (see addrOf in vector-math.ts).
 import {
   KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, addrOf, axpy, axpyOf, fill, ld, ldOf, pairOf, scale, splatOf, st, subOf,
-} from "./util";
+} from "./vector-math";
 
 // Rows per block in the sums below: a block of X and of the
 // responsibilities stays in cache while every component pair passes over it.

@@ -1,4 +1,4 @@
-import { expNonPositive } from "./util";
+import { expNonPositive } from "./vector-math";
 
 // A calibration loop for the benchmark: the machine's attainable f64x2
 // multiply-add rate from WebAssembly, the ceiling the kernels are judged
@@ -39,7 +39,7 @@ export function peakMultiplyAdd(iterations: i32, m: f64, c: f64): f64 {
 }
 
 /**
- * The vector exp's throughput (util.ts's expNonPositive, the E-step's
+ * The vector exp's throughput (vector-math.ts's expNonPositive, the E-step's
  * exp): `iterations` rounds of four independent f64x2 exps (8 exps a
  * round) of arguments in [−1.6, −0.4] that do not depend on earlier exps,
  * summed in four accumulators, as the E-step's exps of a row pair are

@@ -1,5 +1,5 @@
 // Drawing from one Gaussian component.
-import { addr, dot, ld, st } from "./util";
+import { addr, dot, ld, st } from "./vector-math";
 
 const TWO_PI: f64 = 6.283185307179586;
 

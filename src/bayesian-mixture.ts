@@ -326,7 +326,7 @@ export class BayesianGaussianMixture {
     const opts = this.o.base;
     const family = this.family;
     const k = opts.nComponents;
-    const w = kernels();
+    const wasm = kernels();
     const result = scoped(() => {
       const x = loadMatrix(X, "X", "float64");
       const { rows: n, cols: d } = x;
@@ -375,9 +375,9 @@ export class BayesianGaussianMixture {
       const outcome = fitEm(ws, opts, {}, warmStart, options, hooks);
       let labels: Int32Array | undefined;
       if (wantLabels) {
-        loadParams(w, family, ws, outcome.params);
-        eStep(w, family, ws, false);
-        labels = argmaxLabels(w, ws);
+        loadParams(wasm, family, ws, outcome.params);
+        eStep(wasm, family, ws, false);
+        labels = argmaxLabels(wasm, ws);
       }
       return { outcome, priors, labels, n, d };
     });

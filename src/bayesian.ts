@@ -155,7 +155,7 @@ export function dataPriors(
  * E[log N(x | μ_k, Λ_k)] beyond the kernel's (see the file comment).
  */
 export function expectedLogWeights(
-  w: Kernels,
+  wasm: Kernels,
   type: WeightConcentrationPriorType,
   k: number,
   d: number,
@@ -169,22 +169,22 @@ export function expectedLogWeights(
     for (let c = 0; c < k; c++) {
       const a = concentration[c];
       const b = concentration[k + c];
-      const both = w.digamma(a + b);
-      out[c] = w.digamma(a) - both + before;
-      before += w.digamma(b) - both;
+      const both = wasm.digamma(a + b);
+      out[c] = wasm.digamma(a) - both + before;
+      before += wasm.digamma(b) - both;
     }
   } else {
     let total = 0;
     for (let c = 0; c < k; c++) total += concentration[c];
-    const all = w.digamma(total);
-    for (let c = 0; c < k; c++) out[c] = w.digamma(concentration[c]) - all;
+    const all = wasm.digamma(total);
+    for (let c = 0; c < k; c++) out[c] = wasm.digamma(concentration[c]) - all;
   }
-  const log2 = w.ln(2);
+  const log2 = wasm.ln(2);
   for (let c = 0; c < k; c++) {
     const nu = dof[c];
     let psi = 0;
-    for (let j = 0; j < d; j++) psi += w.digamma(0.5 * (nu - j));
-    out[c] += 0.5 * (d * log2 + psi) - 0.5 * d * w.ln(nu) - (0.5 * d) / meanPrecision[c];
+    for (let j = 0; j < d; j++) psi += wasm.digamma(0.5 * (nu - j));
+    out[c] += 0.5 * (d * log2 + psi) - 0.5 * d * wasm.ln(nu) - (0.5 * d) / meanPrecision[c];
   }
   return out;
 }
@@ -311,10 +311,10 @@ export function variationalHooks(
   // the means the next E-step scores with (ws.means holds the statistics' own after an E-step)
   let eStepMeans = new Float64Array(0);
 
-  function mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void {
+  function mStep(wasm: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void {
     const { k, d } = ws;
     // N_k + 10ε, x̄_k and S_k (reg_covar included): GaussianMixture's M-step
-    mStepParameters(w, family, ws, stats, reg, "sum");
+    mStepParameters(wasm, family, ws, stats, reg, "sum");
     const nk = f64(ws.nk, k).slice();
     const xbar = f64(ws.means, k * d).slice();
     const cov = f64(ws.cov, covarianceSize(family, k, d));
@@ -397,31 +397,31 @@ export function variationalHooks(
       }
     }
     eStepMeans = means.slice();
-    factorCovariances(w, family, ws, reg, when);
+    factorCovariances(wasm, family, ws, reg, when);
     f64(ws.weights, k).set(posteriorWeights(type, k, concentration));
-    f64(ws.logWeights, k).set(expectedLogWeights(w, type, k, d, concentration, meanPrecision, dof));
+    f64(ws.logWeights, k).set(expectedLogWeights(wasm, type, k, d, concentration, meanPrecision, dof));
   }
 
   return {
-    initialize(w, family, ws, rng) {
+    initialize(wasm, family, ws, rng) {
       start(ws, rng);
       // no E-step has scored these responsibilities: scatterFull keeps every r > 0
       f64(ws.logProbNorm, ws.n).fill(-Infinity);
-      mStep(w, family, ws, blockStatisticsOf(w, family, ws), "at initialisation");
+      mStep(wasm, family, ws, blockStatisticsOf(wasm, family, ws), "at initialisation");
     },
-    load(w, family, ws, p) {
-      loadParams(w, family, ws, p);
+    load(wasm, family, ws, p) {
+      loadParams(wasm, family, ws, p);
       eStepMeans = f64(ws.means, ws.k * ws.d).slice();
       concentration = p.weightConcentration.slice();
       meanPrecision = p.meanPrecision.slice();
       dof = p.degreesOfFreedom.slice();
     },
-    mStep(w, family, ws, stats, when) {
+    mStep(wasm, family, ws, stats, when) {
       entropy = -responsibilityEntropy(family, ws, stats, eStepMeans);
-      mStep(w, family, ws, stats, when);
+      mStep(wasm, family, ws, stats, when);
     },
-    lowerBound(w, family, ws) {
-      return entropy + variationalBoundTerms(w, family, ws, priors.type, concentration, meanPrecision, dof);
+    lowerBound(wasm, family, ws) {
+      return entropy + variationalBoundTerms(wasm, family, ws, priors.type, concentration, meanPrecision, dof);
     },
     read(family, ws) {
       return {
@@ -435,8 +435,8 @@ export function variationalHooks(
   };
 }
 
-function blockStatisticsOf(w: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
-  return blockStatistics(w, family, ws, undefined);
+function blockStatisticsOf(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
+  return blockStatistics(wasm, family, ws, undefined);
 }
 
 /**
@@ -448,7 +448,7 @@ function blockStatisticsOf(w: Kernels, family: CovarianceFamily, ws: Workspace):
  * ½d Σ_k log β_k.
  */
 function variationalBoundTerms(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
   type: WeightConcentrationPriorType,
@@ -458,12 +458,12 @@ function variationalBoundTerms(
 ): number {
   const { k, d } = ws;
   const logDet = f64(ws.logDet, k);
-  const half2 = 0.5 * w.ln(2);
+  const half2 = 0.5 * wasm.ln(2);
   const wishartNorm = (c: number) => {
     const nu = dof[c];
-    const logDetChol = logDet[c] - 0.5 * d * w.ln(nu);
+    const logDetChol = logDet[c] - 0.5 * d * wasm.ln(nu);
     let g = 0;
-    for (let j = 0; j < d; j++) g += w.lgamma(0.5 * (nu - j));
+    for (let j = 0; j < d; j++) g += wasm.lgamma(0.5 * (nu - j));
     return -(nu * logDetChol + nu * d * half2 + g);
   };
   let logWishart = 0;
@@ -474,15 +474,15 @@ function variationalBoundTerms(
     for (let c = 0; c < k; c++) {
       const a = concentration[c];
       const b = concentration[k + c];
-      logNormWeight -= w.lgamma(a) + w.lgamma(b) - w.lgamma(a + b);
+      logNormWeight -= wasm.lgamma(a) + wasm.lgamma(b) - wasm.lgamma(a + b);
     }
   } else {
     let total = 0;
     for (let c = 0; c < k; c++) total += concentration[c];
-    logNormWeight = w.lgamma(total);
-    for (let c = 0; c < k; c++) logNormWeight -= w.lgamma(concentration[c]);
+    logNormWeight = wasm.lgamma(total);
+    for (let c = 0; c < k; c++) logNormWeight -= wasm.lgamma(concentration[c]);
   }
   let logBeta = 0;
-  for (let c = 0; c < k; c++) logBeta += w.ln(meanPrecision[c]);
+  for (let c = 0; c < k; c++) logBeta += wasm.ln(meanPrecision[c]);
   return -logWishart - logNormWeight - 0.5 * d * logBeta;
 }

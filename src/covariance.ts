@@ -17,7 +17,7 @@ export interface Workspace {
   k: number;
   x: number; // n×d data, float64 or float32 (see xk)
   /** The kernels that read x, for its element type. */
-  xk: DataKernels;
+  rowKernels: DataKernels;
   /** float32 rows are stored minus these column centres, and so are `means` (undefined: no shift). */
   shift?: Float64Array;
   /** float32 copies of the parameters for eStepF32 (k·d + factor + k values), or 0 for float64 data. */
@@ -55,27 +55,27 @@ export interface CovarianceFamily {
    * (scatterSize values): Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ, lower triangles
    * (full), pooled over components (tied), or diagonals (diag, spherical).
    */
-  scatter(w: Kernels, ws: Workspace, out: number): void;
+  scatter(wasm: Kernels, ws: Workspace, out: number): void;
   /** scatter += weight·δδᵀ for component c, in the scatter layout (the merge's mean shift). */
   addOuter(scatter: Float64Array, d: number, c: number, weight: number, delta: Float64Array): void;
   /** The M-step's covariances into ws.cov from a scatter (ws.nk holding N_k + 10ε), with reg_covar. */
-  covarianceFromScatter(w: Kernels, ws: Workspace, scatter: Float64Array, reg: number): void;
+  covarianceFromScatter(wasm: Kernels, ws: Workspace, scatter: Float64Array, reg: number): void;
   /** W and log det from ws.cov; −1 or the flat index of a failing pivot/variance. */
-  factorFromCovariance(w: Kernels, ws: Workspace): number;
+  factorFromCovariance(wasm: Kernels, ws: Workspace): number;
   /** W and log det from precision matrices at `prec` (precisionsInit). */
-  factorFromPrecision(w: Kernels, ws: Workspace, prec: number): number;
+  factorFromPrecision(wasm: Kernels, ws: Workspace, prec: number): number;
   /** log det from a W already in ws.factor. */
-  logDetFromFactor(w: Kernels, ws: Workspace): void;
+  logDetFromFactor(wasm: Kernels, ws: Workspace): void;
   /** Weighted log-densities of n rows at `x` into the n×k matrix `out`. */
-  logProb(w: Kernels, ws: Workspace, x: number, n: number, out: number): void;
+  logProb(wasm: Kernels, ws: Workspace, x: number, n: number, out: number): void;
   /**
    * Optional fused E-step on the workspace's rows (logProb and the
    * normalisation in one pass over the data): fills ws.resp and
    * ws.logProbNorm as logProb + normalizeLogProb would; returns Σ logProbNorm.
    */
-  eStep?(w: Kernels, ws: Workspace, writeResp: boolean): number;
+  eStep?(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
   /** The E-step on float32 rows (eStep's contract). */
-  eStepF32(w: Kernels, ws: Workspace, writeResp: boolean): number;
+  eStepF32(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
   /** Component named by a failing flat index from the factor functions. */
   component(index: number, d: number): number;
   /**
@@ -83,10 +83,10 @@ export interface CovarianceFamily {
    * or standard deviations, O(k·d)), allocated in the arena; −1 in `bad`
    * or the flat index of a covariance that is not positive definite.
    */
-  samplingFactors(w: Kernels, ws: Workspace): { ptr: number; bad: number };
+  samplingFactors(wasm: Kernels, ws: Workspace): { ptr: number; bad: number };
   /** `count` rows of component c from count·dPadded uniforms at u into `out`. */
   sampleRows(
-    w: Kernels,
+    wasm: Kernels,
     ws: Workspace,
     factors: number,
     c: number,
@@ -261,7 +261,7 @@ function full(tied: boolean): CovarianceFamily {
     scatterSize: (k, d) => (tied ? 1 : k) * d * d,
     scatter(_w, ws, out) {
       // a stride of 0 pools every component's scatter into one matrix (tied)
-      ws.xk.scatterFull(
+      ws.rowKernels.scatterFull(
         ws.x,
         ws.resp,
         ws.means,
@@ -280,26 +280,26 @@ function full(tied: boolean): CovarianceFamily {
       const o = tied ? 0 : c * d * d;
       for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) scatter[o + a * d + b] += weight * delta[a] * delta[b];
     },
-    covarianceFromScatter(w, ws, scatter, reg) {
+    covarianceFromScatter(wasm, ws, scatter, reg) {
       f64(ws.cov, scatter.length).set(scatter);
-      w.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
+      wasm.finishScatter(ws.cov, ws.d, ws.nk, ws.k, reg, tied);
     },
-    factorFromCovariance(w, ws) {
-      const r = w.precisionCholeskyFull(ws.cov, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
+    factorFromCovariance(wasm, ws) {
+      const r = wasm.precisionCholeskyFull(ws.cov, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
       if (tied) shareLogDet(ws);
       return r;
     },
-    factorFromPrecision(w, ws, prec) {
-      const r = w.precisionFactorFromPrecision(prec, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
+    factorFromPrecision(wasm, ws, prec) {
+      const r = wasm.precisionFactorFromPrecision(prec, ws.factor, ws.logDet, blocks(ws), ws.d, ws.scratch);
       if (tied) shareLogDet(ws);
       return r;
     },
-    logDetFromFactor(w, ws) {
-      w.factorLogDet(ws.factor, blocks(ws), ws.d, ws.d * ws.d, ws.d + 1, 1, ws.logDet);
+    logDetFromFactor(wasm, ws) {
+      wasm.factorLogDet(ws.factor, blocks(ws), ws.d, ws.d * ws.d, ws.d + 1, 1, ws.logDet);
       if (tied) shareLogDet(ws);
     },
-    logProb(w, ws, x, n, out) {
-      w.logProbFull(
+    logProb(wasm, ws, x, n, out) {
+      wasm.logProbFull(
         x,
         n,
         ws.d,
@@ -313,8 +313,8 @@ function full(tied: boolean): CovarianceFamily {
         ws.scratch,
       );
     },
-    eStep(w, ws, writeResp) {
-      return w.eStepFull(
+    eStep(wasm, ws, writeResp) {
+      return wasm.eStepFull(
         ws.x,
         ws.n,
         ws.d,
@@ -330,8 +330,8 @@ function full(tied: boolean): CovarianceFamily {
         writeResp,
       );
     },
-    eStepF32(w, ws, writeResp) {
-      return w.eStepF32(
+    eStepF32(wasm, ws, writeResp) {
+      return wasm.eStepF32(
         F32_FULL,
         ws.x,
         ws.n,
@@ -483,19 +483,19 @@ function full(tied: boolean): CovarianceFamily {
     },
     blockName: (index, d) =>
       tied ? "the shared (tied) covariance" : `component ${Math.floor(index / d)}'s covariance`,
-    samplingFactors(w, ws) {
+    samplingFactors(wasm, ws) {
       const dd = ws.d * ws.d;
       const ptr = alloc(ws.k * dd, 8, "covariance factors");
-      const bad = w.choleskyMany(ws.cov, ptr, blocks(ws), ws.d);
+      const bad = wasm.choleskyMany(ws.cov, ptr, blocks(ws), ws.d);
       if (tied && bad < 0) {
         const all = f64(ptr, ws.k * dd);
         for (let c = 1; c < ws.k; c++) all.copyWithin(c * dd, 0, dd);
       }
       return { ptr, bad };
     },
-    sampleRows(w, ws, factors, c, u, count, dPadded, out) {
+    sampleRows(wasm, ws, factors, c, u, count, dPadded, out) {
       const { d } = ws;
-      w.sampleGaussian(u, count, d, dPadded, ws.means + c * d * 8, factors + c * d * d * 8, out);
+      wasm.sampleGaussian(u, count, d, dPadded, ws.means + c * d * 8, factors + c * d * d * 8, out);
     },
   };
 }
@@ -511,7 +511,7 @@ function diagonal(spherical: boolean): CovarianceFamily {
     transposed: false,
     scatterSize: (k, d) => k * d,
     scatter(_w, ws, out) {
-      ws.xk.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, out);
+      ws.rowKernels.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, out);
     },
     addOuter(scatter, d, c, weight, delta) {
       for (let j = 0; j < d; j++) scatter[c * d + j] += weight * delta[j] * delta[j];
@@ -532,10 +532,10 @@ function diagonal(spherical: boolean): CovarianceFamily {
         if (spherical) cov[c] = s / d;
       }
     },
-    factorFromCovariance(w, ws) {
-      return w.precisionCholeskyDiag(ws.cov, ws.factor, ws.logDet, ws.k, per(ws), spherical ? ws.d : 1);
+    factorFromCovariance(wasm, ws) {
+      return wasm.precisionCholeskyDiag(ws.cov, ws.factor, ws.logDet, ws.k, per(ws), spherical ? ws.d : 1);
     },
-    factorFromPrecision(w, ws, prec) {
+    factorFromPrecision(wasm, ws, prec) {
       const m = ws.k * per(ws);
       const p = f64(prec, m);
       const out = f64(ws.factor, m);
@@ -543,18 +543,18 @@ function diagonal(spherical: boolean): CovarianceFamily {
         if (!(p[t] > 0)) return t;
         out[t] = Math.sqrt(p[t]);
       }
-      w.factorLogDet(ws.factor, ws.k, per(ws), per(ws), 1, spherical ? ws.d : 1, ws.logDet);
+      wasm.factorLogDet(ws.factor, ws.k, per(ws), per(ws), 1, spherical ? ws.d : 1, ws.logDet);
       return -1;
     },
-    logDetFromFactor(w, ws) {
-      w.factorLogDet(ws.factor, ws.k, per(ws), per(ws), 1, spherical ? ws.d : 1, ws.logDet);
+    logDetFromFactor(wasm, ws) {
+      wasm.factorLogDet(ws.factor, ws.k, per(ws), per(ws), 1, spherical ? ws.d : 1, ws.logDet);
     },
-    logProb(w, ws, x, n, out) {
-      const kernel = spherical ? w.logProbSpherical : w.logProbDiag;
+    logProb(wasm, ws, x, n, out) {
+      const kernel = spherical ? wasm.logProbSpherical : wasm.logProbDiag;
       kernel(x, n, ws.d, ws.means, ws.factor, ws.logDet, ws.logWeights, ws.k, out);
     },
-    eStep(w, ws, writeResp) {
-      const kernel = spherical ? w.eStepSpherical : w.eStepDiag;
+    eStep(wasm, ws, writeResp) {
+      const kernel = spherical ? wasm.eStepSpherical : wasm.eStepDiag;
       return kernel(
         ws.x,
         ws.n,
@@ -569,8 +569,8 @@ function diagonal(spherical: boolean): CovarianceFamily {
         writeResp,
       );
     },
-    eStepF32(w, ws, writeResp) {
-      return w.eStepF32(
+    eStepF32(wasm, ws, writeResp) {
+      return wasm.eStepF32(
         spherical ? F32_SPHERICAL : F32_DIAG,
         ws.x,
         ws.n,
@@ -683,9 +683,18 @@ function diagonal(spherical: boolean): CovarianceFamily {
       }
       return { ptr, bad: -1 };
     },
-    sampleRows(w, ws, factors, c, u, count, dPadded, out) {
+    sampleRows(wasm, ws, factors, c, u, count, dPadded, out) {
       const { d } = ws;
-      w.sampleDiagonal(u, count, d, dPadded, ws.means + c * d * 8, factors + c * per(ws) * 8, spherical ? 0 : 1, out);
+      wasm.sampleDiagonal(
+        u,
+        count,
+        d,
+        dPadded,
+        ws.means + c * d * 8,
+        factors + c * per(ws) * 8,
+        spherical ? 0 : 1,
+        out,
+      );
     },
   };
 }

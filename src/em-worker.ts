@@ -6,9 +6,9 @@
 import { type CovarianceFamily, type CovarianceType, FAMILIES, type Workspace } from "./covariance.js";
 import { allocWorkspace, eStepStatistics, loadParams } from "./em.js";
 import { alloc, dataView } from "./memory.js";
-import type { ShardReply, ShardRequest } from "./parallel.js";
-import { parentChannel } from "./threads.js";
+import type { ShardReply, ShardRequest } from "./thread-shards.js";
 import { init, kernels } from "./wasm.js";
+import { parentChannel } from "./workers.js";
 
 const channel = parentChannel();
 let shard: { ws: Workspace; family: CovarianceFamily } | undefined;
@@ -30,14 +30,14 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
     }
     case "statistics": {
       const { ws, family } = shard!;
-      const w = kernels();
-      loadParams(w, family, ws, {
+      const wasm = kernels();
+      loadParams(wasm, family, ws, {
         weights: message.weights,
         means: message.means,
         covariances: new Float64Array(0),
         factor: message.factor,
       });
-      const stats = eStepStatistics(w, family, ws);
+      const stats = eStepStatistics(wasm, family, ws);
       return {
         reply: { type: "statistics", stats },
         transfer: [stats.nk.buffer, stats.sums.buffer, stats.scatter.buffer],

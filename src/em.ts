@@ -96,7 +96,7 @@ export function allocWorkspace(
     x,
     sampleWeight: sampleWeight ? allocFrom(sampleWeight, "sample weights") : 0,
     sumWeights,
-    xk: dataKernels(data.dtype),
+    rowKernels: dataKernels(data.dtype),
     shift: data.shift,
     params32: data.dtype === "float32" ? alloc(k * d + covSize + k, 4, "float32 parameters") : 0,
     resp: alloc(n * k, 8, "responsibilities"),
@@ -114,14 +114,14 @@ export function allocWorkspace(
 }
 
 /** Copies parameters into a workspace and derives log-weights and log-dets. */
-export function loadParams(w: Kernels, family: CovarianceFamily, ws: Workspace, p: MixtureParams): void {
+export function loadParams(wasm: Kernels, family: CovarianceFamily, ws: Workspace, p: MixtureParams): void {
   f64(ws.weights, ws.k).set(p.weights);
   setMeans(ws, p.means);
   f64(ws.cov, p.covariances.length).set(p.covariances);
   f64(ws.factor, p.factor.length).set(p.factor);
   if (p.logWeights) f64(ws.logWeights, ws.k).set(p.logWeights);
-  else w.logOf(ws.weights, ws.logWeights, ws.k);
-  family.logDetFromFactor(w, ws);
+  else wasm.logOf(ws.weights, ws.logWeights, ws.k);
+  family.logDetFromFactor(wasm, ws);
 }
 
 export function readParams(family: CovarianceFamily, ws: Workspace): MixtureParams {
@@ -140,7 +140,7 @@ export function readParams(family: CovarianceFamily, ws: Workspace): MixturePara
  * no factor) and leaves everything loaded in ws.
  */
 export function paramsFromMoments(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
   weights: ArrayLike<number>,
@@ -152,8 +152,8 @@ export function paramsFromMoments(
   f64(ws.weights, ws.k).set(weights);
   setMeans(ws, means);
   f64(ws.cov, covarianceSize(family, ws.k, ws.d)).set(covariances);
-  factorCovariances(w, family, ws, reg, when);
-  w.logOf(ws.weights, ws.logWeights, ws.k);
+  factorCovariances(wasm, family, ws, reg, when);
+  wasm.logOf(ws.weights, ws.logWeights, ws.k);
   return readParams(family, ws);
 }
 
@@ -177,20 +177,20 @@ function getMeans(ws: Workspace): Float64Array {
  * E-step on the workspace's rows: leaves responsibilities in ws.resp and
  * per-row log-likelihoods in ws.logProbNorm; returns their mean.
  */
-export function eStep(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
-  return eStepTotal(w, family, ws, writeResp) / ws.n;
+export function eStep(wasm: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
+  return eStepTotal(wasm, family, ws, writeResp) / ws.n;
 }
 
 /** eStep's Σ of the per-row log-likelihoods (rather than their mean). */
-export function eStepTotal(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
+export function eStepTotal(wasm: Kernels, family: CovarianceFamily, ws: Workspace, writeResp = true): number {
   let total: number;
-  if (ws.params32) total = family.eStepF32(w, ws, writeResp);
-  else if (family.eStep) total = family.eStep(w, ws, writeResp);
+  if (ws.params32) total = family.eStepF32(wasm, ws, writeResp);
+  else if (family.eStep) total = family.eStep(wasm, ws, writeResp);
   else {
-    family.logProb(w, ws, ws.x, ws.n, ws.resp);
-    total = w.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp);
+    family.logProb(wasm, ws, ws.x, ws.n, ws.resp);
+    total = wasm.normalizeLogProb(ws.resp, ws.n, ws.k, ws.logProbNorm, writeResp);
   }
-  if (!Number.isFinite(total)) total = repairOverflowRows(w, family, ws, writeResp);
+  if (!Number.isFinite(total)) total = repairOverflowRows(wasm, family, ws, writeResp);
   return total;
 }
 
@@ -206,7 +206,7 @@ const LOG_2PI = 1.8378770664093453;
  * predictProba rows always sum to 1. Logs and exps run in the module (logOf,
  * normalizeLogProb), as everywhere else. Returns the new Σ log-likelihood.
  */
-function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace, writeResp: boolean): number {
+function repairOverflowRows(wasm: Kernels, family: CovarianceFamily, ws: Workspace, writeResp: boolean): number {
   const { n, d, k } = ws;
   return scoped(() => {
     const terms = new Float64Array(3 * k);
@@ -220,11 +220,11 @@ function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace,
         total += lse;
         continue;
       }
-      row.set(ws.xk.bytes === 4 ? f32(ws.x + i * d * 4, d) : f64(ws.x + i * d * 8, d));
+      row.set(ws.rowKernels.bytes === 4 ? f32(ws.x + i * d * 4, d) : f64(ws.x + i * d * 8, d));
       family.scaledDistances(ws, row, terms);
       // log s, log m, log t for each component, in the module
       f64(buf, 3 * k).set(terms);
-      w.logOf(buf, buf, 3 * k);
+      wasm.logOf(buf, buf, 3 * k);
       const logs = f64(buf, 3 * k).slice();
       const logWeights = f64(ws.logWeights, k);
       const logDet = f64(ws.logDet, k);
@@ -239,7 +239,7 @@ function repairOverflowRows(w: Kernels, family: CovarianceFamily, ws: Workspace,
       }
       const respRow = f64(ws.resp + i * k * 8, k);
       f64(buf, k).set(logp);
-      const value = w.normalizeLogProb(buf, 1, k, norm, writeResp);
+      const value = wasm.normalizeLogProb(buf, 1, k, norm, writeResp);
       if (Number.isFinite(value)) {
         respRow.set(f64(buf, k));
         f64(ws.logProbNorm, n)[i] = value;
@@ -283,7 +283,7 @@ function factorFailure(
  * divides N_k by n there) and "sum" afterwards (it renormalises).
  */
 export function mStep(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
   stats: Statistics,
@@ -291,30 +291,30 @@ export function mStep(
   weightsBy: "n" | "sum",
   when: string,
 ): void {
-  mStepParameters(w, family, ws, stats, reg, weightsBy);
-  factorCovariances(w, family, ws, reg, when);
+  mStepParameters(wasm, family, ws, stats, reg, weightsBy);
+  factorCovariances(wasm, family, ws, reg, when);
 }
 
 /** An E-step over the workspace's rows and their statistics: one block, as a worker thread computes its shard. */
-export function eStepStatistics(w: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
-  return blockStatistics(w, family, ws, eStepTotal);
+export function eStepStatistics(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
+  return blockStatistics(wasm, family, ws, eStepTotal);
 }
 
 /** Precision factors of ws.cov; a covariance without one is a CovarianceError naming the remedy. */
 export function factorCovariances(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
   reg: number,
   when: string,
 ): void {
-  const bad = family.factorFromCovariance(w, ws);
+  const bad = family.factorFromCovariance(wasm, ws);
   if (bad >= 0) throw factorFailure(family, ws, bad, when, reg);
 }
 
 /** Starting parameters in ws: the given ones, or an M-step on the start method's responsibilities. */
 export function initialize(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
   opts: ResolvedOptions,
@@ -334,9 +334,10 @@ export function initialize(
   const { k, d } = ws;
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.
-    if (!complete) mStepParameters(w, family, ws, blockStatistics(w, family, ws, undefined, false), opts.regCovar, "n");
+    if (!complete)
+      mStepParameters(wasm, family, ws, blockStatistics(wasm, family, ws, undefined, false), opts.regCovar, "n");
     const prec = allocFrom(given.precisions, "precisionsInit");
-    const bad = family.factorFromPrecision(w, ws, prec);
+    const bad = family.factorFromPrecision(wasm, ws, prec);
     if (bad >= 0) {
       throw new RangeError(
         `precisionsInit is not positive definite (component ${family.component(bad, d)}): every precision matrix must be symmetric positive definite`,
@@ -345,11 +346,11 @@ export function initialize(
     const size = covarianceSize(family, k, d);
     f64(ws.cov, size).set(family.covariancesFromFactor(f64(ws.factor, size).slice(), k, d));
   } else {
-    mStep(w, family, ws, blockStatistics(w, family, ws, undefined), opts.regCovar, "n", "at initialisation");
+    mStep(wasm, family, ws, blockStatistics(wasm, family, ws, undefined), opts.regCovar, "n", "at initialisation");
   }
   if (given.weights) f64(ws.weights, k).set(given.weights);
   if (given.means) setMeans(ws, given.means);
-  w.logOf(ws.weights, ws.logWeights, k);
+  wasm.logOf(ws.weights, ws.logWeights, k);
 }
 
 /**
@@ -362,13 +363,13 @@ export function initialize(
  */
 export interface EmHooks<P extends MixtureParams = MixtureParams> {
   /** Starting parameters into ws (not called for a warm start). */
-  initialize(w: Kernels, family: CovarianceFamily, ws: Workspace, rng: Random): void;
+  initialize(wasm: Kernels, family: CovarianceFamily, ws: Workspace, rng: Random): void;
   /** A warm start's parameters into ws. */
-  load(w: Kernels, family: CovarianceFamily, ws: Workspace, params: P): void;
+  load(wasm: Kernels, family: CovarianceFamily, ws: Workspace, params: P): void;
   /** The M-step from the statistics of an E-step under the parameters in ws; `when` names the iteration for errors. */
-  mStep(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void;
+  mStep(wasm: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void;
   /** The lower bound of this iteration, called after mStep (scikit-learn's order) with the same statistics. */
-  lowerBound(w: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics): number;
+  lowerBound(wasm: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics): number;
   /** The parameters in ws. */
   read(family: CovarianceFamily, ws: Workspace): P;
 }
@@ -376,9 +377,9 @@ export interface EmHooks<P extends MixtureParams = MixtureParams> {
 /** GaussianMixture's hooks: maximum likelihood, the lower bound being the mean log-likelihood. */
 export function gaussianHooks(opts: ResolvedOptions, given: GivenStart): EmHooks {
   return {
-    initialize: (w, family, ws, rng) => initialize(w, family, ws, opts, given, rng),
+    initialize: (wasm, family, ws, rng) => initialize(wasm, family, ws, opts, given, rng),
     load: loadParams,
-    mStep: (w, family, ws, stats, when) => mStep(w, family, ws, stats, opts.regCovar, "sum", when),
+    mStep: (wasm, family, ws, stats, when) => mStep(wasm, family, ws, stats, opts.regCovar, "sum", when),
     lowerBound: (_w, _family, _ws, stats) => stats.logLikelihood / stats.sumWeights,
     read: readParams,
   };
@@ -399,7 +400,7 @@ function* em<P extends MixtureParams>(
   start: { params: P; lowerBound: number } | undefined,
   control: FitControl,
 ): Generator<void, FitOutcome<P>, Statistics> {
-  const w = kernels();
+  const wasm = kernels();
   const family = FAMILIES[opts.covarianceType];
   const rng = new Random(opts.randomState);
   const restarts = start ? 1 : opts.nInit;
@@ -409,8 +410,8 @@ function* em<P extends MixtureParams>(
   let best: FitOutcome<P> | undefined;
   let outOfTime = false;
   for (let init = 0; init < restarts && !outOfTime; init++) {
-    if (start) hooks.load(w, family, ws, start.params);
-    else hooks.initialize(w, family, ws, rng);
+    if (start) hooks.load(wasm, family, ws, start.params);
+    else hooks.initialize(wasm, family, ws, rng);
     let lowerBound = start ? start.lowerBound : -Infinity;
     let stopReason: StopReason = "maxIter";
     let nIter = 0;
@@ -419,13 +420,13 @@ function* em<P extends MixtureParams>(
       const previous = lowerBound;
       const stats = yield; // the E-step
       hooks.mStep(
-        w,
+        wasm,
         family,
         ws,
         stats,
         `at EM iteration ${iteration}${restarts > 1 ? ` of initialisation ${init}` : ""}`,
       );
-      lowerBound = hooks.lowerBound(w, family, ws, stats);
+      lowerBound = hooks.lowerBound(wasm, family, ws, stats);
       const change = lowerBound - previous;
       onIteration?.({
         init,
@@ -478,11 +479,11 @@ export function fitEm<P extends MixtureParams = MixtureParams>(
   control: FitControl = {},
   hooks: EmHooks<P> = gaussianHooks(opts, given) as unknown as EmHooks<P>,
 ): FitOutcome<P> {
-  const w = kernels();
+  const wasm = kernels();
   const family = FAMILIES[opts.covarianceType];
   const run = em(ws, opts, hooks, start, control);
   let next = run.next();
-  while (!next.done) next = run.next(eStepStatistics(w, family, ws));
+  while (!next.done) next = run.next(eStepStatistics(wasm, family, ws));
   return next.value;
 }
 
@@ -506,10 +507,10 @@ export async function fitEmWith(
 }
 
 /** Hard labels from the responsibilities/log-probabilities in ws.resp. */
-export function argmaxLabels(w: Kernels, ws: Workspace): Int32Array {
+export function argmaxLabels(wasm: Kernels, ws: Workspace): Int32Array {
   return scoped(() => {
     const labels = alloc(ws.n, 4, "labels");
-    w.argmaxRows(ws.resp, ws.n, ws.k, labels);
+    wasm.argmaxRows(ws.resp, ws.n, ws.k, labels);
     return i32(labels, ws.n).slice();
   });
 }
@@ -522,22 +523,22 @@ export function argmaxLabels(w: Kernels, ws: Workspace): Int32Array {
  * that only needs weights and means). Leaves the block's means in ws.means.
  */
 export function blockStatistics(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
-  eStep: ((w: Kernels, family: CovarianceFamily, ws: Workspace) => number) | undefined,
+  eStep: ((wasm: Kernels, family: CovarianceFamily, ws: Workspace) => number) | undefined,
   scatter = true,
 ): Statistics {
   const { n, d, k } = ws;
-  let logLikelihood = eStep ? eStep(w, family, ws) : NaN;
+  let logLikelihood = eStep ? eStep(wasm, family, ws) : NaN;
   // sample weights scale each row's responsibilities, so every sum below is weighted
   if (ws.sampleWeight) {
-    const weighted = w.weighRows(ws.resp, ws.logProbNorm, ws.sampleWeight, n, k);
+    const weighted = wasm.weighRows(ws.resp, ws.logProbNorm, ws.sampleWeight, n, k);
     if (eStep) logLikelihood = weighted;
   }
   return scoped(() => {
     const sums = alloc(k * d, 8, "component sums");
-    ws.xk.componentSums(ws.x, ws.resp, n, d, k, ws.nk, sums);
+    ws.rowKernels.componentSums(ws.x, ws.resp, n, d, k, ws.nk, sums);
     const nk = f64(ws.nk, k).slice();
     const s = f64(sums, k * d).slice();
     meansFromSums(nk, s, k, d, f64(ws.means, k * d));
@@ -545,7 +546,7 @@ export function blockStatistics(
     let out = new Float64Array(scatter ? size : 0);
     if (scatter) {
       const buffer = alloc(size, 8, "scatter");
-      family.scatter(w, ws, buffer);
+      family.scatter(wasm, ws, buffer);
       out = f64(buffer, size).slice();
     }
     return { rows: n, sumWeights: ws.sumWeights, logLikelihood, nk, sums: s, scatter: out };
@@ -560,7 +561,7 @@ export function blockStatistics(
  * scatter. Leaves the parameters in ws without their factors (factorCovariances).
  */
 export function mStepParameters(
-  w: Kernels,
+  wasm: Kernels,
   family: CovarianceFamily,
   ws: Workspace,
   s: Statistics,
@@ -577,8 +578,8 @@ export function mStepParameters(
     for (let c = 0; c < k; c++) total += nk[c];
   }
   for (let c = 0; c < k; c++) weights[c] = nk[c] / total;
-  w.logOf(ws.weights, ws.logWeights, k);
+  wasm.logOf(ws.weights, ws.logWeights, k);
   meansFromSums(s.nk, s.sums, k, d, f64(ws.means, k * d));
   // statistics without scatter (a start with given precisions) leave the covariances alone
-  if (s.scatter.length > 0) family.covarianceFromScatter(w, ws, s.scatter, reg);
+  if (s.scatter.length > 0) family.covarianceFromScatter(wasm, ws, s.scatter, reg);
 }

@@ -47,11 +47,12 @@ import {
   MAX_THREADS,
   type ResolvedOptions,
   resolveOptions,
+  WEIGHTS_SUM_TOLERANCE,
 } from "./options.js";
 import { Random } from "./random.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import { availableCores, threadsAvailable } from "./threads.js";
 import type { SearchReport } from "./types.js";
+import { availableCores, threadsAvailable } from "./workers.js";
 import {
   type ChunkSource,
   drawRows,
@@ -137,9 +138,6 @@ export type CovarianceArray<T extends CovarianceType = CovarianceType> = T exten
     ? number[][]
     : number[];
 
-/** What a fit leaves behind: one shape with the model JSON's (model-json.ts). */
-export type FittedState = FittedModel;
-
 function checkFeatureNames(names: unknown, d: number): string[] | undefined {
   if (names === undefined) return undefined;
   if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) {
@@ -175,7 +173,7 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
  */
 export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   private readonly opts: ResolvedOptions;
-  private state?: FittedState;
+  private state?: FittedModel;
   private report?: SearchReport;
   /** partialFit's running statistics (per unit weight) and its step count. */
   private online?: { stats: Statistics; steps: number };
@@ -460,7 +458,8 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
         if (v < 0 || v > 1) throw new RangeError(`weightsInit[${c}] is ${v}; weights must lie in [0, 1]`);
         s += v;
       });
-      if (Math.abs(s - 1) > 1e-8) throw new RangeError(`weightsInit sums to ${s}; weights must sum to 1`);
+      if (Math.abs(s - 1) > WEIGHTS_SUM_TOLERANCE)
+        throw new RangeError(`weightsInit sums to ${s}; weights must sum to 1`);
       given.weights = w;
     }
     if (meansInit !== undefined) {
@@ -483,7 +482,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return given;
   }
 
-  private requireFitted(): FittedState {
+  private requireFitted(): FittedModel {
     if (!this.state) throw new NotFittedError("GaussianMixture");
     return this.state;
   }
@@ -686,7 +685,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     ) as CovarianceArray<T>;
   }
 
-  private sklearnFactor(s: FittedState): Float64Array {
+  private sklearnFactor(s: FittedModel): Float64Array {
     return this.family.sklearnFactor(s.params.factor, this.opts.nComponents, s.nFeatures);
   }
 

@@ -87,7 +87,7 @@ export function hcTree(x: Float64Array, n: number, d: number, options: HcOptions
   }
   if (n < 2) return { n, merges: new Int32Array(0), costs: new Float64Array(0) };
   const alpha = Math.max((alphaScale * totalVariance(z, n, p)) / p, 2 ** -52);
-  const w = kernels();
+  const wasm = kernels();
   return scoped(() => {
     const zp = allocFrom(z, "hc rows");
     const cost = alloc((n * (n - 1)) / 2, 8, "hc pairwise costs");
@@ -98,7 +98,7 @@ export function hcTree(x: Float64Array, n: number, d: number, options: HcOptions
     const work = alloc(p * p + p, 8);
     const merges = alloc(2 * (n - 1), 4);
     const costs = alloc(n - 1, 8);
-    w.hcAgglomerate(zp, n, p, alpha, beta, cost, scatter, slotF64, slotI32, flags, work, merges, costs);
+    wasm.hcAgglomerate(zp, n, p, alpha, beta, cost, scatter, slotF64, slotI32, flags, work, merges, costs);
     return { n, merges: i32(merges, 2 * (n - 1)).slice(), costs: f64(costs, n - 1).slice() };
   });
 }

@@ -68,7 +68,7 @@ function hcStart(ws: Workspace, rng: Random): void {
     const at = Math.min(pool - 1, Math.floor(((t + offset) * pool) / m));
     return candidates ? candidates[at] : at;
   });
-  const X = dataView(ws.x, n * d, ws.xk.bytes);
+  const X = dataView(ws.x, n * d, ws.rowKernels.bytes);
   const rows = new Float64Array(m * d);
   picked.forEach((row, t) => rows.set(X.subarray(row * d, row * d + d), t * d));
   const key = fingerprint(rows, m, d);
@@ -93,7 +93,7 @@ export const START_METHODS: Record<StartName, StartMethod> = {
           k,
           { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 },
           new Random(rng.seed()),
-          ws.xk,
+          ws.rowKernels,
           weightsOf(ws),
         ).labels,
     );
@@ -103,7 +103,7 @@ export const START_METHODS: Record<StartName, StartMethod> = {
   "k-means++"(ws, rng) {
     fromRows(
       ws,
-      scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.xk, weightsOf(ws))),
+      scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.rowKernels, weightsOf(ws))),
     );
   },
   random_from_data(ws, rng) {

@@ -28,22 +28,22 @@ export function kmeansPlusPlus(
   k: number,
   rng: Random,
   centers: number,
-  w: DataKernels = dataKernels("float64"),
+  rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): number[] {
-  if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, w, weights);
+  if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, rowKernels, weights);
 
   const minDist = alloc(n, 8, "k-means++ distances");
   const cumulative = new Float64Array(n);
   const trials = 2 + Math.floor(Math.log(k));
-  const X = () => dataView(x, n * d, w.bytes);
+  const X = () => dataView(x, n * d, rowKernels.bytes);
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
 
   const first = rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
-  let potential = w.seedPotential(x, n, d, x + first * d * w.bytes, minDist, true);
+  let potential = rowKernels.seedPotential(x, n, d, x + first * d * rowKernels.bytes, minDist, true);
   for (let c = 1; c < k; c++) {
     const md = f64(minDist, n);
     let s = 0;
@@ -60,7 +60,7 @@ export function kmeansPlusPlus(
         if (cumulative[mid] < target) lo = mid + 1;
         else hi = mid;
       }
-      const p = w.seedPotential(x, n, d, x + lo * d * w.bytes, minDist, false);
+      const p = rowKernels.seedPotential(x, n, d, x + lo * d * rowKernels.bytes, minDist, false);
       if (p < bestPotential) {
         bestPotential = p;
         best = lo;
@@ -68,7 +68,7 @@ export function kmeansPlusPlus(
     }
     chosen.push(best);
     setCenter(c, best);
-    potential = w.seedPotential(x, n, d, x + best * d * w.bytes, minDist, true);
+    potential = rowKernels.seedPotential(x, n, d, x + best * d * rowKernels.bytes, minDist, true);
   }
   return chosen;
 }
@@ -98,10 +98,10 @@ function weightedPlusPlus(
   k: number,
   rng: Random,
   centers: number,
-  w: DataKernels,
+  rowKernels: DataKernels,
   weights: Float64Array,
 ): number[] {
-  const X = () => dataView(x, n * d, w.bytes);
+  const X = () => dataView(x, n * d, rowKernels.bytes);
   const minDist = new Float64Array(n).fill(Infinity);
   const cumulative = new Float64Array(n);
   const trials = 2 + Math.floor(Math.log(k));
@@ -172,7 +172,7 @@ export function lloyd(
   centers: number,
   maxIter: number,
   tolScaled: number,
-  w: DataKernels = dataKernels("float64"),
+  rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): LloydResult {
   const labels = alloc(n, 4, "k-means labels");
@@ -184,7 +184,7 @@ export function lloyd(
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
-    w.assignNearest(x, n, d, centers, k, labels, minDist);
+    rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
     const current = i32(labels, n);
     let changed = false;
     for (let i = 0; i < n && !changed; i++) changed = current[i] !== previous[i];
@@ -193,7 +193,7 @@ export function lloyd(
     old.set(f64(centers, k * d));
     if (weights)
       weightedCenters(
-        dataView(x, n * d, w.bytes),
+        dataView(x, n * d, rowKernels.bytes),
         n,
         d,
         i32(labels, n),
@@ -202,14 +202,14 @@ export function lloyd(
         f64(counts, k),
         weights,
       );
-    else w.updateCenters(x, n, d, labels, k, centers, counts);
-    relocateEmpty(dataView(x, n * d, w.bytes), n, d, k, centers, counts, minDist);
+    else rowKernels.updateCenters(x, n, d, labels, k, centers, counts);
+    relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
     if (shift <= tolScaled) break;
   }
-  let inertia = w.assignNearest(x, n, d, centers, k, labels, minDist);
+  let inertia = rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
   if (weights) {
     inertia = 0;
     const md = f64(minDist, n);
@@ -284,10 +284,10 @@ export function kmeansOnLoaded(
   k: number,
   opts: { init: "k-means++" | "random" | Float64Array; nInit: number; maxIter: number; tol: number },
   rng: Random,
-  w: DataKernels = dataKernels("float64"),
+  rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): LloydResult {
-  const tolScaled = opts.tol * meanVariance(dataView(x, n * d, w.bytes), n, d);
+  const tolScaled = opts.tol * meanVariance(dataView(x, n * d, rowKernels.bytes), n, d);
   let best: LloydResult | undefined;
   const restarts = opts.init instanceof Float64Array ? 1 : opts.nInit;
   for (let r = 0; r < restarts; r++) {
@@ -297,13 +297,13 @@ export function kmeansOnLoaded(
         f64(centers, k * d).set(opts.init);
       } else if (opts.init === "random") {
         const rows = chooseRows(n, k, rng, weights);
-        const X = dataView(x, n * d, w.bytes);
+        const X = dataView(x, n * d, rowKernels.bytes);
         const C = f64(centers, k * d);
         rows.forEach((row, c) => C.set(X.subarray(row * d, row * d + d), c * d));
       } else {
-        kmeansPlusPlus(x, n, d, k, rng, centers, w, weights);
+        kmeansPlusPlus(x, n, d, k, rng, centers, rowKernels, weights);
       }
-      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled, w, weights);
+      return lloyd(x, n, d, k, centers, opts.maxIter, tolScaled, rowKernels, weights);
     });
     if (!best || result.inertia < best.inertia) best = result;
   }

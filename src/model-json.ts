@@ -7,7 +7,14 @@
 import { COVARIANCE_TYPES, type CovarianceType, FAMILIES } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
 import { describe, flatten, MAX_FIT_MAGNITUDE, nest } from "./matrix.js";
-import { DTYPES, type Dtype, type GaussianMixtureOptions, INIT_PARAMS, type ResolvedOptions } from "./options.js";
+import {
+  DTYPES,
+  type Dtype,
+  type GaussianMixtureOptions,
+  INIT_PARAMS,
+  type ResolvedOptions,
+  WEIGHTS_SUM_TOLERANCE,
+} from "./options.js";
 import type { Statistics } from "./statistics.js";
 
 export const MODEL_FORMAT = "gmm-wasm/GaussianMixture";
@@ -261,7 +268,7 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     if (v < 0) bad(`weights_[${c}] is ${v}; weights must be ≥ 0`);
     total += v;
   });
-  if (Math.abs(total - 1) > 1e-6) bad(`weights_ sums to ${total}; weights must sum to 1`);
+  if (Math.abs(total - 1) > WEIGHTS_SUM_TOLERANCE) bad(`weights_ sums to ${total}; weights must sum to 1`);
   const means = flatten(o.means_, [k, d], "means_");
   means.forEach((v, t) => {
     if (Math.abs(v) > MAX_FIT_MAGNITUDE)

@@ -106,6 +106,13 @@ export function checkNonNegative(v: unknown, name: string): number {
 /** Largest randomState: seeds are 32-bit, as numpy's RandomState requires. */
 export const MAX_SEED = 2 ** 32 - 1;
 
+/**
+ * How far mixing weights (`weightsInit`, a model's `weights_`) may sum from 1:
+ * scikit-learn's check (numpy's allclose, absolute 1e-8). Weights this library
+ * or scikit-learn writes sum to 1 within 1e-15.
+ */
+export const WEIGHTS_SUM_TOLERANCE = 1e-8;
+
 export function checkSeed(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_SEED) {

@@ -203,10 +203,10 @@ interface Move {
  * beyond the E-step's is needed.
  */
 function rankMoves(family: CovarianceFamily, ws: Workspace, params: MixtureParams): Move[] {
-  const w = kernels();
+  const wasm = kernels();
   const { n, k } = ws;
-  loadParams(w, family, ws, params);
-  eStep(w, family, ws, true);
+  loadParams(wasm, family, ws, params);
+  eStep(wasm, family, ws, true);
   const r = f64(ws.resp, n * k);
   const lse = f64(ws.logProbNorm, n);
   const mass = new Float64Array(k);
@@ -262,7 +262,7 @@ function applyMove(
   const spread = new Float64Array(d);
   {
     const r = f64(ws.resp, n * k);
-    const X = dataView(ws.x, n * d, ws.xk.bytes);
+    const X = dataView(ws.x, n * d, ws.rowKernels.bytes);
     const sum = new Float64Array(d);
     const sq = new Float64Array(d);
     let total = 0;

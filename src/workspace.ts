@@ -35,10 +35,10 @@ import {
 } from "./matrix.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
-import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
+import { ShardPool } from "./thread-shards.js";
 import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
@@ -305,11 +305,11 @@ export function drawRows(
   const k = opts.nComponents;
   const n = counts.reduce((a, b) => a + b, 0);
   const dPadded = d + (d % 2);
-  const w = kernels();
+  const wasm = kernels();
   return scoped(() => {
     const ws = allocWorkspace(family, 0, 0, d, k);
-    loadParams(w, family, ws, params);
-    const { ptr: factors, bad } = family.samplingFactors(w, ws);
+    loadParams(wasm, family, ws, params);
+    const { ptr: factors, bad } = family.samplingFactors(wasm, ws);
     if (bad >= 0) throw new RangeError(`Cannot sample: ${family.blockName(bad, d)} is not positive definite`);
     const out = alloc(n * d, 8, "samples");
     const u = alloc(Math.max(...counts) * dPadded, 8, "uniforms");
@@ -320,7 +320,7 @@ export function drawRows(
       if (m === 0) continue;
       const uv = f64(u, m * dPadded);
       for (let t = 0; t < uv.length; t++) uv[t] = rng.floatOpen();
-      family.sampleRows(w, ws, factors, c, u, m, dPadded, out + row * d * 8);
+      family.sampleRows(wasm, ws, factors, c, u, m, dPadded, out + row * d * 8);
       labels.fill(c, row, row + m);
       row += m;
     }
@@ -392,7 +392,7 @@ export async function fitStream(
   control: FitControl,
 ): Promise<FitResult> {
   const family = FAMILIES[opts.covarianceType];
-  const w = kernels();
+  const wasm = kernels();
   const rng = new Random(opts.randomState);
   let d = -1;
   let n = 0;
@@ -451,7 +451,7 @@ export async function fitStream(
     params = scoped(() => {
       const x = loadMatrix(sample, "X", opts.dtype);
       const ws = allocWorkspace(family, x.ptr, x.rows, d, p.k, x);
-      initialize(w, family, ws, opts, p.given, rng);
+      initialize(wasm, family, ws, opts, p.given, rng);
       return readParams(family, ws);
     });
   }
@@ -464,8 +464,8 @@ export async function fitStream(
     const current = params;
     await pass((x) => {
       const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, p.k, x);
-      loadParams(w, family, ws, current);
-      const s = eStepStatistics(w, family, ws);
+      loadParams(wasm, family, ws, current);
+      const s = eStepStatistics(wasm, family, ws);
       // float32 chunks are centred on their own sample: statistics go back to user coordinates
       if (ws.shift) for (let t = 0; t < s.sums.length; t++) s.sums[t] += s.nk[Math.floor(t / d)] * ws.shift[t % d];
       merged = merged ? mergeStatistics(family, p.k, d, [merged, s]) : s;

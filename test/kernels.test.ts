@@ -481,7 +481,7 @@ describe("vector exp", () => {
     return Math.abs(v - h - l) / 2 ** (Math.floor(Math.log2(h)) - 52);
   };
 
-  it("the E-step's exp is within 2.5 ulp of e^x on a dense grid of [−707, 0] (util.ts states about 2)", () => {
+  it("the E-step's exp is within 2.5 ulp of e^x on a dense grid of [−707, 0] (vector-math.ts states about 2)", () => {
     // 2¹⁹ points evenly over [−707, 0] and 2¹⁹ packed towards 0 (x = −2t³),
     // where the responsibilities of close components are computed
     const n = 1 << 20;
@@ -521,7 +521,7 @@ describe("vector exp", () => {
 });
 
 describe("k-means kernels", () => {
-  // The row-at-a-time reference, in util.ts's sqDistOf order: features
+  // The row-at-a-time reference, in vector-math.ts's sqDistOf order: features
   // 4g, 4g+1 in the lanes of one accumulator, 4g+2, 4g+3 in another, a
   // trailing pair in the first, then (a0 + b0) + (a1 + b1) and a last odd
   // feature. The blocked kernels must give its distances, labels, inertia

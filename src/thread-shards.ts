@@ -6,8 +6,8 @@
 import { type CovarianceType, covarianceSize, FAMILIES, type Workspace } from "./covariance.js";
 import { dataView, f64 } from "./memory.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import { spawnThread, type ThreadHandle } from "./threads.js";
 import { wasmModule } from "./wasm.js";
+import { spawnThread, type ThreadHandle } from "./workers.js";
 
 export type ShardRequest =
   | {
@@ -78,7 +78,7 @@ export class ShardPool {
         const hi = Math.floor(((t + 1) * ws.n) / threads);
         // float32 rows go as they are stored (centred): the shards work in
         // those coordinates and only ws's means are ever shifted back
-        const rows = dataView(ws.x + lo * ws.d * ws.xk.bytes, (hi - lo) * ws.d, ws.xk.bytes).slice();
+        const rows = dataView(ws.x + lo * ws.d * ws.rowKernels.bytes, (hi - lo) * ws.d, ws.rowKernels.bytes).slice();
         const weights = ws.sampleWeight ? f64(ws.sampleWeight + lo * 8, hi - lo).slice() : undefined;
         const shard = new Shard(spawnThread(workerUrl));
         shards.push(shard);

@@ -1,4 +1,5 @@
-// Address helpers and small SIMD building blocks shared by every kernel.
+// Address helpers, small SIMD building blocks and the vector exp and log
+// shared by every kernel.
 //
 // Conventions: every array is f64 (except the data matrix X, which may be
 // f32: see addrOf below), row-major, addressed by a byte pointer into
