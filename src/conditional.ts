@@ -15,26 +15,33 @@
 //   mean = μ_r + Zᵀ y,  covariance = Σ_rr − Zᵀ Z  (the Schur complement),
 // two triangular solves and a product, never an inverse. The mixture's
 // weights become p(component | x_g) ∝ w_c N(x_g; μ_c,g, Σ_c,gg).
-import type { CovarianceType } from "./covariance.js";
-import { describe, MAX_FIT_MAGNITUDE } from "./matrix.js";
+import { type CovarianceFamily, FAMILIES } from "./covariance.js";
+import { cholesky as choleskyInto } from "./dense.js";
+import { describe, flatten, MAX_FIT_MAGNITUDE, nest } from "./matrix.js";
 import type { GaussianMixtureJSON } from "./model-json.js";
 import type { Dtype } from "./options.js";
 
-/** A mixture's parameters as nested arrays, in scikit-learn's shapes for the covariance type. */
+/**
+ * A mixture's parameters: weights and means as nested arrays, covariances_
+ * flattened in the family's layout (full k×d×d, tied d×d, diag k×d,
+ * spherical k); the family reads and slices them.
+ */
 export interface MixtureArrays {
-  covarianceType: CovarianceType;
+  family: CovarianceFamily;
   weights: number[];
   means: number[][];
-  /** full k×d×d, tied d×d, diag k×d, spherical k */
-  covariances: unknown;
+  covariances: Float64Array;
 }
 
 export function mixtureArrays(json: GaussianMixtureJSON): MixtureArrays {
+  const family = FAMILIES[json.covariance_type];
+  const k = json.weights_.length;
+  const d = json.means_[0].length;
   return {
-    covarianceType: json.covariance_type,
+    family,
     weights: json.weights_,
     means: json.means_,
-    covariances: json.covariances_,
+    covariances: flatten(json.covariances_, family.shape(k, d), "covariances_"),
   };
 }
 
@@ -111,58 +118,24 @@ export function checkValues(values: unknown, length: number, name = "values"): F
 
 /** Covariance entry (i, j) of component c, whatever the layout. */
 function covarianceAt(m: MixtureArrays, c: number, i: number, j: number): number {
-  const cov = m.covariances as never;
-  switch (m.covarianceType) {
-    case "full":
-      return (cov[c] as number[][])[i][j];
-    case "tied":
-      return (cov as number[][])[i][j];
-    case "diag":
-      return i === j ? (cov[c] as number[])[i] : 0;
-    case "spherical":
-      return i === j ? (cov[c] as number) : 0;
-  }
+  return m.family.covarianceEntry(m.covariances, m.means[0].length, c, i, j);
 }
 
 /** The mixture over `features` (in that order): exact, weights unchanged, means and covariances sliced. */
 export function marginalArrays(m: MixtureArrays, features: readonly number[]): MixtureArrays {
   const k = m.weights.length;
-  const means = m.means.map((row) => features.map((f) => row[f]));
-  const block = (c: number) => features.map((i) => features.map((j) => covarianceAt(m, c, i, j)));
-  let covariances: unknown;
-  switch (m.covarianceType) {
-    case "full":
-      covariances = Array.from({ length: k }, (_, c) => block(c));
-      break;
-    case "tied":
-      covariances = block(0);
-      break;
-    case "diag":
-      covariances = (m.covariances as number[][]).map((v) => features.map((f) => v[f]));
-      break;
-    case "spherical":
-      covariances = (m.covariances as number[]).slice();
-      break;
-  }
-  return { covarianceType: m.covarianceType, weights: m.weights.slice(), means, covariances };
+  return {
+    family: m.family,
+    weights: m.weights.slice(),
+    means: m.means.map((row) => features.map((f) => row[f])),
+    covariances: m.family.marginalCovariances(m.covariances, k, m.means[0].length, features),
+  };
 }
 
-/** Lower Cholesky factor of the g×g row-major block a (its lower triangle is read), or undefined at a pivot that is not positive. */
+/** Lower Cholesky factor of the g×g row-major block a, or undefined at a pivot that is not positive. */
 function cholesky(a: Float64Array, g: number): Float64Array | undefined {
   const l = new Float64Array(g * g);
-  for (let j = 0; j < g; j++) {
-    let pivot = a[j * g + j];
-    for (let t = 0; t < j; t++) pivot -= l[j * g + t] * l[j * g + t];
-    if (!(pivot > 0)) return undefined;
-    const root = Math.sqrt(pivot);
-    l[j * g + j] = root;
-    for (let i = j + 1; i < g; i++) {
-      let v = a[i * g + j];
-      for (let t = 0; t < j; t++) v -= l[i * g + t] * l[j * g + t];
-      l[i * g + j] = v / root;
-    }
-  }
-  return l;
+  return choleskyInto(a, 0, g, l) < 0 ? l : undefined;
 }
 
 /** Solves L y = b in place (L lower triangular g×g); b holds `columns` right-hand sides side by side (row-major g×columns). */
@@ -178,34 +151,35 @@ function forwardSolve(l: Float64Array, g: number, b: Float64Array, columns: numb
 
 /**
  * What conditioning on the features `given` needs, per covariance block
- * (k blocks for full, one for tied, none for diag and spherical, whose
- * components make the features independent): the Cholesky factor L of
- * Σ_gg, Z = L⁻¹ Σ_gr, and the conditional covariances in the family's
- * layout over `rest`.
+ * (the family's conditioningBlocks: k for full, one for tied, none for diag
+ * and spherical, whose components make the features independent): the
+ * Cholesky factor L of Σ_gg, Z = L⁻¹ Σ_gr, and the conditional covariances
+ * in the family's layout over `rest`.
  */
 export interface Conditioner {
   given: number[];
   rest: number[];
   blocks: { l: Float64Array; z: Float64Array }[];
-  covariances: unknown;
+  covariances: Float64Array;
 }
 
 export function conditioner(m: MixtureArrays, given: readonly number[], rest: readonly number[]): Conditioner {
   const g = given.length;
   const r = rest.length;
   const k = m.weights.length;
-  if (m.covarianceType === "diag" || m.covarianceType === "spherical") {
+  const count = m.family.conditioningBlocks(k);
+  if (count === 0) {
     // Within a component the features are independent: the conditional is the marginal.
     return { given: given.slice(), rest: rest.slice(), blocks: [], covariances: marginalArrays(m, rest).covariances };
   }
-  const shared = m.covarianceType === "tied";
+  const d = m.means[0].length;
   const blocks: { l: Float64Array; z: Float64Array }[] = [];
-  const schur: number[][][] = [];
-  for (let c = 0; c < (shared ? 1 : k); c++) {
+  const schur = new Float64Array(count * r * r);
+  for (let c = 0; c < count; c++) {
     const a = new Float64Array(g * g);
     for (let i = 0; i < g; i++) for (let j = 0; j < g; j++) a[i * g + j] = covarianceAt(m, c, given[i], given[j]);
     const l = cholesky(a, g);
-    const who = shared ? "the shared covariance" : `component ${c}'s covariance`;
+    const who = m.family.blockName(c * d, d);
     if (!l)
       throw new RangeError(
         `${who} restricted to the given features is not positive definite in floating point, so it cannot be conditioned on; leave out features that are (almost) linear combinations of the others`,
@@ -214,25 +188,24 @@ export function conditioner(m: MixtureArrays, given: readonly number[], rest: re
     for (let i = 0; i < g; i++) for (let j = 0; j < r; j++) z[i * r + j] = covarianceAt(m, c, given[i], rest[j]);
     forwardSolve(l, g, z, r);
     // Lower triangle only, mirrored, so the result is exactly symmetric.
-    const s = Array.from({ length: r }, () => new Array<number>(r).fill(0));
+    const s = schur.subarray(c * r * r, (c + 1) * r * r);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j <= i; j++) {
         let v = covarianceAt(m, c, rest[i], rest[j]);
         for (let t = 0; t < g; t++) v -= z[t * r + i] * z[t * r + j];
-        s[i][j] = v;
-        s[j][i] = v;
+        s[i * r + j] = v;
+        s[j * r + i] = v;
       }
     }
     // fromJSON factors it again; failing here first gives the reason instead of its generic refusal
-    const check = cholesky(Float64Array.from(s.flat()), r);
+    const check = cholesky(s, r);
     if (!check)
       throw new RangeError(
         `${who} conditioned on the given features is not positive definite in floating point: the other features are (almost) determined by the given ones`,
       );
     blocks.push({ l, z });
-    schur.push(s);
   }
-  return { given: given.slice(), rest: rest.slice(), blocks, covariances: shared ? schur[0] : schur };
+  return { given: given.slice(), rest: rest.slice(), blocks, covariances: schur };
 }
 
 /**
@@ -286,7 +259,7 @@ export function conditionalArrays(
       );
     }
   });
-  return { covarianceType: m.covarianceType, weights: Array.from(weights), means, covariances: cond.covariances };
+  return { family: m.family, weights: Array.from(weights), means, covariances: cond.covariances };
 }
 
 /**
@@ -328,11 +301,12 @@ export function derivedJSON(
   features: readonly number[],
   { nSamples, dtype }: { nSamples: number; dtype?: Dtype },
 ): Record<string, unknown> {
+  const k = arrays.weights.length;
   return {
-    covariance_type: arrays.covarianceType,
+    covariance_type: arrays.family.type,
     weights_: arrays.weights,
     means_: arrays.means,
-    covariances_: arrays.covariances,
+    covariances_: nest(arrays.covariances, arrays.family.shape(k, features.length)),
     converged_: source.converged_,
     n_iter_: source.n_iter_,
     lower_bound_: null,

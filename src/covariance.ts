@@ -164,6 +164,20 @@ export interface CovarianceFamily {
   ): { component: number; floor: number; smallest?: number }[];
   /** How errors name the block holding a failing index: "component 2's covariance", "the shared (tied) covariance". */
   blockName(index: number, d: number): string;
+
+  // Marginals and conditionals (conditional.ts), on covariances_ flattened in
+  // the family's layout.
+  /** Entry (i, j) of component c's covariance (0 off the diagonal for diag and spherical). */
+  covarianceEntry(cov: ArrayLike<number>, d: number, c: number, i: number, j: number): number;
+  /** covariances_ of the marginal over `features` (in that order), in the family's layout. */
+  marginalCovariances(cov: ArrayLike<number>, k: number, d: number, features: readonly number[]): Float64Array;
+  /**
+   * Covariance blocks a conditional needs, each a dense matrix: k (full), 1
+   * (tied), 0 (diag, spherical: a component's features are independent, so
+   * its conditional is its marginal). Their conditionals, r×r each and
+   * concatenated, are the conditional model's covariances_.
+   */
+  conditioningBlocks(k: number): number;
 }
 
 /** Largest-eigenvalue axis of the symmetric d×d block at `o` by power iteration (started on the largest diagonal entry's axis). */
@@ -483,6 +497,17 @@ function full(tied: boolean): CovarianceFamily {
     },
     blockName: (index, d) =>
       tied ? "the shared (tied) covariance" : `component ${Math.floor(index / d)}'s covariance`,
+    covarianceEntry: (cov, d, c, i, j) => cov[(tied ? 0 : c * d * d) + i * d + j],
+    marginalCovariances(cov, k, d, features) {
+      const g = features.length;
+      const count = tied ? 1 : k;
+      const out = new Float64Array(count * g * g);
+      for (let b = 0; b < count; b++)
+        for (let i = 0; i < g; i++)
+          for (let j = 0; j < g; j++) out[b * g * g + i * g + j] = cov[b * d * d + features[i] * d + features[j]];
+      return out;
+    },
+    conditioningBlocks: (k) => (tied ? 1 : k),
     samplingFactors(wasm, ws) {
       const dd = ws.d * ws.d;
       const ptr = alloc(ws.k * dd, 8, "covariance factors");
@@ -672,6 +697,15 @@ function diagonal(spherical: boolean): CovarianceFamily {
       return out;
     },
     blockName: (index, d) => `component ${spherical ? index : Math.floor(index / d)}'s covariance`,
+    covarianceEntry: (cov, d, c, i, j) => (i !== j ? 0 : spherical ? cov[c] : cov[c * d + i]),
+    marginalCovariances(cov, k, d, features) {
+      if (spherical) return Float64Array.from(cov);
+      const g = features.length;
+      const out = new Float64Array(k * g);
+      for (let c = 0; c < k; c++) for (let j = 0; j < g; j++) out[c * g + j] = cov[c * d + features[j]];
+      return out;
+    },
+    conditioningBlocks: () => 0,
     samplingFactors(_w, ws) {
       const m = ws.k * per(ws);
       const ptr = alloc(m, 8, "standard deviations");
