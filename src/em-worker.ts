@@ -6,9 +6,9 @@
 import { type CovarianceFamily, type CovarianceType, FAMILIES, type Workspace } from "./covariance.js";
 import { allocWorkspace, eStepStatistics, loadParams } from "./em.js";
 import { alloc, dataView } from "./memory.js";
-import type { ShardReply, ShardRequest } from "./thread-shards.js";
+import type { ShardReply, ShardRequest } from "./parallel.js";
 import { init, kernels } from "./wasm.js";
-import { parentChannel } from "./workers.js";
+import { parentChannel } from "./threads.js";
 
 const channel = parentChannel();
 let shard: { ws: Workspace; family: CovarianceFamily } | undefined;

@@ -52,7 +52,7 @@ import {
 import { Random } from "./random.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import type { SearchReport } from "./types.js";
-import { availableCores, threadsAvailable } from "./workers.js";
+import { availableCores, threadsAvailable } from "./threads.js";
 import {
   type ChunkSource,
   drawRows,

@@ -38,7 +38,7 @@ import type { Dtype, ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import { ShardPool } from "./thread-shards.js";
+import { ShardPool } from "./parallel.js";
 import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
 import { defaultWorkerUrl } from "./wasm-source.js";

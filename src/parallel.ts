@@ -7,7 +7,7 @@ import { type CovarianceType, covarianceSize, FAMILIES, type Workspace } from ".
 import { dataView, f64 } from "./memory.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import { wasmModule } from "./wasm.js";
-import { spawnThread, type ThreadHandle } from "./workers.js";
+import { spawnThread, type ThreadHandle } from "./threads.js";
 
 export type ShardRequest =
   | {
