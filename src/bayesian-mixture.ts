@@ -18,12 +18,13 @@ import { cholesky } from "./dense.js";
 import { allocWorkspace, argmaxLabels, eStep, type FitControl, fitEm, loadParams, type StopReason } from "./em.js";
 import { NotFittedError } from "./errors.js";
 import { START_METHODS } from "./init.js";
-import { describe, flatten, type Matrix, type MatrixLike, nest, readMatrix, readWeights, toRows } from "./matrix.js";
+import { describe, flatten, type Matrix, type MatrixLike, nest, readWeights, toRows } from "./matrix.js";
 import { f64, scoped } from "./memory.js";
 import { fromModelJSON } from "./model-json.js";
 import {
   checkFitOptions,
   checkInteger,
+  checkResponsibilities,
   checkSeed,
   FIT_OPTIONS,
   type InitParams,
@@ -236,26 +237,6 @@ function checkShapedPriors(o: BayesianOptions, family: CovarianceFamily, d: numb
       `covariancePrior is not positive definite; a ${type} model's covariancePrior must be a symmetric positive definite d×d matrix`,
     );
   return m;
-}
-
-/** Responsibilities given as the start: n × k, entries ≥ 0, rows summing to 1. */
-function checkResponsibilities(given: MatrixLike, n: number, k: number): Float64Array {
-  const r = readMatrix(given, "responsibilitiesInit");
-  if (r.rows !== n || r.cols !== k)
-    throw new RangeError(
-      `responsibilitiesInit has shape [${r.rows}, ${r.cols}]; expected [rows of X, nComponents] = [${n}, ${k}]`,
-    );
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let c = 0; c < k; c++) {
-      const v = r.data[i * k + c];
-      if (!(v >= 0)) throw new RangeError(`responsibilitiesInit[${i}][${c}] is ${v}; responsibilities must be ≥ 0`);
-      s += v;
-    }
-    if (!(Math.abs(s - 1) <= 1e-6))
-      throw new RangeError(`responsibilitiesInit row ${i} sums to ${s}; each row must sum to 1 (within 1e-6)`);
-  }
-  return r.data;
 }
 
 interface BayesianState {

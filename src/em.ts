@@ -68,6 +68,8 @@ export interface GivenStart {
   weights?: Float64Array;
   means?: Float64Array;
   precisions?: Float64Array;
+  /** n × k starting responsibilities (responsibilitiesInit), in place of the start method's. */
+  responsibilities?: Float64Array;
 }
 
 /**
@@ -326,8 +328,9 @@ export function initialize(
   const complete = given.weights && given.means && given.precisions;
   if (!complete) {
     // "auto" is a search over the start methods (search.ts), never a start itself
-    if (opts.initParams === "auto") throw new Error('internal: initParams "auto" reached a single EM run');
-    START_METHODS[opts.initParams](ws, rng);
+    if (given.responsibilities) f64(ws.resp, ws.n * ws.k).set(given.responsibilities);
+    else if (opts.initParams === "auto") throw new Error('internal: initParams "auto" reached a single EM run');
+    else START_METHODS[opts.initParams](ws, rng);
   }
   // no E-step has scored these responsibilities: scatterFull keeps every r > 0
   f64(ws.logProbNorm, ws.n).fill(-Infinity);
