@@ -495,15 +495,16 @@ export function fitEm<P extends MixtureParams = MixtureParams>(
  * the parameters in ws), e.g. merged from worker threads holding shards of
  * the rows.
  */
-export async function fitEmWith(
+export async function fitEmWith<P extends MixtureParams = MixtureParams>(
   ws: Workspace,
   opts: ResolvedOptions,
   given: GivenStart,
-  start: { params: MixtureParams; lowerBound: number } | undefined,
+  start: { params: P; lowerBound: number } | undefined,
   control: FitControl,
   statistics: () => Promise<Statistics>,
-): Promise<FitOutcome> {
-  const run = em(ws, opts, gaussianHooks(opts, given), start, control);
+  hooks: EmHooks<P> = gaussianHooks(opts, given) as unknown as EmHooks<P>,
+): Promise<FitOutcome<P>> {
+  const run = em(ws, opts, hooks, start, control);
   let next = run.next();
   while (!next.done) next = run.next(await statistics());
   return next.value;

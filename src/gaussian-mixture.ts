@@ -148,10 +148,10 @@ function checkFeatureNames(names: unknown, d: number): string[] | undefined {
 }
 
 // Async fits keep their workspace in the shared arena across awaits, so they
-// run one at a time (synchronous calls in between are safe: they allocate
-// above and release back to their own mark).
+// run one at a time, BayesianGaussianMixture's too (synchronous calls in
+// between are safe: they allocate above and release back to their own mark).
 let asyncTail: Promise<unknown> = Promise.resolve();
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
+export function exclusive<T>(task: () => Promise<T>): Promise<T> {
   const run = asyncTail.then(task, task);
   asyncTail = run.catch(() => undefined);
   return run;
