@@ -24,13 +24,14 @@ import { type CovarianceFamily, covarianceSize, type Workspace } from "./covaria
 import {
   blockStatistics,
   type EmHooks,
+  eStep,
   factorCovariances,
   loadParams,
   type MixtureParams,
   mStepParameters,
   readParams,
 } from "./em.js";
-import { f64 } from "./memory.js";
+import { alloc, f64, scoped } from "./memory.js";
 import type { Random } from "./random.js";
 import type { Statistics } from "./statistics.js";
 import type { Kernels } from "./wasm.js";
@@ -224,14 +225,15 @@ export function posteriorWeights(
  * means m_k (the statistics' scatter about their own means, moved). So the
  * entropy needs no pass over the rows, and statistics of any blocks, merged,
  * give it as one block would. `means` are the E-step's (blockStatistics
- * leaves the block's own means in ws.means).
+ * leaves the block's own means in ws.means). Undefined when rounding would
+ * swamp the value (far rows; entropyOfRows sums those).
  */
 function responsibilityEntropy(
   family: CovarianceFamily,
   ws: Workspace,
   stats: Statistics,
   means: Float64Array,
-): number {
+): number | undefined {
   const { k, d } = ws;
   const LOG_2PI = 1.8378770664093453;
   const factor = f64(ws.factor, covarianceSize(family, k, d));
@@ -289,7 +291,43 @@ function responsibilityEntropy(
       }
     }
   }
-  return weighted - 0.5 * squares - stats.logLikelihood;
+  const value = weighted - 0.5 * squares - stats.logLikelihood;
+  // A row far from every component has a huge ½‖F(x − m)‖² and log p(x) that
+  // cancel to its r log r ≈ 0 (or to −∞ − (−∞) once they overflow): then the
+  // rounding of the terms swamps the value, and the rows must be summed.
+  const rounding = Number.EPSILON * (Math.abs(weighted) + 0.5 * squares + Math.abs(stats.logLikelihood));
+  return Number.isFinite(value) && rounding <= 1e-9 * (Math.abs(value) + 1) ? value : undefined;
+}
+
+/**
+ * Σ_i w_i Σ_k r_ik log r_ik by a pass over the rows: an E-step in this
+ * thread under the parameters still in ws (with the E-step's means put
+ * back), then the sum with 0 log 0 = 0. For statistics whose log-likelihood
+ * is −∞: a row so far from every component that its log-density overflows
+ * to −∞ gets all of its responsibility on the nearest one (em.ts,
+ * repairOverflowRows), so its r log r is 0, but the statistics' form above
+ * would take −∞ − (−∞) for it. All of X is in ws in every fit path (the
+ * threaded one included), so the result does not depend on how the
+ * statistics were computed. Logs run in the module.
+ */
+function entropyOfRows(wasm: Kernels, family: CovarianceFamily, ws: Workspace, means: Float64Array): number {
+  const { n, k, d } = ws;
+  f64(ws.means, k * d).set(means);
+  eStep(wasm, family, ws, true);
+  return scoped(() => {
+    const logs = alloc(n * k, 8, "log responsibilities");
+    wasm.logOf(ws.resp, logs, n * k);
+    const r = f64(ws.resp, n * k);
+    const logR = f64(logs, n * k);
+    const weights = ws.sampleWeight ? f64(ws.sampleWeight, n) : undefined;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      let row = 0;
+      for (let t = i * k; t < (i + 1) * k; t++) if (r[t] > 0) row += r[t] * logR[t];
+      total += weights ? weights[i] * row : row;
+    }
+    return total;
+  });
 }
 
 /**
@@ -417,7 +455,7 @@ export function variationalHooks(
       dof = p.degreesOfFreedom.slice();
     },
     mStep(wasm, family, ws, stats, when) {
-      entropy = -responsibilityEntropy(family, ws, stats, eStepMeans);
+      entropy = -(responsibilityEntropy(family, ws, stats, eStepMeans) ?? entropyOfRows(wasm, family, ws, eStepMeans));
       mStep(wasm, family, ws, stats, when);
     },
     lowerBound(wasm, family, ws) {

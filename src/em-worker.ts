@@ -33,6 +33,7 @@ async function handle(message: ShardRequest): Promise<{ reply: ShardReply; trans
       const wasm = kernels();
       loadParams(wasm, family, ws, {
         weights: message.weights,
+        logWeights: message.logWeights,
         means: message.means,
         covariances: new Float64Array(0),
         factor: message.factor,

@@ -68,6 +68,8 @@ export interface GivenStart {
   weights?: Float64Array;
   means?: Float64Array;
   precisions?: Float64Array;
+  /** n × k starting responsibilities (responsibilitiesInit), in place of the start method's. */
+  responsibilities?: Float64Array;
 }
 
 /**
@@ -326,8 +328,9 @@ export function initialize(
   const complete = given.weights && given.means && given.precisions;
   if (!complete) {
     // "auto" is a search over the start methods (search.ts), never a start itself
-    if (opts.initParams === "auto") throw new Error('internal: initParams "auto" reached a single EM run');
-    START_METHODS[opts.initParams](ws, rng);
+    if (given.responsibilities) f64(ws.resp, ws.n * ws.k).set(given.responsibilities);
+    else if (opts.initParams === "auto") throw new Error('internal: initParams "auto" reached a single EM run');
+    else START_METHODS[opts.initParams](ws, rng);
   }
   // no E-step has scored these responsibilities: scatterFull keeps every r > 0
   f64(ws.logProbNorm, ws.n).fill(-Infinity);
@@ -492,15 +495,16 @@ export function fitEm<P extends MixtureParams = MixtureParams>(
  * the parameters in ws), e.g. merged from worker threads holding shards of
  * the rows.
  */
-export async function fitEmWith(
+export async function fitEmWith<P extends MixtureParams = MixtureParams>(
   ws: Workspace,
   opts: ResolvedOptions,
   given: GivenStart,
-  start: { params: MixtureParams; lowerBound: number } | undefined,
+  start: { params: P; lowerBound: number } | undefined,
   control: FitControl,
   statistics: () => Promise<Statistics>,
-): Promise<FitOutcome> {
-  const run = em(ws, opts, gaussianHooks(opts, given), start, control);
+  hooks: EmHooks<P> = gaussianHooks(opts, given) as unknown as EmHooks<P>,
+): Promise<FitOutcome<P>> {
+  const run = em(ws, opts, hooks, start, control);
   let next = run.next();
   while (!next.done) next = run.next(await statistics());
   return next.value;

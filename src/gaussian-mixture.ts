@@ -40,6 +40,7 @@ import {
   ASYNC_FIT_OPTIONS,
   checkFitOptions,
   checkInteger,
+  checkResponsibilities,
   checkSeed,
   type Dtype,
   FIT_OPTIONS,
@@ -147,10 +148,10 @@ function checkFeatureNames(names: unknown, d: number): string[] | undefined {
 }
 
 // Async fits keep their workspace in the shared arena across awaits, so they
-// run one at a time (synchronous calls in between are safe: they allocate
-// above and release back to their own mark).
+// run one at a time, BayesianGaussianMixture's too (synchronous calls in
+// between are safe: they allocate above and release back to their own mark).
 let asyncTail: Promise<unknown> = Promise.resolve();
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
+export function exclusive<T>(task: () => Promise<T>): Promise<T> {
   const run = asyncTail.then(task, task);
   asyncTail = run.catch(() => undefined);
   return run;
@@ -255,7 +256,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
       checkFeatureNames(fitOptions.featureNames, d);
       return {
         k,
-        given: warm ? {} : this.givenStart(d),
+        given: warm ? {} : this.givenStart(n, d),
         start: warm ? { params: this.state!.params, lowerBound: this.state!.lowerBound } : undefined,
       };
     };
@@ -366,6 +367,11 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * seeded uniform sample of 10,000 rows of the first pass.
    */
   private async fitSource(source: ChunkSource, options: AsyncFitOptions): Promise<this> {
+    if (this.opts.responsibilitiesInit !== undefined && !(this.opts.warmStart && this.state)) {
+      throw new RangeError(
+        "responsibilitiesInit cannot start a streamed fit (its start runs on a sample of the rows, not on every row); fit in memory, or give weightsInit, meansInit and precisionsInit",
+      );
+    }
     if (options.sampleWeight !== undefined) {
       throw new RangeError(
         "sampleWeight cannot be given with a streamed source (the weights would have to travel with each chunk); weigh rows by repeating them, or fit in memory",
@@ -442,15 +448,19 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return this;
   }
 
-  /** Flattens and checks weightsInit / meansInit / precisionsInit against (k, d). */
-  private givenStart(d: number): GivenStart {
-    const { nComponents: k, weightsInit, meansInit, precisionsInit } = this.opts;
-    if (this.opts.initParams === "auto" && (weightsInit ?? meansInit ?? precisionsInit) !== undefined) {
+  /** Flattens and checks weightsInit / meansInit / precisionsInit / responsibilitiesInit against (n, k, d). */
+  private givenStart(n: number, d: number): GivenStart {
+    const { nComponents: k, weightsInit, meansInit, precisionsInit, responsibilitiesInit } = this.opts;
+    if (
+      this.opts.initParams === "auto" &&
+      (weightsInit ?? meansInit ?? precisionsInit ?? responsibilitiesInit) !== undefined
+    ) {
       throw new RangeError(
-        `initParams "auto" searches over its own starts, so weightsInit, meansInit and precisionsInit cannot be given with it; drop them, or use initParams "kmeans" to start from them`,
+        `initParams "auto" searches over its own starts, so weightsInit, meansInit, precisionsInit and responsibilitiesInit cannot be given with it; drop them, or use initParams "kmeans" to start from them`,
       );
     }
     const given: GivenStart = {};
+    if (responsibilitiesInit !== undefined) given.responsibilities = checkResponsibilities(responsibilitiesInit, n, k);
     if (weightsInit !== undefined) {
       const w = flatten(Array.isArray(weightsInit) ? weightsInit : Array.from(weightsInit), [k], "weightsInit");
       let s = 0;

@@ -19,9 +19,11 @@ export type { GaussianMixtureJSON, StatisticsJSON } from "./model-json.js";
 export { type Dtype, type FitWarning, type GaussianMixtureOptions, INIT_PARAMS, type InitParams } from "./options.js";
 export {
   type Criterion,
+  type ModelKind,
   type SelectionResult,
   type SelectionRow,
   type SelectModelOptions,
+  type SelectModelsOptions,
   selectModel,
 } from "./selection.js";
 export type { SearchReport } from "./types.js";

@@ -1,7 +1,7 @@
 // Options with their defaults (scikit-learn's), validated once when a model
 // is constructed. An explicit `undefined` means "use the default".
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
-import { describe, type MatrixLike } from "./matrix.js";
+import { describe, type MatrixLike, readMatrix } from "./matrix.js";
 
 /** How EM starts; see GaussianMixtureOptions.initParams. */
 export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data" | "hc" | "auto";
@@ -48,6 +48,14 @@ export interface GaussianMixtureOptions {
    */
   precisionsInit?: unknown;
   /**
+   * The start as responsibilities, mclust's me() z: n × nComponents (rows of
+   * X by components), entries ≥ 0, each row summing to 1 (within 1e-6). EM
+   * starts with an M-step on them (scikit-learn's `_initialize(X, resp)`);
+   * weightsInit, meansInit and precisionsInit, if given too, then replace
+   * what it made. Not with initParams "auto" or a streamed source.
+   */
+  responsibilitiesInit?: MatrixLike;
+  /**
    * "float64" (default) or "float32": hold X as 32-bit floats (half the
    * memory) and compute the E-step four rows per SIMD vector. Parameters,
    * sums and results stay float64; log-densities are good to about 1e-6
@@ -84,6 +92,7 @@ export interface ResolvedOptions {
   weightsInit: ArrayLike<number> | undefined;
   meansInit: MatrixLike | undefined;
   precisionsInit: unknown;
+  responsibilitiesInit: MatrixLike | undefined;
   dtype: Dtype;
   onWarning: ((warning: FitWarning) => void) | undefined;
 }
@@ -112,6 +121,31 @@ export const MAX_SEED = 2 ** 32 - 1;
  * or scikit-learn writes sum to 1 within 1e-15.
  */
 export const WEIGHTS_SUM_TOLERANCE = 1e-8;
+
+/** How far a row of responsibilitiesInit may sum from 1 (responsibilities written as text or float32 lose digits). */
+export const RESPONSIBILITIES_SUM_TOLERANCE = 1e-6;
+
+/** responsibilitiesInit checked against the fit: n × k, entries ≥ 0, rows summing to 1; flattened. */
+export function checkResponsibilities(given: MatrixLike, n: number, k: number): Float64Array {
+  const r = readMatrix(given, "responsibilitiesInit");
+  if (r.rows !== n || r.cols !== k)
+    throw new RangeError(
+      `responsibilitiesInit has shape [${r.rows}, ${r.cols}]; expected [rows of X, nComponents] = [${n}, ${k}]`,
+    );
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) {
+      const v = r.data[i * k + c];
+      if (!(v >= 0)) throw new RangeError(`responsibilitiesInit[${i}][${c}] is ${v}; responsibilities must be ≥ 0`);
+      s += v;
+    }
+    if (!(Math.abs(s - 1) <= RESPONSIBILITIES_SUM_TOLERANCE))
+      throw new RangeError(
+        `responsibilitiesInit row ${i} sums to ${s}; each row must sum to 1 (within ${RESPONSIBILITIES_SUM_TOLERANCE})`,
+      );
+  }
+  return r.data;
+}
 
 export function checkSeed(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
@@ -176,6 +210,7 @@ const KNOWN = new Set([
   "weightsInit",
   "meansInit",
   "precisionsInit",
+  "responsibilitiesInit",
   "dtype",
   "onWarning",
 ]);
@@ -202,6 +237,7 @@ export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
     weightsInit: o.weightsInit ?? undefined,
     meansInit: o.meansInit ?? undefined,
     precisionsInit: o.precisionsInit ?? undefined,
+    responsibilitiesInit: o.responsibilitiesInit ?? undefined,
     dtype: checkChoice(o.dtype ?? "float64", "dtype", DTYPES),
     onWarning: checkCallback(o.onWarning, "onWarning"),
   };

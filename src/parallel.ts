@@ -20,7 +20,14 @@ export type ShardRequest =
       k: number;
       covarianceType: string;
     }
-  | { type: "statistics"; weights: Float64Array; means: Float64Array; factor: Float64Array };
+  | {
+      type: "statistics";
+      weights: Float64Array;
+      /** The E-step's log weights as ws holds them (a Bayesian mixture's are not log(weights)). */
+      logWeights: Float64Array;
+      means: Float64Array;
+      factor: Float64Array;
+    };
 
 export type ShardReply =
   | { type: "ready" }
@@ -104,6 +111,7 @@ export class ShardPool {
     const size = covarianceSize(family, k, d);
     const params = {
       weights: f64(ws.weights, k).slice(),
+      logWeights: f64(ws.logWeights, k).slice(),
       means: f64(ws.means, k * d).slice(),
       factor: f64(ws.factor, size).slice(),
     };

@@ -2,7 +2,8 @@
 // BIC, AIC, ICL or k-fold cross-validated log-likelihood. A fit that fails or
 // comes out degenerate stays in the table with its reason instead of
 // aborting the sweep (as mclust keeps NA entries).
-import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
+import { BayesianGaussianMixture, type BayesianGaussianMixtureOptions } from "./bayesian-mixture.js";
+import { COVARIANCE_TYPES, type CovarianceType, FAMILIES } from "./covariance.js";
 import { GaussianMixture } from "./gaussian-mixture.js";
 import { describe, type Matrix, type MatrixLike, readMatrix, readWeights, toRows } from "./matrix.js";
 import { checkBoolean, checkFitOptions, checkInteger, type GaussianMixtureOptions } from "./options.js";
@@ -10,6 +11,10 @@ import { Random } from "./random.js";
 
 /** What selectModel ranks by: "bic", "aic", "icl" (lower is better) or "cv" (held-out log-likelihood, higher is better). */
 export type Criterion = "bic" | "aic" | "icl" | "cv";
+
+/** The estimators selectModel can fit: "gmm" (GaussianMixture, EM) and "bgmm" (BayesianGaussianMixture, variational). */
+export type ModelKind = "gmm" | "bgmm";
+export const MODEL_KINDS: readonly ModelKind[] = ["gmm", "bgmm"];
 
 /** The grid selectModel fits and how it ranks it. */
 export interface SelectModelOptions {
@@ -32,9 +37,36 @@ export interface SelectModelOptions {
   /** Column names, kept in every fitted model. */
   featureNames?: readonly string[];
   /** Called before each fit of the grid (for progress bars). */
-  onFit?: (info: { index: number; total: number; nComponents: number; covarianceType: CovarianceType }) => void;
+  onFit?: (info: {
+    index: number;
+    total: number;
+    nComponents: number;
+    covarianceType: CovarianceType;
+    /** The estimator of this fit ("gmm" unless `models` lists "bgmm"). */
+    model: ModelKind;
+  }) => void;
   /** Other GaussianMixture options for every fit (tol, regCovar, maxIter, initParams: "auto" unless given). */
   fitOptions?: Omit<GaussianMixtureOptions, "nComponents" | "covarianceType" | "nInit" | "randomState">;
+  /** Other BayesianGaussianMixture options for its fits (weightConcentrationPriorType, the priors, tol, maxIter, …). */
+  bayesianOptions?: Omit<
+    BayesianGaussianMixtureOptions,
+    "nComponents" | "covarianceType" | "nInit" | "randomState" | "responsibilitiesInit"
+  >;
+}
+
+/**
+ * selectModel over both estimators: `models: ["gmm", "bgmm"]` fits each
+ * (K, covariance type) of the grid with each estimator listed. A
+ * BayesianGaussianMixture row is scored as the plain mixture of its
+ * posterior-mean weights, means and covariances (a proper density, so its
+ * log-likelihood, BIC, AIC, ICL and held-out log-likelihood compare with
+ * GaussianMixture rows), and counts the free parameters of its effective
+ * components only (weight > 0.01: the prior switched the others off). Its
+ * covariances are at least Ψ₀/ν, so it is never flagged degenerate.
+ */
+export interface SelectModelsOptions extends SelectModelOptions {
+  /** The estimators to fit, each over the whole grid (default ["gmm"]). */
+  models: readonly ModelKind[];
 }
 
 /** One fit of the grid and its criteria. */
@@ -63,12 +95,16 @@ export interface SelectionRow {
   error?: string;
   /** This row was chosen. */
   selected: boolean;
+  /** Which estimator fitted this row (only when the `models` option is given). */
+  model?: ModelKind;
+  /** "bgmm" rows: components with weight above 0.01 (the others are switched off). */
+  effectiveComponents?: number;
 }
 
 /** What selectModel returns: the chosen model and the whole table. */
-export interface SelectionResult {
+export interface SelectionResult<M = GaussianMixture> {
   /** The chosen model, fitted on all of X. */
-  best: GaussianMixture;
+  best: M;
   /** Its row of the table. */
   bestRow: SelectionRow;
   /** The criterion it was chosen by. */
@@ -94,12 +130,45 @@ const SELECT_OPTIONS = [
   "onFit",
   "fitOptions",
   "sampleWeight",
+  "models",
+  "bayesianOptions",
 ];
+
+/** A fitted row's scoring: the model kept, and the plain mixture its criteria are computed on. */
+interface Scored {
+  model: GaussianMixture | BayesianGaussianMixture;
+  density: GaussianMixture;
+  nParameters: number;
+  effectiveComponents?: number;
+}
+
+/** The mixture of a Bayesian fit's posterior-mean weights, means and covariances, as a GaussianMixture. */
+function plugInMixture(b: BayesianGaussianMixture): GaussianMixture {
+  const json = b.toJSON();
+  return GaussianMixture.fromJSON({
+    covariance_type: json.covariance_type,
+    n_components: json.n_components,
+    n_features_in_: json.n_features_in_,
+    weights_: json.weights_,
+    means_: json.means_,
+    covariances_: json.covariances_,
+    precisions_cholesky_: json.precisions_cholesky_,
+    converged_: json.converged_,
+    n_iter_: json.n_iter_,
+  });
+}
+
+/** Free parameters of the plain mixture of a Bayesian fit's effective components. */
+function effectiveParameters(b: BayesianGaussianMixture): { nParameters: number; effectiveComponents: number } {
+  const k = Math.max(1, b.effectiveComponents);
+  const d = b.nFeatures;
+  return { nParameters: FAMILIES[b.covarianceType].nCovParameters(k, d) + k * d + k - 1, effectiveComponents: k };
+}
 
 /** Mean held-out log-likelihood over `folds` seeded folds. */
 function crossValidate(
   rows: number[][],
-  options: GaussianMixtureOptions,
+  fitDensity: (X: number[][], sampleWeight?: number[]) => GaussianMixture,
   folds: number,
   seed: number | undefined,
   weights?: Float64Array,
@@ -116,9 +185,9 @@ function crossValidate(
     const test: number[] = [];
     const train: number[] = [];
     order.forEach((row, position) => (position % folds === f ? test : train).push(row));
-    const gmm = new GaussianMixture(options).fit(
+    const gmm = fitDensity(
       train.map((i) => rows[i]),
-      weights ? { sampleWeight: train.map((i) => weights[i]) } : {},
+      weights ? train.map((i) => weights[i]) : undefined,
     );
     const scores = gmm.scoreSamples(test.map((i) => rows[i]));
     test.forEach((row, t) => {
@@ -138,8 +207,35 @@ function crossValidate(
  * @example
  * const { best, table } = selectModel(X, { nComponents: 9, criterion: "bic", nInit: 3, randomState: 0 });
  */
-export function selectModel(input: MatrixLike, options: SelectModelOptions = {}): SelectionResult {
+export function selectModel(
+  input: MatrixLike,
+  options: SelectModelsOptions,
+): SelectionResult<GaussianMixture | BayesianGaussianMixture>;
+export function selectModel(input: MatrixLike, options?: SelectModelOptions): SelectionResult;
+export function selectModel(
+  input: MatrixLike,
+  options: SelectModelOptions & { models?: readonly ModelKind[] } = {},
+): SelectionResult<GaussianMixture | BayesianGaussianMixture> {
   checkFitOptions(options, SELECT_OPTIONS, "selectModel");
+  const kinds = options.models ?? ["gmm"];
+  if (
+    !Array.isArray(kinds) ||
+    kinds.length === 0 ||
+    kinds.some((m) => !MODEL_KINDS.includes(m)) ||
+    new Set(kinds).size !== kinds.length
+  ) {
+    throw new RangeError(
+      `models must be a non-empty list of distinct estimators, "gmm" (GaussianMixture) and/or "bgmm" (BayesianGaussianMixture); got ${describe(kinds)}`,
+    );
+  }
+  if (
+    options.bayesianOptions !== undefined &&
+    (options.bayesianOptions === null || typeof options.bayesianOptions !== "object")
+  ) {
+    throw new TypeError(
+      `bayesianOptions must be an object of BayesianGaussianMixture options; got ${describe(options.bayesianOptions)}`,
+    );
+  }
   // X is read once, into a private copy every fit of the grid uses.
   const X = readMatrix(input, "X");
   const n = X.rows;
@@ -191,73 +287,103 @@ export function selectModel(input: MatrixLike, options: SelectModelOptions = {})
     nInit: options.nInit,
     randomState: options.randomState,
   });
+  const bayesianOptionsFor = (k: number, covarianceType: CovarianceType): BayesianGaussianMixtureOptions => ({
+    ...options.bayesianOptions,
+    nComponents: k,
+    covarianceType,
+    nInit: options.nInit,
+    randomState: options.randomState,
+  });
+  if (kinds.includes("bgmm")) new BayesianGaussianMixture(bayesianOptionsFor(ks[0], types[0]));
   const rows = criterion === "cv" ? rowsOf(X) : [];
 
   const table: SelectionRow[] = [];
-  const models: (GaussianMixture | undefined)[] = [];
-  const total = types.length * ks.length;
+  const models: (GaussianMixture | BayesianGaussianMixture | undefined)[] = [];
+  const total = types.length * ks.length * kinds.length;
+  const fitWeights = weights ? { sampleWeight: weights } : {};
   for (const covarianceType of types) {
     for (const k of ks) {
-      options.onFit?.({ index: table.length, total, nComponents: k, covarianceType });
-      // the table reports every fit's degeneracy; console warnings per grid cell would be noise
-      const gmmOptions: GaussianMixtureOptions = {
-        initParams: "auto",
-        onWarning: () => {},
-        ...options.fitOptions,
-        nComponents: k,
-        covarianceType,
-        nInit: options.nInit,
-        randomState: options.randomState,
-      };
-      try {
-        const gmm = new GaussianMixture(gmmOptions).fit(X, {
-          featureNames: options.featureNames,
-          ...(weights ? { sampleWeight: weights } : {}),
-        });
-        // with sample weights: the weighted log-likelihood, and n = Σ weights
-        const score = gmm.score(X, weights ? { sampleWeight: weights } : {});
-        const p = gmm.nParameters;
-        const bic = -2 * score * mass + p * Math.log(mass);
-        const proba = gmm.predictProba(X);
-        let entropy = 0;
-        for (let i = 0; i < X.rows; i++) {
-          const w = weights ? weights[i] : 1;
-          if (w === 0) continue;
-          let m = 0;
-          for (let c = 0; c < k; c++) m = Math.max(m, proba.data[i * k + c]);
-          entropy += w * Math.log(m);
-        }
-        const degenerate = gmm.degenerate;
-        const row: SelectionRow = {
+      for (const kind of kinds) {
+        options.onFit?.({ index: table.length, total, nComponents: k, covarianceType, model: kind });
+        // the table reports every fit's degeneracy; console warnings per grid cell would be noise
+        const gmmOptions: GaussianMixtureOptions = {
+          initParams: "auto",
+          onWarning: () => {},
+          ...options.fitOptions,
           nComponents: k,
           covarianceType,
-          logLikelihood: score * mass,
-          nParameters: p,
-          bic,
-          aic: -2 * score * mass + 2 * p,
-          icl: bic - 2 * entropy,
-          degenerate: degenerate.length > 0,
-          selected: false,
+          nInit: options.nInit,
+          randomState: options.randomState,
         };
-        if (degenerate.length > 0) row.note = degenerate.map((d) => d.reason).join("; ");
-        if (criterion === "cv")
-          row.cvLogLikelihood = crossValidate(rows, gmmOptions, folds, options.randomState, weights);
-        table.push(row);
-        models.push(gmm);
-      } catch (e) {
-        table.push({
-          nComponents: k,
-          covarianceType,
-          logLikelihood: NaN,
-          nParameters: NaN,
-          bic: NaN,
-          aic: NaN,
-          icl: NaN,
-          degenerate: false,
-          error: (e as Error).message,
-          selected: false,
-        });
-        models.push(undefined);
+        const bgmmOptions = bayesianOptionsFor(k, covarianceType);
+        const tag = options.models ? { model: kind } : {};
+        try {
+          let scored: Scored;
+          if (kind === "gmm") {
+            const gmm = new GaussianMixture(gmmOptions).fit(X, { featureNames: options.featureNames, ...fitWeights });
+            scored = { model: gmm, density: gmm, nParameters: gmm.nParameters };
+          } else {
+            const b = new BayesianGaussianMixture(bgmmOptions).fit(X, {
+              featureNames: options.featureNames,
+              ...fitWeights,
+            });
+            scored = { model: b, density: plugInMixture(b), ...effectiveParameters(b) };
+          }
+          const { density, nParameters: p } = scored;
+          // with sample weights: the weighted log-likelihood, and n = Σ weights
+          const score = density.score(X, fitWeights);
+          const bic = -2 * score * mass + p * Math.log(mass);
+          const proba = density.predictProba(X);
+          let entropy = 0;
+          for (let i = 0; i < X.rows; i++) {
+            const w = weights ? weights[i] : 1;
+            if (w === 0) continue;
+            let m = 0;
+            for (let c = 0; c < k; c++) m = Math.max(m, proba.data[i * k + c]);
+            entropy += w * Math.log(m);
+          }
+          const degenerate = kind === "gmm" ? density.degenerate : [];
+          const row: SelectionRow = {
+            nComponents: k,
+            covarianceType,
+            logLikelihood: score * mass,
+            nParameters: p,
+            bic,
+            aic: -2 * score * mass + 2 * p,
+            icl: bic - 2 * entropy,
+            degenerate: degenerate.length > 0,
+            selected: false,
+            ...tag,
+            ...(scored.effectiveComponents === undefined ? {} : { effectiveComponents: scored.effectiveComponents }),
+          };
+          if (degenerate.length > 0) row.note = degenerate.map((d) => d.reason).join("; ");
+          if (criterion === "cv") {
+            const fitDensity = (train: number[][], sampleWeight?: number[]) =>
+              kind === "gmm"
+                ? new GaussianMixture(gmmOptions).fit(train, sampleWeight ? { sampleWeight } : {})
+                : plugInMixture(
+                    new BayesianGaussianMixture(bgmmOptions).fit(train, sampleWeight ? { sampleWeight } : {}),
+                  );
+            row.cvLogLikelihood = crossValidate(rows, fitDensity, folds, options.randomState, weights);
+          }
+          table.push(row);
+          models.push(scored.model);
+        } catch (e) {
+          table.push({
+            nComponents: k,
+            covarianceType,
+            logLikelihood: NaN,
+            nParameters: NaN,
+            bic: NaN,
+            aic: NaN,
+            icl: NaN,
+            degenerate: false,
+            error: (e as Error).message,
+            selected: false,
+            ...tag,
+          });
+          models.push(undefined);
+        }
       }
     }
   }

@@ -6,6 +6,7 @@ import { BayesianGaussianMixture } from "../src/bayesian-mixture.js";
 import { datasets, expectClose } from "./helpers.js";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/bayesian.json", import.meta.url), "utf8")) as {
+  responsibilities: Record<string, number[][]>;
   given_start: {
     dataset: string;
     covariance_type: string;
@@ -158,5 +159,161 @@ describe("BayesianGaussianMixture bad input", () => {
     const { X: drawn, labels: drawnLabels } = a.sample(50, { randomState: 1 });
     expect(drawn.rows).toBe(50);
     expect(drawnLabels.length).toBe(50);
+  });
+});
+
+describe("BayesianGaussianMixture sample weights", () => {
+  // weights 0…3 by row; the repeated data holds each row (and its given responsibilities) that many times
+  const resp = fixture.responsibilities.faithful;
+  const sampleWeight = X.map((_, i) => (i * 7) % 4);
+  const repeated: number[][] = [];
+  const repeatedResp: number[][] = [];
+  X.forEach((row, i) => {
+    for (let t = 0; t < sampleWeight[i]; t++) {
+      repeated.push(row);
+      repeatedResp.push(resp[i]);
+    }
+  });
+  for (const type of ["full", "tied", "diag", "spherical"] as const) {
+    for (const prior of ["dirichlet_process", "dirichlet_distribution"] as const) {
+      it(`fit(X, { sampleWeight }) with integer weights equals the fit of repeated rows to 1e-10 (${type}, ${prior})`, () => {
+        const options = {
+          nComponents: 4,
+          covarianceType: type,
+          weightConcentrationPriorType: prior,
+          tol: 0,
+          maxIter: 25,
+        };
+        const weighted = new BayesianGaussianMixture({ ...options, responsibilitiesInit: resp }).fit(X, {
+          sampleWeight,
+        });
+        const copies = new BayesianGaussianMixture({ ...options, responsibilitiesInit: repeatedResp }).fit(repeated);
+        expectClose(weighted.weights, copies.weights, 1e-10);
+        expectClose(weighted.means, copies.means, 1e-10);
+        expectClose(weighted.covariances, copies.covariances, 1e-10);
+        expectClose(weighted.precisionsCholesky, copies.precisionsCholesky, 1e-10, 1e-12);
+        expectClose(weighted.weightConcentration, copies.weightConcentration, 1e-10);
+        expectClose(weighted.meanPrecision, copies.meanPrecision, 1e-10);
+        expectClose(weighted.degreesOfFreedom, copies.degreesOfFreedom, 1e-10);
+        expectClose([weighted.lowerBound], [copies.lowerBound], 1e-10);
+        // the data priors (mean, covariance with Σw − 1) are weighted too
+        expectClose(weighted.priors.meanPrior, copies.priors.meanPrior, 1e-12);
+        expectClose(weighted.priors.covariancePrior, copies.priors.covariancePrior, 1e-12);
+      });
+    }
+  }
+
+  it("sampleWeight of the wrong length or with a negative weight is refused naming it", () => {
+    const b = new BayesianGaussianMixture({ nComponents: 3, randomState: 0 });
+    expect(() => b.fit(X, { sampleWeight: [1, 2] })).toThrow(/sampleWeight/);
+    expect(() => b.fit(X, { sampleWeight: X.map((_, i) => (i === 5 ? -1 : 1)) })).toThrow(/sampleWeight/);
+    expect(b.isFitted).toBe(false);
+  });
+});
+
+describe("BayesianGaussianMixture rows far from every component", () => {
+  // A warm start from a fit on three tight clusters (precisions up to ~1e250)
+  // meets a row at 1e100. Diag: its log-density overflows to −∞ under every
+  // component in the first E-step. Spherical: it is about −1e231, whose terms
+  // (½‖F(x − m)‖² and log p(x)) cancel to its r log r ≈ 0 far below their
+  // rounding. (A full or tied covariance with that one row in it is not
+  // positive definite in float64, and is refused as such.)
+  const tight: number[][] = [];
+  for (const p of [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+  ])
+    for (let t = 0; t < 20; t++) tight.push(p);
+  const withOutlier = [...tight, [1e100, 1e100]];
+  for (const type of ["diag", "spherical"] as const) {
+    it(`the lower bound stays finite and never falls with a row whose log-density is ${type === "diag" ? "−∞" : "−1e231"} (${type})`, () => {
+      const b = new BayesianGaussianMixture({
+        nComponents: 3,
+        covarianceType: type,
+        tol: 0,
+        maxIter: 5,
+        regCovar: 0,
+        meanPrecisionPrior: 1e-250,
+        covariancePrior: type === "diag" ? [1e-250, 1e-250] : 1e-250,
+        warmStart: true,
+        randomState: 0,
+      }).fit(tight);
+      const far = b.scoreSamples([[1e100, 1e100]])[0];
+      if (type === "diag") expect(far).toBe(-Infinity);
+      else expect(far).toBeLessThan(-1e230);
+      const bounds: number[] = [];
+      b.fit(withOutlier, { onIteration: (info) => bounds.push(info.lowerBound) });
+      expect(bounds.length).toBe(5);
+      for (const v of bounds) expect(Number.isFinite(v)).toBe(true);
+      for (let t = 1; t < bounds.length; t++) expect(bounds[t]).toBeGreaterThanOrEqual(bounds[t - 1]);
+      expect(Number.isFinite(b.lowerBound)).toBe(true);
+    });
+  }
+});
+
+describe("BayesianGaussianMixture fitAsync", () => {
+  // the worker is its own bundle: the built one (npm test builds first)
+  const workerUrl = new URL("../dist/em-worker.js", import.meta.url);
+  const resp = fixture.responsibilities.faithful;
+  for (const type of ["full", "tied", "diag", "spherical"] as const) {
+    for (const prior of ["dirichlet_process", "dirichlet_distribution"] as const) {
+      it(`fitAsync(X, { nThreads: 2 }) equals fit(X) to 1e-10 (${type}, ${prior}, given responsibilities, with sample weights)`, async () => {
+        const options = {
+          nComponents: 4,
+          covarianceType: type,
+          weightConcentrationPriorType: prior,
+          tol: 0,
+          maxIter: 25,
+          responsibilitiesInit: resp,
+        };
+        const sampleWeight = X.map((_, i) => 1 + (i % 3));
+        const one = new BayesianGaussianMixture(options).fit(X, { sampleWeight });
+        const bounds: number[] = [];
+        const two = await new BayesianGaussianMixture(options).fitAsync(X, {
+          nThreads: 2,
+          workerUrl,
+          sampleWeight,
+          onIteration: (info) => bounds.push(info.lowerBound),
+        });
+        expect(two.nIter).toBe(25);
+        expect(bounds.length).toBe(25);
+        for (const key of [
+          "weights",
+          "means",
+          "covariances",
+          "precisionsCholesky",
+          "weightConcentration",
+          "meanPrecision",
+          "degreesOfFreedom",
+        ] as const) {
+          expectClose(two[key], one[key], 1e-10, 1e-12);
+        }
+        expectClose([two.lowerBound], [one.lowerBound], 1e-10);
+        expectClose(Array.from(two.scoreSamples(X)), Array.from(one.scoreSamples(X)), 1e-10, 1);
+      });
+    }
+  }
+
+  it("fitAsync from the default k-means start leaves the components fit leaves (Dirichlet process, K = 10)", async () => {
+    const options = { nComponents: 10, randomState: 0, maxIter: 500 };
+    const one = new BayesianGaussianMixture(options).fit(X);
+    const two = await new BayesianGaussianMixture(options).fitAsync(X, { nThreads: 2, workerUrl });
+    expect(two.nIter).toBe(one.nIter);
+    expect(two.effectiveComponents).toBe(one.effectiveComponents);
+    expectClose(two.weights, one.weights, 1e-8, 1e-6);
+  });
+
+  it("fitAsync refuses bad thread options and streamed sources naming them, and the model is unchanged", async () => {
+    const b = new BayesianGaussianMixture({ nComponents: 3, randomState: 0 }).fit(X);
+    const before = JSON.stringify(b);
+    await expect(b.fitAsync(X, { nThreads: 0 })).rejects.toThrow(/nThreads/);
+    await expect(b.fitAsync(X, { nThreads: 2, workerUrl: 5 as unknown as string })).rejects.toThrow(/workerUrl/);
+    await expect(b.fitAsync((() => [X]) as unknown as number[][])).rejects.toThrow(/streamed source/);
+    await expect(b.fitAsync(X, { nThreads: 2, workerUrl, sampleWeight: [1] })).rejects.toThrow(/sampleWeight/);
+    // two threads really start workers: one that cannot load is named
+    const missing = new URL("../dist/no-such-worker.js", import.meta.url);
+    await expect(b.fitAsync(X, { nThreads: 2, workerUrl: missing })).rejects.toThrow(/no-such-worker/);
+    expect(JSON.stringify(b)).toBe(before);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GaussianMixture, selectModel } from "../src/index.js";
+import { BayesianGaussianMixture, GaussianMixture, selectModel } from "../src/index.js";
 import { datasets } from "./helpers.js";
 
 const sklearn = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8"));
@@ -241,5 +241,76 @@ describe("selectModel progress", () => {
       onFit: (i) => seen.push(`${i.index}/${i.total} ${i.covarianceType} ${i.nComponents}`),
     });
     expect(seen).toEqual(["0/4 full 1", "1/4 full 2", "2/4 diag 1", "3/4 diag 2"]);
+  });
+});
+
+/** log Σ_k w_k N(x | μ_k, Σ_k) for d = 2, full covariances, written out. */
+function naiveLogLikelihood(X: number[][], weights: number[], means: number[][], covariances: number[][][]): number {
+  let total = 0;
+  for (const x of X) {
+    let p = 0;
+    weights.forEach((w, c) => {
+      const [[a, b], [, d]] = covariances[c];
+      const det = a * d - b * b;
+      const u = x[0] - means[c][0];
+      const v = x[1] - means[c][1];
+      const q = (d * u * u - 2 * b * u * v + a * v * v) / det;
+      p += (w * Math.exp(-0.5 * q)) / (2 * Math.PI * Math.sqrt(det));
+    });
+    total += Math.log(p);
+  }
+  return total;
+}
+
+describe("selectModel with models: gmm and bgmm", () => {
+  const options = {
+    models: ["gmm", "bgmm"] as const,
+    nComponents: [2, 6],
+    covarianceTypes: ["full" as const],
+    randomState: 0,
+    bayesianOptions: { maxIter: 500 },
+  };
+  const result = selectModel(faithful, options);
+
+  it("fits every (K, type) with each estimator, tagging the rows", () => {
+    expect(result.table.map((r) => `${r.model} ${r.nComponents}`)).toEqual(["gmm 2", "bgmm 2", "gmm 6", "bgmm 6"]);
+    for (const r of result.table) expect(r.error).toBeUndefined();
+    expect(result.table.filter((r) => r.selected).length).toBe(1);
+  });
+
+  it("scores a bgmm row as the plain mixture of its posterior means, counting effective components only", () => {
+    const row = result.table[3];
+    const b = new BayesianGaussianMixture({ nComponents: 6, randomState: 0, maxIter: 500 }).fit(faithful);
+    expect(row.effectiveComponents).toBe(b.effectiveComponents);
+    expect(b.effectiveComponents).toBeLessThan(6);
+    const ll = naiveLogLikelihood(faithful, b.weights, b.means, b.covariances as number[][][]);
+    expect(Math.abs(row.logLikelihood - ll)).toBeLessThan(1e-9 * Math.abs(ll));
+    const kEff = b.effectiveComponents;
+    expect(row.nParameters).toBe(kEff * 3 + kEff * 2 + kEff - 1);
+    expect(row.bic).toBeCloseTo(-2 * ll + row.nParameters * Math.log(faithful.length), 6);
+    expect(row.degenerate).toBe(false);
+  });
+
+  it("returns the chosen estimator: a BayesianGaussianMixture when only bgmm is listed", () => {
+    const only = selectModel(faithful, { ...options, models: ["bgmm"] });
+    expect(only.best).toBeInstanceOf(BayesianGaussianMixture);
+    expect(only.table.every((r) => r.model === "bgmm")).toBe(true);
+    const both = result.best;
+    expect(both).toBeInstanceOf(result.bestRow.model === "gmm" ? GaussianMixture : BayesianGaussianMixture);
+  });
+
+  it("cross-validates bgmm rows by the held-out log-likelihood of the plain mixture", () => {
+    const cv = selectModel(faithful, { ...options, nComponents: [3], criterion: "cv", folds: 3 });
+    for (const r of cv.table) expect(Number.isFinite(r.cvLogLikelihood)).toBe(true);
+  });
+
+  it("without models the rows carry no model tag; bad models or bayesianOptions are refused naming them", () => {
+    const plain = selectModel(faithful, { nComponents: [2], covarianceTypes: ["diag"], randomState: 0 });
+    expect("model" in plain.table[0]).toBe(false);
+    expect(() => selectModel(faithful, { ...options, models: ["gmm", "dpgmm" as "gmm"] })).toThrow(/models must be/);
+    expect(() => selectModel(faithful, { ...options, models: [] })).toThrow(/models must be/);
+    expect(() => selectModel(faithful, { ...options, bayesianOptions: { weightConcentrationPrior: -1 } })).toThrow(
+      /weightConcentrationPrior/,
+    );
   });
 });
