@@ -43,10 +43,10 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.js";
+import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
-import { ShardPool } from "./thread-shards.js";
+import { availableCores, threadsAvailable } from "./threads.js";
 import { kernels } from "./wasm.js";
-import { availableCores, threadsAvailable } from "./workers.js";
 import { checkFitValues, distinctRowsAtLeast, drawRows, loadMatrix, resolveWorkerUrl, scoreRows } from "./workspace.js";
 
 export type { WeightConcentrationPriorType } from "./bayesian.js";

@@ -7,8 +7,8 @@ import { type CovarianceFamily, type CovarianceType, FAMILIES, type Workspace } 
 import { allocWorkspace, eStepStatistics, loadParams } from "./em.js";
 import { alloc, dataView } from "./memory.js";
 import type { ShardReply, ShardRequest } from "./parallel.js";
-import { init, kernels } from "./wasm.js";
 import { parentChannel } from "./threads.js";
+import { init, kernels } from "./wasm.js";
 
 const channel = parentChannel();
 let shard: { ws: Workspace; family: CovarianceFamily } | undefined;

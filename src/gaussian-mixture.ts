@@ -52,8 +52,8 @@ import {
 } from "./options.js";
 import { Random } from "./random.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import type { SearchReport } from "./types.js";
 import { availableCores, threadsAvailable } from "./threads.js";
+import type { SearchReport } from "./types.js";
 import {
   type ChunkSource,
   drawRows,

@@ -6,8 +6,8 @@
 import { type CovarianceType, covarianceSize, FAMILIES, type Workspace } from "./covariance.js";
 import { dataView, f64 } from "./memory.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import { wasmModule } from "./wasm.js";
 import { spawnThread, type ThreadHandle } from "./threads.js";
+import { wasmModule } from "./wasm.js";
 
 export type ShardRequest =
   | {

@@ -35,10 +35,10 @@ import {
 } from "./matrix.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
+import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import { ShardPool } from "./parallel.js";
 import type { SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
