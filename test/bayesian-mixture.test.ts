@@ -1,5 +1,6 @@
 // BayesianGaussianMixture beyond parity: JSON both ways, bad input refused
-// with the option named and the model unchanged.
+// with the option named and the model unchanged, sample weights against
+// repeated rows, rows far from every component, and fitAsync against fit.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BayesianGaussianMixture } from "../src/bayesian-mixture.js";

@@ -3,7 +3,7 @@
 // block in bayesian.json).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-// not yet exported from src/index.ts: it would push index.js + gmm.wasm past the 60 kB size budget (test/runtimes/size.test.ts)
+// from its module: the prior type's type is not exported from src/index.ts
 import { BayesianGaussianMixture, type WeightConcentrationPriorType } from "../src/bayesian-mixture.js";
 import type { CovarianceType } from "../src/index.js";
 import { datasets, expectClose, maxRelativeError } from "./helpers.js";

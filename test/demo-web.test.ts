@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../examples/web/serve.mjs";
-import { type CovarianceType, GaussianMixture } from "../src/index.js";
+import { BayesianGaussianMixture, type CovarianceType, GaussianMixture } from "../src/index.js";
 import { datasets } from "./helpers.js";
 import { CHROMIUM_ARGS, chromiumPath } from "./runtimes/chromium-path.mjs";
 
@@ -103,6 +103,43 @@ describe("web demo", () => {
       expect(await countColour("#0072B2")).toBeGreaterThan(100); // component 0's points and ellipses
     },
   );
+
+  it("Bayesian (Dirichlet process) K=10: components switch off as the fit runs, ending at the library's effective components and lower bound", async () => {
+    await page.check("#bayesian");
+    await page.fill("#k", "10");
+    await page.selectOption("#covariance", "full");
+    await page.fill("#seed", "0");
+    await page.fill("#delay", "0");
+    await page.click("#fit");
+    await page.waitForSelector('#status[data-state="done"]', { timeout: 30_000 });
+    const shown = await page.evaluate(() => {
+      const canvas = document.getElementById("plot")!;
+      const status = document.getElementById("status")!;
+      return {
+        history: canvas.dataset.activeHistory!.split(",").map(Number),
+        active: Number(canvas.dataset.active),
+        ellipses: Number(canvas.dataset.ellipses),
+        frames: Number(canvas.dataset.frames),
+        iterations: Number(status.dataset.iterations),
+        lowerBound: Number(status.dataset.lowerBound),
+        text: status.textContent,
+      };
+    });
+    const b = new BayesianGaussianMixture({ nComponents: 10, covarianceType: "full", randomState: 0 }).fit(
+      datasets.faithful,
+    );
+    expect(shown.iterations).toBe(b.nIter);
+    expect(shown.frames).toBe(b.nIter);
+    expect(shown.history.length).toBe(b.nIter);
+    expect(Math.abs(shown.lowerBound - b.lowerBound)).toBeLessThan(1e-9 * Math.abs(b.lowerBound));
+    // more components on early in the fit than at its end, where the prior has switched the rest off
+    expect(shown.history[0]).toBeGreaterThan(b.effectiveComponents);
+    expect(shown.history.at(-1)).toBe(b.effectiveComponents);
+    expect(shown.active).toBe(b.effectiveComponents);
+    expect(shown.ellipses).toBe(2 * b.effectiveComponents); // switched-off components are not drawn
+    expect(shown.text).toContain(`${b.effectiveComponents} of 10 components on`);
+    await page.uncheck("#bayesian");
+  });
 
   it("clicks on the canvas add points where the axes say", async () => {
     await page.click("#clear");

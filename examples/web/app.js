@@ -2,8 +2,8 @@
 // 1σ/2σ ellipses redrawn after each iteration. The ellipse geometry and the
 // CSV reader are the library's own (dist/svg.js, dist/csv.js). The page's
 // state is mirrored in data attributes (canvas: data-points, data-ellipses,
-// data-frames; #status: data-state, data-iterations, data-log-likelihood)
-// so a test can read it.
+// data-frames, data-active, data-active-history; #status: data-state,
+// data-iterations, data-log-likelihood, data-lower-bound) so a test can read it.
 
 import { parseTable } from "/dist/csv.js";
 import { components2D, niceTicks, PALETTE, screenEllipse } from "/dist/svg.js";
@@ -25,6 +25,8 @@ canvas.height = H * dpr;
 ctx.scale(dpr, dpr);
 
 const DEFAULT_VIEW = { x0: 0, x1: 10, y0: 0, y1: 10 };
+/** A Bayesian fit's component is on while its weight exceeds this (the library's effectiveComponents threshold). */
+const ON_WEIGHT = 0.01;
 const state = {
   points: [],
   names: ["x", "y"],
@@ -33,6 +35,9 @@ const state = {
   model: null,
   fitId: 0,
   frames: 0,
+  bayesian: false,
+  // components on after each iteration of a Bayesian fit
+  activeHistory: [],
 };
 
 const px = (x) => M.left + ((x - state.view.x0) / (state.view.x1 - state.view.x0)) * PW;
@@ -125,6 +130,10 @@ function draw() {
     const sx = PW / (state.view.x1 - state.view.x0);
     const sy = PH / (state.view.y1 - state.view.y0);
     components2D(state.model).forEach((c, index) => {
+      const weight = state.model.weights[index];
+      // a switched-off component is not drawn; one on its way out fades with its weight
+      if (state.bayesian && !(weight > ON_WEIGHT)) return;
+      ctx.globalAlpha = state.bayesian ? Math.min(1, 0.25 + weight * 7.5) : 1;
       ctx.strokeStyle = PALETTE[index % PALETTE.length];
       for (const sigma of [1, 2]) {
         const e = screenEllipse([px(c.mean[0]), py(c.mean[1])], c.cov, sigma, sx, sy);
@@ -147,12 +156,19 @@ function draw() {
       ctx.moveTo(mx, my - 6);
       ctx.lineTo(mx, my + 6);
       ctx.stroke();
+      ctx.globalAlpha = 1;
     });
   }
   ctx.restore();
   canvas.dataset.points = String(state.points.length);
   canvas.dataset.ellipses = String(ellipses);
   canvas.dataset.frames = String(state.frames);
+  canvas.dataset.active = state.model && state.bayesian ? String(activeComponents(state.model)) : "";
+  canvas.dataset.activeHistory = state.activeHistory.join(",");
+}
+
+function activeComponents(model) {
+  return model.weights.filter((w) => w > ON_WEIGHT).length;
 }
 
 /** Fits the view to the points, with a margin. */
@@ -173,8 +189,11 @@ function forgetModel() {
   state.model = null;
   state.labels = null;
   state.frames = 0;
+  state.activeHistory = [];
   $("loglik").textContent = "—";
+  $("active").textContent = "—";
   delete status.dataset.logLikelihood;
+  delete status.dataset.lowerBound;
   delete status.dataset.iterations;
 }
 
@@ -228,15 +247,22 @@ $("fit").addEventListener("click", () => {
   const covarianceType = $("covariance").value;
   const seed = Number($("seed").value);
   const delay = Math.max(0, Number($("delay").value) || 0);
+  const bayesian = $("bayesian").checked;
   if (state.points.length === 0) {
     setStatus("error", "No points: click the canvas or load Old Faithful first.");
     return;
   }
   forgetModel();
+  state.bayesian = bayesian;
+  $("loglik-label").textContent = bayesian ? "lower bound (ELBO)" : "log-likelihood";
+  $("active-line").hidden = !bayesian;
   const id = ++state.fitId;
   status.dataset.fitId = String(id);
-  setStatus("fitting", `Fitting K = ${k}, ${covarianceType}…`);
-  worker.postMessage({ type: "fit", id, X: state.points, k, covarianceType, seed, delay });
+  setStatus(
+    "fitting",
+    `Fitting ${bayesian ? "at most " : ""}K = ${k}, ${covarianceType}${bayesian ? ", Dirichlet process" : ""}…`,
+  );
+  worker.postMessage({ type: "fit", id, X: state.points, k, covarianceType, seed, delay, bayesian });
   draw();
 });
 
@@ -254,18 +280,30 @@ worker.onmessage = ({ data: msg }) => {
     state.labels = msg.labels;
     state.frames++;
     status.dataset.iterations = String(msg.iteration);
-    $("loglik").textContent = `${(msg.lowerBound * n).toFixed(3)} (iteration ${msg.iteration})`;
+    // GaussianMixture's lower bound is per row; the variational one is a total
+    const shown = state.bayesian ? msg.lowerBound : msg.lowerBound * n;
+    $("loglik").textContent = `${shown.toFixed(3)} (iteration ${msg.iteration})`;
+    if (state.bayesian) {
+      const on = activeComponents(msg.model);
+      state.activeHistory.push(on);
+      $("active").textContent = `${on} of ${msg.model.weights.length}`;
+    }
     draw();
   } else if (msg.type === "done") {
     state.model = msg.model;
     state.labels = msg.labels;
     status.dataset.iterations = String(msg.iteration);
-    status.dataset.logLikelihood = String(msg.logLikelihood);
-    $("loglik").textContent = msg.logLikelihood.toFixed(3);
-    setStatus(
-      "done",
-      `${msg.converged ? "Converged" : "Stopped (not converged)"} after ${msg.iteration} iteration${msg.iteration === 1 ? "" : "s"}. BIC ${msg.bic.toFixed(2)}.`,
-    );
+    const after = `${msg.converged ? "Converged" : "Stopped (not converged)"} after ${msg.iteration} iteration${msg.iteration === 1 ? "" : "s"}.`;
+    if (state.bayesian) {
+      status.dataset.lowerBound = String(msg.lowerBound);
+      $("loglik").textContent = msg.lowerBound.toFixed(3);
+      $("active").textContent = `${msg.effectiveComponents} of ${msg.model.weights.length}`;
+      setStatus("done", `${after} ${msg.effectiveComponents} of ${msg.model.weights.length} components on.`);
+    } else {
+      status.dataset.logLikelihood = String(msg.logLikelihood);
+      $("loglik").textContent = msg.logLikelihood.toFixed(3);
+      setStatus("done", `${after} BIC ${msg.bic.toFixed(2)}.`);
+    }
     draw();
   } else if (msg.type === "error") {
     setStatus("error", msg.message);

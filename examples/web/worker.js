@@ -1,10 +1,13 @@
 // Runs EM off the main thread. One EM iteration per `fit` call (warmStart,
 // maxIter 1), so the page can redraw the ellipses after every iteration: the
 // sequence of parameters is exactly that of one fit with maxIter 100, since a
-// warm start resumes from the stored parameters and lower bound. Messages in:
-// { type: "fit", id, X, k, covarianceType, seed, tol, maxIter, delay } and
+// warm start resumes from the stored parameters and lower bound. With
+// `bayesian`, the model is a BayesianGaussianMixture with a Dirichlet-process
+// prior (K an upper bound), resumed the same way, so the page can show its
+// unneeded components switching off. Messages in:
+// { type: "fit", id, X, k, covarianceType, seed, tol, maxIter, delay, bayesian } and
 // { type: "cancel" }. Messages out: "ready", "iteration", "done", "error".
-import { GaussianMixture, init } from "/dist/index.js";
+import { BayesianGaussianMixture, GaussianMixture, init } from "/dist/index.js";
 
 let current = 0;
 const ready = init();
@@ -19,16 +22,12 @@ function snapshot(g) {
   return { covarianceType: g.covarianceType, weights: g.weights, means: g.means, covariances: g.covariances };
 }
 
-async function fit({ id, X, k, covarianceType, seed, tol = 1e-3, maxIter = 100, delay = 0 }) {
+async function fit({ id, X, k, covarianceType, seed, tol = 1e-3, maxIter = 100, delay = 0, bayesian = false }) {
   await ready;
-  const g = new GaussianMixture({
-    nComponents: k,
-    covarianceType,
-    randomState: seed,
-    tol,
-    maxIter: 1,
-    warmStart: true,
-  });
+  const options = { nComponents: k, covarianceType, randomState: seed, tol, maxIter: 1, warmStart: true };
+  const g = bayesian
+    ? new BayesianGaussianMixture({ ...options, weightConcentrationPriorType: "dirichlet_process" })
+    : new GaussianMixture(options);
   let converged = false;
   let iteration = 0;
   while (iteration < maxIter) {
@@ -58,8 +57,10 @@ async function fit({ id, X, k, covarianceType, seed, tol = 1e-3, maxIter = 100, 
     id,
     iteration,
     converged,
-    logLikelihood: g.score(X) * n,
-    bic: g.bic(X),
+    // a variational fit has no likelihood of its own: its evidence lower bound instead
+    ...(bayesian
+      ? { lowerBound: g.lowerBound, effectiveComponents: g.effectiveComponents }
+      : { logLikelihood: g.score(X) * n, bic: g.bic(X) }),
     labels: Array.from(g.predict(X)),
     model: snapshot(g),
   });
