@@ -1,0 +1,1 @@
+window.hierarchyData = "eJydjrEKgzAURf/lztGCYoW39gPaXaSE+FqDSSx5sR0k/16kUBxLl7sczuWsiPOcBNTVba8Q+ebYJDsHAa2o222D9gzCRUfh8+MDFSYbBlDVHBWW6ECwIXG8acNyuHtfvLT4q5FnuffKMXkHBeO0CAhJhmI7Kr7yBkfrhsgB1DVVnxWaapdxGpcw/ZGx937IyDm/AUkYYS8="
