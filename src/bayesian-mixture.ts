@@ -26,7 +26,7 @@ import {
   type StopReason,
 } from "./em.js";
 import { abortError, NotFittedError } from "./errors.js";
-import { exclusive } from "./gaussian-mixture.js";
+import { type CovarianceArray, exclusive } from "./gaussian-mixture.js";
 import { START_METHODS } from "./init.js";
 import { describe, flatten, type Matrix, type MatrixLike, nest, readMatrix, readWeights, toRows } from "./matrix.js";
 import { f64, mark, release, scoped } from "./memory.js";
@@ -68,6 +68,11 @@ export const BAYESIAN_INIT_PARAMS: readonly Exclude<InitParams, "auto">[] = [
   "hc",
 ];
 
+/**
+ * BayesianGaussianMixture's options: scikit-learn's names in camelCase, with
+ * scikit-learn's defaults; every one is optional. The priors left out are
+ * set from the data at fit, as scikit-learn sets them (see `priors`).
+ */
 export interface BayesianGaussianMixtureOptions {
   /** Upper bound on the number of components (default 1); the prior switches unneeded ones off. */
   nComponents?: number;
@@ -277,9 +282,11 @@ export type BayesianAsyncFitOptions = BayesianFitOptions & {
   workerUrl?: URL | string;
 };
 
+/** Per-call fit controls and data: those of {@link FitOptions}. */
 export type BayesianFitOptions = FitControl & {
   /** One weight ≥ 0 per row: every sum is weighted (an integer weight acts as that many copies of the row), the data priors too. */
   sampleWeight?: ArrayLike<number>;
+  /** Names of the d columns (kept in the model and its JSON as scikit-learn's `feature_names_in_`). */
   featureNames?: readonly string[];
 };
 
@@ -300,16 +307,25 @@ export class BayesianGaussianMixture {
   private state?: BayesianState;
   private names?: string[];
 
+  /**
+   * Checks the options (a wrong one throws a RangeError naming it); see
+   * {@link BayesianGaussianMixtureOptions} for each one and its default.
+   *
+   * @param options scikit-learn's options in camelCase
+   */
   constructor(options: BayesianGaussianMixtureOptions = {}) {
     this.o = resolveBayesian(options);
   }
 
+  /** The upper bound on the number of components, k. */
   get nComponents(): number {
     return this.o.base.nComponents;
   }
+  /** The covariance type: "full", "tied", "diag" or "spherical". */
   get covarianceType(): CovarianceType {
     return this.o.base.covarianceType;
   }
+  /** The weights' prior: "dirichlet_process" (stick-breaking) or "dirichlet_distribution". */
   get weightConcentrationPriorType(): WeightConcentrationPriorType {
     return this.o.type;
   }
@@ -509,7 +525,15 @@ export class BayesianGaussianMixture {
   }
 
   /** n rows drawn from the mixture of the posterior weights, means and covariances (grouped by component, as scikit-learn). */
-  sample(n = 1, options: { randomState?: number } = {}): { X: Matrix; labels: Int32Array } {
+  sample(
+    n = 1,
+    options: { /** Seed for this draw (default: the model's randomState). */ randomState?: number } = {},
+  ): {
+    /** The rows, n × d. */
+    X: Matrix;
+    /** The component each row was drawn from. */
+    labels: Int32Array;
+  } {
     const state = this.requireFitted();
     checkInteger(n, "n", 1);
     const rng = new Random(checkSeed(options.randomState) ?? this.o.base.randomState);
@@ -537,25 +561,25 @@ export class BayesianGaussianMixture {
     return toRows(s.params.means, this.nComponents, s.nFeatures);
   }
   /** W_k⁻¹/ν_k in scikit-learn's shape (full k×d×d, tied d×d, diag k×d, spherical k). */
-  get covariances(): unknown {
+  get covariances(): CovarianceArray {
     const s = this.requireFitted();
-    return nest(s.params.covariances, this.family.shape(this.nComponents, s.nFeatures));
+    return nest(s.params.covariances, this.family.shape(this.nComponents, s.nFeatures)) as CovarianceArray;
   }
   /** scikit-learn's precisions_cholesky_ (full/tied upper triangular U with ν_k W_k = U Uᵀ; diag/spherical square roots). */
-  get precisionsCholesky(): unknown {
+  get precisionsCholesky(): CovarianceArray {
     const s = this.requireFitted();
     return nest(
       this.family.sklearnFactor(s.params.factor, this.nComponents, s.nFeatures),
       this.family.shape(this.nComponents, s.nFeatures),
-    );
+    ) as CovarianceArray;
   }
   /** ν_k W_k in scikit-learn's shape. */
-  get precisions(): unknown {
+  get precisions(): CovarianceArray {
     const s = this.requireFitted();
     return nest(
       this.family.precisions(s.params.factor, this.nComponents, s.nFeatures),
       this.family.shape(this.nComponents, s.nFeatures),
-    );
+    ) as CovarianceArray;
   }
   /** Dirichlet process: [α, β], the sticks' Beta parameters (two arrays of k); distribution: the k Dirichlet parameters. */
   get weightConcentration(): number[] | [number[], number[]] {
@@ -576,11 +600,16 @@ export class BayesianGaussianMixture {
   }
   /** The priors as resolved against the fitted data (scikit-learn's `*_prior_` attributes). */
   get priors(): {
+    /** γ₀, the weights' concentration prior. */
     weightConcentrationPrior: number;
+    /** β₀, the means' precision prior. */
     meanPrecisionPrior: number;
+    /** m₀, length d. */
     meanPrior: number[];
+    /** ν₀. */
     degreesOfFreedomPrior: number;
-    covariancePrior: unknown;
+    /** Ψ₀: full and tied d×d, diag d variances, spherical one number. */
+    covariancePrior: number[][] | number[] | number | null;
   } {
     const p = this.requireFitted().priors;
     return {
@@ -595,9 +624,11 @@ export class BayesianGaussianMixture {
   get effectiveComponents(): number {
     return this.requireFitted().params.weights.filter((v) => v > EFFECTIVE_WEIGHT).length;
   }
+  /** Whether the best initialisation converged within maxIter. */
   get converged(): boolean {
     return this.requireFitted().converged;
   }
+  /** Iterations of the best initialisation. */
   get nIter(): number {
     return this.requireFitted().nIter;
   }
@@ -605,16 +636,20 @@ export class BayesianGaussianMixture {
   get lowerBound(): number {
     return this.requireFitted().lowerBound;
   }
+  /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */
   get stopReason(): StopReason {
     return this.requireFitted().stopReason;
   }
+  /** Number of features seen in fit. */
   get nFeatures(): number {
     return this.requireFitted().nFeatures;
   }
+  /** Column names given at fit (or in the model JSON), if any. */
   get featureNames(): string[] | undefined {
     this.requireFitted();
     return this.names?.slice();
   }
+  /** True once fitted (or loaded). */
   get isFitted(): boolean {
     return this.state !== undefined;
   }
@@ -635,8 +670,8 @@ export class BayesianGaussianMixture {
       n_features_in_: d,
       weights_: Array.from(s.params.weights),
       means_: toRows(s.params.means, k, d),
-      covariances_: nest(s.params.covariances, shape),
-      precisions_cholesky_: nest(this.family.sklearnFactor(s.params.factor, k, d), shape),
+      covariances_: nest(s.params.covariances, shape) as CovarianceArray,
+      precisions_cholesky_: nest(this.family.sklearnFactor(s.params.factor, k, d), shape) as CovarianceArray,
       weight_concentration_: this.weightConcentration,
       mean_precision_: this.meanPrecision,
       degrees_of_freedom_: this.degreesOfFreedom,
@@ -849,44 +884,75 @@ const JSON_FIELDS = new Set([
   "params",
 ]);
 
+/**
+ * What BayesianGaussianMixture's toJSON() writes and fromJSON() reads:
+ * scikit-learn's attribute names and shapes, plus a format tag and version.
+ */
 export interface BayesianGaussianMixtureJSON {
+  /** Always "gmm-wasm/BayesianGaussianMixture" (optional when reading, as in a scikit-learn dump). */
   format: typeof BAYESIAN_FORMAT;
+  /** Format version (1). */
   version: number;
+  /** The covariance type. */
   covariance_type: CovarianceType;
+  /** The weights' prior. */
   weight_concentration_prior_type: WeightConcentrationPriorType;
+  /** Components k (an upper bound). */
   n_components: number;
+  /** Features d. */
   n_features_in_: number;
+  /** Posterior mean weights, length k. */
   weights_: number[];
+  /** Posterior means, k × d. */
   means_: number[][];
-  covariances_: unknown;
-  precisions_cholesky_: unknown;
+  /** W_k⁻¹/ν_k in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
+  covariances_: CovarianceArray;
+  /** scikit-learn's precisions_cholesky_, in the same shape. */
+  precisions_cholesky_: CovarianceArray;
   /** Dirichlet process: [α, β]; distribution: α. */
   weight_concentration_: number[] | [number[], number[]];
+  /** β_k, length k. */
   mean_precision_: number[];
-  /** tied: one number. */
+  /** ν_k, length k; tied: one number. */
   degrees_of_freedom_: number[] | number;
+  /** γ₀. */
   weight_concentration_prior_: number;
+  /** β₀. */
   mean_precision_prior_: number;
+  /** m₀, length d. */
   mean_prior_: number[];
+  /** ν₀. */
   degrees_of_freedom_prior_: number;
-  /** full, tied: d×d; diag: d; spherical: one number. */
-  covariance_prior_: unknown;
+  /** Ψ₀: full, tied: d×d; diag: d; spherical: one number. */
+  covariance_prior_: number[][] | number[] | number | null;
+  /** Whether the best initialisation converged. */
   converged_: boolean;
+  /** Iterations of the best initialisation. */
   n_iter_: number;
+  /** The evidence lower bound (null before any iteration). */
   lower_bound_: number | null;
+  /** Rows seen in fit; not a scikit-learn field. */
   n_samples_fit: number;
+  /** Column names, when they were given. */
   feature_names_in_?: string[];
+  /** The options that are not fitted attributes. */
   params: {
+    /** Convergence tolerance. */
     tol: number;
+    /** Diagonal regularisation. */
     reg_covar: number;
+    /** Iterations per initialisation. */
     max_iter: number;
+    /** Initialisations. */
     n_init: number;
+    /** The start method. */
     init_params: string;
+    /** The seed, or null. */
     random_state: number | null;
   };
 }
 
-function priorNested(family: CovarianceFamily, covariance: Float64Array): unknown {
+function priorNested(family: CovarianceFamily, covariance: Float64Array): number[][] | number[] | number | null {
   if (covariance.length === 0) return null;
   if (family.type === "spherical") return covariance[0];
   if (family.type === "diag") return Array.from(covariance);

@@ -36,6 +36,12 @@ import type { Random } from "./random.js";
 import type { Statistics } from "./statistics.js";
 import type { Kernels } from "./wasm.js";
 
+/**
+ * The prior on the mixing weights, as scikit-learn's
+ * `weight_concentration_prior_type`: "dirichlet_process" (stick-breaking, an
+ * infinite mixture truncated at nComponents) or "dirichlet_distribution"
+ * (a symmetric Dirichlet over the k weights).
+ */
 export type WeightConcentrationPriorType = "dirichlet_process" | "dirichlet_distribution";
 export const WEIGHT_PRIOR_TYPES: readonly WeightConcentrationPriorType[] = [
   "dirichlet_process",

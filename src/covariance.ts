@@ -7,6 +7,11 @@ import { asymmetry, cholesky, hasEigenvalueAtMost, invertLower, timesTranspose, 
 import { alloc, f64 } from "./memory.js";
 import type { DataKernels, Kernels } from "./wasm.js";
 
+/**
+ * How each component's covariance is parameterised, as scikit-learn's
+ * `covariance_type`: "full" (its own d×d matrix), "tied" (one d×d matrix
+ * shared by all), "diag" (its own diagonal) or "spherical" (its own σ²I).
+ */
 export type CovarianceType = "full" | "tied" | "diag" | "spherical";
 export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
 

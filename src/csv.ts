@@ -6,6 +6,23 @@
 // Rows are counted as lines of the input (1-based, header and blank lines
 // included), so the number is the one an editor shows.
 
+/**
+ * Numeric tables from CSV (delimiter and header detected), NDJSON or a JSON
+ * array of rows, with no dependencies and no WebAssembly. A {@link Table} is
+ * a `Matrix`, so it goes straight to `fit`; {@link csvChunks} and
+ * {@link readCsvChunks} read a file too large for memory in chunks, for
+ * `fitAsync` and `partialFit`. Malformed input throws a {@link DataError}
+ * naming the line and column.
+ *
+ * @example
+ * import { parseTable, readCsvChunks } from "gmm-wasm/csv";
+ * const table = parseTable(readFileSync("data.csv", "utf8")); // { data, rows, cols, header, … }
+ * new GaussianMixture({ nComponents: 3 }).fit(table);
+ * await new GaussianMixture({ nComponents: 3 }).fitAsync(() => readCsvChunks("big.csv"));
+ *
+ * @module gmm-wasm/csv
+ */
+
 /** A CSV field separator: comma, semicolon, tab or space. */
 export type Delimiter = "," | ";" | "\t" | " ";
 
@@ -39,6 +56,13 @@ export class DataError extends Error {
   readonly row?: number;
   /** 1-based column. */
   readonly column?: number;
+  /**
+   * An error whose message starts with "row R, column C: " when they are known.
+   *
+   * @param message what is wrong with the value
+   * @param row 1-based line, when known (the message is prefixed with it)
+   * @param column 1-based column, when known
+   */
   constructor(message: string, row?: number, column?: number) {
     const where = row === undefined ? "" : column === undefined ? `row ${row}: ` : `row ${row}, column ${column}: `;
     super(where + message);
@@ -59,6 +83,11 @@ function isDigit(c: number): boolean {
  * A hand-written scan, one pass: the regex it replaces
  * (`\d+\.?\d*` could split a digit run in many ways) was quadratic on a long run
  * of digits followed by a letter.
+ *
+ * @param text one field, without surrounding spaces
+ * @example
+ * isDecimalNumber("-1.5e3"); // true
+ * isDecimalNumber("0x1f");   // false
  */
 export function isDecimalNumber(text: string): boolean {
   const n = text.length;
@@ -118,7 +147,15 @@ function isNumeric(text: string): boolean {
   return isDecimalNumber(text) && Number.isFinite(Number(text));
 }
 
-/** Reads a numeric table from CSV, NDJSON or a JSON array of arrays (text or UTF-8 bytes). */
+/**
+ * Reads a numeric table from CSV, NDJSON or a JSON array of arrays (text or UTF-8 bytes).
+ *
+ * @param input the whole file, as text or UTF-8 bytes
+ * @param options the CSV delimiter and whether there is a header (detected when omitted)
+ * @example
+ * const t = parseTable("x,y\n1,2\n3,4\n"); // { data: Float64Array [1, 2, 3, 4], rows: 2, cols: 2, header: ["x", "y"], format: "csv", delimiter: "," }
+ * parseTable("[1,2]\n[3,4]\n").format;     // "ndjson"
+ */
 export function parseTable(input: string | Uint8Array, options: ParseOptions = {}): Table {
   if (typeof input !== "string" && !(input instanceof Uint8Array))
     throw new TypeError("parseTable takes a string or a Uint8Array of UTF-8 bytes");
@@ -281,6 +318,8 @@ function countOutsideQuotes(line: string, ch: string): number {
  * Tab, then semicolon (European exports, where the comma is the decimal
  * mark), then comma, each if it occurs in the first line outside quotes;
  * otherwise whitespace-separated columns.
+ *
+ * @param firstLine the file's first line
  */
 export function detectDelimiter(firstLine: string): Delimiter {
   for (const d of ["\t", ";", ","] as const) if (countOutsideQuotes(firstLine, d) > 0) return d;
@@ -390,6 +429,11 @@ function quoteField(s: string): string {
 /**
  * CSV text with a header row. Numbers are written in JavaScript's shortest
  * round-trip form, so reading the file back gives the same doubles.
+ *
+ * @param header the column names
+ * @param rows the values, numbers or strings (quoted when needed)
+ * @example
+ * toCsv(["x", "label"], [[0.1, "a"], [2, "b c"]]); // 'x,label\n0.1,a\n2,"b c"\n'
  */
 export function toCsv(header: readonly string[], rows: ReadonlyArray<ArrayLike<number | string>>): string {
   const out: string[] = [header.map(quoteField).join(",")];
@@ -404,7 +448,14 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ArrayLike<n
   return out.join("\n") + "\n";
 }
 
-/** Keeps the listed columns, named (from the header) or numbered from 1, in the order given. */
+/**
+ * Keeps the listed columns, named (from the header) or numbered from 1, in the order given.
+ *
+ * @param table a parsed table
+ * @param columns header names or 1-based numbers, as strings
+ * @example
+ * selectColumns(table, ["waiting", "1"]); // two columns: "waiting", then the first
+ */
 export function selectColumns(table: Table, columns: readonly string[]): Table {
   const picks = columns.map((c) => {
     const named = table.header?.indexOf(c) ?? -1;
@@ -434,6 +485,12 @@ export interface ChunkOptions extends ParseOptions {
  * `chunkRows` rows (the first one more when the file has no header), holding one chunk's text at a time. The delimiter and
  * the header are detected on the first line, as parseTable does, and apply
  * to every chunk; errors name the row in the whole file.
+ *
+ * @param bytes the file's bytes, e.g. `(await fetch(url)).body` or `createReadStream(path)`
+ * @param options the delimiter, the header and `chunkRows`
+ * @example
+ * const response = await fetch("/big.csv");
+ * for await (const chunk of csvChunks(response.body!, { chunkRows: 10_000 })) gmm.partialFit(chunk);
  */
 export async function* csvChunks(
   bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
@@ -518,6 +575,11 @@ async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
 /**
  * A CSV file in Node, Deno or Bun, in chunks (csvChunks over the file's bytes):
  * pass `() => readCsvChunks(path)` to fitAsync for an out-of-core fit.
+ *
+ * @param path a file path
+ * @param options the delimiter, the header and `chunkRows`
+ * @example
+ * await new GaussianMixture({ nComponents: 4, randomState: 0 }).fitAsync(() => readCsvChunks("big.csv"));
  */
 export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table> {
   const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(

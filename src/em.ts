@@ -3,6 +3,7 @@
 // family table in covariance.ts supplies the per-type maths.
 import { type CovarianceFamily, covarianceSize, FAMILIES, type Workspace } from "./covariance.js";
 import { abortError, CovarianceError } from "./errors.js";
+import type { CovarianceArray } from "./gaussian-mixture.js";
 import { START_METHODS } from "./init.js";
 import { nest } from "./matrix.js";
 import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
@@ -40,7 +41,14 @@ export interface IterationInfo {
    * The parameters after this iteration's M-step, in scikit-learn's shapes
    * (copied on each call, so only pay for it when drawing progress).
    */
-  params(): { weights: number[]; means: number[][]; covariances: unknown };
+  params(): {
+    /** Mixing weights, length k. */
+    weights: number[];
+    /** Means, k × d. */
+    means: number[][];
+    /** Covariances in scikit-learn's shape for the covariance type: full k×d×d, tied d×d, diag k×d, spherical k. */
+    covariances: CovarianceArray;
+  };
 }
 
 /** Why the fit stopped. */
@@ -56,6 +64,13 @@ export interface FitOutcome<P extends MixtureParams = MixtureParams> {
 
 /** Callbacks and limits for one fit; checked between EM iterations. */
 export interface FitControl {
+  /**
+   * Called after every EM iteration (of every initialisation) with its
+   * progress; `info.params()` copies the current parameters, for drawing.
+   *
+   * @example
+   * gmm.fit(X, { onIteration: ({ iteration, lowerBound }) => console.log(iteration, lowerBound) });
+   */
   onIteration?: (info: IterationInfo) => void;
   /** Aborts the fit between iterations with an Error named "AbortError". */
   signal?: AbortSignal;
@@ -441,7 +456,7 @@ function* em<P extends MixtureParams>(
           return {
             weights: Array.from(p.weights),
             means: nest(p.means, [ws.k, ws.d]) as number[][],
-            covariances: nest(p.covariances, family.shape(ws.k, ws.d)),
+            covariances: nest(p.covariances, family.shape(ws.k, ws.d)) as CovarianceArray,
           };
         },
       });

@@ -3,6 +3,11 @@
 
 /** A covariance has no Cholesky factor (collapsed points); the message names the remedy. */
 export class CovarianceError extends RangeError {
+  /**
+   * An error whose message says which covariance failed and what to change.
+   *
+   * @param message what could not be factored, and the remedy
+   */
   constructor(message: string) {
     super(message);
     this.name = "CovarianceError";
@@ -11,6 +16,11 @@ export class CovarianceError extends RangeError {
 
 /** A model was used before fit() (or fromJSON). */
 export class NotFittedError extends Error {
+  /**
+   * An error whose message says to call fit first.
+   *
+   * @param what the class used, named in the message ("GaussianMixture", "KMeans", …)
+   */
   constructor(what: string) {
     super(
       `This ${what} is not fitted yet: call fit(X) first${what === "GaussianMixture" ? " (or load a model with GaussianMixture.fromJSON)" : ""}`,

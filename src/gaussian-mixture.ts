@@ -179,7 +179,12 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   /** partialFit's running statistics (per unit weight) and its step count. */
   private online?: { stats: Statistics; steps: number };
 
-  /** Options as scikit-learn's, in camelCase; see {@link GaussianMixtureOptions} for each one and its default. */
+  /**
+   * Options as scikit-learn's, in camelCase; see {@link GaussianMixtureOptions} for each one and its default.
+   * A wrong option throws a RangeError naming it.
+   *
+   * @param options every one optional; `covarianceType` also types the parameter arrays
+   */
   constructor(options: GaussianMixtureOptions & { covarianceType?: T } = {}) {
     this.opts = resolveOptions(options);
   }
@@ -229,13 +234,30 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return FAMILIES[this.opts.covarianceType];
   }
 
-  /** Estimates the parameters by EM (nInit restarts, best lower bound kept). */
+  /**
+   * Estimates the parameters by EM (nInit restarts, best lower bound kept).
+   * A failed fit throws and leaves the model as it was.
+   *
+   * @param X the rows, n × d (`number[][]` or a row-major {@link Matrix})
+   * @param fitOptions per-call controls (`onIteration`, `signal`, `timeBudgetMs`), `sampleWeight`, `featureNames`
+   * @returns this, fitted
+   * @example
+   * const gmm = new GaussianMixture({ nComponents: 2, covarianceType: "diag", randomState: 0 }).fit(X);
+   * gmm.converged; gmm.nIter; gmm.lowerBound;
+   * gmm.fit(X, { sampleWeight: weights, featureNames: ["eruptions", "waiting"] });
+   */
   fit(X: MatrixLike, fitOptions: FitOptions = {}): this {
     this.fitInternal(X, fitOptions, false);
     return this;
   }
 
-  /** Fits, then labels the same rows (after a final E-step, so it equals fit(X).predict(X)). */
+  /**
+   * Fits, then labels the same rows (after a final E-step, so it equals fit(X).predict(X)).
+   *
+   * @param X the rows, n × d
+   * @param fitOptions as for {@link fit}
+   * @returns the most probable component of each row
+   */
   fitPredict(X: MatrixLike, fitOptions: FitOptions = {}): Int32Array {
     return this.fitInternal(X, fitOptions, true)!;
   }
@@ -292,8 +314,16 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * (Cloudflare Workers) it runs in the calling thread. X is copied when
    * the call is made: changing it afterwards does not change the fit.
    *
+   * With a function instead of rows it is the out-of-core fit: `X()` is
+   * called once per pass and yields chunks (matrices or `number[][]`), so
+   * memory is bounded by the largest chunk.
+   *
+   * @param X the rows, or a {@link ChunkSource} for data larger than memory
+   * @param options fit's options, plus `nThreads` and `workerUrl`
+   * @returns this, fitted
    * @example
    * await gmm.fitAsync(X, { nThreads: 4 });
+   * await gmm.fitAsync(() => readCsvChunks("big.csv")); // from gmm-wasm/csv
    */
   async fitAsync(X: MatrixLike | ChunkSource, options: AsyncFitOptions = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
@@ -398,6 +428,9 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * toJSON); fit() forgets them. `lowerBound` is the running mean
    * log-likelihood of the chunks under the parameters each met.
    *
+   * @param chunk this step's rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row of the chunk
+   * @returns this, updated
    * @example
    * for await (const chunk of readCsvChunks("events.csv")) gmm.partialFit(chunk);
    */
@@ -497,25 +530,51 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return this.state;
   }
 
-  /** Most likely component of each row. */
+  /**
+   * Most likely component of each row.
+   *
+   * @param X the rows, n × d (d as in fit)
+   * @returns component indices 0 … k − 1
+   * @example
+   * gmm.predict([[1.8, 54], [4.5, 80]]); // Int32Array [0, 1]
+   */
   predict(X: MatrixLike): Int32Array {
     const s = this.requireFitted();
     return scoreRows(X, this.opts, s.params, s.nFeatures, "labels");
   }
 
-  /** Posterior probability of each component for each row (n × k, rows sum to 1). */
+  /**
+   * Posterior probability of each component for each row (n × k, rows sum to 1).
+   *
+   * @param X the rows, n × d
+   * @example
+   * const proba = gmm.predictProba(X);
+   * proba.data[i * proba.cols + c]; // p(component c | row i); toRows(proba) nests it
+   */
   predictProba(X: MatrixLike): Matrix {
     const s = this.requireFitted();
     return scoreRows(X, this.opts, s.params, s.nFeatures, "proba");
   }
 
-  /** Log-density log p(x) of each row under the mixture. */
+  /**
+   * Log-density log p(x) of each row under the mixture.
+   *
+   * @param X the rows, n × d
+   * @example
+   * const logDensity = gmm.scoreSamples(X); // Float64Array, one per row
+   * const unusual = logDensity.map((v) => (v < gmm.anomalyThreshold(X) ? 1 : 0));
+   */
   scoreSamples(X: MatrixLike): Float64Array {
     const s = this.requireFitted();
     return scoreRows(X, this.opts, s.params, s.nFeatures, "density");
   }
 
-  /** Mean log-density per row. */
+  /**
+   * Mean log-density per row (weighted mean with sample weights).
+   *
+   * @param X the rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row
+   */
   score(X: MatrixLike, options: WeightOptions = {}): number {
     const { logL, n } = this.logLikelihood(X, options);
     return logL / n;
@@ -547,13 +606,21 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * Bayesian information criterion −2 log L + p log n (lower is better;
    * mclust's BIC is the negative). With sample weights, log L is weighted
    * and n = Σ weights.
+   *
+   * @param X the rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row
    */
   bic(X: MatrixLike, options: WeightOptions = {}): number {
     const { logL, n } = this.logLikelihood(X, options);
     return -2 * logL + this.nParameters * Math.log(n);
   }
 
-  /** Akaike information criterion −2 log L + 2p (lower is better; weighted log L with sample weights). */
+  /**
+   * Akaike information criterion −2 log L + 2p (lower is better; weighted log L with sample weights).
+   *
+   * @param X the rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row
+   */
   aic(X: MatrixLike, options: WeightOptions = {}): number {
     return -2 * this.logLikelihood(X, options).logL + 2 * this.nParameters;
   }
@@ -566,6 +633,8 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * merged statistics into the next parameters: one EM iteration over data
    * that never sits in one place.
    *
+   * @param X this block's rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row
    * @example
    * const stats = shards.map((rows) => gmm.statistics(rows));
    * gmm.mStep(GaussianMixture.mergeStatistics(...stats));
@@ -581,6 +650,13 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * Merges the statistics of disjoint blocks of rows (of one model shape:
    * covariance type, K and d) into the statistics of all of them, exactly
    * (the pooled form of the centred scatter), in any grouping and order.
+   * Statistics of another shape or format version are refused.
+   *
+   * @param parts one or more blocks' statistics, from {@link statistics} (or JSON.parse of them)
+   * @example
+   * // each worker: JSON.stringify(gmm.statistics(myRows)); the coordinator:
+   * const all = GaussianMixture.mergeStatistics(...replies.map((text) => JSON.parse(text)));
+   * all.rows; all.logLikelihood;
    */
   static mergeStatistics(...parts: StatisticsJSON[]): StatisticsJSON {
     if (parts.length === 0) throw new RangeError("mergeStatistics needs at least one set of statistics");
@@ -604,6 +680,16 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * nIter grows by one and converged is false (convergence is the caller's
    * test across calls). A covariance that cannot be factored is a
    * CovarianceError and the model stays as it was.
+   *
+   * @param statistics statistics of this model's shape (merged or not)
+   * @returns this, with the new parameters
+   * @example
+   * let previous = -Infinity;
+   * for (let i = 0; i < 100; i++) {
+   *   gmm.mStep(GaussianMixture.mergeStatistics(...shards.map((rows) => gmm.statistics(rows))));
+   *   if (Math.abs(gmm.lowerBound - previous) < 1e-3) break;
+   *   previous = gmm.lowerBound;
+   * }
    */
   mStep(statistics: StatisticsJSON): this {
     const s = this.requireFitted();
@@ -631,6 +717,12 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * Draws n rows from the fitted mixture. As scikit-learn, component counts
    * are multinomial and rows come grouped by component (labels ascending).
    * With randomState set (here or in the options) the draw is reproducible.
+   *
+   * @param n rows to draw (default 1)
+   * @param options `randomState` for this draw
+   * @example
+   * const { X: drawn, labels } = gmm.sample(500, { randomState: 1 });
+   * toRows(drawn); // number[][], 500 × d
    */
   sample(
     n = 1,
@@ -734,6 +826,12 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * The log-density below which a fraction `contamination` of X's rows fall
    * (linear-interpolated quantile of scoreSamples(X)): a threshold for
    * `isAnomaly`. Fit on clean data, pick the threshold on representative data.
+   *
+   * @param X representative rows
+   * @param options `contamination`, the fraction of rows to fall below (default 0.01)
+   * @example
+   * const threshold = gmm.anomalyThreshold(X, { contamination: 0.02 });
+   * gmm.isAnomaly(newRows, threshold); // boolean[]
    */
   anomalyThreshold(X: MatrixLike, options: { contamination?: number } = {}): number {
     const contamination = options.contamination ?? 0.01;
@@ -752,7 +850,12 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return scores[lo] + fraction * (scores[hi] - scores[lo]);
   }
 
-  /** For each row, whether its log-density is below `threshold`. */
+  /**
+   * For each row, whether its log-density is below `threshold`.
+   *
+   * @param X the rows, n × d
+   * @param threshold a log-density, e.g. from {@link anomalyThreshold}
+   */
   isAnomaly(X: MatrixLike, threshold: number): boolean[] {
     if (typeof threshold !== "number" || Number.isNaN(threshold)) {
       throw new RangeError(`threshold must be a number (a log-density, e.g. from anomalyThreshold); got ${threshold}`);
@@ -786,13 +889,25 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     return this.state !== undefined;
   }
 
-  /** Plain JSON with scikit-learn's attribute names and shapes. */
+  /**
+   * Plain JSON with scikit-learn's attribute names and shapes, so
+   * `JSON.stringify(gmm)` saves the model exactly.
+   */
   toJSON(): GaussianMixtureJSON {
     const s = this.requireFitted();
     return toModelJSON(this.opts, s, this.sklearnFactor(s));
   }
 
-  /** Restores a model from `toJSON()` output (or a scikit-learn model exported with the same names). */
+  /**
+   * Restores a model from `toJSON()` output (or a scikit-learn model dumped
+   * as `get_params()` plus its fitted attributes); every field is checked
+   * and a malformed one is refused with a message naming it.
+   *
+   * @param json a parsed {@link GaussianMixtureJSON}, or a scikit-learn dump
+   * @example
+   * localStorage.setItem("model", JSON.stringify(gmm));
+   * const again = GaussianMixture.fromJSON(JSON.parse(localStorage.getItem("model")!));
+   */
   static fromJSON(json: unknown): GaussianMixture {
     const { options, state } = fromModelJSON(json);
     const gmm = new GaussianMixture(options);
@@ -878,6 +993,11 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * components drawn (rows grouped by component, as `sample`). The seed
    * defaults to the model's randomState.
    *
+   * @param features indices of the given features
+   * @param values their values, in the order of `features`
+   * @param n rows to draw
+   * @param options `randomState` for this draw
+   *
    * @example
    * const { X } = gmm.sampleConditional([5], [139.5], 1000, { randomState: 0 });
    */
@@ -885,8 +1005,13 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     features: readonly number[],
     values: ArrayLike<number>,
     n: number,
-    options: { randomState?: number } = {},
-  ): { X: Matrix; labels: Int32Array } {
+    options: { /** Seed for this draw (default: the model's randomState). */ randomState?: number } = {},
+  ): {
+    /** The rows, n × d. */
+    X: Matrix;
+    /** The component each row was drawn from. */
+    labels: Int32Array;
+  } {
     checkFitOptions(options, ["randomState"], "sampleConditional");
     checkInteger(n, "n", 1);
     const seed = checkSeed(options.randomState) ?? this.opts.randomState;

@@ -1,6 +1,35 @@
 // Public API. Everything a user imports comes from here.
 
-export { BayesianGaussianMixture } from "./bayesian-mixture.js";
+/**
+ * Gaussian mixture models for JavaScript runtimes, with scikit-learn's
+ * `GaussianMixture` options, defaults and results, over a SIMD WebAssembly
+ * core. Call {@link init} once; every call after it is synchronous except
+ * {@link GaussianMixture.fitAsync}.
+ *
+ * The bundler entry `gmm-wasm/inline` exports the same API with the
+ * WebAssembly bytes and the worker inlined; `gmm-wasm/csv` reads tables and
+ * `gmm-wasm/svg` draws fitted models.
+ *
+ * @example
+ * import { GaussianMixture, init } from "gmm-wasm";
+ * await init();
+ * const X = [[1, 2], [1.1, 2.1], [8, 9], [8.2, 9.1]];
+ * const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(X);
+ * gmm.predict(X);             // Int32Array [0, 0, 1, 1]
+ * gmm.scoreSamples([[5, 5]]); // Float64Array: the log-density of a new row
+ * JSON.stringify(gmm);        // scikit-learn's attribute names; GaussianMixture.fromJSON reads it back
+ *
+ * @module gmm-wasm
+ */
+
+export {
+  type BayesianAsyncFitOptions,
+  type BayesianFitOptions,
+  BayesianGaussianMixture,
+  type BayesianGaussianMixtureJSON,
+  type BayesianGaussianMixtureOptions,
+  type WeightConcentrationPriorType,
+} from "./bayesian-mixture.js";
 export type { CovarianceType } from "./covariance.js";
 export type { DegenerateComponent } from "./degenerate.js";
 export type { FitControl, IterationInfo, StopReason } from "./em.js";
@@ -26,6 +55,6 @@ export {
   type SelectModelsOptions,
   selectModel,
 } from "./selection.js";
-export type { SearchReport } from "./types.js";
+export type { SearchReport, StartName } from "./types.js";
 export { init, simdSupported, type WasmModule, type WasmSource } from "./wasm.js";
 export type { ChunkSource } from "./workspace.js";

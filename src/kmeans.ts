@@ -52,7 +52,11 @@ export class KMeans {
   private nFeatures = 0;
   private fitted?: { labels: Int32Array; inertia: number; nIter: number };
 
-  /** Checks the options (a wrong one throws a RangeError naming it); see {@link KMeansOptions}. */
+  /**
+   * Checks the options (a wrong one throws a RangeError naming it); see {@link KMeansOptions}.
+   *
+   * @param options every one optional
+   */
   constructor(options: KMeansOptions = {}) {
     this.nClusters = checkInteger(options.nClusters ?? 8, "nClusters", 1);
     this.init = options.init ?? "k-means++";
@@ -69,6 +73,14 @@ export class KMeans {
    * Clusters X (nInit restarts of Lloyd's algorithm, the lowest inertia kept);
    * `sampleWeight` (one weight ≥ 0 per row) weights the seeding, the centres
    * and the inertia.
+   *
+   * @param X the rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row
+   * @returns this, fitted
+   * @example
+   * const km = new KMeans({ nClusters: 2, nInit: 4, randomState: 0 }).fit([[0, 0], [0, 1], [9, 9], [9, 8]]);
+   * km.labels;         // Int32Array, e.g. [0, 0, 1, 1]
+   * km.clusterCenters; // [[0, 0.5], [9, 8.5]] (in label order)
    */
   fit(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): this {
     const k = this.nClusters;
@@ -102,12 +114,23 @@ export class KMeans {
     return this;
   }
 
-  /** Fits, then returns the labels of the same rows. */
+  /**
+   * Fits, then returns the labels of the same rows.
+   *
+   * @param X the rows, n × d
+   * @param options `sampleWeight`, one weight ≥ 0 per row
+   */
   fitPredict(X: MatrixLike, options: { sampleWeight?: ArrayLike<number> } = {}): Int32Array {
     return this.fit(X, options).labels;
   }
 
-  /** Index of the nearest centre for each row. */
+  /**
+   * Index of the nearest centre for each row.
+   *
+   * @param X the rows, n × d (d as in fit)
+   * @example
+   * km.predict([[0.2, 0.4], [8.7, 9.1]]); // the clusters of the two rows
+   */
   predict(X: MatrixLike): Int32Array {
     return nearestCenters(X, this.requireFitted(), this.nClusters, this.nFeatures);
   }
@@ -165,7 +188,11 @@ export class KMeans {
     });
   }
 
-  /** Restores a fitted KMeans from `toJSON()` output (an object or its JSON string); a malformed one throws a TypeError naming the field. */
+  /**
+   * Restores a fitted KMeans from `toJSON()` output (an object or its JSON string); a malformed one throws a TypeError naming the field.
+   *
+   * @param json a parsed {@link KMeansJSON}, or its JSON text
+   */
   static fromJSON(json: unknown): KMeans {
     const s = kmeansFromJSON(json);
     const km = new KMeans(s.options);

@@ -6,12 +6,14 @@
 // table's layout checks run in dense.ts).
 import { COVARIANCE_TYPES, type CovarianceType, FAMILIES } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
+import type { CovarianceArray } from "./gaussian-mixture.js";
 import { describe, flatten, MAX_FIT_MAGNITUDE, nest } from "./matrix.js";
 import {
   DTYPES,
   type Dtype,
   type GaussianMixtureOptions,
   INIT_PARAMS,
+  type InitParams,
   type ResolvedOptions,
   WEIGHTS_SUM_TOLERANCE,
 } from "./options.js";
@@ -19,9 +21,6 @@ import type { Statistics } from "./statistics.js";
 
 export const MODEL_FORMAT = "gmm-wasm/GaussianMixture";
 export const MODEL_VERSION = 1;
-
-/** Nested number arrays, in scikit-learn's shapes for the covariance type. */
-type Nested = number | number[] | number[][] | number[][][];
 
 /** What toJSON() writes and fromJSON() reads: scikit-learn's attribute names and shapes, plus a format tag and version. */
 export interface GaussianMixtureJSON {
@@ -40,9 +39,9 @@ export interface GaussianMixtureJSON {
   /** Means, k × d. */
   means_: number[][];
   /** Covariances in scikit-learn's shape: full k×d×d, tied d×d, diag k×d, spherical k. */
-  covariances_: Nested;
+  covariances_: CovarianceArray;
   /** scikit-learn's precisions_cholesky_ (upper triangular U with Σ⁻¹ = U Uᵀ; 1/σ for diag and spherical). */
-  precisions_cholesky_: Nested;
+  precisions_cholesky_: CovarianceArray;
   /** Whether the best initialisation converged. */
   converged_: boolean;
   /** EM iterations of the best initialisation. */
@@ -64,7 +63,7 @@ export interface GaussianMixtureJSON {
     /** Initialisations. */
     n_init: number;
     /** The start method. */
-    init_params: string;
+    init_params: InitParams;
     /** The seed, or null. */
     random_state: number | null;
     /** How rows are held while fitting and scoring (gmm-wasm's dtype option). */
@@ -95,8 +94,8 @@ export function toModelJSON(opts: ResolvedOptions, s: FittedModel, sklearnFactor
     n_features_in_: d,
     weights_: Array.from(s.params.weights),
     means_: nest(s.params.means, [k, d]) as number[][],
-    covariances_: nest(s.params.covariances, shape) as Nested,
-    precisions_cholesky_: nest(sklearnFactor, shape) as Nested,
+    covariances_: nest(s.params.covariances, shape) as CovarianceArray,
+    precisions_cholesky_: nest(sklearnFactor, shape) as CovarianceArray,
     converged_: s.converged,
     n_iter_: s.nIter,
     // JSON has no −Infinity (a model loaded with maxIter 0 has no bound yet).
@@ -426,10 +425,15 @@ export const STATISTICS_VERSION = 1;
  * block's of the same model shape (GaussianMixture.mergeStatistics).
  */
 export interface StatisticsJSON {
+  /** Always "gmm-wasm/statistics". */
   format: typeof STATISTICS_FORMAT;
+  /** Format version; merging or an M-step refuses another. */
   version: number;
+  /** The covariance type of the model the statistics were computed under. */
   covarianceType: CovarianceType;
+  /** Components k of that model. */
   nComponents: number;
+  /** Features d. */
   nFeatures: number;
   /** Rows in the block. */
   rows: number;

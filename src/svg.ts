@@ -4,6 +4,28 @@
 // Geometry is exported on its own (ellipseFromCovariance, niceTicks) so the
 // web demo's canvas draws the same ellipses.
 
+/**
+ * Standalone SVG pictures of a fitted mixture, with no dependencies, no DOM
+ * and no WebAssembly: a scatter of two features coloured by component with
+ * each component's 1σ and 2σ ellipses ({@link scatterPanel}), a criterion
+ * against K ({@link lineChartPanel}), and the geometry behind them for
+ * drawing elsewhere ({@link components2D}, {@link ellipseFromCovariance},
+ * {@link screenEllipse}, {@link niceTicks}).
+ *
+ * @example
+ * import { GaussianMixture, init, selectModel } from "gmm-wasm";
+ * import { components2D, criterionSeries, lineChartPanel, renderSvg, scatterPanel } from "gmm-wasm/svg";
+ * await init();
+ * const { best, table } = selectModel(X, { nComponents: 6 });
+ * const svg = renderSvg([
+ *   scatterPanel({ points: X, labels: best.predict(X), components: components2D(best) }),
+ *   lineChartPanel({ series: criterionSeries(table.map((r) => ({ ...r, value: r.bic }))) }),
+ * ]);
+ * writeFileSync("fit.svg", svg);
+ *
+ * @module gmm-wasm/svg
+ */
+
 /** A 2×2 symmetric covariance as its three distinct entries. */
 export interface Cov2 {
   /** Variance of the first feature. */
@@ -34,6 +56,10 @@ export interface Ellipse {
 /**
  * Eigen-decomposition of [[xx, xy], [xy, yy]]: eigenvalues (larger first) and
  * the angle in degrees, in (−90, 90], of the larger one's eigenvector.
+ *
+ * @param c the 2×2 symmetric matrix
+ * @example
+ * eigen2({ xx: 2, xy: 1, yy: 2 }); // { major: 3, minor: 1, angle: 45 }
  */
 export function eigen2(c: Cov2): {
   /** The larger eigenvalue. */
@@ -55,6 +81,9 @@ export function eigen2(c: Cov2): {
  * The contour at Mahalanobis distance `nSigma` of a Gaussian with this mean
  * and covariance: semi-axes nσ·√λ along the eigenvectors.
  *
+ * @param mean the centre (its first two entries)
+ * @param cov the 2×2 covariance
+ * @param nSigma the Mahalanobis radius (default 1)
  * @example
  * ellipseFromCovariance([0, 0], { xx: 2, xy: 1, yy: 2 }, 1); // rx √3, ry 1, angle 45
  */
@@ -72,7 +101,7 @@ export interface MixtureLike {
   /** Means, k × d. */
   means: ArrayLike<ArrayLike<number>>;
   /** scikit-learn's shapes: full k×d×d, tied d×d, diag k×d, spherical k. */
-  covariances: unknown;
+  covariances: ArrayLike<number> | ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
 }
 
 /** One component seen in the plane of two features. */
@@ -89,6 +118,12 @@ export interface Component2D {
  * Each component's marginal in features (i, j): the mean's two entries and the
  * 2×2 block of its covariance, built from the diagonal (diag), the shared
  * matrix (tied) or σ²I (spherical) as the covariance type requires.
+ *
+ * @param model a fitted GaussianMixture, or anything with its four fields (its JSON's, renamed)
+ * @param dims the two feature indices (default [0, 1])
+ * @example
+ * const gmm = new GaussianMixture({ nComponents: 3, covarianceType: "diag" }).fit(X);
+ * components2D(gmm, [0, 2]); // [{ weight, mean: [μ0, μ2], cov: { xx, xy: 0, yy } }, …]
  */
 export function components2D(model: MixtureLike, dims: readonly [number, number] = [0, 1]): Component2D[] {
   const [i, j] = dims;
@@ -130,6 +165,12 @@ export function components2D(model: MixtureLike, dims: readonly [number, number]
 /**
  * About `count` round tick values (1, 2 or 5 × 10ⁿ apart) covering [lo, hi],
  * with the number of decimals that prints them exactly.
+ *
+ * @param lo one end of the range
+ * @param hi the other end
+ * @param count about how many ticks (default 5)
+ * @example
+ * niceTicks(0.13, 0.97, 4); // { ticks: [0.2, 0.4, 0.6, 0.8], decimals: 1 }
  */
 export function niceTicks(
   lo: number,
@@ -168,7 +209,11 @@ export function niceTicks(
 /** Okabe & Ito's colour-blind-safe palette (black last, then repeats). */
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
-/** Text escaped for XML content and attribute values. */
+/**
+ * Text escaped for XML content and attribute values.
+ *
+ * @param s any text
+ */
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 }
@@ -245,6 +290,12 @@ function widen([a, b]: [number, number]): [number, number] {
  * angle and axes, not only its size. The angle is in screen coordinates
  * (from +x towards +y, clockwise as seen), as SVG's rotate() and the canvas's
  * ellipse() take it.
+ *
+ * @param mean the centre, in pixels
+ * @param cov the 2×2 covariance, in data units
+ * @param nSigma the Mahalanobis radius
+ * @param sx pixels per data unit along x
+ * @param sy pixels per data unit along y
  */
 export function screenEllipse(mean: ArrayLike<number>, cov: Cov2, nSigma: number, sx: number, sy: number): Ellipse {
   const e = ellipseFromCovariance(
@@ -341,7 +392,14 @@ function pointAccessor(points: ScatterOptions["points"]): { count: number; get(i
   return { count: m.rows, get: (i, j) => m.data[i * m.cols + j] };
 }
 
-/** Scatter of two features, coloured by component, with each component's ellipses and mean. */
+/**
+ * Scatter of two features, coloured by component, with each component's ellipses and mean.
+ *
+ * @param o the points, their labels, the components and the panel's look
+ * @example
+ * const panel = scatterPanel({ points: X, labels: gmm.predict(X), components: components2D(gmm), xLabel: "eruptions" });
+ * renderSvg([panel]);
+ */
 export function scatterPanel(o: ScatterOptions): Panel {
   const width = o.width ?? 560;
   const height = o.height ?? 440;
@@ -527,7 +585,17 @@ export interface LineChartOptions {
 
 const DASHES = ["", "7 4", "2 3", "9 3 2 3"];
 
-/** Line chart, e.g. BIC against the number of components, one line per covariance type. */
+/**
+ * Line chart, e.g. BIC against the number of components, one line per covariance type.
+ *
+ * @param o the series, the point to ring and the panel's look
+ * @example
+ * const { table, bestRow } = selectModel(X, { nComponents: 8 });
+ * lineChartPanel({
+ *   series: criterionSeries(table.map((r) => ({ ...r, value: r.bic }))),
+ *   highlight: { series: bestRow.covarianceType, x: bestRow.nComponents },
+ * });
+ */
 export function lineChartPanel(o: LineChartOptions): Panel {
   const width = o.width ?? 480;
   const height = o.height ?? 440;
@@ -611,7 +679,13 @@ export function lineChartPanel(o: LineChartOptions): Panel {
   return { width, height, body: parts.join("") };
 }
 
-/** Panels side by side in one standalone SVG document. */
+/**
+ * Panels side by side in one standalone SVG document.
+ *
+ * @param panels drawn left to right, top-aligned
+ * @example
+ * writeFileSync("plot.svg", renderSvg([scatterPanel({ points: X }), lineChartPanel({ series })]));
+ */
 export function renderSvg(panels: readonly Panel[]): string {
   const width = panels.reduce((s, p) => s + p.width, 0);
   const height = panels.reduce((m, p) => Math.max(m, p.height), 0);
@@ -624,7 +698,13 @@ export function renderSvg(panels: readonly Panel[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12" fill="#222">\n${groups.join("\n")}\n</svg>\n`;
 }
 
-/** Criterion table rows (as selectModel's) grouped into one series per covariance type, ordered by K. */
+/**
+ * Criterion table rows (as selectModel's) grouped into one series per covariance type, ordered by K.
+ *
+ * @param rows one row per fit, with the criterion's value in `value`
+ * @example
+ * criterionSeries(selectModel(X).table.map((r) => ({ ...r, value: r.bic }))); // [{ name: "full", points }, …]
+ */
 export function criterionSeries(
   rows: ReadonlyArray<{ covarianceType: string; nComponents: number; value: number }>,
 ): LineSeries[] {

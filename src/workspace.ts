@@ -21,6 +21,7 @@ import {
   type StopReason,
 } from "./em.js";
 import { abortError } from "./errors.js";
+import type { CovarianceArray } from "./gaussian-mixture.js";
 import {
   copyRows,
   describe,
@@ -482,7 +483,7 @@ export async function fitStream(
       params: () => ({
         weights: Array.from(params.weights),
         means: nest(params.means, [p.k, d]) as number[][],
-        covariances: nest(params.covariances, family.shape(p.k, d)),
+        covariances: nest(params.covariances, family.shape(p.k, d)) as CovarianceArray,
       }),
     });
     if (Math.abs(change) < opts.tol) {
