@@ -15,7 +15,13 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const gapsOf = (history) => history.slice(1).map((h, i) => h.at - history[i].at);
 
 /** Times the in-memory fit and the local cluster with each shard count; returns the figures. */
-export async function benchDistributed({ rows: N = 200_000, shards = [1, 2, 4], iterations = 20 } = {}) {
+/** `objectShards`: the shard counts also run with fanOut "objects" (each shard's work in a Durable Object). */
+export async function benchDistributed({
+  rows: N = 200_000,
+  shards = [1, 2, 4],
+  objectShards = [4],
+  iterations = 20,
+} = {}) {
   await lib.init();
   const faithful = parseTable(readFileSync(new URL("../../data/faithful.csv", import.meta.url)));
   const source = new lib.GaussianMixture({
@@ -71,16 +77,21 @@ export async function benchDistributed({ rows: N = 200_000, shards = [1, 2, 4], 
       rmSync(dir, { recursive: true, force: true });
     }
   };
-  for (const count of shards) {
+  const runs = [
+    ...shards.map((count) => ({ count, fanOut: "service" })),
+    ...objectShards.map((count) => ({ count, fanOut: "objects" })),
+  ];
+  for (const { count, fanOut } of runs) {
     result.distributed.push(
       await onCluster(count, async (cluster) => {
         writeDataset(cluster.bucketDir, "bench", X, count);
         const t = performance.now();
-        const { status, model } = await runFit(cluster.origin, { dataset: "bench", start, ...options });
+        const { status, model } = await runFit(cluster.origin, { dataset: "bench", start, fanOut, ...options });
         const ms = performance.now() - t;
         if (!model) throw new Error(status.error);
         return {
           shards: count,
+          fanOut,
           msPerIteration: ms / status.iteration,
           rowsPerSecond: ((N * status.iteration) / ms) * 1000,
           roundTripMs: median(status.history.map((h) => h.roundTripMs)),
@@ -113,7 +124,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   );
   for (const d of r.distributed) {
     console.log(
-      `| distributed, ${d.shards} shard process${d.shards > 1 ? "es" : ""} | ${d.msPerIteration.toFixed(1)} | ${d.rowsPerSecond.toExponential(2)} | ${d.roundTripMs} | ${d.iterationMs} |`,
+      `| distributed, ${d.shards} shard process${d.shards > 1 ? "es" : ""}${d.fanOut === "objects" ? ", fanOut objects" : ""} | ${d.msPerIteration.toFixed(1)} | ${d.rowsPerSecond.toExponential(2)} | ${d.roundTripMs} | ${d.iterationMs} |`,
     );
   }
   console.log(

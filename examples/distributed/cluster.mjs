@@ -70,9 +70,13 @@ const shard :Workerd.Worker = (
     (name = "gmm.wasm", wasm = embed "dist/gmm.wasm"),
   ],
   compatibilityDate = "${COMPATIBILITY_DATE}",
+  # fanOut "objects": one ShardObject per shard object, in this process (they keep no state)
+  durableObjectNamespaces = [(className = "ShardObject", uniqueKey = "gmm-distributed-shard-object")],
+  durableObjectStorage = (inMemory = void),
   bindings = [
     (name = "BUCKET", service = "bucket"),
     (name = "BUCKET_KIND", text = "disk"),
+    (name = "SHARD_OBJECT", durableObjectNamespace = "ShardObject"),
     (name = "SHARD_NAME", text = ${text(name)}),${faults ? `\n    (name = "FAULTS", text = ${text(JSON.stringify(faults))}),` : ""}
   ],
 );

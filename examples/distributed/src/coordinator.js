@@ -1,7 +1,7 @@
 // Coordinator Worker and its Durable Object `Fit` (one object per fit).
 //
 //   POST /fit {dataset, nComponents, covarianceType?, seed?, tol?, maxIter?,
-//              regCovar?, start?, sampleSize?, timeoutMs?, retries?, id?}
+//              regCovar?, start?, sampleSize?, timeoutMs?, retries?, fanOut?, id?}
 //     → 202 {id, status}; the fit runs in the object's alarms
 //   GET /fit/:id        → {id, status, iteration, lowerBound, shards, shardsDone, …}
 //   GET /fit/:id/model  → the model JSON (the current parameters while running)
@@ -16,6 +16,12 @@
 // in one write. A restarted coordinator's alarm runs again and resumes from
 // the last completed iteration, asking only the shards whose statistics for
 // the iteration in progress are not stored yet: each shard is counted once.
+//
+// fanOut: "service" (the default) sends each shard request to the shard
+// Worker, which computes it; "objects" sends it to the shard Worker's
+// /object/ routes, which hand it to a Durable Object of its own per shard
+// object (src/shard.js), so the shards' work is not bound to the caller's
+// thread (README: fan-out). The statistics, merge and checks are the same.
 
 import { GaussianMixture, init } from "gmm-wasm";
 import wasm from "gmm-wasm/gmm.wasm";
@@ -25,9 +31,12 @@ import { MANIFEST_FORMAT } from "./layout.js";
 await init(wasm);
 
 const COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"];
+const FAN_OUTS = { service: "worker", objects: "object" }; // fanOut → the servedBy a shard's answer must carry
 // An invocation may make 1000 subrequests on Cloudflare's paid plan: an alarm stops short of half that.
 const SUBREQUESTS_PER_ALARM = 500;
 const TERMINAL = new Set(["converged", "maxIter", "failed"]);
+/** First delay before retrying a shard (ms); each later retry waits 4× longer. */
+const RETRY_DELAY_MS = 50;
 const json = (body, status = 200) => Response.json(body, { status });
 
 class HttpError extends Error {
@@ -73,8 +82,15 @@ function fitOptions(body) {
       `start is a ${start.covariance_type} model with ${start.n_components} components, not ${covarianceType} with ${nComponents}`,
     );
   }
+  const fanOut = o.fanOut ?? "service";
+  if (!Object.hasOwn(FAN_OUTS, fanOut))
+    throw new HttpError(
+      400,
+      `fanOut must be one of ${Object.keys(FAN_OUTS).join(", ")}; got ${JSON.stringify(o.fanOut)}`,
+    );
   return {
     dataset: o.dataset,
+    fanOut,
     nComponents,
     covarianceType,
     start,
@@ -174,6 +190,7 @@ export class Fit {
       converged: fit.status === "converged",
       maxIter: options.maxIter,
       tol: options.tol,
+      fanOut: options.fanOut,
       dataset: options.dataset,
       rows: manifest?.rows ?? null,
       shards: manifest?.shards.length ?? null,
@@ -276,6 +293,7 @@ export class Fit {
     const shards = fit.manifest.shards;
     const stored = await this.storage.list({ prefix: `stats:${it}:` });
     const attempts = {};
+    const retried = {}; // shard → the failures before its accepted answer
     const shardMs = {};
     const t0 = Date.now();
     const results = await Promise.allSettled(
@@ -306,6 +324,7 @@ export class Fit {
             }
           },
           attempts,
+          retried,
         );
         shardMs[i] = reply.ms;
         await this.storage.put(key, reply.statistics);
@@ -335,6 +354,7 @@ export class Fit {
       roundTripMs,
       mergeMs: Date.now() - t1,
       attempts,
+      ...(Object.keys(retried).length ? { retried } : {}),
       shardMs,
     });
     // one write: the new state, and the iteration's statistics gone
@@ -348,23 +368,32 @@ export class Fit {
    * `check`; a failure (an exception, a non-2xx, a timeout, a refused
    * answer) is retried up to `retries` times, then the error names the shard.
    */
-  async ask(fit, i, path, body, check, attempts = {}) {
+  async ask(fit, i, path, body, check, attempts = {}, retried = {}) {
     const o = fit.options;
     const shard = fit.manifest.shards[i];
+    const fanOut = o.fanOut ?? "service"; // (fits started before the option existed)
+    const route = fanOut === "objects" ? `/object${path}` : path;
     const failures = [];
     for (let attempt = 0; attempt <= o.retries; attempt++) {
+      // back off before a retry (50 ms, then 200, 800, …): a dropped connection
+      // ("Network connection lost.") tends to recur if retried at once
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 4 ** (attempt - 1)));
       attempts[i] = attempt + 1;
       this.subrequests = (this.subrequests ?? 0) + 1;
       try {
-        const res = await shardService(this.env, i).fetch(`http://shard${path}`, {
+        const res = await shardService(this.env, i).fetch(`http://shard${route}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
+          body: JSON.stringify({ ...body, attempt }),
           signal: AbortSignal.timeout(o.timeoutMs),
         });
         const text = await res.text();
         if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
         const reply = JSON.parse(text);
+        if (reply.servedBy !== FAN_OUTS[fanOut])
+          throw new Error(
+            `answered from ${JSON.stringify(reply.servedBy)}, not a shard ${FAN_OUTS[fanOut]} (fanOut ${fanOut})`,
+          );
         check(reply);
         return reply;
       } catch (e) {
@@ -373,6 +402,7 @@ export class Fit {
             ? `no answer within ${o.timeoutMs} ms`
             : (e?.message ?? String(e));
         failures.push(message);
+        retried[i] = failures.slice();
       }
     }
     const what = path === "/sample" ? "the initialisation sample" : `iteration ${body.iteration}`;
