@@ -12,6 +12,7 @@ import {
   isDecimalNumber,
   parseTable,
   selectColumns,
+  splitWeights,
   type Table,
   toCsv,
 } from "./csv.js";
@@ -104,6 +105,11 @@ const READ_OPTIONS: OptionSpec[] = [
   { name: "delimiter", value: "D", help: "CSV delimiter: , ; tab or space (default: detected)" },
   { name: "header", help: "the first CSV row is a header even if it looks numeric" },
 ];
+const WEIGHTS: OptionSpec = {
+  name: "weights-column",
+  value: "COLUMN",
+  help: "a column of row weights ≥ 0 (name or number from 1), left out of the features: an integer weight counts as that many copies of the row",
+};
 const FORMAT: OptionSpec = { name: "format", value: "csv|json", help: "output format (default csv)" };
 const QUIET: OptionSpec = { name: "quiet", help: "no progress bar or summary on stderr" };
 const HELP: OptionSpec = { name: "help", help: "show this help" };
@@ -263,38 +269,66 @@ function systemMessage(e: unknown): string {
   return (code && known[code]) || (e instanceof Error ? e.message : String(e));
 }
 
-async function readData(ctx: Context, path: string): Promise<Table> {
-  const bytes = await readBytes(ctx.io, path);
+const DELIMITERS: Record<string, Delimiter> = {
+  ",": ",",
+  comma: ",",
+  ";": ";",
+  semicolon: ";",
+  tab: "\t",
+  "\t": "\t",
+  "\\t": "\t",
+  space: " ",
+  " ": " ",
+};
+
+/** --delimiter and --header as parseTable / csvChunks take them. */
+function parseOptions(ctx: Context): { delimiter?: Delimiter; header?: true } {
   const delimiter = option(ctx, "delimiter");
-  const names: Record<string, Delimiter> = {
-    ",": ",",
-    comma: ",",
-    ";": ";",
-    semicolon: ";",
-    tab: "\t",
-    "\t": "\t",
-    "\\t": "\t",
-    space: " ",
-    " ": " ",
-  };
-  if (delimiter !== undefined && !names[delimiter])
+  if (delimiter !== undefined && !DELIMITERS[delimiter])
     throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
+  return {
+    delimiter: delimiter === undefined ? undefined : DELIMITERS[delimiter],
+    header: ctx.flags.has("header") ? true : undefined,
+  };
+}
+
+/** A data file's features: the --columns picked, else every column but the --weights-column; and its weights. */
+interface Data {
+  X: Table;
+  sampleWeight?: Float64Array;
+}
+
+/** Applies --columns and --weights-column to a table (the whole file, or a chunk after `firstRow` data rows). */
+function dataOf(ctx: Context, table: Table, firstRow = 0): Data {
+  const columns = option(ctx, "columns")
+    ?.split(",")
+    .map((c) => c.trim());
+  const weights = option(ctx, "weights-column");
+  if (weights !== undefined) {
+    const { rows, sampleWeight } = splitWeights(table, weights, { features: columns, firstRow });
+    return { X: rows, sampleWeight };
+  }
+  return { X: columns === undefined ? table : selectColumns(table, columns) };
+}
+
+/** Names the file in a DataError. */
+function inFile<T>(path: string, f: () => T): T {
   try {
-    let table = parseTable(bytes, {
-      delimiter: delimiter === undefined ? undefined : names[delimiter],
-      header: ctx.flags.has("header") ? true : undefined,
-    });
-    const columns = option(ctx, "columns");
-    if (columns !== undefined)
-      table = selectColumns(
-        table,
-        columns.split(",").map((s) => s.trim()),
-      );
-    return table;
+    return f();
   } catch (e) {
     if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
     throw e;
   }
+}
+
+async function readData(ctx: Context, path: string): Promise<Table> {
+  return (await readWeightedData(ctx, path)).X;
+}
+
+async function readWeightedData(ctx: Context, path: string): Promise<Data> {
+  const bytes = await readBytes(ctx.io, path);
+  const options = parseOptions(ctx);
+  return inFile(path, () => dataOf(ctx, parseTable(bytes, options)));
 }
 
 async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
@@ -466,16 +500,17 @@ function gmmOptions(ctx: Context) {
   };
 }
 
-function describeModel(g: GaussianMixture, X: Table): string {
-  const n = X.rows;
-  const ll = g.score(X) * n;
+function describeModel(g: GaussianMixture, X: Table, sampleWeight?: Float64Array): string {
+  const w = sampleWeight ? { sampleWeight } : {};
+  const n = sampleWeight ? sampleWeight.reduce((a, b) => a + b, 0) : X.rows;
+  const ll = g.score(X, w) * n;
   const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
   const stop = g.converged
     ? `converged in ${its}`
     : g.stopReason === "timeBudget"
       ? `stopped by --time-budget after ${its} (not converged)`
       : `did NOT converge in ${its} (raise --max-iter or --tol)`;
-  return `K=${g.nComponents} ${g.covarianceType}: log-likelihood ${fixed(ll)}, BIC ${fixed(g.bic(X))}, ${stop}`;
+  return `K=${g.nComponents} ${g.covarianceType}: ${sampleWeight ? "weighted " : ""}log-likelihood ${fixed(ll)}, BIC ${fixed(g.bic(X, w))}, ${stop}`;
 }
 
 function warnDegenerate(ctx: Context, g: GaussianMixture): void {
@@ -548,20 +583,25 @@ function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
   });
 }
 
-function selectWithProgress(ctx: Context, X: Table): SelectionResult {
+function selectWithProgress(ctx: Context, X: Table, sampleWeight?: Float64Array): SelectionResult {
   const options = selectionOptions(ctx, COVARIANCE_TYPES);
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
     nInit: options.nInit ?? 1,
     maxIter: 0,
   });
   try {
-    return selectModel(X, { ...options, featureNames: X.header, onFit: (info) => bar.updateGrid(info) });
+    return selectModel(X, {
+      ...options,
+      ...(sampleWeight ? { sampleWeight } : {}),
+      featureNames: X.header,
+      onFit: (info) => bar.updateGrid(info),
+    });
   } finally {
     bar.finish();
   }
 }
 
-function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
+function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table, sampleWeight?: Float64Array): void {
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
     nInit: g.nInit,
     maxIter: g.maxIter,
@@ -572,6 +612,7 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
       onIteration: (info) => bar.update(info),
       timeBudgetMs: budget === undefined ? undefined : budget * 1000,
       featureNames: X.header,
+      ...(sampleWeight ? { sampleWeight } : {}),
     });
   } finally {
     bar.finish();
@@ -614,6 +655,7 @@ const fit: Command = {
     { name: "folds", value: "N", help: "with --select cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "with --select, let a degenerate (collapsed) fit be chosen" },
     ...FIT_OPTIONS,
+    WEIGHTS,
     {
       name: "start",
       value: "FILE",
@@ -644,7 +686,7 @@ const fit: Command = {
       ["out", "plot"],
     );
     if (await streamable(ctx, path)) return fitStreamed(ctx, path, start);
-    const X = await readData(ctx, path);
+    const { X, sampleWeight } = await readWeightedData(ctx, path);
     let g: GaussianMixture;
     let chart: Panel | undefined;
     if (ctx.values.has("select")) {
@@ -652,12 +694,12 @@ const fit: Command = {
         throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
       if (ctx.values.has("time-budget")) throw new UsageError("--time-budget applies to a single fit, not to --select");
       if (start !== undefined) throw new UsageError("--start and --select do not go together");
-      const result = selectWithProgress(ctx, X);
+      const result = selectWithProgress(ctx, X, sampleWeight);
       g = result.best;
       chart = criterionChart(result);
       note(
         ctx,
-        `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`,
+        `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X, sampleWeight)}`,
       );
     } else {
       if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
@@ -669,8 +711,8 @@ const fit: Command = {
         covarianceType: covarianceType ?? "full",
         ...(start === undefined ? {} : await startOptions(ctx, start, nComponents, covarianceType)),
       });
-      fitWithProgress(ctx, g, X);
-      note(ctx, `fitted ${describeModel(g, X)}`);
+      fitWithProgress(ctx, g, X, sampleWeight);
+      note(ctx, `fitted ${describeModel(g, X, sampleWeight)}`);
     }
     warnDegenerate(ctx, g);
     await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
@@ -705,33 +747,16 @@ async function streamable(ctx: Context, path: string): Promise<boolean> {
  */
 async function fitStreamed(ctx: Context, path: string, start: string | undefined): Promise<void> {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
-  const delimiter = option(ctx, "delimiter");
-  const names: Record<string, Delimiter> = {
-    ",": ",",
-    comma: ",",
-    ";": ";",
-    semicolon: ";",
-    tab: "\t",
-    "\t": "\t",
-    "\\t": "\t",
-    space: " ",
-    " ": " ",
-  };
-  if (delimiter !== undefined && !names[delimiter])
-    throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
-  const columns = option(ctx, "columns")
-    ?.split(",")
-    .map((c) => c.trim());
+  const options = parseOptions(ctx);
   let header: string[] | undefined;
   const source = async function* () {
     try {
-      for await (const t of csvChunks(ctx.io.readStream!(path), {
-        delimiter: delimiter === undefined ? undefined : names[delimiter],
-        header: ctx.flags.has("header") ? true : undefined,
-      })) {
-        const table = columns ? selectColumns(t, columns) : t;
-        header = table.header;
-        yield table;
+      let rows = 0;
+      for await (const t of csvChunks(ctx.io.readStream!(path), options)) {
+        const { X, sampleWeight } = dataOf(ctx, t, rows);
+        rows += t.rows;
+        header = X.header;
+        yield sampleWeight ? { rows: X, sampleWeight } : X;
       }
     } catch (e) {
       if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
@@ -750,7 +775,7 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
   await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
   note(
     ctx,
-    `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`,
+    `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows${ctx.values.has("weights-column") ? ", weighted" : ""}, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`,
   );
   warnDegenerate(ctx, g);
   const json = g.toJSON();
@@ -992,6 +1017,7 @@ const select: Command = {
     { name: "folds", value: "N", help: "with --criterion cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "let a degenerate (collapsed) fit be chosen" },
     ...FIT_OPTIONS,
+    WEIGHTS,
     { name: "out", value: "FILE", help: "save the chosen model as JSON" },
     { name: "plot", value: "FILE", help: "draw the criterion against K, one line per covariance type, as SVG" },
     FORMAT,
@@ -1001,8 +1027,8 @@ const select: Command = {
   ],
   async run(ctx) {
     await checkOutputs(ctx, [["data", ctx.args[0]]], ["out", "plot"]);
-    const X = await readData(ctx, ctx.args[0]);
-    const result = selectWithProgress(ctx, X);
+    const { X, sampleWeight } = await readWeightedData(ctx, ctx.args[0]);
+    const result = selectWithProgress(ctx, X, sampleWeight);
     const cv = result.criterion === "cv";
     const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
     if (format(ctx) === "json") {
@@ -1019,7 +1045,7 @@ const select: Command = {
         ),
       );
     }
-    note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X)}`);
+    note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X, sampleWeight)}`);
     warnDegenerate(ctx, result.best);
     const out = option(ctx, "out");
     if (out !== undefined) await writeOutput(ctx, out, JSON.stringify(result.best) + "\n");

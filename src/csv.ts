@@ -404,20 +404,74 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ArrayLike<n
   return out.join("\n") + "\n";
 }
 
+/** The 0-based index of a column named in the header or numbered from 1. */
+function columnIndex(table: Table, c: string): number {
+  const named = table.header?.indexOf(c) ?? -1;
+  if (named >= 0) return named;
+  if (/^\d+$/.test(c) && Number(c) >= 1 && Number(c) <= table.cols) return Number(c) - 1;
+  const names = table.header ? `columns ${table.header.map((h) => JSON.stringify(h)).join(", ")} or ` : "";
+  throw new DataError(`there is no column ${JSON.stringify(c)}: use ${names}numbers 1 to ${table.cols}`);
+}
+
 /** Keeps the listed columns, named (from the header) or numbered from 1, in the order given. */
 export function selectColumns(table: Table, columns: readonly string[]): Table {
-  const picks = columns.map((c) => {
-    const named = table.header?.indexOf(c) ?? -1;
-    if (named >= 0) return named;
-    if (/^\d+$/.test(c) && Number(c) >= 1 && Number(c) <= table.cols) return Number(c) - 1;
-    const names = table.header ? `columns ${table.header.map((h) => JSON.stringify(h)).join(", ")} or ` : "";
-    throw new DataError(`there is no column ${JSON.stringify(c)}: use ${names}numbers 1 to ${table.cols}`);
-  });
+  return pickColumns(
+    table,
+    columns.map((c) => columnIndex(table, c)),
+  );
+}
+
+function pickColumns(table: Table, picks: readonly number[]): Table {
   const data = new Float64Array(table.rows * picks.length);
   for (let i = 0; i < table.rows; i++) {
     for (let j = 0; j < picks.length; j++) data[i * picks.length + j] = table.data[i * table.cols + picks[j]];
   }
   return { ...table, data, cols: picks.length, header: table.header ? picks.map((p) => table.header![p]) : undefined };
+}
+
+/**
+ * Rows with one weight each: what the chunked readers yield with
+ * `weightColumn`, and a chunk `fitAsync` takes from a source as it is.
+ */
+export interface WeightedTable {
+  rows: Table;
+  sampleWeight: Float64Array;
+}
+
+/**
+ * Takes a weight column out of a table: its values (each ≥ 0) become the
+ * rows' `sampleWeight`, and the rows are the other columns, or the
+ * `features` listed (named or numbered from 1, as selectColumns takes them;
+ * the weight column cannot be one). `firstRow` counts the data rows before
+ * this table, so that a bad weight is named by its row in the whole input.
+ *
+ * @example
+ * const { rows, sampleWeight } = splitWeights(parseTable(text), "count");
+ * gmm.fit(rows, { sampleWeight });
+ */
+export function splitWeights(
+  table: Table,
+  column: string,
+  options: { features?: readonly string[]; firstRow?: number } = {},
+): WeightedTable {
+  const w = columnIndex(table, column);
+  const picks = options.features
+    ? options.features.map((c) => columnIndex(table, c))
+    : Array.from({ length: table.cols }, (_, j) => j).filter((j) => j !== w);
+  if (picks.includes(w))
+    throw new DataError(`the weight column ${JSON.stringify(column)} cannot also be a feature column`);
+  if (picks.length === 0)
+    throw new DataError(`the weight column ${JSON.stringify(column)} is the only column: there are no features left`);
+  const sampleWeight = new Float64Array(table.rows);
+  for (let i = 0; i < table.rows; i++) {
+    const v = table.data[i * table.cols + w];
+    if (v < 0)
+      throw new DataError(
+        `weight column ${JSON.stringify(column)}, data row ${(options.firstRow ?? 0) + i + 1}: the weight is ${v}; weights must be ≥ 0`,
+      );
+    sampleWeight[i] = v;
+  }
+  return { rows: pickColumns(table, picks), sampleWeight };
 }
 
 // ---------------------------------------------------------------- chunks
@@ -426,6 +480,12 @@ export function selectColumns(table: Table, columns: readonly string[]): Table {
 export interface ChunkOptions extends ParseOptions {
   /** Data rows per chunk (default 65,536). */
   chunkRows?: number;
+  /**
+   * A column of row weights (a header name or a number from 1): each chunk is
+   * then `{ rows, sampleWeight }` (splitWeights), the rows being the other
+   * columns, which fitAsync takes as weighted rows.
+   */
+  weightColumn?: string;
 }
 
 /**
@@ -435,9 +495,35 @@ export interface ChunkOptions extends ParseOptions {
  * the header are detected on the first line, as parseTable does, and apply
  * to every chunk; errors name the row in the whole file.
  */
+export function csvChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: ChunkOptions & { weightColumn: string },
+): AsyncGenerator<WeightedTable>;
+export function csvChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options?: ChunkOptions,
+): AsyncGenerator<Table>;
 export async function* csvChunks(
   bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   options: ChunkOptions = {},
+): AsyncGenerator<Table | WeightedTable> {
+  const { weightColumn } = options;
+  if (weightColumn === undefined) {
+    yield* tableChunks(bytes, options);
+    return;
+  }
+  if (typeof weightColumn !== "string")
+    throw new TypeError(`weightColumn must be a column name or number (a string); got ${String(weightColumn)}`);
+  let rows = 0;
+  for await (const table of tableChunks(bytes, options)) {
+    yield splitWeights(table, weightColumn, { firstRow: rows });
+    rows += table.rows;
+  }
+}
+
+async function* tableChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: ChunkOptions,
 ): AsyncGenerator<Table> {
   const chunkRows = options.chunkRows ?? 65_536;
   if (!Number.isInteger(chunkRows) || chunkRows < 1)
@@ -519,7 +605,12 @@ async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
  * A CSV file in Node, Deno or Bun, in chunks (csvChunks over the file's bytes):
  * pass `() => readCsvChunks(path)` to fitAsync for an out-of-core fit.
  */
-export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table> {
+export function readCsvChunks(
+  path: string,
+  options: ChunkOptions & { weightColumn: string },
+): AsyncGenerator<WeightedTable>;
+export function readCsvChunks(path: string, options?: ChunkOptions): AsyncGenerator<Table>;
+export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table | WeightedTable> {
   const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
     "node:fs",
   ) as { createReadStream(path: string, o?: { highWaterMark?: number }): AsyncIterable<Uint8Array> } | undefined;

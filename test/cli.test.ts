@@ -145,6 +145,60 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(loud.stderr).toMatch(/fitted K=2 full streamed from faithful\.csv \(272 rows, read once per iteration\)/);
   });
 
+  it("fit --weights-column fits with those row weights, in memory and streamed, and names a bad weight's row", () => {
+    const X = datasets.faithful;
+    const w = X.map((_, i) => 1 + (i % 3));
+    writeFileSync(
+      join(dir, "weighted.csv"),
+      toCsv(
+        ["eruptions", "count", "waiting"],
+        X.map((r, i) => [r[0], w[i], r[1]]),
+      ),
+    );
+    const args = ["fit", "weighted.csv", "-k", "2", "--seed", "0", "--init", "kmeans", "--tol", "0.000001"];
+    const whole = run([...args, "--weights-column", "count", "--out", "weighted.json"]);
+    expect(whole.code).toBe(0);
+    expect(whole.stderr).toMatch(/^fitted K=2 full: weighted log-likelihood -\d+\.\d+, BIC/);
+    const a = JSON.parse(readFileSync(join(dir, "weighted.json"), "utf8"));
+    const g = new GaussianMixture({ nComponents: 2, randomState: 0, initParams: "kmeans", tol: 1e-6 }).fit(X, {
+      sampleWeight: w,
+    });
+    expect(a.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(a.means_, g.means, 1e-9);
+    expectClose(a.covariances_, g.covariances, 1e-9);
+    // the same by column number, streamed chunk by chunk
+    const streamed = spawnSync(
+      process.execPath,
+      [CLI, ...args, "--weights-column", "2", "--quiet", "--out", "weighted-streamed.json"],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } },
+    );
+    expect(streamed.status).toBe(0);
+    const b = JSON.parse(readFileSync(join(dir, "weighted-streamed.json"), "utf8"));
+    expect(b.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(b.means_, g.means, 1e-9);
+    expectClose(b.covariances_, g.covariances, 1e-9);
+    // --columns still picks the features; the weight column cannot be one
+    expect(run([...args, "--weights-column", "count", "--columns", "waiting", "--quiet"]).code).toBe(0);
+    expect(run([...args, "--weights-column", "count", "--columns", "count,waiting"]).stderr).toBe(
+      'weighted.csv: the weight column "count" cannot also be a feature column\n',
+    );
+    expect(run([...args, "--weights-column", "n"]).stderr).toMatch(/^weighted\.csv: there is no column "n"/);
+    const lines = readFileSync(join(dir, "weighted.csv"), "utf8").split("\n");
+    lines[5] = lines[5].replace(/,\d,/, ",-1,");
+    writeFileSync(join(dir, "bad-weight.csv"), lines.join("\n"));
+    for (const env of [{}, { GMM_WASM_STREAM_BYTES: "100" }]) {
+      const r = spawnSync(process.execPath, [CLI, "fit", "bad-weight.csv", "--weights-column", "count"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        'bad-weight.csv: weight column "count", data row 5: the weight is -1; weights must be ≥ 0\n',
+      );
+    }
+  });
+
   it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
     const r = run([
       "fit",
