@@ -5,6 +5,7 @@
 // naming the file, row and column, and a non-zero exit: 2 for a wrong command
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
 
+import { BAYESIAN_FORMAT, BayesianGaussianMixture } from "./bayesian-mixture.js";
 import {
   csvChunks,
   DataError,
@@ -45,6 +46,8 @@ export interface CliIO {
   fileSize?(path: string): Promise<number>;
   readStream?(path: string): AsyncIterable<Uint8Array>;
   readStdin(): Promise<Uint8Array>;
+  /** Standard input as a stream (optional: without it, standard input is read whole). */
+  stdinStream?(): AsyncIterable<Uint8Array>;
   writeFile(path: string, text: string): Promise<void>;
   stdout(text: string): void;
   /** Resolves once stdout can take more (long outputs are written in pieces). */
@@ -347,7 +350,32 @@ async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
   }
 }
 
-function checkFeatures(model: GaussianMixture, table: Table, path: string): void {
+/** What predict, proba and score take: either estimator's model JSON. */
+type Model = GaussianMixture | BayesianGaussianMixture;
+
+/** A GaussianMixture or a BayesianGaussianMixture file (by its `format`, or a scikit-learn dump's weight_concentration_). */
+async function readAnyModel(ctx: Context, path: string): Promise<Model> {
+  const bytes = await readBytes(ctx.io, path);
+  const name = displayName(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new FileError(`${name}: not a model file: it is not valid JSON (${(e as Error).message})`);
+  }
+  const o = json as Record<string, unknown> | null;
+  const bayesian =
+    o !== null &&
+    typeof o === "object" &&
+    (o.format === BAYESIAN_FORMAT || (o.format === undefined && "weight_concentration_" in o));
+  try {
+    return bayesian ? BayesianGaussianMixture.fromJSON(json) : GaussianMixture.fromJSON(json);
+  } catch (e) {
+    throw new FileError(`${name}: not a valid model: ${(e as Error).message.replace(/^fromJSON: /, "")}`);
+  }
+}
+
+function checkFeatures(model: Model, table: Table, path: string): void {
   if (table.cols !== model.nFeatures) {
     throw new FileError(
       `${displayName(path)}: has ${table.cols} column${table.cols === 1 ? "" : "s"} but the model was fitted on ${model.nFeatures}; pick them with --columns`,
@@ -410,12 +438,6 @@ function format(ctx: Context): "csv" | "json" {
 
 function note(ctx: Context, text: string): void {
   if (!ctx.flags.has("quiet")) ctx.io.stderr(text + "\n");
-}
-
-function rowsOf(data: ArrayLike<number>, rows: number, cols: number): number[][] {
-  const out: number[][] = new Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = Array.from({ length: cols }, (_, j) => data[i * cols + j]);
-  return out;
 }
 
 const fixed = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
@@ -783,6 +805,110 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
   await writeOutput(ctx, option(ctx, "out"), JSON.stringify(json) + "\n");
 }
 
+/** Numbers per piece of text written by predict, proba and score. */
+const OUTPUT_VALUES = 2 ** 14;
+
+/** Rows per chunk of predict, proba and score (GMM_WASM_CHUNK_ROWS overrides it, for tests). */
+const CHUNK_ROWS = 65_536;
+
+/**
+ * The data file's rows in chunks, after --columns: CSV is read CHUNK_ROWS rows
+ * at a time from a stream (memory bounded by the chunk), NDJSON and JSON
+ * arrays whole (as is everything when the CliIO has no streams).
+ */
+async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
+  const { io } = ctx;
+  const options = parseOptions(ctx);
+  const stream = path === "-" ? io.stdinStream?.() : io.readStream?.(path);
+  if (!stream) {
+    yield (await readWeightedData(ctx, path)).X;
+    return;
+  }
+  const chunkRows = Number(io.env.GMM_WASM_CHUNK_ROWS ?? CHUNK_ROWS);
+  const it = stream[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let first: number | undefined; // the first byte that is not white space (or a BOM)
+  try {
+    while (first === undefined) {
+      const r = await it.next();
+      if (r.done) break;
+      head.push(r.value);
+      first = r.value.find((b) => !(b === 32 || (b >= 9 && b <= 13) || b === 0xef || b === 0xbb || b === 0xbf));
+    }
+    const rest = async function* () {
+      yield* head;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    };
+    if (first !== 0x5b && first !== 0x7b) {
+      // not "[" or "{": CSV, in chunks
+      let rows = 0;
+      for await (const t of csvChunks(rest(), { ...options, chunkRows })) {
+        yield inFile(path, () => dataOf(ctx, t, rows).X);
+        rows += t.rows;
+      }
+      return;
+    }
+    const parts: Uint8Array[] = [];
+    for await (const piece of rest()) parts.push(piece);
+    const all = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+    let at = 0;
+    for (const piece of parts) {
+      all.set(piece, at);
+      at += piece.length;
+    }
+    yield inFile(path, () => dataOf(ctx, parseTable(all, options)).X);
+  } catch (e) {
+    if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
+    if (e instanceof FileError || e instanceof UsageError || !(e as { code?: string }).code) throw e;
+    throw new FileError(`${path}: cannot read it (${systemMessage(e)})`);
+  }
+}
+
+/**
+ * Writes one result per row, chunk by chunk as the rows are read: CSV under
+ * `header`, or one JSON array (of numbers, or of arrays for `width` > 0).
+ * The text is what one toCsv / JSON.stringify of all rows gave. Returns the
+ * rows written.
+ */
+async function writeRowResults(
+  ctx: Context,
+  model: Model,
+  dataPath: string,
+  header: string[],
+  width: number,
+  compute: (X: Table) => ArrayLike<number>,
+): Promise<number> {
+  const json = format(ctx) === "json";
+  let rows = 0;
+  for await (const X of dataChunks(ctx, dataPath)) {
+    checkFeatures(model, X, dataPath);
+    const values = compute(X);
+    // written in pieces of about OUTPUT_VALUES numbers: the text of a whole chunk would be megabytes
+    const step = Math.max(1, Math.floor(OUTPUT_VALUES / Math.max(width, 1)));
+    for (let a = 0; a < X.rows; a += step) {
+      const b = Math.min(a + step, X.rows);
+      const out: number[][] = new Array(b - a);
+      for (let i = a; i < b; i++) {
+        const row: number[] = new Array(Math.max(width, 1));
+        if (width === 0) row[0] = values[i];
+        else for (let j = 0; j < width; j++) row[j] = values[i * width + j];
+        out[i - a] = row;
+      }
+      if (json) {
+        const text = JSON.stringify(width === 0 ? out.map((r) => r[0]) : out).slice(1, -1);
+        ctx.io.stdout((rows === 0 ? "[" : ",") + text);
+      } else {
+        const text = toCsv(rows === 0 ? header : [], out);
+        ctx.io.stdout(rows === 0 ? text : text.slice(1)); // toCsv([], rows) is "\n" + the rows' lines
+      }
+      rows += b - a;
+      await ctx.io.drain?.();
+    }
+  }
+  if (json) ctx.io.stdout("]\n");
+  return rows;
+}
+
 async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: Table }> {
   const [modelPath, dataPath] = ctx.args;
   if (modelPath === "-" && dataPath === "-")
@@ -793,6 +919,15 @@ async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: 
   return { model, X };
 }
 
+/** The model of predict, proba and score (either estimator's JSON), and its data path. */
+async function scoringModel(ctx: Context): Promise<{ model: Model; dataPath: string }> {
+  const [modelPath, dataPath] = ctx.args;
+  if (modelPath === "-" && dataPath === "-")
+    throw new UsageError("only one of the model and the data can come from standard input");
+  format(ctx); // a bad --format is refused before any reading
+  return { model: await readAnyModel(ctx, modelPath), dataPath };
+}
+
 const predict: Command = {
   name: "predict",
   summary: "Print the most probable component (0 … K−1) of each row.",
@@ -800,16 +935,8 @@ const predict: Command = {
   positional: ["model", "data"],
   options: [FORMAT, ...READ_OPTIONS, HELP],
   async run(ctx) {
-    const { model, X } = await modelAndData(ctx);
-    const labels = Array.from(model.predict(X));
-    ctx.io.stdout(
-      format(ctx) === "json"
-        ? JSON.stringify(labels) + "\n"
-        : toCsv(
-            ["label"],
-            labels.map((l) => [l]),
-          ),
-    );
+    const { model, dataPath } = await scoringModel(ctx);
+    await writeRowResults(ctx, model, dataPath, ["label"], 0, (X) => model.predict(X));
   },
 };
 
@@ -820,17 +947,10 @@ const proba: Command = {
   positional: ["model", "data"],
   options: [FORMAT, ...READ_OPTIONS, HELP],
   async run(ctx) {
-    const { model, X } = await modelAndData(ctx);
-    const p = model.predictProba(X);
-    const rows = rowsOf(p.data, p.rows, p.cols);
-    ctx.io.stdout(
-      format(ctx) === "json"
-        ? JSON.stringify(rows) + "\n"
-        : toCsv(
-            rows[0].map((_, c) => `p${c}`),
-            rows,
-          ),
-    );
+    const { model, dataPath } = await scoringModel(ctx);
+    const k = model.nComponents;
+    const header = Array.from({ length: k }, (_, c) => `p${c}`);
+    await writeRowResults(ctx, model, dataPath, header, k, (X) => model.predictProba(X).data);
   },
 };
 
@@ -846,28 +966,28 @@ const score: Command = {
     HELP,
   ],
   async run(ctx) {
-    const { model, X } = await modelAndData(ctx);
-    const json = format(ctx) === "json";
-    if (ctx.flags.has("summary")) {
-      const mean = model.score(X);
-      const s = {
-        n: X.rows,
-        mean_log_likelihood: mean,
-        log_likelihood: mean * X.rows,
-        bic: model.bic(X),
-        aic: model.aic(X),
-      };
-      ctx.io.stdout(json ? JSON.stringify(s) + "\n" : toCsv(Object.keys(s), [Object.values(s)]));
+    const { model, dataPath } = await scoringModel(ctx);
+    if (!ctx.flags.has("summary")) {
+      await writeRowResults(ctx, model, dataPath, ["log_density"], 0, (X) => model.scoreSamples(X));
       return;
     }
-    const s = Array.from(model.scoreSamples(X));
+    // the totals over the chunks, summed row by row in order as score() and bic() sum them
+    let n = 0;
+    let logL = 0;
+    for await (const X of dataChunks(ctx, dataPath)) {
+      checkFeatures(model, X, dataPath);
+      const s = model.scoreSamples(X);
+      for (let i = 0; i < s.length; i++) logL += s[i];
+      n += X.rows;
+    }
+    const summary: Record<string, number> = { n, mean_log_likelihood: logL / n, log_likelihood: (logL / n) * n };
+    // BIC and AIC count a GaussianMixture's free parameters; a variational model has no such count
+    if (model instanceof GaussianMixture) {
+      summary.bic = -2 * logL + model.nParameters * Math.log(n);
+      summary.aic = -2 * logL + 2 * model.nParameters;
+    }
     ctx.io.stdout(
-      json
-        ? JSON.stringify(s) + "\n"
-        : toCsv(
-            ["log_density"],
-            s.map((v) => [v]),
-          ),
+      format(ctx) === "json" ? JSON.stringify(summary) + "\n" : toCsv(Object.keys(summary), [Object.values(summary)]),
     );
   },
 };
@@ -1168,6 +1288,7 @@ export function nodeIO(): CliIO {
     readFile: (path) => fs.readFile(path),
     fileSize: async (path) => Number((await fs.stat(path, { bigint: true })).size),
     readStream: (path) => proc.getBuiltinModule("node:fs").createReadStream(path, { highWaterMark: 1 << 20 }),
+    stdinStream: () => proc.stdin,
     async readStdin() {
       const chunks: Uint8Array[] = [];
       let size = 0;
