@@ -5,7 +5,8 @@
 // naming the file, row and column, and a non-zero exit: 2 for a wrong command
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
 
-import { BAYESIAN_FORMAT, BayesianGaussianMixture } from "./bayesian-mixture.js";
+import { WEIGHT_PRIOR_TYPES } from "./bayesian.js";
+import { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS, BayesianGaussianMixture } from "./bayesian-mixture.js";
 import {
   csvChunks,
   DataError,
@@ -183,43 +184,82 @@ function listOption<T extends string>(ctx: Context, name: string, choices: reado
   return items as T[];
 }
 
-/** Splits argv into positional arguments, `--name value` / `--name=value` options and flags, checked against the command. */
+/** What parseArgs needs of node:util's (typed here: the package has no @types/node). */
+interface NodeUtil {
+  parseArgs(config: {
+    args: string[];
+    options: Record<string, { type: "string" | "boolean"; short?: string }>;
+    strict: true;
+    allowPositionals: true;
+  }): { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+/**
+ * Splits argv with node:util's parseArgs (`--name value`, `--name=value`,
+ * flags, `-k K` for --components, `-h`, `--` before positionals that start
+ * with -), checked against the command; its errors are reworded to name the
+ * option and what it takes.
+ */
 function parseArgs(command: Command, argv: readonly string[]): Omit<Context, "io"> {
   const specs = new Map<string, OptionSpec>();
   for (const o of command.options) specs.set(o.name, o);
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const o of command.options) {
+    options[o.name] = { type: o.value === undefined ? "boolean" : "string" };
+    if (o.name === "components") options[o.name].short = "k";
+    if (o.name === "help") options[o.name].short = "h";
+  }
+  // parseArgs takes "-1" after --tol for an option, not a value: a value that
+  // starts with - and cannot be an option (a number, "-Infinity") is joined
+  // to its option, so that the option's own check says what it takes.
   const args: string[] = [];
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
-      args.push(...argv.slice(i + 1));
+      args.push(...argv.slice(i));
       break;
     }
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      const spec = specs.get(name);
-      if (!spec) throw new UsageError(`unknown option --${name}; see gmm-wasm ${command.name} --help`);
-      if (spec.value === undefined) {
-        if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-        flags.add(name);
-      } else {
-        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`--${name} needs a value (${spec.value})`);
-        values.set(name, v);
-      }
-    } else if (a === "-h") {
-      flags.add("help");
-    } else if (a === "-k" && specs.has("components")) {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError("-k needs a value (K)");
-      values.set("components", v);
-    } else {
-      args.push(a);
-    }
+    const name = a.startsWith("--") ? a.slice(2) : a === "-k" ? "components" : undefined;
+    const next = argv[i + 1];
+    if (
+      name !== undefined &&
+      specs.get(name)?.value !== undefined &&
+      next?.startsWith("-") &&
+      next !== "-" &&
+      !/^--[A-Za-z]|^-[A-Za-z]$/.test(next)
+    ) {
+      args.push(`--${name}=${next}`);
+      i++;
+    } else args.push(a);
   }
-  return { args, values, flags };
+  const util = (globalThis as unknown as { process: NodeProcess }).process.getBuiltinModule("node:util");
+  let parsed: ReturnType<NodeUtil["parseArgs"]>;
+  try {
+    parsed = util.parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const { code, message } = e as { code?: string; message: string };
+    const raw = /'(-[^' ,]+)/.exec(message)?.[1] ?? "";
+    const name = /--([A-Za-z0-9-]+)/.exec(message)?.[1] ?? raw.replace(/^-+/, "");
+    const spec = specs.get(name);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw new UsageError(`unknown option ${raw}; see gmm-wasm ${command.name} --help`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && spec) {
+      if (spec.value === undefined) throw new UsageError(`--${name} takes no value`);
+      if (/ambiguous/.test(message))
+        throw new UsageError(
+          `--${name} needs a value (${spec.value}), not the option after it; write --${name}=VALUE for a value that starts with -`,
+        );
+      throw new UsageError(`--${name} needs a value (${spec.value})`);
+    }
+    throw new UsageError(message.replace(/\s*\n\s*/g, " "));
+  }
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (const [name, v] of Object.entries(parsed.values)) {
+    if (typeof v === "string") values.set(name, v);
+    else if (v === true) flags.add(name);
+  }
+  return { args: parsed.positionals, values, flags };
 }
 
 function commandHelp(c: Command): string {
@@ -578,7 +618,7 @@ function criterionChart(result: SelectionResult): Panel {
   });
 }
 
-function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
+function scatterOf(ctx: Context, model: Model, X: Table): Panel {
   if (X.cols < 2) throw new FileError("plot needs at least two features; this model has one");
   const pick = (name: string, fallback: number) => {
     const v = option(ctx, name);
@@ -688,6 +728,20 @@ const fit: Command = {
       value: "SECONDS",
       help: "stop EM early after this long, keeping the best parameters so far",
     },
+    {
+      name: "bayesian",
+      help: "fit a BayesianGaussianMixture (variational; --components is then an upper bound the prior can switch components off below)",
+    },
+    {
+      name: "weight-concentration-prior-type",
+      value: "TYPE",
+      help: "with --bayesian: dirichlet_process (default, stick-breaking) or dirichlet_distribution",
+    },
+    {
+      name: "weight-concentration-prior",
+      value: "X",
+      help: "with --bayesian: the weight prior γ₀ > 0 (default 1/K); smaller keeps fewer components",
+    },
     { name: "out", value: "FILE", help: "write the model JSON here (default: standard output)" },
     { name: "plot", value: "FILE", help: "also draw the fit (and the criterion chart, with --select) as SVG" },
     ...READ_OPTIONS,
@@ -707,8 +761,17 @@ const fit: Command = {
           ],
       ["out", "plot"],
     );
-    if (await streamable(ctx, path)) return fitStreamed(ctx, path, start);
+    const bayesian = ctx.flags.has("bayesian");
+    if (!bayesian) {
+      for (const name of ["weight-concentration-prior-type", "weight-concentration-prior"])
+        if (ctx.values.has(name)) throw new UsageError(`--${name} needs --bayesian`);
+    } else {
+      for (const name of ["select", "start", "dtype"])
+        if (ctx.values.has(name)) throw new UsageError(`--${name} does not go with --bayesian`);
+    }
+    if (!bayesian && (await streamable(ctx, path))) return fitStreamed(ctx, path, start);
     const { X, sampleWeight } = await readWeightedData(ctx, path);
+    if (bayesian) return fitBayesian(ctx, X, sampleWeight);
     let g: GaussianMixture;
     let chart: Panel | undefined;
     if (ctx.values.has("select")) {
@@ -743,6 +806,54 @@ const fit: Command = {
       await writeOutput(ctx, plot, renderSvg(chart ? [scatterOf(ctx, g, X), chart] : [scatterOf(ctx, g, X)]));
   },
 };
+
+/** `fit --bayesian`: a BayesianGaussianMixture on the rows in memory, written as its JSON. */
+async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | undefined): Promise<void> {
+  if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
+  const init = option(ctx, "init");
+  if (init === "auto")
+    throw new UsageError(`--init auto is not available with --bayesian; use ${BAYESIAN_INIT_PARAMS.join(", ")}`);
+  const prior = option(ctx, "weight-concentration-prior");
+  if (prior !== undefined && !(numberOption(ctx, "weight-concentration-prior")! > 0))
+    throw new UsageError(`--weight-concentration-prior must be a decimal number > 0; got ${JSON.stringify(prior)}`);
+  const o = gmmOptions(ctx);
+  const g = new BayesianGaussianMixture({
+    nComponents: intOption(ctx, "components", 1) ?? 1,
+    covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
+    weightConcentrationPriorType: choiceOption(ctx, "weight-concentration-prior-type", WEIGHT_PRIOR_TYPES),
+    weightConcentrationPrior: prior === undefined ? undefined : Number(prior),
+    randomState: o.randomState,
+    nInit: o.nInit,
+    maxIter: o.maxIter,
+    tol: o.tol,
+    regCovar: o.regCovar,
+    // the library's default start (kmeans): the search of --init auto is GaussianMixture's
+    initParams: choiceOption(ctx, "init", BAYESIAN_INIT_PARAMS),
+  });
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
+    nInit: o.nInit ?? 1,
+    maxIter: o.maxIter ?? 100,
+  });
+  const budget = numberOption(ctx, "time-budget");
+  try {
+    g.fit(X, {
+      onIteration: (info) => bar.update(info),
+      timeBudgetMs: budget === undefined ? undefined : budget * 1000,
+      featureNames: X.header,
+      ...(sampleWeight ? { sampleWeight } : {}),
+    });
+  } finally {
+    bar.finish();
+  }
+  const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
+  note(
+    ctx,
+    `fitted Bayesian K≤${g.nComponents} ${g.covarianceType} (${g.weightConcentrationPriorType}): ${g.effectiveComponents} effective component${g.effectiveComponents === 1 ? "" : "s"} (weight above 0.01), lower bound ${fixed(g.lowerBound, 4)}, ${g.converged ? `converged in ${its}` : g.stopReason === "timeBudget" ? `stopped by --time-budget after ${its} (not converged)` : `did NOT converge in ${its} (raise --max-iter or --tol)`}`,
+  );
+  await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
+  const plot = option(ctx, "plot");
+  if (plot !== undefined) await writeOutput(ctx, plot, renderSvg([scatterOf(ctx, g, X)]));
+}
 
 /** Files above this size are fitted streamed, chunk by chunk (GMM_WASM_STREAM_BYTES overrides it). */
 const STREAM_BYTES = 256 * 2 ** 20;
@@ -1152,8 +1263,18 @@ const select: Command = {
     const cv = result.criterion === "cv";
     const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
     if (format(ctx) === "json") {
+      // the CSV's columns, under the CSV's names; a missing number is null, flags are booleans
+      const row = (r: SelectionRow) =>
+        Object.fromEntries(
+          columns.map(([name, get]) => {
+            const v = get(r);
+            if (name === "degenerate" || name === "selected") return [name, v === "true"];
+            return [name, typeof v === "number" && !Number.isFinite(v) ? null : (v ?? null)];
+          }),
+        );
       ctx.io.stdout(
-        JSON.stringify({ criterion: result.criterion, selected: result.bestRow, table: result.table }) + "\n",
+        JSON.stringify({ criterion: result.criterion, selected: row(result.bestRow), table: result.table.map(row) }) +
+          "\n",
       );
     } else {
       const cell = (v: number | string | undefined) =>
@@ -1270,6 +1391,7 @@ interface NodeProcess {
     writeFile(path: string, data: string): Promise<void>;
     stat(path: string, options: { bigint: true }): Promise<{ dev: bigint; ino: bigint; size: bigint }>;
   };
+  getBuiltinModule(id: "node:util"): NodeUtil;
   getBuiltinModule(id: "node:fs"): {
     createReadStream(path: string, o: { highWaterMark: number }): AsyncIterable<Uint8Array>;
   };

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockSeed, main, ProgressBar, sampleBlocks, writeSamples } from "../src/cli.js";
 import { parseTable, toCsv } from "../src/csv.js";
-import { GaussianMixture } from "../src/index.js";
+import { BayesianGaussianMixture, GaussianMixture } from "../src/index.js";
 import { datasets, expectClose } from "./helpers.js";
 import { checkWellFormed } from "./well-formed.js";
 
@@ -225,6 +225,77 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     );
   });
 
+  it("fit --bayesian writes the library's BayesianGaussianMixture; predict, proba and score take its file", () => {
+    const X = datasets.faithful;
+    const r = run(["fit", "faithful.csv", "--bayesian", "-k", "6", "--seed", "0", "--out", "bayes.json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^fitted Bayesian K≤6 full \(dirichlet_process\): 2 effective components \(weight above 0\.01\), lower bound -?\d+\.\d+, converged in \d+ iterations\n$/,
+    );
+    const saved = JSON.parse(readFileSync(join(dir, "bayes.json"), "utf8"));
+    const b = new BayesianGaussianMixture({ nComponents: 6, randomState: 0 }).fit(X);
+    expect(saved.format).toBe("gmm-wasm/BayesianGaussianMixture");
+    expect(saved.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(saved.means_, b.means, 1e-9);
+    expectClose(saved.weight_concentration_, b.weightConcentration, 1e-9);
+    const labels = csvRows(run(["predict", "bayes.json", "faithful.csv"]).stdout).rows.map((row) => row[0]);
+    expect(labels).toEqual(Array.from(b.predict(X)));
+    const proba = JSON.parse(run(["proba", "bayes.json", "faithful.csv", "--format", "json"]).stdout);
+    expect(proba[0]).toHaveLength(6);
+    expectClose(proba.flat(), Array.from(b.predictProba(X).data), 1e-9, 1e-12);
+    const score = csvRows(run(["score", "bayes.json", "faithful.csv"]).stdout).rows.map((row) => row[0]);
+    expectClose(score, Array.from(b.scoreSamples(X)), 1e-9);
+    // no parameter count, so no BIC or AIC in the summary
+    const summary = JSON.parse(run(["score", "bayes.json", "faithful.csv", "--summary", "--format", "json"]).stdout);
+    expect(Object.keys(summary)).toEqual(["n", "mean_log_likelihood", "log_likelihood"]);
+    expectClose(summary.mean_log_likelihood, b.score(X), 1e-9);
+    // the prior's type and value, and the options shared with fit
+    const args = [
+      "--weight-concentration-prior-type",
+      "dirichlet_distribution",
+      "--weight-concentration-prior",
+      "0.01",
+    ];
+    const dd = run(["fit", "faithful.csv", "--bayesian", "-k", "4", "--covariance", "diag", "--seed", "2", ...args]);
+    expect(dd.code).toBe(0);
+    const ddModel = JSON.parse(dd.stdout);
+    const ddLib = new BayesianGaussianMixture({
+      nComponents: 4,
+      covarianceType: "diag",
+      randomState: 2,
+      weightConcentrationPriorType: "dirichlet_distribution",
+      weightConcentrationPrior: 0.01,
+    }).fit(X);
+    expect(ddModel.weight_concentration_prior_type).toBe("dirichlet_distribution");
+    expect(ddModel.weight_concentration_prior_).toBe(0.01);
+    expectClose(ddModel.means_, ddLib.means, 1e-9);
+    // what does not go together is refused before any work
+    const refused = (extra: string[]) => run(["fit", "faithful.csv", ...extra]);
+    expect(refused(["--weight-concentration-prior", "0.1"]).stderr).toBe(
+      "gmm-wasm fit: --weight-concentration-prior needs --bayesian\n",
+    );
+    expect(refused(["--bayesian", "--select", "bic"]).stderr).toBe(
+      "gmm-wasm fit: --select does not go with --bayesian\n",
+    );
+    expect(refused(["--bayesian", "--init", "auto"]).stderr).toMatch(/--init auto is not available with --bayesian/);
+    expect(refused(["--bayesian", "--weight-concentration-prior", "0"]).stderr).toMatch(
+      /--weight-concentration-prior must be a decimal number > 0; got "0"/,
+    );
+    expect(refused(["--bayesian", "--weight-concentration-prior-type", "dp"]).stderr).toMatch(
+      /--weight-concentration-prior-type must be one of dirichlet_process, dirichlet_distribution; got "dp"/,
+    );
+    expect(refused(["--bayesian", "--weight-concentration-prior", "0"]).code).toBe(2);
+  });
+
+  it("reads options as node:util's parseArgs does: --name=value, -k, -h, and -- before a file that starts with -", () => {
+    writeFileSync(join(dir, "-dash.csv"), readFileSync(join(dir, "faithful.csv")));
+    const a = run(["fit", "--seed=0", "-k", "2", "--init=kmeans", "--quiet", "--", "-dash.csv"]);
+    const b = run(["fit", "faithful.csv", "--components=2", "--seed", "0", "--init", "kmeans", "--quiet"]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(run(["score", "-h"]).stdout).toMatch(/^Print each row's log-density/);
+  });
+
   it("fit with the same seed writes the same file twice", () => {
     run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "again.json"]);
     expect(readFileSync(join(dir, "again.json"), "utf8")).toBe(readFileSync(join(dir, "model.json"), "utf8"));
@@ -370,6 +441,19 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
       'gmm-wasm fit: --covariance must be one of full, tied, diag, spherical; got "round"\n',
     ],
     [["fit", "faithful.csv", "--bogus"], 2, "gmm-wasm fit: unknown option --bogus; see gmm-wasm fit --help\n"],
+    [["fit", "faithful.csv", "-x"], 2, "gmm-wasm fit: unknown option -x; see gmm-wasm fit --help\n"],
+    [["fit", "faithful.csv", "--seed"], 2, "gmm-wasm fit: --seed needs a value (N)\n"],
+    [["fit", "faithful.csv", "--quiet=yes"], 2, "gmm-wasm fit: --quiet takes no value\n"],
+    [
+      ["fit", "faithful.csv", "--seed", "--quiet"],
+      2,
+      "gmm-wasm fit: --seed needs a value (N), not the option after it; write --seed=VALUE for a value that starts with -\n",
+    ],
+    [
+      ["predict", "m.json", "faithful.csv", "-k", "3"],
+      2,
+      "gmm-wasm predict: unknown option -k; see gmm-wasm predict --help\n",
+    ],
     [["fit"], 2, /^gmm-wasm fit: missing <data>; usage: gmm-wasm fit <data>/],
     [
       ["frobnicate"],
@@ -820,6 +904,20 @@ describe("gmm-wasm select", () => {
     expect(svg.match(/<g class="series"/g)).toHaveLength(4);
     expect(svg).toContain('class="highlight"');
     expect(r.stderr).toMatch(/^selected by BIC: K=\d /);
+    // --format json: the same columns under the same (snake_case) names, numbers as numbers
+    const json = JSON.parse(
+      run(["select", "faithful.csv", "--max-components", "4", "--seed", "0", "--format", "json"]).stdout,
+    );
+    expect(json.criterion).toBe("bic");
+    expect(json.table).toHaveLength(16);
+    for (const [i, row] of json.table.entries()) {
+      expect(Object.keys(row)).toEqual(header);
+      expect(row.covariance_type).toBe(rows[i][0]);
+      expect(row.n_components).toBe(Number(rows[i][1]));
+      expect(row.bic === null ? "" : String(row.bic)).toBe(rows[i][col("bic")]);
+      expect(String(row.selected)).toBe(rows[i][col("selected")]);
+    }
+    expect(json.selected).toEqual(json.table.find((row: { selected: boolean }) => row.selected));
   });
 
   it("fit --select bic chooses the model select marks", () => {
