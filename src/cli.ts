@@ -374,20 +374,13 @@ async function readWeightedData(ctx: Context, path: string): Promise<Data> {
   return inFile(path, () => dataOf(ctx, parseTable(bytes, options)));
 }
 
-async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
-  const bytes = await readBytes(ctx.io, path);
-  const name = displayName(path);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new FileError(`${name}: not a model file: it is not valid JSON (${(e as Error).message})`);
-  }
-  try {
-    return GaussianMixture.fromJSON(json);
-  } catch (e) {
-    throw new FileError(`${name}: not a valid model: ${(e as Error).message.replace(/^fromJSON: /, "")}`);
-  }
+/** A GaussianMixture model file (what sample and fit --start take). */
+async function readModel(ctx: Context, path: string, use: string): Promise<GaussianMixture> {
+  const model = await readAnyModel(ctx, path);
+  if (model instanceof GaussianMixture) return model;
+  throw new FileError(
+    `${displayName(path)}: a BayesianGaussianMixture model; ${use} takes a GaussianMixture model (predict, proba, score and plot take either)`,
+  );
 }
 
 /** What predict, proba and score take: either estimator's model JSON. */
@@ -684,7 +677,7 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table, sampleWeigh
 /** --start model.json: its weights, means and precisions as weightsInit / meansInit / precisionsInit. */
 async function startOptions(ctx: Context, path: string, k: number | undefined, type: CovarianceType | undefined) {
   if (ctx.values.has("init")) throw new UsageError("--start gives the start; --init does not go with it");
-  const m = await readModel(ctx, path);
+  const m = await readModel(ctx, path, "--start");
   if (k !== undefined && k !== m.nComponents)
     throw new UsageError(`--components ${k} but the --start model has ${m.nComponents} components`);
   if (type !== undefined && type !== m.covarianceType)
@@ -1020,11 +1013,11 @@ async function writeRowResults(
   return rows;
 }
 
-async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: Table }> {
+async function modelAndData(ctx: Context): Promise<{ model: Model; X: Table }> {
   const [modelPath, dataPath] = ctx.args;
   if (modelPath === "-" && dataPath === "-")
     throw new UsageError("only one of the model and the data can come from standard input");
-  const model = await readModel(ctx, modelPath);
+  const model = await readAnyModel(ctx, modelPath);
   const X = await readData(ctx, dataPath);
   checkFeatures(model, X, dataPath);
   return { model, X };
@@ -1115,7 +1108,7 @@ const sample: Command = {
     HELP,
   ],
   async run(ctx) {
-    const model = await readModel(ctx, ctx.args[0]);
+    const model = await readModel(ctx, ctx.args[0], "sample");
     const n = intOption(ctx, "n", 1) ?? 1;
     const seed = intOption(ctx, "seed", 0);
     await writeSamples(ctx.io, model, sampleBlocks(model, n, seed), format(ctx) === "json");
