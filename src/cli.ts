@@ -15,6 +15,7 @@ import {
   parseTable,
   selectColumns,
   splitWeights,
+  startsNdjson,
   type Table,
   toCsv,
 } from "./csv.js";
@@ -694,9 +695,9 @@ async function startOptions(ctx: Context, path: string, k: number | undefined, t
 
 const fit: Command = {
   name: "fit",
-  summary: "Fit a Gaussian mixture to a data file and save it as JSON.",
+  summary: "Fit a Gaussian mixture (or with --bayesian a BayesianGaussianMixture) to a data file and save it as JSON.",
   usage:
-    "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--seed N] [--n-init N] --out model.json",
+    "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--bayesian] [--weights-column COLUMN] [--seed N] [--n-init N] --out model.json",
   positional: ["data"],
   options: [
     { name: "components", value: "K", help: "number of components (default 1; also -k)" },
@@ -916,9 +917,9 @@ const OUTPUT_VALUES = 2 ** 14;
 const CHUNK_ROWS = 65_536;
 
 /**
- * The data file's rows in chunks, after --columns: CSV is read CHUNK_ROWS rows
- * at a time from a stream (memory bounded by the chunk), NDJSON and JSON
- * arrays whole (as is everything when the CliIO has no streams).
+ * The data file's rows in chunks, after --columns: CSV and NDJSON are read
+ * CHUNK_ROWS rows at a time from a stream (memory bounded by the chunk), a JSON
+ * document of rows whole (as is everything when the CliIO has no streams).
  */
 async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
   const { io } = ctx;
@@ -931,20 +932,27 @@ async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
   const chunkRows = Number(io.env.GMM_WASM_CHUNK_ROWS ?? CHUNK_ROWS);
   const it = stream[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
-  let first: number | undefined; // the first byte that is not white space (or a BOM)
   try {
-    while (first === undefined) {
+    // the bytes up to the first line end that follows something other than white space
+    let seen = false;
+    for (let done = false; !done; ) {
       const r = await it.next();
       if (r.done) break;
       head.push(r.value);
-      first = r.value.find((b) => !(b === 32 || (b >= 9 && b <= 13) || b === 0xef || b === 0xbb || b === 0xbf));
+      for (const b of r.value) {
+        if (b === 10 && seen) done = true;
+        else if (!(b === 32 || (b >= 9 && b <= 13))) seen = true;
+      }
     }
     const rest = async function* () {
       yield* head;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     };
-    if (first !== 0x5b && first !== 0x7b) {
-      // not "[" or "{": CSV, in chunks
+    const text = new TextDecoder().decode(head.length === 1 ? head[0] : concat(head)).replace(/^\uFEFF/, "");
+    const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== "" && !l.trim().startsWith("#")) ?? "";
+    const json = /^\s*[[{]/.test(firstLine);
+    if (!json || startsNdjson(firstLine)) {
+      // CSV or NDJSON, in chunks
       let rows = 0;
       for await (const t of csvChunks(rest(), { ...options, chunkRows })) {
         yield inFile(path, () => dataOf(ctx, t, rows).X);
@@ -952,20 +960,25 @@ async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
       }
       return;
     }
+    // one JSON document (or JSON objects, which parseTable explains): read whole
     const parts: Uint8Array[] = [];
     for await (const piece of rest()) parts.push(piece);
-    const all = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
-    let at = 0;
-    for (const piece of parts) {
-      all.set(piece, at);
-      at += piece.length;
-    }
-    yield inFile(path, () => dataOf(ctx, parseTable(all, options)).X);
+    yield inFile(path, () => dataOf(ctx, parseTable(concat(parts), options)).X);
   } catch (e) {
     if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
     if (e instanceof FileError || e instanceof UsageError || !(e as { code?: string }).code) throw e;
     throw new FileError(`${path}: cannot read it (${systemMessage(e)})`);
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const piece of parts) {
+    all.set(piece, at);
+    at += piece.length;
+  }
+  return all;
 }
 
 /**

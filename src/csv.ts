@@ -211,8 +211,8 @@ function isObject(x: unknown): boolean {
   return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
-/** NDJSON (one array per line), or one JSON document holding an array of row arrays. */
-function parseJsonRows(text: string): Table {
+/** NDJSON (one array per line), or one JSON document holding an array of row arrays; lines counted after `firstRow`. */
+function parseJsonRows(text: string, firstRow = 0): Table {
   const values: number[] = [];
   let cols = -1;
   let rows = 0;
@@ -241,7 +241,7 @@ function parseJsonRows(text: string): Table {
     rows++;
   };
 
-  const all = [...lines(text)];
+  const all = [...lines(text, firstRow)];
   let whole: unknown;
   let isDocument = false;
   try {
@@ -489,11 +489,16 @@ export interface ChunkOptions extends ParseOptions {
 }
 
 /**
- * Reads CSV from a stream of UTF-8 bytes (a ReadableStream in browsers and
- * Workers, any async iterable of Uint8Array elsewhere) as tables of
- * `chunkRows` rows (the first one more when the file has no header), holding one chunk's text at a time. The delimiter and
- * the header are detected on the first line, as parseTable does, and apply
- * to every chunk; errors name the row in the whole file.
+ * Reads CSV, or NDJSON (one JSON array of numbers per line), from a stream of
+ * UTF-8 bytes (a ReadableStream in browsers and Workers, any async iterable of
+ * Uint8Array elsewhere) as tables of `chunkRows` rows (the first one more when
+ * the file has no header), holding one chunk's text at a time. The format, the
+ * delimiter and the header are detected on the first line, as parseTable does,
+ * and apply to every chunk; errors name the row in the whole file. A JSON
+ * document (one array of rows) cannot be cut at line ends: it is refused.
+ *
+ * @example
+ * for await (const chunk of csvChunks((await fetch(url)).body!, { chunkRows: 10_000 })) gmm.partialFit(chunk);
  */
 export function csvChunks(
   bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
@@ -533,7 +538,7 @@ async function* tableChunks(
   let block: string[] = [];
   let blockStart = 0; // physical lines before the block
   let linesSeen = 0;
-  let settings: { delimiter: Delimiter; header: boolean; names?: string[] } | undefined;
+  let settings: { delimiter: Delimiter; header: boolean; names?: string[] } | "ndjson" | undefined;
   const flush = (): Table | undefined => {
     // a block of blank lines and comments only (the file's tail) holds no rows
     if (
@@ -547,6 +552,13 @@ async function* tableChunks(
       return undefined;
     }
     const text = block.join("\n");
+    if (settings === undefined && isNdjson(block)) settings = "ndjson";
+    if (settings === "ndjson") {
+      const table = parseJsonRows(text, blockStart);
+      blockStart = linesSeen;
+      block = [];
+      return table;
+    }
     const first = settings === undefined;
     const table = parseCsv(text, first ? options : { delimiter: settings!.delimiter, header: false }, blockStart);
     if (first) settings = { delimiter: table.delimiter!, header: table.header !== undefined, names: table.header };
@@ -586,6 +598,34 @@ async function* tableChunks(
   yield* take(pending + decoder.decode() + "\n");
   const last = flush();
   if (last) yield last;
+}
+
+/**
+ * Whether a block's first data line is an NDJSON row (a JSON array of
+ * non-arrays). Input starting with "[" that is not (one JSON document of
+ * rows) cannot be cut into chunks at line ends: it is refused.
+ */
+function isNdjson(block: readonly string[]): boolean {
+  const line = block.find((l) => {
+    const t = l.trim();
+    return t !== "" && !t.startsWith("#");
+  });
+  const t = line?.trim() ?? "";
+  if (!t.startsWith("[") && !t.startsWith("{")) return false;
+  const v = tryJson(t);
+  if (Array.isArray(v) && !Array.isArray(v[0])) return true;
+  throw new DataError(
+    "the chunked readers take CSV or NDJSON (one JSON array of numbers per line); this input is JSON of another shape (read a JSON document whole with parseTable)",
+  );
+}
+
+/** Whether a text that starts this way is NDJSON the chunked readers take: its first data line a JSON array of non-arrays. */
+export function startsNdjson(firstLine: string): boolean {
+  try {
+    return isNdjson([firstLine]);
+  } catch {
+    return false;
+  }
 }
 
 async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {

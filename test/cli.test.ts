@@ -618,6 +618,7 @@ describe("gmm-wasm predict, proba and score stream their output", () => {
   it("the text is the same in chunks of any size, from a file or standard input, CSV or NDJSON", async () => {
     const ndjson = datasets.faithful.map((r) => JSON.stringify(r)).join("\n") + "\n";
     writeFileSync(join(dir, "faithful.ndjson"), ndjson);
+    writeFileSync(join(dir, "faithful.json"), JSON.stringify(datasets.faithful, null, 1));
     const csv = readFileSync(join(dir, "faithful.csv"), "utf8");
     for (const args of [
       ["predict"],
@@ -635,6 +636,9 @@ describe("gmm-wasm predict, proba and score stream their output", () => {
         runTo([], [command, "model.json", "faithful.csv", ...rest], { GMM_WASM_CHUNK_ROWS: "7" }),
         runTo([], [command, "model.json", "-", ...rest], { GMM_WASM_CHUNK_ROWS: "50" }, csv),
         runTo([], [command, "model.json", "faithful.ndjson", ...rest], { GMM_WASM_CHUNK_ROWS: "7" }),
+        runTo([], [command, "model.json", "-", ...rest], { GMM_WASM_CHUNK_ROWS: "9" }, ndjson),
+        // a JSON document is read whole
+        runTo([], [command, "model.json", "faithful.json", ...rest], { GMM_WASM_CHUNK_ROWS: "7" }),
       ]);
       for (const r of runs) expect(r.stdout).toBe(whole.stdout);
     }
@@ -647,6 +651,11 @@ describe("gmm-wasm predict, proba and score stream their output", () => {
     expect(r.stderr).toBe('bad-late.csv: row 201, column 2: "abc" is not a number\n');
     expect(r.stdout.split("\n").length).toBeLessThan(201);
     expect(r.stdout.startsWith("label\n")).toBe(true);
+    const badNdjson = ndjson.split("\n");
+    badNdjson[150] = '[1.5, "x"]';
+    writeFileSync(join(dir, "bad-late.ndjson"), badNdjson.join("\n"));
+    const n = await runTo([], ["score", "model.json", "bad-late.ndjson"], { GMM_WASM_CHUNK_ROWS: "50" });
+    expect([n.code, n.stderr]).toEqual([1, 'bad-late.ndjson: row 151, column 2: "x" is not a number\n']);
   });
 });
 

@@ -246,6 +246,23 @@ describe("chunked CSV", () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it("csvChunks reads NDJSON in chunks too, and refuses a JSON document it cannot cut", async () => {
+    const X = datasets.faithful;
+    const text = `# rows\n${X.map((r) => JSON.stringify(r)).join("\n")}\n\n`;
+    const chunks = [];
+    for await (const t of csvChunks(bytesOf(text, 33), { chunkRows: 50 })) chunks.push(t);
+    expect(chunks.every((t) => t.format === "ndjson" && t.cols === 2)).toBe(true);
+    expect(chunks.length).toBe(6);
+    expect(chunks.flatMap((t) => Array.from(t.data))).toEqual(X.flat());
+    const bad = text.split("\n");
+    bad[120] = "[1.5, null]";
+    const read = async (t: string) => {
+      for await (const _ of csvChunks(bytesOf(t, 64), { chunkRows: 32 })) void _;
+    };
+    await expect(read(bad.join("\n"))).rejects.toThrow(/^row 121, column 2: missing value null/);
+    await expect(read(JSON.stringify(X))).rejects.toThrow(/the chunked readers take CSV or NDJSON/);
+  });
+
   it("names the row in the whole file when a later chunk is malformed", async () => {
     const lines = ["a,b", ...Array.from({ length: 30 }, (_, i) => `${i},${i * 2}`)];
     lines[25] = "7,x";
