@@ -5,6 +5,9 @@
 // naming the file, row and column, and a non-zero exit: 2 for a wrong command
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
 
+import { WEIGHT_PRIOR_TYPES } from "./bayesian.js";
+import { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS, BayesianGaussianMixture } from "./bayesian-mixture.js";
+import { COVARIANCE_TYPES } from "./covariance.js";
 import {
   csvChunks,
   DataError,
@@ -12,6 +15,8 @@ import {
   isDecimalNumber,
   parseTable,
   selectColumns,
+  splitWeights,
+  startsNdjson,
   type Table,
   toCsv,
 } from "./csv.js";
@@ -27,6 +32,8 @@ import {
   type SelectionRow,
   selectModel,
 } from "./index.js";
+import { DTYPES } from "./options.js";
+import { CRITERIA } from "./selection.js";
 import {
   components2D,
   criterionSeries,
@@ -44,6 +51,8 @@ export interface CliIO {
   fileSize?(path: string): Promise<number>;
   readStream?(path: string): AsyncIterable<Uint8Array>;
   readStdin(): Promise<Uint8Array>;
+  /** Standard input as a stream (optional: without it, standard input is read whole). */
+  stdinStream?(): AsyncIterable<Uint8Array>;
   writeFile(path: string, text: string): Promise<void>;
   stdout(text: string): void;
   /** Resolves once stdout can take more (long outputs are written in pieces). */
@@ -58,10 +67,7 @@ export interface CliIO {
   env: Record<string, string | undefined>;
 }
 
-const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
-const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
 const INITS = INIT_PARAMS;
-const DTYPES = ["float64", "float32"] as const;
 
 /** A wrong command line (exit code 2). */
 class UsageError extends Error {}
@@ -104,6 +110,11 @@ const READ_OPTIONS: OptionSpec[] = [
   { name: "delimiter", value: "D", help: "CSV delimiter: , ; tab or space (default: detected)" },
   { name: "header", help: "the first CSV row is a header even if it looks numeric" },
 ];
+const WEIGHTS: OptionSpec = {
+  name: "weights-column",
+  value: "COLUMN",
+  help: "a column of row weights ≥ 0 (name or number from 1), left out of the features: an integer weight counts as that many copies of the row",
+};
 const FORMAT: OptionSpec = { name: "format", value: "csv|json", help: "output format (default csv)" };
 const QUIET: OptionSpec = { name: "quiet", help: "no progress bar or summary on stderr" };
 const HELP: OptionSpec = { name: "help", help: "show this help" };
@@ -174,43 +185,82 @@ function listOption<T extends string>(ctx: Context, name: string, choices: reado
   return items as T[];
 }
 
-/** Splits argv into positional arguments, `--name value` / `--name=value` options and flags, checked against the command. */
+/** What parseArgs needs of node:util's (typed here: the package has no @types/node). */
+interface NodeUtil {
+  parseArgs(config: {
+    args: string[];
+    options: Record<string, { type: "string" | "boolean"; short?: string }>;
+    strict: true;
+    allowPositionals: true;
+  }): { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+/**
+ * Splits argv with node:util's parseArgs (`--name value`, `--name=value`,
+ * flags, `-k K` for --components, `-h`, `--` before positionals that start
+ * with -), checked against the command; its errors are reworded to name the
+ * option and what it takes.
+ */
 function parseArgs(command: Command, argv: readonly string[]): Omit<Context, "io"> {
   const specs = new Map<string, OptionSpec>();
   for (const o of command.options) specs.set(o.name, o);
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const o of command.options) {
+    options[o.name] = { type: o.value === undefined ? "boolean" : "string" };
+    if (o.name === "components") options[o.name].short = "k";
+    if (o.name === "help") options[o.name].short = "h";
+  }
+  // parseArgs takes "-1" after --tol for an option, not a value: a value that
+  // starts with - and cannot be an option (a number, "-Infinity") is joined
+  // to its option, so that the option's own check says what it takes.
   const args: string[] = [];
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
-      args.push(...argv.slice(i + 1));
+      args.push(...argv.slice(i));
       break;
     }
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      const spec = specs.get(name);
-      if (!spec) throw new UsageError(`unknown option --${name}; see gmm-wasm ${command.name} --help`);
-      if (spec.value === undefined) {
-        if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-        flags.add(name);
-      } else {
-        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`--${name} needs a value (${spec.value})`);
-        values.set(name, v);
-      }
-    } else if (a === "-h") {
-      flags.add("help");
-    } else if (a === "-k" && specs.has("components")) {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError("-k needs a value (K)");
-      values.set("components", v);
-    } else {
-      args.push(a);
-    }
+    const name = a.startsWith("--") ? a.slice(2) : a === "-k" ? "components" : undefined;
+    const next = argv[i + 1];
+    if (
+      name !== undefined &&
+      specs.get(name)?.value !== undefined &&
+      next?.startsWith("-") &&
+      next !== "-" &&
+      !/^--[A-Za-z]|^-[A-Za-z]$/.test(next)
+    ) {
+      args.push(`--${name}=${next}`);
+      i++;
+    } else args.push(a);
   }
-  return { args, values, flags };
+  const util = (globalThis as unknown as { process: NodeProcess }).process.getBuiltinModule("node:util");
+  let parsed: ReturnType<NodeUtil["parseArgs"]>;
+  try {
+    parsed = util.parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const { code, message } = e as { code?: string; message: string };
+    const raw = /'(-[^' ,]+)/.exec(message)?.[1] ?? "";
+    const name = /--([A-Za-z0-9-]+)/.exec(message)?.[1] ?? raw.replace(/^-+/, "");
+    const spec = specs.get(name);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw new UsageError(`unknown option ${raw}; see gmm-wasm ${command.name} --help`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && spec) {
+      if (spec.value === undefined) throw new UsageError(`--${name} takes no value`);
+      if (/ambiguous/.test(message))
+        throw new UsageError(
+          `--${name} needs a value (${spec.value}), not the option after it; write --${name}=VALUE for a value that starts with -`,
+        );
+      throw new UsageError(`--${name} needs a value (${spec.value})`);
+    }
+    throw new UsageError(message.replace(/\s*\n\s*/g, " "));
+  }
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (const [name, v] of Object.entries(parsed.values)) {
+    if (typeof v === "string") values.set(name, v);
+    else if (v === true) flags.add(name);
+  }
+  return { args: parsed.positionals, values, flags };
 }
 
 function commandHelp(c: Command): string {
@@ -263,41 +313,82 @@ function systemMessage(e: unknown): string {
   return (code && known[code]) || (e instanceof Error ? e.message : String(e));
 }
 
-async function readData(ctx: Context, path: string): Promise<Table> {
-  const bytes = await readBytes(ctx.io, path);
+const DELIMITERS: Record<string, Delimiter> = {
+  ",": ",",
+  comma: ",",
+  ";": ";",
+  semicolon: ";",
+  tab: "\t",
+  "\t": "\t",
+  "\\t": "\t",
+  space: " ",
+  " ": " ",
+};
+
+/** --delimiter and --header as parseTable / csvChunks take them. */
+function parseOptions(ctx: Context): { delimiter?: Delimiter; header?: true } {
   const delimiter = option(ctx, "delimiter");
-  const names: Record<string, Delimiter> = {
-    ",": ",",
-    comma: ",",
-    ";": ";",
-    semicolon: ";",
-    tab: "\t",
-    "\t": "\t",
-    "\\t": "\t",
-    space: " ",
-    " ": " ",
-  };
-  if (delimiter !== undefined && !names[delimiter])
+  if (delimiter !== undefined && !DELIMITERS[delimiter])
     throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
+  return {
+    delimiter: delimiter === undefined ? undefined : DELIMITERS[delimiter],
+    header: ctx.flags.has("header") ? true : undefined,
+  };
+}
+
+/** A data file's features: the --columns picked, else every column but the --weights-column; and its weights. */
+interface Data {
+  X: Table;
+  sampleWeight?: Float64Array;
+}
+
+/** Applies --columns and --weights-column to a table (the whole file, or a chunk after `firstRow` data rows). */
+function dataOf(ctx: Context, table: Table, firstRow = 0): Data {
+  const columns = option(ctx, "columns")
+    ?.split(",")
+    .map((c) => c.trim());
+  const weights = option(ctx, "weights-column");
+  if (weights !== undefined) {
+    const { rows, sampleWeight } = splitWeights(table, weights, { features: columns, firstRow });
+    return { X: rows, sampleWeight };
+  }
+  return { X: columns === undefined ? table : selectColumns(table, columns) };
+}
+
+/** Names the file in a DataError. */
+function inFile<T>(path: string, f: () => T): T {
   try {
-    let table = parseTable(bytes, {
-      delimiter: delimiter === undefined ? undefined : names[delimiter],
-      header: ctx.flags.has("header") ? true : undefined,
-    });
-    const columns = option(ctx, "columns");
-    if (columns !== undefined)
-      table = selectColumns(
-        table,
-        columns.split(",").map((s) => s.trim()),
-      );
-    return table;
+    return f();
   } catch (e) {
     if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
     throw e;
   }
 }
 
-async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
+async function readData(ctx: Context, path: string): Promise<Table> {
+  return (await readWeightedData(ctx, path)).X;
+}
+
+async function readWeightedData(ctx: Context, path: string): Promise<Data> {
+  const bytes = await readBytes(ctx.io, path);
+  const options = parseOptions(ctx);
+  return inFile(path, () => dataOf(ctx, parseTable(bytes, options)));
+}
+
+/** A GaussianMixture model file (what sample and fit --start take). */
+async function readModel(ctx: Context, path: string, use: string): Promise<GaussianMixture> {
+  const model = await readAnyModel(ctx, path);
+  if (model instanceof GaussianMixture) return model;
+  throw new FileError(
+    `${displayName(path)}: a BayesianGaussianMixture model; ${use} takes a GaussianMixture model (predict, proba, score and plot take either)`,
+  );
+}
+
+/** What predict, proba and score take: either estimator's model JSON. */
+type Model = GaussianMixture | BayesianGaussianMixture;
+
+/** A GaussianMixture or a BayesianGaussianMixture file (by its `format`, or a scikit-learn dump's weight_concentration_). */
+async function readAnyModel(ctx: Context, path: string): Promise<Model> {
   const bytes = await readBytes(ctx.io, path);
   const name = displayName(path);
   let json: unknown;
@@ -306,14 +397,19 @@ async function readModel(ctx: Context, path: string): Promise<GaussianMixture> {
   } catch (e) {
     throw new FileError(`${name}: not a model file: it is not valid JSON (${(e as Error).message})`);
   }
+  const o = json as Record<string, unknown> | null;
+  const bayesian =
+    o !== null &&
+    typeof o === "object" &&
+    (o.format === BAYESIAN_FORMAT || (o.format === undefined && "weight_concentration_" in o));
   try {
-    return GaussianMixture.fromJSON(json);
+    return bayesian ? BayesianGaussianMixture.fromJSON(json) : GaussianMixture.fromJSON(json);
   } catch (e) {
     throw new FileError(`${name}: not a valid model: ${(e as Error).message.replace(/^fromJSON: /, "")}`);
   }
 }
 
-function checkFeatures(model: GaussianMixture, table: Table, path: string): void {
+function checkFeatures(model: Model, table: Table, path: string): void {
   if (table.cols !== model.nFeatures) {
     throw new FileError(
       `${displayName(path)}: has ${table.cols} column${table.cols === 1 ? "" : "s"} but the model was fitted on ${model.nFeatures}; pick them with --columns`,
@@ -376,12 +472,6 @@ function format(ctx: Context): "csv" | "json" {
 
 function note(ctx: Context, text: string): void {
   if (!ctx.flags.has("quiet")) ctx.io.stderr(text + "\n");
-}
-
-function rowsOf(data: ArrayLike<number>, rows: number, cols: number): number[][] {
-  const out: number[][] = new Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = Array.from({ length: cols }, (_, j) => data[i * cols + j]);
-  return out;
 }
 
 const fixed = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
@@ -466,16 +556,17 @@ function gmmOptions(ctx: Context) {
   };
 }
 
-function describeModel(g: GaussianMixture, X: Table): string {
-  const n = X.rows;
-  const ll = g.score(X) * n;
+function describeModel(g: GaussianMixture, X: Table, sampleWeight?: Float64Array): string {
+  const w = sampleWeight ? { sampleWeight } : {};
+  const n = sampleWeight ? sampleWeight.reduce((a, b) => a + b, 0) : X.rows;
+  const ll = g.score(X, w) * n;
   const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
   const stop = g.converged
     ? `converged in ${its}`
     : g.stopReason === "timeBudget"
       ? `stopped by --time-budget after ${its} (not converged)`
       : `did NOT converge in ${its} (raise --max-iter or --tol)`;
-  return `K=${g.nComponents} ${g.covarianceType}: log-likelihood ${fixed(ll)}, BIC ${fixed(g.bic(X))}, ${stop}`;
+  return `K=${g.nComponents} ${g.covarianceType}: ${sampleWeight ? "weighted " : ""}log-likelihood ${fixed(ll)}, BIC ${fixed(g.bic(X, w))}, ${stop}`;
 }
 
 function warnDegenerate(ctx: Context, g: GaussianMixture): void {
@@ -521,7 +612,7 @@ function criterionChart(result: SelectionResult): Panel {
   });
 }
 
-function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
+function scatterOf(ctx: Context, model: Model, X: Table): Panel {
   if (X.cols < 2) throw new FileError("plot needs at least two features; this model has one");
   const pick = (name: string, fallback: number) => {
     const v = option(ctx, name);
@@ -548,20 +639,25 @@ function scatterOf(ctx: Context, model: GaussianMixture, X: Table): Panel {
   });
 }
 
-function selectWithProgress(ctx: Context, X: Table): SelectionResult {
+function selectWithProgress(ctx: Context, X: Table, sampleWeight?: Float64Array): SelectionResult {
   const options = selectionOptions(ctx, COVARIANCE_TYPES);
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
     nInit: options.nInit ?? 1,
     maxIter: 0,
   });
   try {
-    return selectModel(X, { ...options, featureNames: X.header, onFit: (info) => bar.updateGrid(info) });
+    return selectModel(X, {
+      ...options,
+      ...(sampleWeight ? { sampleWeight } : {}),
+      featureNames: X.header,
+      onFit: (info) => bar.updateGrid(info),
+    });
   } finally {
     bar.finish();
   }
 }
 
-function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
+function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table, sampleWeight?: Float64Array): void {
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
     nInit: g.nInit,
     maxIter: g.maxIter,
@@ -572,6 +668,7 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
       onIteration: (info) => bar.update(info),
       timeBudgetMs: budget === undefined ? undefined : budget * 1000,
       featureNames: X.header,
+      ...(sampleWeight ? { sampleWeight } : {}),
     });
   } finally {
     bar.finish();
@@ -581,7 +678,7 @@ function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table): void {
 /** --start model.json: its weights, means and precisions as weightsInit / meansInit / precisionsInit. */
 async function startOptions(ctx: Context, path: string, k: number | undefined, type: CovarianceType | undefined) {
   if (ctx.values.has("init")) throw new UsageError("--start gives the start; --init does not go with it");
-  const m = await readModel(ctx, path);
+  const m = await readModel(ctx, path, "--start");
   if (k !== undefined && k !== m.nComponents)
     throw new UsageError(`--components ${k} but the --start model has ${m.nComponents} components`);
   if (type !== undefined && type !== m.covarianceType)
@@ -598,9 +695,9 @@ async function startOptions(ctx: Context, path: string, k: number | undefined, t
 
 const fit: Command = {
   name: "fit",
-  summary: "Fit a Gaussian mixture to a data file and save it as JSON.",
+  summary: "Fit a Gaussian mixture (or with --bayesian a BayesianGaussianMixture) to a data file and save it as JSON.",
   usage:
-    "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--seed N] [--n-init N] --out model.json",
+    "fit <data> [--components K] [--covariance TYPE] [--select bic --max-components N] [--bayesian] [--weights-column COLUMN] [--seed N] [--n-init N] --out model.json",
   positional: ["data"],
   options: [
     { name: "components", value: "K", help: "number of components (default 1; also -k)" },
@@ -614,6 +711,7 @@ const fit: Command = {
     { name: "folds", value: "N", help: "with --select cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "with --select, let a degenerate (collapsed) fit be chosen" },
     ...FIT_OPTIONS,
+    WEIGHTS,
     {
       name: "start",
       value: "FILE",
@@ -623,6 +721,20 @@ const fit: Command = {
       name: "time-budget",
       value: "SECONDS",
       help: "stop EM early after this long, keeping the best parameters so far",
+    },
+    {
+      name: "bayesian",
+      help: "fit a BayesianGaussianMixture (variational; --components is then an upper bound the prior can switch components off below)",
+    },
+    {
+      name: "weight-concentration-prior-type",
+      value: "TYPE",
+      help: "with --bayesian: dirichlet_process (default, stick-breaking) or dirichlet_distribution",
+    },
+    {
+      name: "weight-concentration-prior",
+      value: "X",
+      help: "with --bayesian: the weight prior γ₀ > 0 (default 1/K); smaller keeps fewer components",
     },
     { name: "out", value: "FILE", help: "write the model JSON here (default: standard output)" },
     { name: "plot", value: "FILE", help: "also draw the fit (and the criterion chart, with --select) as SVG" },
@@ -643,8 +755,17 @@ const fit: Command = {
           ],
       ["out", "plot"],
     );
-    if (await streamable(ctx, path)) return fitStreamed(ctx, path, start);
-    const X = await readData(ctx, path);
+    const bayesian = ctx.flags.has("bayesian");
+    if (!bayesian) {
+      for (const name of ["weight-concentration-prior-type", "weight-concentration-prior"])
+        if (ctx.values.has(name)) throw new UsageError(`--${name} needs --bayesian`);
+    } else {
+      for (const name of ["select", "start", "dtype"])
+        if (ctx.values.has(name)) throw new UsageError(`--${name} does not go with --bayesian`);
+    }
+    if (!bayesian && (await streamable(ctx, path))) return fitStreamed(ctx, path, start);
+    const { X, sampleWeight } = await readWeightedData(ctx, path);
+    if (bayesian) return fitBayesian(ctx, X, sampleWeight);
     let g: GaussianMixture;
     let chart: Panel | undefined;
     if (ctx.values.has("select")) {
@@ -652,12 +773,12 @@ const fit: Command = {
         throw new UsageError("--components and --select do not go together: --select tries K = 1 … --max-components");
       if (ctx.values.has("time-budget")) throw new UsageError("--time-budget applies to a single fit, not to --select");
       if (start !== undefined) throw new UsageError("--start and --select do not go together");
-      const result = selectWithProgress(ctx, X);
+      const result = selectWithProgress(ctx, X, sampleWeight);
       g = result.best;
       chart = criterionChart(result);
       note(
         ctx,
-        `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X)}`,
+        `selected by ${criterionLabel(result.criterion)} among ${result.table.length} fits: ${describeModel(g, X, sampleWeight)}`,
       );
     } else {
       if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
@@ -669,8 +790,8 @@ const fit: Command = {
         covarianceType: covarianceType ?? "full",
         ...(start === undefined ? {} : await startOptions(ctx, start, nComponents, covarianceType)),
       });
-      fitWithProgress(ctx, g, X);
-      note(ctx, `fitted ${describeModel(g, X)}`);
+      fitWithProgress(ctx, g, X, sampleWeight);
+      note(ctx, `fitted ${describeModel(g, X, sampleWeight)}`);
     }
     warnDegenerate(ctx, g);
     await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
@@ -679,6 +800,54 @@ const fit: Command = {
       await writeOutput(ctx, plot, renderSvg(chart ? [scatterOf(ctx, g, X), chart] : [scatterOf(ctx, g, X)]));
   },
 };
+
+/** `fit --bayesian`: a BayesianGaussianMixture on the rows in memory, written as its JSON. */
+async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | undefined): Promise<void> {
+  if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
+  const init = option(ctx, "init");
+  if (init === "auto")
+    throw new UsageError(`--init auto is not available with --bayesian; use ${BAYESIAN_INIT_PARAMS.join(", ")}`);
+  const prior = option(ctx, "weight-concentration-prior");
+  if (prior !== undefined && !(numberOption(ctx, "weight-concentration-prior")! > 0))
+    throw new UsageError(`--weight-concentration-prior must be a decimal number > 0; got ${JSON.stringify(prior)}`);
+  const o = gmmOptions(ctx);
+  const g = new BayesianGaussianMixture({
+    nComponents: intOption(ctx, "components", 1) ?? 1,
+    covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
+    weightConcentrationPriorType: choiceOption(ctx, "weight-concentration-prior-type", WEIGHT_PRIOR_TYPES),
+    weightConcentrationPrior: prior === undefined ? undefined : Number(prior),
+    randomState: o.randomState,
+    nInit: o.nInit,
+    maxIter: o.maxIter,
+    tol: o.tol,
+    regCovar: o.regCovar,
+    // the library's default start (kmeans): the search of --init auto is GaussianMixture's
+    initParams: choiceOption(ctx, "init", BAYESIAN_INIT_PARAMS),
+  });
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
+    nInit: o.nInit ?? 1,
+    maxIter: o.maxIter ?? 100,
+  });
+  const budget = numberOption(ctx, "time-budget");
+  try {
+    g.fit(X, {
+      onIteration: (info) => bar.update(info),
+      timeBudgetMs: budget === undefined ? undefined : budget * 1000,
+      featureNames: X.header,
+      ...(sampleWeight ? { sampleWeight } : {}),
+    });
+  } finally {
+    bar.finish();
+  }
+  const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
+  note(
+    ctx,
+    `fitted Bayesian K≤${g.nComponents} ${g.covarianceType} (${g.weightConcentrationPriorType}): ${g.effectiveComponents} effective component${g.effectiveComponents === 1 ? "" : "s"} (weight above 0.01), lower bound ${fixed(g.lowerBound, 4)}, ${g.converged ? `converged in ${its}` : g.stopReason === "timeBudget" ? `stopped by --time-budget after ${its} (not converged)` : `did NOT converge in ${its} (raise --max-iter or --tol)`}`,
+  );
+  await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
+  const plot = option(ctx, "plot");
+  if (plot !== undefined) await writeOutput(ctx, plot, renderSvg([scatterOf(ctx, g, X)]));
+}
 
 /** Files above this size are fitted streamed, chunk by chunk (GMM_WASM_STREAM_BYTES overrides it). */
 const STREAM_BYTES = 256 * 2 ** 20;
@@ -705,33 +874,16 @@ async function streamable(ctx: Context, path: string): Promise<boolean> {
  */
 async function fitStreamed(ctx: Context, path: string, start: string | undefined): Promise<void> {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
-  const delimiter = option(ctx, "delimiter");
-  const names: Record<string, Delimiter> = {
-    ",": ",",
-    comma: ",",
-    ";": ";",
-    semicolon: ";",
-    tab: "\t",
-    "\t": "\t",
-    "\\t": "\t",
-    space: " ",
-    " ": " ",
-  };
-  if (delimiter !== undefined && !names[delimiter])
-    throw new UsageError(`--delimiter must be , ; tab or space; got ${JSON.stringify(delimiter)}`);
-  const columns = option(ctx, "columns")
-    ?.split(",")
-    .map((c) => c.trim());
+  const options = parseOptions(ctx);
   let header: string[] | undefined;
   const source = async function* () {
     try {
-      for await (const t of csvChunks(ctx.io.readStream!(path), {
-        delimiter: delimiter === undefined ? undefined : names[delimiter],
-        header: ctx.flags.has("header") ? true : undefined,
-      })) {
-        const table = columns ? selectColumns(t, columns) : t;
-        header = table.header;
-        yield table;
+      let rows = 0;
+      for await (const t of csvChunks(ctx.io.readStream!(path), options)) {
+        const { X, sampleWeight } = dataOf(ctx, t, rows);
+        rows += t.rows;
+        header = X.header;
+        yield sampleWeight ? { rows: X, sampleWeight } : X;
       }
     } catch (e) {
       if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
@@ -750,7 +902,7 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
   await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
   note(
     ctx,
-    `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`,
+    `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows${ctx.values.has("weights-column") ? ", weighted" : ""}, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`,
   );
   warnDegenerate(ctx, g);
   const json = g.toJSON();
@@ -758,14 +910,139 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
   await writeOutput(ctx, option(ctx, "out"), JSON.stringify(json) + "\n");
 }
 
-async function modelAndData(ctx: Context): Promise<{ model: GaussianMixture; X: Table }> {
+/** Numbers per piece of text written by predict, proba and score. */
+const OUTPUT_VALUES = 2 ** 14;
+
+/** Rows per chunk of predict, proba and score (GMM_WASM_CHUNK_ROWS overrides it, for tests). */
+const CHUNK_ROWS = 65_536;
+
+/**
+ * The data file's rows in chunks, after --columns: CSV and NDJSON are read
+ * CHUNK_ROWS rows at a time from a stream (memory bounded by the chunk), a JSON
+ * document of rows whole (as is everything when the CliIO has no streams).
+ */
+async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
+  const { io } = ctx;
+  const options = parseOptions(ctx);
+  const stream = path === "-" ? io.stdinStream?.() : io.readStream?.(path);
+  if (!stream) {
+    yield (await readWeightedData(ctx, path)).X;
+    return;
+  }
+  const chunkRows = Number(io.env.GMM_WASM_CHUNK_ROWS ?? CHUNK_ROWS);
+  const it = stream[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  try {
+    // the bytes up to the first line end that follows something other than white space
+    let seen = false;
+    for (let done = false; !done; ) {
+      const r = await it.next();
+      if (r.done) break;
+      head.push(r.value);
+      for (const b of r.value) {
+        if (b === 10 && seen) done = true;
+        else if (!(b === 32 || (b >= 9 && b <= 13))) seen = true;
+      }
+    }
+    const rest = async function* () {
+      yield* head;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    };
+    const text = new TextDecoder().decode(head.length === 1 ? head[0] : concat(head)).replace(/^\uFEFF/, "");
+    const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== "" && !l.trim().startsWith("#")) ?? "";
+    const json = /^\s*[[{]/.test(firstLine);
+    if (!json || startsNdjson(firstLine)) {
+      // CSV or NDJSON, in chunks
+      let rows = 0;
+      for await (const t of csvChunks(rest(), { ...options, chunkRows })) {
+        yield inFile(path, () => dataOf(ctx, t, rows).X);
+        rows += t.rows;
+      }
+      return;
+    }
+    // one JSON document (or JSON objects, which parseTable explains): read whole
+    const parts: Uint8Array[] = [];
+    for await (const piece of rest()) parts.push(piece);
+    yield inFile(path, () => dataOf(ctx, parseTable(concat(parts), options)).X);
+  } catch (e) {
+    if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
+    if (e instanceof FileError || e instanceof UsageError || !(e as { code?: string }).code) throw e;
+    throw new FileError(`${path}: cannot read it (${systemMessage(e)})`);
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const piece of parts) {
+    all.set(piece, at);
+    at += piece.length;
+  }
+  return all;
+}
+
+/**
+ * Writes one result per row, chunk by chunk as the rows are read: CSV under
+ * `header`, or one JSON array (of numbers, or of arrays for `width` > 0).
+ * The text is what one toCsv / JSON.stringify of all rows gave. Returns the
+ * rows written.
+ */
+async function writeRowResults(
+  ctx: Context,
+  model: Model,
+  dataPath: string,
+  header: string[],
+  width: number,
+  compute: (X: Table) => ArrayLike<number>,
+): Promise<number> {
+  const json = format(ctx) === "json";
+  let rows = 0;
+  for await (const X of dataChunks(ctx, dataPath)) {
+    checkFeatures(model, X, dataPath);
+    const values = compute(X);
+    // written in pieces of about OUTPUT_VALUES numbers: the text of a whole chunk would be megabytes
+    const step = Math.max(1, Math.floor(OUTPUT_VALUES / Math.max(width, 1)));
+    for (let a = 0; a < X.rows; a += step) {
+      const b = Math.min(a + step, X.rows);
+      const out: number[][] = new Array(b - a);
+      for (let i = a; i < b; i++) {
+        const row: number[] = new Array(Math.max(width, 1));
+        if (width === 0) row[0] = values[i];
+        else for (let j = 0; j < width; j++) row[j] = values[i * width + j];
+        out[i - a] = row;
+      }
+      if (json) {
+        const text = JSON.stringify(width === 0 ? out.map((r) => r[0]) : out).slice(1, -1);
+        ctx.io.stdout((rows === 0 ? "[" : ",") + text);
+      } else {
+        const text = toCsv(rows === 0 ? header : [], out);
+        ctx.io.stdout(rows === 0 ? text : text.slice(1)); // toCsv([], rows) is "\n" + the rows' lines
+      }
+      rows += b - a;
+      await ctx.io.drain?.();
+    }
+  }
+  if (json) ctx.io.stdout("]\n");
+  return rows;
+}
+
+async function modelAndData(ctx: Context): Promise<{ model: Model; X: Table }> {
   const [modelPath, dataPath] = ctx.args;
   if (modelPath === "-" && dataPath === "-")
     throw new UsageError("only one of the model and the data can come from standard input");
-  const model = await readModel(ctx, modelPath);
+  const model = await readAnyModel(ctx, modelPath);
   const X = await readData(ctx, dataPath);
   checkFeatures(model, X, dataPath);
   return { model, X };
+}
+
+/** The model of predict, proba and score (either estimator's JSON), and its data path. */
+async function scoringModel(ctx: Context): Promise<{ model: Model; dataPath: string }> {
+  const [modelPath, dataPath] = ctx.args;
+  if (modelPath === "-" && dataPath === "-")
+    throw new UsageError("only one of the model and the data can come from standard input");
+  format(ctx); // a bad --format is refused before any reading
+  return { model: await readAnyModel(ctx, modelPath), dataPath };
 }
 
 const predict: Command = {
@@ -775,16 +1052,8 @@ const predict: Command = {
   positional: ["model", "data"],
   options: [FORMAT, ...READ_OPTIONS, HELP],
   async run(ctx) {
-    const { model, X } = await modelAndData(ctx);
-    const labels = Array.from(model.predict(X));
-    ctx.io.stdout(
-      format(ctx) === "json"
-        ? JSON.stringify(labels) + "\n"
-        : toCsv(
-            ["label"],
-            labels.map((l) => [l]),
-          ),
-    );
+    const { model, dataPath } = await scoringModel(ctx);
+    await writeRowResults(ctx, model, dataPath, ["label"], 0, (X) => model.predict(X));
   },
 };
 
@@ -795,17 +1064,10 @@ const proba: Command = {
   positional: ["model", "data"],
   options: [FORMAT, ...READ_OPTIONS, HELP],
   async run(ctx) {
-    const { model, X } = await modelAndData(ctx);
-    const p = model.predictProba(X);
-    const rows = rowsOf(p.data, p.rows, p.cols);
-    ctx.io.stdout(
-      format(ctx) === "json"
-        ? JSON.stringify(rows) + "\n"
-        : toCsv(
-            rows[0].map((_, c) => `p${c}`),
-            rows,
-          ),
-    );
+    const { model, dataPath } = await scoringModel(ctx);
+    const k = model.nComponents;
+    const header = Array.from({ length: k }, (_, c) => `p${c}`);
+    await writeRowResults(ctx, model, dataPath, header, k, (X) => model.predictProba(X).data);
   },
 };
 
@@ -821,28 +1083,28 @@ const score: Command = {
     HELP,
   ],
   async run(ctx) {
-    const { model, X } = await modelAndData(ctx);
-    const json = format(ctx) === "json";
-    if (ctx.flags.has("summary")) {
-      const mean = model.score(X);
-      const s = {
-        n: X.rows,
-        mean_log_likelihood: mean,
-        log_likelihood: mean * X.rows,
-        bic: model.bic(X),
-        aic: model.aic(X),
-      };
-      ctx.io.stdout(json ? JSON.stringify(s) + "\n" : toCsv(Object.keys(s), [Object.values(s)]));
+    const { model, dataPath } = await scoringModel(ctx);
+    if (!ctx.flags.has("summary")) {
+      await writeRowResults(ctx, model, dataPath, ["log_density"], 0, (X) => model.scoreSamples(X));
       return;
     }
-    const s = Array.from(model.scoreSamples(X));
+    // the totals over the chunks, summed row by row in order as score() and bic() sum them
+    let n = 0;
+    let logL = 0;
+    for await (const X of dataChunks(ctx, dataPath)) {
+      checkFeatures(model, X, dataPath);
+      const s = model.scoreSamples(X);
+      for (let i = 0; i < s.length; i++) logL += s[i];
+      n += X.rows;
+    }
+    const summary: Record<string, number> = { n, mean_log_likelihood: logL / n, log_likelihood: (logL / n) * n };
+    // BIC and AIC count a GaussianMixture's free parameters; a variational model has no such count
+    if (model instanceof GaussianMixture) {
+      summary.bic = -2 * logL + model.nParameters * Math.log(n);
+      summary.aic = -2 * logL + 2 * model.nParameters;
+    }
     ctx.io.stdout(
-      json
-        ? JSON.stringify(s) + "\n"
-        : toCsv(
-            ["log_density"],
-            s.map((v) => [v]),
-          ),
+      format(ctx) === "json" ? JSON.stringify(summary) + "\n" : toCsv(Object.keys(summary), [Object.values(summary)]),
     );
   },
 };
@@ -859,7 +1121,7 @@ const sample: Command = {
     HELP,
   ],
   async run(ctx) {
-    const model = await readModel(ctx, ctx.args[0]);
+    const model = await readModel(ctx, ctx.args[0], "sample");
     const n = intOption(ctx, "n", 1) ?? 1;
     const seed = intOption(ctx, "seed", 0);
     await writeSamples(ctx.io, model, sampleBlocks(model, n, seed), format(ctx) === "json");
@@ -992,6 +1254,7 @@ const select: Command = {
     { name: "folds", value: "N", help: "with --criterion cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "let a degenerate (collapsed) fit be chosen" },
     ...FIT_OPTIONS,
+    WEIGHTS,
     { name: "out", value: "FILE", help: "save the chosen model as JSON" },
     { name: "plot", value: "FILE", help: "draw the criterion against K, one line per covariance type, as SVG" },
     FORMAT,
@@ -1001,13 +1264,23 @@ const select: Command = {
   ],
   async run(ctx) {
     await checkOutputs(ctx, [["data", ctx.args[0]]], ["out", "plot"]);
-    const X = await readData(ctx, ctx.args[0]);
-    const result = selectWithProgress(ctx, X);
+    const { X, sampleWeight } = await readWeightedData(ctx, ctx.args[0]);
+    const result = selectWithProgress(ctx, X, sampleWeight);
     const cv = result.criterion === "cv";
     const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
     if (format(ctx) === "json") {
+      // the CSV's columns, under the CSV's names; a missing number is null, flags are booleans
+      const row = (r: SelectionRow) =>
+        Object.fromEntries(
+          columns.map(([name, get]) => {
+            const v = get(r);
+            if (name === "degenerate" || name === "selected") return [name, v === "true"];
+            return [name, typeof v === "number" && !Number.isFinite(v) ? null : (v ?? null)];
+          }),
+        );
       ctx.io.stdout(
-        JSON.stringify({ criterion: result.criterion, selected: result.bestRow, table: result.table }) + "\n",
+        JSON.stringify({ criterion: result.criterion, selected: row(result.bestRow), table: result.table.map(row) }) +
+          "\n",
       );
     } else {
       const cell = (v: number | string | undefined) =>
@@ -1019,7 +1292,7 @@ const select: Command = {
         ),
       );
     }
-    note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X)}`);
+    note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X, sampleWeight)}`);
     warnDegenerate(ctx, result.best);
     const out = option(ctx, "out");
     if (out !== undefined) await writeOutput(ctx, out, JSON.stringify(result.best) + "\n");
@@ -1124,6 +1397,7 @@ interface NodeProcess {
     writeFile(path: string, data: string): Promise<void>;
     stat(path: string, options: { bigint: true }): Promise<{ dev: bigint; ino: bigint; size: bigint }>;
   };
+  getBuiltinModule(id: "node:util"): NodeUtil;
   getBuiltinModule(id: "node:fs"): {
     createReadStream(path: string, o: { highWaterMark: number }): AsyncIterable<Uint8Array>;
   };
@@ -1142,6 +1416,7 @@ export function nodeIO(): CliIO {
     readFile: (path) => fs.readFile(path),
     fileSize: async (path) => Number((await fs.stat(path, { bigint: true })).size),
     readStream: (path) => proc.getBuiltinModule("node:fs").createReadStream(path, { highWaterMark: 1 << 20 }),
+    stdinStream: () => proc.stdin,
     async readStdin() {
       const chunks: Uint8Array[] = [];
       let size = 0;

@@ -248,8 +248,8 @@ function isObject(x: unknown): boolean {
   return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
-/** NDJSON (one array per line), or one JSON document holding an array of row arrays. */
-function parseJsonRows(text: string): Table {
+/** NDJSON (one array per line), or one JSON document holding an array of row arrays; lines counted after `firstRow`. */
+function parseJsonRows(text: string, firstRow = 0): Table {
   const values: number[] = [];
   let cols = -1;
   let rows = 0;
@@ -278,7 +278,7 @@ function parseJsonRows(text: string): Table {
     rows++;
   };
 
-  const all = [...lines(text)];
+  const all = [...lines(text, firstRow)];
   let whole: unknown;
   let isDocument = false;
   try {
@@ -448,6 +448,15 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ArrayLike<n
   return out.join("\n") + "\n";
 }
 
+/** The 0-based index of a column named in the header or numbered from 1. */
+function columnIndex(table: Table, c: string): number {
+  const named = table.header?.indexOf(c) ?? -1;
+  if (named >= 0) return named;
+  if (/^\d+$/.test(c) && Number(c) >= 1 && Number(c) <= table.cols) return Number(c) - 1;
+  const names = table.header ? `columns ${table.header.map((h) => JSON.stringify(h)).join(", ")} or ` : "";
+  throw new DataError(`there is no column ${JSON.stringify(c)}: use ${names}numbers 1 to ${table.cols}`);
+}
+
 /**
  * Keeps the listed columns, named (from the header) or numbered from 1, in the order given.
  *
@@ -457,18 +466,65 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ArrayLike<n
  * selectColumns(table, ["waiting", "1"]); // two columns: "waiting", then the first
  */
 export function selectColumns(table: Table, columns: readonly string[]): Table {
-  const picks = columns.map((c) => {
-    const named = table.header?.indexOf(c) ?? -1;
-    if (named >= 0) return named;
-    if (/^\d+$/.test(c) && Number(c) >= 1 && Number(c) <= table.cols) return Number(c) - 1;
-    const names = table.header ? `columns ${table.header.map((h) => JSON.stringify(h)).join(", ")} or ` : "";
-    throw new DataError(`there is no column ${JSON.stringify(c)}: use ${names}numbers 1 to ${table.cols}`);
-  });
+  return pickColumns(
+    table,
+    columns.map((c) => columnIndex(table, c)),
+  );
+}
+
+function pickColumns(table: Table, picks: readonly number[]): Table {
   const data = new Float64Array(table.rows * picks.length);
   for (let i = 0; i < table.rows; i++) {
     for (let j = 0; j < picks.length; j++) data[i * picks.length + j] = table.data[i * table.cols + picks[j]];
   }
   return { ...table, data, cols: picks.length, header: table.header ? picks.map((p) => table.header![p]) : undefined };
+}
+
+/**
+ * Rows with one weight each: what the chunked readers yield with
+ * `weightColumn`, and a chunk `fitAsync` takes from a source as it is.
+ */
+export interface WeightedTable {
+  /** The table without its weight column. */
+  rows: Table;
+  /** The weight column's values, one ≥ 0 per row. */
+  sampleWeight: Float64Array;
+}
+
+/**
+ * Takes a weight column out of a table: its values (each ≥ 0) become the
+ * rows' `sampleWeight`, and the rows are the other columns, or the
+ * `features` listed (named or numbered from 1, as selectColumns takes them;
+ * the weight column cannot be one). `firstRow` counts the data rows before
+ * this table, so that a bad weight is named by its row in the whole input.
+ *
+ * @example
+ * const { rows, sampleWeight } = splitWeights(parseTable(text), "count");
+ * gmm.fit(rows, { sampleWeight });
+ */
+export function splitWeights(
+  table: Table,
+  column: string,
+  options: { features?: readonly string[]; firstRow?: number } = {},
+): WeightedTable {
+  const w = columnIndex(table, column);
+  const picks = options.features
+    ? options.features.map((c) => columnIndex(table, c))
+    : Array.from({ length: table.cols }, (_, j) => j).filter((j) => j !== w);
+  if (picks.includes(w))
+    throw new DataError(`the weight column ${JSON.stringify(column)} cannot also be a feature column`);
+  if (picks.length === 0)
+    throw new DataError(`the weight column ${JSON.stringify(column)} is the only column: there are no features left`);
+  const sampleWeight = new Float64Array(table.rows);
+  for (let i = 0; i < table.rows; i++) {
+    const v = table.data[i * table.cols + w];
+    if (v < 0)
+      throw new DataError(
+        `weight column ${JSON.stringify(column)}, data row ${(options.firstRow ?? 0) + i + 1}: the weight is ${v}; weights must be ≥ 0`,
+      );
+    sampleWeight[i] = v;
+  }
+  return { rows: pickColumns(table, picks), sampleWeight };
 }
 
 // ---------------------------------------------------------------- chunks
@@ -477,24 +533,57 @@ export function selectColumns(table: Table, columns: readonly string[]): Table {
 export interface ChunkOptions extends ParseOptions {
   /** Data rows per chunk (default 65,536). */
   chunkRows?: number;
+  /**
+   * A column of row weights (a header name or a number from 1): each chunk is
+   * then `{ rows, sampleWeight }` (splitWeights), the rows being the other
+   * columns, which fitAsync takes as weighted rows.
+   */
+  weightColumn?: string;
 }
 
 /**
- * Reads CSV from a stream of UTF-8 bytes (a ReadableStream in browsers and
- * Workers, any async iterable of Uint8Array elsewhere) as tables of
- * `chunkRows` rows (the first one more when the file has no header), holding one chunk's text at a time. The delimiter and
- * the header are detected on the first line, as parseTable does, and apply
- * to every chunk; errors name the row in the whole file.
+ * Reads CSV, or NDJSON (one JSON array of numbers per line), from a stream of
+ * UTF-8 bytes (a ReadableStream in browsers and Workers, any async iterable of
+ * Uint8Array elsewhere) as tables of `chunkRows` rows (the first one more when
+ * the file has no header), holding one chunk's text at a time. The format, the
+ * delimiter and the header are detected on the first line, as parseTable does,
+ * and apply to every chunk; errors name the row in the whole file. A JSON
+ * document (one array of rows) cannot be cut at line ends: it is refused.
  *
  * @param bytes the file's bytes, e.g. `(await fetch(url)).body` or `createReadStream(path)`
  * @param options the delimiter, the header and `chunkRows`
  * @example
- * const response = await fetch("/big.csv");
- * for await (const chunk of csvChunks(response.body!, { chunkRows: 10_000 })) gmm.partialFit(chunk);
+ * for await (const chunk of csvChunks((await fetch(url)).body!, { chunkRows: 10_000 })) gmm.partialFit(chunk);
  */
+export function csvChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: ChunkOptions & { weightColumn: string },
+): AsyncGenerator<WeightedTable>;
+export function csvChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options?: ChunkOptions,
+): AsyncGenerator<Table>;
 export async function* csvChunks(
   bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   options: ChunkOptions = {},
+): AsyncGenerator<Table | WeightedTable> {
+  const { weightColumn } = options;
+  if (weightColumn === undefined) {
+    yield* tableChunks(bytes, options);
+    return;
+  }
+  if (typeof weightColumn !== "string")
+    throw new TypeError(`weightColumn must be a column name or number (a string); got ${String(weightColumn)}`);
+  let rows = 0;
+  for await (const table of tableChunks(bytes, options)) {
+    yield splitWeights(table, weightColumn, { firstRow: rows });
+    rows += table.rows;
+  }
+}
+
+async function* tableChunks(
+  bytes: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: ChunkOptions,
 ): AsyncGenerator<Table> {
   const chunkRows = options.chunkRows ?? 65_536;
   if (!Number.isInteger(chunkRows) || chunkRows < 1)
@@ -504,7 +593,7 @@ export async function* csvChunks(
   let block: string[] = [];
   let blockStart = 0; // physical lines before the block
   let linesSeen = 0;
-  let settings: { delimiter: Delimiter; header: boolean; names?: string[] } | undefined;
+  let settings: { delimiter: Delimiter; header: boolean; names?: string[] } | "ndjson" | undefined;
   const flush = (): Table | undefined => {
     // a block of blank lines and comments only (the file's tail) holds no rows
     if (
@@ -518,6 +607,13 @@ export async function* csvChunks(
       return undefined;
     }
     const text = block.join("\n");
+    if (settings === undefined && isNdjson(block)) settings = "ndjson";
+    if (settings === "ndjson") {
+      const table = parseJsonRows(text, blockStart);
+      blockStart = linesSeen;
+      block = [];
+      return table;
+    }
     const first = settings === undefined;
     const table = parseCsv(text, first ? options : { delimiter: settings!.delimiter, header: false }, blockStart);
     if (first) settings = { delimiter: table.delimiter!, header: table.header !== undefined, names: table.header };
@@ -559,6 +655,34 @@ export async function* csvChunks(
   if (last) yield last;
 }
 
+/**
+ * Whether a block's first data line is an NDJSON row (a JSON array of
+ * non-arrays). Input starting with "[" that is not (one JSON document of
+ * rows) cannot be cut into chunks at line ends: it is refused.
+ */
+function isNdjson(block: readonly string[]): boolean {
+  const line = block.find((l) => {
+    const t = l.trim();
+    return t !== "" && !t.startsWith("#");
+  });
+  const t = line?.trim() ?? "";
+  if (!t.startsWith("[") && !t.startsWith("{")) return false;
+  const v = tryJson(t);
+  if (Array.isArray(v) && !Array.isArray(v[0])) return true;
+  throw new DataError(
+    "the chunked readers take CSV or NDJSON (one JSON array of numbers per line); this input is JSON of another shape (read a JSON document whole with parseTable)",
+  );
+}
+
+/** Whether a text that starts this way is NDJSON the chunked readers take: its first data line a JSON array of non-arrays. */
+export function startsNdjson(firstLine: string): boolean {
+  try {
+    return isNdjson([firstLine]);
+  } catch {
+    return false;
+  }
+}
+
 async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
   try {
@@ -581,7 +705,12 @@ async function* readerOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
  * @example
  * await new GaussianMixture({ nComponents: 4, randomState: 0 }).fitAsync(() => readCsvChunks("big.csv"));
  */
-export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table> {
+export function readCsvChunks(
+  path: string,
+  options: ChunkOptions & { weightColumn: string },
+): AsyncGenerator<WeightedTable>;
+export function readCsvChunks(path: string, options?: ChunkOptions): AsyncGenerator<Table>;
+export async function* readCsvChunks(path: string, options: ChunkOptions = {}): AsyncGenerator<Table | WeightedTable> {
   const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
     "node:fs",
   ) as { createReadStream(path: string, o?: { highWaterMark?: number }): AsyncIterable<Uint8Array> } | undefined;

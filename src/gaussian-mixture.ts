@@ -390,11 +390,13 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
 
   /**
    * Out-of-core EM (fitAsync with a function): `source()` is called once per
-   * pass and yields the rows in chunks (each a matrix or number[][]; e.g.
-   * `() => readCsvChunks("big.csv")` from gmm-wasm/csv). Memory is bounded by
-   * the largest chunk; from the same given start the fit equals fit() on all
-   * the rows to rounding. Without a given start, the start method runs on a
-   * seeded uniform sample of 10,000 rows of the first pass.
+   * pass and yields the rows in chunks (each a matrix or number[][], or
+   * `{ rows, sampleWeight }` for weighted rows; e.g. `() => readCsvChunks("big.csv")`
+   * from gmm-wasm/csv, with `{ weightColumn: "count" }` for weights). Memory is
+   * bounded by the largest chunk; from the same given start the fit equals
+   * fit(X, { sampleWeight }) on all the rows to rounding. Without a given start,
+   * the start method runs on a seeded uniform sample of 10,000 rows of positive
+   * weight from the first pass, weighted.
    */
   private async fitSource(source: ChunkSource, options: AsyncFitOptions): Promise<this> {
     if (this.opts.responsibilitiesInit !== undefined && !(this.opts.warmStart && this.state)) {
@@ -404,7 +406,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     }
     if (options.sampleWeight !== undefined) {
       throw new RangeError(
-        "sampleWeight cannot be given with a streamed source (the weights would have to travel with each chunk); weigh rows by repeating them, or fit in memory",
+        "sampleWeight cannot be given with a streamed source: the weights travel with the rows, so yield chunks as { rows, sampleWeight } (csvChunks and readCsvChunks do with weightColumn)",
       );
     }
     return exclusive(async () => {

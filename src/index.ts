@@ -57,4 +57,4 @@ export {
 } from "./selection.js";
 export type { SearchReport, StartName } from "./types.js";
 export { init, simdSupported, type WasmModule, type WasmSource } from "./wasm.js";
-export type { ChunkSource } from "./workspace.js";
+export type { Chunk, ChunkSource, WeightedChunk } from "./workspace.js";

@@ -286,7 +286,7 @@ export function flatten(value: unknown, shape: readonly number[], name: string):
  * typed array) of n finite numbers ≥ 0, not all 0. Errors name
  * `sampleWeight` and the first bad index.
  */
-export function readWeights(value: unknown, n: number, name = "sampleWeight"): Float64Array {
+export function readWeights(value: unknown, n: number, name = "sampleWeight", allowAllZero = false): Float64Array {
   if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) {
     throw new TypeError(`${name} must be an array of ${n} numbers, one weight per row of X; got ${describe(value)}`);
   }
@@ -303,6 +303,6 @@ export function readWeights(value: unknown, n: number, name = "sampleWeight"): F
     out[i] = v;
     if (v > 0) any = true;
   }
-  if (!any) throw new RangeError(`${name} is all zeros: at least one row must have a positive weight`);
+  if (!any && !allowAllZero) throw new RangeError(`${name} is all zeros: at least one row must have a positive weight`);
   return out;
 }

@@ -11,6 +11,8 @@ import { Random } from "./random.js";
 
 /** What selectModel ranks by: "bic", "aic", "icl" (lower is better) or "cv" (held-out log-likelihood, higher is better). */
 export type Criterion = "bic" | "aic" | "icl" | "cv";
+/** Every Criterion, in the order messages list them. */
+export const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
 
 /** The estimators selectModel can fit: "gmm" (GaussianMixture, EM) and "bgmm" (BayesianGaussianMixture, variational). */
 export type ModelKind = "gmm" | "bgmm";
@@ -269,7 +271,7 @@ export function selectModel(
       throw new RangeError(`covarianceTypes has ${describe(t)}; expected some of ${COVARIANCE_TYPES.join(", ")}`);
   }
   const criterion = options.criterion ?? "bic";
-  if (!["bic", "aic", "icl", "cv"].includes(criterion))
+  if (!CRITERIA.includes(criterion as Criterion))
     throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got ${describe(criterion)}`);
   const folds = options.folds ?? 5;
   if (criterion === "cv" && (!Number.isInteger(folds) || folds < 2 || folds > n)) {

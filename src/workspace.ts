@@ -371,11 +371,32 @@ export function parametersFromStatistics(opts: ResolvedOptions, stats: Statistic
   });
 }
 
+/**
+ * One chunk of a streamed source: rows (a matrix or `number[][]`), or rows
+ * with one weight ≥ 0 each, `{ rows, sampleWeight }` (what `csvChunks` yields
+ * with `weightColumn`). A source may mix both; unweighted rows weigh 1.
+ */
+export type Chunk = MatrixLike | WeightedChunk;
+
+/** Rows and their weights, as one chunk of a streamed source. */
+export interface WeightedChunk {
+  /** The chunk's rows (a matrix or number[][]). */
+  rows: MatrixLike;
+  /** One weight ≥ 0 per row; a row of weight 0 is not in the data. */
+  sampleWeight: ArrayLike<number>;
+}
+
 /** A data source read in passes: each call starts a new pass over the same rows, in chunks. */
-export type ChunkSource = () => AsyncIterable<MatrixLike> | Iterable<MatrixLike>;
+export type ChunkSource = () => AsyncIterable<Chunk> | Iterable<Chunk>;
 
 /** Rows of the first pass kept (by reservoir sampling) to initialise a streamed fit. */
 export const STREAM_SAMPLE_ROWS = 10_000;
+
+/** `{ rows, sampleWeight }` rather than a matrix (whose `rows` is a number) or an array of rows. */
+function isWeightedChunk(c: unknown): c is WeightedChunk {
+  if (c === null || typeof c !== "object" || Array.isArray(c) || ArrayBuffer.isView(c)) return false;
+  return "sampleWeight" in c || ("rows" in c && typeof (c as { rows: unknown }).rows !== "number");
+}
 
 /**
  * Exact EM over data too large to hold: every pass reads the source chunk by
@@ -384,7 +405,9 @@ export const STREAM_SAMPLE_ROWS = 10_000;
  * bounded by the largest chunk, and from the same given start the fit equals
  * the in-memory one up to the order of sums. The start comes from a seeded
  * uniform sample of STREAM_SAMPLE_ROWS rows of the first pass (reservoir
- * sampling): the start method (or the "auto" search) runs on the sample.
+ * sampling over the rows of positive weight, each kept with its weight): the
+ * start method (or the "auto" search) runs on the sample, weighted, so when
+ * the whole stream fits in the sample the start is fit()'s own.
  */
 export async function fitStream(
   source: ChunkSource,
@@ -397,26 +420,35 @@ export async function fitStream(
   const rng = new Random(opts.randomState);
   let d = -1;
   let n = 0;
-  const reservoir: Float64Array[] = [];
-  /** One pass: calls `each` on every chunk's loaded rows (released after), checking shapes and values. */
-  const pass = async (each: (x: LoadedMatrix, first: number) => void) => {
+  let weighted = false;
+  const reservoir: { row: Float64Array; weight: number }[] = [];
+  /** One pass: calls `each` on every chunk's loaded rows (released after), checking shapes, values and weights. */
+  const pass = async (each: (x: LoadedMatrix, weights: Float64Array | undefined) => void) => {
     let rows = 0;
     let chunk = 0;
-    for await (const X of source()) {
+    for await (const c of source()) {
       scoped(() => {
         let x: LoadedMatrix;
+        let weights: Float64Array | undefined;
         try {
-          x = loadMatrix(X, "X", opts.dtype);
+          const withWeights = isWeightedChunk(c);
+          x = loadMatrix(withWeights ? c.rows : c, "X", opts.dtype);
           if (d >= 0 && x.cols !== d)
             throw new RangeError(
               `it has ${x.cols} columns but the first chunk had ${d}; every chunk needs the same features`,
             );
           checkFitValues(x);
+          // a chunk may be all zeros; the stream as a whole may not (checked after the first pass)
+          if (withWeights) weights = readWeights(c.sampleWeight, x.rows, "sampleWeight", true);
         } catch (e) {
-          throw new RangeError(`chunk ${chunk} (rows ${rows}…) of the stream: ${(e as Error).message}`);
+          const message = (e as Error).message.replace(/^sampleWeight\[(\d+)\]/, (_, i) => {
+            return `sampleWeight[${i}] (row ${rows + Number(i)} of the stream)`;
+          });
+          throw new RangeError(`chunk ${chunk} (rows ${rows}…) of the stream: ${message}`);
         }
         d = x.cols;
-        each(x, rows);
+        if (weights) weighted = true;
+        each(x, weights);
         rows += x.rows;
       });
       chunk++;
@@ -425,33 +457,39 @@ export async function fitStream(
   };
   const deadline = control.timeBudgetMs === undefined ? Infinity : Date.now() + control.timeBudgetMs;
   if (control.signal?.aborted) throw abortError(control.signal);
-  // Pass 0: count the rows and keep a uniform sample (reservoir sampling, seeded)
-  n = await pass((x) => {
+  // Pass 0: count the rows and keep a uniform sample of those of positive weight (reservoir sampling, seeded)
+  let positive = 0;
+  n = await pass((x, weights) => {
     const v = x.dtype === "float32" ? f32(x.ptr, x.rows * x.cols) : f64(x.ptr, x.rows * x.cols);
     for (let i = 0; i < x.rows; i++) {
+      const weight = weights ? weights[i] : 1;
+      if (weight === 0) continue;
       const row = Float64Array.from(v.subarray(i * x.cols, (i + 1) * x.cols));
       if (x.shift) for (let j = 0; j < x.cols; j++) row[j] += x.shift[j];
-      if (reservoir.length < STREAM_SAMPLE_ROWS) reservoir.push(row);
+      if (reservoir.length < STREAM_SAMPLE_ROWS) reservoir.push({ row, weight });
       else {
-        const t = rng.int(n + 1);
-        if (t < STREAM_SAMPLE_ROWS) reservoir[t] = row;
+        const t = rng.int(positive + 1);
+        if (t < STREAM_SAMPLE_ROWS) reservoir[t] = { row, weight };
       }
-      n++;
+      positive++;
     }
   });
   if (n === 0) throw new RangeError("the stream has no rows: its first pass gave no chunks");
-  const p = plan(n, d);
+  if (positive === 0)
+    throw new RangeError("the stream's sampleWeight is all zeros: at least one row must have a positive weight");
+  const p = plan(positive, d);
   const sample: Matrix = { data: new Float64Array(reservoir.length * d), rows: reservoir.length, cols: d };
-  reservoir.forEach((row, i) => (sample.data as Float64Array).set(row, i * d));
+  reservoir.forEach(({ row }, i) => (sample.data as Float64Array).set(row, i * d));
+  const sampleWeight = weighted ? Float64Array.from(reservoir, (r) => r.weight) : undefined;
   reservoir.length = 0;
   // The start: given (or warm) parameters as they are; otherwise the start method (or the search) on the sample
   let params: MixtureParams;
   if (p.start) params = p.start.params;
-  else if (opts.initParams === "auto") params = fitRows(sample, opts, () => p, {}, false).outcome.params;
+  else if (opts.initParams === "auto") params = fitRows(sample, opts, () => p, {}, false, sampleWeight).outcome.params;
   else {
     params = scoped(() => {
       const x = loadMatrix(sample, "X", opts.dtype);
-      const ws = allocWorkspace(family, x.ptr, x.rows, d, p.k, x);
+      const ws = allocWorkspace(family, x.ptr, x.rows, d, p.k, x, sampleWeight);
       initialize(wasm, family, ws, opts, p.given, rng);
       return readParams(family, ws);
     });
@@ -463,8 +501,8 @@ export async function fitStream(
     nIter = iteration;
     let merged: Statistics | undefined;
     const current = params;
-    await pass((x) => {
-      const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, p.k, x);
+    await pass((x, weights) => {
+      const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, p.k, x, weights);
       loadParams(wasm, family, ws, current);
       const s = eStepStatistics(wasm, family, ws);
       // float32 chunks are centred on their own sample: statistics go back to user coordinates

@@ -1,6 +1,6 @@
 // The `gmm-wasm` command, run as users run it: `node dist/cli.js …` in a
 // temporary directory (npm test builds dist/ first).
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockSeed, main, ProgressBar, sampleBlocks, writeSamples } from "../src/cli.js";
 import { parseTable, toCsv } from "../src/csv.js";
-import { GaussianMixture } from "../src/index.js";
+import { BayesianGaussianMixture, GaussianMixture } from "../src/index.js";
 import { datasets, expectClose } from "./helpers.js";
 import { checkWellFormed } from "./well-formed.js";
 
@@ -145,6 +145,60 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(loud.stderr).toMatch(/fitted K=2 full streamed from faithful\.csv \(272 rows, read once per iteration\)/);
   });
 
+  it("fit --weights-column fits with those row weights, in memory and streamed, and names a bad weight's row", () => {
+    const X = datasets.faithful;
+    const w = X.map((_, i) => 1 + (i % 3));
+    writeFileSync(
+      join(dir, "weighted.csv"),
+      toCsv(
+        ["eruptions", "count", "waiting"],
+        X.map((r, i) => [r[0], w[i], r[1]]),
+      ),
+    );
+    const args = ["fit", "weighted.csv", "-k", "2", "--seed", "0", "--init", "kmeans", "--tol", "0.000001"];
+    const whole = run([...args, "--weights-column", "count", "--out", "weighted.json"]);
+    expect(whole.code).toBe(0);
+    expect(whole.stderr).toMatch(/^fitted K=2 full: weighted log-likelihood -\d+\.\d+, BIC/);
+    const a = JSON.parse(readFileSync(join(dir, "weighted.json"), "utf8"));
+    const g = new GaussianMixture({ nComponents: 2, randomState: 0, initParams: "kmeans", tol: 1e-6 }).fit(X, {
+      sampleWeight: w,
+    });
+    expect(a.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(a.means_, g.means, 1e-9);
+    expectClose(a.covariances_, g.covariances, 1e-9);
+    // the same by column number, streamed chunk by chunk
+    const streamed = spawnSync(
+      process.execPath,
+      [CLI, ...args, "--weights-column", "2", "--quiet", "--out", "weighted-streamed.json"],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" } },
+    );
+    expect(streamed.status).toBe(0);
+    const b = JSON.parse(readFileSync(join(dir, "weighted-streamed.json"), "utf8"));
+    expect(b.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(b.means_, g.means, 1e-9);
+    expectClose(b.covariances_, g.covariances, 1e-9);
+    // --columns still picks the features; the weight column cannot be one
+    expect(run([...args, "--weights-column", "count", "--columns", "waiting", "--quiet"]).code).toBe(0);
+    expect(run([...args, "--weights-column", "count", "--columns", "count,waiting"]).stderr).toBe(
+      'weighted.csv: the weight column "count" cannot also be a feature column\n',
+    );
+    expect(run([...args, "--weights-column", "n"]).stderr).toMatch(/^weighted\.csv: there is no column "n"/);
+    const lines = readFileSync(join(dir, "weighted.csv"), "utf8").split("\n");
+    lines[5] = lines[5].replace(/,\d,/, ",-1,");
+    writeFileSync(join(dir, "bad-weight.csv"), lines.join("\n"));
+    for (const env of [{}, { GMM_WASM_STREAM_BYTES: "100" }]) {
+      const r = spawnSync(process.execPath, [CLI, "fit", "bad-weight.csv", "--weights-column", "count"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        'bad-weight.csv: weight column "count", data row 5: the weight is -1; weights must be ≥ 0\n',
+      );
+    }
+  });
+
   it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
     const r = run([
       "fit",
@@ -169,6 +223,87 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(run(["fit", "faithful.csv", "--dtype", "float16"]).stderr).toMatch(
       /--dtype must be one of float64, float32; got "float16"/,
     );
+  });
+
+  it("fit --bayesian writes the library's BayesianGaussianMixture; predict, proba and score take its file", () => {
+    const X = datasets.faithful;
+    const r = run(["fit", "faithful.csv", "--bayesian", "-k", "6", "--seed", "0", "--out", "bayes.json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^fitted Bayesian K≤6 full \(dirichlet_process\): 2 effective components \(weight above 0\.01\), lower bound -?\d+\.\d+, converged in \d+ iterations\n$/,
+    );
+    const saved = JSON.parse(readFileSync(join(dir, "bayes.json"), "utf8"));
+    const b = new BayesianGaussianMixture({ nComponents: 6, randomState: 0 }).fit(X);
+    expect(saved.format).toBe("gmm-wasm/BayesianGaussianMixture");
+    expect(saved.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(saved.means_, b.means, 1e-9);
+    expectClose(saved.weight_concentration_, b.weightConcentration, 1e-9);
+    const labels = csvRows(run(["predict", "bayes.json", "faithful.csv"]).stdout).rows.map((row) => row[0]);
+    expect(labels).toEqual(Array.from(b.predict(X)));
+    const proba = JSON.parse(run(["proba", "bayes.json", "faithful.csv", "--format", "json"]).stdout);
+    expect(proba[0]).toHaveLength(6);
+    expectClose(proba.flat(), Array.from(b.predictProba(X).data), 1e-9, 1e-12);
+    const score = csvRows(run(["score", "bayes.json", "faithful.csv"]).stdout).rows.map((row) => row[0]);
+    expectClose(score, Array.from(b.scoreSamples(X)), 1e-9);
+    // no parameter count, so no BIC or AIC in the summary
+    const summary = JSON.parse(run(["score", "bayes.json", "faithful.csv", "--summary", "--format", "json"]).stdout);
+    expect(Object.keys(summary)).toEqual(["n", "mean_log_likelihood", "log_likelihood"]);
+    expectClose(summary.mean_log_likelihood, b.score(X), 1e-9);
+    // plot draws it; sample and --start name what they take
+    const plot = run(["plot", "bayes.json", "faithful.csv"]);
+    expect(plot.code).toBe(0);
+    checkWellFormed(plot.stdout);
+    expect(run(["sample", "bayes.json"]).stderr).toBe(
+      "bayes.json: a BayesianGaussianMixture model; sample takes a GaussianMixture model (predict, proba, score and plot take either)\n",
+    );
+    expect(run(["fit", "faithful.csv", "--start", "bayes.json"]).stderr).toMatch(
+      /^bayes\.json: a BayesianGaussianMixture model; --start takes a GaussianMixture model/,
+    );
+    // the prior's type and value, and the options shared with fit
+    const args = [
+      "--weight-concentration-prior-type",
+      "dirichlet_distribution",
+      "--weight-concentration-prior",
+      "0.01",
+    ];
+    const dd = run(["fit", "faithful.csv", "--bayesian", "-k", "4", "--covariance", "diag", "--seed", "2", ...args]);
+    expect(dd.code).toBe(0);
+    const ddModel = JSON.parse(dd.stdout);
+    const ddLib = new BayesianGaussianMixture({
+      nComponents: 4,
+      covarianceType: "diag",
+      randomState: 2,
+      weightConcentrationPriorType: "dirichlet_distribution",
+      weightConcentrationPrior: 0.01,
+    }).fit(X);
+    expect(ddModel.weight_concentration_prior_type).toBe("dirichlet_distribution");
+    expect(ddModel.weight_concentration_prior_).toBe(0.01);
+    expectClose(ddModel.means_, ddLib.means, 1e-9);
+    // what does not go together is refused before any work
+    const refused = (extra: string[]) => run(["fit", "faithful.csv", ...extra]);
+    expect(refused(["--weight-concentration-prior", "0.1"]).stderr).toBe(
+      "gmm-wasm fit: --weight-concentration-prior needs --bayesian\n",
+    );
+    expect(refused(["--bayesian", "--select", "bic"]).stderr).toBe(
+      "gmm-wasm fit: --select does not go with --bayesian\n",
+    );
+    expect(refused(["--bayesian", "--init", "auto"]).stderr).toMatch(/--init auto is not available with --bayesian/);
+    expect(refused(["--bayesian", "--weight-concentration-prior", "0"]).stderr).toMatch(
+      /--weight-concentration-prior must be a decimal number > 0; got "0"/,
+    );
+    expect(refused(["--bayesian", "--weight-concentration-prior-type", "dp"]).stderr).toMatch(
+      /--weight-concentration-prior-type must be one of dirichlet_process, dirichlet_distribution; got "dp"/,
+    );
+    expect(refused(["--bayesian", "--weight-concentration-prior", "0"]).code).toBe(2);
+  });
+
+  it("reads options as node:util's parseArgs does: --name=value, -k, -h, and -- before a file that starts with -", () => {
+    writeFileSync(join(dir, "-dash.csv"), readFileSync(join(dir, "faithful.csv")));
+    const a = run(["fit", "--seed=0", "-k", "2", "--init=kmeans", "--quiet", "--", "-dash.csv"]);
+    const b = run(["fit", "faithful.csv", "--components=2", "--seed", "0", "--init", "kmeans", "--quiet"]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(run(["score", "-h"]).stdout).toMatch(/^Print each row's log-density/);
   });
 
   it("fit with the same seed writes the same file twice", () => {
@@ -316,6 +451,19 @@ describe("gmm-wasm errors: one line on stderr, a non-zero exit, no stack trace",
       'gmm-wasm fit: --covariance must be one of full, tied, diag, spherical; got "round"\n',
     ],
     [["fit", "faithful.csv", "--bogus"], 2, "gmm-wasm fit: unknown option --bogus; see gmm-wasm fit --help\n"],
+    [["fit", "faithful.csv", "-x"], 2, "gmm-wasm fit: unknown option -x; see gmm-wasm fit --help\n"],
+    [["fit", "faithful.csv", "--seed"], 2, "gmm-wasm fit: --seed needs a value (N)\n"],
+    [["fit", "faithful.csv", "--quiet=yes"], 2, "gmm-wasm fit: --quiet takes no value\n"],
+    [
+      ["fit", "faithful.csv", "--seed", "--quiet"],
+      2,
+      "gmm-wasm fit: --seed needs a value (N), not the option after it; write --seed=VALUE for a value that starts with -\n",
+    ],
+    [
+      ["predict", "m.json", "faithful.csv", "-k", "3"],
+      2,
+      "gmm-wasm predict: unknown option -k; see gmm-wasm predict --help\n",
+    ],
     [["fit"], 2, /^gmm-wasm fit: missing <data>; usage: gmm-wasm fit <data>/],
     [
       ["frobnicate"],
@@ -395,6 +543,124 @@ async function callMain(args: string[]) {
   };
   return { code: await main(args, io), pieces, stdout: pieces.join(""), stderr: err.join(""), written };
 }
+
+describe("gmm-wasm predict, proba and score stream their output", () => {
+  let g: GaussianMixture;
+  beforeAll(() => {
+    if (!existsSync(join(dir, "model.json")))
+      run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    g = GaussianMixture.fromJSON(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
+  });
+
+  /** Runs the command with extra node flags and environment, stdout to a file (returned as text). */
+  function runTo(nodeFlags: string[], args: string[], env: Record<string, string> = {}, input?: string) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const out = join(dir, `out-${args[0]}-${Math.random().toString(36).slice(2)}.txt`);
+      const fd = openSync(out, "w");
+      const child = spawn(process.execPath, [...nodeFlags, CLI, ...args], {
+        cwd: dir,
+        stdio: [input === undefined ? "ignore" : "pipe", fd, "pipe"],
+        env: { ...process.env, ...env },
+      });
+      if (input !== undefined) child.stdin!.end(input);
+      let stderr = "";
+      child.stderr!.on("data", (b) => (stderr += b));
+      child.on("close", (code) => {
+        closeSync(fd);
+        resolve({ code, stdout: readFileSync(out, "utf8"), stderr });
+        rmSync(out);
+      });
+    });
+  }
+
+  it("1,200,000 rows under a 48 MB heap: every row's result, as the library computes it", async () => {
+    // Before, each command held the whole file as one string, its values in an
+    // array, and all of its output at once: all three die with "JavaScript
+    // heap out of memory" here (checked on the build before the change). The
+    // streamed commands hold a chunk at a time; with a tighter heap (24 MB,
+    // 400,000 rows) they passed alone but ran out when the machine was loaded
+    // (the garbage collector's concurrent marking falls behind), so the margin
+    // is in the heap and the size of the file, not in the timing.
+    const n = 1_200_000;
+    const X = new Float64Array(n * 2);
+    let seed = 11;
+    const lines = ["eruptions,waiting"];
+    for (let i = 0; i < n; i++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      X[2 * i] = Math.round(((i % 2 ? 4.3 : 2.0) + (seed / 2 ** 32) * 0.5) * 1000) / 1000;
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      X[2 * i + 1] = Math.round(((i % 2 ? 80 : 54) + (seed / 2 ** 32) * 10) * 10) / 10;
+      lines.push(`${X[2 * i]},${X[2 * i + 1]}`);
+    }
+    writeFileSync(join(dir, "big.csv"), lines.join("\n") + "\n");
+    const heap = ["--max-old-space-size=48"];
+    const [labels, proba, score] = await Promise.all([
+      runTo(heap, ["predict", "model.json", "big.csv"]),
+      runTo(heap, ["proba", "model.json", "big.csv", "--format", "json"]),
+      runTo(heap, ["score", "model.json", "big.csv"]),
+    ]);
+    const matrix = { data: X, rows: n, cols: 2 };
+    for (const r of [labels, proba, score]) expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(labels.stdout).toBe(
+      toCsv(
+        ["label"],
+        Array.from(g.predict(matrix), (l) => [l]),
+      ),
+    );
+    expect(score.stdout).toBe(
+      toCsv(
+        ["log_density"],
+        Array.from(g.scoreSamples(matrix), (v) => [v]),
+      ),
+    );
+    const p = g.predictProba(matrix);
+    const rows = Array.from({ length: n }, (_, i) => Array.from(p.data.subarray(i * 3, i * 3 + 3)));
+    expect(proba.stdout).toBe(JSON.stringify(rows) + "\n");
+  }, 60_000);
+
+  it("the text is the same in chunks of any size, from a file or standard input, CSV or NDJSON", async () => {
+    const ndjson = datasets.faithful.map((r) => JSON.stringify(r)).join("\n") + "\n";
+    writeFileSync(join(dir, "faithful.ndjson"), ndjson);
+    writeFileSync(join(dir, "faithful.json"), JSON.stringify(datasets.faithful, null, 1));
+    const csv = readFileSync(join(dir, "faithful.csv"), "utf8");
+    for (const args of [
+      ["predict"],
+      ["proba"],
+      ["score"],
+      ["predict", "--format", "json"],
+      ["proba", "--format", "json"],
+      ["score", "--format", "json"],
+      ["score", "--summary"],
+    ]) {
+      const [command, ...rest] = args;
+      const whole = run([command, "model.json", "faithful.csv", ...rest]);
+      expect(whole.code).toBe(0);
+      const runs = await Promise.all([
+        runTo([], [command, "model.json", "faithful.csv", ...rest], { GMM_WASM_CHUNK_ROWS: "7" }),
+        runTo([], [command, "model.json", "-", ...rest], { GMM_WASM_CHUNK_ROWS: "50" }, csv),
+        runTo([], [command, "model.json", "faithful.ndjson", ...rest], { GMM_WASM_CHUNK_ROWS: "7" }),
+        runTo([], [command, "model.json", "-", ...rest], { GMM_WASM_CHUNK_ROWS: "9" }, ndjson),
+        // a JSON document is read whole
+        runTo([], [command, "model.json", "faithful.json", ...rest], { GMM_WASM_CHUNK_ROWS: "7" }),
+      ]);
+      for (const r of runs) expect(r.stdout).toBe(whole.stdout);
+    }
+    // the chunks are read as they come: a bad value after the first chunk ends the output there
+    const bad = csv.split("\n");
+    bad[200] = "1.5,abc";
+    writeFileSync(join(dir, "bad-late.csv"), bad.join("\n"));
+    const r = await runTo([], ["predict", "model.json", "bad-late.csv"], { GMM_WASM_CHUNK_ROWS: "50" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('bad-late.csv: row 201, column 2: "abc" is not a number\n');
+    expect(r.stdout.split("\n").length).toBeLessThan(201);
+    expect(r.stdout.startsWith("label\n")).toBe(true);
+    const badNdjson = ndjson.split("\n");
+    badNdjson[150] = '[1.5, "x"]';
+    writeFileSync(join(dir, "bad-late.ndjson"), badNdjson.join("\n"));
+    const n = await runTo([], ["score", "model.json", "bad-late.ndjson"], { GMM_WASM_CHUNK_ROWS: "50" });
+    expect([n.code, n.stderr]).toEqual([1, 'bad-late.ndjson: row 151, column 2: "x" is not a number\n']);
+  });
+});
 
 describe("gmm-wasm sample: large draws are written in pieces", () => {
   let g: GaussianMixture;
@@ -661,6 +927,20 @@ describe("gmm-wasm select", () => {
     expect(svg.match(/<g class="series"/g)).toHaveLength(4);
     expect(svg).toContain('class="highlight"');
     expect(r.stderr).toMatch(/^selected by BIC: K=\d /);
+    // --format json: the same columns under the same (snake_case) names, numbers as numbers
+    const json = JSON.parse(
+      run(["select", "faithful.csv", "--max-components", "4", "--seed", "0", "--format", "json"]).stdout,
+    );
+    expect(json.criterion).toBe("bic");
+    expect(json.table).toHaveLength(16);
+    for (const [i, row] of json.table.entries()) {
+      expect(Object.keys(row)).toEqual(header);
+      expect(row.covariance_type).toBe(rows[i][0]);
+      expect(row.n_components).toBe(Number(rows[i][1]));
+      expect(row.bic === null ? "" : String(row.bic)).toBe(rows[i][col("bic")]);
+      expect(String(row.selected)).toBe(rows[i][col("selected")]);
+    }
+    expect(json.selected).toEqual(json.table.find((row: { selected: boolean }) => row.selected));
   });
 
   it("fit --select bic chooses the model select marks", () => {

@@ -131,6 +131,91 @@ describe("fitAsync over a chunked source", () => {
   });
 });
 
+describe("fitAsync over a chunked source with weights", () => {
+  /** Weights 0 … 3 (zeros included), a fixed pattern. */
+  const weightsOf = (n: number) => Array.from({ length: n }, (_, i) => (i * 7) % 4);
+
+  /** Chunks of the given sizes; the odd-numbered ones are { rows, sampleWeight }, the others plain rows when their weights are all 1. */
+  function weightedChunks(X: number[][], w: number[], sizes: number[]) {
+    return function* () {
+      for (let at = 0, t = 0; at < X.length; t++) {
+        const size = sizes[t % sizes.length];
+        const rows = X.slice(at, at + size);
+        const sampleWeight = w.slice(at, at + size);
+        if (sampleWeight.every((v) => v === 1)) yield rows;
+        else yield t % 2 ? { rows, sampleWeight: Float64Array.from(sampleWeight) } : { rows, sampleWeight };
+        at += size;
+      }
+    };
+  }
+
+  for (const type of TYPES) {
+    it(`equals fit(X, { sampleWeight }) from the same given start to 1e-10 (${type}, iris and Old Faithful)`, async () => {
+      for (const X of [datasets.iris, datasets.faithful]) {
+        const w = weightsOf(X.length);
+        // a run of weight-1 rows, so that plain chunks mix with weighted ones
+        for (let i = 40; i < 80; i++) w[i] = 1;
+        const options = { nComponents: 3, covarianceType: type, tol: 0, maxIter: 12, ...startOf(X, type, 3) };
+        const streamed = await new GaussianMixture(options).fitAsync(weightedChunks(X, w, [40, 40, 13, 1]));
+        const memory = new GaussianMixture(options).fit(X, { sampleWeight: w });
+        const unweighted = new GaussianMixture(options).fit(X);
+        expect(maxRelativeError(streamed.weights, memory.weights)).toBeLessThan(1e-10);
+        expect(maxRelativeError(streamed.means, memory.means)).toBeLessThan(1e-10);
+        expect(maxRelativeError(streamed.covariances, memory.covariances)).toBeLessThan(1e-10);
+        expect(maxRelativeError(streamed.lowerBound, memory.lowerBound)).toBeLessThan(1e-10);
+        // the weights did change the fit
+        expect(maxRelativeError(streamed.means, unweighted.means)).toBeGreaterThan(1e-3);
+      }
+    });
+  }
+
+  it("starts from the weighted sample: with every row in it, fit(X, { sampleWeight })'s own start", async () => {
+    const X = datasets.faithful;
+    const w = X.map((_, i) => 1 + (i % 5));
+    const options = { nComponents: 2, randomState: 3, initParams: "kmeans" as const };
+    const streamed = await new GaussianMixture(options).fitAsync(weightedChunks(X, w, [64]));
+    const memory = new GaussianMixture(options).fit(X, { sampleWeight: w });
+    expect(streamed.converged).toBe(true);
+    expect(maxRelativeError(streamed.means, memory.means)).toBeLessThan(1e-6);
+  });
+
+  it("refuses bad weights naming sampleWeight, the chunk and the row, and a stream of zero weight; the model stays unfitted", async () => {
+    const X = datasets.faithful;
+    const gmm = new GaussianMixture({ nComponents: 2 });
+    // bad weights as a JavaScript caller could pass them (the types would refuse undefined)
+    const withBad = (bad: unknown) =>
+      function* () {
+        yield { rows: X.slice(0, 10), sampleWeight: X.slice(0, 10).map(() => 1) };
+        yield { rows: X.slice(10, 20), sampleWeight: bad as number[] };
+      };
+    const w = Array.from({ length: 10 }, () => 1);
+    await expect(gmm.fitAsync(withBad(w.map((v, i) => (i === 3 ? -1 : v))))).rejects.toThrow(
+      /chunk 1 \(rows 10…\) of the stream: sampleWeight\[3\] \(row 13 of the stream\) is -1; every weight must be a finite number ≥ 0/,
+    );
+    await expect(gmm.fitAsync(withBad(w.map((v, i) => (i === 7 ? NaN : v))))).rejects.toThrow(
+      /chunk 1 .*sampleWeight\[7\] \(row 17 of the stream\) is NaN/,
+    );
+    await expect(gmm.fitAsync(withBad(w.slice(1)))).rejects.toThrow(
+      /chunk 1 \(rows 10…\) of the stream: sampleWeight has 9 weights but X has 10 rows/,
+    );
+    await expect(gmm.fitAsync(withBad(undefined))).rejects.toThrow(
+      /chunk 1 .*sampleWeight must be an array of 10 numbers/,
+    );
+    // a chunk of zero weight is fine; a whole stream of zero weight is not
+    const zeros = function* () {
+      yield { rows: X.slice(0, 10), sampleWeight: new Float64Array(10) };
+    };
+    await expect(gmm.fitAsync(zeros)).rejects.toThrow(/the stream's sampleWeight is all zeros/);
+    expect(gmm.isFitted).toBe(false);
+    const someZero = function* () {
+      yield { rows: X.slice(0, 10), sampleWeight: new Float64Array(10) };
+      yield X.slice(10);
+    };
+    await gmm.fitAsync(someZero);
+    expect(gmm.isFitted).toBe(true);
+  });
+});
+
 describe("chunked CSV", () => {
   const bytesOf = (text: string, piece: number) =>
     (async function* () {
@@ -161,6 +246,23 @@ describe("chunked CSV", () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it("csvChunks reads NDJSON in chunks too, and refuses a JSON document it cannot cut", async () => {
+    const X = datasets.faithful;
+    const text = `# rows\n${X.map((r) => JSON.stringify(r)).join("\n")}\n\n`;
+    const chunks = [];
+    for await (const t of csvChunks(bytesOf(text, 33), { chunkRows: 50 })) chunks.push(t);
+    expect(chunks.every((t) => t.format === "ndjson" && t.cols === 2)).toBe(true);
+    expect(chunks.length).toBe(6);
+    expect(chunks.flatMap((t) => Array.from(t.data))).toEqual(X.flat());
+    const bad = text.split("\n");
+    bad[120] = "[1.5, null]";
+    const read = async (t: string) => {
+      for await (const _ of csvChunks(bytesOf(t, 64), { chunkRows: 32 })) void _;
+    };
+    await expect(read(bad.join("\n"))).rejects.toThrow(/^row 121, column 2: missing value null/);
+    await expect(read(JSON.stringify(X))).rejects.toThrow(/the chunked readers take CSV or NDJSON/);
+  });
+
   it("names the row in the whole file when a later chunk is malformed", async () => {
     const lines = ["a,b", ...Array.from({ length: 30 }, (_, i) => `${i},${i * 2}`)];
     lines[25] = "7,x";
@@ -168,6 +270,35 @@ describe("chunked CSV", () => {
       for await (const _ of csvChunks(bytesOf(lines.join("\n"), 5), { chunkRows: 4 })) void _;
     };
     await expect(read()).rejects.toThrow(/row 26, column 2: "x" is not a number/);
+  });
+
+  it("weightColumn makes chunks { rows, sampleWeight }: the other columns and that column's values", async () => {
+    const X = datasets.faithful;
+    const w = X.map((_, i) => i % 3);
+    const text = toCsv(
+      ["eruptions", "count", "waiting"],
+      X.map((r, i) => [r[0], w[i], r[1]]),
+    );
+    const chunks = [];
+    for await (const c of csvChunks(bytesOf(text, 100), { chunkRows: 50, weightColumn: "count" })) chunks.push(c);
+    expect(chunks.length).toBe(6);
+    expect(chunks.every((c) => c.rows.cols === 2 && c.rows.header?.join() === "eruptions,waiting")).toBe(true);
+    expect(chunks.flatMap((c) => Array.from(c.sampleWeight))).toEqual(w);
+    expect(chunks.flatMap((c) => Array.from(c.rows.data))).toEqual(X.flat());
+    // by number too, and the fit is fit(X, { sampleWeight })
+    const options = { nComponents: 2, tol: 0, maxIter: 8, ...startOf(X, "full", 2) };
+    const streamed = await new GaussianMixture(options).fitAsync(() =>
+      csvChunks(bytesOf(text, 4096), { chunkRows: 64, weightColumn: "2" }),
+    );
+    const memory = new GaussianMixture(options).fit(X, { sampleWeight: w });
+    expect(maxRelativeError(streamed.means, memory.means)).toBeLessThan(1e-10);
+    // a negative weight is named by its data row in the whole file; an unknown column by its name
+    const bad = text.replace(`\n${X[70][0]},1,${X[70][1]}\n`, `\n${X[70][0]},-2,${X[70][1]}\n`);
+    const read = async (t: string, column: string) => {
+      for await (const _ of csvChunks(bytesOf(t, 64), { chunkRows: 32, weightColumn: column })) void _;
+    };
+    await expect(read(bad, "count")).rejects.toThrow(/weight column "count", data row 71: the weight is -2/);
+    await expect(read(text, "n")).rejects.toThrow(/there is no column "n"/);
   });
 
   it("readCsvChunks streams a file into fitAsync: the fit of parseTable's rows", async () => {
