@@ -252,51 +252,55 @@ function componentMeans(
 }
 
 describe("M-step kernels", () => {
-  it("componentSums and scatterFull equal the weighted means and centred scatter computed naively", () => {
-    const n = 29,
-      d = 3,
-      k = 2;
-    const r = rng(9);
-    const X = Array.from({ length: n * d }, () => 1e4 + r()); // far from the origin: centring matters
-    const resp = Array.from({ length: n }, () => {
-      const a = r() + 0.5;
-      return [a, 1 - a];
-    }).flat();
-    const { nk, means, scatter } = scoped(() => {
-      const w = kernels();
-      const x = allocFrom(X),
-        rp = allocFrom(resp),
-        nkp = alloc(k),
-        mp = alloc(k * d),
-        sp = alloc(k * d * d);
-      componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
-      const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
-      w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([0, 0]), sp, d * d, alloc(d));
-      w.finishScatter(sp, d, nkp, k, 0, false);
-      return {
-        nk: Array.from(f64(nkp, k)),
-        means: Array.from(f64(mp, k * d)),
-        scatter: Array.from(f64(sp, k * d * d)),
-      };
-    });
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += resp[i * k + c];
-      expect(nk[c]).toBeCloseTo(s, 12); // raw Σ r: the 10ε floor is the M-step's (statistics.ts)
-      for (let j = 0; j < d; j++) {
-        let m = 0;
-        for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
-        expect(means[c * d + j]).toBeCloseTo(m / (nk[c] + 10 * Number.EPSILON), 9);
-      }
-      for (let a = 0; a < d; a++)
-        for (let b = 0; b < d; b++) {
-          let v = 0;
-          for (let i = 0; i < n; i++)
-            v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
-          expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
+  // every d mod 4 and both tile paths (d < 4: edge tiles only; d ≥ 4: 4×4 tiles, then 1-, 2-, 3-row ones), K odd and even
+  const shapes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].flatMap((d) => [2, 3].map((k) => ({ d, k })));
+  it.each(shapes)(
+    "componentSums and scatterFull equal the weighted means and centred scatter computed naively (d=$d, K=$k)",
+    ({ d, k }) => {
+      const n = 29;
+      const r = rng(9 + d * 10 + k);
+      const X = Array.from({ length: n * d }, () => 1e4 + r()); // far from the origin: centring matters
+      const resp = Array.from({ length: n }, () => {
+        const a = Array.from({ length: k }, () => r() + 0.5);
+        const s = a.reduce((u, v) => u + v, 0);
+        return a.map((v) => v / s);
+      }).flat();
+      const { nk, means, scatter } = scoped(() => {
+        const w = kernels();
+        const x = allocFrom(X),
+          rp = allocFrom(resp),
+          nkp = alloc(k),
+          mp = alloc(k * d),
+          sp = alloc(k * d * d);
+        componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
+        const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
+        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom(new Array(k).fill(0)), sp, d * d, alloc(d));
+        w.finishScatter(sp, d, nkp, k, 0, false);
+        return {
+          nk: Array.from(f64(nkp, k)),
+          means: Array.from(f64(mp, k * d)),
+          scatter: Array.from(f64(sp, k * d * d)),
+        };
+      });
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += resp[i * k + c];
+        expect(nk[c]).toBeCloseTo(s, 12); // raw Σ r: the 10ε floor is the M-step's (statistics.ts)
+        for (let j = 0; j < d; j++) {
+          let m = 0;
+          for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
+          expect(means[c * d + j]).toBeCloseTo(m / (nk[c] + 10 * Number.EPSILON), 9);
         }
-    }
-  });
+        for (let a = 0; a < d; a++)
+          for (let b = 0; b < d; b++) {
+            let v = 0;
+            for (let i = 0; i < n; i++)
+              v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
+            expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
+          }
+      }
+    },
+  );
 });
 
 describe("scatterFull's negligible rows", () => {
