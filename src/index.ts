@@ -24,6 +24,7 @@ export {
   type SelectModelOptions,
   selectModel,
 } from "./selection.js";
+export { releaseWorkers } from "./thread-shards.js";
 export type { SearchReport } from "./types.js";
 export { init, simdSupported, type WasmModule, type WasmSource } from "./wasm.js";
 export type { ChunkSource } from "./workspace.js";
