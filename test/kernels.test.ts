@@ -303,6 +303,42 @@ describe("M-step kernels", () => {
   );
 });
 
+describe("scatterFull before any E-step", () => {
+  // At initialisation logProbNorm is −∞ and logDet is whatever an earlier fit
+  // left in that memory (a threaded fit leaves −∞ there); every r > 0 must count.
+  it.each([
+    [-Infinity, Number.NaN],
+    [Number.POSITIVE_INFINITY, 0],
+  ])("keeps every row with r > 0 whatever logDet holds (%s, %s)", (l0, l1) => {
+    const n = 50,
+      d = 3,
+      k = 2;
+    const r = rng(21);
+    const X = Array.from({ length: n * d }, r);
+    const resp = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [1, 0] : [0.25, 0.75])).flat();
+    const got = scoped(() => {
+      const w = kernels();
+      const x = allocFrom(X),
+        rp = allocFrom(resp),
+        nkp = alloc(k),
+        mp = alloc(k * d),
+        sp = alloc(k * d * d);
+      componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
+      const lpn = allocFrom(new Array(n).fill(-Infinity));
+      w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([l0, l1]), sp, d * d, alloc(d));
+      return { means: Array.from(f64(mp, k * d)), s: Array.from(f64(sp, k * d * d)) };
+    });
+    for (let c = 0; c < k; c++)
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b <= a; b++) {
+          let v = 0;
+          for (let i = 0; i < n; i++)
+            v += resp[i * k + c] * (X[i * d + a] - got.means[c * d + a]) * (X[i * d + b] - got.means[c * d + b]);
+          expect(got.s[c * d * d + a * d + b]).toBeCloseTo(v, 12);
+        }
+  });
+});
+
 describe("scatterFull's negligible rows", () => {
   // One component, W = I. Row 0 is 1e10 from the rest with r = 1e-28: it adds
   // 1e-28·1e20 = 1e-8 to S[0][0] (~13), far above rounding. The E-step's lse

@@ -180,6 +180,15 @@ describe("fitAsync's worker pool", () => {
     }
   });
 
+  it("a fit after a threaded fit with one more component equals a fresh fit bit for bit (no stale log-determinants at initialisation)", async () => {
+    const o = { ...options, onWarning: () => {} };
+    const fresh = new GaussianMixture(o).fit(X);
+    await new GaussianMixture({ ...o, nComponents: 4, maxIter: 1 }).fitAsync(X, { nThreads: 2 });
+    const after = new GaussianMixture(o).fit(X);
+    expect(after.means).toEqual(fresh.means);
+    expect(after.covariances).toEqual(fresh.covariances);
+  });
+
   it("a worker whose fit failed is not kept: the next fit starts a fresh one and succeeds", async () => {
     await releaseWorkers();
     await expect(
