@@ -2,7 +2,7 @@
 // host allocated above `heapBase()`; nothing here allocates.
 export { cholesky, invertLower, precisionCholeskyFull, precisionFactorFromPrecision, precisionCholeskyDiag, choleskyMany, factorLogDet, logOf } from "./linalg";
 export { logProbFull, eStepFull, logProbDiag, logProbSpherical, eStepDiag, eStepSpherical } from "./logprob";
-export { normalizeLogProb, argmaxRows, expRows } from "./estep";
+export { normalizeLogProb, argmaxRows } from "./estep";
 export { eStepF32 } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
 export { assignNearest, updateCenters, seedPotential } from "./kmeans";
@@ -10,7 +10,6 @@ export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";
 export { assignNearestF32, updateCentersF32, seedPotentialF32 } from "./kmeans";
 export { sampleDiagonal, sampleGaussian } from "./sample";
 export { hcAgglomerate } from "./hc";
-export { peakMultiplyAdd, peakExp } from "./peak";
 export { digamma, lgamma, ln } from "./special";
 
 /** First byte the host may use: everything below belongs to static data. */

@@ -182,17 +182,18 @@ const SCATTER_ROWS: i32 = 32;
  * produces). A row is skipped when r·u ≤ NEGLIGIBLE·N_c: then even 10⁷ of
  * them move S_c by under 1e-17 of itself, below its rounding. `nk` (N_c),
  * `logProbNorm` (lse per row) and `logDet` (log det W_c) are the E-step's;
- * logProbNorm of −∞ (no E-step yet) keeps every row with r > 0.
+ * logProbNorm of −∞ (no E-step yet) keeps every row with r > 0, whatever
+ * logDet holds then (see boundTop).
  *
  * A blocked symmetric rank update. Per block of rows and component, the rows
  * that are not negligible are gathered (with well-separated clusters a
  * component does not explain most rows) as
  * E = √r·(x − μ), so that S = Σ_rows E Eᵀ needs one gathered matrix, not two
  * (√r·d_a·√r·d_b equals r·d_a·d_b to a couple of ulp). S[a][b] += Σ E[a]·E[b]
- * is computed on 4×4 tiles of the lower triangle: per gathered row, four
- * splatted entries times two f64x2, eight accumulators whose lanes are
- * distinct entries of S, so they are added to S directly (no horizontal
- * sums). d = 2 has its own loop with the three sums in registers.
+ * is computed on tiles of the lower triangle (4×4, narrower for the last
+ * d mod 4 rows; see rankUpdate), whose accumulators' lanes are distinct
+ * entries of S, so they are added to S directly (no horizontal sums).
+ * d = 2 has its own loop with the three sums in registers.
  */
 export function scatterFull(
   x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
@@ -215,6 +216,17 @@ export function scatterFullF32(
 const NEGLIGIBLE: f64 = 1e-24;
 /** 2·log(1/r) for the smallest r the E-step's exp produces (e⁻⁷⁰⁷ / K, K ≤ 2¹⁶), rounded up. */
 const LOG_TINY_R: f64 = 1440.0;
+
+/**
+ * 2·C_c = 2·log det W_c − d·log 2π, or 0 when that is not finite: before the
+ * first E-step (initialisation, lse = −∞) logDet holds whatever an earlier
+ * call left in that memory, and a −∞ or NaN there would make u NaN and drop
+ * every row; with a finite top, lse = −∞ gives u = ∞ as intended.
+ */
+@inline function boundTop(logDet: usize, c: i32, d: i32): f64 {
+  const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
+  return top - top == 0.0 ? top : 0.0;
+}
 
 /** Whether row i adds more than NEGLIGIBLE·N_c to S_c; `top` = 2·C_c, `cut` = NEGLIGIBLE·N_c. */
 @inline function notNegligible(resp: usize, logProbNorm: usize, i: i32, k: i32, c: i32, top: f64, cut: f64): bool {
@@ -249,7 +261,7 @@ function scatterFullOf<T>(
   for (let i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
     const i1 = min(i0 + SCATTER_BLOCK, n);
     for (let c = 0; c < k; c++) {
-      const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
+      const top = boundTop(logDet, c, d);
       const cut = NEGLIGIBLE * ld(nk, c);
       let i = i0;
       while (i < i1) {
@@ -277,7 +289,7 @@ function scatterFullSimple<T>(
   for (let c = 0; c < k; c++) {
     const mu = addr(means, c * d);
     const sc = addr(out, c * outStride);
-    const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
+    const top = boundTop(logDet, c, d);
     const cut = NEGLIGIBLE * ld(nk, c);
     for (let i = 0; i < n; i++) {
       if (!notNegligible(resp, logProbNorm, i, k, c, top, cut)) continue;
@@ -311,42 +323,81 @@ function scatterFullSimple<T>(
   }
 }
 
-/** s[a][b] += Σ_q em[q][a]·em[q][b] for b ≤ a, on 4×4 tiles. */
+/**
+ * s[a][b] += Σ_q em[q][a]·em[q][b] for b ≤ a: 4×4 tiles over the first
+ * d − d mod 4 rows, then the last d mod 4 rows as 1-, 2- or 3-row tiles, so
+ * the work grows with d rather than with d rounded up to a multiple of 4.
+ * Each entry is one accumulator summed over q in order, whatever tile holds
+ * it.
+ */
 @inline function rankUpdate(em: usize, cnt: i32, d: i32, rowBytes: usize, s: usize): void {
   const sRow = <usize>d << 3;
-  for (let a = 0; a < d; a += 4) {
-    for (let b = 0; b <= a; b += 4) {
-      // lanes: (S[a+t][b], S[a+t][b+1]) in a_t, (S[a+t][b+2], S[a+t][b+3]) in b_t
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-      let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
-      let pr = em + (<usize>a << 3);
-      let pd = em + (<usize>b << 3);
-      for (let q = 0; q < cnt; q++) {
-        const u = v128.load(pd);
-        const v = v128.load(pd, 16);
-        let t = v128.load64_splat(pr);
-        a0 = f64x2.add(a0, f64x2.mul(t, u));
-        b0 = f64x2.add(b0, f64x2.mul(t, v));
-        t = v128.load64_splat(pr, 8);
-        a1 = f64x2.add(a1, f64x2.mul(t, u));
-        b1 = f64x2.add(b1, f64x2.mul(t, v));
-        t = v128.load64_splat(pr, 16);
-        a2 = f64x2.add(a2, f64x2.mul(t, u));
-        b2 = f64x2.add(b2, f64x2.mul(t, v));
-        t = v128.load64_splat(pr, 24);
-        a3 = f64x2.add(a3, f64x2.mul(t, u));
-        b3 = f64x2.add(b3, f64x2.mul(t, v));
-        pr += rowBytes;
-        pd += rowBytes;
-      }
-      // add the tile's lower-triangle entries that exist (b + j ≤ a + t < d)
-      let ps = s + <usize>a * sRow + (<usize>b << 3);
-      addTileRow(ps, a0, b0, a - b, d - b);
-      if (a + 1 < d) addTileRow(ps + sRow, a1, b1, a + 1 - b, d - b);
-      if (a + 2 < d) addTileRow(ps + 2 * sRow, a2, b2, a + 2 - b, d - b);
-      if (a + 3 < d) addTileRow(ps + 3 * sRow, a3, b3, a + 3 - b, d - b);
-    }
+  const body = d & ~3;
+  for (let a = 0; a < body; a += 4) {
+    for (let b = 0; b < a; b += 4) tile(em, cnt, rowBytes, a, b, 4, false, s, sRow, d);
+    tile(em, cnt, rowBytes, a, a, 4, true, s, sRow, d);
   }
+  const rest = d - body;
+  if (rest == 1) {
+    for (let b = 0; b < body; b += 4) tile(em, cnt, rowBytes, body, b, 1, false, s, sRow, d);
+    tile(em, cnt, rowBytes, body, body, 1, true, s, sRow, d);
+  } else if (rest == 2) {
+    for (let b = 0; b < body; b += 4) tile(em, cnt, rowBytes, body, b, 2, false, s, sRow, d);
+    tile(em, cnt, rowBytes, body, body, 2, true, s, sRow, d);
+  } else if (rest == 3) {
+    for (let b = 0; b < body; b += 4) tile(em, cnt, rowBytes, body, b, 3, false, s, sRow, d);
+    tile(em, cnt, rowBytes, body, body, 3, true, s, sRow, d);
+  }
+}
+
+/**
+ * The tile of rows a … a + rows − 1 (rows ≤ 4) and columns b … b + 3: per
+ * gathered row, `rows` splatted entries times two f64x2, accumulators whose
+ * lanes are distinct entries of S, added to S directly (no horizontal sums).
+ * On the diagonal (`diag`, a = b) rows a and a + 1 have no entries in
+ * columns b + 2, b + 3, so those products are not formed. Columns past d
+ * read the zero padding and are not stored. `rows` and `diag` are constants
+ * at every call, so the branches on them fold away.
+ */
+@inline function tile(
+  em: usize, cnt: i32, rowBytes: usize, a: i32, b: i32, rows: i32, diag: bool,
+  s: usize, sRow: usize, d: i32,
+): void {
+  // lanes: (S[a+t][b], S[a+t][b+1]) in a_t, (S[a+t][b+2], S[a+t][b+3]) in b_t
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+  let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
+  let pr = em + (<usize>a << 3);
+  let pd = em + (<usize>b << 3);
+  for (let q = 0; q < cnt; q++) {
+    const u = v128.load(pd);
+    const v = v128.load(pd, 16);
+    let t = v128.load64_splat(pr);
+    a0 = f64x2.add(a0, f64x2.mul(t, u));
+    if (!diag) b0 = f64x2.add(b0, f64x2.mul(t, v));
+    if (rows > 1) {
+      t = v128.load64_splat(pr, 8);
+      a1 = f64x2.add(a1, f64x2.mul(t, u));
+      if (!diag) b1 = f64x2.add(b1, f64x2.mul(t, v));
+    }
+    if (rows > 2) {
+      t = v128.load64_splat(pr, 16);
+      a2 = f64x2.add(a2, f64x2.mul(t, u));
+      b2 = f64x2.add(b2, f64x2.mul(t, v));
+    }
+    if (rows > 3) {
+      t = v128.load64_splat(pr, 24);
+      a3 = f64x2.add(a3, f64x2.mul(t, u));
+      b3 = f64x2.add(b3, f64x2.mul(t, v));
+    }
+    pr += rowBytes;
+    pd += rowBytes;
+  }
+  // add the tile's lower-triangle entries that exist (b + j ≤ a + t < d)
+  const ps = s + <usize>a * sRow + (<usize>b << 3);
+  addTileRow(ps, a0, b0, a - b, d - b);
+  if (rows > 1) addTileRow(ps + sRow, a1, b1, a + 1 - b, d - b);
+  if (rows > 2) addTileRow(ps + 2 * sRow, a2, b2, a + 2 - b, d - b);
+  if (rows > 3) addTileRow(ps + 3 * sRow, a3, b3, a + 3 - b, d - b);
 }
 
 /** p[j] += (lo, hi)[j] for j ≤ last and j < limit (j = 0 … 3). */

@@ -19,7 +19,7 @@ import { loadRaw, measurePeak } from "./kernels.mjs";
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const QUICK = process.env.BENCH_QUICK === "1";
 await init();
-const peak = measurePeak(await loadRaw(here("../dist/gmm.wasm")));
+const peak = measurePeak(await loadRaw(here("../build/gmm-instrumented.wasm")));
 const cores = availableParallelism();
 const tmp = mkdtempSync(join(tmpdir(), "gmm-bgmm-bench-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import { loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const rows = Number(process.argv[2] ?? 200_000);
-const peak = measurePeak(await loadRaw(here("../dist/gmm.wasm")));
+const peak = measurePeak(await loadRaw(here("../build/gmm-instrumented.wasm")));
 const load = loadavg();
 const r = await benchDistributed({ rows, shards: [1, 2, 4], objectShards: [4] });
 const e = (x) => x.toExponential(2).replace(/e\+?(-?\d+)/, "·10^$1");

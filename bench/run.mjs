@@ -289,7 +289,7 @@ const oneIndex = process.argv.indexOf("--one");
 if (oneIndex >= 0) {
   const id = process.argv[oneIndex + 1];
   await init();
-  const raw = await loadRaw(here("../dist/gmm.wasm"));
+  const raw = await loadRaw(here("../build/gmm-instrumented.wasm"));
   const peak = { gflops: Number(process.argv[oneIndex + 2]), expsPerSecond: Number(process.argv[oneIndex + 3]) };
   let out;
   if (id === SCORE.id) out = runScore();
@@ -721,7 +721,7 @@ function child(id, peakGflops, expsPerSecond) {
 }
 
 await init();
-const raw = await loadRaw(here("../dist/gmm.wasm"));
+const raw = await loadRaw(here("../build/gmm-instrumented.wasm"));
 log(
   `gmm-wasm bench: ${PROBLEMS.length} problems${QUICK ? " (quick)" : ""}; node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}`,
 );

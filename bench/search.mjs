@@ -19,7 +19,7 @@ const TYPES = ["full", "tied", "diag", "spherical"];
 const KS = [1, 2, 3, 4, 5, 6];
 
 await init();
-const raw = await loadRaw(here("../dist/gmm.wasm"));
+const raw = await loadRaw(here("../build/gmm-instrumented.wasm"));
 const peak = measurePeak(raw);
 const readCsv = (name) =>
   readFileSync(here(`../data/${name}.csv`), "utf8")

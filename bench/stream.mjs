@@ -11,7 +11,7 @@ import { loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 await init();
-const peak = measurePeak(await loadRaw(here("../dist/gmm.wasm")));
+const peak = measurePeak(await loadRaw(here("../build/gmm-instrumented.wasm")));
 const n = 1_000_000,
   d = 4,
   k = 4,

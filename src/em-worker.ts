@@ -5,18 +5,23 @@
 // dist/em-worker.js.
 import { type CovarianceFamily, type CovarianceType, FAMILIES, type Workspace } from "./covariance.js";
 import { allocWorkspace, eStepStatistics, loadParams } from "./em.js";
-import { alloc, dataView } from "./memory.js";
+import { alloc, dataView, mark, release } from "./memory.js";
 import type { ShardReply, ShardRequest } from "./parallel.js";
 import { parentChannel } from "./threads.js";
 import { init, kernels } from "./wasm.js";
 
 const channel = parentChannel();
 let shard: { ws: Workspace; family: CovarianceFamily } | undefined;
+// the arena's bottom: a worker kept for another fit (parallel.ts) frees its last shard there
+let base: number | undefined;
 
 async function handle(message: ShardRequest): Promise<{ reply: ShardReply; transfer: Transferable[] }> {
   switch (message.type) {
     case "init": {
       await init(message.module);
+      shard = undefined;
+      base ??= mark();
+      release(base);
       const { rows, n, d, k } = message;
       const family = FAMILIES[message.covarianceType as CovarianceType];
       const bytes = rows instanceof Float32Array ? 4 : 8;

@@ -7,12 +7,12 @@ import { type CovarianceType, covarianceSize, FAMILIES, type Workspace } from ".
 import { dataView, f64 } from "./memory.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import { spawnThread, type ThreadHandle } from "./threads.js";
-import { wasmModule } from "./wasm.js";
+import { type WasmModule, wasmModule } from "./wasm.js";
 
 export type ShardRequest =
   | {
       type: "init";
-      module: WebAssembly.Module;
+      module: WasmModule;
       rows: Float64Array | Float32Array;
       weights?: Float64Array;
       n: number;
@@ -38,7 +38,10 @@ class Shard {
   private pending?: { resolve: (r: ShardReply) => void; reject: (e: Error) => void };
   private failure?: Error;
 
-  constructor(private readonly thread: ThreadHandle) {
+  constructor(
+    private readonly thread: ThreadHandle,
+    readonly url: string,
+  ) {
     thread.onMessage((data) => {
       const p = this.pending;
       this.pending = undefined;
@@ -61,12 +64,70 @@ class Shard {
     });
   }
 
-  close(): void {
-    this.thread.terminate();
+  /** Whether it may wait in the idle pool: healthy, no reply outstanding, and able to let the process exit. */
+  get reusable(): boolean {
+    return !this.failure && !this.pending && this.thread.hold !== undefined;
+  }
+
+  hold(keep: boolean): void {
+    this.thread.hold?.(keep);
+  }
+
+  close(): Promise<unknown> | undefined {
+    return this.thread.terminate();
   }
 }
 
-/** Worker threads holding the rows of one fit, one shard each. */
+// Workers kept between fitAsync calls, so that a second call starts none:
+// each waits here unref'd (it does not keep Node or Bun from exiting) and
+// holding its last shard's memory, until the next threaded fit takes it, or
+// IDLE_MS pass with none, or releaseWorkers() is called. Deno's workers
+// cannot be unref'd, so there every fit stops its own.
+const idle: Shard[] = [];
+const IDLE_MS = 10_000;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+function takeShard(url: URL): Shard {
+  // one that failed while idle stays there until released
+  const i = idle.findIndex((s) => s.url === url.href && s.reusable);
+  if (i >= 0) {
+    const [shard] = idle.splice(i, 1);
+    shard.hold(true);
+    return shard;
+  }
+  return new Shard(spawnThread(url), url.href);
+}
+
+function giveBack(shard: Shard): void {
+  if (!shard.reusable) {
+    shard.close();
+    return;
+  }
+  shard.hold(false);
+  idle.push(shard);
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => void releaseWorkers(), IDLE_MS);
+  // the timer must not keep Node or Bun alive either
+  (idleTimer as { unref?: () => void }).unref?.();
+}
+
+/**
+ * Stops the worker threads that `fitAsync` keeps between calls (they stop on
+ * their own after 10 s unused, and never keep Node or Bun from exiting), to
+ * free their memory at once; the next threaded fit starts new ones. The
+ * promise resolves when they have stopped.
+ *
+ * @example
+ * await gmm.fitAsync(X, { nThreads: 4 });
+ * await releaseWorkers();
+ */
+export async function releaseWorkers(): Promise<void> {
+  clearTimeout(idleTimer);
+  idleTimer = undefined;
+  await Promise.all(idle.splice(0).map((shard) => shard.close()));
+}
+
+/** Worker threads holding the rows of one fit, one shard each, taken from the idle pool when it has them. */
 export class ShardPool {
   private constructor(
     private readonly shards: Shard[],
@@ -87,7 +148,7 @@ export class ShardPool {
         // those coordinates and only ws's means are ever shifted back
         const rows = dataView(ws.x + lo * ws.d * ws.rowKernels.bytes, (hi - lo) * ws.d, ws.rowKernels.bytes).slice();
         const weights = ws.sampleWeight ? f64(ws.sampleWeight + lo * 8, hi - lo).slice() : undefined;
-        const shard = new Shard(spawnThread(workerUrl));
+        const shard = takeShard(workerUrl);
         shards.push(shard);
         ready.push(
           shard.request(
@@ -126,7 +187,8 @@ export class ShardPool {
     );
   }
 
+  /** Returns the workers to the idle pool (or stops those that failed or are still busy). */
   close(): void {
-    for (const s of this.shards) s.close();
+    for (const s of this.shards) giveBack(s);
   }
 }

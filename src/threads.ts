@@ -3,12 +3,18 @@
 // there a fit runs in the calling thread.
 import { nodeBuiltin } from "./wasm.js";
 
-/** A worker as the pool sees it: post a message, receive messages and errors, stop. */
+/**
+ * A worker as the pool sees it: post a message, receive messages and errors,
+ * stop. `hold(false)` lets the process exit while the worker is alive (unref
+ * in Node and Bun; nothing to do in a browser); it is undefined in Deno,
+ * where a live Web Worker always keeps the process running.
+ */
 export interface ThreadHandle {
   post(message: unknown, transfer?: Transferable[]): void;
   onMessage(listener: (data: unknown) => void): void;
   onError(listener: (error: Error) => void): void;
-  terminate(): void;
+  terminate(): Promise<unknown> | undefined;
+  hold?: (keep: boolean) => void;
 }
 
 interface NodeWorkerThreads {
@@ -18,6 +24,8 @@ interface NodeWorkerThreads {
     postMessage(m: unknown, t?: readonly unknown[]): void;
     on(event: string, l: (v: never) => void): void;
     terminate(): Promise<number>;
+    ref(): void;
+    unref(): void;
   };
   parentPort: {
     postMessage(m: unknown, t?: readonly unknown[]): void;
@@ -70,7 +78,8 @@ export function spawnThread(url: URL): ThreadHandle {
           (e as Event).preventDefault?.();
           l(workerError(url, (e as ErrorEvent).message || undefined));
         }),
-      terminate: () => worker.terminate(),
+      terminate: () => void worker.terminate(),
+      hold: holdOf(worker as unknown as { ref?: () => void; unref?: () => void }),
     };
   }
   const wt = nodeBuiltin<NodeWorkerThreads>("node:worker_threads");
@@ -85,8 +94,20 @@ export function spawnThread(url: URL): ThreadHandle {
     post: (m, t) => worker.postMessage(m, t),
     onMessage: (l) => worker.on("message", l as (v: never) => void),
     onError: (l) => worker.on("error", ((e: Error) => l(workerError(url, e.message))) as (v: never) => void),
-    terminate: () => void worker.terminate(),
+    terminate: () => worker.terminate(),
+    hold: (keep) => (keep ? worker.ref() : worker.unref()),
   };
+}
+
+/**
+ * ref/unref for a Web Worker: Bun has them; browsers have no process to
+ * keep alive, so nothing to do; Deno has neither, and an idle worker there
+ * keeps the process running, so it gets none (the pool then stops it).
+ */
+function holdOf(worker: { ref?: () => void; unref?: () => void }): ((keep: boolean) => void) | undefined {
+  if (typeof worker.unref === "function") return (keep) => (keep ? worker.ref?.() : worker.unref?.());
+  if ((globalThis as { Deno?: unknown }).Deno !== undefined) return undefined;
+  return () => {};
 }
 
 /** Inside a worker: the channel back to the thread that started it. */

@@ -135,7 +135,6 @@ export interface Kernels {
   ): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
-  expRows(src: Ptr, dst: Ptr, n: number): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   scatterFull(
@@ -423,7 +422,6 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   ln: true,
   eStepDiag: true,
   eStepSpherical: true,
-  expRows: true,
 };
 
 /** Refuses a module that is not this package's core before it is instantiated. */

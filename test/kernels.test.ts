@@ -1,8 +1,36 @@
 // Each WebAssembly kernel against a slow, obviously right TypeScript reference.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 import { meansFromSums } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
+
+/**
+ * The vector exp on a whole array, through build/gmm-instrumented.wasm (the
+ * release ABI plus test hooks, which gmm.wasm leaves out): its own instance
+ * and memory, the values copied in and the results out.
+ */
+const instrumented = (async () => {
+  const bytes = readFileSync(fileURLToPath(new URL("../build/gmm-instrumented.wasm", import.meta.url)));
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return instance.exports as unknown as {
+    memory: WebAssembly.Memory;
+    heapBase(): number;
+    expRows(src: number, dst: number, n: number): void;
+  };
+})();
+async function expRows(xs: ArrayLike<number>): Promise<Float64Array> {
+  const w = await instrumented;
+  const n = xs.length;
+  const src = Math.ceil(w.heapBase() / 64) * 64;
+  const dst = src + Math.ceil((n * 8) / 64) * 64;
+  const need = dst + n * 8 - w.memory.buffer.byteLength;
+  if (need > 0) w.memory.grow(Math.ceil(need / 65536));
+  new Float64Array(w.memory.buffer, src, n).set(xs);
+  w.expRows(src, dst, n);
+  return Float64Array.from(new Float64Array(w.memory.buffer, dst, n));
+}
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -252,17 +280,71 @@ function componentMeans(
 }
 
 describe("M-step kernels", () => {
-  it("componentSums and scatterFull equal the weighted means and centred scatter computed naively", () => {
-    const n = 29,
+  // every d mod 4 and both tile paths (d < 4: edge tiles only; d ≥ 4: 4×4 tiles, then 1-, 2-, 3-row ones), K odd and even
+  const shapes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].flatMap((d) => [2, 3].map((k) => ({ d, k })));
+  it.each(shapes)(
+    "componentSums and scatterFull equal the weighted means and centred scatter computed naively (d=$d, K=$k)",
+    ({ d, k }) => {
+      const n = 29;
+      const r = rng(9 + d * 10 + k);
+      const X = Array.from({ length: n * d }, () => 1e4 + r()); // far from the origin: centring matters
+      const resp = Array.from({ length: n }, () => {
+        const a = Array.from({ length: k }, () => r() + 0.5);
+        const s = a.reduce((u, v) => u + v, 0);
+        return a.map((v) => v / s);
+      }).flat();
+      const { nk, means, scatter } = scoped(() => {
+        const w = kernels();
+        const x = allocFrom(X),
+          rp = allocFrom(resp),
+          nkp = alloc(k),
+          mp = alloc(k * d),
+          sp = alloc(k * d * d);
+        componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
+        const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
+        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom(new Array(k).fill(0)), sp, d * d, alloc(d));
+        w.finishScatter(sp, d, nkp, k, 0, false);
+        return {
+          nk: Array.from(f64(nkp, k)),
+          means: Array.from(f64(mp, k * d)),
+          scatter: Array.from(f64(sp, k * d * d)),
+        };
+      });
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += resp[i * k + c];
+        expect(nk[c]).toBeCloseTo(s, 12); // raw Σ r: the 10ε floor is the M-step's (statistics.ts)
+        for (let j = 0; j < d; j++) {
+          let m = 0;
+          for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
+          expect(means[c * d + j]).toBeCloseTo(m / (nk[c] + 10 * Number.EPSILON), 9);
+        }
+        for (let a = 0; a < d; a++)
+          for (let b = 0; b < d; b++) {
+            let v = 0;
+            for (let i = 0; i < n; i++)
+              v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
+            expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
+          }
+      }
+    },
+  );
+});
+
+describe("scatterFull before any E-step", () => {
+  // At initialisation logProbNorm is −∞ and logDet is whatever an earlier fit
+  // left in that memory (a threaded fit leaves −∞ there); every r > 0 must count.
+  it.each([
+    [-Infinity, Number.NaN],
+    [Number.POSITIVE_INFINITY, 0],
+  ])("keeps every row with r > 0 whatever logDet holds (%s, %s)", (l0, l1) => {
+    const n = 50,
       d = 3,
       k = 2;
-    const r = rng(9);
-    const X = Array.from({ length: n * d }, () => 1e4 + r()); // far from the origin: centring matters
-    const resp = Array.from({ length: n }, () => {
-      const a = r() + 0.5;
-      return [a, 1 - a];
-    }).flat();
-    const { nk, means, scatter } = scoped(() => {
+    const r = rng(21);
+    const X = Array.from({ length: n * d }, r);
+    const resp = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [1, 0] : [0.25, 0.75])).flat();
+    const got = scoped(() => {
       const w = kernels();
       const x = allocFrom(X),
         rp = allocFrom(resp),
@@ -270,32 +352,18 @@ describe("M-step kernels", () => {
         mp = alloc(k * d),
         sp = alloc(k * d * d);
       componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
-      const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
-      w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([0, 0]), sp, d * d, alloc(d));
-      w.finishScatter(sp, d, nkp, k, 0, false);
-      return {
-        nk: Array.from(f64(nkp, k)),
-        means: Array.from(f64(mp, k * d)),
-        scatter: Array.from(f64(sp, k * d * d)),
-      };
+      const lpn = allocFrom(new Array(n).fill(-Infinity));
+      w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([l0, l1]), sp, d * d, alloc(d));
+      return { means: Array.from(f64(mp, k * d)), s: Array.from(f64(sp, k * d * d)) };
     });
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += resp[i * k + c];
-      expect(nk[c]).toBeCloseTo(s, 12); // raw Σ r: the 10ε floor is the M-step's (statistics.ts)
-      for (let j = 0; j < d; j++) {
-        let m = 0;
-        for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
-        expect(means[c * d + j]).toBeCloseTo(m / (nk[c] + 10 * Number.EPSILON), 9);
-      }
+    for (let c = 0; c < k; c++)
       for (let a = 0; a < d; a++)
-        for (let b = 0; b < d; b++) {
+        for (let b = 0; b <= a; b++) {
           let v = 0;
           for (let i = 0; i < n; i++)
-            v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
-          expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
+            v += resp[i * k + c] * (X[i * d + a] - got.means[c * d + a]) * (X[i * d + b] - got.means[c * d + b]);
+          expect(got.s[c * d * d + a * d + b]).toBeCloseTo(v, 12);
         }
-    }
   });
 });
 
@@ -481,18 +549,13 @@ describe("vector exp", () => {
     return Math.abs(v - h - l) / 2 ** (Math.floor(Math.log2(h)) - 52);
   };
 
-  it("the E-step's exp is within 2.5 ulp of e^x on a dense grid of [−707, 0] (vector-math.ts states about 2)", () => {
+  it("the E-step's exp is within 2.5 ulp of e^x on a dense grid of [−707, 0] (vector-math.ts states about 2)", async () => {
     // 2¹⁹ points evenly over [−707, 0] and 2¹⁹ packed towards 0 (x = −2t³),
     // where the responsibilities of close components are computed
     const n = 1 << 20;
     const xs = new Float64Array(n);
     for (let i = 0; i < n; i++) xs[i] = i < n / 2 ? -707 * (i / (n / 2)) : -2 * ((i - n / 2) / (n / 2)) ** 3;
-    const out = scoped(() => {
-      const src = allocFrom(xs);
-      const dst = alloc(n);
-      kernels().expRows(src, dst, n);
-      return Float64Array.from(f64(dst, n));
-    });
+    const out = await expRows(xs);
     let worst = 0;
     let mean = 0;
     for (let i = 0; i < n; i++) {
@@ -506,13 +569,9 @@ describe("vector exp", () => {
     for (let i = 0; i < n; i += 97) expect(ulpError(Math.exp(xs[i]), xs[i])).toBeLessThan(1);
   });
 
-  it("the E-step's exp gives 1 at 0, flushes below e^−707 to 0 and maps −∞ to 0", () => {
+  it("the E-step's exp gives 1 at 0, flushes below e^−707 to 0 and maps −∞ to 0", async () => {
     const xs = [0, -0, -706.9, -707.5, -745.2, -1e300, -Infinity];
-    const out = scoped(() => {
-      const dst = alloc(xs.length);
-      kernels().expRows(allocFrom(xs), dst, xs.length);
-      return Array.from(f64(dst, xs.length));
-    });
+    const out = Array.from(await expRows(xs));
     expect(out[0]).toBe(1);
     expect(out[1]).toBe(1);
     expect(ulpError(out[2], xs[2])).toBeLessThan(2.5);

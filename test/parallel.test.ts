@@ -1,7 +1,12 @@
 // Multi-threaded fit (worker_threads here): the same model as one thread, to 1e-10.
 // Runs against the built package, since the worker is its own bundle (dist/em-worker.js).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { type CovarianceType, GaussianMixture, init } from "../dist/index.js";
+import { type CovarianceType, GaussianMixture, init, releaseWorkers } from "../dist/index.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
 await init();
@@ -117,5 +122,79 @@ describe("fitAsync with nThreads", () => {
     expect(
       maxRelativeError(b.means, new GaussianMixture({ ...options, covarianceType: "diag" }).fit(X).means, 1e-6),
     ).toBeLessThan(1e-10);
+  });
+});
+
+describe("fitAsync's worker pool", () => {
+  const X = data(20_000, 3);
+  // Node numbers the workers it starts (threadId, one counter per process), so
+  // a probe worker started after a fit tells how many that fit started.
+  async function nextThreadId(): Promise<number> {
+    const probe = new Worker("", { eval: true });
+    const id = probe.threadId;
+    await probe.terminate();
+    return id;
+  }
+  const options = { nComponents: 3, tol: 0, maxIter: 4, randomState: 2 };
+
+  it("a second fitAsync starts no workers, whatever its shape; after releaseWorkers() the next one starts new ones", async () => {
+    await releaseWorkers();
+    const start = await nextThreadId();
+    await new GaussianMixture(options).fitAsync(X, { nThreads: 2 });
+    const afterFirst = await nextThreadId();
+    expect(afterFirst - start).toBe(3); // two workers, then the probe
+    const second = await new GaussianMixture({ ...options, nComponents: 5, covarianceType: "diag" }).fitAsync(
+      { data: X.data.subarray(0, 15_000 * 2), rows: 15_000, cols: 2 },
+      { nThreads: 2 },
+    );
+    expect(await nextThreadId()).toBe(afterFirst + 1); // only the probe
+    const one = new GaussianMixture({ ...options, nComponents: 5, covarianceType: "diag" }).fit({
+      data: X.data.subarray(0, 15_000 * 2),
+      rows: 15_000,
+      cols: 2,
+    });
+    expect(maxRelativeError(second.means, one.means, 1e-6)).toBeLessThan(1e-10);
+    await releaseWorkers();
+    const released = await nextThreadId();
+    await new GaussianMixture(options).fitAsync(X, { nThreads: 2 });
+    expect(await nextThreadId()).toBe(released + 3);
+  });
+
+  it("idle workers and their timer keep nothing alive: Node could exit right after the fit", () => {
+    // in a fresh process, what keeps the event loop alive once fitAsync has
+    // returned, but its own stdout and stderr (a ref'd worker shows as a
+    // MessagePort, a timer as a Timeout)
+    const script = `
+      import { GaussianMixture, init } from ${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)};
+      await init();
+      const data = new Float64Array(40000).map((_, i) => (i % 7) + Math.sin(i));
+      await new GaussianMixture({ nComponents: 3, maxIter: 3, tol: 0 }).fitAsync({ data, rows: 20000, cols: 2 }, { nThreads: 2 });
+      console.log(JSON.stringify(process.getActiveResourcesInfo().filter((r) => r !== "PipeWrap" && r !== "TTYWrap")));`;
+    const dir = mkdtempSync(join(tmpdir(), "gmm-pool-"));
+    try {
+      writeFileSync(join(dir, "fit.mjs"), script);
+      const out = execFileSync(process.execPath, [join(dir, "fit.mjs")], { encoding: "utf8" });
+      expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a fit after a threaded fit with one more component equals a fresh fit bit for bit (no stale log-determinants at initialisation)", async () => {
+    const o = { ...options, onWarning: () => {} };
+    const fresh = new GaussianMixture(o).fit(X);
+    await new GaussianMixture({ ...o, nComponents: 4, maxIter: 1 }).fitAsync(X, { nThreads: 2 });
+    const after = new GaussianMixture(o).fit(X);
+    expect(after.means).toEqual(fresh.means);
+    expect(after.covariances).toEqual(fresh.covariances);
+  });
+
+  it("a worker whose fit failed is not kept: the next fit starts a fresh one and succeeds", async () => {
+    await releaseWorkers();
+    await expect(
+      new GaussianMixture(options).fitAsync(X, { nThreads: 2, workerUrl: "file:///nonexistent/em-worker.js" }),
+    ).rejects.toThrow(/worker thread/);
+    const ok = await new GaussianMixture(options).fitAsync(X, { nThreads: 2 });
+    expect(ok.weights.every(Number.isFinite)).toBe(true);
   });
 });
