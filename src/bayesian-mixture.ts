@@ -3,36 +3,26 @@
 // holds the maths; this file checks options, owns the fitted state and JSON).
 
 import {
-  dataPriors,
-  expectedLogWeights,
+  expectedLogWeightsOf,
   type Priors,
   posteriorWeights,
   priorCovarianceSize,
   type VariationalParams,
-  variationalHooks,
+  type VariationalPlan,
   WEIGHT_PRIOR_TYPES,
   type WeightConcentrationPriorType,
 } from "./bayesian.js";
 import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covariance.js";
 import { cholesky } from "./dense.js";
-import {
-  allocWorkspace,
-  argmaxLabels,
-  eStep,
-  type FitControl,
-  fitEm,
-  fitEmWith,
-  loadParams,
-  type StopReason,
-} from "./em.js";
+import type { FitControl, StopReason } from "./em.js";
 import { abortError, NotFittedError } from "./errors.js";
-import { type CovarianceArray, exclusive } from "./gaussian-mixture.js";
-import { START_METHODS } from "./init.js";
+import { exclusive } from "./gaussian-mixture.js";
 import { describe, flatten, type Matrix, type MatrixLike, nest, readMatrix, readWeights, toRows } from "./matrix.js";
-import { f64, mark, release, scoped } from "./memory.js";
 import { fromModelJSON } from "./model-json.js";
 import {
   ASYNC_FIT_OPTIONS,
+  BAYESIAN_FORMAT,
+  BAYESIAN_INIT_PARAMS,
   checkFitOptions,
   checkInteger,
   checkResponsibilities,
@@ -43,13 +33,13 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.js";
-import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
 import { availableCores, threadsAvailable } from "./threads.js";
-import { kernels } from "./wasm.js";
-import { checkFitValues, distinctRowsAtLeast, drawRows, loadMatrix, resolveWorkerUrl, scoreRows } from "./workspace.js";
+import type { CovarianceArray } from "./types.js";
+import { drawRows, fitVariationalRows, fitVariationalRowsThreaded, resolveWorkerUrl, scoreRows } from "./workspace.js";
 
 export type { WeightConcentrationPriorType } from "./bayesian.js";
+export { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS } from "./options.js";
 
 /**
  * Components whose weight exceeds this count as effective
@@ -58,15 +48,6 @@ export type { WeightConcentrationPriorType } from "./bayesian.js";
  * weight of about its prior share, far below 1 %).
  */
 export const EFFECTIVE_WEIGHT = 0.01;
-
-/** The start methods of scikit-learn's BayesianGaussianMixture, and mclust's hc. */
-export const BAYESIAN_INIT_PARAMS: readonly Exclude<InitParams, "auto">[] = [
-  "kmeans",
-  "k-means++",
-  "random",
-  "random_from_data",
-  "hc",
-];
 
 /**
  * BayesianGaussianMixture's options: scikit-learn's names in camelCase, with
@@ -347,19 +328,14 @@ export class BayesianGaussianMixture {
 
   private fitInternal(X: MatrixLike, options: BayesianFitOptions, wantLabels: boolean): Int32Array | undefined {
     checkFitOptions(options, FIT_OPTIONS);
-    const family = this.family;
-    const wasm = kernels();
-    const { outcome, priors, labels, n, d } = scoped(() => {
-      const p = this.prepare(X, options);
-      const outcome = fitEm(p.ws, this.o.base, {}, p.warmStart, controlOf(options), p.hooks);
-      let labels: Int32Array | undefined;
-      if (wantLabels) {
-        loadParams(wasm, family, p.ws, outcome.params);
-        eStep(wasm, family, p.ws, false);
-        labels = argmaxLabels(wasm, p.ws);
-      }
-      return { outcome, priors: p.priors, labels, n: p.ws.n, d: p.ws.d };
-    });
+    const { outcome, priors, labels, n, d } = fitVariationalRows(
+      X,
+      this.o.base,
+      (n, d) => this.plan(n, d, options),
+      controlOf(options),
+      wantLabels,
+      options.sampleWeight,
+    );
     this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
     this.names = options.featureNames?.slice();
     return labels;
@@ -398,39 +374,25 @@ export class BayesianGaussianMixture {
     if (threads === 1) return this.fit(snapshot, { ...fitOptions, sampleWeight });
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const top = mark();
-      let pool: ShardPool | undefined;
-      try {
-        const p = this.prepare(snapshot, { ...fitOptions, sampleWeight });
-        pool = await ShardPool.start(p.ws, this.covarianceType, threads, resolveWorkerUrl(options.workerUrl));
-        const shards = pool;
-        const outcome = await fitEmWith(
-          p.ws,
-          this.o.base,
-          {},
-          p.warmStart,
-          controlOf(options),
-          () => shards.statistics(p.ws),
-          p.hooks,
-        );
-        this.state = { ...outcome, priors: p.priors, nFeatures: d, nSamples: n };
-        this.names = options.featureNames?.slice();
-        return this;
-      } finally {
-        pool?.close();
-        release(top);
-      }
+      const { outcome, priors } = await fitVariationalRowsThreaded(
+        snapshot,
+        this.o.base,
+        (n, d) => this.plan(n, d, fitOptions),
+        controlOf(options),
+        threads,
+        resolveWorkerUrl(options.workerUrl),
+        sampleWeight,
+      );
+      this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+      this.names = options.featureNames?.slice();
+      return this;
     });
   }
 
-  /** Checks X against the options and the model, and sets the fit up in the arena (the caller releases it). */
-  private prepare(X: MatrixLike, options: BayesianFitOptions) {
+  /** Checks X's shape (n rows, d columns) against the options and the model: what the fit needs (workspace.ts runs it). */
+  private plan(n: number, d: number, options: BayesianFitOptions): VariationalPlan {
     const opts = this.o.base;
-    const family = this.family;
     const k = opts.nComponents;
-    const x = loadMatrix(X, "X", "float64");
-    const { rows: n, cols: d } = x;
-    checkFitValues(x);
     if (n < 2)
       throw new RangeError(
         `X has ${n} row; a Bayesian mixture needs at least 2 (its data priors use the covariance of X)`,
@@ -439,12 +401,6 @@ export class BayesianGaussianMixture {
       throw new RangeError(
         `X has ${n} rows but nComponents is ${k}: a mixture needs at least one row per component (use fewer components or more data)`,
       );
-    const weights = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
-    if (!distinctRowsAtLeast(x, k, weights)) {
-      throw new RangeError(
-        `X has fewer than nComponents = ${k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component`,
-      );
-    }
     const warm = opts.warmStart && this.state !== undefined;
     if (warm && this.state!.nFeatures !== d)
       throw new RangeError(`warmStart: X has ${d} features but the model was fitted with ${this.state!.nFeatures}`);
@@ -453,26 +409,26 @@ export class BayesianGaussianMixture {
       if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string"))
         throw new RangeError(`featureNames must be ${d} strings, one per column of X; got ${describe(names)}`);
     }
-    const covariancePrior = checkShapedPriors(this.o, family, d);
-    const resp =
+    const covariancePrior = checkShapedPriors(this.o, this.family, d);
+    const responsibilities =
       this.o.responsibilitiesInit === undefined || warm
         ? undefined
         : checkResponsibilities(this.o.responsibilitiesInit, n, k);
-    const ws = allocWorkspace(family, x.ptr, n, d, k, x, weights);
-    const priors = dataPriors(family, ws, {
-      type: this.o.type,
-      weightConcentration: this.o.weightConcentrationPrior,
-      meanPrecision: this.o.meanPrecisionPrior,
-      mean: this.o.meanPrior,
-      degreesOfFreedom: this.o.degreesOfFreedomPrior,
-      covariance: covariancePrior,
-    });
-    const start = resp
-      ? (ws2: typeof ws) => f64(ws2.resp, n * k).set(resp)
-      : START_METHODS[opts.initParams as Exclude<InitParams, "auto">];
-    const hooks = variationalHooks(priors, opts.regCovar, start);
-    const warmStart = warm ? { params: this.scoringParams(), lowerBound: this.state!.lowerBound } : undefined;
-    return { ws, priors, hooks, warmStart };
+    return {
+      k,
+      priors: {
+        type: this.o.type,
+        weightConcentration: this.o.weightConcentrationPrior,
+        meanPrecision: this.o.meanPrecisionPrior,
+        mean: this.o.meanPrior,
+        degreesOfFreedom: this.o.degreesOfFreedomPrior,
+        covariance: covariancePrior,
+      },
+      regCovar: opts.regCovar,
+      initParams: opts.initParams as Exclude<InitParams, "auto">,
+      responsibilities,
+      start: warm ? { params: this.scoringParams(), lowerBound: this.state!.lowerBound } : undefined,
+    };
   }
 
   private requireFitted(): BayesianState {
@@ -485,8 +441,7 @@ export class BayesianGaussianMixture {
     const s = this.requireFitted();
     const p = s.params;
     if (p.logWeights.length !== this.nComponents) {
-      p.logWeights = expectedLogWeights(
-        kernels(),
+      p.logWeights = expectedLogWeightsOf(
         this.o.type,
         this.nComponents,
         s.nFeatures,
@@ -854,8 +809,6 @@ export class BayesianGaussianMixture {
     return model;
   }
 }
-
-export const BAYESIAN_FORMAT = "gmm-wasm/BayesianGaussianMixture";
 
 const JSON_FIELDS = new Set([
   "format",

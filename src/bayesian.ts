@@ -31,22 +31,16 @@ import {
   mStepParameters,
   readParams,
 } from "./em.js";
+import { START_METHODS } from "./init.js";
 import { alloc, f64, scoped } from "./memory.js";
 import type { Random } from "./random.js";
 import type { Statistics } from "./statistics.js";
-import type { Kernels } from "./wasm.js";
+import { type Kernels, kernels } from "./wasm.js";
 
-/**
- * The prior on the mixing weights, as scikit-learn's
- * `weight_concentration_prior_type`: "dirichlet_process" (stick-breaking, an
- * infinite mixture truncated at nComponents) or "dirichlet_distribution"
- * (a symmetric Dirichlet over the k weights).
- */
-export type WeightConcentrationPriorType = "dirichlet_process" | "dirichlet_distribution";
-export const WEIGHT_PRIOR_TYPES: readonly WeightConcentrationPriorType[] = [
-  "dirichlet_process",
-  "dirichlet_distribution",
-];
+export { WEIGHT_PRIOR_TYPES } from "./options.js";
+export type { WeightConcentrationPriorType } from "./types.js";
+
+import type { StartName, WeightConcentrationPriorType } from "./types.js";
 
 /** The priors, resolved against the data (scikit-learn's `*_prior_` attributes). */
 export interface Priors {
@@ -529,4 +523,44 @@ function variationalBoundTerms(
   let logBeta = 0;
   for (let c = 0; c < k; c++) logBeta += wasm.ln(meanPrecision[c]);
   return -logWishart - logNormWeight - 0.5 * d * logBeta;
+}
+
+/**
+ * A variational fit as the estimator plans it once X's shape is known (its
+ * checks run there); workspace.ts loads the rows and calls variationalSetup.
+ */
+export interface VariationalPlan {
+  k: number;
+  /** The priors the user gave (the rest come from the data). */
+  priors: Parameters<typeof dataPriors>[2];
+  regCovar: number;
+  initParams: StartName;
+  /** n × k responsibilities to start from (responsibilitiesInit), in place of the start method. */
+  responsibilities?: Float64Array;
+  /** A warm start: the last fit's parameters and lower bound. */
+  start?: { params: VariationalParams; lowerBound: number };
+}
+
+/** The data priors, read from the loaded rows, and the EM driver's variational hooks. */
+export function variationalSetup(
+  family: CovarianceFamily,
+  ws: Workspace,
+  plan: VariationalPlan,
+): { priors: Priors; hooks: EmHooks<VariationalParams> } {
+  const priors = dataPriors(family, ws, plan.priors);
+  const resp = plan.responsibilities;
+  const start = resp ? (w: Workspace) => f64(w.resp, w.n * w.k).set(resp) : START_METHODS[plan.initParams];
+  return { priors, hooks: variationalHooks(priors, plan.regCovar, start) };
+}
+
+/** expectedLogWeights with the module's digamma (for a model loaded from JSON). */
+export function expectedLogWeightsOf(
+  type: WeightConcentrationPriorType,
+  k: number,
+  d: number,
+  concentration: ArrayLike<number>,
+  meanPrecision: ArrayLike<number>,
+  dof: ArrayLike<number>,
+): Float64Array {
+  return expectedLogWeights(kernels(), type, k, d, concentration, meanPrecision, dof);
 }

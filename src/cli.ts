@@ -5,8 +5,6 @@
 // naming the file, row and column, and a non-zero exit: 2 for a wrong command
 // line, 1 for anything else. Set GMM_WASM_DEBUG=1 to see stack traces.
 
-import { WEIGHT_PRIOR_TYPES } from "./bayesian.js";
-import { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS, BayesianGaussianMixture } from "./bayesian-mixture.js";
 import { COVARIANCE_TYPES } from "./covariance.js";
 import {
   csvChunks,
@@ -21,6 +19,7 @@ import {
   toCsv,
 } from "./csv.js";
 import {
+  BayesianGaussianMixture,
   type CovarianceType,
   type Criterion,
   GaussianMixture,
@@ -32,7 +31,7 @@ import {
   type SelectionRow,
   selectModel,
 } from "./index.js";
-import { DTYPES } from "./options.js";
+import { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS, DTYPES, WEIGHT_PRIOR_TYPES } from "./options.js";
 import { CRITERIA } from "./selection.js";
 import {
   components2D,

@@ -3,13 +3,13 @@
 // family table in covariance.ts supplies the per-type maths.
 import { type CovarianceFamily, covarianceSize, FAMILIES, type Workspace } from "./covariance.js";
 import { abortError, CovarianceError } from "./errors.js";
-import type { CovarianceArray } from "./gaussian-mixture.js";
 import { START_METHODS } from "./init.js";
 import { nest } from "./matrix.js";
 import { alloc, allocFrom, f32, f64, i32, scoped } from "./memory.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
 import { Random } from "./random.js";
 import { meansFromSums, NK_FLOOR, type Statistics } from "./statistics.js";
+import type { CovarianceArray } from "./types.js";
 import { dataKernels, type Kernels, kernels } from "./wasm.js";
 
 /** A fitted mixture's parameters, flat, in the family's layout. */

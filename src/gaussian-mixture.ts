@@ -53,7 +53,7 @@ import {
 import { Random } from "./random.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import { availableCores, threadsAvailable } from "./threads.js";
-import type { SearchReport } from "./types.js";
+import type { CovarianceArray, SearchReport } from "./types.js";
 import {
   type ChunkSource,
   drawRows,
@@ -128,17 +128,6 @@ export type AsyncFitOptions = FitOptions & {
   workerUrl?: URL | string;
 };
 
-/**
- * Covariances, precisions or their Cholesky factors in scikit-learn's shape
- * for the covariance type: full k×d×d, tied d×d, diag k×d, spherical k. For a
- * model whose type is not known statically (`CovarianceType`) it is the union.
- */
-export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full"
-  ? number[][][]
-  : T extends "tied" | "diag"
-    ? number[][]
-    : number[];
-
 function checkFeatureNames(names: unknown, d: number): string[] | undefined {
   if (names === undefined) return undefined;
   if (!Array.isArray(names) || names.length !== d || names.some((v) => typeof v !== "string")) {
@@ -151,6 +140,9 @@ function checkFeatureNames(names: unknown, d: number): string[] | undefined {
 // run one at a time, BayesianGaussianMixture's too (synchronous calls in
 // between are safe: they allocate above and release back to their own mark).
 let asyncTail: Promise<unknown> = Promise.resolve();
+
+export type { CovarianceArray } from "./types.js";
+
 export function exclusive<T>(task: () => Promise<T>): Promise<T> {
   const run = asyncTail.then(task, task);
   asyncTail = run.catch(() => undefined);

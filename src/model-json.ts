@@ -6,7 +6,6 @@
 // table's layout checks run in dense.ts).
 import { COVARIANCE_TYPES, type CovarianceType, FAMILIES } from "./covariance.js";
 import type { MixtureParams } from "./em.js";
-import type { CovarianceArray } from "./gaussian-mixture.js";
 import { describe, flatten, MAX_FIT_MAGNITUDE, nest } from "./matrix.js";
 import {
   DTYPES,
@@ -18,6 +17,7 @@ import {
   WEIGHTS_SUM_TOLERANCE,
 } from "./options.js";
 import type { Statistics } from "./statistics.js";
+import type { CovarianceArray } from "./types.js";
 
 export const MODEL_FORMAT = "gmm-wasm/GaussianMixture";
 export const MODEL_VERSION = 1;

@@ -2,6 +2,7 @@
 // is constructed. An explicit `undefined` means "use the default".
 import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { describe, type MatrixLike, readMatrix } from "./matrix.js";
+import type { WeightConcentrationPriorType } from "./types.js";
 
 /** How EM starts; see GaussianMixtureOptions.initParams. */
 export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data" | "hc" | "auto";
@@ -114,6 +115,24 @@ export function checkNonNegative(v: unknown, name: string): number {
 
 /** Largest randomState: seeds are 32-bit, as numpy's RandomState requires. */
 export const MAX_SEED = 2 ** 32 - 1;
+
+/** The `format` a BayesianGaussianMixture's JSON carries. */
+export const BAYESIAN_FORMAT = "gmm-wasm/BayesianGaussianMixture";
+
+/** BayesianGaussianMixture's start methods: scikit-learn's, and mclust's hc. */
+export const BAYESIAN_INIT_PARAMS: readonly Exclude<InitParams, "auto">[] = [
+  "kmeans",
+  "k-means++",
+  "random",
+  "random_from_data",
+  "hc",
+];
+
+/** BayesianGaussianMixture's weight priors (weightConcentrationPriorType). */
+export const WEIGHT_PRIOR_TYPES: readonly WeightConcentrationPriorType[] = [
+  "dirichlet_process",
+  "dirichlet_distribution",
+];
 
 /**
  * How far mixing weights (`weightsInit`, a model's `weights_`) may sum from 1:

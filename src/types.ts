@@ -1,6 +1,7 @@
 // Shared shapes that more than one layer names, in plain TypeScript (no
 // imports of the module or memory), so the public classes can name them
 // without depending on the code that fills them.
+import type { CovarianceType } from "./covariance.js";
 import type { InitParams } from "./options.js";
 
 /** A start method ("auto" is the search over them). */
@@ -33,3 +34,22 @@ export interface SearchReport {
   /** EM iterations over the whole search. */
   emIterations: number;
 }
+
+/**
+ * Covariances, precisions or their Cholesky factors in scikit-learn's shape
+ * for the covariance type: full k×d×d, tied d×d, diag k×d, spherical k. For a
+ * model whose type is not known statically (`CovarianceType`) it is the union.
+ */
+export type CovarianceArray<T extends CovarianceType = CovarianceType> = T extends "full"
+  ? number[][][]
+  : T extends "tied" | "diag"
+    ? number[][]
+    : number[];
+
+/**
+ * The prior on the mixing weights, as scikit-learn's
+ * `weight_concentration_prior_type`: "dirichlet_process" (stick-breaking, an
+ * infinite mixture truncated at nComponents) or "dirichlet_distribution"
+ * (a symmetric Dirichlet over the k weights).
+ */
+export type WeightConcentrationPriorType = "dirichlet_process" | "dirichlet_distribution";

@@ -2,6 +2,7 @@
 // snapshots its structure and checks every value) straight into the arena,
 // and the estimators' fits, scores and draws run here, so they never hold a
 // pointer themselves.
+import { type Priors, type VariationalParams, type VariationalPlan, variationalSetup } from "./bayesian.js";
 import { FAMILIES, type Workspace } from "./covariance.js";
 import {
   allocWorkspace,
@@ -21,7 +22,6 @@ import {
   type StopReason,
 } from "./em.js";
 import { abortError } from "./errors.js";
-import type { CovarianceArray } from "./gaussian-mixture.js";
 import {
   copyRows,
   describe,
@@ -40,7 +40,7 @@ import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import type { SearchReport } from "./types.js";
+import type { CovarianceArray, SearchReport } from "./types.js";
 import { kernels } from "./wasm.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
 
@@ -167,12 +167,12 @@ export interface FitResult {
   d: number;
 }
 
-function workspaceFor(
+function workspaceFor<T extends { k: number }>(
   x: LoadedMatrix,
   opts: ResolvedOptions,
-  plan: (n: number, d: number) => FitPlan,
+  plan: (n: number, d: number) => T,
   sampleWeight: unknown,
-): { ws: Workspace; plan: FitPlan } {
+): { ws: Workspace; plan: T } {
   checkFitValues(x);
   const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, x.rows);
   const p = plan(x.rows, x.cols);
@@ -234,6 +234,72 @@ export async function fitRowsThreaded(
     const shards = pool;
     const outcome = await fitEmWith(ws, opts, p.given, p.start, control, () => shards.statistics(ws));
     return { outcome, n: x.rows, d: x.cols };
+  } finally {
+    pool?.close();
+    release(top);
+  }
+}
+
+/** A variational fit's result: the driver's outcome and the priors it used (read from the rows). */
+export interface VariationalResult {
+  outcome: FitOutcome<VariationalParams>;
+  priors: Priors;
+  labels?: Int32Array;
+  n: number;
+  d: number;
+}
+
+/**
+ * A variational fit (BayesianGaussianMixture) on X in this thread: the same
+ * loading and checks as fitRows, then the data priors and the variational
+ * hooks from the loaded rows (bayesian.ts); with `wantLabels`, the rows'
+ * labels after a final E-step.
+ */
+export function fitVariationalRows(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => VariationalPlan,
+  control: FitControl,
+  wantLabels: boolean,
+  sampleWeight?: unknown,
+): VariationalResult {
+  return scoped(() => {
+    const x = loadMatrix(X, "X", "float64");
+    const family = FAMILIES[opts.covarianceType];
+    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
+    const { priors, hooks } = variationalSetup(family, ws, p);
+    const outcome = fitEm(ws, opts, {}, p.start, control, hooks);
+    let labels: Int32Array | undefined;
+    if (wantLabels) {
+      loadParams(kernels(), family, ws, outcome.params);
+      eStep(kernels(), family, ws, false);
+      labels = argmaxLabels(kernels(), ws);
+    }
+    return { outcome, priors, labels, n: x.rows, d: x.cols };
+  });
+}
+
+/** fitVariationalRows with the E-step's statistics from `threads` worker shards (one fit at a time, as fitRowsThreaded). */
+export async function fitVariationalRowsThreaded(
+  X: MatrixLike,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => VariationalPlan,
+  control: FitControl,
+  threads: number,
+  workerUrl: URL,
+  sampleWeight?: Float64Array,
+): Promise<VariationalResult> {
+  const top = mark();
+  let pool: ShardPool | undefined;
+  try {
+    const x = loadMatrix(X, "X", "float64");
+    const family = FAMILIES[opts.covarianceType];
+    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
+    const { priors, hooks } = variationalSetup(family, ws, p);
+    pool = await ShardPool.start(ws, opts.covarianceType, threads, workerUrl);
+    const shards = pool;
+    const outcome = await fitEmWith(ws, opts, {}, p.start, control, () => shards.statistics(ws), hooks);
+    return { outcome, priors, n: x.rows, d: x.cols };
   } finally {
     pool?.close();
     release(top);
