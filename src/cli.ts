@@ -848,6 +848,16 @@ async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | 
   if (plot !== undefined) await writeOutput(ctx, plot, renderSvg([scatterOf(ctx, g, X)]));
 }
 
+/** A positive integer from the environment variable `name`, or `fallback` when it is not set. */
+function envInteger(io: CliIO, name: string, fallback: number): number {
+  const raw = io.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new UsageError(`${name} is ${JSON.stringify(raw)}; set it to a whole number ≥ 1, or unset it`);
+  return v;
+}
+
 /** Files above this size are fitted streamed, chunk by chunk (GMM_WASM_STREAM_BYTES overrides it). */
 const STREAM_BYTES = 256 * 2 ** 20;
 
@@ -856,7 +866,7 @@ async function streamable(ctx: Context, path: string): Promise<boolean> {
   const { io } = ctx;
   if (path === "-" || !io.fileSize || !io.readStream) return false;
   if (ctx.values.has("select") || ctx.values.has("plot")) return false;
-  const limit = Number(io.env.GMM_WASM_STREAM_BYTES ?? STREAM_BYTES);
+  const limit = envInteger(io, "GMM_WASM_STREAM_BYTES", STREAM_BYTES);
   let size: number;
   try {
     size = await io.fileSize(path);
@@ -912,7 +922,7 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
 /** Numbers per piece of text written by predict, proba and score. */
 const OUTPUT_VALUES = 2 ** 14;
 
-/** Rows per chunk of predict, proba and score (GMM_WASM_CHUNK_ROWS overrides it, for tests). */
+/** Rows per chunk of predict, proba and score (GMM_WASM_CHUNK_ROWS overrides it). */
 const CHUNK_ROWS = 65_536;
 
 /**
@@ -928,7 +938,7 @@ async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
     yield (await readWeightedData(ctx, path)).X;
     return;
   }
-  const chunkRows = Number(io.env.GMM_WASM_CHUNK_ROWS ?? CHUNK_ROWS);
+  const chunkRows = envInteger(io, "GMM_WASM_CHUNK_ROWS", CHUNK_ROWS);
   const it = stream[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   try {

@@ -121,6 +121,26 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(run(["fit", "faithful.csv", "--init", "best"]).stderr).toMatch(/--init must be one of .*auto.*got "best"/);
   });
 
+  it("GMM_WASM_STREAM_BYTES and GMM_WASM_CHUNK_ROWS that are not whole numbers ≥ 1 are refused by name", () => {
+    if (!existsSync(join(dir, "model.json")))
+      run(["fit", "faithful.csv", "-k", "3", "--seed", "0", "--quiet", "--out", "model.json"]);
+    const cases: [string, string, string[]][] = [
+      ["GMM_WASM_STREAM_BYTES", "lots", ["fit", "faithful.csv", "-k", "2", "--quiet", "--out", "env.json"]],
+      ["GMM_WASM_CHUNK_ROWS", "0", ["predict", "model.json", "faithful.csv"]],
+      ["GMM_WASM_CHUNK_ROWS", "2.5", ["score", "model.json", "faithful.csv"]],
+    ];
+    for (const [name, value, args] of cases) {
+      const r = spawnSync(process.execPath, [CLI, ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, [name]: value },
+      });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${name} is "${value}"; set it to a whole number ≥ 1, or unset it`);
+      expect(r.stdout).toBe("");
+    }
+  });
+
   it("fit streams a file above GMM_WASM_STREAM_BYTES chunk by chunk, with the in-memory fit's result", () => {
     const args = ["fit", "faithful.csv", "-k", "2", "--seed", "0", "--init", "kmeans", "--tol", "0.000001", "--quiet"];
     const streamed = spawnSync(process.execPath, [CLI, ...args, "--out", "streamed.json"], {
