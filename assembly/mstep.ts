@@ -182,8 +182,8 @@ const SCATTER_ROWS: i32 = 32;
  * produces). A row is skipped when r·u ≤ NEGLIGIBLE·N_c: then even 10⁷ of
  * them move S_c by under 1e-17 of itself, below its rounding. `nk` (N_c),
  * `logProbNorm` (lse per row) and `logDet` (log det W_c) are the E-step's;
- * logProbNorm of −∞ (no E-step yet) keeps every row with r > 0, whatever
- * logDet holds then (see boundTop).
+ * logProbNorm of −∞ with a finite logDet (no E-step yet: em.ts's
+ * markUnscored sets both) keeps every row with r > 0.
  *
  * A blocked symmetric rank update. Per block of rows and component, the rows
  * that are not negligible are gathered (with well-separated clusters a
@@ -216,17 +216,6 @@ export function scatterFullF32(
 const NEGLIGIBLE: f64 = 1e-24;
 /** 2·log(1/r) for the smallest r the E-step's exp produces (e⁻⁷⁰⁷ / K, K ≤ 2¹⁶), rounded up. */
 const LOG_TINY_R: f64 = 1440.0;
-
-/**
- * 2·C_c = 2·log det W_c − d·log 2π, or 0 when that is not finite: before the
- * first E-step (initialisation, lse = −∞) logDet holds whatever an earlier
- * call left in that memory, and a −∞ or NaN there would make u NaN and drop
- * every row; with a finite top, lse = −∞ gives u = ∞ as intended.
- */
-@inline function boundTop(logDet: usize, c: i32, d: i32): f64 {
-  const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
-  return top - top == 0.0 ? top : 0.0;
-}
 
 /** Whether row i adds more than NEGLIGIBLE·N_c to S_c; `top` = 2·C_c, `cut` = NEGLIGIBLE·N_c. */
 @inline function notNegligible(resp: usize, logProbNorm: usize, i: i32, k: i32, c: i32, top: f64, cut: f64): bool {
@@ -261,7 +250,7 @@ function scatterFullOf<T>(
   for (let i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
     const i1 = min(i0 + SCATTER_BLOCK, n);
     for (let c = 0; c < k; c++) {
-      const top = boundTop(logDet, c, d);
+      const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
       const cut = NEGLIGIBLE * ld(nk, c);
       let i = i0;
       while (i < i1) {
@@ -289,7 +278,7 @@ function scatterFullSimple<T>(
   for (let c = 0; c < k; c++) {
     const mu = addr(means, c * d);
     const sc = addr(out, c * outStride);
-    const top = boundTop(logDet, c, d);
+    const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
     const cut = NEGLIGIBLE * ld(nk, c);
     for (let i = 0; i < n; i++) {
       if (!notNegligible(resp, logProbNorm, i, k, c, top, cut)) continue;

@@ -16,7 +16,7 @@ import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covarian
 import { cholesky } from "./dense.js";
 import type { FitControl, StopReason } from "./em.js";
 import { abortError, NotFittedError } from "./errors.js";
-import { exclusive } from "./gaussian-mixture.js";
+import { type AsyncFitOptions, exclusive } from "./gaussian-mixture.js";
 import { describe, flatten, type Matrix, type MatrixLike, nest, readMatrix, readWeights, toRows } from "./matrix.js";
 import { fromModelJSON } from "./model-json.js";
 import {
@@ -33,8 +33,8 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.js";
+import { shardCount } from "./parallel.js";
 import { Random } from "./random.js";
-import { availableCores, threadsAvailable } from "./threads.js";
 import type { CovarianceArray } from "./types.js";
 import { drawRows, fitVariationalRows, fitVariationalRowsThreaded, resolveWorkerUrl, scoreRows } from "./workspace.js";
 
@@ -256,12 +256,7 @@ function controlOf(o: FitControl): FitControl {
 }
 
 /** fitAsync's options: fit's, plus GaussianMixture's thread options. */
-export type BayesianAsyncFitOptions = BayesianFitOptions & {
-  /** Worker threads (default: the cores when n·K·d² ≥ 5e7, else 1; capped at the cores, at most 256). */
-  nThreads?: number;
-  /** Where `gmm-wasm/em-worker.js` is served, when not beside the bundle. */
-  workerUrl?: URL | string;
-};
+export type BayesianAsyncFitOptions = BayesianFitOptions & Pick<AsyncFitOptions, "nThreads" | "workerUrl">;
 
 /** Per-call fit controls and data: those of {@link FitOptions}. */
 export type BayesianFitOptions = FitControl & {
@@ -365,11 +360,7 @@ export class BayesianGaussianMixture {
     const { rows: n, cols: d } = snapshot;
     const k = this.nComponents;
     const sampleWeight = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
-    const cores = availableCores();
-    // GaussianMixture's rule (bench/threads.mjs): threads pay from n·K·d² ≥ 5e7
-    let threads = Math.min(options.nThreads ?? (n * k * d * d >= 5e7 ? cores : 1), cores);
-    if (!threadsAvailable()) threads = 1;
-    threads = Math.min(threads, Math.max(1, Math.floor(n / k)));
+    const threads = shardCount(options.nThreads, n, k, d);
     const { nThreads: _threads, workerUrl: _url, ...fitOptions } = options;
     if (threads === 1) return this.fit(snapshot, { ...fitOptions, sampleWeight });
     return exclusive(async () => {

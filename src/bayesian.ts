@@ -28,6 +28,7 @@ import {
   factorCovariances,
   loadParams,
   type MixtureParams,
+  markUnscored,
   mStepParameters,
   readParams,
 } from "./em.js";
@@ -443,8 +444,7 @@ export function variationalHooks(
   return {
     initialize(wasm, family, ws, rng) {
       start(ws, rng);
-      // no E-step has scored these responsibilities: scatterFull keeps every r > 0
-      f64(ws.logProbNorm, ws.n).fill(-Infinity);
+      markUnscored(ws);
       mStep(wasm, family, ws, blockStatisticsOf(wasm, family, ws), "at initialisation");
     },
     load(wasm, family, ws, p) {

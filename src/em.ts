@@ -130,6 +130,18 @@ export function allocWorkspace(
   };
 }
 
+/**
+ * The workspace's "no E-step yet" state, for an M-step on responsibilities no
+ * E-step scored (a start): every log-likelihood −∞ and every log det W 0, so
+ * scatterFull's negligible-row bound is off and every r > 0 counts. logDet
+ * must be set too: it would hold whatever an earlier call left in the arena
+ * (a threaded fit leaves −∞ there, which made the bound NaN and dropped every row).
+ */
+export function markUnscored(ws: Workspace): void {
+  f64(ws.logProbNorm, ws.n).fill(-Infinity);
+  f64(ws.logDet, ws.k).fill(0);
+}
+
 /** Copies parameters into a workspace and derives log-weights and log-dets. */
 export function loadParams(wasm: Kernels, family: CovarianceFamily, ws: Workspace, p: MixtureParams): void {
   f64(ws.weights, ws.k).set(p.weights);
@@ -347,8 +359,7 @@ export function initialize(
     else if (opts.initParams === "auto") throw new Error('internal: initParams "auto" reached a single EM run');
     else START_METHODS[opts.initParams](ws, rng);
   }
-  // no E-step has scored these responsibilities: scatterFull keeps every r > 0
-  f64(ws.logProbNorm, ws.n).fill(-Infinity);
+  markUnscored(ws);
   const { k, d } = ws;
   if (given.precisions) {
     // Only weights and means are needed from the responsibilities.

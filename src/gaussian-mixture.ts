@@ -50,9 +50,9 @@ import {
   resolveOptions,
   WEIGHTS_SUM_TOLERANCE,
 } from "./options.js";
+import { shardCount } from "./parallel.js";
 import { Random } from "./random.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
-import { availableCores, threadsAvailable } from "./threads.js";
 import type { CovarianceArray, SearchReport } from "./types.js";
 import {
   type ChunkSource,
@@ -328,15 +328,8 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     const snapshot = readMatrix(X, "X");
     const { rows: n, cols: d } = snapshot;
     const sampleWeight = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
-    // Threads pay off when the fit is long next to starting the workers and
-    // copying the shards (bench/threads.mjs, 2 cores: ~100 ms, against
-    // 1.7–1.9× per iteration; whole fits gain from d = 8, K = 8, N = 1e5 and
-    // lose at d = 2), so by default they start from n·K·d² ≥ 5e7.
-    const cores = availableCores();
-    let threads = Math.min(options.nThreads ?? (n * this.opts.nComponents * d * d >= 5e7 ? cores : 1), cores);
     // the search (initParams "auto") runs its many short fits in this thread
-    if (!threadsAvailable() || this.opts.initParams === "auto") threads = 1;
-    threads = Math.min(threads, Math.max(1, Math.floor(n / this.opts.nComponents)));
+    const threads = this.opts.initParams === "auto" ? 1 : shardCount(options.nThreads, n, this.opts.nComponents, d);
     if (threads === 1) {
       // fit() takes only the per-fit controls
       const { nThreads: _threads, workerUrl: _url, ...control } = options;

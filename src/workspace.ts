@@ -167,12 +167,14 @@ export interface FitResult {
   d: number;
 }
 
-function workspaceFor<T extends { k: number }>(
-  x: LoadedMatrix,
+/** Loads X (once), checks it against the estimator's plan and allocates the fit's workspace, in the caller's arena scope. */
+function loadFit<T extends { k: number }>(
+  X: MatrixLike,
   opts: ResolvedOptions,
   plan: (n: number, d: number) => T,
   sampleWeight: unknown,
-): { ws: Workspace; plan: T } {
+): { x: LoadedMatrix; ws: Workspace; plan: T } {
+  const x = loadMatrix(X, "X", opts.dtype);
   checkFitValues(x);
   const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, x.rows);
   const p = plan(x.rows, x.cols);
@@ -181,7 +183,42 @@ function workspaceFor<T extends { k: number }>(
       `X has fewer than nComponents = ${p.k} distinct rows${weights ? " of positive weight" : ""}: a mixture needs at least one distinct row per component (use fewer components, or check for duplicated data)`,
     );
   }
-  return { ws: allocWorkspace(FAMILIES[opts.covarianceType], x.ptr, x.rows, x.cols, p.k, x, weights), plan: p };
+  const ws = allocWorkspace(FAMILIES[opts.covarianceType], x.ptr, x.rows, x.cols, p.k, x, weights);
+  return { x, ws, plan: p };
+}
+
+/** The rows' labels under fitted parameters (a final E-step). */
+function labelsUnder(ws: Workspace, opts: ResolvedOptions, params: MixtureParams): Int32Array {
+  const family = FAMILIES[opts.covarianceType];
+  loadParams(kernels(), family, ws, params);
+  eStep(kernels(), family, ws, false);
+  return argmaxLabels(kernels(), ws);
+}
+
+/**
+ * Runs `fit` with the E-step's statistics from `threads` worker shards of the
+ * workspace's rows (each its own WebAssembly instance). The workspace stays in
+ * the arena across awaits, so the caller must run such fits one at a time.
+ */
+async function withShards<L extends { ws: Workspace }, R>(
+  opts: ResolvedOptions,
+  threads: number,
+  workerUrl: URL,
+  load: () => L,
+  fit: (loaded: L, statistics: () => Promise<Statistics>) => Promise<R>,
+): Promise<R> {
+  const top = mark();
+  let pool: ShardPool | undefined;
+  try {
+    const loaded = load();
+    const { ws } = loaded;
+    pool = await ShardPool.start(ws, opts.covarianceType, threads, workerUrl);
+    const shards = pool;
+    return await fit(loaded, () => shards.statistics(ws));
+  } finally {
+    pool?.close();
+    release(top);
+  }
 }
 
 /** Fits on X in this thread (reading X once); with `wantLabels`, also labels the rows after a final E-step. */
@@ -194,28 +231,17 @@ export function fitRows(
   sampleWeight?: unknown,
 ): FitResult {
   return scoped(() => {
-    const x = loadMatrix(X, "X", opts.dtype);
-    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
+    const { x, ws, plan: p } = loadFit(X, opts, plan, sampleWeight);
     let outcome: FitOutcome;
     let report: SearchReport | undefined;
     if (opts.initParams === "auto" && !p.start) ({ outcome, report } = searchFit(ws, opts, control));
     else outcome = fitEm(ws, opts, p.given, p.start, control);
-    let labels: Int32Array | undefined;
-    if (wantLabels) {
-      const family = FAMILIES[opts.covarianceType];
-      loadParams(kernels(), family, ws, outcome.params);
-      eStep(kernels(), family, ws, false);
-      labels = argmaxLabels(kernels(), ws);
-    }
+    const labels = wantLabels ? labelsUnder(ws, opts, outcome.params) : undefined;
     return { outcome, report, labels, n: x.rows, d: x.cols };
   });
 }
 
-/**
- * Fits on the rows of X sharded over `threads` worker threads (each its own
- * WebAssembly instance; the workspace stays in the arena across awaits, so
- * the caller must run such fits one at a time).
- */
+/** fitRows sharded over `threads` worker threads (one fit at a time: see withShards). */
 export async function fitRowsThreaded(
   X: MatrixLike,
   opts: ResolvedOptions,
@@ -225,19 +251,17 @@ export async function fitRowsThreaded(
   workerUrl: URL,
   sampleWeight?: Float64Array,
 ): Promise<FitResult> {
-  const top = mark();
-  let pool: ShardPool | undefined;
-  try {
-    const x = loadMatrix(X, "X", opts.dtype);
-    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
-    pool = await ShardPool.start(ws, opts.covarianceType, threads, workerUrl);
-    const shards = pool;
-    const outcome = await fitEmWith(ws, opts, p.given, p.start, control, () => shards.statistics(ws));
-    return { outcome, n: x.rows, d: x.cols };
-  } finally {
-    pool?.close();
-    release(top);
-  }
+  return withShards(
+    opts,
+    threads,
+    workerUrl,
+    () => loadFit(X, opts, plan, sampleWeight),
+    async ({ x, ws, plan: p }, statistics) => ({
+      outcome: await fitEmWith(ws, opts, p.given, p.start, control, statistics),
+      n: x.rows,
+      d: x.cols,
+    }),
+  );
 }
 
 /** A variational fit's result: the driver's outcome and the priors it used (read from the rows). */
@@ -250,10 +274,10 @@ export interface VariationalResult {
 }
 
 /**
- * A variational fit (BayesianGaussianMixture) on X in this thread: the same
- * loading and checks as fitRows, then the data priors and the variational
- * hooks from the loaded rows (bayesian.ts); with `wantLabels`, the rows'
- * labels after a final E-step.
+ * A variational fit (BayesianGaussianMixture) on X in this thread: fitRows'
+ * loading and checks, then the data priors and the variational hooks from
+ * the loaded rows (bayesian.ts); with `wantLabels`, the rows' labels after a
+ * final E-step.
  */
 export function fitVariationalRows(
   X: MatrixLike,
@@ -264,22 +288,15 @@ export function fitVariationalRows(
   sampleWeight?: unknown,
 ): VariationalResult {
   return scoped(() => {
-    const x = loadMatrix(X, "X", "float64");
-    const family = FAMILIES[opts.covarianceType];
-    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
-    const { priors, hooks } = variationalSetup(family, ws, p);
+    const { x, ws, plan: p } = loadFit(X, opts, plan, sampleWeight);
+    const { priors, hooks } = variationalSetup(FAMILIES[opts.covarianceType], ws, p);
     const outcome = fitEm(ws, opts, {}, p.start, control, hooks);
-    let labels: Int32Array | undefined;
-    if (wantLabels) {
-      loadParams(kernels(), family, ws, outcome.params);
-      eStep(kernels(), family, ws, false);
-      labels = argmaxLabels(kernels(), ws);
-    }
+    const labels = wantLabels ? labelsUnder(ws, opts, outcome.params) : undefined;
     return { outcome, priors, labels, n: x.rows, d: x.cols };
   });
 }
 
-/** fitVariationalRows with the E-step's statistics from `threads` worker shards (one fit at a time, as fitRowsThreaded). */
+/** fitVariationalRows sharded over `threads` worker threads (one fit at a time: see withShards). */
 export async function fitVariationalRowsThreaded(
   X: MatrixLike,
   opts: ResolvedOptions,
@@ -289,21 +306,17 @@ export async function fitVariationalRowsThreaded(
   workerUrl: URL,
   sampleWeight?: Float64Array,
 ): Promise<VariationalResult> {
-  const top = mark();
-  let pool: ShardPool | undefined;
-  try {
-    const x = loadMatrix(X, "X", "float64");
-    const family = FAMILIES[opts.covarianceType];
-    const { ws, plan: p } = workspaceFor(x, opts, plan, sampleWeight);
-    const { priors, hooks } = variationalSetup(family, ws, p);
-    pool = await ShardPool.start(ws, opts.covarianceType, threads, workerUrl);
-    const shards = pool;
-    const outcome = await fitEmWith(ws, opts, {}, p.start, control, () => shards.statistics(ws), hooks);
-    return { outcome, priors, n: x.rows, d: x.cols };
-  } finally {
-    pool?.close();
-    release(top);
-  }
+  return withShards(
+    opts,
+    threads,
+    workerUrl,
+    () => loadFit(X, opts, plan, sampleWeight),
+    async ({ x, ws, plan: p }, statistics) => {
+      const { priors, hooks } = variationalSetup(FAMILIES[opts.covarianceType], ws, p);
+      const outcome = await fitEmWith(ws, opts, {}, p.start, control, statistics, hooks);
+      return { outcome, priors, n: x.rows, d: x.cols };
+    },
+  );
 }
 
 /** What scoreRows computes for each row. */

@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { FAMILIES } from "../src/covariance.js";
+import { allocWorkspace, markUnscored } from "../src/em.js";
 import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 import { meansFromSums } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
@@ -332,12 +334,13 @@ describe("M-step kernels", () => {
 });
 
 describe("scatterFull before any E-step", () => {
-  // At initialisation logProbNorm is −∞ and logDet is whatever an earlier fit
-  // left in that memory (a threaded fit leaves −∞ there); every r > 0 must count.
+  // At initialisation logDet holds whatever an earlier fit left in that memory
+  // (a threaded fit leaves −∞ there); markUnscored sets the state the kernel
+  // reads as "no E-step yet", and then every r > 0 must count.
   it.each([
     [-Infinity, Number.NaN],
     [Number.POSITIVE_INFINITY, 0],
-  ])("keeps every row with r > 0 whatever logDet holds (%s, %s)", (l0, l1) => {
+  ])("keeps every row with r > 0 after markUnscored, whatever logDet held (%s, %s)", (l0, l1) => {
     const n = 50,
       d = 3,
       k = 2;
@@ -346,15 +349,16 @@ describe("scatterFull before any E-step", () => {
     const resp = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [1, 0] : [0.25, 0.75])).flat();
     const got = scoped(() => {
       const w = kernels();
-      const x = allocFrom(X),
-        rp = allocFrom(resp),
-        nkp = alloc(k),
-        mp = alloc(k * d),
-        sp = alloc(k * d * d);
-      componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
-      const lpn = allocFrom(new Array(n).fill(-Infinity));
-      w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom([l0, l1]), sp, d * d, alloc(d));
-      return { means: Array.from(f64(mp, k * d)), s: Array.from(f64(sp, k * d * d)) };
+      const x = allocFrom(X);
+      const ws = allocWorkspace(FAMILIES.full, x, n, d, k);
+      f64(ws.resp, n * k).set(resp);
+      f64(ws.logProbNorm, n).fill(12.5);
+      f64(ws.logDet, k).set([l0, l1]);
+      markUnscored(ws);
+      componentMeans(w.componentSums, x, ws.resp, n, d, k, ws.nk, ws.means);
+      const sp = alloc(k * d * d);
+      w.scatterFull(x, ws.resp, ws.means, n, d, k, ws.nk, ws.logProbNorm, ws.logDet, sp, d * d, alloc(d));
+      return { means: Array.from(f64(ws.means, k * d)), s: Array.from(f64(sp, k * d * d)) };
     });
     for (let c = 0; c < k; c++)
       for (let a = 0; a < d; a++)
