@@ -33,6 +33,7 @@ import {
   readRow,
   readWeights,
   rowSource,
+  tooLargeToFit,
 } from "./matrix.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
 import type { Dtype, ResolvedOptions } from "./options.js";
@@ -57,13 +58,14 @@ export interface LoadedMatrix {
 /**
  * Validates `x` and copies it into freshly allocated WASM memory, reading
  * each value once; the shape returned is the shape of what was copied.
+ * A fit passes MAX_FIT_MAGNITUDE as `limit` (checkFitValues in the same pass).
  */
-export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64"): LoadedMatrix {
+export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64", limit?: number): LoadedMatrix {
   const src = rowSource(x, name);
   const { rows, cols } = src;
-  if (dtype === "float32") return loadFloat32(src, name);
+  if (dtype === "float32") return loadFloat32(src, name, limit);
   const ptr = alloc(rows * cols, 8, name);
-  copyRows(src, f64(ptr, rows * cols), name);
+  copyRows(src, f64(ptr, rows * cols), name, undefined, undefined, limit);
   return { ptr, rows, cols, dtype };
 }
 
@@ -76,7 +78,7 @@ export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64"):
  * mean: one extreme row would drag a mean (and every other row's precision)
  * far from the bulk of the data.
  */
-function loadFloat32(src: RowSource, name: string): LoadedMatrix {
+function loadFloat32(src: RowSource, name: string, limit?: number): LoadedMatrix {
   const { rows, cols } = src;
   const picks = Math.min(rows, 1001);
   // The sampled rows are read (and checked) once here and reused by the copy.
@@ -97,7 +99,7 @@ function loadFloat32(src: RowSource, name: string): LoadedMatrix {
   }
   const ptr = alloc(rows * cols, 4, name);
   const dest = f32(ptr, rows * cols);
-  copyRows(src, dest, name, shift, sampled);
+  copyRows(src, dest, name, shift, sampled, limit);
   return { ptr, rows, cols, dtype: "float32", shift };
 }
 
@@ -105,13 +107,16 @@ function loadFloat32(src: RowSource, name: string): LoadedMatrix {
 export function checkFitValues(x: LoadedMatrix, name = "X"): void {
   const { ptr, rows, cols, shift } = x;
   const values = x.dtype === "float32" ? f32(ptr, rows * cols) : f64(ptr, rows * cols);
+  const tooLarge = (t: number, v: number) => tooLargeToFit(name, Math.floor(t / cols), t % cols, v);
+  // Two loops, so that the common unshifted case tests one value per element
+  // (a streamed fit runs this on every chunk of every pass).
+  if (!shift) {
+    for (let t = 0; t < values.length; t++) if (Math.abs(values[t]) > MAX_FIT_MAGNITUDE) throw tooLarge(t, values[t]);
+    return;
+  }
   for (let t = 0; t < values.length; t++) {
-    const v = shift ? values[t] + shift[t % cols] : values[t];
-    if (Math.abs(v) > MAX_FIT_MAGNITUDE) {
-      throw new RangeError(
-        `${name}[${Math.floor(t / cols)}][${t % cols}] is ${v}: fit takes values within ±${MAX_FIT_MAGNITUDE} (the squared distances of larger ones overflow float64); rescale the feature (e.g. divide it by a power of ten)`,
-      );
-    }
+    const v = values[t] + shift[t % cols];
+    if (Math.abs(v) > MAX_FIT_MAGNITUDE) throw tooLarge(t, v);
   }
 }
 
@@ -174,8 +179,7 @@ function loadFit<T extends { k: number }>(
   plan: (n: number, d: number) => T,
   sampleWeight: unknown,
 ): { x: LoadedMatrix; ws: Workspace; plan: T } {
-  const x = loadMatrix(X, "X", opts.dtype);
-  checkFitValues(x);
+  const x = loadMatrix(X, "X", opts.dtype, MAX_FIT_MAGNITUDE);
   const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, x.rows);
   const p = plan(x.rows, x.cols);
   if (!distinctRowsAtLeast(x, p.k, weights)) {
@@ -511,12 +515,11 @@ export async function fitStream(
         let weights: Float64Array | undefined;
         try {
           const withWeights = isWeightedChunk(c);
-          x = loadMatrix(withWeights ? c.rows : c, "X", opts.dtype);
+          x = loadMatrix(withWeights ? c.rows : c, "X", opts.dtype, MAX_FIT_MAGNITUDE);
           if (d >= 0 && x.cols !== d)
             throw new RangeError(
               `it has ${x.cols} columns but the first chunk had ${d}; every chunk needs the same features`,
             );
-          checkFitValues(x);
           // a chunk may be all zeros; the stream as a whole may not (checked after the first pass)
           if (withWeights) weights = readWeights(c.sampleWeight, x.rows, "sampleWeight", true);
         } catch (e) {
@@ -540,15 +543,23 @@ export async function fitStream(
   let positive = 0;
   n = await pass((x, weights) => {
     const v = x.dtype === "float32" ? f32(x.ptr, x.rows * x.cols) : f64(x.ptr, x.rows * x.cols);
+    // A row is copied out only when the reservoir keeps it (about S·ln(n/S)
+    // times in all, not n): a copy of every row made this pass cost as much
+    // as an EM pass, mostly in allocation and garbage collection.
+    const copy = (i: number) => {
+      const row = new Float64Array(x.cols);
+      const o = i * x.cols;
+      if (x.shift) for (let j = 0; j < x.cols; j++) row[j] = v[o + j] + x.shift[j];
+      else for (let j = 0; j < x.cols; j++) row[j] = v[o + j];
+      return row;
+    };
     for (let i = 0; i < x.rows; i++) {
       const weight = weights ? weights[i] : 1;
       if (weight === 0) continue;
-      const row = Float64Array.from(v.subarray(i * x.cols, (i + 1) * x.cols));
-      if (x.shift) for (let j = 0; j < x.cols; j++) row[j] += x.shift[j];
-      if (reservoir.length < STREAM_SAMPLE_ROWS) reservoir.push({ row, weight });
+      if (reservoir.length < STREAM_SAMPLE_ROWS) reservoir.push({ row: copy(i), weight });
       else {
         const t = rng.int(positive + 1);
-        if (t < STREAM_SAMPLE_ROWS) reservoir[t] = { row, weight };
+        if (t < STREAM_SAMPLE_ROWS) reservoir[t] = { row: copy(i), weight };
       }
       positive++;
     }

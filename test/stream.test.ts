@@ -127,6 +127,23 @@ describe("fitAsync over a chunked source", () => {
       yield [[1, NaN]];
     };
     await expect(gmm.fitAsync(nan)).rejects.toThrow(/chunk 1 \(rows 10…\) of the stream: X\[0\]\[1\] is NaN/);
+    // dense chunks: the copy checks finiteness and the fit's ±1e100 limit in one pass
+    for (const [value, message] of [
+      [Number.POSITIVE_INFINITY, /X\[1\]\[0\] is Infinity: every value must be a finite number/],
+      [-3e100, /X\[1\]\[0\] is -3e\+100: fit takes values within ±1e\+100/],
+    ] as const) {
+      for (const dtype of ["float64", "float32"] as const) {
+        const data = Float64Array.from(X.slice(0, 20).flat());
+        data[22] = value;
+        const dense = function* () {
+          yield { data: data.subarray(0, 20), rows: 10, cols: 2 };
+          yield { data: data.subarray(20), rows: 10, cols: 2 };
+        };
+        await expect(new GaussianMixture({ nComponents: 2, dtype }).fitAsync(dense)).rejects.toThrow(
+          new RegExp(`chunk 1 \\(rows 10…\\) of the stream: ${message.source}`),
+        );
+      }
+    }
     expect(gmm.isFitted).toBe(false);
   });
 });
