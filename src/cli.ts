@@ -931,11 +931,16 @@ const CHUNK_ROWS = 65_536;
  * document of rows whole (as is everything when the CliIO has no streams).
  */
 async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
+  for await (const { X } of weightedDataChunks(ctx, path)) yield X;
+}
+
+/** dataChunks with each chunk's --weights-column weights (when given). */
+async function* weightedDataChunks(ctx: Context, path: string): AsyncGenerator<Data> {
   const { io } = ctx;
   const options = parseOptions(ctx);
   const stream = path === "-" ? io.stdinStream?.() : io.readStream?.(path);
   if (!stream) {
-    yield (await readWeightedData(ctx, path)).X;
+    yield await readWeightedData(ctx, path);
     return;
   }
   const chunkRows = envInteger(io, "GMM_WASM_CHUNK_ROWS", CHUNK_ROWS);
@@ -964,7 +969,7 @@ async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
       // CSV or NDJSON, in chunks
       let rows = 0;
       for await (const t of csvChunks(rest(), { ...options, chunkRows })) {
-        yield inFile(path, () => dataOf(ctx, t, rows).X);
+        yield inFile(path, () => dataOf(ctx, t, rows));
         rows += t.rows;
       }
       return;
@@ -972,7 +977,7 @@ async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
     // one JSON document (or JSON objects, which parseTable explains): read whole
     const parts: Uint8Array[] = [];
     for await (const piece of rest()) parts.push(piece);
-    yield inFile(path, () => dataOf(ctx, parseTable(concat(parts), options)).X);
+    yield inFile(path, () => dataOf(ctx, parseTable(concat(parts), options)));
   } catch (e) {
     if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
     if (e instanceof FileError || e instanceof UsageError || !(e as { code?: string }).code) throw e;
@@ -1083,12 +1088,16 @@ const proba: Command = {
 const score: Command = {
   name: "score",
   summary: "Print each row's log-density log p(x), or with --summary the totals (log-likelihood, BIC, AIC).",
-  usage: "score <model.json> <data> [--summary] [--format csv|json]",
+  usage: "score <model.json> <data> [--summary] [--weights-column COLUMN] [--format csv|json]",
   positional: ["model", "data"],
   options: [
-    { name: "summary", help: "one row: n, mean and total log-likelihood, BIC, AIC" },
+    {
+      name: "summary",
+      help: "one row: n, mean and total log-likelihood, BIC, AIC (weighted with --weights-column: n is the sum of the weights)",
+    },
     FORMAT,
     ...READ_OPTIONS,
+    WEIGHTS,
     HELP,
   ],
   async run(ctx) {
@@ -1097,15 +1106,24 @@ const score: Command = {
       await writeRowResults(ctx, model, dataPath, ["log_density"], 0, (X) => model.scoreSamples(X));
       return;
     }
-    // the totals over the chunks, summed row by row in order as score() and bic() sum them
+    // the totals over the chunks, summed row by row in order as score() and
+    // bic() sum them (with weights: Σ w·log p and n = Σ w, a row of weight 0
+    // left out even at −∞, as score(X, { sampleWeight }) does)
     let n = 0;
     let logL = 0;
-    for await (const X of dataChunks(ctx, dataPath)) {
+    for await (const { X, sampleWeight: w } of weightedDataChunks(ctx, dataPath)) {
       checkFeatures(model, X, dataPath);
       const s = model.scoreSamples(X);
-      for (let i = 0; i < s.length; i++) logL += s[i];
-      n += X.rows;
+      for (let i = 0; i < s.length; i++) {
+        if (w && w[i] === 0) continue;
+        logL += w ? w[i] * s[i] : s[i];
+        n += w ? w[i] : 1;
+      }
     }
+    if (n === 0)
+      throw new FileError(
+        `${displayName(dataPath)}: every row's weight (column ${JSON.stringify(option(ctx, "weights-column"))}) is 0; the totals need a positive weight`,
+      );
     const summary: Record<string, number> = { n, mean_log_likelihood: logL / n, log_likelihood: (logL / n) * n };
     // BIC and AIC count a GaussianMixture's free parameters; a variational model has no such count
     if (model instanceof GaussianMixture) {

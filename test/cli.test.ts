@@ -219,6 +219,54 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     }
   });
 
+  it("score --weights-column leaves the weights out of the features and weighs the --summary totals", () => {
+    const X = datasets.faithful;
+    const w = X.map((_, i) => i % 4); // zeros included
+    writeFileSync(
+      join(dir, "score-weighted.csv"),
+      toCsv(
+        ["eruptions", "w", "waiting"],
+        X.map((r, i) => [r[0], w[i], r[1]]),
+      ),
+    );
+    const g = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(X);
+    writeFileSync(join(dir, "score-model.json"), JSON.stringify(g.toJSON()));
+    const perRow = csvRows(run(["score", "score-model.json", "score-weighted.csv", "--weights-column", "w"]).stdout);
+    expectClose(
+      perRow.rows.map((r) => r[0]),
+      Array.from(g.scoreSamples(X)),
+      1e-12,
+    );
+    for (const env of [{}, { GMM_WASM_STREAM_BYTES: "100", GMM_WASM_CHUNK_ROWS: "7" }]) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          CLI,
+          "score",
+          "score-model.json",
+          "score-weighted.csv",
+          "--weights-column",
+          "w",
+          "--summary",
+          "--format",
+          "json",
+        ],
+        { cwd: dir, encoding: "utf8", env: { ...process.env, ...env } },
+      );
+      expect(r.status).toBe(0);
+      const summary = JSON.parse(r.stdout);
+      expect(summary.n).toBe(w.reduce((a, b) => a + b, 0));
+      expectClose(summary.mean_log_likelihood, g.score(X, { sampleWeight: w }), 1e-12);
+      expectClose(summary.bic, g.bic(X, { sampleWeight: w }), 1e-12);
+      expectClose(summary.aic, g.aic(X, { sampleWeight: w }), 1e-12);
+    }
+    expect(run(["predict", "score-model.json", "score-weighted.csv", "--weights-column", "w"]).code).toBe(2);
+    writeFileSync(join(dir, "score-zero.csv"), toCsv(["eruptions", "w", "waiting"], [[1, 0, 50]]));
+    expect(run(["score", "score-model.json", "score-zero.csv", "--weights-column", "w", "--summary"]).stderr).toBe(
+      'score-zero.csv: every row\'s weight (column "w") is 0; the totals need a positive weight\n',
+    );
+  });
+
   it("fit --dtype float32 writes a float32 model that the library reproduces", () => {
     const r = run([
       "fit",
