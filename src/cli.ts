@@ -14,7 +14,6 @@ import {
   parseTable,
   selectColumns,
   splitWeights,
-  startsNdjson,
   type Table,
   toCsv,
 } from "./csv.js";
@@ -926,9 +925,9 @@ const OUTPUT_VALUES = 2 ** 14;
 const CHUNK_ROWS = 65_536;
 
 /**
- * The data file's rows in chunks, after --columns: CSV and NDJSON are read
- * CHUNK_ROWS rows at a time from a stream (memory bounded by the chunk), a JSON
- * document of rows whole (as is everything when the CliIO has no streams).
+ * The data file's rows in chunks, after --columns: CSV, NDJSON and JSON
+ * documents of rows are read CHUNK_ROWS rows at a time from a stream (memory
+ * bounded by the chunk; everything is read whole when the CliIO has no streams).
  */
 async function* dataChunks(ctx: Context, path: string): AsyncGenerator<Table> {
   for await (const { X } of weightedDataChunks(ctx, path)) yield X;
@@ -944,55 +943,18 @@ async function* weightedDataChunks(ctx: Context, path: string): AsyncGenerator<D
     return;
   }
   const chunkRows = envInteger(io, "GMM_WASM_CHUNK_ROWS", CHUNK_ROWS);
-  const it = stream[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
   try {
-    // the bytes up to the first line end that follows something other than white space
-    let seen = false;
-    for (let done = false; !done; ) {
-      const r = await it.next();
-      if (r.done) break;
-      head.push(r.value);
-      for (const b of r.value) {
-        if (b === 10 && seen) done = true;
-        else if (!(b === 32 || (b >= 9 && b <= 13))) seen = true;
-      }
+    // CSV, NDJSON or one JSON document of rows, in chunks
+    let rows = 0;
+    for await (const t of csvChunks(stream, { ...options, chunkRows })) {
+      yield inFile(path, () => dataOf(ctx, t, rows));
+      rows += t.rows;
     }
-    const rest = async function* () {
-      yield* head;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-    };
-    const text = new TextDecoder().decode(head.length === 1 ? head[0] : concat(head)).replace(/^\uFEFF/, "");
-    const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== "" && !l.trim().startsWith("#")) ?? "";
-    const json = /^\s*[[{]/.test(firstLine);
-    if (!json || startsNdjson(firstLine)) {
-      // CSV or NDJSON, in chunks
-      let rows = 0;
-      for await (const t of csvChunks(rest(), { ...options, chunkRows })) {
-        yield inFile(path, () => dataOf(ctx, t, rows));
-        rows += t.rows;
-      }
-      return;
-    }
-    // one JSON document (or JSON objects, which parseTable explains): read whole
-    const parts: Uint8Array[] = [];
-    for await (const piece of rest()) parts.push(piece);
-    yield inFile(path, () => dataOf(ctx, parseTable(concat(parts), options)));
   } catch (e) {
     if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
     if (e instanceof FileError || e instanceof UsageError || !(e as { code?: string }).code) throw e;
     throw new FileError(`${path}: cannot read it (${systemMessage(e)})`);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
-  let at = 0;
-  for (const piece of parts) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
 }
 
 /**

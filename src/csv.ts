@@ -248,36 +248,55 @@ function isObject(x: unknown): boolean {
   return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
-/** NDJSON (one array per line), or one JSON document holding an array of row arrays; lines counted after `firstRow`. */
-function parseJsonRows(text: string, firstRow = 0): Table {
-  const values: number[] = [];
-  let cols = -1;
-  let rows = 0;
-  const addRow = (v: unknown, row: number) => {
+/**
+ * Collects parsed JSON rows into a table's values, checking each: an array of
+ * finite numbers, as long as the first. `isDocument` picks the messages (a
+ * row of a JSON document, or an NDJSON line).
+ */
+class JsonRows {
+  readonly values: number[] = [];
+  cols: number;
+  rows = 0;
+  /** @param cols the row length already set (by an earlier chunk), or −1 */
+  constructor(
+    private readonly isDocument: boolean,
+    cols = -1,
+  ) {
+    this.cols = cols;
+  }
+
+  add(v: unknown, row: number): void {
     if (isObject(v))
-      throw isDocument
+      throw this.isDocument
         ? new DataError("this row is a JSON object; every row must be a JSON array of numbers, such as [3.6, 79]", row)
         : objectRow(row);
     if (!Array.isArray(v))
       throw new DataError(`expected a JSON array of numbers, got ${v === null ? "null" : typeof v}`, row);
-    if (cols < 0) {
+    if (this.cols < 0) {
       if (v.length === 0) throw new DataError("an empty row: every row needs at least one value", row);
-      cols = v.length;
-    } else if (v.length !== cols) {
+      this.cols = v.length;
+    } else if (v.length !== this.cols) {
       throw new DataError(
-        `${v.length} value${v.length === 1 ? "" : "s"}, but the first row has ${cols}; every row needs the same number of values`,
+        `${v.length} value${v.length === 1 ? "" : "s"}, but the first row has ${this.cols}; every row needs the same number of values`,
         row,
       );
     }
     for (let j = 0; j < v.length; j++) {
       const x = v[j];
-      if (typeof x === "number" && Number.isFinite(x)) values.push(x);
+      if (typeof x === "number" && Number.isFinite(x)) this.values.push(x);
       else if (x === null) throw new DataError("missing value null: remove or impute missing values first", row, j + 1);
       else badNumber(describe(x), row, j + 1);
     }
-    rows++;
-  };
+    this.rows++;
+  }
 
+  table(format: "json" | "ndjson"): Table {
+    return { data: Float64Array.from(this.values), rows: this.rows, cols: this.cols, format };
+  }
+}
+
+/** NDJSON (one array per line), or one JSON document holding an array of row arrays; lines counted after `firstRow`. */
+function parseJsonRows(text: string, firstRow = 0): Table {
   const all = [...lines(text, firstRow)];
   let whole: unknown;
   let isDocument = false;
@@ -289,15 +308,16 @@ function parseJsonRows(text: string, firstRow = 0): Table {
     // NDJSON, or a broken document: the lines say which.
     if (all.length > 1 && all[0].text.trim() === "[") parseJson(text);
   }
+  const rows = new JsonRows(isDocument);
   if (isDocument) {
     const doc = whole as unknown[];
     if (doc.length === 0) throw new DataError("no data: the JSON array is empty");
     // In a document, "row" is the 1-based position in the outer array.
-    for (let i = 0; i < doc.length; i++) addRow(doc[i], i + 1);
-    return { data: Float64Array.from(values), rows, cols, format: "json" };
+    for (let i = 0; i < doc.length; i++) rows.add(doc[i], i + 1);
+    return rows.table("json");
   }
-  for (const line of all) addRow(parseJson(line.text, line.row), line.row);
-  return { data: Float64Array.from(values), rows, cols, format: "ndjson" };
+  for (const line of all) rows.add(parseJson(line.text, line.row), line.row);
+  return rows.table("ndjson");
 }
 
 // ---------------------------------------------------------------- CSV
@@ -547,8 +567,9 @@ export interface ChunkOptions extends ParseOptions {
  * Uint8Array elsewhere) as tables of `chunkRows` rows (the first one more when
  * the file has no header), holding one chunk's text at a time. The format, the
  * delimiter and the header are detected on the first line, as parseTable does,
- * and apply to every chunk; errors name the row in the whole file. A JSON
- * document (one array of rows) cannot be cut at line ends: it is refused.
+ * and apply to every chunk; errors name the row in the whole file. One JSON
+ * document of rows (`[[…], […], …]`, as parseTable reads it) is read in
+ * chunks too, however its lines are laid out (all on one line included).
  *
  * @param bytes the file's bytes, e.g. `(await fetch(url)).body` or `createReadStream(path)`
  * @param options the delimiter, the header and `chunkRows`
@@ -607,7 +628,7 @@ async function* tableChunks(
       return undefined;
     }
     const text = block.join("\n");
-    if (settings === undefined && isNdjson(block)) settings = "ndjson";
+    if (settings === undefined && isNdjson(block, blockStart)) settings = "ndjson";
     if (settings === "ndjson") {
       const table = parseJsonRows(text, blockStart);
       blockStart = linesSeen;
@@ -649,10 +670,148 @@ async function* tableChunks(
     }
     pending = text.slice(at);
   };
-  for await (const piece of iterable) yield* take(pending + decoder.decode(piece, { stream: true }));
-  yield* take(pending + decoder.decode() + "\n");
+  // The first characters decide: one JSON document of rows ("[" then a row
+  // array, as parseTable decides) is read by its own scanner; anything else
+  // by lines.
+  const texts = decoded(iterable, decoder);
+  let head = "";
+  for await (const text of texts) {
+    head += text;
+    const kind = jsonDocumentAhead(head, false);
+    if (kind === undefined) continue;
+    if (kind) {
+      yield* documentChunks(head, texts, chunkRows);
+      return;
+    }
+    yield* take(head);
+    for await (const more of texts) yield* take(pending + more);
+    break;
+  }
+  if (head !== "" && pending === "" && linesSeen === 0) {
+    // the input ended before the first characters decided (a short file)
+    if (jsonDocumentAhead(head, true)) {
+      yield* documentChunks(head, texts, chunkRows);
+      return;
+    }
+    yield* take(head);
+  }
+  yield* take(pending + "\n");
   const last = flush();
   if (last) yield last;
+}
+
+/** The bytes as text, piece by piece, the decoder's tail last. */
+async function* decoded(iterable: AsyncIterable<Uint8Array>, decoder: TextDecoder): AsyncGenerator<string> {
+  for await (const piece of iterable) {
+    const text = decoder.decode(piece, { stream: true });
+    if (text !== "") yield text;
+  }
+  const tail = decoder.decode();
+  if (tail !== "") yield tail;
+}
+
+/**
+ * Whether the input starting with `head` is one JSON document of rows: "["
+ * and then, after white space, a row ("[", or "{" for parseTable's message
+ * on objects). An NDJSON line's values are not arrays, so its second
+ * character is not. undefined while `head` cannot tell yet; decided within
+ * the first characters, so a document on one line is not read whole first.
+ */
+function jsonDocumentAhead(head: string, atEnd: boolean): boolean | undefined {
+  let at = 0;
+  while (at < head.length && isSpace(head.charCodeAt(at))) at++;
+  if (at < head.length && head[at] !== "[") return false;
+  if (at < head.length) at++;
+  while (at < head.length && isSpace(head.charCodeAt(at))) at++;
+  // at the end, "[" alone is a document cut short ("" is no input: the lines say so)
+  if (at === head.length) return atEnd ? head.trim() !== "" : undefined;
+  return head[at] === "[" || head[at] === "{";
+}
+
+/**
+ * One JSON document of rows ([[…], […], …]) in tables of `chunkRows` rows,
+ * read as its text arrives: a scanner follows the nesting (brackets inside
+ * strings do not count) and cuts the outer array at its commas, so one
+ * chunk's rows are held at a time. Rows are numbered by their position in
+ * the document and checked as parseTable checks them.
+ */
+async function* documentChunks(head: string, rest: AsyncIterable<string>, chunkRows: number): AsyncGenerator<Table> {
+  let depth = 0; // 0 before the outer "[", 1 between rows, ≥ 2 inside a row
+  let inString = false;
+  let escaped = false;
+  let closed = false; // the outer "]" was read
+  let row = ""; // the current row's text so far
+  let afterComma = false;
+  let batch: string[] = [];
+  let position = 0; // rows before the batch
+  let cols = -1; // the first row's length, for every chunk's rows
+  const broken = (why: string) => new DataError(`not valid JSON (${why})`);
+  const table = (): Table => {
+    const rows = new JsonRows(true, cols);
+    let parsed: unknown[] | undefined;
+    try {
+      parsed = JSON.parse(`[${batch.join(",")}]`);
+    } catch {
+      // find the row that does not parse, and name it
+      batch.forEach((text, i) => parseJson(text, position + i + 1));
+    }
+    parsed!.forEach((v, i) => rows.add(v, position + i + 1));
+    cols = rows.cols;
+    position += batch.length;
+    batch = [];
+    return rows.table("json");
+  };
+  const endRow = () => {
+    if (row.trim() === "")
+      throw broken(`row ${position + batch.length + 1} is missing: two commas, or a comma before "]"`);
+    batch.push(row);
+    row = "";
+  };
+  const scan = function* (text: string): Generator<Table> {
+    let from = 0; // where the current row's text starts in `text`
+    for (let at = 0; at < text.length; at++) {
+      const c = text.charCodeAt(at);
+      if (closed) {
+        if (!isSpace(c))
+          throw broken(`text after the document's closing "]", which followed row ${position + batch.length}`);
+        continue;
+      }
+      if (depth === 0) {
+        if (isSpace(c)) continue;
+        if (c !== 91) throw broken('a JSON document of rows starts with "["');
+        depth = 1;
+        from = at + 1;
+        continue;
+      }
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
+        else if (c === 34) inString = false;
+        continue;
+      }
+      if (c === 34) inString = true;
+      else if (c === 91 || c === 123) depth++;
+      else if ((c === 93 || c === 125) && depth > 1) depth--;
+      else if (depth === 1 && (c === 44 || c === 93)) {
+        row += text.slice(from, at);
+        from = at + 1;
+        if (c === 44) {
+          endRow();
+          afterComma = true;
+          if (batch.length >= chunkRows) yield table();
+        } else {
+          closed = true;
+          if (row.trim() !== "" || afterComma) endRow();
+          else if (position + batch.length === 0) throw new DataError("no data: the JSON array is empty");
+        }
+      }
+    }
+    if (depth >= 1 && !closed) row += text.slice(from);
+  };
+  yield* scan(head);
+  for await (const text of rest) yield* scan(text);
+  if (!closed) throw broken(depth === 0 ? "the input is empty" : 'the document ends before its closing "]"');
+  if (batch.length > 0) yield table();
 }
 
 /**
@@ -660,17 +819,18 @@ async function* tableChunks(
  * non-arrays). Input starting with "[" that is not (one JSON document of
  * rows) cannot be cut into chunks at line ends: it is refused.
  */
-function isNdjson(block: readonly string[]): boolean {
-  const line = block.find((l) => {
+function isNdjson(block: readonly string[], firstRow = 0): boolean {
+  const at = block.findIndex((l) => {
     const t = l.trim();
     return t !== "" && !t.startsWith("#");
   });
-  const t = line?.trim() ?? "";
+  const t = at < 0 ? "" : block[at].trim();
   if (!t.startsWith("[") && !t.startsWith("{")) return false;
   const v = tryJson(t);
   if (Array.isArray(v) && !Array.isArray(v[0])) return true;
+  if (isObject(v)) throw objectRow(firstRow + at + 1);
   throw new DataError(
-    "the chunked readers take CSV or NDJSON (one JSON array of numbers per line); this input is JSON of another shape (read a JSON document whole with parseTable)",
+    "the chunked readers take CSV, NDJSON (one JSON array of numbers per line) or one JSON document of rows ([[…], […]] from its first character); this input is JSON of another shape",
   );
 }
 

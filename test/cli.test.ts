@@ -165,6 +165,32 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(loud.stderr).toMatch(/fitted K=2 full streamed from faithful\.csv \(272 rows, read once per iteration\)/);
   });
 
+  it("a JSON document of rows is streamed too: fit above GMM_WASM_STREAM_BYTES, predict in chunks", () => {
+    writeFileSync(join(dir, "faithful-doc.json"), JSON.stringify(datasets.faithful));
+    const args = ["faithful-doc.json", "-k", "2", "--seed", "0", "--init", "kmeans", "--tol", "0.000001", "--quiet"];
+    const env = { ...process.env, GMM_WASM_STREAM_BYTES: "100", GMM_WASM_CHUNK_ROWS: "7" };
+    const streamed = spawnSync(process.execPath, [CLI, "fit", ...args, "--out", "doc-streamed.json"], {
+      cwd: dir,
+      encoding: "utf8",
+      env,
+    });
+    expect(streamed.status, streamed.stderr).toBe(0);
+    expect(run(["fit", ...args, "--out", "doc-whole.json"]).code).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, "doc-streamed.json"), "utf8"));
+    const b = JSON.parse(readFileSync(join(dir, "doc-whole.json"), "utf8"));
+    expect(a.n_samples_fit).toBe(272);
+    expectClose(a.means_, b.means_, 1e-9);
+    expectClose(a.covariances_, b.covariances_, 1e-9);
+    const g = GaussianMixture.fromJSON(b);
+    const labels = spawnSync(process.execPath, [CLI, "predict", "doc-whole.json", "faithful-doc.json"], {
+      cwd: dir,
+      encoding: "utf8",
+      env,
+    });
+    expect(labels.status, labels.stderr).toBe(0);
+    expect(csvRows(labels.stdout).rows.map((r) => r[0])).toEqual(Array.from(g.predict(datasets.faithful)));
+  });
+
   it("fit --weights-column fits with those row weights, in memory and streamed, and names a bad weight's row", () => {
     const X = datasets.faithful;
     const w = X.map((_, i) => 1 + (i % 3));

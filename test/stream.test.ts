@@ -263,7 +263,7 @@ describe("chunked CSV", () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it("csvChunks reads NDJSON in chunks too, and refuses a JSON document it cannot cut", async () => {
+  it("csvChunks reads NDJSON in chunks too", async () => {
     const X = datasets.faithful;
     const text = `# rows\n${X.map((r) => JSON.stringify(r)).join("\n")}\n\n`;
     const chunks = [];
@@ -277,7 +277,35 @@ describe("chunked CSV", () => {
       for await (const _ of csvChunks(bytesOf(t, 64), { chunkRows: 32 })) void _;
     };
     await expect(read(bad.join("\n"))).rejects.toThrow(/^row 121, column 2: missing value null/);
-    await expect(read(JSON.stringify(X))).rejects.toThrow(/the chunked readers take CSV or NDJSON/);
+  });
+
+  it("csvChunks reads one JSON document of rows in chunks, on one line or many, as parseTable reads it whole", async () => {
+    const X = datasets.faithful;
+    const layouts = [JSON.stringify(X), `[\n${X.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n]\n`];
+    for (const text of layouts) {
+      for (const piece of [1, 7, 4096]) {
+        const chunks = [];
+        for await (const t of csvChunks(bytesOf(text, piece), { chunkRows: 50 })) chunks.push(t);
+        expect(chunks.map((t) => t.rows)).toEqual([50, 50, 50, 50, 50, 22]);
+        expect(chunks.every((t) => t.format === "json" && t.cols === 2)).toBe(true);
+        expect(Float64Array.from(chunks.flatMap((t) => Array.from(t.data)))).toEqual(parseTable(text).data);
+      }
+    }
+    const read = async (t: string) => {
+      for await (const _ of csvChunks(bytesOf(t, 3), { chunkRows: 2 })) void _;
+    };
+    // the row is its position in the document, in any chunk; brackets in strings do not count
+    await expect(read('[[1,2],[3,4],[5,"]"]]')).rejects.toThrow(/^row 3, column 2: "\]" is not a number/);
+    await expect(read("[[1,2],[3,4],[5]]")).rejects.toThrow(/^row 3: 1 value, but the first row has 2/);
+    await expect(read("[[1,2],[3,4],[5,6}]")).rejects.toThrow(/^row 3: not valid JSON/);
+    await expect(read('[[1,2],{"a":1}]')).rejects.toThrow(/^row 2: this row is a JSON object/);
+    await expect(read("[[1,2],,[3,4]]")).rejects.toThrow(/not valid JSON \(row 2 is missing/);
+    await expect(read("[[1,2],[3,4]")).rejects.toThrow(/the document ends before its closing "\]"/);
+    await expect(read("[[1,2],[3,4]] [5,6]")).rejects.toThrow(
+      /text after the document's closing "\]", which followed row 2/,
+    );
+    await expect(read("[]")).rejects.toThrow(/^no data: the JSON array is empty/);
+    await expect(read('{"a": 1}\n')).rejects.toThrow(/^row 1: this line is a JSON object/);
   });
 
   it("names the row in the whole file when a later chunk is malformed", async () => {
