@@ -6,14 +6,12 @@ import {
   expectedLogWeightsOf,
   type Priors,
   posteriorWeights,
-  priorCovarianceSize,
   type VariationalParams,
   type VariationalPlan,
   WEIGHT_PRIOR_TYPES,
   type WeightConcentrationPriorType,
 } from "./bayesian.js";
 import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covariance.js";
-import { cholesky } from "./dense.js";
 import type { FitControl, StopReason } from "./em.js";
 import { abortError, NotFittedError } from "./errors.js";
 import { type AsyncFitOptions, exclusive } from "./gaussian-mixture.js";
@@ -201,42 +199,7 @@ function checkShapedPriors(o: BayesianOptions, family: CovarianceFamily, d: numb
   }
   const given = o.covariancePrior;
   if (given === undefined) return undefined;
-  const type = family.type;
-  if (type === "spherical") {
-    if (typeof given !== "number" || !Number.isFinite(given) || !(given > 0))
-      throw new RangeError(
-        `covariancePrior of a spherical model must be one number > 0 (a variance); got ${describe(given)}`,
-      );
-    return Float64Array.of(given);
-  }
-  if (type === "diag") {
-    const v = flatten(given, [d], "covariancePrior");
-    v.forEach((x, j) => {
-      if (!(x > 0))
-        throw new RangeError(
-          `covariancePrior[${j}] is ${x}; a diag model's covariancePrior holds d variances, each > 0`,
-        );
-    });
-    return v;
-  }
-  const m = flatten(given, [d, d], "covariancePrior");
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < a; b++) {
-      if (
-        Math.abs(m[a * d + b] - m[b * d + a]) >
-        1e-10 * Math.max(Math.abs(m[a * d + b]), Math.abs(m[b * d + a]), 1e-300)
-      ) {
-        throw new RangeError(
-          `covariancePrior is not symmetric ([${a}][${b}] = ${m[a * d + b]}, [${b}][${a}] = ${m[b * d + a]})`,
-        );
-      }
-    }
-  }
-  if (cholesky(m, 0, d, new Float64Array(d * d)) >= 0)
-    throw new RangeError(
-      `covariancePrior is not positive definite; a ${type} model's covariancePrior must be a symmetric positive definite d×d matrix`,
-    );
-  return m;
+  return family.precisionPrior.check(given, d);
 }
 
 interface BayesianState {
@@ -542,7 +505,7 @@ export class BayesianGaussianMixture {
   /** ν_k, length k (tied: one number, as scikit-learn). */
   get degreesOfFreedom(): number[] | number {
     const v = this.requireFitted().params.degreesOfFreedom;
-    return this.covarianceType === "tied" ? v[0] : Array.from(v);
+    return this.family.shared ? v[0] : Array.from(v);
   }
   /** The priors as resolved against the fitted data (scikit-learn's `*_prior_` attributes). */
   get priors(): {
@@ -563,7 +526,7 @@ export class BayesianGaussianMixture {
       meanPrecisionPrior: p.meanPrecision,
       meanPrior: Array.from(p.mean),
       degreesOfFreedomPrior: p.degreesOfFreedom,
-      covariancePrior: priorNested(this.family, p.covariance),
+      covariancePrior: priorNested(this.family, p.covariance, this.requireFitted().nFeatures),
     };
   }
   /** Components with weight above EFFECTIVE_WEIGHT (0.01). */
@@ -625,7 +588,7 @@ export class BayesianGaussianMixture {
       mean_precision_prior_: s.priors.meanPrecision,
       mean_prior_: Array.from(s.priors.mean),
       degrees_of_freedom_prior_: s.priors.degreesOfFreedom,
-      covariance_prior_: priorNested(this.family, s.priors.covariance),
+      covariance_prior_: priorNested(this.family, s.priors.covariance, d),
       converged_: s.converged,
       n_iter_: s.nIter,
       lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
@@ -725,17 +688,16 @@ export class BayesianGaussianMixture {
     if (o.mean_precision_ === undefined) bad("mean_precision_ is missing");
     const meanPrecision = positives(o.mean_precision_, k, "mean_precision_");
     if (o.degrees_of_freedom_ === undefined) bad("degrees_of_freedom_ is missing");
-    const dof =
-      family.type === "tied"
-        ? new Float64Array(k).fill(
-            positives(
-              typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_,
-              1,
-              "degrees_of_freedom_",
-              d - 1,
-            )[0],
-          )
-        : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
+    const dof = family.shared
+      ? new Float64Array(k).fill(
+          positives(
+            typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_,
+            1,
+            "degrees_of_freedom_",
+            d - 1,
+          )[0],
+        )
+      : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
     // the weights follow from the concentrations: a model whose two disagree contradicts itself
     const implied = posteriorWeights(type, k, concentration);
     implied.forEach((v, c) => {
@@ -748,14 +710,15 @@ export class BayesianGaussianMixture {
         bad(`${name} is ${describe(v)}; expected a finite number > ${least}`);
       return v as number;
     };
+    const priorShape = family.precisionPrior.shape(d);
     const priorCovariance =
       o.covariance_prior_ === undefined || o.covariance_prior_ === null
         ? new Float64Array(0)
         : flatten(
-            family.type === "spherical" && typeof o.covariance_prior_ === "number"
+            priorShape.length === 0 && typeof o.covariance_prior_ === "number"
               ? [o.covariance_prior_]
               : o.covariance_prior_,
-            family.type === "full" || family.type === "tied" ? [d, d] : [priorCovarianceSize(family, d)],
+            priorShape.length === 0 ? [1] : priorShape,
             "covariance_prior_",
           );
     const priors: Priors = {
@@ -896,12 +859,15 @@ export interface BayesianGaussianMixtureJSON {
   };
 }
 
-function priorNested(family: CovarianceFamily, covariance: Float64Array): number[][] | number[] | number | null {
+/** Ψ₀ in its shape (PrecisionPrior.shape: a d×d matrix, d variances or one number), or null when not known. */
+function priorNested(
+  family: CovarianceFamily,
+  covariance: Float64Array,
+  d: number,
+): number[][] | number[] | number | null {
   if (covariance.length === 0) return null;
-  if (family.type === "spherical") return covariance[0];
-  if (family.type === "diag") return Array.from(covariance);
-  const d = Math.round(Math.sqrt(covariance.length));
-  return toRows(covariance, d, d);
+  const shape = family.precisionPrior.shape(d);
+  return shape.length === 0 ? covariance[0] : (nest(covariance, shape) as number[][] | number[]);
 }
 
 function bad(message: string): never {
