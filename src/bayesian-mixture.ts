@@ -25,6 +25,7 @@ import {
   checkInteger,
   checkResponsibilities,
   checkSeed,
+  type Dtype,
   FIT_OPTIONS,
   type InitParams,
   MAX_THREADS,
@@ -34,7 +35,15 @@ import {
 import { shardCount } from "./parallel.js";
 import { Random } from "./random.js";
 import type { CovarianceArray } from "./types.js";
-import { drawRows, fitVariationalRows, fitVariationalRowsThreaded, resolveWorkerUrl, scoreRows } from "./workspace.js";
+import {
+  type ChunkSource,
+  drawRows,
+  fitVariationalRows,
+  fitVariationalRowsThreaded,
+  fitVariationalStream,
+  resolveWorkerUrl,
+  scoreRows,
+} from "./workspace.js";
 
 export type { WeightConcentrationPriorType } from "./bayesian.js";
 export { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS } from "./options.js";
@@ -92,6 +101,13 @@ export interface BayesianGaussianMixtureOptions {
    * the starting posterior from them (scikit-learn's `_initialize(X, resp)`).
    */
   responsibilitiesInit?: MatrixLike;
+  /**
+   * "float64" (default) or "float32": hold X as 32-bit floats (half the
+   * memory; GaussianMixture's option). The posterior, the priors and every
+   * sum stay float64; a float32 fit's parameters and lower bound agree with
+   * float64's from the same start to about 1e-5 relative (tested).
+   */
+  dtype?: Dtype;
 }
 
 const KNOWN = new Set([
@@ -111,6 +127,7 @@ const KNOWN = new Set([
   "randomState",
   "warmStart",
   "responsibilitiesInit",
+  "dtype",
 ]);
 
 interface BayesianOptions {
@@ -156,6 +173,7 @@ function resolveBayesian(o: BayesianGaussianMixtureOptions): BayesianOptions {
     initParams,
     randomState: o.randomState,
     warmStart: o.warmStart,
+    dtype: o.dtype,
   });
   const type = o.weightConcentrationPriorType ?? "dirichlet_process";
   if (!WEIGHT_PRIOR_TYPES.includes(type)) {
@@ -268,6 +286,10 @@ export class BayesianGaussianMixture {
   get weightConcentrationPriorType(): WeightConcentrationPriorType {
     return this.o.type;
   }
+  /** How rows are held while fitting and scoring: "float64" or "float32". */
+  get dtype(): Dtype {
+    return this.o.base.dtype;
+  }
 
   private get family(): CovarianceFamily {
     return FAMILIES[this.o.base.covarianceType];
@@ -306,18 +328,29 @@ export class BayesianGaussianMixture {
    * variational M-step and the lower bound run. Equal to `fit` up to the
    * order of sums (tested to 1e-10).
    *
+   * X may also be a streamed source, as GaussianMixture.fitAsync takes: a
+   * function starting a new pass over the same rows each call, yielding
+   * chunks (matrices, or `{ rows, sampleWeight }`). The data priors
+   * (meanPrior = the data mean, covariancePrior from the data covariance)
+   * need every row before the first iteration, so the source is read
+   * maxIter + 1 times: a first pass counts the rows, sums the priors'
+   * moments and keeps a seeded sample of 10,000 rows, on which the start
+   * method (and each of nInit restarts) runs; then one pass per iteration.
+   * Memory is bounded by the largest chunk and the sample. When the rows
+   * fit in the sample (and none has weight 0) the start is fit()'s, and the
+   * fit equals fit(X) to 1e-10 (tested). responsibilitiesInit cannot start
+   * a stream.
+   *
    * @example
    * await bgmm.fitAsync(X, { nThreads: 2 });
+   * await bgmm.fitAsync(() => readCsvChunks("big.csv")); // from gmm-wasm/csv
    */
-  async fitAsync(X: MatrixLike, options: BayesianAsyncFitOptions = {}): Promise<this> {
+  async fitAsync(X: MatrixLike | ChunkSource, options: BayesianAsyncFitOptions = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
     if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
     if (options.workerUrl !== undefined) resolveWorkerUrl(options.workerUrl);
     if (options.signal?.aborted) throw abortError(options.signal);
-    if (typeof X === "function")
-      throw new TypeError(
-        "BayesianGaussianMixture.fitAsync takes rows, not a streamed source (its data priors and start need every row); fit in memory",
-      );
+    if (typeof X === "function") return this.fitSource(X, options);
     // X is read now: the fit may wait behind another one, and the caller may change X meanwhile
     const snapshot = readMatrix(X, "X");
     const { rows: n, cols: d } = snapshot;
@@ -336,6 +369,33 @@ export class BayesianGaussianMixture {
         threads,
         resolveWorkerUrl(options.workerUrl),
         sampleWeight,
+      );
+      this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+      this.names = options.featureNames?.slice();
+      return this;
+    });
+  }
+
+  /** fitAsync over a streamed source (see fitAsync). */
+  private async fitSource(source: ChunkSource, options: BayesianAsyncFitOptions): Promise<this> {
+    if (this.o.responsibilitiesInit !== undefined && !(this.o.base.warmStart && this.state)) {
+      throw new RangeError(
+        "responsibilitiesInit cannot start a streamed fit (its start runs on a sample of the rows, not on every row); fit in memory, or start from a start method (initParams)",
+      );
+    }
+    if (options.sampleWeight !== undefined) {
+      throw new RangeError(
+        "sampleWeight cannot be given with a streamed source: the weights travel with the rows, so yield chunks as { rows, sampleWeight } (csvChunks and readCsvChunks do with weightColumn)",
+      );
+    }
+    const { nThreads: _threads, workerUrl: _url, ...fitOptions } = options;
+    return exclusive(async () => {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      const { outcome, priors, n, d } = await fitVariationalStream(
+        source,
+        this.o.base,
+        (n, d) => this.plan(n, d, fitOptions),
+        controlOf(options),
       );
       this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
       this.names = options.featureNames?.slice();
@@ -601,6 +661,7 @@ export class BayesianGaussianMixture {
         n_init: o.nInit,
         init_params: o.initParams,
         random_state: o.randomState ?? null,
+        ...(o.dtype === "float64" ? {} : { dtype: o.dtype }),
       },
     };
   }
@@ -643,11 +704,11 @@ export class BayesianGaussianMixture {
     for (const f of gmmFields) if (o[f] !== undefined) mixture[f] = o[f];
     mixture.params = Object.fromEntries(
       Object.entries(params).filter(([key]) =>
-        ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key),
+        ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"].includes(key),
       ),
     );
     for (const key of Object.keys(params))
-      if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key))
+      if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"].includes(key))
         bad(`unknown field params.${key}`);
     let parsed: ReturnType<typeof fromModelJSON>;
     try {
@@ -742,6 +803,7 @@ export class BayesianGaussianMixture {
       nInit: options.nInit,
       initParams: options.initParams as Exclude<InitParams, "auto"> | undefined,
       randomState: options.randomState,
+      dtype: options.dtype,
     });
     model.state = {
       params: {
@@ -856,6 +918,8 @@ export interface BayesianGaussianMixtureJSON {
     init_params: string;
     /** The seed, or null. */
     random_state: number | null;
+    /** "float32" when the model holds rows as 32-bit floats (absent: float64). */
+    dtype?: Dtype;
   };
 }
 

@@ -311,7 +311,7 @@ export function variationalHooks(
   priors: Priors,
   reg: number,
   start: (ws: Workspace, rng: Random) => void,
-): EmHooks<VariationalParams> {
+): VariationalHooks {
   let concentration = new Float64Array(0);
   let meanPrecision = new Float64Array(0);
   let dof: Float64Array = new Float64Array(0);
@@ -319,6 +319,8 @@ export function variationalHooks(
   let entropy = 0;
   // the means the next E-step scores with (ws.means holds the statistics' own after an E-step)
   let eStepMeans = new Float64Array(0);
+  // Σ r log r of the E-step, when its rows were summed block by block elsewhere (a stream)
+  let given: number | undefined;
 
   function mStep(wasm: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void {
     const { k, d } = ws;
@@ -375,8 +377,12 @@ export function variationalHooks(
       dof = p.degreesOfFreedom.slice();
     },
     mStep(wasm, family, ws, stats, when) {
-      entropy = -(responsibilityEntropy(family, ws, stats, eStepMeans) ?? entropyOfRows(wasm, family, ws, eStepMeans));
+      entropy = -(given ?? blockEntropy(wasm, family, ws, stats, eStepMeans));
+      given = undefined;
       mStep(wasm, family, ws, stats, when);
+    },
+    useEntropy(total) {
+      given = total;
     },
     lowerBound(wasm, family, ws) {
       return entropy + variationalBoundTerms(wasm, family, ws, priors.type, concentration, meanPrecision, dof);
@@ -391,6 +397,31 @@ export function variationalHooks(
       };
     },
   };
+}
+
+/**
+ * The variational hooks, plus a way in for E-steps whose rows are not in the
+ * driver's workspace (a stream's chunks): their Σ_i w_i Σ_k r_ik log r_ik,
+ * summed block by block with blockEntropy, replaces the next mStep's own.
+ */
+export interface VariationalHooks extends EmHooks<VariationalParams> {
+  useEntropy(total: number): void;
+}
+
+/**
+ * Σ_i w_i Σ_k r_ik log r_ik of one block of rows, from its statistics under
+ * the parameters in ws (the E-step's means given: the statistics leave the
+ * block's own in ws.means), or by a pass over the block's rows when rounding
+ * would swamp that form. Additive over blocks.
+ */
+export function blockEntropy(
+  wasm: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  stats: Statistics,
+  means: Float64Array,
+): number {
+  return responsibilityEntropy(family, ws, stats, means) ?? entropyOfRows(wasm, family, ws, means);
 }
 
 function blockStatisticsOf(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
@@ -462,13 +493,19 @@ export interface VariationalPlan {
   start?: { params: VariationalParams; lowerBound: number };
 }
 
-/** The data priors, read from the loaded rows, and the EM driver's variational hooks. */
+/**
+ * The data priors, from the loaded rows (or from `moments` of rows elsewhere:
+ * a stream's), and the EM driver's variational hooks.
+ */
 export function variationalSetup(
   family: CovarianceFamily,
   ws: Workspace,
   plan: VariationalPlan,
-): { priors: Priors; hooks: EmHooks<VariationalParams> } {
-  const priors = dataPriors(family, ws, plan.priors);
+  moments?: DataMoments,
+): { priors: Priors; hooks: VariationalHooks } {
+  const priors = moments
+    ? resolvePriors(family, ws.k, ws.d, plan.priors, moments)
+    : dataPriors(family, ws, plan.priors);
   const resp = plan.responsibilities;
   const start = resp ? (w: Workspace) => f64(w.resp, w.n * w.k).set(resp) : START_METHODS[plan.initParams];
   return { priors, hooks: variationalHooks(priors, plan.regCovar, start) };
