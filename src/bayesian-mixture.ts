@@ -3,6 +3,7 @@
 // holds the maths; this file checks options, owns the fitted state and JSON).
 
 import {
+  evidenceConstant,
   expectedLogWeightsOf,
   type Priors,
   posteriorWeights,
@@ -229,6 +230,8 @@ interface BayesianState {
   lowerBound: number;
   stopReason: StopReason;
   nSamples: number;
+  /** Σ of the fit's sample weights (its rows, unweighted). */
+  sumWeights: number;
 }
 
 /** The fit controls alone (what the EM driver sees). */
@@ -308,7 +311,7 @@ export class BayesianGaussianMixture {
 
   private fitInternal(X: MatrixLike, options: BayesianFitOptions, wantLabels: boolean): Int32Array | undefined {
     checkFitOptions(options, FIT_OPTIONS);
-    const { outcome, priors, labels, n, d } = fitVariationalRows(
+    const { outcome, priors, labels, n, d, sumWeights } = fitVariationalRows(
       X,
       this.o.base,
       (n, d) => this.plan(n, d, options),
@@ -316,7 +319,7 @@ export class BayesianGaussianMixture {
       wantLabels,
       options.sampleWeight,
     );
-    this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+    this.state = { ...outcome, priors, nFeatures: d, nSamples: n, sumWeights };
     this.names = options.featureNames?.slice();
     return labels;
   }
@@ -361,7 +364,7 @@ export class BayesianGaussianMixture {
     if (threads === 1) return this.fit(snapshot, { ...fitOptions, sampleWeight });
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome, priors } = await fitVariationalRowsThreaded(
+      const { outcome, priors, sumWeights } = await fitVariationalRowsThreaded(
         snapshot,
         this.o.base,
         (n, d) => this.plan(n, d, fitOptions),
@@ -370,7 +373,7 @@ export class BayesianGaussianMixture {
         resolveWorkerUrl(options.workerUrl),
         sampleWeight,
       );
-      this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+      this.state = { ...outcome, priors, nFeatures: d, nSamples: n, sumWeights };
       this.names = options.featureNames?.slice();
       return this;
     });
@@ -391,13 +394,13 @@ export class BayesianGaussianMixture {
     const { nThreads: _threads, workerUrl: _url, ...fitOptions } = options;
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome, priors, n, d } = await fitVariationalStream(
+      const { outcome, priors, n, d, sumWeights } = await fitVariationalStream(
         source,
         this.o.base,
         (n, d) => this.plan(n, d, fitOptions),
         controlOf(options),
       );
-      this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+      this.state = { ...outcome, priors, nFeatures: d, nSamples: n, sumWeights };
       this.names = options.featureNames?.slice();
       return this;
     });
@@ -604,6 +607,21 @@ export class BayesianGaussianMixture {
   /** scikit-learn's lower_bound_: the evidence lower bound of the best initialisation, up to its constant (a total, not per row). */
   get lowerBound(): number {
     return this.requireFitted().lowerBound;
+  }
+  /**
+   * The evidence lower bound on ln p(X) of the best initialisation: `lowerBound`
+   * (scikit-learn's, which drops terms that depend on the priors, K and n)
+   * plus those terms, so fits of different K compare; higher is better
+   * (selectModel's "elbo"). For full covariances it is the exact variational
+   * bound (with one component and the Dirichlet distribution, the model's
+   * closed-form evidence, tested); tied, diag and spherical complete
+   * scikit-learn's bound for them the same way. A model loaded from JSON takes
+   * n_samples_fit for the weights' sum (its JSON does not keep Σw); NaN when
+   * its JSON has no covariance_prior_.
+   */
+  get evidenceLowerBound(): number {
+    const s = this.requireFitted();
+    return s.lowerBound + evidenceConstant(this.family, s.priors, this.nComponents, s.nFeatures, s.sumWeights);
   }
   /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */
   get stopReason(): StopReason {
@@ -820,6 +838,7 @@ export class BayesianGaussianMixture {
       lowerBound: state.lowerBound,
       stopReason: state.stopReason,
       nSamples: state.nSamples,
+      sumWeights: state.nSamples,
     };
     model.names = state.featureNames;
     return model;

@@ -590,6 +590,7 @@ function selectionOptions(ctx: Context, defaultTypes: readonly CovarianceType[])
 }
 
 function criterionValue(row: SelectionRow, criterion: Criterion): number {
+  if (criterion === "elbo") return row.lowerBound ?? NaN; // selectModel's Bayesian-only criterion (not a CLI choice)
   return criterion === "cv" ? (row.cvLogLikelihood ?? NaN) : row[criterion];
 }
 

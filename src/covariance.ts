@@ -828,6 +828,8 @@ export interface PrecisionPrior {
    * means by S̃ = S + eδᵀ + δeᵀ + N δδᵀ (δ = x̄ − m, e = Σ r x − N x̄ ≈ 0).
    */
   squaredDistances(factor: Float64Array, stats: Statistics, means: Float64Array, k: number, d: number): number;
+  /** log det of the d×d matrix Ψ₀ stands for (Wishart: Ψ₀ itself; diag: its diagonal; spherical: ψ₀I), logs by `ln`. */
+  logDeterminant(psi0: Float64Array, d: number, ln: (x: number) => number): number;
 }
 
 /** x̄_c − m₀ into `out`. */
@@ -925,6 +927,13 @@ function wishart(tied: boolean): PrecisionPrior {
       }
       return dof;
     },
+    logDeterminant(psi0, d, ln) {
+      const l = new Float64Array(d * d);
+      if (cholesky(psi0, 0, d, l) >= 0) return NaN;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += ln(l[j * d + j]);
+      return 2 * s;
+    },
     squaredDistances(factor, stats, means, k, d) {
       const centre = new Float64Array(d);
       const delta = new Float64Array(d);
@@ -1016,6 +1025,12 @@ function gammas(spherical: boolean): PrecisionPrior {
         }
       }
       return dof;
+    },
+    logDeterminant(psi0, d, ln) {
+      if (spherical) return d * ln(psi0[0]);
+      let s = 0;
+      for (let j = 0; j < d; j++) s += ln(psi0[j]);
+      return s;
     },
     squaredDistances(factor, stats, means, k, d) {
       const centre = new Float64Array(d);

@@ -280,6 +280,8 @@ export interface VariationalResult {
   labels?: Int32Array;
   n: number;
   d: number;
+  /** Σ of the rows' sample weights (n without weights). */
+  sumWeights: number;
 }
 
 /**
@@ -301,7 +303,7 @@ export function fitVariationalRows(
     const { priors, hooks } = variationalSetup(FAMILIES[opts.covarianceType], ws, p);
     const outcome = fitEm(ws, opts, {}, p.start, control, hooks);
     const labels = wantLabels ? labelsUnder(ws, opts, outcome.params) : undefined;
-    return { outcome, priors, labels, n: x.rows, d: x.cols };
+    return { outcome, priors, labels, n: x.rows, d: x.cols, sumWeights: ws.sumWeights };
   });
 }
 
@@ -323,7 +325,7 @@ export async function fitVariationalRowsThreaded(
     async ({ x, ws, plan: p }, statistics) => {
       const { priors, hooks } = variationalSetup(FAMILIES[opts.covarianceType], ws, p);
       const outcome = await fitEmWith(ws, opts, {}, p.start, control, statistics, hooks);
-      return { outcome, priors, n: x.rows, d: x.cols };
+      return { outcome, priors, n: x.rows, d: x.cols, sumWeights: ws.sumWeights };
     },
   );
 }
@@ -708,7 +710,7 @@ export async function fitVariationalStream(
       return merged!;
     };
     const outcome = await fitEmWith(ws, opts, {}, p.start, control, statistics, hooks);
-    return { outcome, priors, n, d };
+    return { outcome, priors, n, d, sumWeights: moments!.total };
   } finally {
     release(top);
   }
