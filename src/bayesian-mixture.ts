@@ -3,17 +3,16 @@
 // holds the maths; this file checks options, owns the fitted state and JSON).
 
 import {
+  evidenceConstant,
   expectedLogWeightsOf,
   type Priors,
   posteriorWeights,
-  priorCovarianceSize,
   type VariationalParams,
   type VariationalPlan,
   WEIGHT_PRIOR_TYPES,
   type WeightConcentrationPriorType,
 } from "./bayesian.js";
 import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covariance.js";
-import { cholesky } from "./dense.js";
 import type { FitControl, StopReason } from "./em.js";
 import { abortError, NotFittedError } from "./errors.js";
 import { type AsyncFitOptions, exclusive } from "./gaussian-mixture.js";
@@ -27,6 +26,7 @@ import {
   checkInteger,
   checkResponsibilities,
   checkSeed,
+  type Dtype,
   FIT_OPTIONS,
   type InitParams,
   MAX_THREADS,
@@ -36,7 +36,15 @@ import {
 import { shardCount } from "./parallel.js";
 import { Random } from "./random.js";
 import type { CovarianceArray } from "./types.js";
-import { drawRows, fitVariationalRows, fitVariationalRowsThreaded, resolveWorkerUrl, scoreRows } from "./workspace.js";
+import {
+  type ChunkSource,
+  drawRows,
+  fitVariationalRows,
+  fitVariationalRowsThreaded,
+  fitVariationalStream,
+  resolveWorkerUrl,
+  scoreRows,
+} from "./workspace.js";
 
 export type { WeightConcentrationPriorType } from "./bayesian.js";
 export { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS } from "./options.js";
@@ -94,6 +102,13 @@ export interface BayesianGaussianMixtureOptions {
    * the starting posterior from them (scikit-learn's `_initialize(X, resp)`).
    */
   responsibilitiesInit?: MatrixLike;
+  /**
+   * "float64" (default) or "float32": hold X as 32-bit floats (half the
+   * memory; GaussianMixture's option). The posterior, the priors and every
+   * sum stay float64; a float32 fit's parameters and lower bound agree with
+   * float64's from the same start to about 1e-5 relative (tested).
+   */
+  dtype?: Dtype;
 }
 
 const KNOWN = new Set([
@@ -113,6 +128,7 @@ const KNOWN = new Set([
   "randomState",
   "warmStart",
   "responsibilitiesInit",
+  "dtype",
 ]);
 
 interface BayesianOptions {
@@ -158,6 +174,7 @@ function resolveBayesian(o: BayesianGaussianMixtureOptions): BayesianOptions {
     initParams,
     randomState: o.randomState,
     warmStart: o.warmStart,
+    dtype: o.dtype,
   });
   const type = o.weightConcentrationPriorType ?? "dirichlet_process";
   if (!WEIGHT_PRIOR_TYPES.includes(type)) {
@@ -201,42 +218,7 @@ function checkShapedPriors(o: BayesianOptions, family: CovarianceFamily, d: numb
   }
   const given = o.covariancePrior;
   if (given === undefined) return undefined;
-  const type = family.type;
-  if (type === "spherical") {
-    if (typeof given !== "number" || !Number.isFinite(given) || !(given > 0))
-      throw new RangeError(
-        `covariancePrior of a spherical model must be one number > 0 (a variance); got ${describe(given)}`,
-      );
-    return Float64Array.of(given);
-  }
-  if (type === "diag") {
-    const v = flatten(given, [d], "covariancePrior");
-    v.forEach((x, j) => {
-      if (!(x > 0))
-        throw new RangeError(
-          `covariancePrior[${j}] is ${x}; a diag model's covariancePrior holds d variances, each > 0`,
-        );
-    });
-    return v;
-  }
-  const m = flatten(given, [d, d], "covariancePrior");
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < a; b++) {
-      if (
-        Math.abs(m[a * d + b] - m[b * d + a]) >
-        1e-10 * Math.max(Math.abs(m[a * d + b]), Math.abs(m[b * d + a]), 1e-300)
-      ) {
-        throw new RangeError(
-          `covariancePrior is not symmetric ([${a}][${b}] = ${m[a * d + b]}, [${b}][${a}] = ${m[b * d + a]})`,
-        );
-      }
-    }
-  }
-  if (cholesky(m, 0, d, new Float64Array(d * d)) >= 0)
-    throw new RangeError(
-      `covariancePrior is not positive definite; a ${type} model's covariancePrior must be a symmetric positive definite d×d matrix`,
-    );
-  return m;
+  return family.precisionPrior.check(given, d);
 }
 
 interface BayesianState {
@@ -248,6 +230,8 @@ interface BayesianState {
   lowerBound: number;
   stopReason: StopReason;
   nSamples: number;
+  /** Σ of the fit's sample weights (its rows, unweighted). */
+  sumWeights: number;
 }
 
 /** The fit controls alone (what the EM driver sees). */
@@ -305,6 +289,10 @@ export class BayesianGaussianMixture {
   get weightConcentrationPriorType(): WeightConcentrationPriorType {
     return this.o.type;
   }
+  /** How rows are held while fitting and scoring: "float64" or "float32". */
+  get dtype(): Dtype {
+    return this.o.base.dtype;
+  }
 
   private get family(): CovarianceFamily {
     return FAMILIES[this.o.base.covarianceType];
@@ -323,7 +311,7 @@ export class BayesianGaussianMixture {
 
   private fitInternal(X: MatrixLike, options: BayesianFitOptions, wantLabels: boolean): Int32Array | undefined {
     checkFitOptions(options, FIT_OPTIONS);
-    const { outcome, priors, labels, n, d } = fitVariationalRows(
+    const { outcome, priors, labels, n, d, sumWeights } = fitVariationalRows(
       X,
       this.o.base,
       (n, d) => this.plan(n, d, options),
@@ -331,7 +319,7 @@ export class BayesianGaussianMixture {
       wantLabels,
       options.sampleWeight,
     );
-    this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+    this.state = { ...outcome, priors, nFeatures: d, nSamples: n, sumWeights };
     this.names = options.featureNames?.slice();
     return labels;
   }
@@ -343,18 +331,29 @@ export class BayesianGaussianMixture {
    * variational M-step and the lower bound run. Equal to `fit` up to the
    * order of sums (tested to 1e-10).
    *
+   * X may also be a streamed source, as GaussianMixture.fitAsync takes: a
+   * function starting a new pass over the same rows each call, yielding
+   * chunks (matrices, or `{ rows, sampleWeight }`). The data priors
+   * (meanPrior = the data mean, covariancePrior from the data covariance)
+   * need every row before the first iteration, so the source is read
+   * maxIter + 1 times: a first pass counts the rows, sums the priors'
+   * moments and keeps a seeded sample of 10,000 rows, on which the start
+   * method (and each of nInit restarts) runs; then one pass per iteration.
+   * Memory is bounded by the largest chunk and the sample. When the rows
+   * fit in the sample (and none has weight 0) the start is fit()'s, and the
+   * fit equals fit(X) to 1e-10 (tested). responsibilitiesInit cannot start
+   * a stream.
+   *
    * @example
    * await bgmm.fitAsync(X, { nThreads: 2 });
+   * await bgmm.fitAsync(() => readCsvChunks("big.csv")); // from gmm-wasm/csv
    */
-  async fitAsync(X: MatrixLike, options: BayesianAsyncFitOptions = {}): Promise<this> {
+  async fitAsync(X: MatrixLike | ChunkSource, options: BayesianAsyncFitOptions = {}): Promise<this> {
     checkFitOptions(options, ASYNC_FIT_OPTIONS);
     if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
     if (options.workerUrl !== undefined) resolveWorkerUrl(options.workerUrl);
     if (options.signal?.aborted) throw abortError(options.signal);
-    if (typeof X === "function")
-      throw new TypeError(
-        "BayesianGaussianMixture.fitAsync takes rows, not a streamed source (its data priors and start need every row); fit in memory",
-      );
+    if (typeof X === "function") return this.fitSource(X, options);
     // X is read now: the fit may wait behind another one, and the caller may change X meanwhile
     const snapshot = readMatrix(X, "X");
     const { rows: n, cols: d } = snapshot;
@@ -365,7 +364,7 @@ export class BayesianGaussianMixture {
     if (threads === 1) return this.fit(snapshot, { ...fitOptions, sampleWeight });
     return exclusive(async () => {
       if (options.signal?.aborted) throw abortError(options.signal);
-      const { outcome, priors } = await fitVariationalRowsThreaded(
+      const { outcome, priors, sumWeights } = await fitVariationalRowsThreaded(
         snapshot,
         this.o.base,
         (n, d) => this.plan(n, d, fitOptions),
@@ -374,7 +373,34 @@ export class BayesianGaussianMixture {
         resolveWorkerUrl(options.workerUrl),
         sampleWeight,
       );
-      this.state = { ...outcome, priors, nFeatures: d, nSamples: n };
+      this.state = { ...outcome, priors, nFeatures: d, nSamples: n, sumWeights };
+      this.names = options.featureNames?.slice();
+      return this;
+    });
+  }
+
+  /** fitAsync over a streamed source (see fitAsync). */
+  private async fitSource(source: ChunkSource, options: BayesianAsyncFitOptions): Promise<this> {
+    if (this.o.responsibilitiesInit !== undefined && !(this.o.base.warmStart && this.state)) {
+      throw new RangeError(
+        "responsibilitiesInit cannot start a streamed fit (its start runs on a sample of the rows, not on every row); fit in memory, or start from a start method (initParams)",
+      );
+    }
+    if (options.sampleWeight !== undefined) {
+      throw new RangeError(
+        "sampleWeight cannot be given with a streamed source: the weights travel with the rows, so yield chunks as { rows, sampleWeight } (csvChunks and readCsvChunks do with weightColumn)",
+      );
+    }
+    const { nThreads: _threads, workerUrl: _url, ...fitOptions } = options;
+    return exclusive(async () => {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      const { outcome, priors, n, d, sumWeights } = await fitVariationalStream(
+        source,
+        this.o.base,
+        (n, d) => this.plan(n, d, fitOptions),
+        controlOf(options),
+      );
+      this.state = { ...outcome, priors, nFeatures: d, nSamples: n, sumWeights };
       this.names = options.featureNames?.slice();
       return this;
     });
@@ -542,7 +568,7 @@ export class BayesianGaussianMixture {
   /** ν_k, length k (tied: one number, as scikit-learn). */
   get degreesOfFreedom(): number[] | number {
     const v = this.requireFitted().params.degreesOfFreedom;
-    return this.covarianceType === "tied" ? v[0] : Array.from(v);
+    return this.family.shared ? v[0] : Array.from(v);
   }
   /** The priors as resolved against the fitted data (scikit-learn's `*_prior_` attributes). */
   get priors(): {
@@ -563,7 +589,7 @@ export class BayesianGaussianMixture {
       meanPrecisionPrior: p.meanPrecision,
       meanPrior: Array.from(p.mean),
       degreesOfFreedomPrior: p.degreesOfFreedom,
-      covariancePrior: priorNested(this.family, p.covariance),
+      covariancePrior: priorNested(this.family, p.covariance, this.requireFitted().nFeatures),
     };
   }
   /** Components with weight above EFFECTIVE_WEIGHT (0.01). */
@@ -581,6 +607,21 @@ export class BayesianGaussianMixture {
   /** scikit-learn's lower_bound_: the evidence lower bound of the best initialisation, up to its constant (a total, not per row). */
   get lowerBound(): number {
     return this.requireFitted().lowerBound;
+  }
+  /**
+   * The evidence lower bound on ln p(X) of the best initialisation: `lowerBound`
+   * (scikit-learn's, which drops terms that depend on the priors, K and n)
+   * plus those terms, so fits of different K compare; higher is better
+   * (selectModel's "elbo"). For full covariances it is the exact variational
+   * bound (with one component and the Dirichlet distribution, the model's
+   * closed-form evidence, tested); tied, diag and spherical complete
+   * scikit-learn's bound for them the same way. A model loaded from JSON takes
+   * n_samples_fit for the weights' sum (its JSON does not keep Σw); NaN when
+   * its JSON has no covariance_prior_.
+   */
+  get evidenceLowerBound(): number {
+    const s = this.requireFitted();
+    return s.lowerBound + evidenceConstant(this.family, s.priors, this.nComponents, s.nFeatures, s.sumWeights);
   }
   /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */
   get stopReason(): StopReason {
@@ -625,7 +666,7 @@ export class BayesianGaussianMixture {
       mean_precision_prior_: s.priors.meanPrecision,
       mean_prior_: Array.from(s.priors.mean),
       degrees_of_freedom_prior_: s.priors.degreesOfFreedom,
-      covariance_prior_: priorNested(this.family, s.priors.covariance),
+      covariance_prior_: priorNested(this.family, s.priors.covariance, d),
       converged_: s.converged,
       n_iter_: s.nIter,
       lower_bound_: Number.isFinite(s.lowerBound) ? s.lowerBound : null,
@@ -638,6 +679,7 @@ export class BayesianGaussianMixture {
         n_init: o.nInit,
         init_params: o.initParams,
         random_state: o.randomState ?? null,
+        ...(o.dtype === "float64" ? {} : { dtype: o.dtype }),
       },
     };
   }
@@ -680,11 +722,11 @@ export class BayesianGaussianMixture {
     for (const f of gmmFields) if (o[f] !== undefined) mixture[f] = o[f];
     mixture.params = Object.fromEntries(
       Object.entries(params).filter(([key]) =>
-        ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key),
+        ["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"].includes(key),
       ),
     );
     for (const key of Object.keys(params))
-      if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state"].includes(key))
+      if (!["tol", "reg_covar", "max_iter", "n_init", "init_params", "random_state", "dtype"].includes(key))
         bad(`unknown field params.${key}`);
     let parsed: ReturnType<typeof fromModelJSON>;
     try {
@@ -725,17 +767,16 @@ export class BayesianGaussianMixture {
     if (o.mean_precision_ === undefined) bad("mean_precision_ is missing");
     const meanPrecision = positives(o.mean_precision_, k, "mean_precision_");
     if (o.degrees_of_freedom_ === undefined) bad("degrees_of_freedom_ is missing");
-    const dof =
-      family.type === "tied"
-        ? new Float64Array(k).fill(
-            positives(
-              typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_,
-              1,
-              "degrees_of_freedom_",
-              d - 1,
-            )[0],
-          )
-        : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
+    const dof = family.shared
+      ? new Float64Array(k).fill(
+          positives(
+            typeof o.degrees_of_freedom_ === "number" ? [o.degrees_of_freedom_] : o.degrees_of_freedom_,
+            1,
+            "degrees_of_freedom_",
+            d - 1,
+          )[0],
+        )
+      : positives(o.degrees_of_freedom_, k, "degrees_of_freedom_", d - 1);
     // the weights follow from the concentrations: a model whose two disagree contradicts itself
     const implied = posteriorWeights(type, k, concentration);
     implied.forEach((v, c) => {
@@ -748,14 +789,15 @@ export class BayesianGaussianMixture {
         bad(`${name} is ${describe(v)}; expected a finite number > ${least}`);
       return v as number;
     };
+    const priorShape = family.precisionPrior.shape(d);
     const priorCovariance =
       o.covariance_prior_ === undefined || o.covariance_prior_ === null
         ? new Float64Array(0)
         : flatten(
-            family.type === "spherical" && typeof o.covariance_prior_ === "number"
+            priorShape.length === 0 && typeof o.covariance_prior_ === "number"
               ? [o.covariance_prior_]
               : o.covariance_prior_,
-            family.type === "full" || family.type === "tied" ? [d, d] : [priorCovarianceSize(family, d)],
+            priorShape.length === 0 ? [1] : priorShape,
             "covariance_prior_",
           );
     const priors: Priors = {
@@ -779,6 +821,7 @@ export class BayesianGaussianMixture {
       nInit: options.nInit,
       initParams: options.initParams as Exclude<InitParams, "auto"> | undefined,
       randomState: options.randomState,
+      dtype: options.dtype,
     });
     model.state = {
       params: {
@@ -795,6 +838,7 @@ export class BayesianGaussianMixture {
       lowerBound: state.lowerBound,
       stopReason: state.stopReason,
       nSamples: state.nSamples,
+      sumWeights: state.nSamples,
     };
     model.names = state.featureNames;
     return model;
@@ -893,15 +937,20 @@ export interface BayesianGaussianMixtureJSON {
     init_params: string;
     /** The seed, or null. */
     random_state: number | null;
+    /** "float32" when the model holds rows as 32-bit floats (absent: float64). */
+    dtype?: Dtype;
   };
 }
 
-function priorNested(family: CovarianceFamily, covariance: Float64Array): number[][] | number[] | number | null {
+/** Ψ₀ in its shape (PrecisionPrior.shape: a d×d matrix, d variances or one number), or null when not known. */
+function priorNested(
+  family: CovarianceFamily,
+  covariance: Float64Array,
+  d: number,
+): number[][] | number[] | number | null {
   if (covariance.length === 0) return null;
-  if (family.type === "spherical") return covariance[0];
-  if (family.type === "diag") return Array.from(covariance);
-  const d = Math.round(Math.sqrt(covariance.length));
-  return toRows(covariance, d, d);
+  const shape = family.precisionPrior.shape(d);
+  return shape.length === 0 ? covariance[0] : (nest(covariance, shape) as number[][] | number[]);
 }
 
 function bad(message: string): never {

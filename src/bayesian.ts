@@ -19,7 +19,10 @@
 // of E[log π_k] + E[log N(x | μ_k, Λ_k)] is a per-component constant, folded
 // into the log weights the kernel adds:
 //   ½(Σ_j ψ((ν_k − j)/2) + d log 2 − d log ν_k) − d/(2β_k) + E[log π_k].
-// Digamma, log-gamma and log run in the module (assembly/special.ts).
+// Digamma, log-gamma and log run in the module (assembly/special.ts). What
+// differs by covariance type (the Wishart or Gamma prior on the precisions,
+// its data default and its update) is the family table's precisionPrior
+// (covariance.ts); this file never branches on the type.
 import { type CovarianceFamily, covarianceSize, type Workspace } from "./covariance.js";
 import {
   blockStatistics,
@@ -33,7 +36,7 @@ import {
   readParams,
 } from "./em.js";
 import { START_METHODS } from "./init.js";
-import { alloc, f64, scoped } from "./memory.js";
+import { alloc, f32, f64, scoped } from "./memory.js";
 import type { Random } from "./random.js";
 import type { Statistics } from "./statistics.js";
 import { type Kernels, kernels } from "./wasm.js";
@@ -70,85 +73,101 @@ export interface VariationalParams extends MixtureParams {
   degreesOfFreedom: Float64Array;
 }
 
-/** Values of Ψ₀ for each family. */
-export function priorCovarianceSize(family: CovarianceFamily, d: number): number {
-  return family.type === "full" || family.type === "tied" ? d * d : family.type === "diag" ? d : 1;
+/**
+ * The rows' weighted moments behind the data priors: Σw, the mean (user
+ * coordinates) and the raw scatter about it in the family's prior layout
+ * (PrecisionPrior.addDataScatter). Blocks of rows merge exactly
+ * (mergeDataMoments), so a stream gets them in one pass.
+ */
+export interface DataMoments {
+  total: number;
+  mean: Float64Array;
+  scatter: Float64Array;
+}
+
+/**
+ * DataMoments of n rows at `x` (held minus `shift`, as float32 rows are):
+ * centred two-pass sums about the rows' own mean, with sample weights
+ * (frequency weights: an integer weight counts as that many rows).
+ */
+export function dataMoments(
+  family: CovarianceFamily,
+  x: ArrayLike<number>,
+  n: number,
+  d: number,
+  weights?: ArrayLike<number>,
+  shift?: Float64Array,
+): DataMoments {
+  let total = 0;
+  const centre = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i] : 1;
+    total += wi;
+    for (let j = 0; j < d; j++) centre[j] += wi * x[i * d + j];
+  }
+  for (let j = 0; j < d; j++) centre[j] /= total;
+  const scatter = new Float64Array(family.scatterSize(1, d));
+  family.precisionPrior.addDataScatter(x, n, d, centre, weights, scatter);
+  if (shift) for (let j = 0; j < d; j++) centre[j] += shift[j];
+  return { total, mean: centre, scatter };
+}
+
+/** The moments of two disjoint blocks of rows as one (the merge of statistics.ts, for one component). */
+export function mergeDataMoments(family: CovarianceFamily, d: number, a: DataMoments, b: DataMoments): DataMoments {
+  if (a.total === 0) return b;
+  if (b.total === 0) return a;
+  const total = a.total + b.total;
+  const mean = new Float64Array(d);
+  for (let j = 0; j < d; j++) mean[j] = (a.total * a.mean[j] + b.total * b.mean[j]) / total;
+  const scatter = a.scatter.slice();
+  for (let t = 0; t < scatter.length; t++) scatter[t] += b.scatter[t];
+  const delta = new Float64Array(d);
+  for (const block of [a, b]) {
+    for (let j = 0; j < d; j++) delta[j] = block.mean[j] - mean[j];
+    family.addOuter(scatter, d, 0, block.total, delta);
+  }
+  return { total, mean, scatter };
+}
+
+/** The priors the user gave (the rest come from the data). */
+export interface GivenPriors {
+  type: WeightConcentrationPriorType;
+  weightConcentration?: number;
+  meanPrecision?: number;
+  mean?: Float64Array;
+  degreesOfFreedom?: number;
+  covariance?: Float64Array;
 }
 
 /**
  * scikit-learn's data-derived priors (1.2.1): γ₀ = 1/K, β₀ = 1, m₀ the mean
  * of X, ν₀ = d, Ψ₀ the covariance of X with n − 1 (full, tied), the column
- * variances (diag) or their mean (spherical). With sample weights the mean
- * and covariance are weighted, dividing by Σw − 1 (frequency weights: an
- * integer weight counts as that many rows).
+ * variances (diag) or their mean (spherical), from the rows' moments. With
+ * sample weights the mean and covariance are weighted, dividing by Σw − 1.
  */
-export function dataPriors(
+export function resolvePriors(
   family: CovarianceFamily,
-  ws: Workspace,
-  given: {
-    type: WeightConcentrationPriorType;
-    weightConcentration?: number;
-    meanPrecision?: number;
-    mean?: Float64Array;
-    degreesOfFreedom?: number;
-    covariance?: Float64Array;
-  },
+  k: number,
+  d: number,
+  given: GivenPriors,
+  moments: DataMoments,
 ): Priors {
-  const { n, d } = ws;
-  const x = f64(ws.x, n * d);
-  const weights = ws.sampleWeight ? f64(ws.sampleWeight, n) : undefined;
-  let mean = given.mean;
-  let covariance = given.covariance;
-  if (!mean || !covariance) {
-    let total = 0;
-    const centre = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      const wi = weights ? weights[i] : 1;
-      total += wi;
-      for (let j = 0; j < d; j++) centre[j] += wi * x[i * d + j];
-    }
-    for (let j = 0; j < d; j++) centre[j] /= total;
-    mean ??= centre;
-    if (!covariance) {
-      // centred two-pass sums: the data's own mean, whatever m₀ was given
-      const full = family.type === "full" || family.type === "tied";
-      const c = new Float64Array(full ? d * d : d);
-      const diff = new Float64Array(d);
-      for (let i = 0; i < n; i++) {
-        const wi = weights ? weights[i] : 1;
-        if (wi === 0) continue;
-        for (let j = 0; j < d; j++) diff[j] = x[i * d + j] - centre[j];
-        if (full) {
-          for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) c[a * d + b] += wi * diff[a] * diff[b];
-        } else {
-          for (let j = 0; j < d; j++) c[j] += wi * diff[j] * diff[j];
-        }
-      }
-      const denominator = total - 1;
-      if (full) {
-        for (let a = 0; a < d; a++) {
-          for (let b = 0; b <= a; b++) c[b * d + a] = c[a * d + b] = c[a * d + b] / denominator;
-        }
-        covariance = c;
-      } else {
-        for (let j = 0; j < d; j++) c[j] /= denominator;
-        if (family.type === "diag") covariance = c;
-        else {
-          let s = 0;
-          for (let j = 0; j < d; j++) s += c[j];
-          covariance = Float64Array.of(s / d);
-        }
-      }
-    }
-  }
   return {
     type: given.type,
-    weightConcentration: given.weightConcentration ?? 1 / ws.k,
+    weightConcentration: given.weightConcentration ?? 1 / k,
     meanPrecision: given.meanPrecision ?? 1,
-    mean,
+    mean: given.mean ?? moments.mean,
     degreesOfFreedom: given.degreesOfFreedom ?? d,
-    covariance,
+    covariance: given.covariance ?? family.precisionPrior.priorFromScatter(moments.scatter, d, moments.total - 1),
   };
+}
+
+/** The data priors of the workspace's rows (float32 rows too: their moments go back to user coordinates). */
+export function dataPriors(family: CovarianceFamily, ws: Workspace, given: GivenPriors): Priors {
+  const { n, d } = ws;
+  const x = ws.rowKernels.bytes === 4 ? f32(ws.x, n * d) : f64(ws.x, n * d);
+  const weights = ws.sampleWeight ? f64(ws.sampleWeight, n) : undefined;
+  return resolvePriors(family, ws.k, d, given, dataMoments(family, x, n, d, weights, ws.shift));
 }
 
 /**
@@ -240,58 +259,9 @@ function responsibilityEntropy(
   const factor = f64(ws.factor, covarianceSize(family, k, d));
   const logWeights = f64(ws.logWeights, k);
   const logDet = f64(ws.logDet, k);
-  const full = family.type === "full" || family.type === "tied";
-  const tied = family.type === "tied";
   let weighted = 0;
   for (let c = 0; c < k; c++) weighted += stats.nk[c] * (logWeights[c] + logDet[c] - 0.5 * d * LOG_2PI);
-  // S̃ about m: S + eδᵀ + δeᵀ + N δδᵀ, with δ = centre − m and e = Σ r x − N·centre (≈ 0)
-  const centre = new Float64Array(d);
-  const delta = new Float64Array(d);
-  const e = new Float64Array(d);
-  const moved = (c: number, a: number, b: number, s: number) =>
-    s + e[a] * delta[b] + delta[a] * e[b] + stats.nk[c] * delta[a] * delta[b];
-  let squares = 0;
-  if (full) {
-    const pooled = new Float64Array(d * d);
-    for (let c = 0; c < k; c++) {
-      const inv = 1 / (stats.nk[c] + 10 * Number.EPSILON);
-      for (let j = 0; j < d; j++) {
-        centre[j] = stats.sums[c * d + j] * inv;
-        delta[j] = centre[j] - means[c * d + j];
-        e[j] = stats.sums[c * d + j] - stats.nk[c] * centre[j];
-      }
-      const so = tied ? 0 : c * d * d;
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b <= a; b++) {
-          const s = tied && c > 0 ? 0 : stats.scatter[so + a * d + b];
-          pooled[a * d + b] = (tied ? pooled[a * d + b] : 0) + moved(c, a, b, s);
-        }
-      }
-      if (!tied || c === k - 1) {
-        // tr(WᵀW S̃) = Σ_i ‖W row-block‖: Σ_a,b (WᵀW)_ab S̃_ab with S̃ symmetric (lower triangle held)
-        const fo = tied ? 0 : c * d * d;
-        for (let a = 0; a < d; a++) {
-          for (let b = 0; b <= a; b++) {
-            let p = 0;
-            for (let r = a; r < d; r++) p += factor[fo + r * d + a] * factor[fo + r * d + b];
-            squares += (a === b ? 1 : 2) * p * pooled[a * d + b];
-          }
-        }
-      }
-    }
-  } else {
-    const spherical = family.type === "spherical";
-    for (let c = 0; c < k; c++) {
-      const inv = 1 / (stats.nk[c] + 10 * Number.EPSILON);
-      for (let j = 0; j < d; j++) {
-        centre[j] = stats.sums[c * d + j] * inv;
-        delta[j] = centre[j] - means[c * d + j];
-        e[j] = stats.sums[c * d + j] - stats.nk[c] * centre[j];
-        const f = factor[spherical ? c : c * d + j];
-        squares += f * f * moved(c, j, j, stats.scatter[c * d + j]);
-      }
-    }
-  }
+  const squares = family.precisionPrior.squaredDistances(factor, stats, means, k, d);
   const value = weighted - 0.5 * squares - stats.logLikelihood;
   // A row far from every component has a huge ½‖F(x − m)‖² and log p(x) that
   // cancel to its r log r ≈ 0 (or to −∞ − (−∞) once they overflow): then the
@@ -341,14 +311,16 @@ export function variationalHooks(
   priors: Priors,
   reg: number,
   start: (ws: Workspace, rng: Random) => void,
-): EmHooks<VariationalParams> {
+): VariationalHooks {
   let concentration = new Float64Array(0);
   let meanPrecision = new Float64Array(0);
-  let dof = new Float64Array(0);
+  let dof: Float64Array = new Float64Array(0);
   // −Σ r log r of the last E-step, taken before its M-step replaced the parameters
   let entropy = 0;
   // the means the next E-step scores with (ws.means holds the statistics' own after an E-step)
   let eStepMeans = new Float64Array(0);
+  // Σ r log r of the E-step, when its rows were summed block by block elsewhere (a stream)
+  let given: number | undefined;
 
   function mStep(wasm: Kernels, family: CovarianceFamily, ws: Workspace, stats: Statistics, when: string): void {
     const { k, d } = ws;
@@ -357,14 +329,9 @@ export function variationalHooks(
     const nk = f64(ws.nk, k).slice();
     const xbar = f64(ws.means, k * d).slice();
     const cov = f64(ws.cov, covarianceSize(family, k, d));
-    const {
-      type,
-      weightConcentration: g0,
-      meanPrecision: b0,
-      mean: m0,
-      degreesOfFreedom: nu0,
-      covariance: psi0,
-    } = priors;
+    const { type, weightConcentration: g0, meanPrecision: b0, degreesOfFreedom: nu0, covariance: psi0 } = priors;
+    // m₀ in the coordinates of the rows (float32 rows are held minus ws.shift)
+    const m0 = ws.shift ? priors.mean.map((v, j) => v - ws.shift![j]) : priors.mean;
     if (type === "dirichlet_process") {
       concentration = new Float64Array(2 * k);
       let tail = 0;
@@ -381,60 +348,15 @@ export function variationalHooks(
     for (let c = 0; c < k; c++) {
       for (let j = 0; j < d; j++) means[c * d + j] = (b0 * m0[j] + nk[c] * xbar[c * d + j]) / meanPrecision[c];
     }
-    const diff = new Float64Array(d);
-    const setDiff = (c: number) => {
-      for (let j = 0; j < d; j++) diff[j] = xbar[c * d + j] - m0[j];
-    };
-    switch (family.type) {
-      case "full": {
-        dof = nk.map((v) => nu0 + v);
-        for (let c = 0; c < k; c++) {
-          setDiff(c);
-          const shrink = (nk[c] * b0) / meanPrecision[c];
-          const o = c * d * d;
-          for (let a = 0; a < d; a++) {
-            for (let b = 0; b < d; b++) {
-              cov[o + a * d + b] = (psi0[a * d + b] + nk[c] * cov[o + a * d + b] + shrink * diff[a] * diff[b]) / dof[c];
-            }
-          }
-        }
-        break;
-      }
-      case "tied": {
-        let total = 0;
-        for (let c = 0; c < k; c++) total += nk[c];
-        const nu = nu0 + total / k;
-        dof = new Float64Array(k).fill(nu);
-        const spread = new Float64Array(d * d);
-        for (let c = 0; c < k; c++) {
-          setDiff(c);
-          const s = nk[c] / meanPrecision[c];
-          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) spread[a * d + b] += s * diff[a] * diff[b];
-        }
-        for (let t = 0; t < d * d; t++) cov[t] = (psi0[t] + (cov[t] * total) / k + (b0 / k) * spread[t]) / nu;
-        break;
-      }
-      case "diag": {
-        dof = nk.map((v) => nu0 + v);
-        for (let c = 0; c < k; c++) {
-          setDiff(c);
-          const shrink = b0 / meanPrecision[c];
-          for (let j = 0; j < d; j++)
-            cov[c * d + j] = (psi0[j] + nk[c] * (cov[c * d + j] + shrink * diff[j] * diff[j])) / dof[c];
-        }
-        break;
-      }
-      case "spherical": {
-        dof = nk.map((v) => nu0 + v);
-        for (let c = 0; c < k; c++) {
-          setDiff(c);
-          let squared = 0;
-          for (let j = 0; j < d; j++) squared += diff[j] * diff[j];
-          cov[c] = (psi0[0] + nk[c] * (cov[c] + ((b0 / meanPrecision[c]) * squared) / d)) / dof[c];
-        }
-        break;
-      }
-    }
+    dof = family.precisionPrior.update(
+      cov,
+      nk,
+      xbar,
+      meanPrecision,
+      { meanPrecision: b0, mean: m0, degreesOfFreedom: nu0, covariance: psi0 },
+      k,
+      d,
+    );
     eStepMeans = means.slice();
     factorCovariances(wasm, family, ws, reg, when);
     f64(ws.weights, k).set(posteriorWeights(type, k, concentration));
@@ -455,8 +377,12 @@ export function variationalHooks(
       dof = p.degreesOfFreedom.slice();
     },
     mStep(wasm, family, ws, stats, when) {
-      entropy = -(responsibilityEntropy(family, ws, stats, eStepMeans) ?? entropyOfRows(wasm, family, ws, eStepMeans));
+      entropy = -(given ?? blockEntropy(wasm, family, ws, stats, eStepMeans));
+      given = undefined;
       mStep(wasm, family, ws, stats, when);
+    },
+    useEntropy(total) {
+      given = total;
     },
     lowerBound(wasm, family, ws) {
       return entropy + variationalBoundTerms(wasm, family, ws, priors.type, concentration, meanPrecision, dof);
@@ -471,6 +397,31 @@ export function variationalHooks(
       };
     },
   };
+}
+
+/**
+ * The variational hooks, plus a way in for E-steps whose rows are not in the
+ * driver's workspace (a stream's chunks): their Σ_i w_i Σ_k r_ik log r_ik,
+ * summed block by block with blockEntropy, replaces the next mStep's own.
+ */
+export interface VariationalHooks extends EmHooks<VariationalParams> {
+  useEntropy(total: number): void;
+}
+
+/**
+ * Σ_i w_i Σ_k r_ik log r_ik of one block of rows, from its statistics under
+ * the parameters in ws (the E-step's means given: the statistics leave the
+ * block's own in ws.means), or by a pass over the block's rows when rounding
+ * would swamp that form. Additive over blocks.
+ */
+export function blockEntropy(
+  wasm: Kernels,
+  family: CovarianceFamily,
+  ws: Workspace,
+  stats: Statistics,
+  means: Float64Array,
+): number {
+  return responsibilityEntropy(family, ws, stats, means) ?? entropyOfRows(wasm, family, ws, means);
 }
 
 function blockStatisticsOf(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
@@ -505,7 +456,8 @@ function variationalBoundTerms(
     return -(nu * logDetChol + nu * d * half2 + g);
   };
   let logWishart = 0;
-  if (family.type === "tied") logWishart = k * wishartNorm(0);
+  // one shared precision (tied) counts once per component, as scikit-learn
+  if (family.shared) logWishart = k * wishartNorm(0);
   else for (let c = 0; c < k; c++) logWishart += wishartNorm(c);
   let logNormWeight = 0;
   if (type === "dirichlet_process") {
@@ -532,7 +484,7 @@ function variationalBoundTerms(
 export interface VariationalPlan {
   k: number;
   /** The priors the user gave (the rest come from the data). */
-  priors: Parameters<typeof dataPriors>[2];
+  priors: GivenPriors;
   regCovar: number;
   initParams: StartName;
   /** n × k responsibilities to start from (responsibilitiesInit), in place of the start method. */
@@ -541,16 +493,63 @@ export interface VariationalPlan {
   start?: { params: VariationalParams; lowerBound: number };
 }
 
-/** The data priors, read from the loaded rows, and the EM driver's variational hooks. */
+/**
+ * The data priors, from the loaded rows (or from `moments` of rows elsewhere:
+ * a stream's), and the EM driver's variational hooks.
+ */
 export function variationalSetup(
   family: CovarianceFamily,
   ws: Workspace,
   plan: VariationalPlan,
-): { priors: Priors; hooks: EmHooks<VariationalParams> } {
-  const priors = dataPriors(family, ws, plan.priors);
+  moments?: DataMoments,
+): { priors: Priors; hooks: VariationalHooks } {
+  const priors = moments
+    ? resolvePriors(family, ws.k, ws.d, plan.priors, moments)
+    : dataPriors(family, ws, plan.priors);
   const resp = plan.responsibilities;
   const start = resp ? (w: Workspace) => f64(w.resp, w.n * w.k).set(resp) : START_METHODS[plan.initParams];
   return { priors, hooks: variationalHooks(priors, plan.regCovar, start) };
+}
+
+/**
+ * What scikit-learn's lower bound leaves out of the evidence lower bound of
+ * ln p(X): with the posterior optimal for the responsibilities (as after
+ * every M-step), the bound is H[q(Z)] + ln(Z_posterior / Z_prior) −
+ * (N d/2) ln 2π, the Z's the conjugate normalisers. scikit-learn keeps the
+ * posterior's terms (the Wishart normalisers ln B(W_k, ν_k), −½d ln β_k,
+ * the weights' log Beta or log Dirichlet normaliser); this adds the prior's,
+ * K·(½d ln β₀ + ln B(Ψ₀⁻¹, ν₀)) minus the weights' prior normaliser (K ln B(1, γ₀)
+ * for the sticks, ln B(γ₀, …, γ₀) for the Dirichlet), and −(N d/2) ln 2π
+ * with N = Σw. The π^(d(d−1)/4) of the multivariate gamma cancels. For full
+ * covariances the sum is the exact variational bound (at K = 1 with the
+ * Dirichlet distribution, the model's closed-form evidence: tested); tied,
+ * diag and spherical complete scikit-learn's own bound the same way, in the
+ * Wishart form it uses for them. Gamma functions and logs run in the module.
+ */
+export function evidenceConstant(
+  family: CovarianceFamily,
+  priors: Priors,
+  k: number,
+  d: number,
+  sumWeights: number,
+): number {
+  const wasm = kernels();
+  const { weightConcentration: g0, meanPrecision: b0, degreesOfFreedom: nu0, covariance: psi0 } = priors;
+  if (psi0.length === 0) return NaN;
+  // ln B(W₀, ν₀) in scikit-learn's form: −(ν₀·½ln|W₀| + ν₀ d/2 ln 2 + Σ_j ln Γ((ν₀ − j)/2)), |W₀| = 1/|Ψ₀|
+  let g = 0;
+  for (let j = 0; j < d; j++) g += wasm.lgamma(0.5 * (nu0 - j));
+  const logWishart0 = -(
+    nu0 * -0.5 * family.precisionPrior.logDeterminant(psi0, d, (x) => wasm.ln(x)) +
+    nu0 * d * 0.5 * wasm.ln(2) +
+    g
+  );
+  const logBetaPrior =
+    priors.type === "dirichlet_process"
+      ? k * (wasm.lgamma(1) + wasm.lgamma(g0) - wasm.lgamma(1 + g0))
+      : k * wasm.lgamma(g0) - wasm.lgamma(k * g0);
+  const LOG_2PI = 1.8378770664093453;
+  return k * (0.5 * d * wasm.ln(b0) + logWishart0) - logBetaPrior - 0.5 * sumWeights * d * LOG_2PI;
 }
 
 /** expectedLogWeights with the module's digamma (for a model loaded from JSON). */

@@ -589,6 +589,7 @@ function selectionOptions(ctx: Context, defaultTypes: readonly CovarianceType[])
 }
 
 function criterionValue(row: SelectionRow, criterion: Criterion): number {
+  if (criterion === "elbo") return row.lowerBound ?? NaN; // selectModel's Bayesian-only criterion (not a CLI choice)
   return criterion === "cv" ? (row.cvLogLikelihood ?? NaN) : row[criterion];
 }
 
@@ -758,10 +759,10 @@ const fit: Command = {
       for (const name of ["weight-concentration-prior-type", "weight-concentration-prior"])
         if (ctx.values.has(name)) throw new UsageError(`--${name} needs --bayesian`);
     } else {
-      for (const name of ["select", "start", "dtype"])
+      for (const name of ["select", "start"])
         if (ctx.values.has(name)) throw new UsageError(`--${name} does not go with --bayesian`);
     }
-    if (!bayesian && (await streamable(ctx, path))) return fitStreamed(ctx, path, start);
+    if (await streamable(ctx, path)) return bayesian ? fitBayesianStreamed(ctx, path) : fitStreamed(ctx, path, start);
     const { X, sampleWeight } = await readWeightedData(ctx, path);
     if (bayesian) return fitBayesian(ctx, X, sampleWeight);
     let g: GaussianMixture;
@@ -799,8 +800,8 @@ const fit: Command = {
   },
 };
 
-/** `fit --bayesian`: a BayesianGaussianMixture on the rows in memory, written as its JSON. */
-async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | undefined): Promise<void> {
+/** The BayesianGaussianMixture `fit --bayesian` asks for (its flags checked). */
+function bayesianModel(ctx: Context): BayesianGaussianMixture {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
   const init = option(ctx, "init");
   if (init === "auto")
@@ -809,7 +810,7 @@ async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | 
   if (prior !== undefined && !(numberOption(ctx, "weight-concentration-prior")! > 0))
     throw new UsageError(`--weight-concentration-prior must be a decimal number > 0; got ${JSON.stringify(prior)}`);
   const o = gmmOptions(ctx);
-  const g = new BayesianGaussianMixture({
+  return new BayesianGaussianMixture({
     nComponents: intOption(ctx, "components", 1) ?? 1,
     covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
     weightConcentrationPriorType: choiceOption(ctx, "weight-concentration-prior-type", WEIGHT_PRIOR_TYPES),
@@ -819,9 +820,25 @@ async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | 
     maxIter: o.maxIter,
     tol: o.tol,
     regCovar: o.regCovar,
+    dtype: o.dtype,
     // the library's default start (kmeans): the search of --init auto is GaussianMixture's
     initParams: choiceOption(ctx, "init", BAYESIAN_INIT_PARAMS),
   });
+}
+
+/** The summary line of a Bayesian fit; `streamed` says where the rows came from. */
+function noteBayesian(ctx: Context, g: BayesianGaussianMixture, streamed?: string): void {
+  const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
+  note(
+    ctx,
+    `fitted Bayesian K≤${g.nComponents} ${g.covarianceType} (${g.weightConcentrationPriorType})${streamed ?? ""}: ${g.effectiveComponents} effective component${g.effectiveComponents === 1 ? "" : "s"} (weight above 0.01), lower bound ${fixed(g.lowerBound, 4)}, ${g.converged ? `converged in ${its}` : g.stopReason === "timeBudget" ? `stopped by --time-budget after ${its} (not converged)` : `did NOT converge in ${its} (raise --max-iter or --tol)`}`,
+  );
+}
+
+/** `fit --bayesian`: a BayesianGaussianMixture on the rows in memory, written as its JSON. */
+async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | undefined): Promise<void> {
+  const g = bayesianModel(ctx);
+  const o = gmmOptions(ctx);
   const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
     nInit: o.nInit ?? 1,
     maxIter: o.maxIter ?? 100,
@@ -837,14 +854,31 @@ async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | 
   } finally {
     bar.finish();
   }
-  const its = `${g.nIter} iteration${g.nIter === 1 ? "" : "s"}`;
-  note(
-    ctx,
-    `fitted Bayesian K≤${g.nComponents} ${g.covarianceType} (${g.weightConcentrationPriorType}): ${g.effectiveComponents} effective component${g.effectiveComponents === 1 ? "" : "s"} (weight above 0.01), lower bound ${fixed(g.lowerBound, 4)}, ${g.converged ? `converged in ${its}` : g.stopReason === "timeBudget" ? `stopped by --time-budget after ${its} (not converged)` : `did NOT converge in ${its} (raise --max-iter or --tol)`}`,
-  );
+  noteBayesian(ctx, g);
   await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
   const plot = option(ctx, "plot");
   if (plot !== undefined) await writeOutput(ctx, plot, renderSvg([scatterOf(ctx, g, X)]));
+}
+
+/**
+ * `fit --bayesian` on a file too large to hold, as plain `fit` streams it:
+ * BayesianGaussianMixture.fitAsync over the file read in chunks (a first pass
+ * for the data priors and the start's sample, then one per iteration).
+ */
+async function fitBayesianStreamed(ctx: Context, path: string): Promise<void> {
+  const g = bayesianModel(ctx);
+  const { source, header } = fileSource(ctx, path);
+  const budget = numberOption(ctx, "time-budget");
+  await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
+  noteBayesian(
+    ctx,
+    g,
+    ` streamed from ${path} (${g.toJSON().n_samples_fit} rows${ctx.values.has("weights-column") ? ", weighted" : ""}, read once per iteration and once for the priors)`,
+  );
+  const json = g.toJSON();
+  const names = header();
+  if (names) json.feature_names_in_ = names.slice();
+  await writeOutput(ctx, option(ctx, "out"), JSON.stringify(json) + "\n");
 }
 
 /** A positive integer from the environment variable `name`, or `fallback` when it is not set. */
@@ -882,22 +916,7 @@ async function streamable(ctx: Context, path: string): Promise<boolean> {
  */
 async function fitStreamed(ctx: Context, path: string, start: string | undefined): Promise<void> {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
-  const options = parseOptions(ctx);
-  let header: string[] | undefined;
-  const source = async function* () {
-    try {
-      let rows = 0;
-      for await (const t of csvChunks(ctx.io.readStream!(path), options)) {
-        const { X, sampleWeight } = dataOf(ctx, t, rows);
-        rows += t.rows;
-        header = X.header;
-        yield sampleWeight ? { rows: X, sampleWeight } : X;
-      }
-    } catch (e) {
-      if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
-      throw e;
-    }
-  };
+  const { source, header } = fileSource(ctx, path);
   const nComponents = intOption(ctx, "components", 1);
   const covarianceType = choiceOption(ctx, "covariance", COVARIANCE_TYPES);
   const g = new GaussianMixture({
@@ -914,8 +933,30 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
   );
   warnDegenerate(ctx, g);
   const json = g.toJSON();
-  if (header) json.feature_names_in_ = header.slice();
+  const names = header();
+  if (names) json.feature_names_in_ = names.slice();
   await writeOutput(ctx, option(ctx, "out"), JSON.stringify(json) + "\n");
+}
+
+/** The data file as a streamed source, one pass per call (weighted chunks with --weights-column), and its header once read. */
+function fileSource(ctx: Context, path: string) {
+  const options = parseOptions(ctx);
+  let header: string[] | undefined;
+  const source = async function* () {
+    try {
+      let rows = 0;
+      for await (const t of csvChunks(ctx.io.readStream!(path), options)) {
+        const { X, sampleWeight } = dataOf(ctx, t, rows);
+        rows += t.rows;
+        header = X.header;
+        yield sampleWeight ? { rows: X, sampleWeight } : X;
+      }
+    } catch (e) {
+      if (e instanceof DataError) throw new FileError(`${displayName(path)}: ${e.message}`);
+      throw e;
+    }
+  };
+  return { source, header: () => header };
 }
 
 /** Numbers per piece of text written by predict, proba and score. */

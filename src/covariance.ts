@@ -4,7 +4,9 @@
 // factor a precision, and which log-density kernel to call.
 
 import { asymmetry, cholesky, hasEigenvalueAtMost, invertLower, timesTranspose, transposeTimesLower } from "./dense.js";
+import { describe, flatten } from "./matrix.js";
 import { alloc, f64 } from "./memory.js";
+import type { Statistics } from "./statistics.js";
 import type { DataKernels, Kernels } from "./wasm.js";
 
 /**
@@ -183,6 +185,9 @@ export interface CovarianceFamily {
    * concatenated, are the conditional model's covariances_.
    */
   conditioningBlocks(k: number): number;
+
+  /** The Bayesian mixture's prior on the precisions and its variational update (see PrecisionPrior). */
+  readonly precisionPrior: PrecisionPrior;
 }
 
 /** Largest-eigenvalue axis of the symmetric d×d block at `o` by power iteration (started on the largest diagonal entry's axis). */
@@ -277,6 +282,7 @@ function full(tied: boolean): CovarianceFamily {
     nCovParameters: (k, d) => ((tied ? 1 : k) * d * (d + 1)) / 2,
     shared: tied,
     transposed: true,
+    precisionPrior: wishart(tied),
     scatterSize: (k, d) => (tied ? 1 : k) * d * d,
     scatter(_w, ws, out) {
       // a stride of 0 pools every component's scatter into one matrix (tied)
@@ -539,6 +545,7 @@ function diagonal(spherical: boolean): CovarianceFamily {
     nCovParameters: (k, d) => (spherical ? k : k * d),
     shared: false,
     transposed: false,
+    precisionPrior: gammas(spherical),
     scatterSize: (k, d) => k * d,
     scatter(_w, ws, out) {
       ws.rowKernels.scatterDiag(ws.x, ws.resp, ws.means, ws.n, ws.d, ws.k, out);
@@ -754,4 +761,292 @@ export function transposeBlocks(a: ArrayLike<number>, blocks: number, d: number)
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[o + j * d + i] = a[o + i * d + j];
   }
   return out;
+}
+
+// ------------------------------------------------------------------
+// The Bayesian mixture's part of the table (bayesian.ts): the conjugate prior
+// on each family's precisions, its data default and its variational update.
+// full and tied put a Wishart prior W(Ψ₀⁻¹, ν₀) on the precision matrix
+// (Ψ₀ d×d); diag puts independent Gamma priors on the d feature precisions
+// (Ψ₀ d variances), spherical one Gamma on the isotropic precision (Ψ₀ one
+// variance). As scikit-learn 1.2.1, each posterior keeps ν_k and
+// covariances_ = W_k⁻¹/ν_k, so the expected log-density terms and the lower
+// bound's normaliser are one formula in d for every family (bayesian.ts).
+
+/** The prior's parameters each family's update reads (bayesian.ts' Priors). */
+export interface PrecisionPriorParameters {
+  /** β₀. */
+  meanPrecision: number;
+  /** m₀, in the workspace's coordinates. */
+  mean: Float64Array;
+  /** ν₀. */
+  degreesOfFreedom: number;
+  /** Ψ₀ in the prior's layout. */
+  covariance: Float64Array;
+}
+
+export interface PrecisionPrior {
+  /** What a statistician calls it: "Wishart" (full, tied) or "Gamma" (diag, spherical). */
+  readonly name: string;
+  /** Ψ₀'s shape: [d, d] (Wishart), [d] (diag), [] (spherical: one number). */
+  shape(d: number): number[];
+  /**
+   * Adds Σ_i w_i (x_i − centre)(x_i − centre)ᵀ of n rows to `out`, in the
+   * family's scatter layout for one component (lower triangle, or diagonal):
+   * the raw sums behind the data's Ψ₀; blocks merge by family.addOuter(out, d, 0, …).
+   */
+  addDataScatter(
+    x: ArrayLike<number>,
+    n: number,
+    d: number,
+    centre: Float64Array,
+    weights: ArrayLike<number> | undefined,
+    out: Float64Array,
+  ): void;
+  /** The data's Ψ₀ from those raw sums: the covariance (full, tied), the variances (diag) or their mean (spherical), over `denominator`. */
+  priorFromScatter(scatter: Float64Array, d: number, denominator: number): Float64Array;
+  /** A given covariancePrior, checked (a RangeError naming it and what to change) and flattened. */
+  check(given: unknown, d: number): Float64Array;
+  /**
+   * The variational update of the precisions' posterior, in place: `cov`
+   * holds GaussianMixture's M-step covariances S_k (reg_covar included) for
+   * counts N_k and means x̄_k, and leaves holding W_k⁻¹/ν_k; `meanPrecision`
+   * is β_k = β₀ + N_k. Returns ν_k, k values (tied: k copies of the shared one).
+   */
+  update(
+    cov: Float64Array,
+    nk: Float64Array,
+    xbar: Float64Array,
+    meanPrecision: Float64Array,
+    prior: PrecisionPriorParameters,
+    k: number,
+    d: number,
+  ): Float64Array;
+  /**
+   * Σ_c Σ_i w_i r_ic ‖W_c(x_i − m_c)‖² from statistics alone: tr(W_cᵀW_c S̃_c)
+   * for the scatter S̃_c about the means m_c, moved from the statistics' own
+   * means by S̃ = S + eδᵀ + δeᵀ + N δδᵀ (δ = x̄ − m, e = Σ r x − N x̄ ≈ 0).
+   */
+  squaredDistances(factor: Float64Array, stats: Statistics, means: Float64Array, k: number, d: number): number;
+  /** log det of the d×d matrix Ψ₀ stands for (Wishart: Ψ₀ itself; diag: its diagonal; spherical: ψ₀I), logs by `ln`. */
+  logDeterminant(psi0: Float64Array, d: number, ln: (x: number) => number): number;
+}
+
+/** x̄_c − m₀ into `out`. */
+function fromPriorMean(xbar: Float64Array, m0: Float64Array, c: number, d: number, out: Float64Array): void {
+  for (let j = 0; j < d; j++) out[j] = xbar[c * d + j] - m0[j];
+}
+
+/** The statistics' mean x̄_c, δ = x̄_c − m_c and e = Σ r x − N x̄_c of component c (squaredDistances). */
+function meanShift(
+  stats: Statistics,
+  means: Float64Array,
+  c: number,
+  d: number,
+  centre: Float64Array,
+  delta: Float64Array,
+  e: Float64Array,
+): void {
+  const inv = 1 / (stats.nk[c] + 10 * Number.EPSILON);
+  for (let j = 0; j < d; j++) {
+    centre[j] = stats.sums[c * d + j] * inv;
+    delta[j] = centre[j] - means[c * d + j];
+    e[j] = stats.sums[c * d + j] - stats.nk[c] * centre[j];
+  }
+}
+
+/** Wishart priors on full precision matrices (tied: one shared). */
+function wishart(tied: boolean): PrecisionPrior {
+  return {
+    name: "Wishart",
+    shape: (d) => [d, d],
+    addDataScatter(x, n, d, centre, weights, out) {
+      const diff = new Float64Array(d);
+      for (let i = 0; i < n; i++) {
+        const wi = weights ? weights[i] : 1;
+        if (wi === 0) continue;
+        for (let j = 0; j < d; j++) diff[j] = x[i * d + j] - centre[j];
+        for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) out[a * d + b] += wi * diff[a] * diff[b];
+      }
+    },
+    priorFromScatter(scatter, d, denominator) {
+      const c = new Float64Array(d * d);
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b <= a; b++) c[b * d + a] = c[a * d + b] = scatter[a * d + b] / denominator;
+      }
+      return c;
+    },
+    check(given, d) {
+      const m = flatten(given, [d, d], "covariancePrior");
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < a; b++) {
+          if (
+            Math.abs(m[a * d + b] - m[b * d + a]) >
+            1e-10 * Math.max(Math.abs(m[a * d + b]), Math.abs(m[b * d + a]), 1e-300)
+          ) {
+            throw new RangeError(
+              `covariancePrior is not symmetric ([${a}][${b}] = ${m[a * d + b]}, [${b}][${a}] = ${m[b * d + a]})`,
+            );
+          }
+        }
+      }
+      if (cholesky(m, 0, d, new Float64Array(d * d)) >= 0)
+        throw new RangeError(
+          `covariancePrior is not positive definite; a ${tied ? "tied" : "full"} model's covariancePrior must be a symmetric positive definite d×d matrix`,
+        );
+      return m;
+    },
+    update(cov, nk, xbar, meanPrecision, prior, k, d) {
+      const { meanPrecision: b0, mean: m0, degreesOfFreedom: nu0, covariance: psi0 } = prior;
+      const diff = new Float64Array(d);
+      if (tied) {
+        // one Wishart for all components: ν = ν₀ + N/k, W⁻¹ = Ψ₀ + (N/k)S + (β₀/k) Σ_k (N_k/β_k) δ_k δ_kᵀ
+        let total = 0;
+        for (let c = 0; c < k; c++) total += nk[c];
+        const nu = nu0 + total / k;
+        const spread = new Float64Array(d * d);
+        for (let c = 0; c < k; c++) {
+          fromPriorMean(xbar, m0, c, d, diff);
+          const s = nk[c] / meanPrecision[c];
+          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) spread[a * d + b] += s * diff[a] * diff[b];
+        }
+        for (let t = 0; t < d * d; t++) cov[t] = (psi0[t] + (cov[t] * total) / k + (b0 / k) * spread[t]) / nu;
+        return new Float64Array(k).fill(nu);
+      }
+      // W_k⁻¹ = Ψ₀ + N_k S_k + (β₀N_k/β_k) δ_k δ_kᵀ, ν_k = ν₀ + N_k
+      const dof = nk.map((v) => nu0 + v);
+      for (let c = 0; c < k; c++) {
+        fromPriorMean(xbar, m0, c, d, diff);
+        const shrink = (nk[c] * b0) / meanPrecision[c];
+        const o = c * d * d;
+        for (let a = 0; a < d; a++) {
+          for (let b = 0; b < d; b++) {
+            cov[o + a * d + b] = (psi0[a * d + b] + nk[c] * cov[o + a * d + b] + shrink * diff[a] * diff[b]) / dof[c];
+          }
+        }
+      }
+      return dof;
+    },
+    logDeterminant(psi0, d, ln) {
+      const l = new Float64Array(d * d);
+      if (cholesky(psi0, 0, d, l) >= 0) return NaN;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += ln(l[j * d + j]);
+      return 2 * s;
+    },
+    squaredDistances(factor, stats, means, k, d) {
+      const centre = new Float64Array(d);
+      const delta = new Float64Array(d);
+      const e = new Float64Array(d);
+      const pooled = new Float64Array(d * d);
+      let squares = 0;
+      for (let c = 0; c < k; c++) {
+        meanShift(stats, means, c, d, centre, delta, e);
+        const so = tied ? 0 : c * d * d;
+        for (let a = 0; a < d; a++) {
+          for (let b = 0; b <= a; b++) {
+            const s = tied && c > 0 ? 0 : stats.scatter[so + a * d + b];
+            const moved = s + e[a] * delta[b] + delta[a] * e[b] + stats.nk[c] * delta[a] * delta[b];
+            pooled[a * d + b] = (tied ? pooled[a * d + b] : 0) + moved;
+          }
+        }
+        if (!tied || c === k - 1) {
+          // tr(WᵀW S̃) = Σ_a,b (WᵀW)_ab S̃_ab with S̃ symmetric (lower triangle held)
+          const fo = tied ? 0 : c * d * d;
+          for (let a = 0; a < d; a++) {
+            for (let b = 0; b <= a; b++) {
+              let p = 0;
+              for (let r = a; r < d; r++) p += factor[fo + r * d + a] * factor[fo + r * d + b];
+              squares += (a === b ? 1 : 2) * p * pooled[a * d + b];
+            }
+          }
+        }
+      }
+      return squares;
+    },
+  };
+}
+
+/** Independent Gamma priors on the feature precisions (diag) or on the one isotropic precision (spherical). */
+function gammas(spherical: boolean): PrecisionPrior {
+  return {
+    name: "Gamma",
+    shape: (d) => (spherical ? [] : [d]),
+    addDataScatter(x, n, d, centre, weights, out) {
+      for (let i = 0; i < n; i++) {
+        const wi = weights ? weights[i] : 1;
+        if (wi === 0) continue;
+        for (let j = 0; j < d; j++) {
+          const diff = x[i * d + j] - centre[j];
+          out[j] += wi * diff * diff;
+        }
+      }
+    },
+    priorFromScatter(scatter, d, denominator) {
+      const c = new Float64Array(d);
+      for (let j = 0; j < d; j++) c[j] = scatter[j] / denominator;
+      if (!spherical) return c;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += c[j];
+      return Float64Array.of(s / d);
+    },
+    check(given, d) {
+      if (spherical) {
+        if (typeof given !== "number" || !Number.isFinite(given) || !(given > 0))
+          throw new RangeError(
+            `covariancePrior of a spherical model must be one number > 0 (a variance); got ${describe(given)}`,
+          );
+        return Float64Array.of(given);
+      }
+      const v = flatten(given, [d], "covariancePrior");
+      v.forEach((x, j) => {
+        if (!(x > 0))
+          throw new RangeError(
+            `covariancePrior[${j}] is ${x}; a diag model's covariancePrior holds d variances, each > 0`,
+          );
+      });
+      return v;
+    },
+    update(cov, nk, xbar, meanPrecision, prior, k, d) {
+      const { meanPrecision: b0, mean: m0, degreesOfFreedom: nu0, covariance: psi0 } = prior;
+      const diff = new Float64Array(d);
+      const dof = nk.map((v) => nu0 + v);
+      for (let c = 0; c < k; c++) {
+        fromPriorMean(xbar, m0, c, d, diff);
+        const shrink = b0 / meanPrecision[c];
+        if (spherical) {
+          // one Gamma per component: its rate takes the mean of the d features' terms
+          let squared = 0;
+          for (let j = 0; j < d; j++) squared += diff[j] * diff[j];
+          cov[c] = (psi0[0] + nk[c] * (cov[c] + (shrink * squared) / d)) / dof[c];
+        } else {
+          for (let j = 0; j < d; j++)
+            cov[c * d + j] = (psi0[j] + nk[c] * (cov[c * d + j] + shrink * diff[j] * diff[j])) / dof[c];
+        }
+      }
+      return dof;
+    },
+    logDeterminant(psi0, d, ln) {
+      if (spherical) return d * ln(psi0[0]);
+      let s = 0;
+      for (let j = 0; j < d; j++) s += ln(psi0[j]);
+      return s;
+    },
+    squaredDistances(factor, stats, means, k, d) {
+      const centre = new Float64Array(d);
+      const delta = new Float64Array(d);
+      const e = new Float64Array(d);
+      let squares = 0;
+      for (let c = 0; c < k; c++) {
+        meanShift(stats, means, c, d, centre, delta, e);
+        for (let j = 0; j < d; j++) {
+          const f = factor[spherical ? c : c * d + j];
+          const moved =
+            stats.scatter[c * d + j] + e[j] * delta[j] + delta[j] * e[j] + stats.nk[c] * delta[j] * delta[j];
+          squares += f * f * moved;
+        }
+      }
+      return squares;
+    },
+  };
 }

@@ -9,10 +9,15 @@ import { describe, type Matrix, type MatrixLike, readMatrix, readWeights, toRows
 import { checkBoolean, checkFitOptions, checkInteger, type GaussianMixtureOptions } from "./options.js";
 import { Random } from "./random.js";
 
-/** What selectModel ranks by: "bic", "aic", "icl" (lower is better) or "cv" (held-out log-likelihood, higher is better). */
-export type Criterion = "bic" | "aic" | "icl" | "cv";
-/** Every Criterion, in the order messages list them. */
+/**
+ * What selectModel ranks by: "bic", "aic", "icl" (lower is better), "cv"
+ * (held-out log-likelihood, higher is better) or "elbo" (the "bgmm" rows'
+ * evidence lower bound, higher is better; see SelectionRow.lowerBound).
+ */
+export type Criterion = "bic" | "aic" | "icl" | "cv" | "elbo";
+/** The criteria every estimator's rows have, in the order messages list them ("elbo" ranks only "bgmm" rows). */
 export const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
+const ALL_CRITERIA: readonly Criterion[] = [...CRITERIA, "elbo"];
 
 /** The estimators selectModel can fit: "gmm" (GaussianMixture, EM) and "bgmm" (BayesianGaussianMixture, variational). */
 export type ModelKind = "gmm" | "bgmm";
@@ -24,7 +29,12 @@ export interface SelectModelOptions {
   nComponents?: number[] | number;
   /** Covariance types to try (default all four). */
   covarianceTypes?: CovarianceType[];
-  /** "bic" (default), "aic", "icl" (lower is better) or "cv" (higher held-out log-likelihood is better). */
+  /**
+   * "bic" (default), "aic", "icl" (lower is better), "cv" (higher held-out
+   * log-likelihood is better) or, with `models` listing "bgmm", "elbo": the
+   * highest evidence lower bound among the "bgmm" rows (the "gmm" rows stay in
+   * the table, unranked: a lower bound on ln p(X) and a BIC are not on one scale).
+   */
   criterion?: Criterion;
   /** Initialisations per fit (default 1). */
   nInit?: number;
@@ -64,7 +74,10 @@ export interface SelectModelOptions {
  * log-likelihood, BIC, AIC, ICL and held-out log-likelihood compare with
  * GaussianMixture rows), and counts the free parameters of its effective
  * components only (weight > 0.01: the prior switched the others off). Its
- * covariances are at least Ψ₀/ν, so it is never flagged degenerate.
+ * covariances are at least Ψ₀/ν, so it is never flagged degenerate. Those
+ * scores are a heuristic; each "bgmm" row also carries its evidence lower
+ * bound (`lowerBound`), and `criterion: "elbo"` ranks the "bgmm" rows by it
+ * (the "gmm" rows stay in the table, unranked).
  */
 export interface SelectModelsOptions extends SelectModelOptions {
   /** The estimators to fit, each over the whole grid (default ["gmm"]). */
@@ -101,6 +114,12 @@ export interface SelectionRow {
   model?: ModelKind;
   /** "bgmm" rows: components with weight above 0.01 (the others are switched off). */
   effectiveComponents?: number;
+  /**
+   * "bgmm" rows: the fit's evidence lower bound on ln p(X), with the prior's
+   * normalisers and −(n d/2) ln 2π that the model's `lowerBound` (scikit-learn's)
+   * drops, so rows of different K compare (`evidenceLowerBound`); what "elbo" ranks by.
+   */
+  lowerBound?: number;
 }
 
 /** What selectModel returns: the chosen model and the whole table. */
@@ -142,6 +161,7 @@ interface Scored {
   density: GaussianMixture;
   nParameters: number;
   effectiveComponents?: number;
+  lowerBound?: number;
 }
 
 /** The mixture of a Bayesian fit's posterior-mean weights, means and covariances, as a GaussianMixture. */
@@ -271,8 +291,12 @@ export function selectModel(
       throw new RangeError(`covarianceTypes has ${describe(t)}; expected some of ${COVARIANCE_TYPES.join(", ")}`);
   }
   const criterion = options.criterion ?? "bic";
-  if (!CRITERIA.includes(criterion as Criterion))
-    throw new RangeError(`criterion must be "bic", "aic", "icl" or "cv"; got ${describe(criterion)}`);
+  if (!ALL_CRITERIA.includes(criterion as Criterion))
+    throw new RangeError(`criterion must be "bic", "aic", "icl", "cv" or "elbo"; got ${describe(criterion)}`);
+  if (criterion === "elbo" && !kinds.includes("bgmm"))
+    throw new RangeError(
+      'criterion "elbo" ranks BayesianGaussianMixture fits by their evidence lower bound: add "bgmm" to models (e.g. models: ["bgmm"]), or rank by "bic", "aic", "icl" or "cv"',
+    );
   const folds = options.folds ?? 5;
   if (criterion === "cv" && (!Number.isInteger(folds) || folds < 2 || folds > n)) {
     throw new RangeError(`folds must be an integer from 2 to the number of rows (${n}); got ${describe(folds)}`);
@@ -329,7 +353,12 @@ export function selectModel(
               featureNames: options.featureNames,
               ...fitWeights,
             });
-            scored = { model: b, density: plugInMixture(b), ...effectiveParameters(b) };
+            scored = {
+              model: b,
+              density: plugInMixture(b),
+              ...effectiveParameters(b),
+              lowerBound: b.evidenceLowerBound,
+            };
           }
           const { density, nParameters: p } = scored;
           // with sample weights: the weighted log-likelihood, and n = Σ weights
@@ -357,6 +386,7 @@ export function selectModel(
             selected: false,
             ...tag,
             ...(scored.effectiveComponents === undefined ? {} : { effectiveComponents: scored.effectiveComponents }),
+            ...(scored.lowerBound === undefined ? {} : { lowerBound: scored.lowerBound }),
           };
           if (degenerate.length > 0) row.note = degenerate.map((d) => d.reason).join("; ");
           if (criterion === "cv") {
@@ -389,7 +419,8 @@ export function selectModel(
       }
     }
   }
-  const value = (r: SelectionRow) => (criterion === "cv" ? -(r.cvLogLikelihood ?? NaN) : r[criterion]);
+  const value = (r: SelectionRow) =>
+    criterion === "cv" ? -(r.cvLogLikelihood ?? NaN) : criterion === "elbo" ? -(r.lowerBound ?? NaN) : r[criterion];
   let bestIndex = -1;
   table.forEach((r, i) => {
     if (r.error || (r.degenerate && !options.allowDegenerate) || !Number.isFinite(value(r))) return;

@@ -2,8 +2,17 @@
 // snapshots its structure and checks every value) straight into the arena,
 // and the estimators' fits, scores and draws run here, so they never hold a
 // pointer themselves.
-import { type Priors, type VariationalParams, type VariationalPlan, variationalSetup } from "./bayesian.js";
-import { FAMILIES, type Workspace } from "./covariance.js";
+import {
+  blockEntropy,
+  type DataMoments,
+  dataMoments,
+  mergeDataMoments,
+  type Priors,
+  type VariationalParams,
+  type VariationalPlan,
+  variationalSetup,
+} from "./bayesian.js";
+import { type CovarianceFamily, FAMILIES, type Workspace } from "./covariance.js";
 import {
   allocWorkspace,
   argmaxLabels,
@@ -42,7 +51,7 @@ import { Random } from "./random.js";
 import { searchFit } from "./search.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import type { CovarianceArray, SearchReport } from "./types.js";
-import { kernels } from "./wasm.js";
+import { type Kernels, kernels } from "./wasm.js";
 import { defaultWorkerUrl } from "./wasm-source.js";
 
 /** Rows loaded into WASM memory; float32 rows are stored minus `shift`. */
@@ -275,6 +284,8 @@ export interface VariationalResult {
   labels?: Int32Array;
   n: number;
   d: number;
+  /** Σ of the rows' sample weights (n without weights). */
+  sumWeights: number;
 }
 
 /**
@@ -296,7 +307,7 @@ export function fitVariationalRows(
     const { priors, hooks } = variationalSetup(FAMILIES[opts.covarianceType], ws, p);
     const outcome = fitEm(ws, opts, {}, p.start, control, hooks);
     const labels = wantLabels ? labelsUnder(ws, opts, outcome.params) : undefined;
-    return { outcome, priors, labels, n: x.rows, d: x.cols };
+    return { outcome, priors, labels, n: x.rows, d: x.cols, sumWeights: ws.sumWeights };
   });
 }
 
@@ -318,7 +329,7 @@ export async function fitVariationalRowsThreaded(
     async ({ x, ws, plan: p }, statistics) => {
       const { priors, hooks } = variationalSetup(FAMILIES[opts.covarianceType], ws, p);
       const outcome = await fitEmWith(ws, opts, {}, p.start, control, statistics, hooks);
-      return { outcome, priors, n: x.rows, d: x.cols };
+      return { outcome, priors, n: x.rows, d: x.cols, sumWeights: ws.sumWeights };
     },
   );
 }
@@ -437,10 +448,7 @@ export function statisticsOfRows(
     const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, n);
     const ws = allocWorkspace(family, x.ptr, n, d, opts.nComponents, x, weights);
     loadParams(kernels(), family, ws, params);
-    const stats = eStepStatistics(kernels(), family, ws);
-    const shift = ws.shift;
-    if (shift) for (let t = 0; t < stats.sums.length; t++) stats.sums[t] += stats.nk[Math.floor(t / d)] * shift[t % d];
-    return stats;
+    return chunkStatistics(kernels(), family, ws);
   });
 }
 
@@ -481,67 +489,62 @@ function isWeightedChunk(c: unknown): c is WeightedChunk {
   return "sampleWeight" in c || ("rows" in c && typeof (c as { rows: unknown }).rows !== "number");
 }
 
-/**
- * Exact EM over data too large to hold: every pass reads the source chunk by
- * chunk, each chunk's statistics under the current parameters are computed
- * and merged (statistics.ts), and one M-step follows the pass. So memory is
- * bounded by the largest chunk, and from the same given start the fit equals
- * the in-memory one up to the order of sums. The start comes from a seeded
- * uniform sample of STREAM_SAMPLE_ROWS rows of the first pass (reservoir
- * sampling over the rows of positive weight, each kept with its weight): the
- * start method (or the "auto" search) runs on the sample, weighted, so when
- * the whole stream fits in the sample the start is fit()'s own.
- */
-export async function fitStream(
-  source: ChunkSource,
-  opts: ResolvedOptions,
-  plan: (n: number, d: number) => FitPlan,
-  control: FitControl,
-): Promise<FitResult> {
-  const family = FAMILIES[opts.covarianceType];
-  const wasm = kernels();
-  const rng = new Random(opts.randomState);
-  let d = -1;
-  let n = 0;
-  let weighted = false;
-  const reservoir: { row: Float64Array; weight: number }[] = [];
-  /** One pass: calls `each` on every chunk's loaded rows (released after), checking shapes, values and weights. */
-  const pass = async (each: (x: LoadedMatrix, weights: Float64Array | undefined) => void) => {
-    let rows = 0;
-    let chunk = 0;
-    for await (const c of source()) {
-      scoped(() => {
-        let x: LoadedMatrix;
-        let weights: Float64Array | undefined;
-        try {
-          const withWeights = isWeightedChunk(c);
-          x = loadMatrix(withWeights ? c.rows : c, "X", opts.dtype, MAX_FIT_MAGNITUDE);
-          if (d >= 0 && x.cols !== d)
-            throw new RangeError(
-              `it has ${x.cols} columns but the first chunk had ${d}; every chunk needs the same features`,
-            );
-          // a chunk may be all zeros; the stream as a whole may not (checked after the first pass)
-          if (withWeights) weights = readWeights(c.sampleWeight, x.rows, "sampleWeight", true);
-        } catch (e) {
-          const message = (e as Error).message.replace(/^sampleWeight\[(\d+)\]/, (_, i) => {
-            return `sampleWeight[${i}] (row ${rows + Number(i)} of the stream)`;
-          });
-          throw new RangeError(`chunk ${chunk} (rows ${rows}…) of the stream: ${message}`);
-        }
-        d = x.cols;
-        if (weights) weighted = true;
-        each(x, weights);
-        rows += x.rows;
-      });
-      chunk++;
-    }
-    return rows;
+/** A source read pass by pass: `pass` loads each chunk (released after `each`), checking shapes, values and weights. */
+function chunkReader(source: ChunkSource, dtype: Dtype) {
+  const reader = {
+    /** Columns of the first chunk (−1 before it). */
+    d: -1,
+    /** Whether any chunk came with weights. */
+    weighted: false,
+    async pass(each: (x: LoadedMatrix, weights: Float64Array | undefined) => void): Promise<number> {
+      let rows = 0;
+      let chunk = 0;
+      for await (const c of source()) {
+        scoped(() => {
+          let x: LoadedMatrix;
+          let weights: Float64Array | undefined;
+          try {
+            const withWeights = isWeightedChunk(c);
+            x = loadMatrix(withWeights ? c.rows : c, "X", dtype, MAX_FIT_MAGNITUDE);
+            if (reader.d >= 0 && x.cols !== reader.d)
+              throw new RangeError(
+                `it has ${x.cols} columns but the first chunk had ${reader.d}; every chunk needs the same features`,
+              );
+            // a chunk may be all zeros; the stream as a whole may not (checked after the first pass)
+            if (withWeights) weights = readWeights(c.sampleWeight, x.rows, "sampleWeight", true);
+          } catch (e) {
+            const message = (e as Error).message.replace(/^sampleWeight\[(\d+)\]/, (_, i) => {
+              return `sampleWeight[${i}] (row ${rows + Number(i)} of the stream)`;
+            });
+            throw new RangeError(`chunk ${chunk} (rows ${rows}…) of the stream: ${message}`);
+          }
+          reader.d = x.cols;
+          if (weights) reader.weighted = true;
+          each(x, weights);
+          rows += x.rows;
+        });
+        chunk++;
+      }
+      return rows;
+    },
   };
-  const deadline = control.timeBudgetMs === undefined ? Infinity : Date.now() + control.timeBudgetMs;
-  if (control.signal?.aborted) throw abortError(control.signal);
-  // Pass 0: count the rows and keep a uniform sample of those of positive weight (reservoir sampling, seeded)
+  return reader;
+}
+
+/**
+ * A stream's first pass: counts the rows and keeps a seeded uniform sample of
+ * STREAM_SAMPLE_ROWS of those of positive weight (reservoir sampling, each
+ * kept with its weight); `each` sees every loaded chunk too.
+ */
+async function samplePass(
+  reader: ReturnType<typeof chunkReader>,
+  rng: Random,
+  each?: (x: LoadedMatrix, weights: Float64Array | undefined) => void,
+): Promise<{ n: number; positive: number; sample: Matrix; sampleWeight?: Float64Array }> {
+  const reservoir: { row: Float64Array; weight: number }[] = [];
   let positive = 0;
-  n = await pass((x, weights) => {
+  const n = await reader.pass((x, weights) => {
+    each?.(x, weights);
     const v = x.dtype === "float32" ? f32(x.ptr, x.rows * x.cols) : f64(x.ptr, x.rows * x.cols);
     // A row is copied out only when the reservoir keeps it (about S·ln(n/S)
     // times in all, not n): a copy of every row made this pass cost as much
@@ -567,11 +570,52 @@ export async function fitStream(
   if (n === 0) throw new RangeError("the stream has no rows: its first pass gave no chunks");
   if (positive === 0)
     throw new RangeError("the stream's sampleWeight is all zeros: at least one row must have a positive weight");
-  const p = plan(positive, d);
+  const d = reader.d;
   const sample: Matrix = { data: new Float64Array(reservoir.length * d), rows: reservoir.length, cols: d };
   reservoir.forEach(({ row }, i) => (sample.data as Float64Array).set(row, i * d));
-  const sampleWeight = weighted ? Float64Array.from(reservoir, (r) => r.weight) : undefined;
-  reservoir.length = 0;
+  const sampleWeight = reader.weighted ? Float64Array.from(reservoir, (r) => r.weight) : undefined;
+  return { n, positive, sample, sampleWeight };
+}
+
+/** Moves statistics' Σ r·x by sign·N_k·shift: float32 rows are held minus a shift, statistics merge in user coordinates. */
+function moveSums(s: Statistics, shift: Float64Array | undefined, d: number, sign: 1 | -1): void {
+  if (shift) for (let t = 0; t < s.sums.length; t++) s.sums[t] += sign * s.nk[Math.floor(t / d)] * shift[t % d];
+}
+
+/** A chunk's statistics under the parameters loaded in its workspace, in user coordinates. */
+function chunkStatistics(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
+  const s = eStepStatistics(wasm, family, ws);
+  moveSums(s, ws.shift, ws.d, 1);
+  return s;
+}
+
+/**
+ * Exact EM over data too large to hold: every pass reads the source chunk by
+ * chunk, each chunk's statistics under the current parameters are computed
+ * and merged (statistics.ts), and one M-step follows the pass. So memory is
+ * bounded by the largest chunk, and from the same given start the fit equals
+ * the in-memory one up to the order of sums. The start comes from a seeded
+ * uniform sample of STREAM_SAMPLE_ROWS rows of the first pass (reservoir
+ * sampling over the rows of positive weight, each kept with its weight): the
+ * start method (or the "auto" search) runs on the sample, weighted, so when
+ * the whole stream fits in the sample the start is fit()'s own.
+ */
+export async function fitStream(
+  source: ChunkSource,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => FitPlan,
+  control: FitControl,
+): Promise<FitResult> {
+  const family = FAMILIES[opts.covarianceType];
+  const wasm = kernels();
+  const rng = new Random(opts.randomState);
+  const reader = chunkReader(source, opts.dtype);
+  const deadline = control.timeBudgetMs === undefined ? Infinity : Date.now() + control.timeBudgetMs;
+  if (control.signal?.aborted) throw abortError(control.signal);
+  // Pass 0: count the rows and keep a uniform sample of those of positive weight (reservoir sampling, seeded)
+  const { n, positive, sample, sampleWeight } = await samplePass(reader, rng);
+  const d = reader.d;
+  const p = plan(positive, d);
   // The start: given (or warm) parameters as they are; otherwise the start method (or the search) on the sample
   let params: MixtureParams;
   if (p.start) params = p.start.params;
@@ -591,12 +635,10 @@ export async function fitStream(
     nIter = iteration;
     let merged: Statistics | undefined;
     const current = params;
-    await pass((x, weights) => {
+    await reader.pass((x, weights) => {
       const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, p.k, x, weights);
       loadParams(wasm, family, ws, current);
-      const s = eStepStatistics(wasm, family, ws);
-      // float32 chunks are centred on their own sample: statistics go back to user coordinates
-      if (ws.shift) for (let t = 0; t < s.sums.length; t++) s.sums[t] += s.nk[Math.floor(t / d)] * ws.shift[t % d];
+      const s = chunkStatistics(wasm, family, ws);
       merged = merged ? mergeStatistics(family, p.k, d, [merged, s]) : s;
     });
     const previous = lowerBound;
@@ -625,6 +667,64 @@ export async function fitStream(
     }
   }
   return { outcome: { params, converged: stopReason === "converged", nIter, lowerBound, stopReason }, n, d };
+}
+
+/**
+ * A variational fit (BayesianGaussianMixture.fitAsync) over a streamed
+ * source. The first pass counts the rows, keeps fitStream's seeded sample and
+ * sums the data priors' moments chunk by chunk (merged exactly, so the priors
+ * are those of every row, not of the sample). Then the one EM driver runs on
+ * a workspace holding the sample (the start method and nInit restarts run
+ * there, as fitStream's start), with every E-step a pass: each chunk's
+ * statistics and Σ r log r under the current posterior, merged. So from the
+ * same start the fit equals the in-memory one up to the order of sums.
+ */
+export async function fitVariationalStream(
+  source: ChunkSource,
+  opts: ResolvedOptions,
+  plan: (n: number, d: number) => VariationalPlan,
+  control: FitControl,
+): Promise<VariationalResult> {
+  const family = FAMILIES[opts.covarianceType];
+  const wasm = kernels();
+  const reader = chunkReader(source, opts.dtype);
+  if (control.signal?.aborted) throw abortError(control.signal);
+  let moments: DataMoments | undefined;
+  const { n, positive, sample, sampleWeight } = await samplePass(reader, new Random(opts.randomState), (x, w) => {
+    const values = x.dtype === "float32" ? f32(x.ptr, x.rows * x.cols) : f64(x.ptr, x.rows * x.cols);
+    const m = dataMoments(family, values, x.rows, x.cols, w, x.shift);
+    moments = moments ? mergeDataMoments(family, x.cols, moments, m) : m;
+  });
+  const d = reader.d;
+  const p = plan(positive, d);
+  const top = mark();
+  try {
+    const x = loadMatrix(sample, "X", opts.dtype);
+    const ws = allocWorkspace(family, x.ptr, x.rows, d, p.k, x, sampleWeight);
+    const { priors, hooks } = variationalSetup(family, ws, p, moments);
+    const statistics = async (): Promise<Statistics> => {
+      const current = hooks.read(family, ws);
+      let merged: Statistics | undefined;
+      let entropy = 0;
+      await reader.pass((chunk, weights) => {
+        const block = allocWorkspace(family, chunk.ptr, chunk.rows, chunk.cols, p.k, chunk, weights);
+        loadParams(wasm, family, block, current);
+        const means = f64(block.means, p.k * d).slice();
+        const s = eStepStatistics(wasm, family, block);
+        entropy += blockEntropy(wasm, family, block, s, means);
+        moveSums(s, block.shift, d, 1);
+        merged = merged ? mergeStatistics(family, p.k, d, [merged, s]) : s;
+      });
+      hooks.useEntropy(entropy);
+      // the driver's workspace holds the sample minus its own shift (float32)
+      moveSums(merged!, ws.shift, d, -1);
+      return merged!;
+    };
+    const outcome = await fitEmWith(ws, opts, {}, p.start, control, statistics, hooks);
+    return { outcome, priors, n, d, sumWeights: moments!.total };
+  } finally {
+    release(top);
+  }
 }
 
 /** Where fitAsync's worker script is: the given URL (relative to the page, if any) or the default beside the bundle. */

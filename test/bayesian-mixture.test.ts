@@ -305,12 +305,14 @@ describe("BayesianGaussianMixture fitAsync", () => {
     expectClose(two.weights, one.weights, 1e-8, 1e-6);
   });
 
-  it("fitAsync refuses bad thread options and streamed sources naming them, and the model is unchanged", async () => {
+  it("fitAsync refuses bad thread options and stream options naming them, and the model is unchanged", async () => {
     const b = new BayesianGaussianMixture({ nComponents: 3, randomState: 0 }).fit(X);
     const before = JSON.stringify(b);
     await expect(b.fitAsync(X, { nThreads: 0 })).rejects.toThrow(/nThreads/);
     await expect(b.fitAsync(X, { nThreads: 2, workerUrl: 5 as unknown as string })).rejects.toThrow(/workerUrl/);
-    await expect(b.fitAsync((() => [X]) as unknown as number[][])).rejects.toThrow(/streamed source/);
+    await expect(b.fitAsync(() => [X], { sampleWeight: X.map(() => 1) })).rejects.toThrow(
+      /sampleWeight cannot be given with a streamed source/,
+    );
     await expect(b.fitAsync(X, { nThreads: 2, workerUrl, sampleWeight: [1] })).rejects.toThrow(/sampleWeight/);
     // two threads really start workers: one that cannot load is named
     const missing = new URL("../dist/no-such-worker.js", import.meta.url);

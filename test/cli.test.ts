@@ -191,6 +191,47 @@ describe("gmm-wasm fit → predict → proba → score", () => {
     expect(csvRows(labels.stdout).rows.map((r) => r[0])).toEqual(Array.from(g.predict(datasets.faithful)));
   });
 
+  it("fit --bayesian streams a file above GMM_WASM_STREAM_BYTES too, with the in-memory fit's result (weighted, float32)", () => {
+    const X = datasets.faithful;
+    const w = X.map((_, i) => 1 + (i % 3));
+    writeFileSync(
+      join(dir, "bayes-weighted.csv"),
+      toCsv(
+        ["eruptions", "count", "waiting"],
+        X.map((r, i) => [r[0], w[i], r[1]]),
+      ),
+    );
+    const args = ["fit", "bayes-weighted.csv", "--bayesian", "-k", "5", "--seed", "1", "--weights-column", "count"];
+    const streamed = spawnSync(process.execPath, [CLI, ...args, "--out", "bayes-streamed.json"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" },
+    });
+    expect(streamed.status).toBe(0);
+    expect(streamed.stderr).toMatch(
+      /^fitted Bayesian K≤5 full \(dirichlet_process\) streamed from bayes-weighted\.csv \(272 rows, weighted, read once per iteration and once for the priors\): \d+ effective components?/,
+    );
+    const a = JSON.parse(readFileSync(join(dir, "bayes-streamed.json"), "utf8"));
+    const b = new BayesianGaussianMixture({ nComponents: 5, randomState: 1 }).fit(X, { sampleWeight: w });
+    expect(a.n_samples_fit).toBe(272);
+    expect(a.feature_names_in_).toEqual(["eruptions", "waiting"]);
+    expectClose(a.means_, b.means, 1e-9);
+    expectClose(a.covariances_, b.covariances, 1e-9);
+    expectClose([a.lower_bound_], [b.lowerBound], 1e-9);
+    // --dtype goes with --bayesian, in memory and streamed
+    const f32 = spawnSync(process.execPath, [CLI, ...args, "--dtype", "float32", "--quiet"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, GMM_WASM_STREAM_BYTES: "100" },
+    });
+    expect(f32.status).toBe(0);
+    const c = JSON.parse(f32.stdout);
+    expect(c.params.dtype).toBe("float32");
+    // a whole fit with tol: float32 may stop an iteration apart from float64 (the library test checks tol 0 to 1e-5)
+    expectClose(c.means_, b.means, 1e-3);
+    expect(JSON.parse(run([...args, "--dtype", "float32", "--quiet"]).stdout).params.dtype).toBe("float32");
+  });
+
   it("fit --weights-column fits with those row weights, in memory and streamed, and names a bad weight's row", () => {
     const X = datasets.faithful;
     const w = X.map((_, i) => 1 + (i % 3));

@@ -304,6 +304,58 @@ describe("selectModel with models: gmm and bgmm", () => {
     for (const r of cv.table) expect(Number.isFinite(r.cvLogLikelihood)).toBe(true);
   });
 
+  it('gives bgmm rows their evidence lower bound, and "elbo" ranks only them by it', () => {
+    // three well-separated clusters: the bound peaks at K = 3, with the Dirichlet distribution and the process
+    let seed = 5;
+    const u = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const g = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+    const X = Array.from({ length: 300 }, (_, i) => [g() + 6 * (i % 3), 0.7 * g() + (i % 3 === 1 ? 5 : 0)]);
+    for (const prior of ["dirichlet_distribution", "dirichlet_process"] as const) {
+      const bayesianOptions = { weightConcentrationPriorType: prior, maxIter: 300 };
+      const ranked = selectModel(X, {
+        models: ["gmm", "bgmm"],
+        nComponents: [1, 2, 3, 4, 5],
+        covarianceTypes: ["full", "spherical"],
+        criterion: "elbo",
+        randomState: 0,
+        bayesianOptions,
+      });
+      const bayesian = ranked.table.filter((r) => r.model === "bgmm");
+      for (const r of ranked.table.filter((r) => r.model === "gmm")) {
+        expect(r.lowerBound).toBeUndefined();
+        expect(r.selected).toBe(false);
+      }
+      for (const r of bayesian) {
+        const b = new BayesianGaussianMixture({
+          ...bayesianOptions,
+          nComponents: r.nComponents,
+          covarianceType: r.covarianceType,
+          randomState: 0,
+        }).fit(X);
+        expect(r.lowerBound).toBe(b.evidenceLowerBound);
+      }
+      const best = Math.max(...bayesian.map((r) => r.lowerBound!));
+      expect(ranked.bestRow.lowerBound).toBe(best);
+      expect(ranked.bestRow.model).toBe("bgmm");
+      expect(ranked.best).toBeInstanceOf(BayesianGaussianMixture);
+      expect([ranked.bestRow.nComponents, ranked.bestRow.covarianceType]).toEqual([3, "full"]);
+      expect(ranked.criterion).toBe("elbo");
+    }
+    // on Old Faithful the bound picks two components, as the Dirichlet process's effective count
+    const faithfulRanked = selectModel(faithful, {
+      models: ["bgmm"],
+      nComponents: [1, 2, 3, 4],
+      covarianceTypes: ["full"],
+      criterion: "elbo",
+      randomState: 0,
+      bayesianOptions: { weightConcentrationPriorType: "dirichlet_distribution", maxIter: 500 },
+    });
+    expect(faithfulRanked.bestRow.nComponents).toBe(2);
+    expect(() => selectModel(faithful, { nComponents: [2], criterion: "elbo" })).toThrow(
+      /criterion "elbo" ranks BayesianGaussianMixture fits by their evidence lower bound: add "bgmm" to models/,
+    );
+  });
+
   it("without models the rows carry no model tag; bad models or bayesianOptions are refused naming them", () => {
     const plain = selectModel(faithful, { nComponents: [2], covarianceTypes: ["diag"], randomState: 0 });
     expect("model" in plain.table[0]).toBe(false);
