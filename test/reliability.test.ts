@@ -10,7 +10,7 @@ await built.init();
 
 import { hasEigenvalueAtMost } from "../src/dense.js";
 import { kernels } from "../src/wasm.js";
-import { datasets, expectClose } from "./helpers.js";
+import { datasets, expectClose, readCsv } from "./helpers.js";
 
 const faithful = datasets.faithful;
 const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -270,16 +270,79 @@ describe("the degeneracy check", () => {
   it("a collapsed full component is flagged at d = 400 (one Cholesky, not Jacobi sweeps)", () => {
     const d = 400;
     const lambda = Array.from({ length: d }, () => 1);
+    // 1e-6 above regCovar: a millionth of the mixture's variance along that direction
     lambda[7] = 2e-6;
     const cov = withEigenvalues(lambda, 9);
     const rows = Array.from({ length: d }, (_, i) => Array.from(cov.subarray(i * d, (i + 1) * d)));
+    const identity = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
     const gmm = GaussianMixture.fromJSON({
       covariance_type: "full",
-      weights_: [1],
-      means_: [Array(d).fill(0)],
-      covariances_: [rows],
+      weights_: [0.5, 0.5],
+      means_: [Array(d).fill(0), Array.from({ length: d }, (_, j) => (j === 0 ? 3 : 0))],
+      covariances_: [rows, identity],
     });
-    expect(gmm.degenerate.map((c) => c.kind)).toEqual(["variance-at-floor"]);
+    expect(gmm.degenerate.map((c) => [c.component, c.kind])).toEqual([[0, "variance-at-floor"]]);
+  });
+
+  it("a single Gaussian is never collapsed, however small the data's variance along some direction (breast cancer, raw)", () => {
+    // its true smallest eigenvalue is 7e-7, below the old floor of 10 × regCovar
+    for (const covarianceType of TYPES) {
+      const gmm = new GaussianMixture({ nComponents: 1, covarianceType }).fit(readCsv("../data/breast_cancer.csv"));
+      expect(gmm.degenerate, covarianceType).toEqual([]);
+    }
+  });
+
+  it("a component on identical rows is flagged, and only it, in any units", () => {
+    // Old Faithful plus six copies of one row, in units s times larger, with regCovar
+    // scaled alike so every fit is the same one (the old floor, 10 × regCovar
+    // unscaled, flagged both components at s = 1e-3 and neither at s = 1e3)
+    for (const s of [1e-3, 1, 1e3]) {
+      const X = [...faithful, ...Array.from({ length: 6 }, () => [6, 30])].map(([a, b]) => [a * s, b * s]);
+      for (const covarianceType of TYPES) {
+        // a broad component and a tight one on the copies (precision 1/(0.01 s)²)
+        const broad = 1 / (100 * s * s);
+        const tight = 1 / (1e-4 * s * s);
+        const precisionsInit = {
+          full: [
+            [
+              [broad, 0],
+              [0, broad],
+            ],
+            [
+              [tight, 0],
+              [0, tight],
+            ],
+          ],
+          tied: [
+            [broad, 0],
+            [0, broad],
+          ],
+          diag: [
+            [broad, broad],
+            [tight, tight],
+          ],
+          spherical: [broad, tight],
+        }[covarianceType];
+        const gmm = new GaussianMixture({
+          nComponents: 2,
+          covarianceType,
+          meansInit: [
+            [3.5 * s, 71 * s],
+            [6 * s, 30 * s],
+          ],
+          weightsInit: [0.98, 0.02],
+          precisionsInit,
+          regCovar: 1e-6 * s * s,
+          maxIter: 200,
+        }).fit(X);
+        expectClose(gmm.means[1], [6 * s, 30 * s], 1e-9);
+        const expected = covarianceType === "tied" ? [] : [[1, "variance-at-floor"]];
+        expect(
+          gmm.degenerate.filter((c) => c.kind === "variance-at-floor").map((c) => [c.component, c.kind]),
+          `${covarianceType} at scale ${s}`,
+        ).toEqual(expected);
+      }
+    }
   });
 });
 
