@@ -3,7 +3,14 @@
 // parameter layout (scikit-learn's shapes), its M-step estimator, how to
 // factor a precision, and which log-density kernel to call.
 
-import { asymmetry, cholesky, hasEigenvalueAtMost, invertLower, timesTranspose, transposeTimesLower } from "./dense.js";
+import {
+  asymmetry,
+  cholesky,
+  hasRelativeEigenvalueAtMost,
+  invertLower,
+  timesTranspose,
+  transposeTimesLower,
+} from "./dense.js";
 import { describe, flatten } from "./matrix.js";
 import { alloc, f64 } from "./memory.js";
 import type { Statistics } from "./statistics.js";
@@ -43,6 +50,13 @@ export interface Workspace {
   factor: number; // precision factors W (Σ⁻¹ = WᵀW), same layout
   logDet: number; // k values of log det W
   scratch: number; // d·d + d values
+}
+
+/** degenerate.ts's thresholds for `collapsed`. */
+export interface CollapseRule {
+  reg: number;
+  epsilon: number;
+  slack: number;
 }
 
 export interface CovarianceFamily {
@@ -160,15 +174,19 @@ export interface CovarianceFamily {
   minPoints(d: number): number;
   /**
    * Covariance blocks (components; tied: the one shared block, reported as −1)
-   * whose smallest variance (eigenvalue, for full and tied) is at most
-   * floor(largest variance); `smallest` when it is known exactly.
+   * that keep almost none of the mixture's typical spread along some
+   * direction: vᵀ(C − reg·I)v ≤ (epsilon + slack)·vᵀWv for some v, W the
+   * pooled within-component covariance Σ w_c (C_c − reg·I) (any direction
+   * for full and tied; the axes for diag; the mean axis for spherical).
+   * `variance` and `ratio` (to W along the axis `feature`) when they are
+   * known exactly (diag, spherical).
    */
   collapsed(
-    cov: ArrayLike<number>,
+    params: { covariances: ArrayLike<number>; weights: ArrayLike<number> },
     k: number,
     d: number,
-    floor: (largest: number) => number,
-  ): { component: number; floor: number; smallest?: number }[];
+    rule: CollapseRule,
+  ): { component: number; variance?: number; ratio?: number; feature?: number }[];
   /** How errors name the block holding a failing index: "component 2's covariance", "the shared (tied) covariance". */
   blockName(index: number, d: number): string;
 
@@ -495,15 +513,23 @@ function full(tied: boolean): CovarianceFamily {
       return -1;
     },
     minPoints: (d) => (tied ? 1 : d + 1),
-    collapsed(cov, k, d, floor) {
-      const out: { component: number; floor: number }[] = [];
-      for (let b = 0; b < (tied ? 1 : k); b++) {
-        // the largest variance stands in for the largest eigenvalue (it is within a factor d of it)
-        let largest = 0;
-        for (let j = 0; j < d; j++) largest = Math.max(largest, cov[b * d * d + j * d + j]);
-        const f = floor(largest);
-        if (hasEigenvalueAtMost(cov, d, f, b * d * d)) out.push({ component: tied ? -1 : b, floor: f });
+    collapsed({ covariances: cov, weights }, k, d, { reg, epsilon, slack }) {
+      const blocks = tied ? 1 : k;
+      const e = new Float64Array(blocks * d * d);
+      for (let t = 0; t < e.length; t++) e[t] = cov[t];
+      for (let b = 0; b < blocks; b++) for (let j = 0; j < d; j++) e[b * d * d + j * d + j] -= reg;
+      // W = Σ w_c E_c / Σ w, the pooled within-component covariance
+      const m = new Float64Array(d * d);
+      let total = 0;
+      for (let c = 0; c < k; c++) total += weights[c];
+      for (let c = 0; c < k; c++) {
+        const w = weights[c] / total;
+        const o = tied ? 0 : c * d * d;
+        for (let t = 0; t < d * d; t++) m[t] += w * e[o + t];
       }
+      const out: { component: number }[] = [];
+      for (let b = 0; b < blocks; b++)
+        if (hasRelativeEigenvalueAtMost(e, b * d * d, m, d, epsilon, slack)) out.push({ component: tied ? -1 : b });
       return out;
     },
     blockName: (index, d) =>
@@ -693,18 +719,33 @@ function diagonal(spherical: boolean): CovarianceFamily {
       return -1;
     },
     minPoints: () => 2,
-    collapsed(cov, k, d, floor) {
-      const out: { component: number; floor: number; smallest: number }[] = [];
+    collapsed({ covariances: cov, weights }, k, d, { reg, epsilon, slack }) {
       const per = spherical ? 1 : d;
+      // the pooled within-component variance along each axis, minus reg
+      const m = new Float64Array(d);
+      let total = 0;
+      for (let c = 0; c < k; c++) total += weights[c];
+      for (let c = 0; c < k; c++)
+        for (let j = 0; j < d; j++) m[j] += (weights[c] / total) * (cov[c * per + (spherical ? 0 : j)] - reg);
+      let mean2 = 0;
+      for (let j = 0; j < d; j++) mean2 += m[j] / d;
+      const out: { component: number; variance: number; ratio: number; feature?: number }[] = [];
       for (let c = 0; c < k; c++) {
-        let largest = 0;
-        let smallest = Infinity;
+        let worst = { ratio: Infinity, feature: 0 };
         for (let j = 0; j < per; j++) {
-          largest = Math.max(largest, cov[c * per + j]);
-          smallest = Math.min(smallest, cov[c * per + j]);
+          const spread = spherical ? mean2 : m[j];
+          const own = cov[c * per + j] - reg;
+          // 0/0 (no spread in the data either) counts as none kept
+          const ratio = spread > 0 ? own / spread : own > 0 ? Infinity : 0;
+          if (ratio < worst.ratio || Number.isNaN(ratio)) worst = { ratio, feature: j };
         }
-        const f = floor(largest);
-        if (smallest <= f) out.push({ component: c, floor: f, smallest });
+        if (!(worst.ratio > epsilon + slack))
+          out.push({
+            component: c,
+            variance: cov[c * per + worst.feature],
+            ratio: worst.ratio,
+            ...(spherical ? {} : { feature: worst.feature }),
+          });
       }
       return out;
     },

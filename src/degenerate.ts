@@ -9,16 +9,43 @@ import type { MixtureParams } from "./em.js";
 export interface DegenerateComponent {
   /** Component index (for tied covariances, the shared covariance is reported as −1). */
   component: number;
-  /** "variance-at-floor": a covariance eigenvalue within 10× regCovar; "too-few-points": fewer effective points than the covariance needs. */
+  /**
+   * "variance-at-floor": along some direction the component keeps less than
+   * 1e-5 of the pooled within-component variance there, once regCovar is
+   * taken out of both; "too-few-points": fewer effective points than the covariance needs.
+   */
   kind: "variance-at-floor" | "too-few-points";
   /** A sentence that says what is wrong. */
   reason: string;
 }
 
-/** An eigenvalue below this multiple of regCovar counts as collapsed. */
-const FLOOR_FACTOR = 10;
-/** With regCovar 0, an eigenvalue this small relative to the largest variance counts. */
-const RELATIVE_FLOOR = 1e-10;
+/**
+ * A component whose own variance along a direction (regCovar taken out) is at
+ * most this fraction of the pooled within-component variance there,
+ * W = Σ w_c (C_c − regCovar·I), counts as collapsed.
+ *
+ * Why relative, and why to W: a collapse is a component that keeps none of
+ * the spread the mixture's components keep along some direction, whatever
+ * the units. The old absolute floor (10 × regCovar) flagged healthy fits on
+ * raw scales (breast cancer's single Gaussian has a true eigenvalue of 7e-7:
+ * for K = 1, W is that Gaussian, so nothing is flagged now) and missed
+ * collapses on data in large units. W comes from the parameters alone, so a
+ * model read from JSON is judged by the same rule. Against the data's total
+ * covariance (W plus the spread between the means) one far outlier with its
+ * own component made every other component look collapsed; W does not grow
+ * with the distances between components. For tied covariances W is the
+ * shared covariance itself, so only a direction with no spread at all (the
+ * slack) is flagged: pooled over every row, it cannot collapse onto a few.
+ * On unit-variance features 1e-5 is close to the old floor (9 × 1e-6 above
+ * regCovar).
+ */
+const RELATIVE_FLOOR = 1e-5;
+/**
+ * Slack for rounding, in units of W's own diagonal: a direction where W has
+ * no spread either (every component sits at regCovar there: a constant or
+ * collinear feature, or all components collapsed alike) counts as collapsed.
+ */
+const SLACK = 1e-12;
 
 export function findDegenerate(
   family: CovarianceFamily,
@@ -29,16 +56,17 @@ export function findDegenerate(
   regCovar: number,
 ): DegenerateComponent[] {
   const out: DegenerateComponent[] = [];
-  const floorOf = (largest: number) => Math.max(FLOOR_FACTOR * regCovar, RELATIVE_FLOOR * largest);
-  for (const { component, floor, smallest } of family.collapsed(params.covariances, k, d, floorOf)) {
+  const rule = { reg: regCovar, epsilon: RELATIVE_FLOOR, slack: SLACK };
+  for (const { component, variance, ratio, feature } of family.collapsed(params, k, d, rule)) {
     const who = component < 0 ? "the shared covariance" : `component ${component}`;
+    const along = feature === undefined ? "" : ` along feature ${feature}`;
     out.push({
       component,
       kind: "variance-at-floor",
       reason:
-        smallest === undefined
-          ? `${who} has a variance of at most ${floor.toExponential(3)} along some direction, within ${FLOOR_FACTOR}× regCovar (${regCovar}): it has collapsed onto a few identical values or a lower-dimensional set`
-          : `${who} has a variance of ${smallest.toExponential(3)}, within ${FLOOR_FACTOR}× regCovar (${regCovar}): it has collapsed onto a few identical values`,
+        variance === undefined
+          ? `${who} has a variance along some direction below ${RELATIVE_FLOOR} of the pooled within-component variance along it (regCovar ${regCovar} taken out of both): it has collapsed onto a few identical values or a lower-dimensional set`
+          : `${who} has a variance of ${variance.toExponential(3)}${along}, ${ratio!.toExponential(2)} of the pooled within-component variance there (regCovar ${regCovar} taken out of both; the floor is ${RELATIVE_FLOOR}): it has collapsed onto a few identical values`,
     });
   }
   if (nSamples > 0) {

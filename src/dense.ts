@@ -64,13 +64,30 @@ export function transposeTimesLower(a: ArrayLike<number>, o: number, d: number, 
 }
 
 /**
- * Whether the symmetric d×d block has an eigenvalue ≤ floor: exactly when
- * a − floor·I has no Cholesky factor (a zero or negative pivot). One
- * factorisation, d³/6 multiply-adds, where eigenvalues by Jacobi sweeps cost
- * up to 100 × 2d³ (38 s at d = 800).
+ * Whether a component's empirical covariance E (its covariance minus
+ * regCovar·I, the d×d block at `o`) has a direction v with
+ * vᵀEv ≤ epsilon·vᵀMv + slack·vᵀDv, M a reference covariance (d×d; the
+ * pooled within-component one, degenerate.ts) and D its diagonal: the
+ * component keeps almost none of the reference's spread along v. Both are first scaled to M's unit
+ * diagonal, so the test does not depend on the features' units, and is then
+ * one Cholesky of Ē − epsilon·R − slack·I (Sylvester's law of inertia: it
+ * fails exactly when the pencil (Ē, R) has an eigenvalue ≤ epsilon, up to the
+ * slack, which also catches directions where the reference has no spread).
  */
-export function hasEigenvalueAtMost(a: ArrayLike<number>, d: number, floor: number, o = 0): boolean {
-  return cholesky(a, o, d, new Float64Array(o + d * d), floor) >= 0;
+export function hasRelativeEigenvalueAtMost(
+  e: ArrayLike<number>,
+  o: number,
+  m: Float64Array,
+  d: number,
+  epsilon: number,
+  slack: number,
+): boolean {
+  const scale = new Float64Array(d);
+  for (let j = 0; j < d; j++) scale[j] = m[j * d + j] > 0 ? 1 / Math.sqrt(m[j * d + j]) : 1;
+  const pencil = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) pencil[i * d + j] = (e[o + i * d + j] - epsilon * m[i * d + j]) * scale[i] * scale[j];
+  return cholesky(pencil, 0, d, new Float64Array(d * d), slack) >= 0;
 }
 
 /** First block of `blocks` d×d blocks that is not symmetric to `rel`, as a message, or undefined. */

@@ -794,10 +794,11 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   }
 
   /**
-   * Components that look like a spurious, collapsed solution: a covariance
-   * eigenvalue within a small factor of regCovar (the component sits on a few
-   * identical values), or fewer effective points than the covariance needs.
-   * Empty for a healthy fit.
+   * Components that look like a spurious, collapsed solution: along some
+   * direction the component keeps less than 1e-5 of the components' pooled
+   * variance there, regCovar taken out of both (it sits on a few identical
+   * values; the rule does not depend on the features' units), or fewer
+   * effective points than the covariance needs. Empty for a healthy fit.
    */
   get degenerate(): DegenerateComponent[] {
     const s = this.requireFitted();

@@ -8,9 +8,9 @@ import { type CovarianceType, GaussianMixture, selectModel } from "../src/index.
 
 await built.init();
 
-import { hasEigenvalueAtMost } from "../src/dense.js";
+import { hasRelativeEigenvalueAtMost } from "../src/dense.js";
 import { kernels } from "../src/wasm.js";
-import { datasets, expectClose } from "./helpers.js";
+import { datasets, expectClose, readCsv } from "./helpers.js";
 
 const faithful = datasets.faithful;
 const TYPES: CovarianceType[] = ["full", "tied", "diag", "spherical"];
@@ -243,7 +243,7 @@ describe("the degeneracy check", () => {
     return a;
   }
 
-  it("hasEigenvalueAtMost says whether the smallest eigenvalue is below the floor", () => {
+  it("hasRelativeEigenvalueAtMost says whether E keeps at most epsilon of M's spread along some direction, in any units", () => {
     for (const [d, seed] of [
       [2, 1],
       [5, 2],
@@ -251,35 +251,99 @@ describe("the degeneracy check", () => {
     ]) {
       const lambda = Array.from({ length: d }, (_, i) => 1 + i);
       lambda[d - 1] = 3e-6;
-      const a = withEigenvalues(lambda, seed);
-      expect(hasEigenvalueAtMost(a, d, 1e-5)).toBe(true);
-      expect(hasEigenvalueAtMost(a, d, 1e-6)).toBe(false);
-      expect(
-        hasEigenvalueAtMost(
-          withEigenvalues(
-            lambda.map(() => 2),
-            seed,
-          ),
-          d,
-          1.9,
-        ),
-      ).toBe(false);
+      for (const scale of [1, 1e-6, 1e6]) {
+        // E and M in the same units: the answer does not depend on them
+        const e = withEigenvalues(lambda, seed).map((v) => v * scale);
+        const m = new Float64Array(d * d);
+        for (let j = 0; j < d; j++) m[j * d + j] = scale;
+        expect(hasRelativeEigenvalueAtMost(e, 0, m, d, 1e-5, 0)).toBe(true);
+        expect(hasRelativeEigenvalueAtMost(e, 0, m, d, 1e-6, 0)).toBe(false);
+        const flat = withEigenvalues(
+          lambda.map(() => 2),
+          seed,
+        ).map((v) => v * scale);
+        expect(hasRelativeEigenvalueAtMost(flat, 0, m, d, 1.9, 0)).toBe(false);
+        expect(hasRelativeEigenvalueAtMost(flat, 0, m, d, 2.1, 0)).toBe(true);
+      }
     }
   });
 
   it("a collapsed full component is flagged at d = 400 (one Cholesky, not Jacobi sweeps)", () => {
     const d = 400;
     const lambda = Array.from({ length: d }, () => 1);
+    // 1e-6 above regCovar: a millionth of the mixture's variance along that direction
     lambda[7] = 2e-6;
     const cov = withEigenvalues(lambda, 9);
     const rows = Array.from({ length: d }, (_, i) => Array.from(cov.subarray(i * d, (i + 1) * d)));
+    const identity = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
     const gmm = GaussianMixture.fromJSON({
       covariance_type: "full",
-      weights_: [1],
-      means_: [Array(d).fill(0)],
-      covariances_: [rows],
+      weights_: [0.5, 0.5],
+      means_: [Array(d).fill(0), Array.from({ length: d }, (_, j) => (j === 0 ? 3 : 0))],
+      covariances_: [rows, identity],
     });
-    expect(gmm.degenerate.map((c) => c.kind)).toEqual(["variance-at-floor"]);
+    expect(gmm.degenerate.map((c) => [c.component, c.kind])).toEqual([[0, "variance-at-floor"]]);
+  });
+
+  it("a single Gaussian is never collapsed, however small the data's variance along some direction (breast cancer, raw)", () => {
+    // its true smallest eigenvalue is 7e-7, below the old floor of 10 × regCovar
+    for (const covarianceType of TYPES) {
+      const gmm = new GaussianMixture({ nComponents: 1, covarianceType }).fit(readCsv("../data/breast_cancer.csv"));
+      expect(gmm.degenerate, covarianceType).toEqual([]);
+    }
+  });
+
+  it("a component on identical rows is flagged, and only it, in any units", () => {
+    // Old Faithful plus six copies of one row, in units s times larger, with regCovar
+    // scaled alike so every fit is the same one (the old floor, 10 × regCovar
+    // unscaled, flagged both components at s = 1e-3 and neither at s = 1e3)
+    for (const s of [1e-3, 1, 1e3]) {
+      const X = [...faithful, ...Array.from({ length: 6 }, () => [6, 30])].map(([a, b]) => [a * s, b * s]);
+      for (const covarianceType of TYPES) {
+        // a broad component and a tight one on the copies (precision 1/(0.01 s)²)
+        const broad = 1 / (100 * s * s);
+        const tight = 1 / (1e-4 * s * s);
+        const precisionsInit = {
+          full: [
+            [
+              [broad, 0],
+              [0, broad],
+            ],
+            [
+              [tight, 0],
+              [0, tight],
+            ],
+          ],
+          tied: [
+            [broad, 0],
+            [0, broad],
+          ],
+          diag: [
+            [broad, broad],
+            [tight, tight],
+          ],
+          spherical: [broad, tight],
+        }[covarianceType];
+        const gmm = new GaussianMixture({
+          nComponents: 2,
+          covarianceType,
+          meansInit: [
+            [3.5 * s, 71 * s],
+            [6 * s, 30 * s],
+          ],
+          weightsInit: [0.98, 0.02],
+          precisionsInit,
+          regCovar: 1e-6 * s * s,
+          maxIter: 200,
+        }).fit(X);
+        expectClose(gmm.means[1], [6 * s, 30 * s], 1e-9);
+        const expected = covarianceType === "tied" ? [] : [[1, "variance-at-floor"]];
+        expect(
+          gmm.degenerate.filter((c) => c.kind === "variance-at-floor").map((c) => [c.component, c.kind]),
+          `${covarianceType} at scale ${s}`,
+        ).toEqual(expected);
+      }
+    }
   });
 });
 
