@@ -612,16 +612,20 @@ export class BayesianGaussianMixture {
    * The evidence lower bound on ln p(X) of the best initialisation: `lowerBound`
    * (scikit-learn's, which drops terms that depend on the priors, K and n)
    * plus those terms, so fits of different K compare; higher is better
-   * (selectModel's "elbo"). For full covariances it is the exact variational
-   * bound (with one component and the Dirichlet distribution, the model's
-   * closed-form evidence, tested); tied, diag and spherical complete
-   * scikit-learn's bound for them the same way. A model loaded from JSON takes
+   * (selectModel's "elbo"). For full, tied and diag covariances it is the
+   * exact variational bound (with one component and the Dirichlet
+   * distribution, the model's closed-form evidence, tested; diag's with the
+   * Gamma normalisers of its independent precisions); spherical completes
+   * scikit-learn's bound in the Wishart form scikit-learn uses for it. A model loaded from JSON takes
    * n_samples_fit for the weights' sum (its JSON does not keep Σw); NaN when
    * its JSON has no covariance_prior_.
    */
   get evidenceLowerBound(): number {
     const s = this.requireFitted();
-    return s.lowerBound + evidenceConstant(this.family, s.priors, this.nComponents, s.nFeatures, s.sumWeights);
+    return (
+      s.lowerBound +
+      evidenceConstant(this.family, s.priors, this.nComponents, s.nFeatures, s.sumWeights, s.params.degreesOfFreedom)
+    );
   }
   /** Why the last fit stopped: "converged", "maxIter" or "timeBudget". */
   get stopReason(): StopReason {

@@ -23,7 +23,7 @@
 // differs by covariance type (the Wishart or Gamma prior on the precisions,
 // its data default and its update) is the family table's precisionPrior
 // (covariance.ts); this file never branches on the type.
-import { type CovarianceFamily, covarianceSize, type Workspace } from "./covariance.js";
+import { type CovarianceFamily, covarianceSize, type Workspace, wishartGammas } from "./covariance.js";
 import {
   blockStatistics,
   type EmHooks,
@@ -451,9 +451,7 @@ function variationalBoundTerms(
   const wishartNorm = (c: number) => {
     const nu = dof[c];
     const logDetChol = logDet[c] - 0.5 * d * wasm.ln(nu);
-    let g = 0;
-    for (let j = 0; j < d; j++) g += wasm.lgamma(0.5 * (nu - j));
-    return -(nu * logDetChol + nu * d * half2 + g);
+    return -(nu * logDetChol + nu * d * half2 + wishartGammas(nu, d, (x) => wasm.lgamma(x)));
   };
   let logWishart = 0;
   // one shared precision (tied) counts once per component, as scikit-learn
@@ -522,9 +520,11 @@ export function variationalSetup(
  * for the sticks, ln B(γ₀, …, γ₀) for the Dirichlet), and −(N d/2) ln 2π
  * with N = Σw. The π^(d(d−1)/4) of the multivariate gamma cancels. For full
  * covariances the sum is the exact variational bound (at K = 1 with the
- * Dirichlet distribution, the model's closed-form evidence: tested); tied,
- * diag and spherical complete scikit-learn's own bound the same way, in the
- * Wishart form it uses for them. Gamma functions and logs run in the module.
+ * Dirichlet distribution, the model's closed-form evidence: tested), and so
+ * for tied and, with its Gamma normalisers swapped in for scikit-learn's
+ * Wishart ones, diag (tested the same way, per feature); spherical completes
+ * scikit-learn's own bound in its Wishart form (logGammaNormaliser says why).
+ * Gamma functions and logs run in the module.
  */
 export function evidenceConstant(
   family: CovarianceFamily,
@@ -532,13 +532,19 @@ export function evidenceConstant(
   k: number,
   d: number,
   sumWeights: number,
+  dof: ArrayLike<number>,
 ): number {
   const wasm = kernels();
   const { weightConcentration: g0, meanPrecision: b0, degreesOfFreedom: nu0, covariance: psi0 } = priors;
   if (psi0.length === 0) return NaN;
-  // ln B(W₀, ν₀) in scikit-learn's form: −(ν₀·½ln|W₀| + ν₀ d/2 ln 2 + Σ_j ln Γ((ν₀ − j)/2)), |W₀| = 1/|Ψ₀|
-  let g = 0;
-  for (let j = 0; j < d; j++) g += wasm.lgamma(0.5 * (nu0 - j));
+  const lgamma = (x: number) => wasm.lgamma(x);
+  const gammas = (nu: number) => family.precisionPrior.logGammaNormaliser(nu, d, lgamma);
+  // scikit-learn's bound normalises each posterior precision as a Wishart;
+  // where the family's density is another (diag's Gammas), swap its gammas in
+  let posterior = 0;
+  if (!family.shared) for (let c = 0; c < k; c++) posterior += gammas(dof[c]) - wishartGammas(dof[c], d, lgamma);
+  // ln B(W₀, ν₀): −(ν₀·½ln|W₀| + ν₀ d/2 ln 2 + the family's gammas), |W₀| = 1/|Ψ₀|
+  const g = gammas(nu0);
   const logWishart0 = -(
     nu0 * -0.5 * family.precisionPrior.logDeterminant(psi0, d, (x) => wasm.ln(x)) +
     nu0 * d * 0.5 * wasm.ln(2) +
@@ -549,7 +555,7 @@ export function evidenceConstant(
       ? k * (wasm.lgamma(1) + wasm.lgamma(g0) - wasm.lgamma(1 + g0))
       : k * wasm.lgamma(g0) - wasm.lgamma(k * g0);
   const LOG_2PI = 1.8378770664093453;
-  return k * (0.5 * d * wasm.ln(b0) + logWishart0) - logBetaPrior - 0.5 * sumWeights * d * LOG_2PI;
+  return posterior + k * (0.5 * d * wasm.ln(b0) + logWishart0) - logBetaPrior - 0.5 * sumWeights * d * LOG_2PI;
 }
 
 /** expectedLogWeights with the module's digamma (for a model loaded from JSON). */

@@ -871,6 +871,24 @@ export interface PrecisionPrior {
   squaredDistances(factor: Float64Array, stats: Statistics, means: Float64Array, k: number, d: number): number;
   /** log det of the d×d matrix Ψ₀ stands for (Wishart: Ψ₀ itself; diag: its diagonal; spherical: ψ₀I), logs by `ln`. */
   logDeterminant(psi0: Float64Array, d: number, ln: (x: number) => number): number;
+  /**
+   * The gamma functions in the log normaliser of one component's precision
+   * density with ν degrees of freedom: Σ_{j<d} ln Γ((ν − j)/2) for a Wishart;
+   * d·ln Γ(ν/2) for diag's d independent Gammas (a 1-D Wishart each).
+   * scikit-learn's lower bound uses the Wishart form for every type; the
+   * evidence lower bound takes the family's own (bayesian.ts). Spherical
+   * keeps the Wishart form: scikit-learn's update (ν = ν₀ + N, not ν₀ + dN)
+   * is not the conjugate posterior of one shared Gamma precision, so no
+   * closed form holds there.
+   */
+  logGammaNormaliser(nu: number, d: number, lgamma: (x: number) => number): number;
+}
+
+/** Σ_{j<d} ln Γ((ν − j)/2), the multivariate gamma of a Wishart without its π^(d(d−1)/4). */
+export function wishartGammas(nu: number, d: number, lgamma: (x: number) => number): number {
+  let g = 0;
+  for (let j = 0; j < d; j++) g += lgamma(0.5 * (nu - j));
+  return g;
 }
 
 /** x̄_c − m₀ into `out`. */
@@ -968,6 +986,7 @@ function wishart(tied: boolean): PrecisionPrior {
       }
       return dof;
     },
+    logGammaNormaliser: wishartGammas,
     logDeterminant(psi0, d, ln) {
       const l = new Float64Array(d * d);
       if (cholesky(psi0, 0, d, l) >= 0) return NaN;
@@ -1067,6 +1086,7 @@ function gammas(spherical: boolean): PrecisionPrior {
       }
       return dof;
     },
+    logGammaNormaliser: (nu, d, lgamma) => (spherical ? wishartGammas(nu, d, lgamma) : d * lgamma(0.5 * nu)),
     logDeterminant(psi0, d, ln) {
       if (spherical) return d * ln(psi0[0]);
       let s = 0;

@@ -101,6 +101,42 @@ describe("BayesianGaussianMixture.evidenceLowerBound", () => {
     });
   }
 
+  for (const name of ["faithful", "iris"] as const) {
+    it(`tied and diag with one component equal their closed-form log evidence too (${name})`, () => {
+      const X = datasets[name];
+      const d = X[0].length;
+      const base = {
+        nComponents: 1,
+        weightConcentrationPriorType: "dirichlet_distribution" as const,
+        regCovar: 0,
+        tol: 0,
+        maxIter: 3,
+      };
+      // one tied component is one full component: the same Normal–Wishart model
+      const tied = new BayesianGaussianMixture({ ...base, covarianceType: "tied" }).fit(X);
+      const t = tied.priors;
+      expectClose(
+        [tied.evidenceLowerBound],
+        [logEvidence(X, t.meanPrior, t.meanPrecisionPrior, t.covariancePrior as number[][], t.degreesOfFreedomPrior)],
+        1e-10,
+      );
+      // diag: independent Normal–Gamma models per feature (a 1-D Wishart is a Gamma), sharing ν₀ and β₀
+      const diag = new BayesianGaussianMixture({ ...base, covarianceType: "diag" }).fit(X);
+      const p = diag.priors;
+      const psi = p.covariancePrior as number[];
+      let expected = 0;
+      for (let j = 0; j < d; j++)
+        expected += logEvidence(
+          X.map((r) => [r[j]]),
+          [p.meanPrior[j]],
+          p.meanPrecisionPrior,
+          [[psi[j]]],
+          p.degreesOfFreedomPrior,
+        );
+      expectClose([diag.evidenceLowerBound], [expected], 1e-10);
+    });
+  }
+
   it("integer sample weights give the bound of the repeated rows, and the JSON round trip keeps it (unweighted)", () => {
     const X = datasets.faithful;
     const w = X.map((_, i) => 1 + (i % 2));
