@@ -65,17 +65,18 @@ function logEvidence(X: number[][], m0: number[], b0: number, psi0: number[][], 
 }
 
 describe("BayesianGaussianMixture.evidenceLowerBound", () => {
+  /** One component, exact responsibilities: the variational posterior is the exact one. */
+  const base = {
+    nComponents: 1,
+    weightConcentrationPriorType: "dirichlet_distribution" as const,
+    regCovar: 0,
+    tol: 0,
+    maxIter: 3,
+  };
   for (const name of ["faithful", "iris"] as const) {
     it(`equals the closed-form log evidence with one full component (${name}, data priors and given priors)`, () => {
       const X = datasets[name];
       const d = X[0].length;
-      const base = {
-        nComponents: 1,
-        weightConcentrationPriorType: "dirichlet_distribution" as const,
-        regCovar: 0,
-        tol: 0,
-        maxIter: 3,
-      };
       const b = new BayesianGaussianMixture(base).fit(X);
       const p = b.priors;
       const expected = logEvidence(
@@ -105,13 +106,6 @@ describe("BayesianGaussianMixture.evidenceLowerBound", () => {
     it(`tied and diag with one component equal their closed-form log evidence too (${name})`, () => {
       const X = datasets[name];
       const d = X[0].length;
-      const base = {
-        nComponents: 1,
-        weightConcentrationPriorType: "dirichlet_distribution" as const,
-        regCovar: 0,
-        tol: 0,
-        maxIter: 3,
-      };
       // one tied component is one full component: the same Normal–Wishart model
       const tied = new BayesianGaussianMixture({ ...base, covarianceType: "tied" }).fit(X);
       const t = tied.priors;
