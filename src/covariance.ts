@@ -13,7 +13,7 @@ import {
 } from "./dense.js";
 import { describe, flatten } from "./matrix.js";
 import { alloc, f64 } from "./memory.js";
-import type { Statistics } from "./statistics.js";
+import { meanScale, type Statistics } from "./statistics.js";
 import type { DataKernels, Kernels } from "./wasm.js";
 
 /**
@@ -906,7 +906,7 @@ function meanShift(
   delta: Float64Array,
   e: Float64Array,
 ): void {
-  const inv = 1 / (stats.nk[c] + 10 * Number.EPSILON);
+  const inv = meanScale(stats.nk[c]); // as the scatter was centred (statistics.ts)
   for (let j = 0; j < d; j++) {
     centre[j] = stats.sums[c * d + j] * inv;
     delta[j] = centre[j] - means[c * d + j];

@@ -9,8 +9,8 @@ import type { CovarianceFamily } from "./covariance.js";
 
 /**
  * scikit-learn adds 10ε to every N_k so that an empty component divides by
- * a tiny number rather than zero; we follow it (here only) so fits agree to
- * rounding.
+ * a tiny number rather than zero; we follow it in the weights, and in the
+ * means below one effective row (meanScale), so fits agree to rounding.
  */
 export const NK_FLOOR = 10 * Number.EPSILON;
 
@@ -35,7 +35,20 @@ export interface Statistics {
   scatter: Float64Array;
 }
 
-/** m_c = sums_c / (N_c + 10ε), as scikit-learn's means (a reciprocal, then products). */
+/**
+ * 1 / N_k for a mean: scikit-learn's 1 / (N_k + 10ε) below one effective
+ * row, where the floor keeps an empty component's mean finite (0), and the
+ * plain reciprocal from one row up, where the floor only moves the mean by
+ * 10ε relative. That move matters far out: the mean of a component holding
+ * one row at 1e20 sat 2e5 off the row, and the outer product of that offset
+ * (5e10 in every entry) swamped regCovar, so a full covariance of a healthy
+ * lone row could not be factored. At N_k ≥ 1 the two agree to 10 ulps.
+ */
+export function meanScale(nk: number): number {
+  return nk >= 1 ? 1 / nk : 1 / (nk + NK_FLOOR);
+}
+
+/** m_c = sums_c · meanScale(N_c) (a reciprocal, then products, as scikit-learn's means). */
 export function meansFromSums(
   nk: ArrayLike<number>,
   sums: ArrayLike<number>,
@@ -44,7 +57,7 @@ export function meansFromSums(
   out: Float64Array,
 ): void {
   for (let c = 0; c < k; c++) {
-    const inv = 1 / (nk[c] + NK_FLOOR);
+    const inv = meanScale(nk[c]);
     for (let j = 0; j < d; j++) out[c * d + j] = sums[c * d + j] * inv;
   }
 }

@@ -8,6 +8,7 @@ import { type CovarianceType, GaussianMixture, selectModel } from "../src/index.
 
 await built.init();
 
+import { COVARIANCE_TYPES } from "../src/covariance.js";
 import { hasRelativeEigenvalueAtMost } from "../src/dense.js";
 import { kernels } from "../src/wasm.js";
 import { datasets, expectClose, readCsv } from "./helpers.js";
@@ -181,6 +182,21 @@ describe("huge finite values", () => {
         t,
       ),
     ).toEqual([true, false]);
+  });
+
+  it("a row far out in every feature (1e20 … 1e99) fits in all four types, its component's mean exactly on it", () => {
+    // Before session 5 full and tied refused it: the 10ε floor on N_k put a lone
+    // row's mean 1e-15·|x| off the row, and that offset's outer product swamped regCovar.
+    for (const v of [1e20, 1e30, 1e60, 1e99]) {
+      for (const covarianceType of COVARIANCE_TYPES) {
+        const X = [...faithful, [v, -v]];
+        const gmm = new GaussianMixture({ nComponents: 3, covarianceType, randomState: 0 }).fit(X);
+        const far = gmm.predict([[v, -v]])[0];
+        expect(gmm.means[far]).toEqual([v, -v]);
+        expect(gmm.weights[far]).toBeCloseTo(1 / X.length, 12);
+        expect(gmm.predict(faithful).every((c) => c !== far)).toBe(true);
+      }
+    }
   });
 
   it("fit refuses values beyond ±1e100 with the row and column, and keeps the model", () => {
