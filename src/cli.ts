@@ -31,7 +31,7 @@ import {
   selectModel,
 } from "./index.js";
 import { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS, DTYPES, WEIGHT_PRIOR_TYPES } from "./options.js";
-import { CRITERIA } from "./selection.js";
+import { ALL_CRITERIA, CRITERIA } from "./selection.js";
 import {
   components2D,
   criterionSeries,
@@ -573,7 +573,9 @@ function warnDegenerate(ctx: Context, g: GaussianMixture): void {
 }
 
 function selectionOptions(ctx: Context, defaultTypes: readonly CovarianceType[]) {
-  const criterion = choiceOption(ctx, ctx.values.has("select") ? "select" : "criterion", CRITERIA) ?? "bic";
+  const criterion = ctx.flags.has("bayesian")
+    ? undefined // select --bayesian reads --criterion itself ("elbo" by default)
+    : (choiceOption(ctx, ctx.values.has("select") ? "select" : "criterion", CRITERIA) ?? "bic");
   const maxK = intOption(ctx, "max-components", 1) ?? 9;
   const o = gmmOptions(ctx);
   return {
@@ -589,15 +591,16 @@ function selectionOptions(ctx: Context, defaultTypes: readonly CovarianceType[])
 }
 
 function criterionValue(row: SelectionRow, criterion: Criterion): number {
-  if (criterion === "elbo") return row.lowerBound ?? NaN; // selectModel's Bayesian-only criterion (not a CLI choice)
+  if (criterion === "elbo") return row.lowerBound ?? NaN; // select --bayesian's default
   return criterion === "cv" ? (row.cvLogLikelihood ?? NaN) : row[criterion];
 }
 
 function criterionLabel(criterion: Criterion): string {
+  if (criterion === "elbo") return "evidence lower bound";
   return criterion === "cv" ? "held-out log-likelihood per row" : criterion.toUpperCase();
 }
 
-function criterionChart(result: SelectionResult): Panel {
+function criterionChart(result: SelectionResult<GaussianMixture | BayesianGaussianMixture>): Panel {
   const rows = result.table.map((r) => ({
     covarianceType: r.covarianceType,
     nComponents: r.nComponents,
@@ -607,7 +610,7 @@ function criterionChart(result: SelectionResult): Panel {
     series: criterionSeries(rows),
     highlight: { series: result.bestRow.covarianceType, x: result.bestRow.nComponents },
     yLabel: criterionLabel(result.criterion),
-    title: `${criterionLabel(result.criterion)} by number of components${result.criterion === "cv" ? " (higher is better)" : " (lower is better)"}`,
+    title: `${criterionLabel(result.criterion)} by number of components${result.criterion === "cv" || result.criterion === "elbo" ? " (higher is better)" : " (lower is better)"}`,
   });
 }
 
@@ -636,6 +639,44 @@ function scatterOf(ctx: Context, model: Model, X: Table): Panel {
       option(ctx, "title") ??
       `${model.nComponents} component${model.nComponents === 1 ? "" : "s"}, ${model.covarianceType} covariance (1σ and 2σ ellipses)`,
   });
+}
+
+/**
+ * select --bayesian: BayesianGaussianMixture over the grid, ranked by the
+ * evidence lower bound unless --criterion says otherwise (bic, aic, icl and
+ * cv then score the plug-in mixtures, as selectModel does).
+ */
+function selectBayesianWithProgress(
+  ctx: Context,
+  X: Table,
+  sampleWeight?: Float64Array,
+): SelectionResult<GaussianMixture | BayesianGaussianMixture> {
+  const criterion = choiceOption(ctx, "criterion", ALL_CRITERIA) ?? "elbo";
+  const { fitOptions, ...options } = selectionOptions(ctx, COVARIANCE_TYPES);
+  const priors = weightPriorOptions(ctx);
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
+    nInit: options.nInit ?? 1,
+    maxIter: 0,
+  });
+  try {
+    return selectModel(X, {
+      ...options,
+      criterion,
+      models: ["bgmm"],
+      bayesianOptions: {
+        ...priors,
+        maxIter: fitOptions.maxIter,
+        tol: fitOptions.tol,
+        regCovar: fitOptions.regCovar,
+        dtype: fitOptions.dtype,
+      },
+      ...(sampleWeight ? { sampleWeight } : {}),
+      featureNames: X.header,
+      onFit: (info) => bar.updateGrid(info),
+    });
+  } finally {
+    bar.finish();
+  }
 }
 
 function selectWithProgress(ctx: Context, X: Table, sampleWeight?: Float64Array): SelectionResult {
@@ -692,6 +733,45 @@ async function startOptions(ctx: Context, path: string, k: number | undefined, t
   };
 }
 
+/** The weight prior's flags, for fit --bayesian and select --bayesian. */
+const WEIGHT_PRIOR_OPTIONS: OptionSpec[] = [
+  {
+    name: "weight-concentration-prior-type",
+    value: "TYPE",
+    help: "with --bayesian: dirichlet_process (default, stick-breaking) or dirichlet_distribution",
+  },
+  {
+    name: "weight-concentration-prior",
+    value: "X",
+    help: "with --bayesian: the weight prior γ₀ > 0 (default 1/K); smaller keeps fewer components",
+  },
+];
+
+/** Refuses the weight prior's flags without --bayesian. */
+function checkBayesianFlags(ctx: Context): boolean {
+  const bayesian = ctx.flags.has("bayesian");
+  if (!bayesian)
+    for (const name of ["weight-concentration-prior-type", "weight-concentration-prior"])
+      if (ctx.values.has(name)) throw new UsageError(`--${name} needs --bayesian`);
+  return bayesian;
+}
+
+/** --weight-concentration-prior-type and --weight-concentration-prior, checked. */
+function weightPriorOptions(ctx: Context) {
+  const prior = option(ctx, "weight-concentration-prior");
+  if (prior !== undefined && !(numberOption(ctx, "weight-concentration-prior")! > 0))
+    throw new UsageError(`--weight-concentration-prior must be a decimal number > 0; got ${JSON.stringify(prior)}`);
+  const init = option(ctx, "init");
+  if (init === "auto")
+    throw new UsageError(`--init auto is not available with --bayesian; use ${BAYESIAN_INIT_PARAMS.join(", ")}`);
+  return {
+    weightConcentrationPriorType: choiceOption(ctx, "weight-concentration-prior-type", WEIGHT_PRIOR_TYPES),
+    weightConcentrationPrior: prior === undefined ? undefined : Number(prior),
+    // the library's default start (kmeans): the search of --init auto is GaussianMixture's
+    initParams: choiceOption(ctx, "init", BAYESIAN_INIT_PARAMS),
+  };
+}
+
 const fit: Command = {
   name: "fit",
   summary: "Fit a Gaussian mixture (or with --bayesian a BayesianGaussianMixture) to a data file and save it as JSON.",
@@ -725,16 +805,7 @@ const fit: Command = {
       name: "bayesian",
       help: "fit a BayesianGaussianMixture (variational; --components is then an upper bound the prior can switch components off below)",
     },
-    {
-      name: "weight-concentration-prior-type",
-      value: "TYPE",
-      help: "with --bayesian: dirichlet_process (default, stick-breaking) or dirichlet_distribution",
-    },
-    {
-      name: "weight-concentration-prior",
-      value: "X",
-      help: "with --bayesian: the weight prior γ₀ > 0 (default 1/K); smaller keeps fewer components",
-    },
+    ...WEIGHT_PRIOR_OPTIONS,
     { name: "out", value: "FILE", help: "write the model JSON here (default: standard output)" },
     { name: "plot", value: "FILE", help: "also draw the fit (and the criterion chart, with --select) as SVG" },
     ...READ_OPTIONS,
@@ -754,14 +825,13 @@ const fit: Command = {
           ],
       ["out", "plot"],
     );
-    const bayesian = ctx.flags.has("bayesian");
-    if (!bayesian) {
-      for (const name of ["weight-concentration-prior-type", "weight-concentration-prior"])
-        if (ctx.values.has(name)) throw new UsageError(`--${name} needs --bayesian`);
-    } else {
-      for (const name of ["select", "start"])
-        if (ctx.values.has(name)) throw new UsageError(`--${name} does not go with --bayesian`);
-    }
+    const bayesian = checkBayesianFlags(ctx);
+    if (bayesian)
+      for (const [name, instead] of [
+        ["select", "; use gmm-wasm select --bayesian"],
+        ["start", ""],
+      ])
+        if (ctx.values.has(name)) throw new UsageError(`--${name} does not go with --bayesian${instead}`);
     if (await streamable(ctx, path)) return bayesian ? fitBayesianStreamed(ctx, path) : fitStreamed(ctx, path, start);
     const { X, sampleWeight } = await readWeightedData(ctx, path);
     if (bayesian) return fitBayesian(ctx, X, sampleWeight);
@@ -803,26 +873,18 @@ const fit: Command = {
 /** The BayesianGaussianMixture `fit --bayesian` asks for (its flags checked). */
 function bayesianModel(ctx: Context): BayesianGaussianMixture {
   if (ctx.values.has("max-components")) throw new UsageError("--max-components needs --select");
-  const init = option(ctx, "init");
-  if (init === "auto")
-    throw new UsageError(`--init auto is not available with --bayesian; use ${BAYESIAN_INIT_PARAMS.join(", ")}`);
-  const prior = option(ctx, "weight-concentration-prior");
-  if (prior !== undefined && !(numberOption(ctx, "weight-concentration-prior")! > 0))
-    throw new UsageError(`--weight-concentration-prior must be a decimal number > 0; got ${JSON.stringify(prior)}`);
+  const priors = weightPriorOptions(ctx);
   const o = gmmOptions(ctx);
   return new BayesianGaussianMixture({
     nComponents: intOption(ctx, "components", 1) ?? 1,
     covarianceType: choiceOption(ctx, "covariance", COVARIANCE_TYPES) ?? "full",
-    weightConcentrationPriorType: choiceOption(ctx, "weight-concentration-prior-type", WEIGHT_PRIOR_TYPES),
-    weightConcentrationPrior: prior === undefined ? undefined : Number(prior),
+    ...priors,
     randomState: o.randomState,
     nInit: o.nInit,
     maxIter: o.maxIter,
     tol: o.tol,
     regCovar: o.regCovar,
     dtype: o.dtype,
-    // the library's default start (kmeans): the search of --init auto is GaussianMixture's
-    initParams: choiceOption(ctx, "init", BAYESIAN_INIT_PARAMS),
   });
 }
 
@@ -1271,15 +1333,30 @@ const SELECT_COLUMNS: [string, (r: SelectionRow) => number | string | undefined]
   ["note", (r) => r.error ?? r.note ?? ""],
 ];
 
+/** select --bayesian's extra columns. */
+const BAYESIAN_SELECT_COLUMNS: [string, (r: SelectionRow) => number | string | undefined][] = [
+  ["effective_components", (r) => r.effectiveComponents],
+  ["lower_bound", (r) => r.lowerBound],
+];
+
 const select: Command = {
   name: "select",
   summary: "Fit K = 1 … N for each covariance type and print the criterion table (best row marked selected).",
   usage:
-    "select <data> [--max-components 9] [--criterion bic|aic|icl|cv] [--covariance full,tied,...] [--out best.json] [--plot chart.svg]",
+    "select <data> [--max-components 9] [--criterion bic|aic|icl|cv|elbo] [--covariance full,tied,...] [--bayesian] [--out best.json] [--plot chart.svg]",
   positional: ["data"],
   options: [
     { name: "max-components", value: "N", help: "largest K to try (default 9)" },
-    { name: "criterion", value: "NAME", help: "bic (default), aic, icl or cv (cross-validated log-likelihood)" },
+    {
+      name: "criterion",
+      value: "NAME",
+      help: "bic (default), aic, icl or cv (cross-validated log-likelihood); with --bayesian also elbo (its default)",
+    },
+    {
+      name: "bayesian",
+      help: "fit BayesianGaussianMixture over the grid, ranked by the evidence lower bound (columns effective_components, lower_bound)",
+    },
+    ...WEIGHT_PRIOR_OPTIONS,
     { name: "covariance", value: "TYPES", help: "comma-separated covariance types to try (default all four)" },
     { name: "folds", value: "N", help: "with --criterion cv, the number of folds (default 5)" },
     { name: "allow-degenerate", help: "let a degenerate (collapsed) fit be chosen" },
@@ -1294,10 +1371,19 @@ const select: Command = {
   ],
   async run(ctx) {
     await checkOutputs(ctx, [["data", ctx.args[0]]], ["out", "plot"]);
+    const bayesian = checkBayesianFlags(ctx);
+    if (!bayesian && option(ctx, "criterion") === "elbo")
+      throw new UsageError(
+        "--criterion elbo needs --bayesian (a lower bound on ln p(X) and a BIC are not on one scale)",
+      );
     const { X, sampleWeight } = await readWeightedData(ctx, ctx.args[0]);
-    const result = selectWithProgress(ctx, X, sampleWeight);
+    const result: SelectionResult<GaussianMixture | BayesianGaussianMixture> = bayesian
+      ? selectBayesianWithProgress(ctx, X, sampleWeight)
+      : selectWithProgress(ctx, X, sampleWeight);
     const cv = result.criterion === "cv";
-    const columns = SELECT_COLUMNS.filter(([name]) => cv || name !== "cv_log_likelihood");
+    const columns = [...SELECT_COLUMNS, ...(bayesian ? BAYESIAN_SELECT_COLUMNS : [])].filter(
+      ([name]) => cv || name !== "cv_log_likelihood",
+    );
     if (format(ctx) === "json") {
       // the CSV's columns, under the CSV's names; a missing number is null, flags are booleans
       const row = (r: SelectionRow) =>
@@ -1322,8 +1408,16 @@ const select: Command = {
         ),
       );
     }
-    note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(result.best, X, sampleWeight)}`);
-    warnDegenerate(ctx, result.best);
+    const best = result.best;
+    if (best instanceof GaussianMixture) {
+      note(ctx, `selected by ${criterionLabel(result.criterion)}: ${describeModel(best, X, sampleWeight)}`);
+      warnDegenerate(ctx, best);
+    } else {
+      note(
+        ctx,
+        `selected by ${criterionLabel(result.criterion)}: Bayesian K≤${best.nComponents} ${best.covarianceType} (${best.weightConcentrationPriorType}), ${best.effectiveComponents} effective component${best.effectiveComponents === 1 ? "" : "s"}, evidence lower bound ${fixed(best.evidenceLowerBound)}`,
+      );
+    }
     const out = option(ctx, "out");
     if (out !== undefined) await writeOutput(ctx, out, JSON.stringify(result.best) + "\n");
     const plot = option(ctx, "plot");

@@ -17,7 +17,8 @@ import { Random } from "./random.js";
 export type Criterion = "bic" | "aic" | "icl" | "cv" | "elbo";
 /** The criteria every estimator's rows have, in the order messages list them ("elbo" ranks only "bgmm" rows). */
 export const CRITERIA: readonly Criterion[] = ["bic", "aic", "icl", "cv"];
-const ALL_CRITERIA: readonly Criterion[] = [...CRITERIA, "elbo"];
+/** Every criterion: CRITERIA and, with Bayesian rows, "elbo". */
+export const ALL_CRITERIA: readonly Criterion[] = [...CRITERIA, "elbo"];
 
 /** The estimators selectModel can fit: "gmm" (GaussianMixture, EM) and "bgmm" (BayesianGaussianMixture, variational). */
 export type ModelKind = "gmm" | "bgmm";

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockSeed, main, ProgressBar, sampleBlocks, writeSamples } from "../src/cli.js";
 import { parseTable, toCsv } from "../src/csv.js";
-import { BayesianGaussianMixture, GaussianMixture } from "../src/index.js";
+import { BayesianGaussianMixture, GaussianMixture, selectModel } from "../src/index.js";
 import { datasets, expectClose } from "./helpers.js";
 import { checkWellFormed } from "./well-formed.js";
 
@@ -420,7 +420,7 @@ describe("gmm-wasm fit → predict → proba → score", () => {
       "gmm-wasm fit: --weight-concentration-prior needs --bayesian\n",
     );
     expect(refused(["--bayesian", "--select", "bic"]).stderr).toBe(
-      "gmm-wasm fit: --select does not go with --bayesian\n",
+      "gmm-wasm fit: --select does not go with --bayesian; use gmm-wasm select --bayesian\n",
     );
     expect(refused(["--bayesian", "--init", "auto"]).stderr).toMatch(/--init auto is not available with --bayesian/);
     expect(refused(["--bayesian", "--weight-concentration-prior", "0"]).stderr).toMatch(
@@ -1023,6 +1023,50 @@ describe("gmm-wasm errors: numeric flags that are not plain decimal numbers, NDJ
 });
 
 describe("gmm-wasm select", () => {
+  it("select --bayesian ranks BayesianGaussianMixture fits by their evidence lower bound, as selectModel does", () => {
+    const args = ["select", "faithful.csv", "--bayesian", "--max-components", "3", "--covariance", "full,diag"];
+    const r = run([...args, "--seed", "0", "--format", "json", "--out", "best-bayes.json", "--plot", "elbo.svg"]);
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout);
+    expect(printed.criterion).toBe("elbo");
+    const expected = selectModel(datasets.faithful, {
+      models: ["bgmm"],
+      criterion: "elbo",
+      nComponents: [1, 2, 3],
+      covarianceTypes: ["full", "diag"],
+      randomState: 0,
+    });
+    expect(printed.table).toHaveLength(6);
+    expectClose(
+      printed.table.map((row: { lower_bound: number }) => row.lower_bound),
+      expected.table.map((row) => row.lowerBound),
+      1e-12,
+    );
+    expect(printed.table.map((row: { effective_components: number }) => row.effective_components)).toEqual(
+      expected.table.map((row) => row.effectiveComponents),
+    );
+    const best = expected.bestRow;
+    expect([printed.selected.covariance_type, printed.selected.n_components]).toEqual([
+      best.covarianceType,
+      best.nComponents,
+    ]);
+    const model = BayesianGaussianMixture.fromJSON(JSON.parse(readFileSync(join(dir, "best-bayes.json"), "utf8")));
+    expectClose(model.means, (expected.best as BayesianGaussianMixture).means, 1e-12);
+    expect(r.stderr).toMatch(
+      /^selected by evidence lower bound: Bayesian K≤\d full|^selected by evidence lower bound: Bayesian K≤\d diag/m,
+    );
+    expect(readFileSync(join(dir, "elbo.svg"), "utf8")).toContain("higher is better");
+    // the flags that need --bayesian, and elbo without it
+    expect(run(["select", "faithful.csv", "--criterion", "elbo"]).stderr).toMatch(/--criterion elbo needs --bayesian/);
+    expect(run(["select", "faithful.csv", "--weight-concentration-prior", "0.1"]).stderr).toMatch(
+      /--weight-concentration-prior needs --bayesian/,
+    );
+    expect(run([...args, "--init", "auto"]).stderr).toMatch(/--init auto is not available with --bayesian/);
+    expect(run(["fit", "faithful.csv", "--bayesian", "--select", "bic"]).stderr).toMatch(
+      /--select does not go with --bayesian; use gmm-wasm select --bayesian/,
+    );
+  });
+
   it("select prints one row per (type, K), marks the lowest-BIC non-degenerate row, and draws the chart", () => {
     const r = run([
       "select",
