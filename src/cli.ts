@@ -28,6 +28,7 @@ import {
   type Matrix,
   type SelectionResult,
   type SelectionRow,
+  type SelectModelOptions,
   selectModel,
 } from "./index.js";
 import { BAYESIAN_FORMAT, BAYESIAN_INIT_PARAMS, DTYPES, WEIGHT_PRIOR_TYPES } from "./options.js";
@@ -653,41 +654,29 @@ function selectBayesianWithProgress(
 ): SelectionResult<GaussianMixture | BayesianGaussianMixture> {
   const criterion = choiceOption(ctx, "criterion", ALL_CRITERIA) ?? "elbo";
   const { fitOptions, ...options } = selectionOptions(ctx, COVARIANCE_TYPES);
-  const priors = weightPriorOptions(ctx);
-  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
-    nInit: options.nInit ?? 1,
-    maxIter: 0,
-  });
-  try {
-    return selectModel(X, {
-      ...options,
-      criterion,
-      models: ["bgmm"],
-      bayesianOptions: {
-        ...priors,
-        maxIter: fitOptions.maxIter,
-        tol: fitOptions.tol,
-        regCovar: fitOptions.regCovar,
-        dtype: fitOptions.dtype,
-      },
-      ...(sampleWeight ? { sampleWeight } : {}),
-      featureNames: X.header,
-      onFit: (info) => bar.updateGrid(info),
-    });
-  } finally {
-    bar.finish();
-  }
+  const { maxIter, tol, regCovar, dtype } = fitOptions;
+  const bayesianOptions = { ...weightPriorOptions(ctx), maxIter, tol, regCovar, dtype };
+  return withGridProgress(ctx, options.nInit, X, sampleWeight, (common) =>
+    selectModel(X, { ...options, ...common, criterion, models: ["bgmm"], bayesianOptions }),
+  );
 }
 
 function selectWithProgress(ctx: Context, X: Table, sampleWeight?: Float64Array): SelectionResult {
   const options = selectionOptions(ctx, COVARIANCE_TYPES);
-  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
-    nInit: options.nInit ?? 1,
-    maxIter: 0,
-  });
+  return withGridProgress(ctx, options.nInit, X, sampleWeight, (common) => selectModel(X, { ...options, ...common }));
+}
+
+/** Runs a selectModel call with a progress bar over its grid; `common` holds the weights, names and onFit. */
+function withGridProgress<T>(
+  ctx: Context,
+  nInit: number | undefined,
+  X: Table,
+  sampleWeight: Float64Array | undefined,
+  select: (common: Pick<SelectModelOptions, "sampleWeight" | "featureNames" | "onFit">) => T,
+): T {
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), { nInit: nInit ?? 1, maxIter: 0 });
   try {
-    return selectModel(X, {
-      ...options,
+    return select({
       ...(sampleWeight ? { sampleWeight } : {}),
       featureNames: X.header,
       onFit: (info) => bar.updateGrid(info),
