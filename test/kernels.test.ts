@@ -435,7 +435,7 @@ describe("scatterFull's negligible rows", () => {
 });
 
 describe("fused E-step", () => {
-  // eStepFull (blocked, two rows per vector, d = 2 and d = 3 paths) and eStepDiag /
+  // eStepFull (blocked, two rows per vector, the d ≤ 4 register paths) and eStepDiag /
   // eStepSpherical must equal the plain logProb* + normalizeLogProb on
   // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d = 2
   // path's 64, a non-finite row), bit for bit: the same operations on the
@@ -455,6 +455,8 @@ describe("fused E-step", () => {
     [19, 7, 8],
     [11, 2, 70],
     [5, 6, 33],
+    [9, 4, 64], // the d ≤ 4 register path's largest K (its constants fill SMALL_PARAMS)
+    [7, 1, 65], // past it: the blocked path
   ];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {
