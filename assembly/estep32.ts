@@ -72,7 +72,9 @@ export function eStepF32(
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
-    if (d == 2) load2(x, i0, rows, xt);
+    if (d == 1 && rows == BLOCK_ROWS) memory.copy(xt, x + (<usize>i0 << 2), BLOCK_ROWS << 2); // already feature-major
+    else if (d == 2) load2(x, i0, rows, xt);
+    else if (d == 3 && rows == BLOCK_ROWS) load3(x, i0, xt);
     else transposeBlock(x, i0, rows, d, xt);
     for (let c = 0; c < k; c++) {
       const mu = mu32 + (<usize>(c * d) << 2);
@@ -169,6 +171,20 @@ export function eStepF32(
   }
 }
 
+/** d = 3, a full block: three f32x4 loads of four rows each, deinterleaved into features. */
+@inline function load3(x: usize, i0: i32, xt: usize): void {
+  for (let p = 0; p < QUADS; p++) {
+    const src = x + <usize>(i0 + 4 * p) * 12;
+    const a = v128.load(src); // r0[0] r0[1] r0[2] r1[0]
+    const b = v128.load(src, 16); // r1[1] r1[2] r2[0] r2[1]
+    const c = v128.load(src, 32); // r2[2] r3[0] r3[1] r3[2]
+    const t = xt + (<usize>p << 4);
+    v128.store(t, i32x4.shuffle(i32x4.shuffle(a, b, 0, 3, 6, 6), c, 0, 1, 2, 5));
+    v128.store(t + QUAD_BYTES, i32x4.shuffle(i32x4.shuffle(a, b, 1, 4, 7, 7), c, 0, 1, 2, 6));
+    v128.store(t + 2 * QUAD_BYTES, i32x4.shuffle(i32x4.shuffle(a, b, 2, 5, 5, 5), c, 0, 1, 4, 7));
+  }
+}
+
 /** q ← offset − ½q in place (the weighted log-density) for the block's four vectors. */
 @inline function toLogDensity(q: usize, offset: f32): void {
   const off = f32x4.splat(offset);
@@ -220,12 +236,30 @@ export function eStepF32(
   return total;
 }
 
-/** out[i + r][c] = lane r of lb[c] · scale[r], widened to f64, for r < rows. */
+/**
+ * out[i + r][c] = lane r of lb[c] · scale[r], widened to f64, for r < rows:
+ * two components at a time, so that each row gets one f64x2 store.
+ */
 @inline function storeRows(lb: usize, k: i32, out: usize, i: i32, rows: i32, scale: v128): void {
   const rowBytes = <usize>k << 3;
   let p0 = addr(out, i * k);
   let p = lb;
-  for (let c = 0; c < k; c++) {
+  let c = 0;
+  for (; c + 2 <= k; c += 2) {
+    const v = f32x4.mul(v128.load(p), scale);
+    const u = f32x4.mul(v128.load(p + QUAD_BYTES), scale);
+    const lo = i32x4.shuffle(v, u, 0, 4, 1, 5); // rows 0, 1: (c, c + 1) each
+    v128.store(p0, f64x2.promote_low_f32x4(lo));
+    if (rows > 1) v128.store(p0 + rowBytes, f64x2.promote_low_f32x4(i32x4.shuffle(lo, lo, 2, 3, 2, 3)));
+    if (rows > 2) {
+      const hi = i32x4.shuffle(v, u, 2, 6, 3, 7); // rows 2, 3
+      v128.store(p0 + 2 * rowBytes, f64x2.promote_low_f32x4(hi));
+      if (rows > 3) v128.store(p0 + 3 * rowBytes, f64x2.promote_low_f32x4(i32x4.shuffle(hi, hi, 2, 3, 2, 3)));
+    }
+    p0 += 16;
+    p += 2 * QUAD_BYTES;
+  }
+  if (c < k) {
     const v = f32x4.mul(v128.load(p), scale);
     const lo = f64x2.promote_low_f32x4(v);
     const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3));
@@ -233,8 +267,6 @@ export function eStepF32(
     if (rows > 1) v128.store64_lane(p0 + rowBytes, lo, 1);
     if (rows > 2) v128.store64_lane(p0 + 2 * rowBytes, hi, 0);
     if (rows > 3) v128.store64_lane(p0 + 3 * rowBytes, hi, 1);
-    p0 += 8;
-    p += QUAD_BYTES;
   }
 }
 

@@ -89,8 +89,8 @@ function logProbFullSimple(
  * block of rows, then normalizeLogProb on the same rows while they are in
  * cache. Same arguments as the two, same results (but for the association
  * of the returned sum and a lone odd last row's, to rounding); returns
- * Σ_i logProbNorm[i]. d = 2 and 3 keep a row pair in registers (eStep2,
- * eStep3); other d write each block's log-densities into a block buffer and
+ * Σ_i logProbNorm[i]. d ≤ 4 keeps a row pair in registers (eStepSmall);
+ * other d write each block's log-densities into a block buffer and
  * normalise them there, so the n×K matrix is written once.
  */
 export function eStepFull(
@@ -98,8 +98,12 @@ export function eStepFull(
   means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
   out: usize, diff: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
-  if (d == 2 && k <= E2_MAX_K) return eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-  if (d == 3 && k <= E2_MAX_K) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+  if (d <= 4 && k <= SMALL_MAX_K) {
+    if (d == 1) return eStep1(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+    if (d == 2) return eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+    if (d == 3) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+    return eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+  }
   if (fusedBlocked(d, k)) {
     // log-densities straight into the block buffer, normalised there: the
     // n×K matrix is written once, with the responsibilities
@@ -170,52 +174,148 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
   return total;
 }
 
-// d = 2 (the common case of plotting-scale data): per component six
-// splatted constants (μ₀, μ₁, W₀₀, W₁₀, W₁₁, offset), for up to E2_MAX_K
+// d ≤ 4 (plotting-scale data, colours, 3-D points): per component
+// D + D(D+1)/2 + 1 splatted constants (μ₀ … μ_{D−1}, the lower triangle of W
+// row by row W₀₀, W₁₀, W₁₁, W₂₀ …, then the offset), for up to SMALL_MAX_K
 // components, in static memory (the module is single-threaded).
-const E2_MAX_K: i32 = min(64, PAIR_MAX_K);
-// (eStep3 keeps ten per component in the same region: μ₀…μ₂, W₀₀, W₁₀, W₁₁, W₂₀…W₂₂, offset)
-const E2_PARAMS = memory.data(160 * 64, 16);
+const SMALL_MAX_K: i32 = min(64, PAIR_MAX_K);
+const SMALL_PARAMS = memory.data(240 * 64, 16); // D = 4: 15 constants of 16 bytes
 
-/**
- * eStepFull for d = 2: two rows per f64x2 from the start, so the
- * log-densities of a row pair go straight into the transposed buffer the
- * normalisation works on, never through the n×K matrix. The arithmetic is
- * that of logProbFull and normalizeLogProb, operation for operation.
- */
+function eStep1(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 1);
+}
 function eStep2(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
-  const constant = -0.5 * 2.0 * LOG_2PI;
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 2);
+}
+function eStep3(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 3);
+}
+function eStep4(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 4);
+}
+
+/**
+ * eStepFull for d = D ≤ 4 (a constant at every call, so the branches on it
+ * fold away): two rows per f64x2 from the start, regrouped by feature, so
+ * the log-densities of a row pair go straight into PAIR_BUF, the buffer the
+ * normalisation works on, never through the n×K matrix. The arithmetic is
+ * mahalanobisBlock's operation for operation (y₀ = W₀₀d₀, y₁ = W₁₀d₀ + W₁₁d₁,
+ * y₂ = (W₂₀d₀ + W₂₁d₁) + W₂₂d₂, y₃ = ((W₃₀d₀ + W₃₁d₁) + W₃₂d₂) + W₃₃d₃,
+ * q = (y₀² + y₁²) + (y₂² + y₃²), or + y₂² alone at D = 3; its additions to 0
+ * dropped, which changes no square) and then normalizeLogProb's, so the
+ * results are the blocked path's bit for bit.
+ */
+@inline function eStepSmall(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, D: i32,
+): f64 {
+  const step = <usize>(D + (D * (D + 1)) / 2 + 1) << 4;
+  const constant = -0.5 * <f64>D * LOG_2PI;
+  const wRow = <usize>D << 3;
   for (let c = 0; c < k; c++) {
-    const p = E2_PARAMS + <usize>c * 96;
+    const p = SMALL_PARAMS + <usize>c * step;
+    const mu = addr(means, D * c);
     const wc = addr(w, c * wStride);
-    v128.store(p, v128.load64_splat(addr(means, 2 * c)));
-    v128.store(p, v128.load64_splat(addr(means, 2 * c + 1)), 16);
-    v128.store(p, v128.load64_splat(wc), 32);
-    v128.store(p, v128.load64_splat(wc, 16), 48);
-    v128.store(p, v128.load64_splat(wc, 24), 64);
-    v128.store(p, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)), 80);
+    let o: usize = 0;
+    for (let j = 0; j < D; j++) {
+      v128.store(p + o, v128.load64_splat(mu + (<usize>j << 3)));
+      o += 16;
+    }
+    for (let j = 0; j < D; j++)
+      for (let l = 0; l <= j; l++) {
+        v128.store(p + o, v128.load64_splat(wc + <usize>j * wRow + (<usize>l << 3)));
+        o += 16;
+      }
+    v128.store(p + o, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)));
   }
   const half = f64x2.splat(0.5);
-  const end = E2_PARAMS + <usize>k * 96;
+  const end = SMALL_PARAMS + <usize>k * step;
+  const z = f64x2.splat(0);
   let total = 0.0;
   for (let i = 0; i < n; i += 2) {
     const two = i + 1 < n;
-    const a = v128.load(addr(x, 2 * i));
-    const b = two ? v128.load(addr(x, 2 * i + 2)) : a;
-    const x0 = i64x2.shuffle(a, b, 0, 2);
-    const x1 = i64x2.shuffle(a, b, 1, 3);
+    const ra = addr(x, D * i);
+    let x0 = z, x1 = z, x2 = z, x3 = z;
+    if (two) {
+      if (D == 1) x0 = v128.load(ra);
+      else if (D == 2) {
+        // rows i, i + 1: (a0 a1) (b0 b1)
+        const u = v128.load(ra);
+        const v = v128.load(ra, 16);
+        x0 = i64x2.shuffle(u, v, 0, 2);
+        x1 = i64x2.shuffle(u, v, 1, 3);
+      } else if (D == 3) {
+        // (a0 a1) (a2 b0) (b1 b2)
+        const u = v128.load(ra);
+        const v = v128.load(ra, 16);
+        const t = v128.load(ra, 32);
+        x0 = i64x2.shuffle(u, v, 0, 3);
+        x1 = i64x2.shuffle(u, t, 1, 2);
+        x2 = i64x2.shuffle(v, t, 0, 3);
+      } else {
+        // (a0 a1) (a2 a3) (b0 b1) (b2 b3)
+        const u = v128.load(ra);
+        const v = v128.load(ra, 16);
+        const s = v128.load(ra, 32);
+        const t = v128.load(ra, 48);
+        x0 = i64x2.shuffle(u, s, 0, 2);
+        x1 = i64x2.shuffle(u, s, 1, 3);
+        x2 = i64x2.shuffle(v, t, 0, 2);
+        x3 = i64x2.shuffle(v, t, 1, 3);
+      }
+    } else {
+      x0 = v128.load64_splat(ra);
+      if (D > 1) x1 = v128.load64_splat(ra, 8);
+      if (D > 2) x2 = v128.load64_splat(ra, 16);
+      if (D > 3) x3 = v128.load64_splat(ra, 24);
+    }
     let mx = f64x2.splat(-Infinity);
     let probe = f64x2.splat(0);
     let t = PAIR_BUF;
-    for (let p = E2_PARAMS; p < end; p += 96) {
+    for (let p = SMALL_PARAMS; p < end; p += step) {
+      let q: v128;
       const d0 = f64x2.sub(x0, v128.load(p));
-      const d1 = f64x2.sub(x1, v128.load(p, 16));
-      const y0 = f64x2.mul(v128.load(p, 32), d0);
-      const y1 = f64x2.add(f64x2.mul(v128.load(p, 48), d0), f64x2.mul(v128.load(p, 64), d1));
-      const v = f64x2.sub(v128.load(p, 80), f64x2.mul(half, f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1))));
+      if (D == 1) {
+        const y0 = f64x2.mul(v128.load(p, 16), d0);
+        q = f64x2.mul(y0, y0);
+      } else if (D == 2) {
+        const d1 = f64x2.sub(x1, v128.load(p, 16));
+        const y0 = f64x2.mul(v128.load(p, 32), d0);
+        const y1 = f64x2.add(f64x2.mul(v128.load(p, 48), d0), f64x2.mul(v128.load(p, 64), d1));
+        q = f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1));
+      } else if (D == 3) {
+        const d1 = f64x2.sub(x1, v128.load(p, 16));
+        const d2 = f64x2.sub(x2, v128.load(p, 32));
+        const y0 = f64x2.mul(v128.load(p, 48), d0);
+        const y1 = f64x2.add(f64x2.mul(v128.load(p, 64), d0), f64x2.mul(v128.load(p, 80), d1));
+        const y2 = f64x2.add(f64x2.add(f64x2.mul(v128.load(p, 96), d0), f64x2.mul(v128.load(p, 112), d1)), f64x2.mul(v128.load(p, 128), d2));
+        q = f64x2.add(f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1)), f64x2.mul(y2, y2));
+      } else {
+        const d1 = f64x2.sub(x1, v128.load(p, 16));
+        const d2 = f64x2.sub(x2, v128.load(p, 32));
+        const d3 = f64x2.sub(x3, v128.load(p, 48));
+        const y0 = f64x2.mul(v128.load(p, 64), d0);
+        const y1 = f64x2.add(f64x2.mul(v128.load(p, 80), d0), f64x2.mul(v128.load(p, 96), d1));
+        const y2 = f64x2.add(f64x2.add(f64x2.mul(v128.load(p, 112), d0), f64x2.mul(v128.load(p, 128), d1)), f64x2.mul(v128.load(p, 144), d2));
+        const y3 = f64x2.add(
+          f64x2.add(f64x2.add(f64x2.mul(v128.load(p, 160), d0), f64x2.mul(v128.load(p, 176), d1)), f64x2.mul(v128.load(p, 192), d2)),
+          f64x2.mul(v128.load(p, 208), d3),
+        );
+        q = f64x2.add(f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1)), f64x2.add(f64x2.mul(y2, y2), f64x2.mul(y3, y3)));
+      }
+      const v = f64x2.sub(v128.load(p + step - 16), f64x2.mul(half, q));
       v128.store(t, v);
       mx = f64x2.pmax(mx, v);
       probe = f64x2.add(probe, v);
@@ -224,80 +324,6 @@ function eStep2(
     const r0 = addr(out, i * k);
     const r1 = r0 + (<usize>k << 3);
     // without responsibilities, the rows keep the log-densities (predict reads them)
-    if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
-    total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
-  }
-  return total;
-}
-
-/**
- * eStepFull for d = 3 (colours, 3-D points), as eStep2: a row pair is
- * loaded as three vectors and regrouped by feature, each component's ten
- * splatted constants are read from E2_PARAMS, and the log-densities go
- * straight into PAIR_BUF. The arithmetic is mahalanobisBlock's for d = 3
- * operation for operation (y₀ = W₀₀d₀, y₁ = W₁₀d₀ + W₁₁d₁, y₂ = (W₂₀d₀ +
- * W₂₁d₁) + W₂₂d₂, q = (y₀² + y₁²) + y₂², its additions to 0 dropped, which
- * changes no square), so the results are the blocked path's bit for bit.
- */
-function eStep3(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
-): f64 {
-  const constant = -0.5 * 3.0 * LOG_2PI;
-  for (let c = 0; c < k; c++) {
-    const p = E2_PARAMS + <usize>c * 160;
-    const mu = addr(means, 3 * c);
-    const wc = addr(w, c * wStride);
-    v128.store(p, v128.load64_splat(mu));
-    v128.store(p, v128.load64_splat(mu, 8), 16);
-    v128.store(p, v128.load64_splat(mu, 16), 32);
-    v128.store(p, v128.load64_splat(wc), 48); // W00
-    v128.store(p, v128.load64_splat(wc, 24), 64); // W10
-    v128.store(p, v128.load64_splat(wc, 32), 80); // W11
-    v128.store(p, v128.load64_splat(wc, 48), 96); // W20
-    v128.store(p, v128.load64_splat(wc, 56), 112); // W21
-    v128.store(p, v128.load64_splat(wc, 64), 128); // W22
-    v128.store(p, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)), 144);
-  }
-  const half = f64x2.splat(0.5);
-  const end = E2_PARAMS + <usize>k * 160;
-  let total = 0.0;
-  for (let i = 0; i < n; i += 2) {
-    const two = i + 1 < n;
-    const ra = addr(x, 3 * i);
-    let x0: v128, x1: v128, x2: v128;
-    if (two) {
-      // rows i, i + 1: (a0 a1) (a2 b0) (b1 b2)
-      const u = v128.load(ra);
-      const v = v128.load(ra, 16);
-      const t = v128.load(ra, 32);
-      x0 = i64x2.shuffle(u, v, 0, 3);
-      x1 = i64x2.shuffle(u, t, 1, 2);
-      x2 = i64x2.shuffle(v, t, 0, 3);
-    } else {
-      x0 = v128.load64_splat(ra);
-      x1 = v128.load64_splat(ra, 8);
-      x2 = v128.load64_splat(ra, 16);
-    }
-    let mx = f64x2.splat(-Infinity);
-    let probe = f64x2.splat(0);
-    let t = PAIR_BUF;
-    for (let p = E2_PARAMS; p < end; p += 160) {
-      const d0 = f64x2.sub(x0, v128.load(p));
-      const d1 = f64x2.sub(x1, v128.load(p, 16));
-      const d2 = f64x2.sub(x2, v128.load(p, 32));
-      const y0 = f64x2.mul(v128.load(p, 48), d0);
-      const y1 = f64x2.add(f64x2.mul(v128.load(p, 64), d0), f64x2.mul(v128.load(p, 80), d1));
-      const y2 = f64x2.add(f64x2.add(f64x2.mul(v128.load(p, 96), d0), f64x2.mul(v128.load(p, 112), d1)), f64x2.mul(v128.load(p, 128), d2));
-      const q = f64x2.add(f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1)), f64x2.mul(y2, y2));
-      const v = f64x2.sub(v128.load(p, 144), f64x2.mul(half, q));
-      v128.store(t, v);
-      mx = f64x2.pmax(mx, v);
-      probe = f64x2.add(probe, v);
-      t += 16;
-    }
-    const r0 = addr(out, i * k);
-    const r1 = r0 + (<usize>k << 3);
     if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
     total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
   }

@@ -193,7 +193,7 @@ const SCATTER_ROWS: i32 = 32;
  * is computed on tiles of the lower triangle (4×4, narrower for the last
  * d mod 4 rows; see rankUpdate), whose accumulators' lanes are distinct
  * entries of S, so they are added to S directly (no horizontal sums).
- * d = 2 has its own loop with the three sums in registers.
+ * d ≤ 4 has its own loop with the sums in registers (scatterSmall).
  */
 export function scatterFull(
   x: usize, resp: usize, means: usize, n: i32, d: i32, k: i32,
@@ -231,8 +231,11 @@ function scatterFullOf<T>(
 ): void {
   const dd = d * d;
   fill(out, 0.0, outStride == 0 ? dd : k * dd);
-  if (d == 2) {
-    scatter2<T>(x, resp, means, n, k, out, outStride);
+  if (d <= 4) {
+    if (d == 1) scatter1<T>(x, resp, means, n, k, out, outStride);
+    else if (d == 2) scatter2<T>(x, resp, means, n, k, out, outStride);
+    else if (d == 3) scatter3<T>(x, resp, means, n, k, out, outStride);
+    else scatter4<T>(x, resp, means, n, k, out, outStride);
     return;
   }
   const dp = (d + 3) & ~3; // tiles read four columns: pad rows with zeros
@@ -406,37 +409,87 @@ function scatterFullSimple<T>(
   st(p, j, ld(p, j) + (f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1)));
 }
 
-/**
- * d = 2: the three scatter sums of every component in one pass over the
- * rows. Two components share an f64x2 (their responsibilities are adjacent
- * in a row), the row's two features are splatted; sums are kept in
- * registers over a block of rows.
- */
+// d ≤ 4: the D(D+1)/2 scatter sums of two components at a time in
+// registers, one pass over the rows (no gather): every row counts, the
+// negligible ones included, which at this d costs less than testing them.
+function scatter1<T>(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32): void {
+  scatterSmall<T>(x, resp, means, n, k, out, outStride, 1);
+}
 function scatter2<T>(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32): void {
+  scatterSmall<T>(x, resp, means, n, k, out, outStride, 2);
+}
+function scatter3<T>(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32): void {
+  scatterSmall<T>(x, resp, means, n, k, out, outStride, 3);
+}
+function scatter4<T>(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32): void {
+  scatterSmall<T>(x, resp, means, n, k, out, outStride, 4);
+}
+
+/**
+ * d = D ≤ 4 (a constant at every call, so the branches on it fold away):
+ * two components share an f64x2 (their responsibilities are adjacent in a
+ * row), each of the row's D features is splatted, and the lower triangle's
+ * sums S[a][b] (b ≤ a) stay in registers over a block of rows.
+ */
+@inline function scatterSmall<T>(x: usize, resp: usize, means: usize, n: i32, k: i32, out: usize, outStride: i32, D: i32): void {
+  const z = f64x2.splat(0);
   for (let i0 = 0; i0 < n; i0 += SUM_BLOCK) {
     const i1 = min(i0 + SUM_BLOCK, n);
     for (let c = 0; c < k; c += 2) {
       const pair = c + 1 < k;
-      // (μ_c[f], μ_c+1[f]) for f = 0, 1 (means are c-major: μ_c = means[2c …])
-      const mc = v128.load(addr(means, 2 * c));
-      const mn = pair ? v128.load(addr(means, 2 * c + 2)) : mc;
-      const m0 = i64x2.shuffle(mc, mn, 0, 2);
-      const m1 = i64x2.shuffle(mc, mn, 1, 3);
-      let s00 = f64x2.splat(0), s10 = f64x2.splat(0), s11 = f64x2.splat(0);
+      // (μ_c[f], μ_c+1[f]) (means are c-major: μ_c = means[D·c …])
+      const mc = addr(means, D * c);
+      const mn = pair ? mc + (<usize>D << 3) : mc;
+      const m0 = v128.load64_lane(mn, v128.load64_splat(mc), 1);
+      const m1 = D > 1 ? v128.load64_lane(mn + 8, v128.load64_splat(mc + 8), 1) : z;
+      const m2 = D > 2 ? v128.load64_lane(mn + 16, v128.load64_splat(mc + 16), 1) : z;
+      const m3 = D > 3 ? v128.load64_lane(mn + 24, v128.load64_splat(mc + 24), 1) : z;
+      let s00 = z, s10 = z, s11 = z, s20 = z, s21 = z, s22 = z, s30 = z, s31 = z, s32 = z, s33 = z;
       for (let i = i0; i < i1; i++) {
         const r = loadPair(resp, i * k + c, pair);
-        const xi = addrOf<T>(x, 2 * i);
+        const xi = addrOf<T>(x, D * i);
         const d0 = f64x2.sub(splatOf<T>(xi, 0), m0);
-        const d1 = f64x2.sub(splatOf<T>(xi, 1), m1);
         const r0 = f64x2.mul(r, d0);
-        const r1 = f64x2.mul(r, d1);
         s00 = f64x2.add(s00, f64x2.mul(r0, d0));
-        s10 = f64x2.add(s10, f64x2.mul(r1, d0));
-        s11 = f64x2.add(s11, f64x2.mul(r1, d1));
+        if (D > 1) {
+          const d1 = f64x2.sub(splatOf<T>(xi, 1), m1);
+          const r1 = f64x2.mul(r, d1);
+          s10 = f64x2.add(s10, f64x2.mul(r1, d0));
+          s11 = f64x2.add(s11, f64x2.mul(r1, d1));
+          if (D > 2) {
+            const d2 = f64x2.sub(splatOf<T>(xi, 2), m2);
+            const r2 = f64x2.mul(r, d2);
+            s20 = f64x2.add(s20, f64x2.mul(r2, d0));
+            s21 = f64x2.add(s21, f64x2.mul(r2, d1));
+            s22 = f64x2.add(s22, f64x2.mul(r2, d2));
+            if (D > 3) {
+              const d3 = f64x2.sub(splatOf<T>(xi, 3), m3);
+              const r3 = f64x2.mul(r, d3);
+              s30 = f64x2.add(s30, f64x2.mul(r3, d0));
+              s31 = f64x2.add(s31, f64x2.mul(r3, d1));
+              s32 = f64x2.add(s32, f64x2.mul(r3, d2));
+              s33 = f64x2.add(s33, f64x2.mul(r3, d3));
+            }
+          }
+        }
       }
-      addPair(out, c * outStride, outStride, s00, pair);
-      addPair(out, c * outStride + 2, outStride, s10, pair);
-      addPair(out, c * outStride + 3, outStride, s11, pair);
+      const o = c * outStride;
+      addPair(out, o, outStride, s00, pair);
+      if (D > 1) {
+        addPair(out, o + D, outStride, s10, pair);
+        addPair(out, o + D + 1, outStride, s11, pair);
+      }
+      if (D > 2) {
+        addPair(out, o + 2 * D, outStride, s20, pair);
+        addPair(out, o + 2 * D + 1, outStride, s21, pair);
+        addPair(out, o + 2 * D + 2, outStride, s22, pair);
+      }
+      if (D > 3) {
+        addPair(out, o + 3 * D, outStride, s30, pair);
+        addPair(out, o + 3 * D + 1, outStride, s31, pair);
+        addPair(out, o + 3 * D + 2, outStride, s32, pair);
+        addPair(out, o + 3 * D + 3, outStride, s33, pair);
+      }
     }
   }
 }

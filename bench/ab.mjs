@@ -11,7 +11,7 @@
 // a fit from the broad start (data.mjs's broadStart: means at random
 // rows, precisions 1/20·I; tol 0, 6 iterations) through each dist's GaussianMixture. Prints
 // each one's median time and the median of the per-round ratios A/B with
-// its quartiles.
+// its quartiles. AB_DTYPE=float32 runs the fits with dtype "float32".
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,6 +39,7 @@ async function makeFit(dist) {
       maxIter: 6,
       initParams: "random_from_data",
       randomState: 0,
+      dtype: process.env.AB_DTYPE ?? "float64",
       ...start,
     }).fit(X, { onIteration: () => marks.push(performance.now()) });
     const iv = marks

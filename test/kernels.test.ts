@@ -285,7 +285,7 @@ describe("M-step kernels", () => {
   // every d mod 4 and both tile paths (d < 4: edge tiles only; d ≥ 4: 4×4 tiles, then 1-, 2-, 3-row ones), K odd and even
   const shapes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].flatMap((d) => [2, 3].map((k) => ({ d, k })));
   it.each(shapes)(
-    "componentSums and scatterFull equal the weighted means and centred scatter computed naively (d=$d, K=$k)",
+    "componentSums and scatterFull (full and tied) equal the weighted means and centred scatter computed naively (d=$d, K=$k)",
     ({ d, k }) => {
       const n = 29;
       const r = rng(9 + d * 10 + k);
@@ -295,7 +295,7 @@ describe("M-step kernels", () => {
         const s = a.reduce((u, v) => u + v, 0);
         return a.map((v) => v / s);
       }).flat();
-      const { nk, means, scatter } = scoped(() => {
+      const { nk, means, scatter, pooled } = scoped(() => {
         const w = kernels();
         const x = allocFrom(X),
           rp = allocFrom(resp),
@@ -304,12 +304,17 @@ describe("M-step kernels", () => {
           sp = alloc(k * d * d);
         componentMeans(w.componentSums, x, rp, n, d, k, nkp, mp);
         const lpn = allocFrom(new Array(n).fill(-Infinity)); // no E-step: every r > 0 counts
-        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, allocFrom(new Array(k).fill(0)), sp, d * d, alloc(d));
+        const logDet = allocFrom(new Array(k).fill(0));
+        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, logDet, sp, d * d, alloc(d));
         w.finishScatter(sp, d, nkp, k, 0, false);
+        // tied: one matrix, every component's scatter added into it (outStride 0)
+        const tp = alloc(d * d);
+        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, logDet, tp, 0, alloc(d));
         return {
           nk: Array.from(f64(nkp, k)),
           means: Array.from(f64(mp, k * d)),
           scatter: Array.from(f64(sp, k * d * d)),
+          pooled: Array.from(f64(tp, d * d)),
         };
       });
       for (let c = 0; c < k; c++) {
@@ -329,6 +334,14 @@ describe("M-step kernels", () => {
             expect(scatter[c * d * d + a * d + b]).toBeCloseTo(v / nk[c], 12);
           }
       }
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b <= a; b++) {
+          let v = 0;
+          for (let c = 0; c < k; c++)
+            for (let i = 0; i < n; i++)
+              v += resp[i * k + c] * (X[i * d + a] - means[c * d + a]) * (X[i * d + b] - means[c * d + b]);
+          expect(pooled[a * d + b]).toBeCloseTo(v, 10);
+        }
     },
   );
 });
@@ -342,7 +355,7 @@ describe("scatterFull before any E-step", () => {
     [Number.POSITIVE_INFINITY, 0],
   ])("keeps every row with r > 0 after markUnscored, whatever logDet held (%s, %s)", (l0, l1) => {
     const n = 50,
-      d = 3,
+      d = 5, // d ≤ 4 keeps every row anyway (scatterSmall): the tiled path is the one that tests
       k = 2;
     const r = rng(21);
     const X = Array.from({ length: n * d }, r);
@@ -377,7 +390,7 @@ describe("scatterFull's negligible rows", () => {
   // for it (≈ −5e19) bounds its q, so it must count; told instead that its lse
   // is a typical one, the kernel may (and does) drop it as negligible.
   const n = 40,
-    d = 3,
+    d = 5, // the tiled path: d ≤ 4 counts every row (scatterSmall)
     k = 1;
   const r = rng(11);
   const X = Array.from({ length: n * d }, (_, t) => (t === 0 ? 1e10 : r()));
@@ -422,7 +435,7 @@ describe("scatterFull's negligible rows", () => {
 });
 
 describe("fused E-step", () => {
-  // eStepFull (blocked, two rows per vector, d = 2 and d = 3 paths) and eStepDiag /
+  // eStepFull (blocked, two rows per vector, the d ≤ 4 register paths) and eStepDiag /
   // eStepSpherical must equal the plain logProb* + normalizeLogProb on
   // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d = 2
   // path's 64, a non-finite row), bit for bit: the same operations on the
@@ -442,6 +455,8 @@ describe("fused E-step", () => {
     [19, 7, 8],
     [11, 2, 70],
     [5, 6, 33],
+    [9, 4, 64], // the d ≤ 4 register path's largest K (its constants fill SMALL_PARAMS)
+    [7, 1, 65], // past it: the blocked path
   ];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {

@@ -18,8 +18,11 @@ describe("package size", () => {
   // 66 kB from session 4: the two-rows-per-vector k-means kernels and the d = 3
   // register E-step add 2.3 kB of gmm.wasm for a 2.3× faster KMeans on the photo;
   // 68 kB with the worker pool, scatterFull's edge tiles, weighted streams and the
-  // Bayesian fitAsync (66.4 kB, after the bench and test hooks left gmm.wasm)
-  it("gmm.wasm + index.js stay under 68 kB gzipped", () => {
+  // Bayesian fitAsync (66.4 kB, after the bench and test hooks left gmm.wasm);
+  // 70 kB from session 5: register scatters for d = 1, 3, 4 and register
+  // E-steps for d = 1, 4 add 1.0 kB of gmm.wasm (67.5 kB) for 1.6–2.2× faster
+  // iterations at d = 1, 3, 4, leaving room for the other kernel work
+  it("gmm.wasm + index.js stay under 70 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -27,7 +30,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(30_000);
-    expect(wasm.gz + js.gz).toBeLessThan(68_000);
+    expect(wasm.gz + js.gz).toBeLessThan(70_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
