@@ -182,9 +182,10 @@ describe("fitAsync's worker pool", () => {
 
   it("a fit after a threaded fit with one more component equals a fresh fit bit for bit (no stale log-determinants at initialisation)", async () => {
     // d = 5: d ≤ 4 scatters every row in registers and never reads the log-determinants.
-    // Since session 5's arena layout this path no longer reproduces the stale values
-    // without markUnscored (checked); the guard that does is kernels.test.ts's
-    // markUnscored + scatterFull at d = 5. This stays as the end-to-end check.
+    // In session 5 this path no longer reproduced the stale values without
+    // markUnscored (tried at d = 3, 5, 6, 8, K = 2, 3; why not was not found); the
+    // guard that does fail is kernels.test.ts's markUnscored + scatterFull at d = 5.
+    // This stays as the end-to-end check.
     const X5 = data(20_000, 5);
     const o = { ...options, onWarning: () => {} };
     const fresh = new GaussianMixture(o).fit(X5);
