@@ -45,7 +45,14 @@ export { KMeans, type KMeansInit, type KMeansOptions } from "./kmeans.js";
 export type { KMeansJSON } from "./kmeans-json.js";
 export { type Matrix, type MatrixLike, toRows } from "./matrix.js";
 export type { GaussianMixtureJSON, StatisticsJSON } from "./model-json.js";
-export { type Dtype, type FitWarning, type GaussianMixtureOptions, INIT_PARAMS, type InitParams } from "./options.js";
+export {
+  type Dtype,
+  type FitWarning,
+  type GaussianMixtureOptions,
+  INIT_PARAMS,
+  type InitParams,
+  type PrecisionsInit,
+} from "./options.js";
 export { releaseWorkers } from "./parallel.js";
 export {
   type Criterion,

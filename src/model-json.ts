@@ -13,6 +13,7 @@ import {
   type GaussianMixtureOptions,
   INIT_PARAMS,
   type InitParams,
+  type PrecisionsInit,
   type ResolvedOptions,
   WEIGHTS_SUM_TOLERANCE,
 } from "./options.js";
@@ -394,7 +395,7 @@ export function fromModelJSON(input: unknown): { options: GaussianMixtureOptions
     warmStart: typeof params.warm_start === "boolean" ? params.warm_start : undefined,
     weightsInit: (params.weights_init ?? undefined) as number[] | undefined,
     meansInit: (params.means_init ?? undefined) as number[][] | undefined,
-    precisionsInit: params.precisions_init ?? undefined,
+    precisionsInit: (params.precisions_init ?? undefined) as PrecisionsInit | undefined,
     dtype: params.dtype as Dtype | undefined,
   };
   const lowerBound = typeof o.lower_bound_ === "number" ? o.lower_bound_ : -Infinity;

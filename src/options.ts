@@ -4,6 +4,13 @@ import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { describe, type MatrixLike, readMatrix } from "./matrix.js";
 import type { WeightConcentrationPriorType } from "./types.js";
 
+/**
+ * Precisions as GaussianMixtureOptions.precisionsInit takes them: scikit-learn's
+ * nested shapes (a CovarianceArray of the type, typed arrays allowed at any
+ * level) or one flat array in row-major order.
+ */
+export type PrecisionsInit = ArrayLike<number> | ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
+
 /** How EM starts; see GaussianMixtureOptions.initParams. */
 export type InitParams = "kmeans" | "k-means++" | "random" | "random_from_data" | "hc" | "auto";
 /** Every initParams value, for validation and for user interfaces. */
@@ -45,9 +52,10 @@ export interface GaussianMixtureOptions {
   meansInit?: MatrixLike;
   /**
    * Initial precisions (inverse covariances) in scikit-learn's shapes:
-   * full [k, d, d], tied [d, d], diag [k, d], spherical [k].
+   * full [k, d, d], tied [d, d], diag [k, d], spherical [k], as nested
+   * arrays (typed arrays at any level) or one flat array of those values.
    */
-  precisionsInit?: unknown;
+  precisionsInit?: PrecisionsInit;
   /**
    * The start as responsibilities, mclust's me() z: n × nComponents (rows of
    * X by components), entries ≥ 0, each row summing to 1 (within 1e-6). EM
@@ -92,7 +100,7 @@ export interface ResolvedOptions {
   warmStart: boolean;
   weightsInit: ArrayLike<number> | undefined;
   meansInit: MatrixLike | undefined;
-  precisionsInit: unknown;
+  precisionsInit: PrecisionsInit | undefined;
   responsibilitiesInit: MatrixLike | undefined;
   dtype: Dtype;
   onWarning: ((warning: FitWarning) => void) | undefined;

@@ -120,6 +120,13 @@ declare const type: CovarianceType;
 export const any: number[] | number[][] | number[][][] = new GaussianMixture({ covarianceType: type }).fit(X).covariances;
 export const loaded: number[] | number[][] | number[][][] = GaussianMixture.fromJSON({}).covariances;
 export const t: "diag" = new GaussianMixture({ covarianceType: "diag" }).covarianceType;
+// precisionsInit takes a model's precisions, typed arrays or a flat array, not any value
+const fitted = new GaussianMixture({ covarianceType: "full" }).fit(X);
+export const again = new GaussianMixture({ precisionsInit: fitted.precisions });
+export const typed = new GaussianMixture({ precisionsInit: [[Float64Array.of(1, 0), Float64Array.of(0, 1)]] });
+export const flat = new GaussianMixture({ covarianceType: "spherical", precisionsInit: new Float64Array(2) });
+// @ts-expect-error: a string is no precision array
+export const text = new GaussianMixture({ precisionsInit: "identity" });
 `;
     expect(
       await typecheck("covariances", code, {
