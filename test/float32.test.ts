@@ -3,14 +3,14 @@
 // documents for float32.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type CovarianceType, GaussianMixture } from "../src/index.js";
+import { type CovarianceType, GaussianMixture, type PrecisionsInit } from "../src/index.js";
 import { datasets, maxRelativeError } from "./helpers.js";
 
 interface FixedStart {
   dataset: string;
   covariance_type: CovarianceType;
   n_components: number;
-  start: { weights_init: number[]; means_init: number[][]; precisions_init: unknown };
+  start: { weights_init: number[]; means_init: number[][]; precisions_init: PrecisionsInit };
   model: Record<string, unknown> & { lower_bound_: number; weights_: number[] };
   predict_proba: number[][];
   predict: number[];
