@@ -16,10 +16,9 @@ import { type CovarianceFamily, type CovarianceType, FAMILIES } from "./covarian
 import type { FitControl, StopReason } from "./em.js";
 import { abortError, NotFittedError } from "./errors.js";
 import { type AsyncFitOptions, exclusive } from "./gaussian-mixture.js";
-import { describe, flatten, type Matrix, type MatrixLike, nest, readMatrix, readWeights, toRows } from "./matrix.js";
+import { describe, flatten, type Matrix, type MatrixLike, nest, toRows } from "./matrix.js";
 import { fromModelJSON } from "./model-json.js";
 import {
-  ASYNC_FIT_OPTIONS,
   BAYESIAN_FORMAT,
   BAYESIAN_INIT_PARAMS,
   checkFitOptions,
@@ -29,7 +28,6 @@ import {
   type Dtype,
   FIT_OPTIONS,
   type InitParams,
-  MAX_THREADS,
   type ResolvedOptions,
   resolveOptions,
 } from "./options.js";
@@ -37,6 +35,7 @@ import { shardCount } from "./parallel.js";
 import { Random } from "./random.js";
 import type { CovarianceArray } from "./types.js";
 import {
+  asyncFitInput,
   type ChunkSource,
   drawRows,
   fitVariationalRows,
@@ -349,16 +348,11 @@ export class BayesianGaussianMixture {
    * await bgmm.fitAsync(() => readCsvChunks("big.csv")); // from gmm-wasm/csv
    */
   async fitAsync(X: MatrixLike | ChunkSource, options: BayesianAsyncFitOptions = {}): Promise<this> {
-    checkFitOptions(options, ASYNC_FIT_OPTIONS);
-    if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
-    if (options.workerUrl !== undefined) resolveWorkerUrl(options.workerUrl);
-    if (options.signal?.aborted) throw abortError(options.signal);
-    if (typeof X === "function") return this.fitSource(X, options);
-    // X is read now: the fit may wait behind another one, and the caller may change X meanwhile
-    const snapshot = readMatrix(X, "X");
+    const input = asyncFitInput(X, options);
+    if ("source" in input) return this.fitSource(input.source, options);
+    const { snapshot, sampleWeight } = input;
     const { rows: n, cols: d } = snapshot;
     const k = this.nComponents;
-    const sampleWeight = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
     const threads = shardCount(options.nThreads, n, k, d);
     const { nThreads: _threads, workerUrl: _url, ...fitOptions } = options;
     if (threads === 1) return this.fit(snapshot, { ...fitOptions, sampleWeight });
@@ -384,11 +378,6 @@ export class BayesianGaussianMixture {
     if (this.o.responsibilitiesInit !== undefined && !(this.o.base.warmStart && this.state)) {
       throw new RangeError(
         "responsibilitiesInit cannot start a streamed fit (its start runs on a sample of the rows, not on every row); fit in memory, or start from a start method (initParams)",
-      );
-    }
-    if (options.sampleWeight !== undefined) {
-      throw new RangeError(
-        "sampleWeight cannot be given with a streamed source: the weights travel with the rows, so yield chunks as { rows, sampleWeight } (csvChunks and readCsvChunks do with weightColumn)",
       );
     }
     const { nThreads: _threads, workerUrl: _url, ...fitOptions } = options;

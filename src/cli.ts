@@ -686,16 +686,25 @@ function withGridProgress<T>(
   }
 }
 
-function fitWithProgress(ctx: Context, g: GaussianMixture, X: Table, sampleWeight?: Float64Array): void {
-  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
-    nInit: g.nInit,
-    maxIter: g.maxIter,
-  });
+/** --time-budget SECONDS as fit's timeBudgetMs. */
+function timeBudgetMs(ctx: Context): number | undefined {
   const budget = numberOption(ctx, "time-budget");
+  return budget === undefined ? undefined : budget * 1000;
+}
+
+/** One in-memory fit of either estimator, with the progress bar over its nInit × maxIter iterations. */
+function fitWithProgress(
+  ctx: Context,
+  g: GaussianMixture | BayesianGaussianMixture,
+  X: Table,
+  sampleWeight: Float64Array | undefined,
+  counts: { nInit: number; maxIter: number },
+): void {
+  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), counts);
   try {
     g.fit(X, {
       onIteration: (info) => bar.update(info),
-      timeBudgetMs: budget === undefined ? undefined : budget * 1000,
+      timeBudgetMs: timeBudgetMs(ctx),
       featureNames: X.header,
       ...(sampleWeight ? { sampleWeight } : {}),
     });
@@ -848,7 +857,7 @@ const fit: Command = {
         covarianceType: covarianceType ?? "full",
         ...(start === undefined ? {} : await startOptions(ctx, start, nComponents, covarianceType)),
       });
-      fitWithProgress(ctx, g, X, sampleWeight);
+      fitWithProgress(ctx, g, X, sampleWeight, { nInit: g.nInit, maxIter: g.maxIter });
       note(ctx, `fitted ${describeModel(g, X, sampleWeight)}`);
     }
     warnDegenerate(ctx, g);
@@ -890,21 +899,7 @@ function noteBayesian(ctx: Context, g: BayesianGaussianMixture, streamed?: strin
 async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | undefined): Promise<void> {
   const g = bayesianModel(ctx);
   const o = gmmOptions(ctx);
-  const bar = new ProgressBar(ctx.io, ctx.io.stderrIsTTY && !ctx.flags.has("quiet"), {
-    nInit: o.nInit ?? 1,
-    maxIter: o.maxIter ?? 100,
-  });
-  const budget = numberOption(ctx, "time-budget");
-  try {
-    g.fit(X, {
-      onIteration: (info) => bar.update(info),
-      timeBudgetMs: budget === undefined ? undefined : budget * 1000,
-      featureNames: X.header,
-      ...(sampleWeight ? { sampleWeight } : {}),
-    });
-  } finally {
-    bar.finish();
-  }
+  fitWithProgress(ctx, g, X, sampleWeight, { nInit: o.nInit ?? 1, maxIter: o.maxIter ?? 100 });
   noteBayesian(ctx, g);
   await writeOutput(ctx, option(ctx, "out"), JSON.stringify(g) + "\n");
   const plot = option(ctx, "plot");
@@ -919,8 +914,7 @@ async function fitBayesian(ctx: Context, X: Table, sampleWeight: Float64Array | 
 async function fitBayesianStreamed(ctx: Context, path: string): Promise<void> {
   const g = bayesianModel(ctx);
   const { source, header } = fileSource(ctx, path);
-  const budget = numberOption(ctx, "time-budget");
-  await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
+  await g.fitAsync(source, { timeBudgetMs: timeBudgetMs(ctx) });
   noteBayesian(
     ctx,
     g,
@@ -976,8 +970,7 @@ async function fitStreamed(ctx: Context, path: string, start: string | undefined
     covarianceType: covarianceType ?? "full",
     ...(start === undefined ? {} : await startOptions(ctx, start, nComponents, covarianceType)),
   });
-  const budget = numberOption(ctx, "time-budget");
-  await g.fitAsync(source, { timeBudgetMs: budget === undefined ? undefined : budget * 1000 });
+  await g.fitAsync(source, { timeBudgetMs: timeBudgetMs(ctx) });
   note(
     ctx,
     `fitted K=${g.nComponents} ${g.covarianceType} streamed from ${path} (${g.toJSON().n_samples_fit} rows${ctx.values.has("weights-column") ? ", weighted" : ""}, read once per iteration): lower bound ${fixed(g.lowerBound)} per row, ${g.converged ? `converged in ${g.nIter} iterations` : `${g.nIter} iterations (not converged)`}`,

@@ -37,7 +37,6 @@ import {
 } from "./model-json.js";
 import type { FitWarning } from "./options.js";
 import {
-  ASYNC_FIT_OPTIONS,
   checkFitOptions,
   checkInteger,
   checkResponsibilities,
@@ -45,7 +44,6 @@ import {
   type Dtype,
   FIT_OPTIONS,
   type GaussianMixtureOptions,
-  MAX_THREADS,
   type ResolvedOptions,
   resolveOptions,
   WEIGHTS_SUM_TOLERANCE,
@@ -55,6 +53,7 @@ import { Random } from "./random.js";
 import { mergeStatistics, type Statistics } from "./statistics.js";
 import type { CovarianceArray, SearchReport } from "./types.js";
 import {
+  asyncFitInput,
   type ChunkSource,
   drawRows,
   type FitPlan,
@@ -318,16 +317,10 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
    * await gmm.fitAsync(() => readCsvChunks("big.csv")); // from gmm-wasm/csv
    */
   async fitAsync(X: MatrixLike | ChunkSource, options: AsyncFitOptions = {}): Promise<this> {
-    checkFitOptions(options, ASYNC_FIT_OPTIONS);
-    if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
-    if (options.workerUrl !== undefined) resolveWorkerUrl(options.workerUrl);
-    if (options.signal?.aborted) throw abortError(options.signal);
-    if (typeof X === "function") return this.fitSource(X, options);
-    // Read X once, now: the fit may wait behind another one, and the caller
-    // may change X meanwhile.
-    const snapshot = readMatrix(X, "X");
+    const input = asyncFitInput(X, options);
+    if ("source" in input) return this.fitSource(input.source, options);
+    const { snapshot, sampleWeight } = input;
     const { rows: n, cols: d } = snapshot;
-    const sampleWeight = options.sampleWeight === undefined ? undefined : readWeights(options.sampleWeight, n);
     // the search (initParams "auto") runs its many short fits in this thread
     const threads = this.opts.initParams === "auto" ? 1 : shardCount(options.nThreads, n, this.opts.nComponents, d);
     if (threads === 1) {
@@ -387,11 +380,6 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     if (this.opts.responsibilitiesInit !== undefined && !(this.opts.warmStart && this.state)) {
       throw new RangeError(
         "responsibilitiesInit cannot start a streamed fit (its start runs on a sample of the rows, not on every row); fit in memory, or give weightsInit, meansInit and precisionsInit",
-      );
-    }
-    if (options.sampleWeight !== undefined) {
-      throw new RangeError(
-        "sampleWeight cannot be given with a streamed source: the weights travel with the rows, so yield chunks as { rows, sampleWeight } (csvChunks and readCsvChunks do with weightColumn)",
       );
     }
     return exclusive(async () => {

@@ -1,11 +1,11 @@
 // Lloyd's algorithm and k-means++ seeding on rows already in WebAssembly
 // memory: the engine behind the public KMeans and the k-means starts of
 // GaussianMixture (init.ts).
-import { type MatrixLike, readWeights } from "./matrix.js";
+import { MAX_FIT_MAGNITUDE, type MatrixLike, readWeights } from "./matrix.js";
 import { alloc, dataView, f64, i32, scoped } from "./memory.js";
 import type { Random } from "./random.js";
 import { type DataKernels, dataKernels, kernels } from "./wasm.js";
-import { checkFitValues, distinctRowsAtLeast, loadMatrix } from "./workspace.js";
+import { distinctRowsAtLeast, loadMatrix } from "./workspace.js";
 
 /** Result of Lloyd's algorithm on data already in WASM memory. */
 export interface LloydResult {
@@ -323,11 +323,10 @@ export function kmeansRows(
   sampleWeight?: unknown,
 ): LloydResult & { d: number } {
   return scoped(() => {
-    const x = loadMatrix(X);
+    const x = loadMatrix(X, "X", "float64", MAX_FIT_MAGNITUDE);
     const { rows: n, cols: d } = x;
     const weights = sampleWeight === undefined ? undefined : readWeights(sampleWeight, n);
     const init = seeding(n, d);
-    checkFitValues(x);
     if (weights && !distinctRowsAtLeast(x, k, weights)) {
       throw new RangeError(`X has fewer than nClusters = ${k} distinct rows of positive weight; use fewer clusters`);
     }

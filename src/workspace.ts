@@ -39,13 +39,20 @@ import {
   type MatrixLike,
   nest,
   type RowSource,
+  readMatrix,
   readRow,
   readWeights,
   rowSource,
-  tooLargeToFit,
 } from "./matrix.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
-import type { Dtype, ResolvedOptions } from "./options.js";
+import {
+  ASYNC_FIT_OPTIONS,
+  checkFitOptions,
+  checkInteger,
+  type Dtype,
+  MAX_THREADS,
+  type ResolvedOptions,
+} from "./options.js";
 import { ShardPool } from "./parallel.js";
 import { Random } from "./random.js";
 import { searchFit } from "./search.js";
@@ -67,7 +74,8 @@ export interface LoadedMatrix {
 /**
  * Validates `x` and copies it into freshly allocated WASM memory, reading
  * each value once; the shape returned is the shape of what was copied.
- * A fit passes MAX_FIT_MAGNITUDE as `limit` (checkFitValues in the same pass).
+ * A fit passes MAX_FIT_MAGNITUDE as `limit`: values beyond it are refused in
+ * the same pass (tooLargeToFit names the row and column).
  */
 export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64", limit?: number): LoadedMatrix {
   const src = rowSource(x, name);
@@ -110,23 +118,6 @@ function loadFloat32(src: RowSource, name: string, limit?: number): LoadedMatrix
   const dest = f32(ptr, rows * cols);
   copyRows(src, dest, name, shift, sampled, limit);
   return { ptr, rows, cols, dtype: "float32", shift };
-}
-
-/** Refuses rows a fit cannot sum without overflow, naming the first. */
-export function checkFitValues(x: LoadedMatrix, name = "X"): void {
-  const { ptr, rows, cols, shift } = x;
-  const values = x.dtype === "float32" ? f32(ptr, rows * cols) : f64(ptr, rows * cols);
-  const tooLarge = (t: number, v: number) => tooLargeToFit(name, Math.floor(t / cols), t % cols, v);
-  // Two loops, so that the common unshifted case tests one value per element
-  // (a streamed fit runs this on every chunk of every pass).
-  if (!shift) {
-    for (let t = 0; t < values.length; t++) if (Math.abs(values[t]) > MAX_FIT_MAGNITUDE) throw tooLarge(t, values[t]);
-    return;
-  }
-  for (let t = 0; t < values.length; t++) {
-    const v = values[t] + shift[t % cols];
-    if (Math.abs(v) > MAX_FIT_MAGNITUDE) throw tooLarge(t, v);
-  }
 }
 
 /**
@@ -725,6 +716,40 @@ export async function fitVariationalStream(
   } finally {
     release(top);
   }
+}
+
+/** The per-call options both estimators' fitAsync take. */
+interface AsyncCall {
+  nThreads?: number;
+  workerUrl?: URL | string;
+  signal?: AbortSignal;
+  sampleWeight?: ArrayLike<number>;
+}
+
+/**
+ * fitAsync's door, one for both estimators: checks the per-call options, then
+ * hands a streamed source back as it is (its weights travel with its rows, so
+ * a separate sampleWeight is refused) or reads X and its weights now, since
+ * the fit may wait behind another one and the caller may change X meanwhile.
+ */
+export function asyncFitInput(
+  X: MatrixLike | ChunkSource,
+  options: AsyncCall,
+): { source: ChunkSource } | { snapshot: Matrix & { data: Float64Array }; sampleWeight?: Float64Array } {
+  checkFitOptions(options, ASYNC_FIT_OPTIONS);
+  if (options.nThreads !== undefined) checkInteger(options.nThreads, "nThreads", 1, MAX_THREADS);
+  if (options.workerUrl !== undefined) resolveWorkerUrl(options.workerUrl);
+  if (options.signal?.aborted) throw abortError(options.signal);
+  if (typeof X === "function") {
+    if (options.sampleWeight !== undefined)
+      throw new RangeError(
+        "sampleWeight cannot be given with a streamed source: the weights travel with the rows, so yield chunks as { rows, sampleWeight } (csvChunks and readCsvChunks do with weightColumn)",
+      );
+    return { source: X };
+  }
+  const snapshot = readMatrix(X, "X");
+  const w = options.sampleWeight;
+  return { snapshot, sampleWeight: w === undefined ? undefined : readWeights(w, snapshot.rows) };
 }
 
 /** Where fitAsync's worker script is: the given URL (relative to the page, if any) or the default beside the bundle. */
