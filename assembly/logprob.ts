@@ -181,6 +181,9 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
 const SMALL_MAX_K: i32 = min(64, PAIR_MAX_K);
 const SMALL_PARAMS = memory.data(240 * 64, 16); // D = 4: 15 constants of 16 bytes
 
+// One small function per D: eStepSmall is @inline with D a constant, so each
+// wrapper is its own specialised body (the dispatcher above stays small, and
+// V8 compiles four short functions rather than one with four copies inlined).
 function eStep1(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool,

@@ -38,7 +38,7 @@ import {
 import { START_METHODS } from "./init.js";
 import { alloc, f32, f64, scoped } from "./memory.js";
 import type { Random } from "./random.js";
-import type { Statistics } from "./statistics.js";
+import { meansFromSums, type Statistics } from "./statistics.js";
 import { type Kernels, kernels } from "./wasm.js";
 
 export { WEIGHT_PRIOR_TYPES } from "./options.js";
@@ -74,21 +74,11 @@ export interface VariationalParams extends MixtureParams {
 }
 
 /**
- * The rows' weighted moments behind the data priors: Σw, the mean (user
- * coordinates) and the raw scatter about it in the family's prior layout
- * (PrecisionPrior.addDataScatter). Blocks of rows merge exactly
- * (mergeDataMoments), so a stream gets them in one pass.
- */
-export interface DataMoments {
-  total: number;
-  mean: Float64Array;
-  scatter: Float64Array;
-}
-
-/**
- * DataMoments of n rows at `x` (held minus `shift`, as float32 rows are):
- * centred two-pass sums about the rows' own mean, with sample weights
- * (frequency weights: an integer weight counts as that many rows).
+ * The rows' weighted moments behind the data priors, as the statistics of
+ * one component holding every row (N = Σw, Σw·x in user coordinates, the
+ * raw scatter about the rows' own mean in the family's layout, through
+ * PrecisionPrior.addDataScatter): blocks of rows merge with mergeStatistics
+ * (k = 1), so a stream gets them in one pass.
  */
 export function dataMoments(
   family: CovarianceFamily,
@@ -97,36 +87,22 @@ export function dataMoments(
   d: number,
   weights?: ArrayLike<number>,
   shift?: Float64Array,
-): DataMoments {
+): Statistics {
   let total = 0;
-  const centre = new Float64Array(d);
+  const sums = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const wi = weights ? weights[i] : 1;
     total += wi;
-    for (let j = 0; j < d; j++) centre[j] += wi * x[i * d + j];
+    for (let j = 0; j < d; j++) sums[j] += wi * x[i * d + j];
   }
-  for (let j = 0; j < d; j++) centre[j] /= total;
+  // centred two-pass sums (frequency weights: an integer weight counts as that many rows)
+  const centre = new Float64Array(d);
+  meansFromSums([total], sums, 1, d, centre);
   const scatter = new Float64Array(family.scatterSize(1, d));
   family.precisionPrior.addDataScatter(x, n, d, centre, weights, scatter);
-  if (shift) for (let j = 0; j < d; j++) centre[j] += shift[j];
-  return { total, mean: centre, scatter };
-}
-
-/** The moments of two disjoint blocks of rows as one (the merge of statistics.ts, for one component). */
-export function mergeDataMoments(family: CovarianceFamily, d: number, a: DataMoments, b: DataMoments): DataMoments {
-  if (a.total === 0) return b;
-  if (b.total === 0) return a;
-  const total = a.total + b.total;
-  const mean = new Float64Array(d);
-  for (let j = 0; j < d; j++) mean[j] = (a.total * a.mean[j] + b.total * b.mean[j]) / total;
-  const scatter = a.scatter.slice();
-  for (let t = 0; t < scatter.length; t++) scatter[t] += b.scatter[t];
-  const delta = new Float64Array(d);
-  for (const block of [a, b]) {
-    for (let j = 0; j < d; j++) delta[j] = block.mean[j] - mean[j];
-    family.addOuter(scatter, d, 0, block.total, delta);
-  }
-  return { total, mean, scatter };
+  // rows held minus `shift` (float32): the sums go back to user coordinates, as moveSums does
+  if (shift) for (let j = 0; j < d; j++) sums[j] += total * shift[j];
+  return { rows: n, sumWeights: total, logLikelihood: Number.NaN, nk: Float64Array.of(total), sums, scatter };
 }
 
 /** The priors the user gave (the rest come from the data). */
@@ -150,15 +126,18 @@ export function resolvePriors(
   k: number,
   d: number,
   given: GivenPriors,
-  moments: DataMoments,
+  moments: Statistics,
 ): Priors {
+  const total = moments.nk[0];
+  let mean = given.mean;
+  if (!mean) meansFromSums(moments.nk, moments.sums, 1, d, (mean = new Float64Array(d)));
   return {
     type: given.type,
     weightConcentration: given.weightConcentration ?? 1 / k,
     meanPrecision: given.meanPrecision ?? 1,
-    mean: given.mean ?? moments.mean,
+    mean,
     degreesOfFreedom: given.degreesOfFreedom ?? d,
-    covariance: given.covariance ?? family.precisionPrior.priorFromScatter(moments.scatter, d, moments.total - 1),
+    covariance: given.covariance ?? family.precisionPrior.priorFromScatter(moments.scatter, d, total - 1),
   };
 }
 
@@ -499,7 +478,7 @@ export function variationalSetup(
   family: CovarianceFamily,
   ws: Workspace,
   plan: VariationalPlan,
-  moments?: DataMoments,
+  moments?: Statistics,
 ): { priors: Priors; hooks: VariationalHooks } {
   const priors = moments
     ? resolvePriors(family, ws.k, ws.d, plan.priors, moments)

@@ -4,9 +4,7 @@
 // pointer themselves.
 import {
   blockEntropy,
-  type DataMoments,
   dataMoments,
-  mergeDataMoments,
   type Priors,
   type VariationalParams,
   type VariationalPlan,
@@ -680,11 +678,11 @@ export async function fitVariationalStream(
   const wasm = kernels();
   const reader = chunkReader(source, opts.dtype);
   if (control.signal?.aborted) throw abortError(control.signal);
-  let moments: DataMoments | undefined;
+  let moments: Statistics | undefined;
   const { n, positive, sample, sampleWeight } = await samplePass(reader, new Random(opts.randomState), (x, w) => {
     const values = x.dtype === "float32" ? f32(x.ptr, x.rows * x.cols) : f64(x.ptr, x.rows * x.cols);
     const m = dataMoments(family, values, x.rows, x.cols, w, x.shift);
-    moments = moments ? mergeDataMoments(family, x.cols, moments, m) : m;
+    moments = moments ? mergeStatistics(family, 1, x.cols, [moments, m]) : m;
   });
   const d = reader.d;
   const p = plan(positive, d);
@@ -712,7 +710,7 @@ export async function fitVariationalStream(
       return merged!;
     };
     const outcome = await fitEmWith(ws, opts, {}, p.start, control, statistics, hooks);
-    return { outcome, priors, n, d, sumWeights: moments!.total };
+    return { outcome, priors, n, d, sumWeights: moments!.sumWeights };
   } finally {
     release(top);
   }
