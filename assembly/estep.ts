@@ -310,6 +310,23 @@ export function argmaxRows(m: usize, n: i32, k: i32, labels: usize): void {
 }
 
 /**
+ * out[i] = Σ_k m[i][k]: each row's total responsibility (its sample weight,
+ * or 1, once normalised; 0 for a row no component can explain), summed
+ * two components per f64x2 and then the two lanes.
+ */
+export function rowSums(m: usize, n: i32, k: i32, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const row = addr(m, i * k);
+    let s = f64x2.splat(0);
+    let c = 0;
+    for (; c + 2 <= k; c += 2) s = f64x2.add(s, v128.load(row + (<usize>c << 3)));
+    let t = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+    if (c < k) t += ld(row, c);
+    st(out, i, t);
+  }
+}
+
+/**
  * dst[i] = e^src[i] by the E-step's vector exp (vector-math.ts's expNonPositive),
  * for src[i] ≤ 0: the hook its ULP test measures through.
  */

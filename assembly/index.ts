@@ -2,7 +2,7 @@
 // host allocated above `heapBase()`; nothing here allocates.
 export { cholesky, invertLower, precisionCholeskyFull, precisionFactorFromPrecision, precisionCholeskyDiag, choleskyMany, factorLogDet, logOf } from "./linalg";
 export { logProbFull, eStepFull, logProbDiag, logProbSpherical, eStepDiag, eStepSpherical } from "./logprob";
-export { normalizeLogProb, argmaxRows } from "./estep";
+export { normalizeLogProb, argmaxRows, rowSums } from "./estep";
 export { eStepF32 } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
 export { assignNearest, updateCenters, seedPotential } from "./kmeans";

@@ -135,6 +135,7 @@ export interface Kernels {
   ): number;
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
+  rowSums(m: Ptr, n: number, k: number, out: Ptr): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   scatterFull(
@@ -400,6 +401,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   eStepF32: true,
   normalizeLogProb: true,
   argmaxRows: true,
+  rowSums: true,
   componentSums: true,
   componentSumsF32: true,
   scatterFull: true,
