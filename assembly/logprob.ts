@@ -99,10 +99,10 @@ export function eStepFull(
   out: usize, diff: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
   if (d <= 4 && k <= SMALL_MAX_K) {
-    if (d == 1) return eStep1(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-    if (d == 2) return eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-    if (d == 3) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-    return eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
+    if (d == 1) return eStep1(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
+    if (d == 2) return eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
+    if (d == 3) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
+    return eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
   }
   if (fusedBlocked(d, k)) {
     // log-densities straight into the block buffer, normalised there: the
@@ -186,27 +186,27 @@ const SMALL_PARAMS = memory.data(240 * 64, 16); // D = 4: 15 constants of 16 byt
 // V8 compiles four short functions rather than one with four copies inlined).
 function eStep1(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: bool,
 ): f64 {
-  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 1);
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc, 1);
 }
 function eStep2(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: bool,
 ): f64 {
-  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 2);
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc, 2);
 }
 function eStep3(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: bool,
 ): f64 {
-  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 3);
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc, 3);
 }
 function eStep4(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: bool,
 ): f64 {
-  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 4);
+  return eStepSmall(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc, 4);
 }
 
 /**
@@ -222,7 +222,7 @@ function eStep4(
  */
 @inline function eStepSmall(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool, D: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: bool, D: i32,
 ): f64 {
   const step = <usize>(D + (D * (D + 1)) / 2 + 1) << 4;
   const constant = -0.5 * <f64>D * LOG_2PI;
@@ -329,8 +329,96 @@ function eStep4(
     // without responsibilities, the rows keep the log-densities (predict reads them)
     if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
     total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
+    if (acc) accumulatePair(r0, r1, two, k, x0, x1, x2, x3, D, step);
   }
   return total;
+}
+
+/**
+ * The E-step of eStepFull for d ≤ 4 (and K ≤ 64) that also sums, while each
+ * row pair is in registers, the statistics an M-step needs, so the M-step
+ * reads neither the rows nor the responsibilities again: per component, in
+ * `stats` (K blocks of D(D+1)/2 + 1 + D values), Σ r d_j d_l for l ≤ j (row by
+ * row, W's triangle order), then N = Σ r, then Σ r d_j, where d = x − μ about
+ * the means given (the E-step's). statistics.ts turns them into the scatter
+ * about the new means. Responsibilities (writeResp is always on) and
+ * log-likelihoods are eStepFull's bit for bit; returns Σ_i logProbNorm[i].
+ * Returns NaN, writing nothing, for d or K outside the register kernels.
+ */
+export function eStepFullStats(
+  x: usize, n: i32, d: i32,
+  means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, stats: usize,
+): f64 {
+  if (d > 4 || k > SMALL_MAX_K) return NaN;
+  const per = (d * (d + 1)) / 2 + 1 + d;
+  memory.fill(KERNEL_SCRATCH, 0, <usize>(k * per) << 4);
+  let total = 0.0;
+  if (d == 1) total = eStep1(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, true, true);
+  else if (d == 2) total = eStep2(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, true, true);
+  else if (d == 3) total = eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, true, true);
+  else total = eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, true, true);
+  // the two lanes (even rows, odd rows) of every accumulator added
+  for (let m = 0; m < k * per; m++) {
+    const v = v128.load(KERNEL_SCRATCH + (<usize>m << 4));
+    st(stats, m, f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+  }
+  return total;
+}
+
+/**
+ * Adds a row pair's share to the accumulators of eStepFullStats (per
+ * component, two lanes per value in KERNEL_SCRATCH, its layout). The pair's
+ * responsibilities are read back from the rows just written, so rows the
+ * scalar fallback normalised count too; a lone last row's second lane is
+ * weighted 0 (its x lanes both hold the row).
+ */
+@inline function accumulatePair(
+  r0: usize, r1: usize, two: bool, k: i32, x0: v128, x1: v128, x2: v128, x3: v128, D: i32, step: usize,
+): void {
+  const triangle = <usize>((D * (D + 1)) / 2) << 4;
+  const per = triangle + (<usize>(1 + D) << 4);
+  const keep = two ? i64x2.splat(-1) : i64x2(-1, 0);
+  const rb = two ? r1 : r0;
+  let a = KERNEL_SCRATCH;
+  let p = SMALL_PARAMS;
+  for (let c = 0; c < k; c++) {
+    const o = <usize>c << 3;
+    const r = v128.and(v128.load64_lane(rb + o, v128.load64_splat(r0 + o), 1), keep);
+    const d0 = f64x2.sub(x0, v128.load(p));
+    const e0 = f64x2.mul(r, d0);
+    v128.store(a, f64x2.add(v128.load(a), f64x2.mul(e0, d0)));
+    let e1 = e0, e2 = e0, e3 = e0;
+    if (D > 1) {
+      const d1 = f64x2.sub(x1, v128.load(p, 16));
+      e1 = f64x2.mul(r, d1);
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.mul(e1, d0)), 16);
+      v128.store(a, f64x2.add(v128.load(a, 32), f64x2.mul(e1, d1)), 32);
+      if (D > 2) {
+        const d2 = f64x2.sub(x2, v128.load(p, 32));
+        e2 = f64x2.mul(r, d2);
+        v128.store(a, f64x2.add(v128.load(a, 48), f64x2.mul(e2, d0)), 48);
+        v128.store(a, f64x2.add(v128.load(a, 64), f64x2.mul(e2, d1)), 64);
+        v128.store(a, f64x2.add(v128.load(a, 80), f64x2.mul(e2, d2)), 80);
+        if (D > 3) {
+          const d3 = f64x2.sub(x3, v128.load(p, 48));
+          e3 = f64x2.mul(r, d3);
+          v128.store(a, f64x2.add(v128.load(a, 96), f64x2.mul(e3, d0)), 96);
+          v128.store(a, f64x2.add(v128.load(a, 112), f64x2.mul(e3, d1)), 112);
+          v128.store(a, f64x2.add(v128.load(a, 128), f64x2.mul(e3, d2)), 128);
+          v128.store(a, f64x2.add(v128.load(a, 144), f64x2.mul(e3, d3)), 144);
+        }
+      }
+    }
+    const b = a + triangle;
+    v128.store(b, f64x2.add(v128.load(b), r));
+    v128.store(b, f64x2.add(v128.load(b, 16), e0), 16);
+    if (D > 1) v128.store(b, f64x2.add(v128.load(b, 32), e1), 32);
+    if (D > 2) v128.store(b, f64x2.add(v128.load(b, 48), e2), 48);
+    if (D > 3) v128.store(b, f64x2.add(v128.load(b, 64), e3), 64);
+    a += per;
+    p += step;
+  }
 }
 
 function logProbFullBlock(

@@ -95,6 +95,21 @@ export interface CovarianceFamily {
    * ws.logProbNorm as logProb + normalizeLogProb would; returns Σ logProbNorm.
    */
   eStep?(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
+  /**
+   * Optional E-step that also returns the block's statistics (the fused
+   * kernels sum them while each row pair is in registers), for float64 rows
+   * without sample weights: undefined where the family has no such kernel
+   * for this d and k (nothing is run then). Otherwise ws.resp and
+   * ws.logProbNorm are filled as by eStep, and `statistics` is N_k, Σ r·x and
+   * the scatter in the family's layout, or undefined where they would lose
+   * accuracy (the caller then sums them from ws.resp).
+   */
+  eStepWithStatistics?(
+    wasm: Kernels,
+    ws: Workspace,
+  ):
+    | { logLikelihood: number; statistics?: { nk: Float64Array; sums: Float64Array; scatter: Float64Array } }
+    | undefined;
   /** The E-step on float32 rows (eStep's contract). */
   eStepF32(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
   /** Component named by a failing flat index from the factor functions. */
@@ -360,6 +375,49 @@ export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolea
   });
 }
 
+// logprob.ts's register E-steps (eStepSmall), which eStepFullStats runs on
+const FUSED_MAX_D = 4;
+const FUSED_MAX_K = 64;
+
+/**
+ * Full and tied: N_k, Σ r·x and the scatter about the new means from
+ * eStepFullStats' moments about the E-step's means μ (per component
+ * M₂ = Σ r d dᵀ in the triangle's row order, N = Σ r, M₁ = Σ r d, with
+ * d = x − μ): Σ r·x = N·μ + M₁ and, as the new mean is μ + M₁/N,
+ * S = M₂ − M₁M₁ᵀ/N (pooled over components for tied). The subtraction
+ * cancels when a mean moves far compared with its component's spread, so
+ * where any diagonal keeps less than 1/1024 of M₂'s (at most ten bits lost)
+ * this returns undefined and the caller sums from the responsibilities.
+ */
+function statisticsFromMoments(
+  moments: Float64Array,
+  means: Float64Array,
+  k: number,
+  d: number,
+  tied: boolean,
+): { nk: Float64Array; sums: Float64Array; scatter: Float64Array } | undefined {
+  const per = (d * (d + 1)) / 2 + 1 + d;
+  const nk = new Float64Array(k);
+  const sums = new Float64Array(k * d);
+  const scatter = new Float64Array((tied ? 1 : k) * d * d);
+  for (let c = 0; c < k; c++) {
+    const m = c * per;
+    const n = moments[m + per - 1 - d];
+    const first = m + per - d;
+    nk[c] = n;
+    for (let j = 0; j < d; j++) sums[c * d + j] = n * means[c * d + j] + moments[first + j];
+    const o = tied ? 0 : c * d * d;
+    for (let j = 0, t = m; j < d; j++) {
+      for (let l = 0; l <= j; l++, t++) {
+        const v = n > 0 ? moments[t] - (moments[first + j] * moments[first + l]) / n : moments[t];
+        if (l === j && !(v >= moments[t] / 1024)) return undefined;
+        scatter[o + j * d + l] += v;
+      }
+    }
+  }
+  return { nk, sums, scatter };
+}
+
 function full(tied: boolean): CovarianceFamily {
   const blocks = (ws: Workspace) => (tied ? 1 : ws.k);
   return {
@@ -441,6 +499,30 @@ function full(tied: boolean): CovarianceFamily {
         ws.logProbNorm,
         writeResp,
       );
+    },
+    eStepWithStatistics(wasm, ws) {
+      const { n, d, k } = ws;
+      if (ws.params32 || d > FUSED_MAX_D || k > FUSED_MAX_K) return undefined;
+      return scoped(() => {
+        const per = (d * (d + 1)) / 2 + 1 + d;
+        const acc = alloc(k * per, 8, "E-step statistics");
+        const logLikelihood = wasm.eStepFullStats(
+          ws.x,
+          n,
+          d,
+          ws.means,
+          ws.factor,
+          tied ? 0 : d * d,
+          ws.logDet,
+          ws.logWeights,
+          k,
+          ws.resp,
+          ws.logProbNorm,
+          acc,
+        );
+        const statistics = statisticsFromMoments(f64(acc, k * per), f64(ws.means, k * d), k, d, tied);
+        return { logLikelihood, statistics };
+      });
     },
     eStepF32(wasm, ws, writeResp) {
       return wasm.eStepF32(

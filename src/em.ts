@@ -326,7 +326,20 @@ export function mStep(
 
 /** An E-step over the workspace's rows and their statistics: one block, as a worker thread computes its shard. */
 export function eStepStatistics(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
-  return blockStatistics(wasm, family, ws, eStepTotal);
+  // the fused kernels sum N_k, Σ r·x and the scatter during the E-step (unweighted rows only:
+  // sample weights scale the responsibilities after it)
+  const fused = ws.sampleWeight ? undefined : family.eStepWithStatistics?.(wasm, ws);
+  if (!fused) return blockStatistics(wasm, family, ws, eStepTotal);
+  const { logLikelihood, statistics } = fused;
+  if (statistics && Number.isFinite(logLikelihood)) {
+    const { k, d } = ws;
+    f64(ws.nk, k).set(statistics.nk);
+    meansFromSums(statistics.nk, statistics.sums, k, d, f64(ws.means, k * d));
+    return { rows: ws.n, sumWeights: ws.sumWeights, logLikelihood, ...statistics };
+  }
+  // the responsibilities are in ws.resp (rows that overflowed repaired as eStepTotal does): sum from them
+  const total = Number.isFinite(logLikelihood) ? logLikelihood : repairOverflowRows(wasm, family, ws, true);
+  return blockStatistics(wasm, family, ws, () => total);
 }
 
 /** Precision factors of ws.cov; a covariance without one is a CovarianceError naming the remedy. */

@@ -69,6 +69,20 @@ export interface Kernels {
     logProbNorm: Ptr,
     writeResp: boolean,
   ): number;
+  eStepFullStats(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    w: Ptr,
+    wStride: number,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    stats: Ptr,
+  ): number;
   logProbDiag(
     x: Ptr,
     n: number,
@@ -396,6 +410,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   logOf: true,
   logProbFull: true,
   eStepFull: true,
+  eStepFullStats: true,
   logProbDiag: true,
   logProbSpherical: true,
   eStepF32: true,

@@ -1,5 +1,5 @@
 // The image-segmentation example (`npm run example:segment`) in headless
-// Chromium (Debian's /usr/bin/chromium, or CHROMIUM_PATH): the page is given
+// Chromium (the @sparticuz/chromium dev dependency's, or CHROMIUM_PATH): the page is given
 // the shipped photo through its file input, reads it through a canvas,
 // chooses K by BIC and fits in its module Web Worker. Its pixels must be the
 // bytes Node's PNG decoder reads from the file, and its fitted model (the BIC
@@ -15,17 +15,9 @@ import { decodePng, encodePng } from "../examples/segment/png.mjs";
 // @ts-expect-error: a plain ES module without type declarations
 import { K_RANGE, samplePixels, segment } from "../examples/segment/segment.js";
 import { startServer } from "../examples/segment/serve.mjs";
+import { CHROMIUM_ARGS, chromiumPath } from "./runtimes/chromium-path.mjs";
 import { ROOT, requireBuild } from "./runtimes/helpers.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const PHOTO = join(ROOT, "examples/segment/coffee.png");
 // The README's picture is rewritten only on request (UPDATE_SCREENSHOTS=1 npm test):
 // otherwise every test run would leave the working tree changed (timings on the page differ)
@@ -68,19 +60,15 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   requireBuild();
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`,
-    );
   lib = await import("gmm-wasm");
   await lib.init();
   photo = decodePng(readFileSync(PHOTO));
   server = await startServer({ port: 0 });
   profile = mkdtempSync(join(tmpdir(), "gmm-segment-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: await chromiumPath(),
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1000, height: 600 },
   });
   page = context.pages()[0] ?? (await context.newPage());

@@ -21,8 +21,12 @@ describe("package size", () => {
   // Bayesian fitAsync (66.4 kB, after the bench and test hooks left gmm.wasm);
   // 70 kB from session 5: register scatters for d = 1, 3, 4 and register
   // E-steps for d = 1, 4 add 1.0 kB of gmm.wasm (67.5 kB) for 1.6–2.2× faster
-  // iterations at d = 1, 3, 4, leaving room for the other kernel work
-  it("gmm.wasm + index.js stay under 70 kB gzipped", () => {
+  // iterations at d = 1, 3, 4, leaving room for the other kernel work;
+  // 72 kB from session 6: the E-step that also sums the M-step's statistics at
+  // d ≤ 4 (eStepFullStats, 0.8 kB of gmm.wasm) and tied's pooled scatter
+  // (0.4 kB of index.js with rowSums) for 1.06–1.2× faster iterations at
+  // d ≤ 4 (paired fits) and 1.6× at tied d = 8 (70.9 kB with both)
+  it("gmm.wasm + index.js stay under 72 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -30,7 +34,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(30_000);
-    expect(wasm.gz + js.gz).toBeLessThan(70_000);
+    expect(wasm.gz + js.gz).toBeLessThan(72_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {

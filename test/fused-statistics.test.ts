@@ -1,0 +1,179 @@
+// The E-step that sums the M-step's statistics as it goes (eStepFullStats, full
+// and tied, d ≤ 4, K ≤ 64, float64 rows without sample weights) against the
+// E-step followed by the separate sums and scatter kernels on the same
+// parameters: the same responsibilities and log-likelihoods bit for bit, the
+// same statistics to 1e-12, and the cases where it hands back to the sums.
+import { describe, expect, it } from "vitest";
+import { type CovarianceType, FAMILIES } from "../src/covariance.js";
+import {
+  allocWorkspace,
+  blockStatistics,
+  eStepStatistics,
+  eStepTotal,
+  loadParams,
+  type MixtureParams,
+} from "../src/em.js";
+import { GaussianMixture } from "../src/index.js";
+import { alloc, f64, scoped } from "../src/memory.js";
+import { Random } from "../src/random.js";
+import type { Statistics } from "../src/statistics.js";
+import { kernels } from "../src/wasm.js";
+import { loadMatrix } from "../src/workspace.js";
+import { maxRelativeError } from "./helpers.js";
+
+function normal(rng: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
+}
+
+/** n rows around k centres in d dimensions. */
+function blobs(n: number, d: number, k: number, seed: number): number[][] {
+  const rng = new Random(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => 4 * normal(rng)));
+  return Array.from({ length: n }, (_, i) => centres[i % k].map((m) => m + normal(rng) + 10));
+}
+
+function paramsOf(gmm: GaussianMixture): MixtureParams {
+  return (gmm as unknown as { state: { params: MixtureParams } }).state.params;
+}
+
+interface Run {
+  stats: Statistics;
+  resp: Float64Array;
+  lpn: Float64Array;
+  fusedTaken: boolean;
+}
+
+/** Statistics of X under `params`, by eStepStatistics (fused where it applies) or by the E-step then the sums. */
+function run(type: CovarianceType, X: number[][], k: number, params: MixtureParams, fused: boolean): Run {
+  const wasm = kernels();
+  const family = FAMILIES[type];
+  return scoped(() => {
+    const x = loadMatrix(X);
+    const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x);
+    loadParams(wasm, family, ws, params);
+    let fusedTaken = false;
+    if (fused) {
+      // whether the kernel's statistics were kept (not handed back to the sums)
+      const probe = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x);
+      loadParams(wasm, family, probe, params);
+      const r = family.eStepWithStatistics?.(wasm, probe);
+      fusedTaken = r?.statistics !== undefined && Number.isFinite(r.logLikelihood);
+    }
+    const stats = fused ? eStepStatistics(wasm, family, ws) : blockStatistics(wasm, family, ws, eStepTotal);
+    return { stats, resp: f64(ws.resp, x.rows * k).slice(), lpn: f64(ws.logProbNorm, x.rows).slice(), fusedTaken };
+  });
+}
+
+function expectSame(a: Run, b: Run): void {
+  expect(Array.from(a.resp)).toEqual(Array.from(b.resp));
+  expect(Array.from(a.lpn)).toEqual(Array.from(b.lpn));
+  expect(a.stats.logLikelihood).toBe(b.stats.logLikelihood);
+  expect(maxRelativeError(Array.from(a.stats.nk), Array.from(b.stats.nk), 1e-300)).toBeLessThan(1e-12);
+  const sumScale = Math.max(...Array.from(b.stats.sums, Math.abs));
+  expect(maxRelativeError(Array.from(a.stats.sums), Array.from(b.stats.sums), sumScale)).toBeLessThan(1e-12);
+  const scale = Math.max(...Array.from(b.stats.scatter, Math.abs));
+  expect(maxRelativeError(Array.from(a.stats.scatter), Array.from(b.stats.scatter), scale)).toBeLessThan(1e-12);
+}
+
+describe("E-step with statistics (eStepFullStats)", () => {
+  for (const type of ["full", "tied"] as CovarianceType[]) {
+    for (const d of [1, 2, 3, 4]) {
+      it(`${type}, d = ${d}: the E-step's results bit for bit, its statistics to 1e-12 (odd n)`, () => {
+        const X = blobs(601, d, 3, d);
+        const gmm = new GaussianMixture({
+          nComponents: 3,
+          covarianceType: type,
+          maxIter: 3,
+          tol: 0,
+          randomState: 1,
+        }).fit(X);
+        const fused = run(type, X, 3, paramsOf(gmm), true);
+        expect(fused.fusedTaken).toBe(true);
+        expectSame(fused, run(type, X, 3, paramsOf(gmm), false));
+      });
+    }
+  }
+
+  it("the kernel's moments about the given means equal the plain sums over its own responsibilities (K = 1, 7, 64; K = 65 refused)", () => {
+    const wasm = kernels();
+    const family = FAMILIES.full;
+    for (const d of [1, 2, 3, 4]) {
+      for (const k of [1, 7, 64, 65]) {
+        const X = blobs(2 * k + 301, d, Math.min(k, 8), 10 * d + k);
+        const gmm = new GaussianMixture({ nComponents: k, maxIter: 1, tol: 0, randomState: 2, regCovar: 1e-2 }).fit(X);
+        scoped(() => {
+          const x = loadMatrix(X);
+          const n = x.rows;
+          const ws = allocWorkspace(family, x.ptr, n, d, k, x);
+          loadParams(wasm, family, ws, paramsOf(gmm));
+          const per = (d * (d + 1)) / 2 + 1 + d;
+          const acc = alloc(k * per);
+          const total = wasm.eStepFullStats(
+            ws.x,
+            n,
+            d,
+            ws.means,
+            ws.factor,
+            d * d,
+            ws.logDet,
+            ws.logWeights,
+            k,
+            ws.resp,
+            ws.logProbNorm,
+            acc,
+          );
+          if (k > 64) {
+            expect(total).toBeNaN();
+            return;
+          }
+          const got = f64(acc, k * per).slice();
+          const r = f64(ws.resp, n * k).slice();
+          const mu = f64(ws.means, k * d).slice();
+          const want = new Float64Array(k * per);
+          for (let i = 0; i < n; i++)
+            for (let c = 0; c < k; c++) {
+              const ric = r[i * k + c];
+              const dv = X[i].map((v, j) => v - mu[c * d + j]);
+              let t = c * per;
+              for (let j = 0; j < d; j++) for (let l = 0; l <= j; l++) want[t++] += ric * dv[j] * dv[l];
+              want[t++] += ric;
+              for (let j = 0; j < d; j++) want[t++] += ric * dv[j];
+            }
+          const scale = Math.max(...Array.from(want, Math.abs));
+          expect(maxRelativeError(Array.from(got), Array.from(want), scale)).toBeLessThan(1e-12);
+        });
+      }
+    }
+  });
+
+  it("a component of weight 0 (−∞ log-densities: the scalar normalisation) counts as the sums count it", () => {
+    const X = blobs(400, 3, 3, 4);
+    const p = paramsOf(new GaussianMixture({ nComponents: 3, maxIter: 2, tol: 0, randomState: 3 }).fit(X));
+    const params = { ...p, weights: Float64Array.from([0.5, 0.5, 0]) };
+    const fused = run("full", X, 3, params, true);
+    expect(fused.fusedTaken).toBe(true);
+    expect(fused.stats.nk[2]).toBe(0);
+    expectSame(fused, run("full", X, 3, params, false));
+  });
+
+  it("hands back to the sums where a mean moves far compared with its spread (the subtraction would cancel)", () => {
+    const X = blobs(500, 2, 1, 5);
+    const p = paramsOf(new GaussianMixture({ nComponents: 1, maxIter: 1, tol: 0, randomState: 4 }).fit(X));
+    // K = 1: every row stays with the component, whose new mean is 1000 spreads from the given one
+    const params = { ...p, means: Float64Array.from(p.means, (m) => m + 1000) };
+    const fused = run("full", X, 1, params, true);
+    expect(fused.fusedTaken).toBe(false);
+    expectSame(fused, run("full", X, 1, params, false));
+  });
+
+  it("hands back where a row's log-densities overflow (the repair of eStepTotal), with the same results", () => {
+    // spreads of 1e-3: the far row's squared distance in the metric (≈ 1e310) overflows, its scatter (≈ 1e304) does not
+    const small = blobs(300, 2, 2, 6).map((row) => row.map((v) => v * 1e-3));
+    const p = paramsOf(new GaussianMixture({ nComponents: 2, maxIter: 2, tol: 0, randomState: 5 }).fit(small));
+    const X = [...small, [1e152, -1e152]];
+    const fused = run("full", X, 2, p, true);
+    expect(fused.fusedTaken).toBe(false);
+    expect(fused.stats.logLikelihood).toBe(Number.NEGATIVE_INFINITY); // the row is 1e155 spreads out
+    expectSame(fused, run("full", X, 2, p, false));
+  });
+});
