@@ -507,7 +507,7 @@ export function eStepDiag(
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
-  return eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, writeResp);
+  return eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, writeResp, 0);
 }
 
 /** eStepDiag for spherical covariances (`prec`: one p = 1/σ per component). */
@@ -516,13 +516,101 @@ export function eStepSpherical(
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
-  return eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, writeResp);
+  return eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, writeResp, 0);
+}
+
+/**
+ * eStepDiag (or eStepSpherical) that also sums, per block of rows while it
+ * is transposed in cache, the statistics the M-step needs, so the M-step
+ * reads neither the rows nor the responsibilities again: per component, in
+ * `stats`, N = Σ r, then Σ r·d_l and then Σ r·d_l² for each feature, with
+ * d = x − μ about the means given (the E-step's); 1 + 2d values each.
+ * `stats` must hold twice that (k·(2 + 4d) values): the sums run in two
+ * lanes (even and odd rows) there and are added into its first half at the
+ * end. Responsibilities and log-likelihoods are eStepDiag's bit for bit;
+ * returns Σ_i logProbNorm[i], or NaN, writing nothing, when d and k are too
+ * large for the blocked path.
+ */
+export function eStepDiagonalStats(
+  x: usize, n: i32, d: i32,
+  means: usize, prec: usize, spherical: bool, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, stats: usize,
+): f64 {
+  if (!fusedBlocked(d, k)) return NaN;
+  const per = 1 + 2 * d;
+  memory.fill(stats, 0, <usize>(k * per) << 4);
+  const total = spherical
+    ? eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, true, stats)
+    : eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, true, stats);
+  for (let m = 0; m < k * per; m++) {
+    const v = v128.load(stats + (<usize>m << 4));
+    st(stats, m, f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+  }
+  return total;
+}
+
+/**
+ * Adds a block's share to eStepDiagonalStats' lane-pair sums at `acc`
+ * (per component N, Σ r·d_l, Σ r·d_l², one f64x2 each): the block's rows
+ * are transposed in xt, their responsibilities were just written to `out`
+ * (so rows the scalar fallback normalised count too); pairs past the last
+ * row weigh 0.
+ */
+@inline function accumulateDiagonalBlock(
+  xt: usize, means: usize, d: i32, k: i32, out: usize, i0: i32, rows: i32, acc: usize,
+): void {
+  const last = i0 + rows - 1;
+  const keep = i64x2(-1, 0);
+  const all = i64x2.splat(-1);
+  const none = i64x2.splat(0);
+  const featureBytes = <usize>d << 4;
+  let a = acc;
+  for (let c = 0; c < k; c++) {
+    // the block's four pairs of responsibilities, zero past the last row
+    const o = <usize>c << 3;
+    const r0 = blockResp(out, i0, 0, last, k, o, rows, keep, all, none);
+    const r1 = blockResp(out, i0, 2, last, k, o, rows, keep, all, none);
+    const r2 = blockResp(out, i0, 4, last, k, o, rows, keep, all, none);
+    const r3 = blockResp(out, i0, 6, last, k, o, rows, keep, all, none);
+    v128.store(a, f64x2.add(v128.load(a), f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3))));
+    const mu = addr(means, c * d);
+    let t = xt;
+    let a1 = a + 16;
+    for (let l = 0; l < d; l++) {
+      const m = v128.load64_splat(mu + (<usize>l << 3));
+      const d0 = f64x2.sub(v128.load(t), m);
+      const d1 = f64x2.sub(v128.load(t, 16), m);
+      const d2 = f64x2.sub(v128.load(t, 32), m);
+      const d3 = f64x2.sub(v128.load(t, 48), m);
+      const e0 = f64x2.mul(r0, d0);
+      const e1 = f64x2.mul(r1, d1);
+      const e2 = f64x2.mul(r2, d2);
+      const e3 = f64x2.mul(r3, d3);
+      v128.store(a1, f64x2.add(v128.load(a1), f64x2.add(f64x2.add(e0, e1), f64x2.add(e2, e3))));
+      const s = f64x2.add(f64x2.add(f64x2.mul(e0, d0), f64x2.mul(e1, d1)), f64x2.add(f64x2.mul(e2, d2), f64x2.mul(e3, d3)));
+      const a2 = a1 + featureBytes;
+      v128.store(a2, f64x2.add(v128.load(a2), s));
+      t += PAIR_BYTES;
+      a1 += 16;
+    }
+    a += featureBytes + featureBytes + 16;
+  }
+}
+
+/** Responsibilities of component c (byte offset o in a row) for rows i0 + q, i0 + q + 1 as a pair; 0 past `rows`. */
+@inline function blockResp(
+  out: usize, i0: i32, q: i32, last: i32, k: i32, o: usize, rows: i32, keep: v128, all: v128, none: v128,
+): v128 {
+  const ra = addr(out, min(i0 + q, last) * k) + o;
+  const rb = addr(out, min(i0 + q + 1, last) * k) + o;
+  const pair = v128.load64_lane(rb, v128.load64_splat(ra), 1);
+  return v128.and(pair, q + 1 < rows ? all : q < rows ? keep : none);
 }
 
 function eStepScaled(
   x: usize, n: i32, d: i32,
   means: usize, prec: usize, perComponent: i32, sStride: usize, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: usize,
 ): f64 {
   if (!fusedBlocked(d, k)) {
     logProbScaled(x, n, d, means, prec, perComponent, sStride, logDet, logWeights, k, out);
@@ -542,6 +630,7 @@ function eStepScaled(
       q += PAIR_BYTES;
     }
     total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+    if (acc) accumulateDiagonalBlock(xt, means, d, k, out, i0, rows, acc);
   }
   return total;
 }

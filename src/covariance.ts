@@ -308,6 +308,16 @@ function shareLogDet(ws: Workspace): void {
 }
 
 /**
+ * The fast M-step paths compute a scatter as a difference of larger sums
+ * (total minus between scatter; moments about old means minus the mean
+ * shift). Such a difference is used only while every diagonal entry keeps at
+ * least 1/CANCELLATION_LIMIT of the sum it came from: at most ten bits of
+ * the sixteen digits lost (about 2e-13 relative); otherwise the scatter is
+ * summed directly.
+ */
+const CANCELLATION_LIMIT = 1024;
+
+/**
  * Tied: the pooled scatter Σ_c Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ by the
  * within/between split, one pass over the rows instead of one per component:
  *   Σ_i w_i (x_i − m)(x_i − m)ᵀ − Σ_c N_c (μ_c − m)(μ_c − m)ᵀ,
@@ -370,7 +380,7 @@ export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolea
         for (let b = 0; b <= a; b++) s[a * d + b] -= v * delta[b];
       }
     }
-    for (let a = 0; a < d; a++) if (!(s[a * d + a] >= totalDiagonal[a] / 1024)) return false;
+    for (let a = 0; a < d; a++) if (!(s[a * d + a] >= totalDiagonal[a] / CANCELLATION_LIMIT)) return false;
     return true;
   });
 }
@@ -410,7 +420,7 @@ function statisticsFromMoments(
     for (let j = 0, t = m; j < d; j++) {
       for (let l = 0; l <= j; l++, t++) {
         const v = n > 0 ? moments[t] - (moments[first + j] * moments[first + l]) / n : moments[t];
-        if (l === j && !(v >= moments[t] / 1024)) return undefined;
+        if (l === j && !(v >= moments[t] / CANCELLATION_LIMIT)) return undefined;
         scatter[o + j * d + l] += v;
       }
     }
@@ -713,6 +723,38 @@ function full(tied: boolean): CovarianceFamily {
   };
 }
 
+/**
+ * Diag and spherical: N_k, Σ r·x and the per-feature scatter about the new
+ * means from eStepDiagonalStats' moments about the E-step's means μ (per
+ * component N, M₁ = Σ r·d, M₂ = Σ r·d², d = x − μ per feature):
+ * Σ r·x = N·μ + M₁ and S = M₂ − M₁²/N, or undefined where that keeps under
+ * 1/1024 of M₂ (statisticsFromMoments' rule).
+ */
+function diagonalStatisticsFromMoments(
+  moments: Float64Array,
+  means: Float64Array,
+  k: number,
+  d: number,
+): { nk: Float64Array; sums: Float64Array; scatter: Float64Array } | undefined {
+  const per = 1 + 2 * d;
+  const nk = new Float64Array(k);
+  const sums = new Float64Array(k * d);
+  const scatter = new Float64Array(k * d);
+  for (let c = 0; c < k; c++) {
+    const n = moments[c * per];
+    nk[c] = n;
+    for (let j = 0; j < d; j++) {
+      const m1 = moments[c * per + 1 + j];
+      const m2 = moments[c * per + 1 + d + j];
+      sums[c * d + j] = n * means[c * d + j] + m1;
+      const v = n > 0 ? m2 - (m1 * m1) / n : m2;
+      if (!(v >= m2 / CANCELLATION_LIMIT)) return undefined;
+      scatter[c * d + j] = v;
+    }
+  }
+  return { nk, sums, scatter };
+}
+
 function diagonal(spherical: boolean): CovarianceFamily {
   // Values per component: d variances (diag) or one (spherical).
   const per = (ws: Workspace) => (spherical ? 1 : ws.d);
@@ -782,6 +824,32 @@ function diagonal(spherical: boolean): CovarianceFamily {
         ws.logProbNorm,
         writeResp,
       );
+    },
+    eStepWithStatistics(wasm, ws) {
+      const { n, d, k } = ws;
+      if (ws.params32) return undefined;
+      return scoped(() => {
+        const per = 1 + 2 * d;
+        const acc = alloc(2 * k * per, 8, "E-step statistics");
+        const logLikelihood = wasm.eStepDiagonalStats(
+          ws.x,
+          n,
+          d,
+          ws.means,
+          ws.factor,
+          spherical,
+          ws.logDet,
+          ws.logWeights,
+          k,
+          ws.resp,
+          ws.logProbNorm,
+          acc,
+        );
+        // NaN: d and k too large for the blocked kernel, which then ran nothing
+        if (Number.isNaN(logLikelihood)) return undefined;
+        const statistics = diagonalStatisticsFromMoments(f64(acc, k * per), f64(ws.means, k * d), k, d);
+        return { logLikelihood, statistics };
+      });
     },
     eStepF32(wasm, ws, writeResp) {
       return wasm.eStepF32(

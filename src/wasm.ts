@@ -69,6 +69,20 @@ export interface Kernels {
     logProbNorm: Ptr,
     writeResp: boolean,
   ): number;
+  eStepDiagonalStats(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    prec: Ptr,
+    spherical: boolean,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    stats: Ptr,
+  ): number;
   eStepFullStats(
     x: Ptr,
     n: number,
@@ -411,6 +425,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   logProbFull: true,
   eStepFull: true,
   eStepFullStats: true,
+  eStepDiagonalStats: true,
   logProbDiag: true,
   logProbSpherical: true,
   eStepF32: true,

@@ -94,6 +94,34 @@ describe("E-step with statistics (eStepFullStats)", () => {
     }
   }
 
+  for (const type of ["diag", "spherical"] as CovarianceType[]) {
+    for (const d of [1, 2, 5, 8, 13]) {
+      it(`${type}, d = ${d}: the E-step's results bit for bit, its statistics to 1e-12 (n not a multiple of the block)`, () => {
+        const X = blobs(603, d, 4, 20 + d);
+        const gmm = new GaussianMixture({
+          nComponents: 4,
+          covarianceType: type,
+          maxIter: 3,
+          tol: 0,
+          randomState: 1,
+        }).fit(X);
+        const fused = run(type, X, 4, paramsOf(gmm), true);
+        expect(fused.fusedTaken).toBe(true);
+        expectSame(fused, run(type, X, 4, paramsOf(gmm), false));
+      });
+    }
+  }
+
+  it("diag beyond the blocked kernel's scratch (d = 260) runs the E-step and the sums apart", () => {
+    const X = blobs(40, 260, 2, 31);
+    const gmm = new GaussianMixture({ nComponents: 2, covarianceType: "diag", maxIter: 1, tol: 0, randomState: 1 }).fit(
+      X,
+    );
+    const fused = run("diag", X, 2, paramsOf(gmm), true);
+    expect(fused.fusedTaken).toBe(false);
+    expectSame(fused, run("diag", X, 2, paramsOf(gmm), false));
+  });
+
   it("the kernel's moments about the given means equal the plain sums over its own responsibilities (K = 1, 7, 64; K = 65 refused)", () => {
     const wasm = kernels();
     const family = FAMILIES.full;
