@@ -39,6 +39,7 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
     cov = alloc(k * d * d),
     scratch = alloc(d * d + 2 * d),
     params32 = alloc(k * d + k * d * d + k);
+  const stats = alloc(2 * k * (1 + 2 * d + (d * (d + 1)) / 2));
   const labels = alloc(n),
     minDist = alloc(n),
     counts = alloc(k);
@@ -77,6 +78,11 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
           (type === "diag" ? w.logProbDiag : w.logProbSpherical)(x, n, d, means, fac, logDet, logW, k, resp);
           w.normalizeLogProb(resp, n, k, lpn, true);
         }
+        break;
+      case "estepstats":
+        // the E-step that also sums the M-step's statistics (what a float64 fit without weights runs)
+        if (full) w.eStepFullStats(x, n, d, means, fac, stride, logDet, logW, k, resp, lpn, stats);
+        else w.eStepDiagonalStats(x, n, d, means, fac, type === "spherical", logDet, logW, k, resp, lpn, stats);
         break;
       case "estep32":
         w.eStepF32(family, x, n, d, means, fac, stride, logDet, logW, k, resp, lpn, true, params32);
