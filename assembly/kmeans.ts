@@ -8,14 +8,21 @@ import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpyOf, fill, ld, 
 /**
  * labels[i] = nearest centre, minDist[i] = its squared distance.
  * Returns the inertia Σ_i minDist[i]. Ties go to the lowest index.
+ *
+ * With `means` (k × d) and `counts` (k) given (non-zero), Lloyd's update in
+ * the same pass: means[c] = mean of the rows labelled c, counts[c] = how many
+ * (a centre with none is left at zero, count 0), exactly as updateCenters
+ * computes them. Each row is added while it is in cache, and the additions
+ * (a chain through memory when neighbouring rows share a label, as pixels do)
+ * overlap the next rows' distances instead of running as a pass of their own.
  */
-export function assignNearest(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
-  return assignNearestOf<f64>(x, n, d, centers, k, labels, minDist);
+export function assignNearest(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  return assignNearestOf<f64>(x, n, d, centers, k, labels, minDist, means, counts);
 }
 
 /** assignNearest with X stored as f32. */
-export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
-  return assignNearestOf<f32>(x, n, d, centers, k, labels, minDist);
+export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  return assignNearestOf<f32>(x, n, d, centers, k, labels, minDist, means, counts);
 }
 
 // Rows go two to an f64x2 (lane 0 = an even row, lane 1 the next), in
@@ -24,10 +31,31 @@ export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i3
 // and its index are kept lane-wise (no branch per row and centre).
 const ASSIGN_ROWS: i32 = 8;
 
-function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
-  if (d <= 3) return assignSmall<T>(x, n, d, centers, k, labels, minDist);
-  if (d * ASSIGN_ROWS > KERNEL_SCRATCH_VALUES) return assignNearestRows<T>(x, n, d, centers, k, labels, minDist);
-  return assignBlocked<T>(x, n, d, centers, k, labels, minDist);
+function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  if (means) {
+    fill(means, 0.0, k * d);
+    fill(counts, 0.0, k);
+  }
+  let inertia: f64;
+  if (d <= 3) inertia = assignSmall<T>(x, n, d, centers, k, labels, minDist, means, counts);
+  else if (d * ASSIGN_ROWS > KERNEL_SCRATCH_VALUES) inertia = assignNearestRows<T>(x, n, d, centers, k, labels, minDist, means, counts);
+  else inertia = assignBlocked<T>(x, n, d, centers, k, labels, minDist, means, counts);
+  if (means) divideByCounts(means, counts, k, d);
+  return inertia;
+}
+
+/** Adds row i of X to the sum of centre c (1.0 · x is x, so the sum is updateCenters'). */
+@inline function addToSum<T>(x: usize, i: i32, d: i32, c: i32, means: usize, counts: usize): void {
+  st(counts, c, ld(counts, c) + 1.0);
+  axpyOf<T>(addr(means, c * d), 1.0, addrOf<T>(x, i * d), d);
+}
+
+/** Sums → means, by the reciprocal of the count; an empty centre stays at zero. */
+function divideByCounts(means: usize, counts: usize, k: i32, d: i32): void {
+  for (let c = 0; c < k; c++) {
+    const m = ld(counts, c);
+    if (m > 0.0) scale(addr(means, c * d), 1.0 / m, d);
+  }
 }
 
 /**
@@ -35,7 +63,7 @@ function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
  * every centre is compared, and the distance is sqDistOf's sum written out:
  * (t₀² + t₁²) + t₂² (its additions of +0 dropped, which changes no bit).
  */
-function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   const xt = KERNEL_SCRATCH;
   const stride = <usize>(ASSIGN_ROWS / 2) << 4;
   const centreBytes = <usize>d << 3;
@@ -65,6 +93,11 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
       }
       const two = i + 1 < i0 + rows;
       storePair(labels, minDist, i, two, arg, best);
+      if (means) {
+        // the rows' features are in registers already, transposed: pair them back up
+        addSmall(means, counts, d, <i32>i64x2.extract_lane(arg, 0), i64x2.shuffle(x0, x1, 0, 2), f64x2.extract_lane(x2, 0));
+        if (two) addSmall(means, counts, d, <i32>i64x2.extract_lane(arg, 1), i64x2.shuffle(x0, x1, 1, 3), f64x2.extract_lane(x2, 1));
+      }
       // the inertia adds the rows one by one, in order, as the row-at-a-time loop
       inertia += f64x2.extract_lane(best, 0);
       if (two) inertia += f64x2.extract_lane(best, 1);
@@ -87,6 +120,18 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
   return r;
 }
 
+/**
+ * addToSum for d ≤ 3 from a row held in registers: features 0, 1 in x01
+ * (d = 1: lane 0), feature 2 in x2; added as axpyOf adds them.
+ */
+@inline function addSmall(means: usize, counts: usize, d: i32, c: i32, x01: v128, x2: f64): void {
+  st(counts, c, ld(counts, c) + 1.0);
+  const p = addr(means, c * d);
+  if (d == 1) store<f64>(p, load<f64>(p) + f64x2.extract_lane(x01, 0));
+  else v128.store(p, f64x2.add(v128.load(p), x01));
+  if (d == 3) store<f64>(p, load<f64>(p, 16) + x2, 16);
+}
+
 /** labels and minDist of rows i (lane 0) and, if `two`, i + 1 (lane 1). */
 @inline function storePair(labels: usize, minDist: usize, i: i32, two: bool, arg: v128, best: v128): void {
   store<i32>(labels + (<usize>i << 2), <i32>i64x2.extract_lane(arg, 0));
@@ -97,7 +142,7 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
   }
 }
 
-function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   const xt = KERNEL_SCRATCH;
   const stride = <usize>(ASSIGN_ROWS / 2) << 4; // one transposed feature of a block
   const centreBytes = <usize>d << 3;
@@ -125,6 +170,10 @@ function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labe
       }
       const two = i + 1 < i0 + rows;
       storePair(labels, minDist, i, two, arg, best);
+      if (means) {
+        addToSum<T>(x, i, d, <i32>i64x2.extract_lane(arg, 0), means, counts);
+        if (two) addToSum<T>(x, i + 1, d, <i32>i64x2.extract_lane(arg, 1), means, counts);
+      }
       inertia += f64x2.extract_lane(best, 0);
       if (two) inertia += f64x2.extract_lane(best, 1);
     }
@@ -197,7 +246,7 @@ function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labe
 }
 
 /** One row at a time (d too large for the transposed block). */
-function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   let inertia = 0.0;
   for (let i = 0; i < n; i++) {
     const xi = addrOf<T>(x, i * d);
@@ -209,6 +258,7 @@ function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, 
     }
     store<i32>(labels + (<usize>i << 2), best);
     st(minDist, i, bd);
+    if (means) addToSum<T>(x, i, d, best, means, counts);
     inertia += bd;
   }
   return inertia;
@@ -230,15 +280,8 @@ export function updateCentersF32(x: usize, n: i32, d: i32, labels: usize, k: i32
 function updateCentersOf<T>(x: usize, n: i32, d: i32, labels: usize, k: i32, centers: usize, counts: usize): void {
   fill(centers, 0.0, k * d);
   fill(counts, 0.0, k);
-  for (let i = 0; i < n; i++) {
-    const c = load<i32>(labels + (<usize>i << 2));
-    st(counts, c, ld(counts, c) + 1.0);
-    axpyOf<T>(addr(centers, c * d), 1.0, addrOf<T>(x, i * d), d);
-  }
-  for (let c = 0; c < k; c++) {
-    const m = ld(counts, c);
-    if (m > 0.0) scale(addr(centers, c * d), 1.0 / m, d);
-  }
+  for (let i = 0; i < n; i++) addToSum<T>(x, i, d, load<i32>(labels + (<usize>i << 2)), centers, counts);
+  divideByCounts(centers, counts, k, d);
 }
 
 /**

@@ -175,34 +175,39 @@ export function lloyd(
   rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): LloydResult {
-  const labels = alloc(n, 4, "k-means labels");
+  // Two label buffers, the assignment and the one before it, swapped each
+  // step instead of copied; -1 before the first, so that every label changes.
+  let labels = alloc(n, 4, "k-means labels");
+  let previous = alloc(n, 4, "k-means labels");
+  i32(previous, n).fill(-1);
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
-  // Buffers reused across iterations: the previous labels and centres.
-  const previous = new Int32Array(n).fill(-1);
+  // Unweighted, the assignment also computes the new centres (in `means`).
+  const means = weights ? 0 : alloc(k * d, 8, "k-means means");
   const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
-    rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
+    rowKernels.assignNearest(x, n, d, centers, k, labels, minDist, means, means && counts);
     const current = i32(labels, n);
+    const before = i32(previous, n);
     let changed = false;
-    for (let i = 0; i < n && !changed; i++) changed = current[i] !== previous[i];
+    for (let i = 0; i < n && !changed; i++) changed = current[i] !== before[i];
     if (!changed) break;
-    previous.set(current);
+    [labels, previous] = [previous, labels];
     old.set(f64(centers, k * d));
     if (weights)
       weightedCenters(
         dataView(x, n * d, rowKernels.bytes),
         n,
         d,
-        i32(labels, n),
+        current,
         k,
         f64(centers, k * d),
         f64(counts, k),
         weights,
       );
-    else rowKernels.updateCenters(x, n, d, labels, k, centers, counts);
+    else f64(centers, k * d).set(f64(means, k * d));
     relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
     let shift = 0;

@@ -169,8 +169,29 @@ export interface Kernels {
   weighRows(resp: Ptr, logProbNorm: Ptr, weights: Ptr, n: number, k: number): number;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
   scatterDiagF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
-  assignNearest(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
-  assignNearestF32(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
+  /** With means and counts (k × d, k), also Lloyd's update from the new labels, in the same pass. */
+  assignNearest(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    minDist: Ptr,
+    means?: Ptr,
+    counts?: Ptr,
+  ): number;
+  assignNearestF32(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    minDist: Ptr,
+    means?: Ptr,
+    counts?: Ptr,
+  ): number;
   updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   updateCentersF32(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
