@@ -286,78 +286,96 @@ function updateCentersOf<T>(x: usize, n: i32, d: i32, labels: usize, k: i32, cen
 
 /**
  * k-means++: the potential Σ_i min(minDist[i], ‖x_i − centre‖²) a candidate
- * centre would give. With `commit` set, minDist is updated in place.
+ * centre would give. With `commit` set, minDist is updated in place, and if
+ * `cumulative` is given (non-zero), cumulative[i] = the potential's partial
+ * sum up to row i (what the next draw searches), from the same additions.
  * `center` points at d values of X's element type (f64 here): candidates
  * are rows of X, passed in place.
  */
-export function seedPotential(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
-  return seedPotentialOf<f64>(x, n, d, center, minDist, commit);
+export function seedPotential(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  return seedPotentialOf<f64>(x, n, d, center, minDist, commit, cumulative);
 }
 
 /** seedPotential with X, and so `center`, stored as f32. */
-export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
-  return seedPotentialOf<f32>(x, n, d, center, minDist, commit);
+export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  return seedPotentialOf<f32>(x, n, d, center, minDist, commit, cumulative);
 }
 
-function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
-  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit);
-  // d ≤ 3: rows i and i + 1 are 2d contiguous values, loaded as d vectors
-  // and subtracted from the centre's values laid out to match (promoted to
-  // f64, exactly); the squares are then regrouped by row, and summed in
-  // sqDistOf<T, T>'s order ((t₀² + t₁²) + t₂², its additions of +0 dropped,
-  // which changes no bit); min is f64's (f64x2.min, NaN-propagating like
-  // f64.min) and the potential adds the rows in order: the row-at-a-time
-  // loop's results, bit for bit
+// d ≤ 3: rows i and i + 1 are 2d contiguous values, loaded as d vectors
+// and subtracted from the centre's values laid out to match (promoted to
+// f64, exactly); the squares are then regrouped by row, and summed in
+// sqDistOf<T, T>'s order ((t₀² + t₁²) + t₂², its additions of +0 dropped,
+// which changes no bit); min is f64's (f64x2.min, NaN-propagating like
+// f64.min) and the potential adds the rows in order: the row-at-a-time
+// loop's results, bit for bit
+
+/**
+ * The centre's values laid out against a row pair's vector `which` (0–2):
+ * d = 1: (c0, c0); d = 2: (c0, c1) twice; d = 3: (c0, c1), (c2, c0), (c1, c2).
+ */
+@inline function seedLayout<T>(center: usize, d: i32, which: i32): v128 {
   const c0 = ldOf<T>(center, 0);
   const c1 = d > 1 ? ldOf<T>(center, 1) : c0;
   const c2 = d > 2 ? ldOf<T>(center, 2) : c0;
-  // d = 1: (c0, c0); d = 2: (c0, c1) twice; d = 3: (c0, c1), (c2, c0), (c1, c2)
-  const ca = d == 1 ? f64x2.splat(c0) : f64x2.replace_lane(f64x2.splat(c0), 1, c1);
-  const cb = f64x2.replace_lane(f64x2.splat(c2), 1, c0);
-  const cc = f64x2.replace_lane(f64x2.splat(c1), 1, c2);
+  if (which == 0) return d == 1 ? f64x2.splat(c0) : f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+  if (which == 1) return f64x2.replace_lane(f64x2.splat(c2), 1, c0);
+  return f64x2.replace_lane(f64x2.splat(c1), 1, c2);
+}
+
+/** ‖x − centre‖² of rows i, i + 1 at p (d ≤ 3), from seedLayout's vectors. */
+@inline function seedPairDistance<T>(p: usize, d: i32, ca: v128, cb: v128, cc: v128): v128 {
+  if (d == 1) {
+    const t = f64x2.sub(pairOf<T>(p, 0), ca);
+    return f64x2.mul(t, t);
+  }
+  if (d == 2) {
+    const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
+    const t1 = f64x2.sub(pairOf<T>(p, 2), ca);
+    const q0 = f64x2.mul(t0, t0);
+    const q1 = f64x2.mul(t1, t1);
+    return f64x2.add(i64x2.shuffle(q0, q1, 0, 2), i64x2.shuffle(q0, q1, 1, 3));
+  }
+  const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
+  const t1 = f64x2.sub(pairOf<T>(p, 2), cb);
+  const t2 = f64x2.sub(pairOf<T>(p, 4), cc);
+  const q0 = f64x2.mul(t0, t0);
+  const q1 = f64x2.mul(t1, t1);
+  const q2 = f64x2.mul(t2, t2);
+  return f64x2.add(f64x2.add(i64x2.shuffle(q0, q1, 0, 3), i64x2.shuffle(q0, q2, 1, 2)), i64x2.shuffle(q1, q2, 0, 3));
+}
+
+function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit, cumulative);
+  const ca = seedLayout<T>(center, d, 0);
+  const cb = seedLayout<T>(center, d, 1);
+  const cc = seedLayout<T>(center, d, 2);
   let pot = 0.0;
   let i = 0;
   for (; i + 2 <= n; i += 2) {
-    const p = addrOf<T>(x, i * d);
-    let r: v128;
-    if (d == 1) {
-      const t = f64x2.sub(pairOf<T>(p, 0), ca);
-      r = f64x2.mul(t, t);
-    } else if (d == 2) {
-      const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
-      const t1 = f64x2.sub(pairOf<T>(p, 2), ca);
-      const q0 = f64x2.mul(t0, t0);
-      const q1 = f64x2.mul(t1, t1);
-      r = f64x2.add(i64x2.shuffle(q0, q1, 0, 2), i64x2.shuffle(q0, q1, 1, 3));
-    } else {
-      const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
-      const t1 = f64x2.sub(pairOf<T>(p, 2), cb);
-      const t2 = f64x2.sub(pairOf<T>(p, 4), cc);
-      const q0 = f64x2.mul(t0, t0);
-      const q1 = f64x2.mul(t1, t1);
-      const q2 = f64x2.mul(t2, t2);
-      r = f64x2.add(f64x2.add(i64x2.shuffle(q0, q1, 0, 3), i64x2.shuffle(q0, q2, 1, 2)), i64x2.shuffle(q1, q2, 0, 3));
-    }
     const pm = addr(minDist, i);
-    const v = f64x2.min(v128.load(pm), r);
+    const v = f64x2.min(v128.load(pm), seedPairDistance<T>(addrOf<T>(x, i * d), d, ca, cb, cc));
     if (commit) v128.store(pm, v);
     pot += f64x2.extract_lane(v, 0);
+    if (cumulative) st(cumulative, i, pot);
     pot += f64x2.extract_lane(v, 1);
+    if (cumulative) st(cumulative, i + 1, pot);
   }
   if (i < n) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
     pot += dist;
+    if (cumulative) st(cumulative, i, pot);
   }
   return pot;
 }
 
-function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
+function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
   let pot = 0.0;
   for (let i = 0; i < n; i++) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
     pot += dist;
+    if (cumulative) st(cumulative, i, pot);
   }
   return pot;
 }

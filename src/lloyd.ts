@@ -34,41 +34,35 @@ export function kmeansPlusPlus(
   if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, rowKernels, weights);
 
   const minDist = alloc(n, 8, "k-means++ distances");
-  const cumulative = new Float64Array(n);
+  // the potential's partial sums, written by each committing pass
+  const cumulative = alloc(n, 8, "k-means++ partial sums");
   const trials = 2 + Math.floor(Math.log(k));
   const X = () => dataView(x, n * d, rowKernels.bytes);
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
+  const potentialOf = (row: number, commit: boolean) =>
+    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, commit, commit ? cumulative : 0);
 
   const first = rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
-  let potential = rowKernels.seedPotential(x, n, d, x + first * d * rowKernels.bytes, minDist, true);
+  let potential = potentialOf(first, true);
   for (let c = 1; c < k; c++) {
-    const md = f64(minDist, n);
-    let s = 0;
-    for (let i = 0; i < n; i++) cumulative[i] = s += md[i];
+    const sums = f64(cumulative, n);
     let best = -1;
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t++) {
-      const target = rng.float() * potential;
-      // First index whose cumulative sum reaches the target.
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cumulative[mid] < target) lo = mid + 1;
-        else hi = mid;
-      }
-      const p = rowKernels.seedPotential(x, n, d, x + lo * d * rowKernels.bytes, minDist, false);
+      const row = firstReaching(sums, rng.float() * potential);
+      const p = potentialOf(row, false);
       if (p < bestPotential) {
         bestPotential = p;
-        best = lo;
+        best = row;
       }
     }
     chosen.push(best);
     setCenter(c, best);
-    potential = rowKernels.seedPotential(x, n, d, x + best * d * rowKernels.bytes, minDist, true);
+    // (after the last centre, nothing reads the distances)
+    if (c < k - 1) potential = potentialOf(best, true);
   }
   return chosen;
 }

@@ -194,8 +194,9 @@ export interface Kernels {
   ): number;
   updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   updateCentersF32(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
-  seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
-  seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
+  /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
+  seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
+  seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(
     u: Ptr,

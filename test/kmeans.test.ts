@@ -160,3 +160,39 @@ describe("assignNearest with means", () => {
             expect(fused.map((v, t) => Object.is(v, separate[t]))).toEqual(separate.map(() => true));
           });
 });
+
+describe("seedPotential with cumulative", () => {
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3, 4, 6])
+      for (const n of [1, 2, 17, 64])
+        it(`writes the committed distances' partial sums, in row order, bit for bit (${dtype}, d=${d}, n=${n})`, () => {
+          const r = lcg(15485863 * d + n);
+          const data = Array.from({ length: n * d }, () => 6 * r() - 3);
+          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+          const start = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 4 * r()));
+          const row = Math.floor(n / 2);
+          const got = scoped(() => {
+            const w = dataKernels(dtype);
+            const x = allocRows(X);
+            const plain = allocFrom(start);
+            const md = allocFrom(start);
+            const cumulative = allocFrom(Array.from({ length: n }, () => -1));
+            const center = x + row * d * w.bytes;
+            const expected = w.seedPotential(x, n, d, center, plain, true);
+            const pot = w.seedPotential(x, n, d, center, md, true, cumulative);
+            return {
+              expected,
+              pot,
+              plain: Array.from(f64(plain, n)),
+              md: Array.from(f64(md, n)),
+              sums: Array.from(f64(cumulative, n)),
+            };
+          });
+          expect(Object.is(got.pot, got.expected)).toBe(true);
+          expect(got.md).toEqual(got.plain);
+          let s = 0;
+          const sums = got.md.map((v) => (s += v));
+          expect(got.sums.map((v, i) => Object.is(v, sums[i]))).toEqual(sums.map(() => true));
+          expect(Object.is(got.sums[n - 1], got.pot)).toBe(true);
+        });
+});
