@@ -142,6 +142,147 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
   }
 }
 
+/**
+ * Lloyd's assignment with Hamerly's bounds (2010), d ≤ 3: upper[i] bounds
+ * row i's distance (not squared) to its centre previous[i] from above,
+ * lower[i] its distance to every other centre from below. After the centres
+ * move by shift[c] (shift[k] = the largest), the triangle inequality gives
+ * upper + shift[label] and lower − shift[k]; when the first is clearly the
+ * smaller, the label cannot change and the k distances are skipped; else
+ * the row is scanned as assignNearest scans it, and its bounds reset to
+ * its nearest and second-nearest distances. shift = 0: every row is
+ * scanned (the first step). "Clearly": by a relative 1e-9 and an absolute
+ * 1e-150 (where squares underflow), far more than the rounding of the
+ * distances and of the bounds (each rounded outwards by 1e-12 as it is
+ * updated), so that a skipped row's label is the one a scan would find:
+ * labels, means and counts are assignNearest's, bit for bit; minDist is not
+ * written. Rows are taken in pairs, and a pair is scanned if either needs it.
+ * upper and lower hold n values and have room for n + 1. Returns the number
+ * of rows scanned.
+ */
+export function assignBounded(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  return assignBoundedOf<f64>(x, n, d, centers, k, labels, previous, upper, lower, shift, means, counts);
+}
+
+/** assignBounded with X stored as f32. */
+export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  return assignBoundedOf<f32>(x, n, d, centers, k, labels, previous, upper, lower, shift, means, counts);
+}
+
+function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  fill(means, 0.0, k * d);
+  fill(counts, 0.0, k);
+  const centreBytes = <usize>d << 3;
+  const minusOne = i64x2.splat(-1);
+  const out = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
+  const inward = f64x2.splat(1.0 - 1e-12);
+  const margin = f64x2.splat(1.0 + 1e-9);
+  const tiny = f64x2.splat(1e-150);
+  const zero = f64x2.splat(0);
+  const largest = shift ? f64x2.splat(ld(shift, k)) : zero;
+  // With the distances skipped, the sums are what is left, and in memory
+  // each row's addition waits for the previous row's store when both have
+  // one label (neighbouring pixels do): a centre's running sums
+  // (s₀, s₁, s₂, count) stay in registers while its run lasts. Without a
+  // branch (runs end every few rows, unpredictably): each row loads its
+  // centre's stored sums, or a dummy slot if it continues the run and keeps
+  // the registers instead, then adds itself and stores. Each centre adds
+  // its rows in order, as addToSum does: the same sums, bit for bit.
+  const sums = KERNEL_SCRATCH;
+  const inRegisters = (<usize>(k + 1) << 5) <= <usize>KERNEL_SCRATCH_VALUES << 3;
+  if (inRegisters) fill(sums, 0.0, 4 * k);
+  const dummy = sums + (<usize>k << 5);
+  const one = f64x2.splat(1.0);
+  let run = -1; // the current run's label
+  let run01 = zero; // (s₀, s₁)
+  let run2c = zero; // (s₂, count)
+  let scanned = 0;
+  for (let i = 0; i < n; i += 2) {
+    const j = min(i + 1, n - 1); // an odd last row is paired with itself
+    // (upper and lower have room for n + 1 values: lane 1 of an odd last
+    // row is spare, and only lane 0 decides for it)
+    const pu = addr(upper, i);
+    const pl = addr(lower, i);
+    let skip = false;
+    if (shift) {
+      const a = load<i32>(previous + (<usize>i << 2));
+      const b = load<i32>(previous + (<usize>j << 2));
+      const u = f64x2.mul(f64x2.add(v128.load(pu), f64x2.replace_lane(f64x2.splat(ld(shift, a)), 1, ld(shift, b))), out);
+      const l = f64x2.mul(f64x2.pmax(f64x2.sub(v128.load(pl), largest), zero), inward);
+      v128.store(pu, u);
+      v128.store(pl, l);
+      const clear = f64x2.lt(f64x2.add(f64x2.mul(u, margin), tiny), l);
+      skip = j > i ? i8x16.bitmask(clear) == 0xffff : f64x2.extract_lane(clear, 0) != 0;
+      if (skip) {
+        store<i32>(labels + (<usize>i << 2), a);
+        store<i32>(labels + (<usize>j << 2), b);
+      }
+    }
+    if (!skip) {
+      const ra = addrOf<T>(x, i * d);
+      const rb = addrOf<T>(x, j * d);
+      const x0 = f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 0)), 1, ldOf<T>(rb, 0));
+      const x1 = d > 1 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 1)), 1, ldOf<T>(rb, 1)) : x0;
+      const x2 = d > 2 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 2)), 1, ldOf<T>(rb, 2)) : x0;
+      let best = smallDistance(x0, x1, x2, centers, d);
+      let second = f64x2.splat(Infinity);
+      let arg = i64x2.splat(0);
+      let cv = arg;
+      let pc = centers;
+      for (let c = 1; c < k; c++) {
+        pc += centreBytes;
+        cv = i64x2.sub(cv, minusOne);
+        const v = smallDistance(x0, x1, x2, pc, d);
+        second = f64x2.pmin(second, f64x2.pmax(best, v));
+        arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
+        best = f64x2.pmin(best, v);
+      }
+      v128.store(pu, f64x2.mul(f64x2.sqrt(best), out));
+      v128.store(pl, f64x2.mul(f64x2.sqrt(second), inward));
+      store<i32>(labels + (<usize>i << 2), <i32>i64x2.extract_lane(arg, 0));
+      if (j > i) store<i32>(labels + (<usize>j << 2), <i32>i64x2.extract_lane(arg, 1));
+      scanned += j > i ? 2 : 1;
+    }
+    {
+      const c = load<i32>(labels + (<usize>i << 2));
+      const p = addrOf<T>(x, i * d);
+      if (inRegisters) {
+        const same = c == run;
+        const keep = i32x4.splat(-<i32>same);
+        const src = select<usize>(dummy, sums + (<usize>c << 5), same);
+        run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
+        run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
+        v128.store(sums + (<usize>c << 5), run01);
+        v128.store(sums + (<usize>c << 5), run2c, 16);
+        run = c;
+      } else addToSum<T>(x, i, d, c, means, counts);
+    }
+    if (j > i)
+    {
+      const c = load<i32>(labels + (<usize>j << 2));
+      const p = addrOf<T>(x, j * d);
+      if (inRegisters) {
+        const same = c == run;
+        const keep = i32x4.splat(-<i32>same);
+        const src = select<usize>(dummy, sums + (<usize>c << 5), same);
+        run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
+        run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
+        v128.store(sums + (<usize>c << 5), run01);
+        v128.store(sums + (<usize>c << 5), run2c, 16);
+        run = c;
+      } else addToSum<T>(x, j, d, c, means, counts);
+    }
+  }
+  if (inRegisters)
+    for (let c = 0; c < k; c++) {
+      const from = sums + (<usize>c << 5);
+      for (let f = 0; f < d; f++) st(means, c * d + f, load<f64>(from + (<usize>f << 3)));
+      st(counts, c, load<f64>(from, 24));
+    }
+  divideByCounts(means, counts, k, d);
+  return scanned;
+}
+
 function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   const xt = KERNEL_SCRATCH;
   const stride = <usize>(ASSIGN_ROWS / 2) << 4; // one transposed feature of a block

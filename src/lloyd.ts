@@ -178,17 +178,28 @@ export function lloyd(
   const counts = alloc(k, 8, "k-means counts");
   // Unweighted, the assignment also computes the new centres (in `means`).
   const means = weights ? 0 : alloc(k * d, 8, "k-means means");
+  // d ≤ 3, unweighted: Hamerly's bounds skip the rows whose label cannot
+  // change (most, after a few steps); `shift` holds how far each centre
+  // moved, 0 before the first step (every row scanned).
+  const bounded = means !== 0 && d <= 3;
+  const upper = bounded ? alloc(n + 1, 8, "k-means upper bounds") : 0;
+  const lower = bounded ? alloc(n + 1, 8, "k-means lower bounds") : 0;
+  const moved = bounded ? alloc(k + 1, 8, "k-means shifts") : 0;
   const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
-    rowKernels.assignNearest(x, n, d, centers, k, labels, minDist, means, means && counts);
+    if (bounded)
+      rowKernels.assignBounded(x, n, d, centers, k, labels, previous, upper, lower, it > 1 ? moved : 0, means, counts);
+    else rowKernels.assignNearest(x, n, d, centers, k, labels, minDist, means, means && counts);
     const current = i32(labels, n);
     const before = i32(previous, n);
     let changed = false;
     for (let i = 0; i < n && !changed; i++) changed = current[i] !== before[i];
     if (!changed) break;
     [labels, previous] = [previous, labels];
+    // relocateEmpty needs the distances, which the bounded step leaves out
+    if (bounded && f64(counts, k).includes(0)) rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
     old.set(f64(centers, k * d));
     if (weights)
       weightedCenters(
@@ -207,6 +218,17 @@ export function lloyd(
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
     if (shift <= tolScaled) break;
+    if (bounded) {
+      // each centre's move, rounded up (the bounds must hold), and the largest
+      const m = f64(moved, k + 1);
+      m[k] = 0;
+      for (let c = 0; c < k; c++) {
+        let s2 = 0;
+        for (let j = 0; j < d; j++) s2 += (now[c * d + j] - old[c * d + j]) ** 2;
+        m[c] = Math.sqrt(s2) * (1 + 1e-12);
+        m[k] = Math.max(m[k], m[c]);
+      }
+    }
   }
   let inertia = rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
   if (weights) {

@@ -192,6 +192,35 @@ export interface Kernels {
     means?: Ptr,
     counts?: Ptr,
   ): number;
+  /** Lloyd's step with Hamerly's bounds (d ≤ 3): labels, means and counts as assignNearest's; returns the rows scanned. */
+  assignBounded(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    previous: Ptr,
+    upper: Ptr,
+    lower: Ptr,
+    shift: Ptr,
+    means: Ptr,
+    counts: Ptr,
+  ): number;
+  assignBoundedF32(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    previous: Ptr,
+    upper: Ptr,
+    lower: Ptr,
+    shift: Ptr,
+    means: Ptr,
+    counts: Ptr,
+  ): number;
   updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   updateCentersF32(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
@@ -240,6 +269,7 @@ export interface DataKernels {
   readonly scatterFull: Kernels["scatterFull"];
   readonly scatterDiag: Kernels["scatterDiag"];
   readonly assignNearest: Kernels["assignNearest"];
+  readonly assignBounded: Kernels["assignBounded"];
   readonly updateCenters: Kernels["updateCenters"];
   readonly seedPotential: Kernels["seedPotential"];
 }
@@ -253,6 +283,7 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         scatterFull: k.scatterFullF32,
         scatterDiag: k.scatterDiagF32,
         assignNearest: k.assignNearestF32,
+        assignBounded: k.assignBoundedF32,
         updateCenters: k.updateCentersF32,
         seedPotential: k.seedPotentialF32,
       }
@@ -262,6 +293,7 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         scatterFull: k.scatterFull,
         scatterDiag: k.scatterDiag,
         assignNearest: k.assignNearest,
+        assignBounded: k.assignBounded,
         updateCenters: k.updateCenters,
         seedPotential: k.seedPotential,
       };
@@ -431,6 +463,8 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   scatterDiagF32: true,
   assignNearest: true,
   assignNearestF32: true,
+  assignBounded: true,
+  assignBoundedF32: true,
   updateCenters: true,
   updateCentersF32: true,
   seedPotential: true,

@@ -21,8 +21,10 @@ describe("package size", () => {
   // Bayesian fitAsync (66.4 kB, after the bench and test hooks left gmm.wasm);
   // 70 kB from session 5: register scatters for d = 1, 3, 4 and register
   // E-steps for d = 1, 4 add 1.0 kB of gmm.wasm (67.5 kB) for 1.6–2.2× faster
-  // iterations at d = 1, 3, 4, leaving room for the other kernel work
-  it("gmm.wasm + index.js stay under 70 kB gzipped", () => {
+  // iterations at d = 1, 3, 4, leaving room for the other kernel work;
+  // 70.7 kB from the k-means work of session 6: Hamerly's bounds for d ≤ 3 and the
+  // fused k-means update add 1.1 kB of gmm.wasm for a 1.26× faster photo start
+  it("gmm.wasm + index.js stay under 70.7 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -30,7 +32,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(30_000);
-    expect(wasm.gz + js.gz).toBeLessThan(70_000);
+    expect(wasm.gz + js.gz).toBeLessThan(70_700);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
