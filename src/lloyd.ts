@@ -179,8 +179,8 @@ export function lloyd(
   // Unweighted, the assignment also computes the new centres (in `means`).
   const means = weights ? 0 : alloc(k * d, 8, "k-means means");
   // d ≤ 3, unweighted: Hamerly's bounds skip the rows whose label cannot
-  // change (most, after a few steps); `shift` holds how far each centre
-  // moved, 0 before the first step (every row scanned).
+  // change (most, after a few steps); `moved` holds how far each centre
+  // moved (not passed at the first step: every row is scanned).
   const bounded = means !== 0 && d <= 3;
   const upper = bounded ? alloc(n + 1, 8, "k-means upper bounds") : 0;
   const lower = bounded ? alloc(n + 1, 8, "k-means lower bounds") : 0;
