@@ -8,14 +8,21 @@ import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpyOf, fill, ld, 
 /**
  * labels[i] = nearest centre, minDist[i] = its squared distance.
  * Returns the inertia Σ_i minDist[i]. Ties go to the lowest index.
+ *
+ * With `means` (k × d) and `counts` (k) given (non-zero), Lloyd's update in
+ * the same pass: means[c] = mean of the rows labelled c, counts[c] = how many
+ * (a centre with none is left at zero, count 0), exactly as updateCenters
+ * computes them. Each row is added while it is in cache, and the additions
+ * (a chain through memory when neighbouring rows share a label, as pixels do)
+ * overlap the next rows' distances instead of running as a pass of their own.
  */
-export function assignNearest(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
-  return assignNearestOf<f64>(x, n, d, centers, k, labels, minDist);
+export function assignNearest(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  return assignNearestOf<f64>(x, n, d, centers, k, labels, minDist, means, counts);
 }
 
 /** assignNearest with X stored as f32. */
-export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
-  return assignNearestOf<f32>(x, n, d, centers, k, labels, minDist);
+export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  return assignNearestOf<f32>(x, n, d, centers, k, labels, minDist, means, counts);
 }
 
 // Rows go two to an f64x2 (lane 0 = an even row, lane 1 the next), in
@@ -24,10 +31,31 @@ export function assignNearestF32(x: usize, n: i32, d: i32, centers: usize, k: i3
 // and its index are kept lane-wise (no branch per row and centre).
 const ASSIGN_ROWS: i32 = 8;
 
-function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
-  if (d <= 3) return assignSmall<T>(x, n, d, centers, k, labels, minDist);
-  if (d * ASSIGN_ROWS > KERNEL_SCRATCH_VALUES) return assignNearestRows<T>(x, n, d, centers, k, labels, minDist);
-  return assignBlocked<T>(x, n, d, centers, k, labels, minDist);
+function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  if (means) {
+    fill(means, 0.0, k * d);
+    fill(counts, 0.0, k);
+  }
+  let inertia: f64;
+  if (d <= 3) inertia = assignSmall<T>(x, n, d, centers, k, labels, minDist, means, counts);
+  else if (d * ASSIGN_ROWS > KERNEL_SCRATCH_VALUES) inertia = assignNearestRows<T>(x, n, d, centers, k, labels, minDist, means, counts);
+  else inertia = assignBlocked<T>(x, n, d, centers, k, labels, minDist, means, counts);
+  if (means) divideByCounts(means, counts, k, d);
+  return inertia;
+}
+
+/** Adds row i of X to the sum of centre c (1.0 · x is x, so the sum is updateCenters'). */
+@inline function addToSum<T>(x: usize, i: i32, d: i32, c: i32, means: usize, counts: usize): void {
+  st(counts, c, ld(counts, c) + 1.0);
+  axpyOf<T>(addr(means, c * d), 1.0, addrOf<T>(x, i * d), d);
+}
+
+/** Sums → means, by the reciprocal of the count; an empty centre stays at zero. */
+function divideByCounts(means: usize, counts: usize, k: i32, d: i32): void {
+  for (let c = 0; c < k; c++) {
+    const m = ld(counts, c);
+    if (m > 0.0) scale(addr(means, c * d), 1.0 / m, d);
+  }
 }
 
 /**
@@ -35,7 +63,7 @@ function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
  * every centre is compared, and the distance is sqDistOf's sum written out:
  * (t₀² + t₁²) + t₂² (its additions of +0 dropped, which changes no bit).
  */
-function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   const xt = KERNEL_SCRATCH;
   const stride = <usize>(ASSIGN_ROWS / 2) << 4;
   const centreBytes = <usize>d << 3;
@@ -65,6 +93,11 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
       }
       const two = i + 1 < i0 + rows;
       storePair(labels, minDist, i, two, arg, best);
+      if (means) {
+        // the rows' features are in registers already, transposed: pair them back up
+        addSmall(means, counts, d, <i32>i64x2.extract_lane(arg, 0), i64x2.shuffle(x0, x1, 0, 2), f64x2.extract_lane(x2, 0));
+        if (two) addSmall(means, counts, d, <i32>i64x2.extract_lane(arg, 1), i64x2.shuffle(x0, x1, 1, 3), f64x2.extract_lane(x2, 1));
+      }
       // the inertia adds the rows one by one, in order, as the row-at-a-time loop
       inertia += f64x2.extract_lane(best, 0);
       if (two) inertia += f64x2.extract_lane(best, 1);
@@ -87,6 +120,18 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
   return r;
 }
 
+/**
+ * addToSum for d ≤ 3 from a row held in registers: features 0, 1 in x01
+ * (d = 1: lane 0), feature 2 in x2; added as axpyOf adds them.
+ */
+@inline function addSmall(means: usize, counts: usize, d: i32, c: i32, x01: v128, x2: f64): void {
+  st(counts, c, ld(counts, c) + 1.0);
+  const p = addr(means, c * d);
+  if (d == 1) store<f64>(p, load<f64>(p) + f64x2.extract_lane(x01, 0));
+  else v128.store(p, f64x2.add(v128.load(p), x01));
+  if (d == 3) store<f64>(p, load<f64>(p, 16) + x2, 16);
+}
+
 /** labels and minDist of rows i (lane 0) and, if `two`, i + 1 (lane 1). */
 @inline function storePair(labels: usize, minDist: usize, i: i32, two: bool, arg: v128, best: v128): void {
   store<i32>(labels + (<usize>i << 2), <i32>i64x2.extract_lane(arg, 0));
@@ -97,7 +142,148 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
   }
 }
 
-function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+/**
+ * Lloyd's assignment with Hamerly's bounds (2010), d ≤ 3: upper[i] bounds
+ * row i's distance (not squared) to its centre previous[i] from above,
+ * lower[i] its distance to every other centre from below. After the centres
+ * move by shift[c] (shift[k] = the largest), the triangle inequality gives
+ * upper + shift[label] and lower − shift[k]; when the first is clearly the
+ * smaller, the label cannot change and the k distances are skipped; else
+ * the row is scanned as assignNearest scans it, and its bounds reset to
+ * its nearest and second-nearest distances. shift = 0: every row is
+ * scanned (the first step). "Clearly": by a relative 1e-9 and an absolute
+ * 1e-150 (where squares underflow), far more than the rounding of the
+ * distances and of the bounds (each rounded outwards by 1e-12 as it is
+ * updated), so that a skipped row's label is the one a scan would find:
+ * labels, means and counts are assignNearest's, bit for bit; minDist is not
+ * written. Rows are taken in pairs, and a pair is scanned if either needs it.
+ * upper and lower hold n values and have room for n + 1. Returns the number
+ * of rows scanned.
+ */
+export function assignBounded(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  return assignBoundedOf<f64>(x, n, d, centers, k, labels, previous, upper, lower, shift, means, counts);
+}
+
+/** assignBounded with X stored as f32. */
+export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  return assignBoundedOf<f32>(x, n, d, centers, k, labels, previous, upper, lower, shift, means, counts);
+}
+
+function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  fill(means, 0.0, k * d);
+  fill(counts, 0.0, k);
+  const centreBytes = <usize>d << 3;
+  const minusOne = i64x2.splat(-1);
+  const out = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
+  const inward = f64x2.splat(1.0 - 1e-12);
+  const margin = f64x2.splat(1.0 + 1e-9);
+  const tiny = f64x2.splat(1e-150);
+  const zero = f64x2.splat(0);
+  const largest = shift ? f64x2.splat(ld(shift, k)) : zero;
+  // With the distances skipped, the sums are what is left, and in memory
+  // each row's addition waits for the previous row's store when both have
+  // one label (neighbouring pixels do): a centre's running sums
+  // (s₀, s₁, s₂, count) stay in registers while its run lasts. Without a
+  // branch (runs end every few rows, unpredictably): each row loads its
+  // centre's stored sums, or a dummy slot if it continues the run and keeps
+  // the registers instead, then adds itself and stores. Each centre adds
+  // its rows in order, as addToSum does: the same sums, bit for bit.
+  const sums = KERNEL_SCRATCH;
+  const inRegisters = (<usize>(k + 1) << 5) <= <usize>KERNEL_SCRATCH_VALUES << 3;
+  if (inRegisters) fill(sums, 0.0, 4 * k);
+  const dummy = sums + (<usize>k << 5);
+  const one = f64x2.splat(1.0);
+  let run = -1; // the current run's label
+  let run01 = zero; // (s₀, s₁)
+  let run2c = zero; // (s₂, count)
+  let scanned = 0;
+  for (let i = 0; i < n; i += 2) {
+    const j = min(i + 1, n - 1); // an odd last row is paired with itself
+    // (upper and lower have room for n + 1 values: lane 1 of an odd last
+    // row is spare, and only lane 0 decides for it)
+    const pu = addr(upper, i);
+    const pl = addr(lower, i);
+    let skip = false;
+    if (shift) {
+      const a = load<i32>(previous + (<usize>i << 2));
+      const b = load<i32>(previous + (<usize>j << 2));
+      const u = f64x2.mul(f64x2.add(v128.load(pu), f64x2.replace_lane(f64x2.splat(ld(shift, a)), 1, ld(shift, b))), out);
+      const l = f64x2.mul(f64x2.pmax(f64x2.sub(v128.load(pl), largest), zero), inward);
+      v128.store(pu, u);
+      v128.store(pl, l);
+      const clear = f64x2.lt(f64x2.add(f64x2.mul(u, margin), tiny), l);
+      skip = j > i ? i8x16.bitmask(clear) == 0xffff : f64x2.extract_lane(clear, 0) != 0;
+      if (skip) {
+        store<i32>(labels + (<usize>i << 2), a);
+        store<i32>(labels + (<usize>j << 2), b);
+      }
+    }
+    if (!skip) {
+      const ra = addrOf<T>(x, i * d);
+      const rb = addrOf<T>(x, j * d);
+      const x0 = f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 0)), 1, ldOf<T>(rb, 0));
+      const x1 = d > 1 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 1)), 1, ldOf<T>(rb, 1)) : x0;
+      const x2 = d > 2 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 2)), 1, ldOf<T>(rb, 2)) : x0;
+      let best = smallDistance(x0, x1, x2, centers, d);
+      let second = f64x2.splat(Infinity);
+      let arg = i64x2.splat(0);
+      let cv = arg;
+      let pc = centers;
+      for (let c = 1; c < k; c++) {
+        pc += centreBytes;
+        cv = i64x2.sub(cv, minusOne);
+        const v = smallDistance(x0, x1, x2, pc, d);
+        second = f64x2.pmin(second, f64x2.pmax(best, v));
+        arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
+        best = f64x2.pmin(best, v);
+      }
+      v128.store(pu, f64x2.mul(f64x2.sqrt(best), out));
+      v128.store(pl, f64x2.mul(f64x2.sqrt(second), inward));
+      store<i32>(labels + (<usize>i << 2), <i32>i64x2.extract_lane(arg, 0));
+      if (j > i) store<i32>(labels + (<usize>j << 2), <i32>i64x2.extract_lane(arg, 1));
+      scanned += j > i ? 2 : 1;
+    }
+    {
+      const c = load<i32>(labels + (<usize>i << 2));
+      const p = addrOf<T>(x, i * d);
+      if (inRegisters) {
+        const same = c == run;
+        const keep = i32x4.splat(-<i32>same);
+        const src = select<usize>(dummy, sums + (<usize>c << 5), same);
+        run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
+        run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
+        v128.store(sums + (<usize>c << 5), run01);
+        v128.store(sums + (<usize>c << 5), run2c, 16);
+        run = c;
+      } else addToSum<T>(x, i, d, c, means, counts);
+    }
+    if (j > i)
+    {
+      const c = load<i32>(labels + (<usize>j << 2));
+      const p = addrOf<T>(x, j * d);
+      if (inRegisters) {
+        const same = c == run;
+        const keep = i32x4.splat(-<i32>same);
+        const src = select<usize>(dummy, sums + (<usize>c << 5), same);
+        run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
+        run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
+        v128.store(sums + (<usize>c << 5), run01);
+        v128.store(sums + (<usize>c << 5), run2c, 16);
+        run = c;
+      } else addToSum<T>(x, j, d, c, means, counts);
+    }
+  }
+  if (inRegisters)
+    for (let c = 0; c < k; c++) {
+      const from = sums + (<usize>c << 5);
+      for (let f = 0; f < d; f++) st(means, c * d + f, load<f64>(from + (<usize>f << 3)));
+      st(counts, c, load<f64>(from, 24));
+    }
+  divideByCounts(means, counts, k, d);
+  return scanned;
+}
+
+function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   const xt = KERNEL_SCRATCH;
   const stride = <usize>(ASSIGN_ROWS / 2) << 4; // one transposed feature of a block
   const centreBytes = <usize>d << 3;
@@ -125,6 +311,10 @@ function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labe
       }
       const two = i + 1 < i0 + rows;
       storePair(labels, minDist, i, two, arg, best);
+      if (means) {
+        addToSum<T>(x, i, d, <i32>i64x2.extract_lane(arg, 0), means, counts);
+        if (two) addToSum<T>(x, i + 1, d, <i32>i64x2.extract_lane(arg, 1), means, counts);
+      }
       inertia += f64x2.extract_lane(best, 0);
       if (two) inertia += f64x2.extract_lane(best, 1);
     }
@@ -197,7 +387,7 @@ function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labe
 }
 
 /** One row at a time (d too large for the transposed block). */
-function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize): f64 {
+function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
   let inertia = 0.0;
   for (let i = 0; i < n; i++) {
     const xi = addrOf<T>(x, i * d);
@@ -209,6 +399,7 @@ function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, 
     }
     store<i32>(labels + (<usize>i << 2), best);
     st(minDist, i, bd);
+    if (means) addToSum<T>(x, i, d, best, means, counts);
     inertia += bd;
   }
   return inertia;
@@ -230,91 +421,102 @@ export function updateCentersF32(x: usize, n: i32, d: i32, labels: usize, k: i32
 function updateCentersOf<T>(x: usize, n: i32, d: i32, labels: usize, k: i32, centers: usize, counts: usize): void {
   fill(centers, 0.0, k * d);
   fill(counts, 0.0, k);
-  for (let i = 0; i < n; i++) {
-    const c = load<i32>(labels + (<usize>i << 2));
-    st(counts, c, ld(counts, c) + 1.0);
-    axpyOf<T>(addr(centers, c * d), 1.0, addrOf<T>(x, i * d), d);
-  }
-  for (let c = 0; c < k; c++) {
-    const m = ld(counts, c);
-    if (m > 0.0) scale(addr(centers, c * d), 1.0 / m, d);
-  }
+  for (let i = 0; i < n; i++) addToSum<T>(x, i, d, load<i32>(labels + (<usize>i << 2)), centers, counts);
+  divideByCounts(centers, counts, k, d);
 }
 
 /**
  * k-means++: the potential Σ_i min(minDist[i], ‖x_i − centre‖²) a candidate
- * centre would give. With `commit` set, minDist is updated in place.
+ * centre would give. With `commit` set, minDist is updated in place, and if
+ * `cumulative` is given (non-zero), cumulative[i] = the potential's partial
+ * sum up to row i (what the next draw searches), from the same additions.
  * `center` points at d values of X's element type (f64 here): candidates
  * are rows of X, passed in place.
  */
-export function seedPotential(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
-  return seedPotentialOf<f64>(x, n, d, center, minDist, commit);
+export function seedPotential(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  return seedPotentialOf<f64>(x, n, d, center, minDist, commit, cumulative);
 }
 
 /** seedPotential with X, and so `center`, stored as f32. */
-export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
-  return seedPotentialOf<f32>(x, n, d, center, minDist, commit);
+export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  return seedPotentialOf<f32>(x, n, d, center, minDist, commit, cumulative);
 }
 
-function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
-  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit);
-  // d ≤ 3: rows i and i + 1 are 2d contiguous values, loaded as d vectors
-  // and subtracted from the centre's values laid out to match (promoted to
-  // f64, exactly); the squares are then regrouped by row, and summed in
-  // sqDistOf<T, T>'s order ((t₀² + t₁²) + t₂², its additions of +0 dropped,
-  // which changes no bit); min is f64's (f64x2.min, NaN-propagating like
-  // f64.min) and the potential adds the rows in order: the row-at-a-time
-  // loop's results, bit for bit
+// d ≤ 3: rows i and i + 1 are 2d contiguous values, loaded as d vectors
+// and subtracted from the centre's values laid out to match (promoted to
+// f64, exactly); the squares are then regrouped by row, and summed in
+// sqDistOf<T, T>'s order ((t₀² + t₁²) + t₂², its additions of +0 dropped,
+// which changes no bit); min is f64's (f64x2.min, NaN-propagating like
+// f64.min) and the potential adds the rows in order: the row-at-a-time
+// loop's results, bit for bit
+
+/**
+ * The centre's values laid out against a row pair's vector `which` (0–2):
+ * d = 1: (c0, c0); d = 2: (c0, c1) twice; d = 3: (c0, c1), (c2, c0), (c1, c2).
+ */
+@inline function seedLayout<T>(center: usize, d: i32, which: i32): v128 {
   const c0 = ldOf<T>(center, 0);
   const c1 = d > 1 ? ldOf<T>(center, 1) : c0;
   const c2 = d > 2 ? ldOf<T>(center, 2) : c0;
-  // d = 1: (c0, c0); d = 2: (c0, c1) twice; d = 3: (c0, c1), (c2, c0), (c1, c2)
-  const ca = d == 1 ? f64x2.splat(c0) : f64x2.replace_lane(f64x2.splat(c0), 1, c1);
-  const cb = f64x2.replace_lane(f64x2.splat(c2), 1, c0);
-  const cc = f64x2.replace_lane(f64x2.splat(c1), 1, c2);
+  if (which == 0) return d == 1 ? f64x2.splat(c0) : f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+  if (which == 1) return f64x2.replace_lane(f64x2.splat(c2), 1, c0);
+  return f64x2.replace_lane(f64x2.splat(c1), 1, c2);
+}
+
+/** ‖x − centre‖² of rows i, i + 1 at p (d ≤ 3), from seedLayout's vectors. */
+@inline function seedPairDistance<T>(p: usize, d: i32, ca: v128, cb: v128, cc: v128): v128 {
+  if (d == 1) {
+    const t = f64x2.sub(pairOf<T>(p, 0), ca);
+    return f64x2.mul(t, t);
+  }
+  if (d == 2) {
+    const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
+    const t1 = f64x2.sub(pairOf<T>(p, 2), ca);
+    const q0 = f64x2.mul(t0, t0);
+    const q1 = f64x2.mul(t1, t1);
+    return f64x2.add(i64x2.shuffle(q0, q1, 0, 2), i64x2.shuffle(q0, q1, 1, 3));
+  }
+  const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
+  const t1 = f64x2.sub(pairOf<T>(p, 2), cb);
+  const t2 = f64x2.sub(pairOf<T>(p, 4), cc);
+  const q0 = f64x2.mul(t0, t0);
+  const q1 = f64x2.mul(t1, t1);
+  const q2 = f64x2.mul(t2, t2);
+  return f64x2.add(f64x2.add(i64x2.shuffle(q0, q1, 0, 3), i64x2.shuffle(q0, q2, 1, 2)), i64x2.shuffle(q1, q2, 0, 3));
+}
+
+function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit, cumulative);
+  const ca = seedLayout<T>(center, d, 0);
+  const cb = seedLayout<T>(center, d, 1);
+  const cc = seedLayout<T>(center, d, 2);
   let pot = 0.0;
   let i = 0;
   for (; i + 2 <= n; i += 2) {
-    const p = addrOf<T>(x, i * d);
-    let r: v128;
-    if (d == 1) {
-      const t = f64x2.sub(pairOf<T>(p, 0), ca);
-      r = f64x2.mul(t, t);
-    } else if (d == 2) {
-      const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
-      const t1 = f64x2.sub(pairOf<T>(p, 2), ca);
-      const q0 = f64x2.mul(t0, t0);
-      const q1 = f64x2.mul(t1, t1);
-      r = f64x2.add(i64x2.shuffle(q0, q1, 0, 2), i64x2.shuffle(q0, q1, 1, 3));
-    } else {
-      const t0 = f64x2.sub(pairOf<T>(p, 0), ca);
-      const t1 = f64x2.sub(pairOf<T>(p, 2), cb);
-      const t2 = f64x2.sub(pairOf<T>(p, 4), cc);
-      const q0 = f64x2.mul(t0, t0);
-      const q1 = f64x2.mul(t1, t1);
-      const q2 = f64x2.mul(t2, t2);
-      r = f64x2.add(f64x2.add(i64x2.shuffle(q0, q1, 0, 3), i64x2.shuffle(q0, q2, 1, 2)), i64x2.shuffle(q1, q2, 0, 3));
-    }
     const pm = addr(minDist, i);
-    const v = f64x2.min(v128.load(pm), r);
+    const v = f64x2.min(v128.load(pm), seedPairDistance<T>(addrOf<T>(x, i * d), d, ca, cb, cc));
     if (commit) v128.store(pm, v);
     pot += f64x2.extract_lane(v, 0);
+    if (cumulative) st(cumulative, i, pot);
     pot += f64x2.extract_lane(v, 1);
+    if (cumulative) st(cumulative, i + 1, pot);
   }
   if (i < n) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
     pot += dist;
+    if (cumulative) st(cumulative, i, pot);
   }
   return pot;
 }
 
-function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool): f64 {
+function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
   let pot = 0.0;
   for (let i = 0; i < n; i++) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
     pot += dist;
+    if (cumulative) st(cumulative, i, pot);
   }
   return pot;
 }

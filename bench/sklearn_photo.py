@@ -18,13 +18,14 @@ X.tofile(sys.argv[1])
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 warnings.simplefilter("ignore")
 GaussianMixture(8, random_state=0, max_iter=2).fit(X[:20000])  # warm-up
-fit, start, iters = [], [], []
+fit, start, iters, start_iters = [], [], [], []
 for r in range(rounds):
     t = time.perf_counter()
-    KMeans(n_clusters=8, n_init=1, random_state=r).fit(X)
+    km = KMeans(n_clusters=8, n_init=1, random_state=r).fit(X)
     start.append(time.perf_counter() - t)
+    start_iters.append(int(km.n_iter_))
     t = time.perf_counter()
     g = GaussianMixture(8, covariance_type="full", random_state=r).fit(X)
     fit.append(time.perf_counter() - t)
     iters.append(int(g.n_iter_))
-print(json.dumps({"n": int(X.shape[0]), "fit_s": fit, "start_s": start, "n_iter": iters}))
+print(json.dumps({"n": int(X.shape[0]), "fit_s": fit, "start_s": start, "n_iter": iters, "start_iter": start_iters}))

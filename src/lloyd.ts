@@ -34,41 +34,35 @@ export function kmeansPlusPlus(
   if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, rowKernels, weights);
 
   const minDist = alloc(n, 8, "k-means++ distances");
-  const cumulative = new Float64Array(n);
+  // the potential's partial sums, written by each committing pass
+  const cumulative = alloc(n, 8, "k-means++ partial sums");
   const trials = 2 + Math.floor(Math.log(k));
   const X = () => dataView(x, n * d, rowKernels.bytes);
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
+  const potentialOf = (row: number, commit: boolean) =>
+    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, commit, commit ? cumulative : 0);
 
   const first = rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
-  let potential = rowKernels.seedPotential(x, n, d, x + first * d * rowKernels.bytes, minDist, true);
+  let potential = potentialOf(first, true);
   for (let c = 1; c < k; c++) {
-    const md = f64(minDist, n);
-    let s = 0;
-    for (let i = 0; i < n; i++) cumulative[i] = s += md[i];
+    const sums = f64(cumulative, n);
     let best = -1;
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t++) {
-      const target = rng.float() * potential;
-      // First index whose cumulative sum reaches the target.
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cumulative[mid] < target) lo = mid + 1;
-        else hi = mid;
-      }
-      const p = rowKernels.seedPotential(x, n, d, x + lo * d * rowKernels.bytes, minDist, false);
+      const row = firstReaching(sums, rng.float() * potential);
+      const p = potentialOf(row, false);
       if (p < bestPotential) {
         bestPotential = p;
-        best = lo;
+        best = row;
       }
     }
     chosen.push(best);
     setCenter(c, best);
-    potential = rowKernels.seedPotential(x, n, d, x + best * d * rowKernels.bytes, minDist, true);
+    // (after the last centre, nothing reads the distances)
+    if (c < k - 1) potential = potentialOf(best, true);
   }
   return chosen;
 }
@@ -175,39 +169,66 @@ export function lloyd(
   rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): LloydResult {
-  const labels = alloc(n, 4, "k-means labels");
+  // Two label buffers, the assignment and the one before it, swapped each
+  // step instead of copied; -1 before the first, so that every label changes.
+  let labels = alloc(n, 4, "k-means labels");
+  let previous = alloc(n, 4, "k-means labels");
+  i32(previous, n).fill(-1);
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
-  // Buffers reused across iterations: the previous labels and centres.
-  const previous = new Int32Array(n).fill(-1);
+  // Unweighted, the assignment also computes the new centres (in `means`).
+  const means = weights ? 0 : alloc(k * d, 8, "k-means means");
+  // d ≤ 3, unweighted: Hamerly's bounds skip the rows whose label cannot
+  // change (most, after a few steps); `moved` holds how far each centre
+  // moved (not passed at the first step: every row is scanned).
+  const bounded = means !== 0 && d <= 3;
+  const upper = bounded ? alloc(n + 1, 8, "k-means upper bounds") : 0;
+  const lower = bounded ? alloc(n + 1, 8, "k-means lower bounds") : 0;
+  const moved = bounded ? alloc(k + 1, 8, "k-means shifts") : 0;
   const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
-    rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
+    if (bounded)
+      rowKernels.assignBounded(x, n, d, centers, k, labels, previous, upper, lower, it > 1 ? moved : 0, means, counts);
+    else rowKernels.assignNearest(x, n, d, centers, k, labels, minDist, means, means && counts);
     const current = i32(labels, n);
+    const before = i32(previous, n);
     let changed = false;
-    for (let i = 0; i < n && !changed; i++) changed = current[i] !== previous[i];
+    for (let i = 0; i < n && !changed; i++) changed = current[i] !== before[i];
     if (!changed) break;
-    previous.set(current);
+    [labels, previous] = [previous, labels];
+    // relocateEmpty needs the distances, which the bounded step leaves out
+    if (bounded && f64(counts, k).includes(0)) rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
     old.set(f64(centers, k * d));
     if (weights)
       weightedCenters(
         dataView(x, n * d, rowKernels.bytes),
         n,
         d,
-        i32(labels, n),
+        current,
         k,
         f64(centers, k * d),
         f64(counts, k),
         weights,
       );
-    else rowKernels.updateCenters(x, n, d, labels, k, centers, counts);
+    else f64(centers, k * d).set(f64(means, k * d));
     relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
     if (shift <= tolScaled) break;
+    if (bounded) {
+      // each centre's move, rounded up (the bounds must hold), and the largest
+      const m = f64(moved, k + 1);
+      m[k] = 0;
+      for (let c = 0; c < k; c++) {
+        let s2 = 0;
+        for (let j = 0; j < d; j++) s2 += (now[c * d + j] - old[c * d + j]) ** 2;
+        m[c] = Math.sqrt(s2) * (1 + 1e-12);
+        m[k] = Math.max(m[k], m[c]);
+      }
+    }
   }
   let inertia = rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
   if (weights) {

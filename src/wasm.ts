@@ -198,12 +198,63 @@ export interface Kernels {
   weighRows(resp: Ptr, logProbNorm: Ptr, weights: Ptr, n: number, k: number): number;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
   scatterDiagF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
-  assignNearest(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
-  assignNearestF32(x: Ptr, n: number, d: number, centers: Ptr, k: number, labels: Ptr, minDist: Ptr): number;
+  /** With means and counts (k × d, k), also Lloyd's update from the new labels, in the same pass. */
+  assignNearest(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    minDist: Ptr,
+    means?: Ptr,
+    counts?: Ptr,
+  ): number;
+  assignNearestF32(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    minDist: Ptr,
+    means?: Ptr,
+    counts?: Ptr,
+  ): number;
+  /** Lloyd's step with Hamerly's bounds (d ≤ 3): labels, means and counts as assignNearest's; returns the rows scanned. */
+  assignBounded(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    previous: Ptr,
+    upper: Ptr,
+    lower: Ptr,
+    shift: Ptr,
+    means: Ptr,
+    counts: Ptr,
+  ): number;
+  assignBoundedF32(
+    x: Ptr,
+    n: number,
+    d: number,
+    centers: Ptr,
+    k: number,
+    labels: Ptr,
+    previous: Ptr,
+    upper: Ptr,
+    lower: Ptr,
+    shift: Ptr,
+    means: Ptr,
+    counts: Ptr,
+  ): number;
   updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
   updateCentersF32(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
-  seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
-  seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean): number;
+  /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
+  seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
+  seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(
     u: Ptr,
@@ -247,6 +298,7 @@ export interface DataKernels {
   readonly scatterFull: Kernels["scatterFull"];
   readonly scatterDiag: Kernels["scatterDiag"];
   readonly assignNearest: Kernels["assignNearest"];
+  readonly assignBounded: Kernels["assignBounded"];
   readonly updateCenters: Kernels["updateCenters"];
   readonly seedPotential: Kernels["seedPotential"];
 }
@@ -260,6 +312,7 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         scatterFull: k.scatterFullF32,
         scatterDiag: k.scatterDiagF32,
         assignNearest: k.assignNearestF32,
+        assignBounded: k.assignBoundedF32,
         updateCenters: k.updateCentersF32,
         seedPotential: k.seedPotentialF32,
       }
@@ -269,6 +322,7 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         scatterFull: k.scatterFull,
         scatterDiag: k.scatterDiag,
         assignNearest: k.assignNearest,
+        assignBounded: k.assignBounded,
         updateCenters: k.updateCenters,
         seedPotential: k.seedPotential,
       };
@@ -441,6 +495,8 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   scatterDiagF32: true,
   assignNearest: true,
   assignNearestF32: true,
+  assignBounded: true,
+  assignBoundedF32: true,
   updateCenters: true,
   updateCentersF32: true,
   seedPotential: true,

@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { KMeans } from "../src/index.js";
+import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
+import { dataKernels, kernels } from "../src/wasm.js";
 import { datasets, expectClose } from "./helpers.js";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8")) as {
@@ -61,4 +63,217 @@ describe("KMeans against scikit-learn", () => {
     expect(sizes.every((s) => s > 0)).toBe(true);
     expect(km.inertia).toBeCloseTo(1.5, 12);
   });
+});
+
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+}
+
+/** Labels in runs of 1–12 equal labels (as pixels get), some centres left empty. */
+function runLabels(n: number, k: number, r: () => number): number[] {
+  const labels: number[] = [];
+  while (labels.length < n) {
+    const c = Math.floor(r() * k) % Math.max(k - 1, 1); // centre k − 1 stays empty when k > 1
+    for (let t = Math.ceil(r() * 12); t > 0 && labels.length < n; t--) labels.push(c);
+  }
+  return labels;
+}
+
+/** X copied into WebAssembly memory as stored: f64 for a Float64Array, f32 for a Float32Array. */
+function allocRows(X: Float64Array | Float32Array): number {
+  if (X instanceof Float64Array) return allocFrom(X);
+  const p = alloc(X.length, 4, "X (f32)");
+  new Float32Array(kernels().memory.buffer, p, X.length).set(X);
+  return p;
+}
+
+describe("updateCenters", () => {
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3, 4, 5, 7])
+      for (const k of [1, 3, 8])
+        for (const n of [1, 2, 17, 300])
+          it(`is the mean of each centre's rows added in row order, bit for bit (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
+            const r = lcg(7919 * d + 31 * k + n);
+            const data = Array.from({ length: n * d }, () => 8 * r() - 4);
+            const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+            const labels = runLabels(n, k, r);
+            const got = scoped(() => {
+              const w = dataKernels(dtype);
+              const x = allocRows(X);
+              const lp = alloc(n, 4);
+              i32(lp, n).set(labels);
+              const centers = allocFrom(Array.from({ length: k * d }, () => 5)); // overwritten
+              const counts = alloc(k);
+              w.updateCenters(x, n, d, lp, k, centers, counts);
+              return { centers: Array.from(f64(centers, k * d)), counts: Array.from(f64(counts, k)) };
+            });
+            const sums = new Array(k * d).fill(0);
+            const counts = new Array(k).fill(0);
+            labels.forEach((c, i) => {
+              counts[c] += 1;
+              for (let j = 0; j < d; j++) sums[c * d + j] += X[i * d + j];
+            });
+            const centers = sums.map((s, t) =>
+              counts[Math.floor(t / d)] > 0 ? s * (1 / counts[Math.floor(t / d)]) : 0,
+            );
+            expect(got.counts).toEqual(counts);
+            expect(got.centers.map((v, t) => Object.is(v, centers[t]))).toEqual(centers.map(() => true));
+            if (k > 1) expect(got.counts[k - 1]).toBe(0);
+          });
+});
+
+describe("assignNearest with means", () => {
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3, 4, 5, 40])
+      for (const k of [1, 3, 8])
+        for (const n of [1, 2, 17, 300])
+          it(`gives assignNearest's labels and updateCenters' means and counts, bit for bit (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
+            const r = lcg(104729 * d + 17 * k + n);
+            // clustered rows in runs (pixel-like), so that neighbouring rows share labels
+            const data: number[] = [];
+            for (let i = 0; i < n; i++) {
+              const c = Math.floor(i / 5) % k;
+              for (let j = 0; j < d; j++) data.push(3 * c + r());
+            }
+            const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+            const C = Array.from(
+              { length: k * d },
+              (_, t) => X[((Math.floor(t / d) * 5) % n) * d + (t % d)] + 0.5 * r(),
+            );
+            const run = (fused: boolean) =>
+              scoped(() => {
+                const w = dataKernels(dtype);
+                const x = allocRows(X);
+                const c = allocFrom(C);
+                const labels = alloc(n, 4);
+                const dist = alloc(n);
+                const means = allocFrom(Array.from({ length: k * d }, () => 7));
+                const counts = allocFrom(Array.from({ length: k }, () => 7));
+                const inertia = fused
+                  ? w.assignNearest(x, n, d, c, k, labels, dist, means, counts)
+                  : w.assignNearest(x, n, d, c, k, labels, dist);
+                if (!fused) w.updateCenters(x, n, d, labels, k, means, counts);
+                return [inertia, ...i32(labels, n), ...f64(dist, n), ...f64(means, k * d), ...f64(counts, k)];
+              });
+            const [fused, separate] = [run(true), run(false)];
+            expect(fused.map((v, t) => Object.is(v, separate[t]))).toEqual(separate.map(() => true));
+          });
+});
+
+describe("seedPotential with cumulative", () => {
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3, 4, 6])
+      for (const n of [1, 2, 17, 64])
+        it(`writes the committed distances' partial sums, in row order, bit for bit (${dtype}, d=${d}, n=${n})`, () => {
+          const r = lcg(15485863 * d + n);
+          const data = Array.from({ length: n * d }, () => 6 * r() - 3);
+          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+          const start = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 4 * r()));
+          const row = Math.floor(n / 2);
+          const got = scoped(() => {
+            const w = dataKernels(dtype);
+            const x = allocRows(X);
+            const plain = allocFrom(start);
+            const md = allocFrom(start);
+            const cumulative = allocFrom(Array.from({ length: n }, () => -1));
+            const center = x + row * d * w.bytes;
+            const expected = w.seedPotential(x, n, d, center, plain, true);
+            const pot = w.seedPotential(x, n, d, center, md, true, cumulative);
+            return {
+              expected,
+              pot,
+              plain: Array.from(f64(plain, n)),
+              md: Array.from(f64(md, n)),
+              sums: Array.from(f64(cumulative, n)),
+            };
+          });
+          expect(Object.is(got.pot, got.expected)).toBe(true);
+          expect(got.md).toEqual(got.plain);
+          let s = 0;
+          const sums = got.md.map((v) => (s += v));
+          expect(got.sums.map((v, i) => Object.is(v, sums[i]))).toEqual(sums.map(() => true));
+          expect(Object.is(got.sums[n - 1], got.pot)).toBe(true);
+        });
+});
+
+describe("assignBounded", () => {
+  const shapes: [number, number][] = [1, 3, 8].flatMap((k) => [1, 2, 17, 301].map((n): [number, number] => [k, n]));
+  // K = 1100: too many run sums for the scratch, so the sums go through memory
+  shapes.push([1100, 2301]);
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3])
+      for (const [k, n] of shapes)
+        it(`gives assignNearest's labels, means and counts at every Lloyd step, bit for bit (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
+          const r = lcg(7907 * d + 13 * k + n);
+          // overlapping clusters in runs, as pixels come, so that labels keep changing for a few steps
+          const data: number[] = [];
+          for (let i = 0; i < n; i++) {
+            const c = Math.floor(i / 4) % k;
+            for (let j = 0; j < d; j++) data.push(c + 2 * r());
+          }
+          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+          const start = Array.from({ length: k * d }, (_, t) => X[((Math.floor(t / d) * 3) % n) * d + (t % d)]);
+          // a duplicate centre: its rows are ties, which the lower index must win
+          if (k > 2) for (let j = 0; j < d; j++) start[2 * d + j] = start[j];
+          const { steps, skipped } = scoped(() => {
+            const w = dataKernels(dtype);
+            const x = allocRows(X);
+            const c = allocFrom(start);
+            const c2 = allocFrom(start);
+            let labels = alloc(n, 4);
+            let previous = alloc(n, 4);
+            const plain = alloc(n, 4);
+            const dist = alloc(n);
+            const upper = alloc(n + 1);
+            const lower = alloc(n + 1);
+            const moved = alloc(k + 1);
+            const [means, counts, means2, counts2] = [alloc(k * d), alloc(k), alloc(k * d), alloc(k)];
+            const out: { bounded: number[]; plain: number[] }[] = [];
+            let skipped = 0;
+            for (let it = 0; it < 8; it++) {
+              const scanned = w.assignBounded(
+                x,
+                n,
+                d,
+                c,
+                k,
+                labels,
+                previous,
+                upper,
+                lower,
+                it ? moved : 0,
+                means,
+                counts,
+              );
+              w.assignNearest(x, n, d, c2, k, plain, dist, means2, counts2);
+              skipped += n - scanned;
+              out.push({
+                bounded: [...i32(labels, n), ...f64(means, k * d), ...f64(counts, k)],
+                plain: [...i32(plain, n), ...f64(means2, k * d), ...f64(counts2, k)],
+              });
+              // the next step's centres (empty ones stay where they were), and how far each moved
+              const [C, M, m] = [f64(c, k * d), f64(means, k * d), f64(moved, k + 1)];
+              m[k] = 0;
+              for (let q = 0; q < k; q++) {
+                const keep = f64(counts, k)[q] === 0;
+                let s2 = 0;
+                for (let j = 0; j < d; j++) {
+                  const v = keep ? C[q * d + j] : M[q * d + j];
+                  s2 += (v - C[q * d + j]) ** 2;
+                  C[q * d + j] = v;
+                }
+                m[q] = Math.sqrt(s2) * (1 + 1e-12);
+                m[k] = Math.max(m[k], m[q]);
+              }
+              f64(c2, k * d).set(C);
+              [labels, previous] = [previous, labels];
+            }
+            return { steps: out, skipped };
+          });
+          for (const s of steps)
+            expect(s.bounded.map((v, t) => Object.is(v, s.plain[t]))).toEqual(s.plain.map(() => true));
+          // the bounds did skip rows (past the first step), so the skipping is what was tested
+          if (n > 2) expect(skipped).toBeGreaterThan(0);
+        });
 });

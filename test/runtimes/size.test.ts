@@ -22,11 +22,13 @@ describe("package size", () => {
   // 70 kB from session 5: register scatters for d = 1, 3, 4 and register
   // E-steps for d = 1, 4 add 1.0 kB of gmm.wasm (67.5 kB) for 1.6–2.2× faster
   // iterations at d = 1, 3, 4, leaving room for the other kernel work;
-  // 72 kB from session 6: the E-step that also sums the M-step's statistics at
-  // d ≤ 4 (eStepFullStats, 0.8 kB of gmm.wasm) and tied's pooled scatter
-  // (0.4 kB of index.js with rowSums) for 1.06–1.2× faster iterations at
-  // d ≤ 4 (paired fits) and 1.6× at tied d = 8 (70.9 kB with both)
-  it("gmm.wasm + index.js stay under 72 kB gzipped", () => {
+  // 74 kB from session 6: the E-step that also sums the M-step's statistics
+  // (eStepFullStats at d ≤ 4, eStepDiagonalStats; 1.1 kB of gmm.wasm) and tied's
+  // pooled scatter (0.4 kB of index.js with rowSums) for 1.06–1.2× faster
+  // iterations at d ≤ 4 and diag/spherical and 1.6× at tied d = 8 (paired
+  // fits); Hamerly's bounds for d ≤ 3 and the k-means update fused into the
+  // assignment (1.1 kB of gmm.wasm) for a 1.26–1.32× faster photo start
+  it("gmm.wasm + index.js stay under 74 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -34,7 +36,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(30_000);
-    expect(wasm.gz + js.gz).toBeLessThan(72_000);
+    expect(wasm.gz + js.gz).toBeLessThan(74_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
