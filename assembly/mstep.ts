@@ -255,17 +255,30 @@ function scatterFullOf<T>(
     for (let c = 0; c < k; c++) {
       const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
       const cut = NEGLIGIBLE * ld(nk, c);
+      const rStep = <usize>k << 3;
       let i = i0;
       while (i < i1) {
         // gather up to `group` rows that are not negligible, branch-free
         // (the pattern is data-dependent and would defeat branch prediction)
+        // but for the group's end; notNegligible's test, walked by pointers
         let cnt = 0;
-        for (; i < i1 && cnt < group; i++) {
+        let pr = addr(resp, i * k + c);
+        let pl = addr(logProbNorm, i);
+        while (i < i1) {
           store<i32>(idx + (<usize>cnt << 2), i);
-          cnt += <i32>notNegligible(resp, logProbNorm, i, k, c, top, cut);
+          // max(0, t) as a select: they differ only for t = NaN (lse = NaN),
+          // whose r is NaN too, and NaN·u > cut is false either way
+          const t = top - 2.0 * load<f64>(pl);
+          const u = select<f64>(t, 0.0, t > 0.0) + LOG_TINY_R;
+          cnt += <i32>(load<f64>(pr) * u > cut);
+          i++;
+          pr += rStep;
+          pl += 8;
+          if (cnt == group) break;
         }
         if (cnt == 0) continue;
-        gatherCentred<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
+        if (d <= 8) gatherCentred8<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
+        else gatherCentred<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
         rankUpdate(em, cnt, d, rowBytes, addr(out, c * outStride));
       }
     }
@@ -310,6 +323,38 @@ function scatterFullSimple<T>(
     if (l < d) {
       const o = <usize>l << 3;
       store<f64>(pe + o, f64x2.extract_lane(r, 0) * (ldOf<T>(xi, l) - load<f64>(mu + o)));
+    }
+    pe += rowBytes;
+  }
+}
+
+/**
+ * gatherCentred for 4 < d ≤ 8: the row as two to four f64x2 in straight-line
+ * code, μ in registers (the column loop's overhead was most of the gather's
+ * cost). Each value is the same product as gatherCentred's; an odd d's last
+ * pair has lane 1 in the padding, which rankUpdate reads and never stores.
+ */
+@inline function gatherCentred8<T>(
+  x: usize, resp: usize, mu: usize, idx: usize, cnt: i32, d: i32, k: i32, c: i32,
+  rowBytes: usize, em: usize,
+): void {
+  const m01 = v128.load(mu);
+  const m23 = v128.load(mu, 16);
+  // no loads past μ's d values (the last component's μ ends the array)
+  const m45 = d >= 6 ? v128.load(mu, 32) : v128.load64_zero(mu, 32);
+  const m67 = d == 8 ? v128.load(mu, 48) : d == 7 ? v128.load64_zero(mu, 48) : f64x2.splat(0);
+  let pe = em;
+  for (let q = 0; q < cnt; q++) {
+    const i = load<i32>(idx + (<usize>q << 2));
+    const r = f64x2.sqrt(v128.load64_splat(addr(resp, i * k + c)));
+    const xi = addrOf<T>(x, i * d);
+    v128.store(pe, f64x2.mul(r, f64x2.sub(pairOf<T>(xi, 0), m01)));
+    v128.store(pe, f64x2.mul(r, f64x2.sub(pairOf<T>(xi, 2), m23)), 16);
+    const x45 = d >= 6 ? pairOf<T>(xi, 4) : splatOf<T>(xi, 4);
+    v128.store(pe, f64x2.mul(r, f64x2.sub(x45, m45)), 32);
+    if (d >= 7) {
+      const x67 = d == 8 ? pairOf<T>(xi, 6) : splatOf<T>(xi, 6);
+      v128.store(pe, f64x2.mul(r, f64x2.sub(x67, m67)), 48);
     }
     pe += rowBytes;
   }
