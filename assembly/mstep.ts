@@ -250,31 +250,49 @@ function scatterFullOf<T>(
   const em = idx + (<usize>SCATTER_ROWS << 2);
   // padding columns are never written below, so zero them once
   memory.fill(em, 0, <usize>group * rowBytes);
+  const zero = f64x2.splat(0), two = f64x2.splat(2.0), tiny = f64x2.splat(LOG_TINY_R);
   for (let i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
     const i1 = min(i0 + SCATTER_BLOCK, n);
     for (let c = 0; c < k; c++) {
       const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
       const cut = NEGLIGIBLE * ld(nk, c);
       const rStep = <usize>k << 3;
+      const top2 = f64x2.splat(top), cut2 = f64x2.splat(cut);
       let i = i0;
       while (i < i1) {
         // gather up to `group` rows that are not negligible, branch-free
         // (the pattern is data-dependent and would defeat branch prediction)
-        // but for the group's end; notNegligible's test, walked by pointers
+        // but for the group's end: notNegligible's test, walked by pointers,
+        // two rows at a time (their lse are adjacent) while both fit in the
+        // group, then row by row until it is full, so groups end where they
+        // did row by row. max(0, t) as pmax (one instruction, where max and
+        // select compile to a branch that t's sign, varying from row to row,
+        // defeats): they differ only for t = NaN (lse = NaN), whose r is NaN too, and
+        // NaN·u > cut is false either way.
         let cnt = 0;
         let pr = addr(resp, i * k + c);
         let pl = addr(logProbNorm, i);
-        while (i < i1) {
+        while (i + 2 <= i1 && cnt + 2 <= group) {
+          const t = f64x2.sub(top2, f64x2.mul(two, v128.load(pl)));
+          const u = f64x2.add(f64x2.pmax(zero, t), tiny);
+          const r = v128.load64_lane(pr + rStep, v128.load64_splat(pr), 1);
+          const keep = i64x2.bitmask(f64x2.gt(f64x2.mul(r, u), cut2));
           store<i32>(idx + (<usize>cnt << 2), i);
-          // max(0, t) as a select: they differ only for t = NaN (lse = NaN),
-          // whose r is NaN too, and NaN·u > cut is false either way
+          cnt += keep & 1;
+          store<i32>(idx + (<usize>cnt << 2), i + 1);
+          cnt += keep >> 1;
+          i += 2;
+          pr += rStep << 1;
+          pl += 16;
+        }
+        while (i < i1 && cnt < group) {
+          store<i32>(idx + (<usize>cnt << 2), i);
           const t = top - 2.0 * load<f64>(pl);
-          const u = select<f64>(t, 0.0, t > 0.0) + LOG_TINY_R;
+          const u = f64x2.extract_lane(f64x2.pmax(zero, f64x2.splat(t)), 0) + LOG_TINY_R;
           cnt += <i32>(load<f64>(pr) * u > cut);
           i++;
           pr += rStep;
           pl += 8;
-          if (cnt == group) break;
         }
         if (cnt == 0) continue;
         if (d <= 8) gatherCentred8<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
