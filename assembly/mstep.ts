@@ -263,8 +263,8 @@ function scatterFullOf<T>(
         // gather up to `group` rows that are not negligible, branch-free
         // (the pattern is data-dependent and would defeat branch prediction)
         // but for the group's end: notNegligible's test, walked by pointers,
-        // two rows at a time (their lse are adjacent) while both fit in the
-        // group, then row by row until it is full, so groups end where they
+        // four rows at a time (two f64x2, their lse adjacent) while all fit
+        // in the group, then row by row until it is full, so groups end where they
         // did row by row. max(0, t) as pmax (one instruction, where max and
         // select compile to a branch that t's sign, varying from row to row,
         // defeats): they differ only for t = NaN (lse = NaN), whose r is NaN too, and
@@ -272,18 +272,27 @@ function scatterFullOf<T>(
         let cnt = 0;
         let pr = addr(resp, i * k + c);
         let pl = addr(logProbNorm, i);
-        while (i + 2 <= i1 && cnt + 2 <= group) {
+        while (i + 4 <= i1 && cnt + 4 <= group) {
           const t = f64x2.sub(top2, f64x2.mul(two, v128.load(pl)));
           const u = f64x2.add(f64x2.pmax(zero, t), tiny);
           const r = v128.load64_lane(pr + rStep, v128.load64_splat(pr), 1);
           const keep = i64x2.bitmask(f64x2.gt(f64x2.mul(r, u), cut2));
+          const t1 = f64x2.sub(top2, f64x2.mul(two, v128.load(pl, 16)));
+          const u1 = f64x2.add(f64x2.pmax(zero, t1), tiny);
+          const q = pr + (rStep << 1);
+          const r1 = v128.load64_lane(q + rStep, v128.load64_splat(q), 1);
+          const keep1 = i64x2.bitmask(f64x2.gt(f64x2.mul(r1, u1), cut2));
           store<i32>(idx + (<usize>cnt << 2), i);
           cnt += keep & 1;
           store<i32>(idx + (<usize>cnt << 2), i + 1);
           cnt += keep >> 1;
-          i += 2;
-          pr += rStep << 1;
-          pl += 16;
+          store<i32>(idx + (<usize>cnt << 2), i + 2);
+          cnt += keep1 & 1;
+          store<i32>(idx + (<usize>cnt << 2), i + 3);
+          cnt += keep1 >> 1;
+          i += 4;
+          pr += rStep << 2;
+          pl += 32;
         }
         while (i < i1 && cnt < group) {
           store<i32>(idx + (<usize>cnt << 2), i);
