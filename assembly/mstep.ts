@@ -455,6 +455,10 @@ function scatterFullSimple<T>(
  * it.
  */
 @inline function rankUpdate(em: usize, cnt: i32, d: i32, rowBytes: usize, s: usize): void {
+  if (d == 5) {
+    rankUpdate5(em, cnt, rowBytes, s);
+    return;
+  }
   const sRow = <usize>d << 3;
   const body = d & ~3;
   for (let a = 0; a < body; a += 4) {
@@ -472,6 +476,45 @@ function scatterFullSimple<T>(
     for (let b = 0; b < body; b += 4) tile(em, cnt, rowBytes, body, b, 3, false, s, sRow, d);
     tile(em, cnt, rowBytes, body, body, 3, true, s, sRow, d);
   }
+}
+
+/**
+ * d = 5: rankUpdate's three tiles (4×4 diagonal, 1×4, 1×1 diagonal) in one
+ * pass over the gathered rows, their nine accumulators in registers, so each
+ * row is loaded once rather than three times. The same products summed in
+ * the same order: the same S, bit for bit. (d = 6 and 7 would need 12 and 16
+ * accumulators, more than V8 keeps in registers.)
+ */
+@inline function rankUpdate5(em: usize, cnt: i32, rowBytes: usize, s: usize): void {
+  const z = f64x2.splat(0);
+  // lanes: (S[a][b], S[a][b+1]) in s_ab
+  let s00 = z, s10 = z, s20 = z, s22 = z, s30 = z, s32 = z, s40 = z, s42 = z, s44 = z;
+  let pe = em;
+  for (let q = 0; q < cnt; q++) {
+    const u = v128.load(pe);
+    const v = v128.load(pe, 16);
+    const w = v128.load(pe, 32); // (e4, padding)
+    s00 = f64x2.add(s00, f64x2.mul(v128.load64_splat(pe), u));
+    s10 = f64x2.add(s10, f64x2.mul(v128.load64_splat(pe, 8), u));
+    let t = v128.load64_splat(pe, 16);
+    s20 = f64x2.add(s20, f64x2.mul(t, u));
+    s22 = f64x2.add(s22, f64x2.mul(t, v));
+    t = v128.load64_splat(pe, 24);
+    s30 = f64x2.add(s30, f64x2.mul(t, u));
+    s32 = f64x2.add(s32, f64x2.mul(t, v));
+    t = v128.load64_splat(pe, 32);
+    s40 = f64x2.add(s40, f64x2.mul(t, u));
+    s42 = f64x2.add(s42, f64x2.mul(t, v));
+    s44 = f64x2.add(s44, f64x2.mul(t, w));
+    pe += rowBytes;
+  }
+  const sRow: usize = 5 << 3;
+  addTileRow(s, s00, z, 0, 5);
+  addTileRow(s + sRow, s10, z, 1, 5);
+  addTileRow(s + 2 * sRow, s20, s22, 2, 5);
+  addTileRow(s + 3 * sRow, s30, s32, 3, 5);
+  addTileRow(s + 4 * sRow, s40, s42, 4, 5);
+  store<f64>(s + 4 * sRow, load<f64>(s + 4 * sRow, 32) + f64x2.extract_lane(s44, 0), 32);
 }
 
 /**
