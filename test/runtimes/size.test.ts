@@ -21,8 +21,12 @@ describe("package size", () => {
   // Bayesian fitAsync (66.4 kB, after the bench and test hooks left gmm.wasm);
   // 70 kB from session 5: register scatters for d = 1, 3, 4 and register
   // E-steps for d = 1, 4 add 1.0 kB of gmm.wasm (67.5 kB) for 1.6–2.2× faster
-  // iterations at d = 1, 3, 4, leaving room for the other kernel work
-  it("gmm.wasm + index.js stay under 70 kB gzipped", () => {
+  // iterations at d = 1, 3, 4, leaving room for the other kernel work;
+  // 70.45 kB from the d = 5 … 8 M-step (69.28 → 70.42 kB measured): the straight-line
+  // gather and four-row negligible test (+0.38 kB), one-pass sums at d = 5, 6, 7
+  // (+0.55 kB) and the fused d = 5 tiles (+0.21 kB) for 1.5–1.9× fewer scatter and
+  // 1.2–1.6× fewer sums instructions per row at d = 5 … 8
+  it("gmm.wasm + index.js stay under 70.45 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -30,7 +34,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(30_000);
-    expect(wasm.gz + js.gz).toBeLessThan(70_000);
+    expect(wasm.gz + js.gz).toBeLessThan(70_450);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
