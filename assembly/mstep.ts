@@ -308,7 +308,8 @@ function scatterFullOf<T>(
   const rowBytes = <usize>dp << 3;
   const idx = KERNEL_SCRATCH; // SCATTER_ROWS i32
   const em = idx + (<usize>SCATTER_ROWS << 2);
-  // padding columns are never written below, so zero them once
+  // padding columns: gatherCentred never writes them, so zero them once
+  // (gatherCentred8 may leave a value there at d = 5, 7; no stored sum reads it)
   memory.fill(em, 0, <usize>group * rowBytes);
   const zero = f64x2.splat(0), two = f64x2.splat(2.0), tiny = f64x2.splat(LOG_TINY_R);
   for (let i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
@@ -523,7 +524,7 @@ function scatterFullSimple<T>(
  * lanes are distinct entries of S, added to S directly (no horizontal sums).
  * On the diagonal (`diag`, a = b) rows a and a + 1 have no entries in
  * columns b + 2, b + 3, so those products are not formed. Columns past d
- * read the zero padding and are not stored. `rows` and `diag` are constants
+ * read the padding and are not stored. `rows` and `diag` are constants
  * at every call, so the branches on them fold away.
  */
 @inline function tile(
