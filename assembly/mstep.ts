@@ -40,6 +40,12 @@ function componentSumsOf<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: u
   fill(sums, 0.0, k * d);
   if (d >= 16 && nonZeroFraction(resp, n * k) < 0.4) {
     sparseSums<T>(x, resp, n, d, k, nk, sums);
+  } else if (d == 5) {
+    sums5<T>(x, resp, n, k, nk, sums);
+  } else if (d == 6) {
+    sums6<T>(x, resp, n, k, nk, sums);
+  } else if (d == 7) {
+    sums7<T>(x, resp, n, k, nk, sums);
   } else {
     denseSums<T>(x, resp, n, d, k, nk, sums);
   }
@@ -107,6 +113,60 @@ function denseSums<T>(x: usize, resp: usize, n: i32, d: i32, k: i32, nk: usize, 
         addPair(means, c * d + f + 2, d, a2, pair);
         addPair(means, c * d + f + 3, d, a3, pair);
       }
+    }
+  }
+}
+
+// d = 5, 6, 7: denseSums' order in one pass over the block rather than two
+// (N_k with the first d mod 4 features, then four more), all D + 1 sums in
+// registers, so each row's pair of responsibilities is loaded once. Every
+// sum is still one accumulator over the block's rows in order, added to
+// memory once per block: the same sums, bit for bit. (d = 8 gains little
+// this way: V8 spills two of its nine accumulators.)
+function sums5<T>(x: usize, resp: usize, n: i32, k: i32, nk: usize, means: usize): void {
+  sumsOnePass<T>(x, resp, n, k, nk, means, 5);
+}
+function sums6<T>(x: usize, resp: usize, n: i32, k: i32, nk: usize, means: usize): void {
+  sumsOnePass<T>(x, resp, n, k, nk, means, 6);
+}
+function sums7<T>(x: usize, resp: usize, n: i32, k: i32, nk: usize, means: usize): void {
+  sumsOnePass<T>(x, resp, n, k, nk, means, 7);
+}
+
+/** N_k and Σ r·x for d = D (5 … 7, a constant at every call) in one pass per block and component pair. */
+@inline function sumsOnePass<T>(x: usize, resp: usize, n: i32, k: i32, nk: usize, means: usize, D: i32): void {
+  const z = f64x2.splat(0);
+  const rStep = <usize>k << 3;
+  const xStep = <usize>D << alignof<T>();
+  for (let i0 = 0; i0 < n; i0 += SUM_BLOCK) {
+    const i1 = min(i0 + SUM_BLOCK, n);
+    for (let c = 0; c < k; c += 2) {
+      const pair = c + 1 < k;
+      let an = z, a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z;
+      let pr = addr(resp, i0 * k + c);
+      let px = addrOf<T>(x, i0 * D);
+      for (let i = i0; i < i1; i++) {
+        const r = pair ? v128.load(pr) : v128.load64_splat(pr);
+        an = f64x2.add(an, r);
+        a0 = f64x2.add(a0, f64x2.mul(r, splatOf<T>(px, 0)));
+        a1 = f64x2.add(a1, f64x2.mul(r, splatOf<T>(px, 1)));
+        a2 = f64x2.add(a2, f64x2.mul(r, splatOf<T>(px, 2)));
+        a3 = f64x2.add(a3, f64x2.mul(r, splatOf<T>(px, 3)));
+        a4 = f64x2.add(a4, f64x2.mul(r, splatOf<T>(px, 4)));
+        if (D > 5) a5 = f64x2.add(a5, f64x2.mul(r, splatOf<T>(px, 5)));
+        if (D > 6) a6 = f64x2.add(a6, f64x2.mul(r, splatOf<T>(px, 6)));
+        pr += rStep;
+        px += xStep;
+      }
+      const o = c * D;
+      addPair(nk, c, 1, an, pair);
+      addPair(means, o, D, a0, pair);
+      addPair(means, o + 1, D, a1, pair);
+      addPair(means, o + 2, D, a2, pair);
+      addPair(means, o + 3, D, a3, pair);
+      addPair(means, o + 4, D, a4, pair);
+      if (D > 5) addPair(means, o + 5, D, a5, pair);
+      if (D > 6) addPair(means, o + 6, D, a6, pair);
     }
   }
 }
@@ -248,24 +308,65 @@ function scatterFullOf<T>(
   const rowBytes = <usize>dp << 3;
   const idx = KERNEL_SCRATCH; // SCATTER_ROWS i32
   const em = idx + (<usize>SCATTER_ROWS << 2);
-  // padding columns are never written below, so zero them once
+  // padding columns: gatherCentred never writes them, so zero them once
+  // (gatherCentred8 may leave a value there at d = 5, 7; no stored sum reads it)
   memory.fill(em, 0, <usize>group * rowBytes);
+  const zero = f64x2.splat(0), two = f64x2.splat(2.0), tiny = f64x2.splat(LOG_TINY_R);
   for (let i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
     const i1 = min(i0 + SCATTER_BLOCK, n);
     for (let c = 0; c < k; c++) {
       const top = 2.0 * ld(logDet, c) - <f64>d * LOG_2PI;
       const cut = NEGLIGIBLE * ld(nk, c);
+      const rStep = <usize>k << 3;
+      const top2 = f64x2.splat(top), cut2 = f64x2.splat(cut);
       let i = i0;
       while (i < i1) {
         // gather up to `group` rows that are not negligible, branch-free
         // (the pattern is data-dependent and would defeat branch prediction)
+        // but for the group's end: notNegligible's test, walked by pointers,
+        // four rows at a time (two f64x2, their lse adjacent) while all fit
+        // in the group, then row by row until it is full, so groups end where they
+        // did row by row. max(0, t) as pmax (one instruction, where max and
+        // select compile to a branch that t's sign, varying from row to row,
+        // defeats): they differ only for t = NaN (lse = NaN), whose r is NaN too, and
+        // NaN·u > cut is false either way.
         let cnt = 0;
-        for (; i < i1 && cnt < group; i++) {
+        let pr = addr(resp, i * k + c);
+        let pl = addr(logProbNorm, i);
+        while (i + 4 <= i1 && cnt + 4 <= group) {
+          const t = f64x2.sub(top2, f64x2.mul(two, v128.load(pl)));
+          const u = f64x2.add(f64x2.pmax(zero, t), tiny);
+          const r = v128.load64_lane(pr + rStep, v128.load64_splat(pr), 1);
+          const keep = i64x2.bitmask(f64x2.gt(f64x2.mul(r, u), cut2));
+          const t1 = f64x2.sub(top2, f64x2.mul(two, v128.load(pl, 16)));
+          const u1 = f64x2.add(f64x2.pmax(zero, t1), tiny);
+          const q = pr + (rStep << 1);
+          const r1 = v128.load64_lane(q + rStep, v128.load64_splat(q), 1);
+          const keep1 = i64x2.bitmask(f64x2.gt(f64x2.mul(r1, u1), cut2));
           store<i32>(idx + (<usize>cnt << 2), i);
-          cnt += <i32>notNegligible(resp, logProbNorm, i, k, c, top, cut);
+          cnt += keep & 1;
+          store<i32>(idx + (<usize>cnt << 2), i + 1);
+          cnt += keep >> 1;
+          store<i32>(idx + (<usize>cnt << 2), i + 2);
+          cnt += keep1 & 1;
+          store<i32>(idx + (<usize>cnt << 2), i + 3);
+          cnt += keep1 >> 1;
+          i += 4;
+          pr += rStep << 2;
+          pl += 32;
+        }
+        while (i < i1 && cnt < group) {
+          store<i32>(idx + (<usize>cnt << 2), i);
+          const t = top - 2.0 * load<f64>(pl);
+          const u = f64x2.extract_lane(f64x2.pmax(zero, f64x2.splat(t)), 0) + LOG_TINY_R;
+          cnt += <i32>(load<f64>(pr) * u > cut);
+          i++;
+          pr += rStep;
+          pl += 8;
         }
         if (cnt == 0) continue;
-        gatherCentred<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
+        if (d <= 8) gatherCentred8<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
+        else gatherCentred<T>(x, resp, addr(means, c * d), idx, cnt, d, k, c, rowBytes, em);
         rankUpdate(em, cnt, d, rowBytes, addr(out, c * outStride));
       }
     }
@@ -316,6 +417,38 @@ function scatterFullSimple<T>(
 }
 
 /**
+ * gatherCentred for 4 < d ≤ 8: the row as two to four f64x2 in straight-line
+ * code, μ in registers (the column loop's overhead was most of the gather's
+ * cost). Each value is the same product as gatherCentred's; an odd d's last
+ * pair has lane 1 in the padding, which rankUpdate reads and never stores.
+ */
+@inline function gatherCentred8<T>(
+  x: usize, resp: usize, mu: usize, idx: usize, cnt: i32, d: i32, k: i32, c: i32,
+  rowBytes: usize, em: usize,
+): void {
+  const m01 = v128.load(mu);
+  const m23 = v128.load(mu, 16);
+  // no loads past μ's d values (the last component's μ ends the array)
+  const m45 = d >= 6 ? v128.load(mu, 32) : v128.load64_zero(mu, 32);
+  const m67 = d == 8 ? v128.load(mu, 48) : d == 7 ? v128.load64_zero(mu, 48) : f64x2.splat(0);
+  let pe = em;
+  for (let q = 0; q < cnt; q++) {
+    const i = load<i32>(idx + (<usize>q << 2));
+    const r = f64x2.sqrt(v128.load64_splat(addr(resp, i * k + c)));
+    const xi = addrOf<T>(x, i * d);
+    v128.store(pe, f64x2.mul(r, f64x2.sub(pairOf<T>(xi, 0), m01)));
+    v128.store(pe, f64x2.mul(r, f64x2.sub(pairOf<T>(xi, 2), m23)), 16);
+    const x45 = d >= 6 ? pairOf<T>(xi, 4) : splatOf<T>(xi, 4);
+    v128.store(pe, f64x2.mul(r, f64x2.sub(x45, m45)), 32);
+    if (d >= 7) {
+      const x67 = d == 8 ? pairOf<T>(xi, 6) : splatOf<T>(xi, 6);
+      v128.store(pe, f64x2.mul(r, f64x2.sub(x67, m67)), 48);
+    }
+    pe += rowBytes;
+  }
+}
+
+/**
  * s[a][b] += Σ_q em[q][a]·em[q][b] for b ≤ a: 4×4 tiles over the first
  * d − d mod 4 rows, then the last d mod 4 rows as 1-, 2- or 3-row tiles, so
  * the work grows with d rather than with d rounded up to a multiple of 4.
@@ -323,6 +456,10 @@ function scatterFullSimple<T>(
  * it.
  */
 @inline function rankUpdate(em: usize, cnt: i32, d: i32, rowBytes: usize, s: usize): void {
+  if (d == 5) {
+    rankUpdate5(em, cnt, rowBytes, s);
+    return;
+  }
   const sRow = <usize>d << 3;
   const body = d & ~3;
   for (let a = 0; a < body; a += 4) {
@@ -343,12 +480,51 @@ function scatterFullSimple<T>(
 }
 
 /**
+ * d = 5: rankUpdate's three tiles (4×4 diagonal, 1×4, 1×1 diagonal) in one
+ * pass over the gathered rows, their nine accumulators in registers, so each
+ * row is loaded once rather than three times. The same products summed in
+ * the same order: the same S, bit for bit. (d = 6 and 7 would need 12 and 16
+ * accumulators, more than V8 keeps in registers.)
+ */
+@inline function rankUpdate5(em: usize, cnt: i32, rowBytes: usize, s: usize): void {
+  const z = f64x2.splat(0);
+  // lanes: (S[a][b], S[a][b+1]) in s_ab
+  let s00 = z, s10 = z, s20 = z, s22 = z, s30 = z, s32 = z, s40 = z, s42 = z, s44 = z;
+  let pe = em;
+  for (let q = 0; q < cnt; q++) {
+    const u = v128.load(pe);
+    const v = v128.load(pe, 16);
+    const w = v128.load(pe, 32); // (e4, padding)
+    s00 = f64x2.add(s00, f64x2.mul(v128.load64_splat(pe), u));
+    s10 = f64x2.add(s10, f64x2.mul(v128.load64_splat(pe, 8), u));
+    let t = v128.load64_splat(pe, 16);
+    s20 = f64x2.add(s20, f64x2.mul(t, u));
+    s22 = f64x2.add(s22, f64x2.mul(t, v));
+    t = v128.load64_splat(pe, 24);
+    s30 = f64x2.add(s30, f64x2.mul(t, u));
+    s32 = f64x2.add(s32, f64x2.mul(t, v));
+    t = v128.load64_splat(pe, 32);
+    s40 = f64x2.add(s40, f64x2.mul(t, u));
+    s42 = f64x2.add(s42, f64x2.mul(t, v));
+    s44 = f64x2.add(s44, f64x2.mul(t, w));
+    pe += rowBytes;
+  }
+  const sRow: usize = 5 << 3;
+  addTileRow(s, s00, z, 0, 5);
+  addTileRow(s + sRow, s10, z, 1, 5);
+  addTileRow(s + 2 * sRow, s20, s22, 2, 5);
+  addTileRow(s + 3 * sRow, s30, s32, 3, 5);
+  addTileRow(s + 4 * sRow, s40, s42, 4, 5);
+  store<f64>(s + 4 * sRow, load<f64>(s + 4 * sRow, 32) + f64x2.extract_lane(s44, 0), 32);
+}
+
+/**
  * The tile of rows a … a + rows − 1 (rows ≤ 4) and columns b … b + 3: per
  * gathered row, `rows` splatted entries times two f64x2, accumulators whose
  * lanes are distinct entries of S, added to S directly (no horizontal sums).
  * On the diagonal (`diag`, a = b) rows a and a + 1 have no entries in
  * columns b + 2, b + 3, so those products are not formed. Columns past d
- * read the zero padding and are not stored. `rows` and `diag` are constants
+ * read the padding and are not stored. `rows` and `diag` are constants
  * at every call, so the branches on them fold away.
  */
 @inline function tile(

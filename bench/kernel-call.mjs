@@ -7,7 +7,8 @@
 // scatterFull/scatterDiag), sums and scatter (each alone). The start is the
 // broad one (means at random rows, every covariance 20·I); the kernels'
 // costs hardly depend on the parameters, except assign/update/mstep, which
-// depend on the data only.
+// depend on the data only. KERNEL_ITERS (see below) moves the M-step
+// kernels' start to a fit's m-th iteration.
 import { broadStart, makeProblem } from "./data.mjs";
 
 /** Instantiates `bytes` and returns a function that calls `kernel` once. */
@@ -60,8 +61,25 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   const stride = type === "tied" ? 0 : d * d;
   const family = full ? 0 : type === "diag" ? 1 : 2;
   // responsibilities for the M-step kernels
-  if (kernel === "mstep" || kernel === "sums" || kernel === "scatter")
+  if (kernel === "mstep" || kernel === "sums" || kernel === "scatter") {
     w.eStepFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch, lpn, true);
+    // KERNEL_ITERS=m: m EM iterations first (full and tied), so the M-step
+    // kernels see a fit's responsibilities, most pairs negligible, rather
+    // than the broad start's, where every pair is dense
+    for (let it = 0; it < Number(process.env.KERNEL_ITERS ?? 0) && full; it++) {
+      w.componentSums(x, resp, n, d, k, nk, means);
+      const nkv = f64(nk, k);
+      const mv = f64(means, k * d);
+      for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) mv[c * d + j] /= nkv[c] + 10 * Number.EPSILON;
+      w.scatterFull(x, resp, means, n, d, k, nk, lpn, logDet, cov, stride, scratch);
+      w.finishScatter(cov, d, nk, k, 1e-6, type === "tied");
+      w.precisionCholeskyFull(cov, fac, logDet, blocks, d, scratch);
+      if (type === "tied") f64(logDet, k).fill(f64(logDet, 1)[0]);
+      const lw = f64(logW, k);
+      for (let c = 0; c < k; c++) lw[c] = Math.log(nkv[c] / n);
+      w.eStepFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch, lpn, true);
+    }
+  }
   if (kernel === "normalize") w.logProbFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch);
   const centres = alloc(k * d);
   f64(centres, k * d).set(f64(means, k * d));

@@ -2,7 +2,7 @@
 // X stored as f32 and promotes each value to f64 as it loads it. On data
 // exactly representable in f32 the twins must agree bit for bit (all the
 // arithmetic is the same f64 arithmetic), on every code path: the blocked
-// and head loops of the sums, the sparse sums (d ≥ 16, most responsibilities
+// and head loops of the sums, their one-pass loop (d = 5 … 7), the sparse sums (d ≥ 16, most responsibilities
 // zero), the d = 2 scatter, the tiled scatter and its simple fallback (d >
 // 1020), full and tied (pooled) scatter, the diagonal scatter, k-means.
 // A wrong stride, offset or element type for X gives other numbers.
@@ -140,7 +140,7 @@ function expectSameResults(a: Record<string, number | number[]>, b: Record<strin
   }
 }
 
-const DIMS = [1, 2, 3, 4, 5, 8, 13, 32, 64];
+const DIMS = [1, 2, 3, 4, 5, 6, 7, 8, 13, 32, 64];
 const COMPONENTS = [1, 2, 3, 8];
 const ROWS = [300, 1000]; // not multiples of the 128- and 256-row blocks
 

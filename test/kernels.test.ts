@@ -346,6 +346,103 @@ describe("M-step kernels", () => {
   );
 });
 
+describe("M-step kernels at d = 5 … 8 on responsibilities with negligible pairs", () => {
+  // The d = 5 … 8 paths: one-pass sums (d = 5, 6, 7), the straight-line
+  // gather, the negligible-row test four rows at a time then row by row.
+  // Clusters in a box, W = I (logDet 0), r and lse computed here as the
+  // E-step would: many pairs have r > 0 yet are negligible by scatterFull's
+  // rule (r·(max(0, 2·logDet − d·log 2π − 2·lse) + 1440) ≤ 1e-24·N_c), which
+  // the reference applies too. n = 601: three 256-row blocks, the last odd;
+  // groups of 32 rows fill several times per block; K = 1, odd, even, > 64.
+  const shapes = [5, 6, 7, 8].flatMap((d) =>
+    [1, 3, 8, 67].flatMap((k) => [601, 7].filter((n) => n >= k).map((n) => ({ d, k, n }))),
+  );
+  it.each(shapes)(
+    "componentSums and scatterFull (full, tied) equal the naive sums (d=$d, K=$k, n=$n)",
+    ({ d, k, n }) => {
+      const r = rng(1000 + 17 * d + k + n);
+      const centres = Array.from({ length: k * d }, () => 24 * r());
+      const X = Array.from(
+        { length: n * d },
+        (_, t) => 1e3 + centres[((Math.floor(t / d) * 7) % k) * d + (t % d)] + 2 * r(),
+      );
+      const logPi = -Math.log(k);
+      const lse: number[] = [];
+      const resp: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const l = Array.from({ length: k }, (_, c) => {
+          let q = 0;
+          for (let j = 0; j < d; j++) q += (X[i * d + j] - 1e3 - centres[c * d + j]) ** 2;
+          return logPi - 0.5 * d * Math.log(2 * Math.PI) - 0.5 * q;
+        });
+        const top = Math.max(...l);
+        const norm = top + Math.log(l.reduce((s, v) => s + Math.exp(v - top), 0));
+        lse.push(norm);
+        for (const v of l) resp.push(Math.exp(v - norm));
+      }
+      const got = scoped(() => {
+        const w = kernels();
+        const x = allocFrom(X),
+          rp = allocFrom(resp),
+          nkp = alloc(k),
+          mp = alloc(k * d),
+          sp = alloc(k * d * d),
+          tp = alloc(d * d);
+        w.componentSums(x, rp, n, d, k, nkp, mp);
+        const sums = Array.from(f64(mp, k * d));
+        meansFromSums(f64(nkp, k), f64(mp, k * d).slice(), k, d, f64(mp, k * d));
+        const lpn = allocFrom(lse),
+          logDet = allocFrom(new Array(k).fill(0));
+        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, logDet, sp, d * d, alloc(d));
+        w.scatterFull(x, rp, mp, n, d, k, nkp, lpn, logDet, tp, 0, alloc(d));
+        return {
+          nk: Array.from(f64(nkp, k)),
+          sums,
+          means: Array.from(f64(mp, k * d)),
+          full: Array.from(f64(sp, k * d * d)),
+          tied: Array.from(f64(tp, d * d)),
+        };
+      });
+      const pooled = new Array(d * d).fill(0);
+      let skipped = 0;
+      let kept = 0;
+      for (let c = 0; c < k; c++) {
+        let nc = 0;
+        for (let i = 0; i < n; i++) nc += resp[i * k + c];
+        expect(got.nk[c]).toBeCloseTo(nc, 12);
+        for (let j = 0; j < d; j++) {
+          let m = 0;
+          for (let i = 0; i < n; i++) m += resp[i * k + c] * X[i * d + j];
+          expect(got.sums[c * d + j] / (1e3 * nc)).toBeCloseTo(m / (1e3 * nc), 12);
+        }
+        const s = new Array(d * d).fill(0);
+        for (let i = 0; i < n; i++) {
+          const ric = resp[i * k + c];
+          const u = Math.max(0, -d * Math.log(2 * Math.PI) - 2 * lse[i]) + 1440;
+          if (!(ric * u > 1e-24 * got.nk[c])) {
+            if (ric > 0) skipped++;
+            continue;
+          }
+          kept++;
+          for (let a = 0; a < d; a++)
+            for (let b = 0; b <= a; b++)
+              s[a * d + b] += ric * (X[i * d + a] - got.means[c * d + a]) * (X[i * d + b] - got.means[c * d + b]);
+        }
+        for (let a = 0; a < d; a++)
+          for (let b = 0; b <= a; b++) {
+            expect(got.full[c * d * d + a * d + b] / nc).toBeCloseTo(s[a * d + b] / nc, 12);
+            pooled[a * d + b] += s[a * d + b];
+          }
+      }
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b <= a; b++) expect(got.tied[a * d + b] / n).toBeCloseTo(pooled[a * d + b] / n, 12);
+      // the rule is exercised: with K > 1 and many rows, pairs with r > 0 are left out, and others kept
+      if (k > 1 && n > 100) expect(skipped).toBeGreaterThan(n);
+      expect(kept).toBeGreaterThanOrEqual(n);
+    },
+  );
+});
+
 describe("scatterFull before any E-step", () => {
   // At initialisation logDet holds whatever an earlier fit left in that memory
   // (a threaded fit leaves −∞ there); markUnscored sets the state the kernel

@@ -27,7 +27,10 @@ describe("package size", () => {
   // pooled scatter (0.4 kB of index.js with rowSums) for 1.06–1.2× faster
   // iterations at d ≤ 4 and diag/spherical and 1.6× at tied d = 8 (paired
   // fits); Hamerly's bounds for d ≤ 3 and the k-means update fused into the
-  // assignment (1.1 kB of gmm.wasm) for a 1.26–1.32× faster photo start
+  // assignment (1.1 kB of gmm.wasm) for a 1.26–1.32× faster photo start; the
+  // M-step at d = 5 … 8 (straight-line gather, a four-row negligible test, fused
+  // d = 5 tiles, one-pass sums at d = 5 … 7; 1.1 kB of gmm.wasm) for 1.4–1.7×
+  // fewer scatter instructions per row there, bit for bit the same sums
   it("gmm.wasm + index.js stay under 74 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
