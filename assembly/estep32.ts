@@ -15,6 +15,7 @@
 import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, ld, logPositive, st } from "./vector-math";
 import { normalizeRows } from "./estep";
 import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
+import { addLanes, blockResp } from "./logprob";
 
 /** Which density: the codes the host passes as `family`. */
 export const F32_FULL: i32 = 0; // lower-triangular factors W (full; tied with wStride 0)
@@ -51,6 +52,101 @@ export function eStepF32(
   family: i32, x: usize, n: i32, d: i32,
   means: usize, factor: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool, params: usize,
+): f64 {
+  return eStepF32With(family, x, n, d, means, factor, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, params, 0);
+}
+
+/**
+ * eStepF32 for diag and spherical that also sums, per block while its rows
+ * are transposed in cache, the statistics the M-step needs (logprob.ts's
+ * eStepDiagonalStats, same layout: per component N, Σ r·d_l, Σ r·d_l² with
+ * d = x − μ in f64 about the f64 means given; `stats` holds twice k·(1 + 2d)
+ * values, the lane pairs, added into its first half at the end). Returns
+ * NaN, writing nothing, for full covariances or shapes beyond the blocked path.
+ */
+export function eStepF32Stats(
+  family: i32, x: usize, n: i32, d: i32,
+  means: usize, factor: usize, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, params: usize, stats: usize,
+): f64 {
+  if (family == F32_FULL || !blocked(d, k)) return NaN;
+  const per = 1 + 2 * d;
+  memory.fill(stats, 0, <usize>(k * per) << 4);
+  const total = eStepF32With(family, x, n, d, means, factor, 0, logDet, logWeights, k, out, logProbNorm, true, params, stats);
+  addLanes(stats, stats, k * per);
+  return total;
+}
+
+/** One quad of a feature (four rows, f32) widened and centred: its Σ r·d and Σ r·d² added into s (lane pairs). */
+@inline function quadMoments(v: v128, m: v128, rl: v128, rh: v128, s1: v128, s2: v128, second: bool): v128 {
+  const lo = f64x2.sub(f64x2.promote_low_f32x4(v), m);
+  const hi = f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3)), m);
+  const el = f64x2.mul(rl, lo);
+  const eh = f64x2.mul(rh, hi);
+  return second
+    ? f64x2.add(s2, f64x2.add(f64x2.mul(el, lo), f64x2.mul(eh, hi)))
+    : f64x2.add(s1, f64x2.add(el, eh));
+}
+
+/**
+ * Adds a block's share to eStepF32Stats' sums: xt holds the block's f32
+ * rows four to a vector (widened here, two to an f64x2), `out` their
+ * responsibilities just written (the f64 fallback's rows too); rows past
+ * the last weigh 0.
+ */
+@inline function accumulateQuads(xt: usize, means: usize, d: i32, k: i32, out: usize, i0: i32, rows: i32, acc: usize): void {
+  const last = i0 + rows - 1;
+  const keep = i64x2(-1, 0);
+  const all = i64x2.splat(-1);
+  const none = i64x2.splat(0);
+  const featureBytes = <usize>d << 4;
+  let a = acc;
+  for (let c = 0; c < k; c++) {
+    const o = <usize>c << 3;
+    // pairs of rows (2q, 2q + 1) of the block, as the widened quads hold them
+    const r0 = blockResp(out, i0, 0, last, k, o, rows, keep, all, none);
+    const r1 = blockResp(out, i0, 2, last, k, o, rows, keep, all, none);
+    const r2 = blockResp(out, i0, 4, last, k, o, rows, keep, all, none);
+    const r3 = blockResp(out, i0, 6, last, k, o, rows, keep, all, none);
+    const r4 = blockResp(out, i0, 8, last, k, o, rows, keep, all, none);
+    const r5 = blockResp(out, i0, 10, last, k, o, rows, keep, all, none);
+    const r6 = blockResp(out, i0, 12, last, k, o, rows, keep, all, none);
+    const r7 = blockResp(out, i0, 14, last, k, o, rows, keep, all, none);
+    const n = f64x2.add(f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3)), f64x2.add(f64x2.add(r4, r5), f64x2.add(r6, r7)));
+    v128.store(a, f64x2.add(v128.load(a), n));
+    const mu = addr(means, c * d);
+    let t = xt;
+    let a1 = a + 16;
+    for (let l = 0; l < d; l++) {
+      const m = v128.load64_splat(mu + (<usize>l << 3));
+      const v0 = v128.load(t);
+      const v1 = v128.load(t, 16);
+      const v2 = v128.load(t, 32);
+      const v3 = v128.load(t, 48);
+      let s1 = v128.load(a1);
+      s1 = quadMoments(v0, m, r0, r1, s1, s1, false);
+      s1 = quadMoments(v1, m, r2, r3, s1, s1, false);
+      s1 = quadMoments(v2, m, r4, r5, s1, s1, false);
+      s1 = quadMoments(v3, m, r6, r7, s1, s1, false);
+      v128.store(a1, s1);
+      const a2 = a1 + featureBytes;
+      let s2 = v128.load(a2);
+      s2 = quadMoments(v0, m, r0, r1, s2, s2, true);
+      s2 = quadMoments(v1, m, r2, r3, s2, s2, true);
+      s2 = quadMoments(v2, m, r4, r5, s2, s2, true);
+      s2 = quadMoments(v3, m, r6, r7, s2, s2, true);
+      v128.store(a2, s2);
+      t += QUAD_BYTES;
+      a1 += 16;
+    }
+    a += featureBytes + featureBytes + 16;
+  }
+}
+
+function eStepF32With(
+  family: i32, x: usize, n: i32, d: i32,
+  means: usize, factor: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, params: usize, acc: usize,
 ): f64 {
   if (!blocked(d, k)) {
     logProbRows(family, x, 0, n, d, means, factor, wStride, logDet, logWeights, k, out);
@@ -103,6 +199,7 @@ export function eStepF32(
       logProbRows(family, x, i0, i0 + rows, d, means, factor, wStride, logDet, logWeights, k, out);
       blockTotal = normalizeRows(out, i0, i0 + rows, k, logProbNorm, writeResp);
     }
+    if (acc) accumulateQuads(xt, means, d, k, out, i0, rows, acc);
     total += blockTotal;
   }
   return total;

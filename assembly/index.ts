@@ -3,7 +3,7 @@
 export { cholesky, invertLower, precisionCholeskyFull, precisionFactorFromPrecision, precisionCholeskyDiag, choleskyMany, factorLogDet, logOf } from "./linalg";
 export { logProbFull, eStepFull, eStepFullStats, logProbDiag, logProbSpherical, eStepDiag, eStepSpherical, eStepDiagonalStats } from "./logprob";
 export { normalizeLogProb, argmaxRows, rowSums } from "./estep";
-export { eStepF32 } from "./estep32";
+export { eStepF32, eStepF32Stats } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
 export { assignNearest, assignBounded, updateCenters, seedPotential } from "./kmeans";
 export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";

@@ -359,10 +359,7 @@ export function eStepFullStats(
   else if (d == 3) total = eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, true, true);
   else total = eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, true, true);
   // the two lanes (even rows, odd rows) of every accumulator added
-  for (let m = 0; m < k * per; m++) {
-    const v = v128.load(KERNEL_SCRATCH + (<usize>m << 4));
-    st(stats, m, f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
-  }
+  addLanes(KERNEL_SCRATCH, stats, k * per);
   return total;
 }
 
@@ -542,11 +539,20 @@ export function eStepDiagonalStats(
   const total = spherical
     ? eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, true, stats)
     : eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, true, stats);
-  for (let m = 0; m < k * per; m++) {
-    const v = v128.load(stats + (<usize>m << 4));
-    st(stats, m, f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
-  }
+  addLanes(stats, stats, k * per);
   return total;
+}
+
+/**
+ * to[m] = lane 0 + lane 1 of the f64x2 at from + 16m, for m < count: the
+ * fused E-steps' lane-pair sums (even rows, odd rows) added. `to` may be
+ * `from` (front to back, each value read before it is overwritten).
+ */
+export function addLanes(from: usize, to: usize, count: i32): void {
+  for (let m = 0; m < count; m++) {
+    const v = v128.load(from + (<usize>m << 4));
+    st(to, m, f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+  }
 }
 
 /**
@@ -598,7 +604,7 @@ export function eStepDiagonalStats(
 }
 
 /** Responsibilities of component c (byte offset o in a row) for rows i0 + q, i0 + q + 1 as a pair; 0 past `rows`. */
-@inline function blockResp(
+@inline export function blockResp(
   out: usize, i0: i32, q: i32, last: i32, k: i32, o: usize, rows: i32, keep: v128, all: v128, none: v128,
 ): v128 {
   const ra = addr(out, min(i0 + q, last) * k) + o;

@@ -97,8 +97,8 @@ export interface CovarianceFamily {
   eStep?(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
   /**
    * Optional E-step that also returns the block's statistics (the fused
-   * kernels sum them while each row pair is in registers), for float64 rows
-   * without sample weights: undefined where the family has no such kernel
+   * kernels sum them while each block of rows is in cache), for rows without
+   * sample weights (float32 ones for diag and spherical): undefined where the family has no such kernel
    * for this d and k (nothing is run then). Otherwise ws.resp and
    * ws.logProbNorm are filled as by eStep, and `statistics` is N_k, Σ r·x and
    * the scatter in the family's layout, or undefined where they would lose
@@ -827,24 +827,40 @@ function diagonal(spherical: boolean): CovarianceFamily {
     },
     eStepWithStatistics(wasm, ws) {
       const { n, d, k } = ws;
-      if (ws.params32) return undefined;
       return scoped(() => {
         const per = 1 + 2 * d;
         const acc = alloc(2 * k * per, 8, "E-step statistics");
-        const logLikelihood = wasm.eStepDiagonalStats(
-          ws.x,
-          n,
-          d,
-          ws.means,
-          ws.factor,
-          spherical,
-          ws.logDet,
-          ws.logWeights,
-          k,
-          ws.resp,
-          ws.logProbNorm,
-          acc,
-        );
+        // the float32 rows' E-step, or the float64 one: the same statistics, in f64
+        const logLikelihood = ws.params32
+          ? wasm.eStepF32Stats(
+              spherical ? F32_SPHERICAL : F32_DIAG,
+              ws.x,
+              n,
+              d,
+              ws.means,
+              ws.factor,
+              ws.logDet,
+              ws.logWeights,
+              k,
+              ws.resp,
+              ws.logProbNorm,
+              ws.params32,
+              acc,
+            )
+          : wasm.eStepDiagonalStats(
+              ws.x,
+              n,
+              d,
+              ws.means,
+              ws.factor,
+              spherical,
+              ws.logDet,
+              ws.logWeights,
+              k,
+              ws.resp,
+              ws.logProbNorm,
+              acc,
+            );
         // NaN: d and k too large for the blocked kernel, which then ran nothing
         if (Number.isNaN(logLikelihood)) return undefined;
         const statistics = diagonalStatisticsFromMoments(f64(acc, k * per), f64(ws.means, k * d), k, d);

@@ -69,6 +69,21 @@ export interface Kernels {
     logProbNorm: Ptr,
     writeResp: boolean,
   ): number;
+  eStepF32Stats(
+    family: number,
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    factor: Ptr,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    params: Ptr,
+    stats: Ptr,
+  ): number;
   eStepDiagonalStats(
     x: Ptr,
     n: number,
@@ -480,6 +495,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   eStepFull: true,
   eStepFullStats: true,
   eStepDiagonalStats: true,
+  eStepF32Stats: true,
   logProbDiag: true,
   logProbSpherical: true,
   eStepF32: true,

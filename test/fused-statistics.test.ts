@@ -1,8 +1,9 @@
-// The E-step that sums the M-step's statistics as it goes (eStepFullStats, full
-// and tied, d ≤ 4, K ≤ 64, float64 rows without sample weights) against the
-// E-step followed by the separate sums and scatter kernels on the same
-// parameters: the same responsibilities and log-likelihoods bit for bit, the
-// same statistics to 1e-12, and the cases where it hands back to the sums.
+// The E-steps that sum the M-step's statistics as they go, for rows without
+// sample weights (eStepFullStats: full and tied, d ≤ 4, K ≤ 64, float64 rows;
+// eStepDiagonalStats: diag and spherical; eStepF32Stats: their float32 rows)
+// against the E-step followed by the separate sums and scatter kernels on the
+// same parameters: the same responsibilities and log-likelihoods bit for bit,
+// the same statistics to 1e-12, and the cases where they hand back to the sums.
 import { describe, expect, it } from "vitest";
 import { type CovarianceType, FAMILIES } from "../src/covariance.js";
 import {
@@ -44,11 +45,18 @@ interface Run {
 }
 
 /** Statistics of X under `params`, by eStepStatistics (fused where it applies) or by the E-step then the sums. */
-function run(type: CovarianceType, X: number[][], k: number, params: MixtureParams, fused: boolean): Run {
+function run(
+  type: CovarianceType,
+  X: number[][],
+  k: number,
+  params: MixtureParams,
+  fused: boolean,
+  dtype: "float64" | "float32" = "float64",
+): Run {
   const wasm = kernels();
   const family = FAMILIES[type];
   return scoped(() => {
-    const x = loadMatrix(X);
+    const x = loadMatrix(X, "X", dtype);
     const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x);
     loadParams(wasm, family, ws, params);
     let fusedTaken = false;
@@ -108,6 +116,26 @@ describe("E-step with statistics (eStepFullStats)", () => {
         const fused = run(type, X, 4, paramsOf(gmm), true);
         expect(fused.fusedTaken).toBe(true);
         expectSame(fused, run(type, X, 4, paramsOf(gmm), false));
+      });
+    }
+  }
+
+  for (const type of ["diag", "spherical"] as CovarianceType[]) {
+    for (const d of [1, 3, 8]) {
+      it(`${type}, float32 rows, d = ${d}: the float32 E-step's results bit for bit, its statistics to 1e-12`, () => {
+        const X = blobs(603, d, 4, 40 + d);
+        const options = {
+          nComponents: 4,
+          covarianceType: type,
+          maxIter: 3,
+          tol: 0,
+          randomState: 1,
+          dtype: "float32" as const,
+        };
+        const p = paramsOf(new GaussianMixture(options).fit(X));
+        const fused = run(type, X, 4, p, true, "float32");
+        expect(fused.fusedTaken).toBe(true);
+        expectSame(fused, run(type, X, 4, p, false, "float32"));
       });
     }
   }

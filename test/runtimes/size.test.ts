@@ -30,8 +30,10 @@ describe("package size", () => {
   // assignment (1.1 kB of gmm.wasm) for a 1.26–1.32× faster photo start; the
   // M-step at d = 5 … 8 (straight-line gather, a four-row negligible test, fused
   // d = 5 tiles, one-pass sums at d = 5 … 7; 1.1 kB of gmm.wasm) for 1.4–1.7×
-  // fewer scatter instructions per row there, bit for bit the same sums
-  it("gmm.wasm + index.js stay under 74 kB gzipped", () => {
+  // fewer scatter instructions per row there, bit for bit the same sums (73.7 kB);
+  // 75 kB with the float32 E-step's statistics for diag and spherical (0.4 kB of
+  // gmm.wasm) for 1.10–1.15× faster float32 diag/spherical iterations (paired)
+  it("gmm.wasm + index.js stay under 75 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -39,7 +41,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(31_000); // 30.0 kB in session 6
-    expect(wasm.gz + js.gz).toBeLessThan(74_000);
+    expect(wasm.gz + js.gz).toBeLessThan(75_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
