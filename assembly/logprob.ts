@@ -340,7 +340,7 @@ function eStep4(
  * reads neither the rows nor the responsibilities again: per component, in
  * `stats` (K blocks of D(D+1)/2 + 1 + D values), Σ r d_j d_l for l ≤ j (row by
  * row, W's triangle order), then N = Σ r, then Σ r d_j, where d = x − μ about
- * the means given (the E-step's). statistics.ts turns them into the scatter
+ * the means given (the E-step's). covariance.ts turns them into the scatter
  * about the new means. Responsibilities (writeResp is always on) and
  * log-likelihoods are eStepFull's bit for bit; returns Σ_i logProbNorm[i].
  * Returns NaN, writing nothing, for d or K outside the register kernels.

@@ -98,8 +98,9 @@ export interface CovarianceFamily {
   /**
    * Optional E-step that also returns the block's statistics (the fused
    * kernels sum them while each block of rows is in cache), for rows without
-   * sample weights (float32 ones for diag and spherical): undefined where the family has no such kernel
-   * for this d and k (nothing is run then). Otherwise ws.resp and
+   * sample weights (float64; float32 too for diag and spherical): undefined
+   * where the family has no such kernel for this d, k and element type
+   * (nothing is run then). Otherwise ws.resp and
    * ws.logProbNorm are filled as by eStep, and `statistics` is N_k, Σ r·x and
    * the scatter in the family's layout, or undefined where they would lose
    * accuracy (the caller then sums them from ws.resp).
