@@ -50,6 +50,12 @@ export interface Workspace {
   factor: number; // precision factors W (Σ⁻¹ = WᵀW), same layout
   logDet: number; // k values of log det W
   scratch: number; // d·d + d values
+  /**
+   * Tied: M-steps left before pooledScatter tries its split again after
+   * declining one (it declines when the clusters are well separated, which
+   * then tends to last; trying costs a pass over the rows). Unset: 0.
+   */
+  pooledRetry?: number;
 }
 
 /** degenerate.ts's thresholds for `collapsed`. */
@@ -330,14 +336,20 @@ const CANCELLATION_LIMIT = 1024;
  * diagonal entry keeps at least 1/1024 of the total's (at most ten bits
  * lost, a relative error of about 2e-13; scikit-learn subtracts uncentred
  * moments with no such check); otherwise this returns false and the caller
- * scatters component by component, as before. Returns whether `out` holds
- * the pooled scatter. The benchmark's tied d = 8 fit keeps 4–5 % of the total
+ * scatters component by component, as before, and so do the next
+ * POOLED_RETRY M-steps on this workspace without trying (a decline costs a
+ * pass over the rows, and separated clusters stay separated). Returns
+ * whether `out` holds the pooled scatter. The benchmark's tied d = 8 fit keeps 4–5 % of the total
  * scatter on its tightest axis and takes the split in every iteration.
  */
 export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolean {
   const { n, d, k } = ws;
   if (k === 1) return false; // the direct scatter is one pass already
-  return scoped(() => {
+  if (ws.pooledRetry) {
+    ws.pooledRetry--;
+    return false;
+  }
+  const taken = scoped(() => {
     // allocations first: growing the memory detaches every view made before
     const w = alloc(n, 8, "row weights");
     const centre = alloc(d + 2, 8, "pooled centre");
@@ -384,7 +396,12 @@ export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolea
     for (let a = 0; a < d; a++) if (!(s[a * d + a] >= totalDiagonal[a] / CANCELLATION_LIMIT)) return false;
     return true;
   });
+  if (!taken) ws.pooledRetry = POOLED_RETRY;
+  return taken;
 }
+
+/** After a declined split, M-steps that go straight to the per-component scatter. */
+const POOLED_RETRY = 7;
 
 // logprob.ts's register E-steps (eStepSmall), which eStepFullStats runs on
 const FUSED_MAX_D = 4;

@@ -146,6 +146,33 @@ describe("tied pooled scatter (within/between split)", () => {
     expect(lowerError(s.pooled, s.naive, 2)).toBeLessThan(1e-12);
   });
 
+  it("after declining, the next 7 M-steps on the workspace go straight to the per-component scatter", () => {
+    const wasm = kernels();
+    const family = FAMILIES.tied;
+    const rng = new Random(5);
+    const far = Array.from({ length: 200 }, (_, i) => [(i % 2) * 1e6 + normal(rng), normal(rng)]);
+    scoped(() => {
+      const x = loadMatrix(far);
+      const ws = allocWorkspace(family, x.ptr, x.rows, 2, 2, x);
+      const sums = alloc(4);
+      const out = alloc(4);
+      const resp = f64(ws.resp, 400);
+      const steps: boolean[] = [];
+      for (let step = 0; step < 10; step++) {
+        // one-hot responsibilities (separated: declined) at step 0, even ones after (overlapping: taken)
+        for (let i = 0; i < 200; i++) {
+          resp[2 * i] = step === 0 ? 1 - (i % 2) : 0.5;
+          resp[2 * i + 1] = step === 0 ? i % 2 : 0.5;
+        }
+        markUnscored(ws);
+        ws.rowKernels.componentSums(ws.x, ws.resp, 200, 2, 2, ws.nk, sums);
+        meansFromSums(f64(ws.nk, 2).slice(), f64(sums, 4).slice(), 2, 2, f64(ws.means, 4));
+        steps.push(pooledScatter(wasm, ws, out));
+      }
+      expect(steps).toEqual([false, false, false, false, false, false, false, false, true, true]);
+    });
+  });
+
   it("declines where the split would cancel (clusters 1e6 spreads apart), so the fit scatters component by component", () => {
     const rng = new Random(4);
     const n = 500;
