@@ -11,8 +11,8 @@ import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, addr, addrOf, axpyOf, fill, ld, 
  *
  * With `means` (k × d) and `counts` (k) given (non-zero), Lloyd's update in
  * the same pass: means[c] = mean of the rows labelled c, counts[c] = how many
- * (a centre with none is left at zero, count 0), exactly as updateCenters
- * computes them. Each row is added while it is in cache, and the additions
+ * (a centre with none is left at zero, count 0): each centre's rows added
+ * in row order, then times 1/count. Each row is added while it is in cache, and the additions
  * (a chain through memory when neighbouring rows share a label, as pixels do)
  * overlap the next rows' distances instead of running as a pass of their own.
  */
@@ -44,7 +44,7 @@ function assignNearestOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
   return inertia;
 }
 
-/** Adds row i of X to the sum of centre c (1.0 · x is x, so the sum is updateCenters'). */
+/** Adds row i of X to the sum of centre c (1.0 · x is x: a plain row-order sum). */
 @inline function addToSum<T>(x: usize, i: i32, d: i32, c: i32, means: usize, counts: usize): void {
   st(counts, c, ld(counts, c) + 1.0);
   axpyOf<T>(addr(means, c * d), 1.0, addrOf<T>(x, i * d), d);
@@ -403,26 +403,6 @@ function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, 
     inertia += bd;
   }
   return inertia;
-}
-
-/**
- * centers[c] = mean of the rows labelled c; counts[c] = how many (as f64).
- * A centre with no rows is left at zero with count 0: the host relocates it.
- */
-export function updateCenters(x: usize, n: i32, d: i32, labels: usize, k: i32, centers: usize, counts: usize): void {
-  updateCentersOf<f64>(x, n, d, labels, k, centers, counts);
-}
-
-/** updateCenters with X stored as f32. */
-export function updateCentersF32(x: usize, n: i32, d: i32, labels: usize, k: i32, centers: usize, counts: usize): void {
-  updateCentersOf<f32>(x, n, d, labels, k, centers, counts);
-}
-
-function updateCentersOf<T>(x: usize, n: i32, d: i32, labels: usize, k: i32, centers: usize, counts: usize): void {
-  fill(centers, 0.0, k * d);
-  fill(counts, 0.0, k);
-  for (let i = 0; i < n; i++) addToSum<T>(x, i, d, load<i32>(labels + (<usize>i << 2)), centers, counts);
-  divideByCounts(centers, counts, k, d);
 }
 
 /**

@@ -3,7 +3,7 @@
 //
 // KERNEL: estep (what a fit's E-step calls: eStepFull, eStepDiag or
 // eStepSpherical), estep32 (eStepF32), logprob, normalize, assign
-// (assignNearest), update (updateCenters), seed (seedPotential, committing), mstep (componentSums +
+// (assignNearest), update (assignNearest with Lloyd's update in the same pass), seed (seedPotential, committing), mstep (componentSums +
 // scatterFull/scatterDiag), sums and scatter (each alone). The start is the
 // broad one (means at random rows, every covariance 20·I); the kernels'
 // costs hardly depend on the parameters, except assign/update/mstep, which
@@ -82,8 +82,8 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   }
   if (kernel === "normalize") w.logProbFull(x, n, d, means, fac, stride, logDet, logW, k, resp, scratch);
   const centres = alloc(k * d);
+  const centresOut = alloc(k * d);
   f64(centres, k * d).set(f64(means, k * d));
-  if (kernel === "update") w.assignNearest(x, n, d, centres, k, labels, minDist);
   if (kernel === "seed") f64(minDist, n).fill(1e300);
   return () => {
     switch (kernel) {
@@ -117,7 +117,7 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
         w.assignNearest(x, n, d, centres, k, labels, minDist);
         break;
       case "update":
-        w.updateCenters(x, n, d, labels, k, centres, counts);
+        w.assignNearest(x, n, d, centres, k, labels, minDist, centresOut, counts);
         break;
       case "seed":
         w.seedPotential(x, n, d, x + 17 * d * 8, minDist, true);

@@ -239,7 +239,7 @@ export function lloyd(
   return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
 }
 
-/** updateCenters with sample weights: each centre the weighted mean of its rows; counts are Σ weights (0: empty). */
+/** Lloyd's update with sample weights: each centre the weighted mean of its rows; counts are Σ weights (0: empty). */
 function weightedCenters(
   X: Float64Array | Float32Array,
   n: number,

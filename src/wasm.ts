@@ -180,7 +180,7 @@ export interface Kernels {
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
   rowSums(m: Ptr, n: number, k: number, out: Ptr): void;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
-  componentSumsF32(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
+  componentSumsF32: Kernels["componentSums"];
   scatterFull(
     x: Ptr,
     resp: Ptr,
@@ -195,24 +195,11 @@ export interface Kernels {
     outStride: number,
     diff: Ptr,
   ): void;
-  scatterFullF32(
-    x: Ptr,
-    resp: Ptr,
-    means: Ptr,
-    n: number,
-    d: number,
-    k: number,
-    nk: Ptr,
-    logProbNorm: Ptr,
-    logDet: Ptr,
-    out: Ptr,
-    outStride: number,
-    diff: Ptr,
-  ): void;
+  scatterFullF32: Kernels["scatterFull"];
   finishScatter(s: Ptr, d: number, nk: Ptr, k: number, reg: number, pooled: boolean): void;
   weighRows(resp: Ptr, logProbNorm: Ptr, weights: Ptr, n: number, k: number): number;
   scatterDiag(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
-  scatterDiagF32(x: Ptr, resp: Ptr, means: Ptr, n: number, d: number, k: number, out: Ptr): void;
+  scatterDiagF32: Kernels["scatterDiag"];
   /** With means and counts (k × d, k), also Lloyd's update from the new labels, in the same pass. */
   assignNearest(
     x: Ptr,
@@ -225,17 +212,7 @@ export interface Kernels {
     means?: Ptr,
     counts?: Ptr,
   ): number;
-  assignNearestF32(
-    x: Ptr,
-    n: number,
-    d: number,
-    centers: Ptr,
-    k: number,
-    labels: Ptr,
-    minDist: Ptr,
-    means?: Ptr,
-    counts?: Ptr,
-  ): number;
+  assignNearestF32: Kernels["assignNearest"];
   /** Lloyd's step with Hamerly's bounds (d ≤ 3): labels, means and counts as assignNearest's; returns the rows scanned. */
   assignBounded(
     x: Ptr,
@@ -251,25 +228,10 @@ export interface Kernels {
     means: Ptr,
     counts: Ptr,
   ): number;
-  assignBoundedF32(
-    x: Ptr,
-    n: number,
-    d: number,
-    centers: Ptr,
-    k: number,
-    labels: Ptr,
-    previous: Ptr,
-    upper: Ptr,
-    lower: Ptr,
-    shift: Ptr,
-    means: Ptr,
-    counts: Ptr,
-  ): number;
-  updateCenters(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
-  updateCentersF32(x: Ptr, n: number, d: number, labels: Ptr, k: number, centers: Ptr, counts: Ptr): void;
+  assignBoundedF32: Kernels["assignBounded"];
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
-  seedPotentialF32(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
+  seedPotentialF32: Kernels["seedPotential"];
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(
     u: Ptr,
@@ -314,7 +276,6 @@ export interface DataKernels {
   readonly scatterDiag: Kernels["scatterDiag"];
   readonly assignNearest: Kernels["assignNearest"];
   readonly assignBounded: Kernels["assignBounded"];
-  readonly updateCenters: Kernels["updateCenters"];
   readonly seedPotential: Kernels["seedPotential"];
 }
 
@@ -328,7 +289,6 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         scatterDiag: k.scatterDiagF32,
         assignNearest: k.assignNearestF32,
         assignBounded: k.assignBoundedF32,
-        updateCenters: k.updateCentersF32,
         seedPotential: k.seedPotentialF32,
       }
     : {
@@ -338,7 +298,6 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         scatterDiag: k.scatterDiag,
         assignNearest: k.assignNearest,
         assignBounded: k.assignBounded,
-        updateCenters: k.updateCenters,
         seedPotential: k.seedPotential,
       };
 }
@@ -513,8 +472,6 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   assignNearestF32: true,
   assignBounded: true,
   assignBoundedF32: true,
-  updateCenters: true,
-  updateCentersF32: true,
   seedPotential: true,
   seedPotentialF32: true,
   sampleGaussian: true,

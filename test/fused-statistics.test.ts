@@ -20,11 +20,7 @@ import { Random } from "../src/random.js";
 import type { Statistics } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
 import { loadMatrix } from "../src/workspace.js";
-import { maxRelativeError } from "./helpers.js";
-
-function normal(rng: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
-}
+import { maxRelativeError, normal } from "./helpers.js";
 
 /** n rows around k centres in d dimensions. */
 function blobs(n: number, d: number, k: number, seed: number): number[][] {

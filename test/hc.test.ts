@@ -12,7 +12,7 @@ import { mark } from "../src/memory.js";
 import { Random } from "../src/random.js";
 import { kernels } from "../src/wasm.js";
 import { mclustAlpha, naiveHc } from "./hc-reference.js";
-import { datasets } from "./helpers.js";
+import { datasets, normal } from "./helpers.js";
 import { ROOT, run } from "./runtimes/helpers.js";
 
 interface HcFixture {
@@ -69,8 +69,7 @@ function gaussianRows(n: number, d: number, seed: number): Float64Array {
   for (let i = 0; i < n; i++) {
     const centre = (i % 3) * 3;
     for (let j = 0; j < d; j++) {
-      // Box–Muller from the seeded generator
-      const r = Math.sqrt(-2 * Math.log(rng.floatOpen())) * Math.cos(2 * Math.PI * rng.float());
+      const r = normal(rng);
       x[i * d + j] = centre * (j + 1) + r * (1 + j * 0.5);
     }
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
+import type { Random } from "../src/random.js";
 
 /** Reads a numeric CSV with a header row. */
 export function readCsv(path: string): number[][] {
@@ -35,4 +36,9 @@ export function maxRelativeError(actual: unknown, expected: unknown, floor = 1e-
 
 export function expectClose(actual: unknown, expected: unknown, rel: number, floor?: number): void {
   expect(maxRelativeError(actual, expected, floor)).toBeLessThanOrEqual(rel);
+}
+
+/** A standard normal draw from the library's seeded generator (Box–Muller). */
+export function normal(rng: Random): number {
+  return Math.sqrt(-2 * Math.log(rng.floatOpen())) * Math.cos(2 * Math.PI * rng.float());
 }

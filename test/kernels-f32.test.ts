@@ -101,20 +101,20 @@ function mStep(X: Float64Array | Float32Array, resp: Float64Array, n: number, d:
   });
 }
 
-/** assignNearest, updateCenters, and a k-means++ round of seedPotential with candidates passed in place. */
+/** assignNearest with Lloyd's update in the same pass, and a k-means++ round of seedPotential with candidates passed in place. */
 function kMeans(X: Float64Array | Float32Array, n: number, d: number, k: number, start: Float64Array, rows: number[]) {
   return scoped(() => {
     const w = dataKernels(X instanceof Float32Array ? "float32" : "float64");
-    const { assignNearest: assign, updateCenters: update, seedPotential: seed } = w;
+    const { assignNearest: assign, seedPotential: seed } = w;
     const rowBytes = d * w.bytes;
     const x = allocX(X);
-    const centers = allocFrom(start),
+    const starts = allocFrom(start),
+      centers = alloc(k * d),
       labels = alloc(n, 4),
       minDist = alloc(n),
       counts = alloc(k);
-    const inertia = assign(x, n, d, centers, k, labels, minDist);
+    const inertia = assign(x, n, d, starts, k, labels, minDist, centers, counts);
     const assigned = { labels: Array.from(i32(labels, n)), minDist: Array.from(f64(minDist, n)) };
-    update(x, n, d, labels, k, centers, counts);
     f64(minDist, n).fill(Infinity);
     const potentials = [
       seed(x, n, d, x + rows[0] * rowBytes, minDist, true),
@@ -204,7 +204,7 @@ describe("k-means kernels on f32 X equal their f64 twins bit for bit", () => {
   for (const d of DIMS)
     for (const k of COMPONENTS)
       for (const n of ROWS) {
-        it(`assignNearest, updateCenters, seedPotential: d=${d} K=${k} N=${n}`, () => {
+        it(`assignNearest (with the update), seedPotential: d=${d} K=${k} N=${n}`, () => {
           const X = data(n, d, 3000 * d + 10 * k + n);
           const r = rng(d + k + n);
           // centres are f64 (not f32-representable): rows of X moved a little

@@ -10,12 +10,7 @@ import { Random } from "../src/random.js";
 import { meansFromSums } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
 import { loadMatrix } from "../src/workspace.js";
-import { maxRelativeError } from "./helpers.js";
-
-/** A standard normal draw (Box–Muller) from the library's seeded generator. */
-function normal(rng: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
-}
+import { maxRelativeError, normal } from "./helpers.js";
 
 interface Case {
   X: number[][];
