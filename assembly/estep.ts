@@ -122,7 +122,15 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
     if (two) t += normalizeRowScalar(r1, k, logProbNorm, i + 1, writeResp);
     return t;
   }
-  // e = exp(value − max), kept in buf, and their sums
+  const s = pairExps(buf, stride, k, mx);
+  const total = storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i, two);
+  // e / s, transposed back into the rows
+  if (writeResp) storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s), buf, stride);
+  return total;
+}
+
+/** e = exp(value − max) for a pair's k values in buf, in place; returns their sums. */
+@inline export function pairExps(buf: usize, stride: usize, k: i32, mx: v128): v128 {
   let s = f64x2.splat(0);
   const end = buf + <usize>k * stride;
   for (let t = buf; t < end; t += stride) {
@@ -130,7 +138,11 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
     v128.store(t, e);
     s = f64x2.add(s, e);
   }
-  const lse = f64x2.add(mx, logPositive(s));
+  return s;
+}
+
+/** A pair's log-likelihoods into logProbNorm (the second lane if `two`); returns their sum. */
+@inline export function storeLogLikelihood(lse: v128, logProbNorm: usize, i: i32, two: bool): f64 {
   let total = f64x2.extract_lane(lse, 0);
   if (two) {
     v128.store(addr(logProbNorm, i), lse);
@@ -138,8 +150,6 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
   } else {
     v128.store64_lane(addr(logProbNorm, i), lse, 0);
   }
-  // e / s, transposed back into the rows
-  if (writeResp) storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s), buf, stride);
   return total;
 }
 
@@ -269,7 +279,7 @@ export const PAIR_BUF = memory.data(16 * PAIR_MAX_K, 16);
  * Math.exp/log: a row whose maximum is −∞ (no component can have produced
  * it) gets lse = −∞ and zero responsibilities; NaN propagates.
  */
-function normalizeRowScalar(row: usize, k: i32, logProbNorm: usize, i: i32, writeResp: bool): f64 {
+export function normalizeRowScalar(row: usize, k: i32, logProbNorm: usize, i: i32, writeResp: bool): f64 {
   let m = -Infinity;
   for (let c = 0; c < k; c++) m = max(m, ld(row, c));
   let lse: f64;

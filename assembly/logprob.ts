@@ -5,8 +5,12 @@
 // The density is evaluated through the precision factor W_k (Σ_k⁻¹ = W_kᵀW_k):
 //   log N = −½ (d log 2π + ‖W_k (x − μ_k)‖²) + log det W_k,
 // a triangular matrix–vector product and a squared norm, never an inverse.
-import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, scaledSqDist, sqDist, st, sub } from "./vector-math";
-import { PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRows, storePair } from "./estep";
+import {
+  KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, logPositive, scaledSqDist, sqDist, st, sub,
+} from "./vector-math";
+import {
+  PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRowScalar, normalizeRows, pairExps, storeLogLikelihood, storePair,
+} from "./estep";
 import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
 
 // Full/tied kernels put two rows side by side in each f64x2 (lane 0 = an
@@ -247,6 +251,7 @@ function eStep4(
   const end = SMALL_PARAMS + <usize>k * step;
   const z = f64x2.splat(0);
   let total = 0.0;
+  let held = 0; // row pairs kept for accumulateBlock
   for (let i = 0; i < n; i += 2) {
     const two = i + 1 < n;
     const ra = addr(x, D * i);
@@ -327,9 +332,81 @@ function eStep4(
     const r0 = addr(out, i * k);
     const r1 = r0 + (<usize>k << 3);
     // without responsibilities, the rows keep the log-densities (predict reads them)
-    if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
-    total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
-    if (acc) accumulatePair(r0, r1, two, k, x0, x1, x2, x3, D, step);
+    if (!acc) {
+      // without responsibilities, the rows keep the log-densities (predict reads them)
+      if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
+      total += finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, PAIR_BUF, 16);
+      continue;
+    }
+    // the statistics: the pair's responsibilities and rows are kept for the
+    // block's sums (accumulateBlock), the lone last row's second lane weighted 0
+    const keep = two ? i64x2.splat(-1) : i64x2(-1, 0);
+    const rp = STATS_RESP + <usize>held * (<usize>k << 4);
+    if (v128.all_true<i64>(f64x2.eq(f64x2.sub(probe, probe), z))) {
+      total += finishPairKept(r0, r1, two, k, mx, logProbNorm, i, keep, rp);
+    } else {
+      // a NaN or infinite value: finishPair's scalar path, row by row, then read back
+      storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
+      let t = normalizeRowScalar(r0, k, logProbNorm, i, true);
+      if (two) t += normalizeRowScalar(r1, k, logProbNorm, i + 1, true);
+      total += t;
+      const rb = two ? r1 : r0;
+      for (let c = 0; c < k; c++) {
+        const o = <usize>c << 3;
+        v128.store(rp + (o << 1), v128.and(v128.load64_lane(rb + o, v128.load64_splat(r0 + o), 1), keep));
+      }
+    }
+    const xp = STATS_ROWS + (<usize>held << 6);
+    v128.store(xp, x0);
+    if (D > 1) v128.store(xp, x1, 16);
+    if (D > 2) v128.store(xp, x2, 32);
+    if (D > 3) v128.store(xp, x3, 48);
+    held++;
+    if (held == STATS_PAIRS || i + 2 >= n) {
+      accumulateBlock(held, k, D, step);
+      held = 0;
+    }
+  }
+  return total;
+}
+
+/**
+ * finishPair for a finite pair, the E-step's statistics wanted: the same
+ * exps, log-likelihoods and responsibilities e·(1/s) (stored to the rows),
+ * each also kept, masked by `keep`, at rp (component by component) for
+ * accumulateBlock.
+ */
+function finishPairKept(
+  r0: usize, r1: usize, two: bool, k: i32, mx: v128, logProbNorm: usize, i: i32, keep: v128, rp: usize,
+): f64 {
+  const s = pairExps(PAIR_BUF, 16, k, mx);
+  const total = storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i, two);
+  const inv = f64x2.div(f64x2.splat(1.0), s);
+  let c = 0;
+  let t = PAIR_BUF;
+  let q = rp;
+  for (; c + 2 <= k; c += 2) {
+    const o = <usize>c << 3;
+    const u = f64x2.mul(v128.load(t), inv);
+    const v = f64x2.mul(v128.load(t, 16), inv);
+    v128.store(q, v128.and(u, keep));
+    v128.store(q, v128.and(v, keep), 16);
+    if (two) {
+      v128.store(r0 + o, i64x2.shuffle(u, v, 0, 2));
+      v128.store(r1 + o, i64x2.shuffle(u, v, 1, 3));
+    } else {
+      v128.store64_lane(r0 + o, u, 0);
+      v128.store64_lane(r0 + o, v, 0, 8);
+    }
+    t += 32;
+    q += 32;
+  }
+  if (c < k) {
+    const o = <usize>c << 3;
+    const u = f64x2.mul(v128.load(t), inv);
+    v128.store(q, v128.and(u, keep));
+    v128.store64_lane(r0 + o, u, 0);
+    if (two) v128.store64_lane(r1 + o, u, 1);
   }
   return total;
 }
@@ -363,56 +440,104 @@ export function eStepFullStats(
   return total;
 }
 
+// eStepFullStats' working memory in KERNEL_SCRATCH: the accumulators (two
+// lanes per value, per component D(D+1)/2 + 1 + D of them), then the
+// responsibilities (component by component) and rows (D features, 64 bytes)
+// of up to STATS_PAIRS row pairs waiting to be summed.
+const STATS_PAIRS: i32 = 8;
+const STATS_RESP: usize = KERNEL_SCRATCH + <usize>(15 * SMALL_MAX_K) * 16;
+const STATS_ROWS: usize = STATS_RESP + <usize>(STATS_PAIRS * SMALL_MAX_K) * 16;
+
 /**
- * Adds a row pair's share to the accumulators of eStepFullStats (per
- * component, two lanes per value in KERNEL_SCRATCH, its layout). The pair's
- * responsibilities are read back from the rows just written, so rows the
- * scalar fallback normalised count too; a lone last row's second lane is
- * weighted 0 (its x lanes both hold the row).
+ * Adds the kept row pairs' shares to the accumulators of eStepFullStats,
+ * component by component: each component's accumulators stay in registers
+ * over the pairs, which are added in row order, so every sum is the one a
+ * pair-at-a-time loop would make.
  */
-@inline function accumulatePair(
-  r0: usize, r1: usize, two: bool, k: i32, x0: v128, x1: v128, x2: v128, x3: v128, D: i32, step: usize,
-): void {
+@inline function accumulateBlock(pairs: i32, k: i32, D: i32, step: usize): void {
   const triangle = <usize>((D * (D + 1)) / 2) << 4;
   const per = triangle + (<usize>(1 + D) << 4);
-  const keep = two ? i64x2.splat(-1) : i64x2(-1, 0);
-  const rb = two ? r1 : r0;
+  const respStride = <usize>k << 4;
   let a = KERNEL_SCRATCH;
   let p = SMALL_PARAMS;
+  const rowsEnd = STATS_ROWS + (<usize>pairs << 6);
   for (let c = 0; c < k; c++) {
-    const o = <usize>c << 3;
-    const r = v128.and(v128.load64_lane(rb + o, v128.load64_splat(r0 + o), 1), keep);
-    const d0 = f64x2.sub(x0, v128.load(p));
-    const e0 = f64x2.mul(r, d0);
-    v128.store(a, f64x2.add(v128.load(a), f64x2.mul(e0, d0)));
-    let e1 = e0, e2 = e0, e3 = e0;
-    if (D > 1) {
-      const d1 = f64x2.sub(x1, v128.load(p, 16));
-      e1 = f64x2.mul(r, d1);
-      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.mul(e1, d0)), 16);
-      v128.store(a, f64x2.add(v128.load(a, 32), f64x2.mul(e1, d1)), 32);
-      if (D > 2) {
-        const d2 = f64x2.sub(x2, v128.load(p, 32));
-        e2 = f64x2.mul(r, d2);
-        v128.store(a, f64x2.add(v128.load(a, 48), f64x2.mul(e2, d0)), 48);
-        v128.store(a, f64x2.add(v128.load(a, 64), f64x2.mul(e2, d1)), 64);
-        v128.store(a, f64x2.add(v128.load(a, 80), f64x2.mul(e2, d2)), 80);
-        if (D > 3) {
-          const d3 = f64x2.sub(x3, v128.load(p, 48));
-          e3 = f64x2.mul(r, d3);
-          v128.store(a, f64x2.add(v128.load(a, 96), f64x2.mul(e3, d0)), 96);
-          v128.store(a, f64x2.add(v128.load(a, 112), f64x2.mul(e3, d1)), 112);
-          v128.store(a, f64x2.add(v128.load(a, 128), f64x2.mul(e3, d2)), 128);
-          v128.store(a, f64x2.add(v128.load(a, 144), f64x2.mul(e3, d3)), 144);
+    const m0 = v128.load(p);
+    const m1 = D > 1 ? v128.load(p, 16) : m0;
+    const m2 = D > 2 ? v128.load(p, 32) : m0;
+    const m3 = D > 3 ? v128.load(p, 48) : m0;
+    // Σ r d_j d_l (l ≤ j), then N, then Σ r d_j
+    let s00 = v128.load(a);
+    let s10 = D > 1 ? v128.load(a, 16) : s00;
+    let s11 = D > 1 ? v128.load(a, 32) : s00;
+    let s20 = D > 2 ? v128.load(a, 48) : s00;
+    let s21 = D > 2 ? v128.load(a, 64) : s00;
+    let s22 = D > 2 ? v128.load(a, 80) : s00;
+    let s30 = D > 3 ? v128.load(a, 96) : s00;
+    let s31 = D > 3 ? v128.load(a, 112) : s00;
+    let s32 = D > 3 ? v128.load(a, 128) : s00;
+    let s33 = D > 3 ? v128.load(a, 144) : s00;
+    const b = a + triangle;
+    let nk = v128.load(b);
+    let t0 = v128.load(b, 16);
+    let t1 = D > 1 ? v128.load(b, 32) : t0;
+    let t2 = D > 2 ? v128.load(b, 48) : t0;
+    let t3 = D > 3 ? v128.load(b, 64) : t0;
+    let rq = STATS_RESP + (<usize>c << 4);
+    for (let xq = STATS_ROWS; xq < rowsEnd; xq += 64) {
+      const r = v128.load(rq);
+      const d0 = f64x2.sub(v128.load(xq), m0);
+      const e0 = f64x2.mul(r, d0);
+      s00 = f64x2.add(s00, f64x2.mul(e0, d0));
+      nk = f64x2.add(nk, r);
+      t0 = f64x2.add(t0, e0);
+      if (D > 1) {
+        const d1 = f64x2.sub(v128.load(xq, 16), m1);
+        const e1 = f64x2.mul(r, d1);
+        s10 = f64x2.add(s10, f64x2.mul(e1, d0));
+        s11 = f64x2.add(s11, f64x2.mul(e1, d1));
+        t1 = f64x2.add(t1, e1);
+        if (D > 2) {
+          const d2 = f64x2.sub(v128.load(xq, 32), m2);
+          const e2 = f64x2.mul(r, d2);
+          s20 = f64x2.add(s20, f64x2.mul(e2, d0));
+          s21 = f64x2.add(s21, f64x2.mul(e2, d1));
+          s22 = f64x2.add(s22, f64x2.mul(e2, d2));
+          t2 = f64x2.add(t2, e2);
+          if (D > 3) {
+            const d3 = f64x2.sub(v128.load(xq, 48), m3);
+            const e3 = f64x2.mul(r, d3);
+            s30 = f64x2.add(s30, f64x2.mul(e3, d0));
+            s31 = f64x2.add(s31, f64x2.mul(e3, d1));
+            s32 = f64x2.add(s32, f64x2.mul(e3, d2));
+            s33 = f64x2.add(s33, f64x2.mul(e3, d3));
+            t3 = f64x2.add(t3, e3);
+          }
         }
       }
+      rq += respStride;
     }
-    const b = a + triangle;
-    v128.store(b, f64x2.add(v128.load(b), r));
-    v128.store(b, f64x2.add(v128.load(b, 16), e0), 16);
-    if (D > 1) v128.store(b, f64x2.add(v128.load(b, 32), e1), 32);
-    if (D > 2) v128.store(b, f64x2.add(v128.load(b, 48), e2), 48);
-    if (D > 3) v128.store(b, f64x2.add(v128.load(b, 64), e3), 64);
+    v128.store(a, s00);
+    if (D > 1) {
+      v128.store(a, s10, 16);
+      v128.store(a, s11, 32);
+    }
+    if (D > 2) {
+      v128.store(a, s20, 48);
+      v128.store(a, s21, 64);
+      v128.store(a, s22, 80);
+    }
+    if (D > 3) {
+      v128.store(a, s30, 96);
+      v128.store(a, s31, 112);
+      v128.store(a, s32, 128);
+      v128.store(a, s33, 144);
+    }
+    v128.store(b, nk);
+    v128.store(b, t0, 16);
+    if (D > 1) v128.store(b, t1, 32);
+    if (D > 2) v128.store(b, t2, 48);
+    if (D > 3) v128.store(b, t3, 64);
     a += per;
     p += step;
   }

@@ -20,7 +20,7 @@
 //
 // The same file run with --child does the work inside the counted process.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,7 @@ function counted(wasm, reps) {
     { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 30 },
   ).toString();
   const owner = new Map(); // address → function index
+  const text = new Map(); // address → its disassembly line
   let fn = -1;
   for (const line of listing.split("\n")) {
     const name = /^name: wasm-function\[(\d+)\]/.exec(line);
@@ -84,12 +85,16 @@ function counted(wasm, reps) {
       continue;
     }
     const ins = fn >= 0 && /^0x([0-9a-f]+)\s/.exec(line);
-    if (ins) owner.set(parseInt(ins[1], 16), fn);
+    if (ins) {
+      owner.set(parseInt(ins[1], 16), fn);
+      text.set(parseInt(ins[1], 16), line);
+    }
   }
   // callgrind's format: "positions: instr line", so cost lines are
   // "<address> <line> <Ir>", addresses absolute (0x…), relative (+n, −n) or
   // repeated (*); the line after a calls= line is the call's inclusive cost
   const byFn = new Map();
+  const byAddress = new Map();
   let last = 0;
   let skip = false;
   const pos = (p) =>
@@ -116,9 +121,12 @@ function counted(wasm, reps) {
       continue;
     }
     const f = owner.get(last);
-    if (f !== undefined && parts.length > 2) byFn.set(f, (byFn.get(f) ?? 0) + Number(parts[2]));
+    if (f !== undefined && parts.length > 2) {
+      byFn.set(f, (byFn.get(f) ?? 0) + Number(parts[2]));
+      byAddress.set(last, (byAddress.get(last) ?? 0) + Number(parts[2]));
+    }
   }
-  return byFn;
+  return Object.assign(byFn, { byAddress, owner, text });
 }
 
 function names(wasm) {
@@ -139,6 +147,7 @@ for (const wasm of wasms.split(",")) {
     .filter(([, v]) => v !== 0)
     .sort((x, y) => y[1] - x[1]);
   const total = per.reduce((s, [, v]) => s + v, 0);
+  if (process.env.ICOUNT_ANNOTATE) annotate(wasm, a, b, fnNames, process.env.ICOUNT_ANNOTATE);
   console.log(
     `${wasm}: ${kernel} ${type} d=${d} K=${k} n=${n}: ${(total / 1e6).toFixed(3)} M instructions per call, ${(total / Number(n)).toFixed(1)} per row` +
       (per.length > 1
@@ -148,6 +157,26 @@ for (const wasm of wasms.split(",")) {
             .join(", ")})`
         : ""),
   );
+}
+
+/**
+ * ICOUNT_ANNOTATE=file: the machine code of every function that ran, each
+ * instruction with its count per row (the counted run minus the empty one),
+ * so a kernel's hot loops can be read instruction by instruction.
+ */
+function annotate(wasm, a, b, fnNames, file) {
+  const out = [];
+  const rows = Number(n) * REPS;
+  const fns = [...new Set(a.owner.values())].filter((f) => (a.get(f) ?? 0) > (b.get(f) ?? 0));
+  for (const f of fns) {
+    out.push(`== ${fnNames[f] ?? `wasm-function[${f}]`} (${wasm})`);
+    for (const [address, line] of a.text) {
+      if (a.owner.get(address) !== f) continue;
+      const per = ((a.byAddress.get(address) ?? 0) - (b.byAddress.get(address) ?? 0)) / rows;
+      out.push(`${per.toFixed(2).padStart(8)}  ${line}`);
+    }
+  }
+  writeFileSync(file, `${out.join("\n")}\n`, { flag: "a" });
 }
 
 async function child(wasm, kernel, type, d, k, n, reps) {

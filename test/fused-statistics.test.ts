@@ -68,6 +68,55 @@ function run(
   });
 }
 
+/** eStepFullStats on X (full, float64) under `params`: what it returns, its moments and the responsibilities it wrote. */
+function kernelMoments(
+  X: number[][],
+  k: number,
+  params: MixtureParams,
+): { total: number; moments: Float64Array; resp: Float64Array } {
+  const wasm = kernels();
+  const family = FAMILIES.full;
+  return scoped(() => {
+    const x = loadMatrix(X);
+    const { rows: n, cols: d } = x;
+    const ws = allocWorkspace(family, x.ptr, n, d, k, x);
+    loadParams(wasm, family, ws, params);
+    const per = (d * (d + 1)) / 2 + 1 + d;
+    const acc = alloc(k * per);
+    const total = wasm.eStepFullStats(
+      ws.x,
+      n,
+      d,
+      ws.means,
+      ws.factor,
+      d * d,
+      ws.logDet,
+      ws.logWeights,
+      k,
+      ws.resp,
+      ws.logProbNorm,
+      acc,
+    );
+    return { total, moments: f64(acc, k * per).slice(), resp: f64(ws.resp, n * k).slice() };
+  });
+}
+
+/** eStepFullStats' moments summed in JS, row by row: Σ r d_j d_l (l ≤ j), N, Σ r d_j per component, d = x − μ. */
+function plainMoments(X: number[][], r: Float64Array, means: Float64Array, k: number, d: number): Float64Array {
+  const per = (d * (d + 1)) / 2 + 1 + d;
+  const want = new Float64Array(k * per);
+  for (let i = 0; i < X.length; i++)
+    for (let c = 0; c < k; c++) {
+      const ric = r[i * k + c];
+      const dv = X[i].map((v, j) => v - means[c * d + j]);
+      let t = c * per;
+      for (let j = 0; j < d; j++) for (let l = 0; l <= j; l++) want[t++] += ric * dv[j] * dv[l];
+      want[t++] += ric;
+      for (let j = 0; j < d; j++) want[t++] += ric * dv[j];
+    }
+  return want;
+}
+
 function expectSame(a: Run, b: Run): void {
   expect(Array.from(a.resp)).toEqual(Array.from(b.resp));
   expect(Array.from(a.lpn)).toEqual(Array.from(b.lpn));
@@ -147,54 +196,56 @@ describe("E-step with statistics (eStepFullStats)", () => {
   });
 
   it("the kernel's moments about the given means equal the plain sums over its own responsibilities (K = 1, 7, 64; K = 65 refused)", () => {
-    const wasm = kernels();
-    const family = FAMILIES.full;
     for (const d of [1, 2, 3, 4]) {
       for (const k of [1, 7, 64, 65]) {
         const X = blobs(2 * k + 301, d, Math.min(k, 8), 10 * d + k);
-        const gmm = new GaussianMixture({ nComponents: k, maxIter: 1, tol: 0, randomState: 2, regCovar: 1e-2 }).fit(X);
-        scoped(() => {
-          const x = loadMatrix(X);
-          const n = x.rows;
-          const ws = allocWorkspace(family, x.ptr, n, d, k, x);
-          loadParams(wasm, family, ws, paramsOf(gmm));
-          const per = (d * (d + 1)) / 2 + 1 + d;
-          const acc = alloc(k * per);
-          const total = wasm.eStepFullStats(
-            ws.x,
-            n,
-            d,
-            ws.means,
-            ws.factor,
-            d * d,
-            ws.logDet,
-            ws.logWeights,
-            k,
-            ws.resp,
-            ws.logProbNorm,
-            acc,
-          );
-          if (k > 64) {
-            expect(total).toBeNaN();
-            return;
-          }
-          const got = f64(acc, k * per).slice();
-          const r = f64(ws.resp, n * k).slice();
-          const mu = f64(ws.means, k * d).slice();
-          const want = new Float64Array(k * per);
-          for (let i = 0; i < n; i++)
-            for (let c = 0; c < k; c++) {
-              const ric = r[i * k + c];
-              const dv = X[i].map((v, j) => v - mu[c * d + j]);
-              let t = c * per;
-              for (let j = 0; j < d; j++) for (let l = 0; l <= j; l++) want[t++] += ric * dv[j] * dv[l];
-              want[t++] += ric;
-              for (let j = 0; j < d; j++) want[t++] += ric * dv[j];
-            }
-          const scale = Math.max(...Array.from(want, Math.abs));
-          expect(maxRelativeError(Array.from(got), Array.from(want), scale)).toBeLessThan(1e-12);
-        });
+        const params = paramsOf(
+          new GaussianMixture({ nComponents: k, maxIter: 1, tol: 0, randomState: 2, regCovar: 1e-2 }).fit(X),
+        );
+        const { total, moments, resp } = kernelMoments(X, k, params);
+        if (k > 64) {
+          expect(total).toBeNaN();
+          continue;
+        }
+        const want = plainMoments(X, resp, params.means, k, d);
+        const scale = Math.max(...Array.from(want, Math.abs));
+        expect(maxRelativeError(Array.from(moments), Array.from(want), scale)).toBeLessThan(1e-12);
       }
+    }
+  });
+
+  it("pairs on the scalar path amid pairs on the vector path, in one block of the kernel's sums, count as the sums count them", () => {
+    // Component 0 is so narrow (W = 1e155·I) that every row but the copies of its mean
+    // has log-density −∞ there (q overflows): those pairs take the scalar normalisation,
+    // the pair of copies (rows 6, 7) does not.
+    const wasm = kernels();
+    const family = FAMILIES.full;
+    for (const d of [2, 3]) {
+      const X = blobs(45, d, 2, 20 + d);
+      X[7] = X[6].slice();
+      const k = 2;
+      const p = paramsOf(new GaussianMixture({ nComponents: k, maxIter: 2, tol: 0, randomState: 6 }).fit(X));
+      const means = Float64Array.from(p.means);
+      means.set(X[6], 0);
+      const factor = Float64Array.from(p.factor);
+      factor.fill(0, 0, d * d);
+      for (let j = 0; j < d; j++) factor[j * d + j] = 1e155;
+      const params = { ...p, means, factor };
+      const { total, moments, resp } = kernelMoments(X, k, params);
+      expect(Number.isFinite(total)).toBe(true);
+      expect(resp[6 * k]).toBeGreaterThan(0.5); // the copies belong to the narrow component
+      expect(resp[8 * k]).toBe(0);
+      // the same responsibilities as the E-step on its own
+      scoped(() => {
+        const x = loadMatrix(X);
+        const ref = allocWorkspace(family, x.ptr, x.rows, d, k, x);
+        loadParams(wasm, family, ref, params);
+        expect(eStepTotal(wasm, family, ref)).toBe(total);
+        expect(Array.from(f64(ref.resp, x.rows * k))).toEqual(Array.from(resp));
+      });
+      const want = plainMoments(X, resp, means, k, d);
+      const scale = Math.max(...Array.from(want, Math.abs));
+      expect(maxRelativeError(Array.from(moments), Array.from(want), scale)).toBeLessThan(1e-12);
     }
   });
 
