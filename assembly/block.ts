@@ -56,8 +56,23 @@ export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
  * diagonal are never read.
  */
 @inline export function mahalanobisBlock<T>(dm: usize, w: usize, d: i32, q: usize): void {
+  triangularBlock<T>(dm, w, d, q, false);
+}
+
+/**
+ * yt[j][p] = Σ_{l≤j} W[j][l]·dm[l][p] (the lower-triangular W of T applied
+ * to the block's rows): mahalanobisBlock's tiles, the products kept rather
+ * than squared. yt must not overlap dm.
+ */
+@inline export function transformBlock<T>(dm: usize, w: usize, d: i32, yt: usize): void {
+  triangularBlock<T>(dm, w, d, yt, true);
+}
+
+/** W·dm in 2×4 tiles: its rows stored at `out` (keep), or their squares summed into out's four vectors. */
+@inline function triangularBlock<T>(dm: usize, w: usize, d: i32, out: usize, keep: bool): void {
   let q0 = vzero(), q1 = vzero(), q2 = vzero(), q3 = vzero();
   const rowBytes = <usize>d << alignof<T>();
+  let y = out;
   let j = 0;
   for (; j + 2 <= d; j += 2) {
     const w0 = w + <usize>j * rowBytes;
@@ -90,10 +105,16 @@ export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
     b1 = vadd<T>(b1, vmul<T>(v, v128.load(pd, 16)));
     b2 = vadd<T>(b2, vmul<T>(v, v128.load(pd, 32)));
     b3 = vadd<T>(b3, vmul<T>(v, v128.load(pd, 48)));
-    q0 = vadd<T>(q0, vadd<T>(vmul<T>(a0, a0), vmul<T>(b0, b0)));
-    q1 = vadd<T>(q1, vadd<T>(vmul<T>(a1, a1), vmul<T>(b1, b1)));
-    q2 = vadd<T>(q2, vadd<T>(vmul<T>(a2, a2), vmul<T>(b2, b2)));
-    q3 = vadd<T>(q3, vadd<T>(vmul<T>(a3, a3), vmul<T>(b3, b3)));
+    if (keep) {
+      storeBlock(y, a0, a1, a2, a3);
+      storeBlock(y + BLOCK_BYTES, b0, b1, b2, b3);
+      y += 2 * BLOCK_BYTES;
+    } else {
+      q0 = vadd<T>(q0, vadd<T>(vmul<T>(a0, a0), vmul<T>(b0, b0)));
+      q1 = vadd<T>(q1, vadd<T>(vmul<T>(a1, a1), vmul<T>(b1, b1)));
+      q2 = vadd<T>(q2, vadd<T>(vmul<T>(a2, a2), vmul<T>(b2, b2)));
+      q3 = vadd<T>(q3, vadd<T>(vmul<T>(a3, a3), vmul<T>(b3, b3)));
+    }
   }
   if (j < d) {
     const w0 = w + <usize>j * rowBytes;
@@ -108,15 +129,43 @@ export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
       a3 = vadd<T>(a3, vmul<T>(u, v128.load(pd, 48)));
       pd += BLOCK_BYTES;
     }
-    q0 = vadd<T>(q0, vmul<T>(a0, a0));
-    q1 = vadd<T>(q1, vmul<T>(a1, a1));
-    q2 = vadd<T>(q2, vmul<T>(a2, a2));
-    q3 = vadd<T>(q3, vmul<T>(a3, a3));
+    if (keep) {
+      storeBlock(y, a0, a1, a2, a3);
+    } else {
+      q0 = vadd<T>(q0, vmul<T>(a0, a0));
+      q1 = vadd<T>(q1, vmul<T>(a1, a1));
+      q2 = vadd<T>(q2, vmul<T>(a2, a2));
+      q3 = vadd<T>(q3, vmul<T>(a3, a3));
+    }
   }
-  v128.store(q, q0);
-  v128.store(q, q1, 16);
-  v128.store(q, q2, 32);
-  v128.store(q, q3, 48);
+  if (!keep) storeBlock(out, q0, q1, q2, q3);
+}
+
+/** One feature's (or component's) four vectors of a block, at p. */
+@inline function storeBlock(p: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  v128.store(p, v0);
+  v128.store(p, v1, 16);
+  v128.store(p, v2, 32);
+  v128.store(p, v3, 48);
+}
+
+/** q[p] = Σ_l (yt[l][p] − ν[l])² lane-wise (ν, d values of T, broadcast over the block's rows). */
+@inline export function sqDistBlock<T>(yt: usize, nu: usize, d: i32, q: usize): void {
+  let q0 = vzero(), q1 = vzero(), q2 = vzero(), q3 = vzero();
+  let t = yt;
+  for (let l = 0; l < d; l++) {
+    const m = vsplat<T>(nu + (<usize>l << alignof<T>()));
+    const y0 = vsub<T>(v128.load(t), m);
+    const y1 = vsub<T>(v128.load(t, 16), m);
+    const y2 = vsub<T>(v128.load(t, 32), m);
+    const y3 = vsub<T>(v128.load(t, 48), m);
+    q0 = vadd<T>(q0, vmul<T>(y0, y0));
+    q1 = vadd<T>(q1, vmul<T>(y1, y1));
+    q2 = vadd<T>(q2, vmul<T>(y2, y2));
+    q3 = vadd<T>(q3, vmul<T>(y3, y3));
+    t += BLOCK_BYTES;
+  }
+  storeBlock(q, q0, q1, q2, q3);
 }
 
 /**
@@ -163,8 +212,5 @@ export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
     t += BLOCK_BYTES;
     ps += sStride;
   }
-  v128.store(q, q0);
-  v128.store(q, q1, 16);
-  v128.store(q, q2, 32);
-  v128.store(q, q3, 48);
+  storeBlock(q, q0, q1, q2, q3);
 }

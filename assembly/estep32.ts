@@ -14,8 +14,10 @@
 // just because of the narrower type.
 import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, ld, logPositive, st } from "./vector-math";
 import { normalizeRows } from "./estep";
-import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
-import { addLanes, blockResp } from "./logprob";
+import {
+  BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock, sqDistBlock, transformBlock,
+} from "./block";
+import { addLanes, blockResp, tiedCentre } from "./logprob";
 
 /** Which density: the codes the host passes as `family`. */
 export const F32_FULL: i32 = 0; // lower-triangular factors W (full; tied with wStride 0)
@@ -34,6 +36,11 @@ const QUAD_BYTES: usize = BLOCK_BYTES; // one transposed feature (or component) 
  */
 @inline function blocked(d: i32, k: i32): bool {
   return <usize>(2 * d + k) * QUAD_BYTES <= (<usize>KERNEL_SCRATCH_VALUES << 3);
+}
+
+/** The tied transform's centre and transformed means (f32, and the f64 ones they are rounded from) fit in KERNEL_SCRATCH beside the blocks. */
+@inline function tiedFits(d: i32, k: i32): bool {
+  return <usize>(2 * d + k) * QUAD_BYTES + <usize>((k + 1) * d) * 12 <= (<usize>KERNEL_SCRATCH_VALUES << 3);
 }
 
 @inline function factorCount(family: i32, d: i32, k: i32, wStride: i32): i32 {
@@ -165,6 +172,18 @@ function eStepF32With(
   const xt = KERNEL_SCRATCH;
   const dm = xt + <usize>d * QUAD_BYTES;
   const lb = dm + <usize>d * QUAD_BYTES;
+  // tied beyond d = 2: the rows transformed once per block, as logprob.ts's
+  // eStepTied does (the centre m and ν_c = W(μ_c − m) in f64, then rounded)
+  const centre = lb + <usize>k * QUAD_BYTES;
+  const nu = centre + (<usize>d << 2);
+  const tied = family == F32_FULL && wStride == 0 && d > 2 && tiedFits(d, k);
+  if (tied) {
+    const centre64 = nu + (<usize>(k * d) << 2);
+    const nu64 = centre64 + (<usize>d << 3);
+    tiedCentre(means, factor, d, k, centre64, nu64);
+    toF32(centre64, centre, d);
+    toF32(nu64, nu, k * d);
+  }
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
@@ -172,10 +191,16 @@ function eStepF32With(
     else if (d == 2) load2(x, i0, rows, xt);
     else if (d == 3 && rows == BLOCK_ROWS) load3(x, i0, xt);
     else transposeBlock(x, i0, rows, d, xt);
+    if (tied) {
+      centreBlock<f32>(xt, centre, d, dm);
+      transformBlock<f32>(dm, w32, d, xt);
+    }
     for (let c = 0; c < k; c++) {
       const mu = mu32 + (<usize>(c * d) << 2);
       const q = lb + <usize>c * QUAD_BYTES;
-      if (family == F32_FULL) {
+      if (tied) {
+        sqDistBlock<f32>(xt, nu + (<usize>(c * d) << 2), d, q);
+      } else if (family == F32_FULL) {
         const w = w32 + (<usize>(c * wStride) << 2);
         if (d == 2) mahalanobis2<f32>(xt, mu, w, q);
         else {

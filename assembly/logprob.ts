@@ -11,7 +11,9 @@ import {
 import {
   PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRowScalar, normalizeRows, pairExps, storeLogLikelihood, storePair,
 } from "./estep";
-import { BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock } from "./block";
+import {
+  BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock, sqDistBlock, transformBlock,
+} from "./block";
 
 // Full/tied kernels put two rows side by side in each f64x2 (lane 0 = an
 // even row, lane 1 = the next row) and take rows in blocks of PAIRS lane
@@ -64,6 +66,67 @@ export function logProbFull(
   }
 }
 
+/** eStepTied's blocks, the centre m and the transformed means ν fit in KERNEL_SCRATCH. */
+@inline function tiedBlocked(d: i32, k: i32): bool {
+  return k <= PAIR_MAX_K && (2 * d + k) * BLOCK_ROWS + (k + 1) * d <= KERNEL_SCRATCH_VALUES;
+}
+
+/** eStepTied's centre m (d values, the mean of the k means) and ν_c = W(μ_c − m) (k×d). */
+export function tiedCentre(means: usize, w: usize, d: i32, k: i32, centre: usize, nu: usize): void {
+  for (let l = 0; l < d; l++) {
+    let s = 0.0;
+    for (let c = 0; c < k; c++) s += ld(means, c * d + l);
+    st(centre, l, s / <f64>k);
+  }
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0.0;
+      for (let l = 0; l <= j; l++) s += ld(w, j * d + l) * (ld(means, c * d + l) - ld(centre, l));
+      st(nu, c * d + j, s);
+    }
+  }
+}
+
+/**
+ * eStepFull for tied covariances (d > 4; one factor W for every component):
+ * each block of rows is transformed once, y = W(x − m) with m the mean of
+ * the component means, and component c's distance is ‖y − ν_c‖² with
+ * ν_c = W(μ_c − m), computed once per call. That is d(d+1)/2 multiply-adds
+ * per row plus d per row and component, where the per-component form of
+ * eStepFull costs d(d+1)/2 per row and component (scikit-learn evaluates
+ * tied densities this way too, about the origin). Centring on m keeps y of
+ * the order of the rows' spread about the centres, so little cancels in
+ * y − ν_c; the results equal the per-component form's to rounding.
+ */
+function eStepTied(
+  x: usize, n: i32, d: i32,
+  means: usize, w: usize, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  const xt = KERNEL_SCRATCH;
+  const dm = xt + <usize>d * PAIR_BYTES;
+  const lb = dm + <usize>d * PAIR_BYTES;
+  const centre = lb + <usize>k * PAIR_BYTES;
+  const nu = centre + (<usize>d << 3);
+  tiedCentre(means, w, d, k, centre, nu);
+  const constant = -0.5 * <f64>d * LOG_2PI;
+  let total = 0.0;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const rows = min(BLOCK_ROWS, n - i0);
+    transposeBlock(x, i0, rows, d, xt);
+    centreBlock<f64>(xt, centre, d, dm);
+    transformBlock<f64>(dm, w, d, xt);
+    let q = lb;
+    for (let c = 0; c < k; c++) {
+      sqDistBlock<f64>(xt, nu + (<usize>(c * d) << 3), d, q);
+      toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
+      q += PAIR_BYTES;
+    }
+    total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+  }
+  return total;
+}
+
 /** One row and component at a time (d > 255, too large for the blocked path). */
 function logProbFullSimple(
   x: usize, n: i32, d: i32,
@@ -108,6 +171,7 @@ export function eStepFull(
     if (d == 3) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
     return eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
   }
+  if (wStride == 0 && tiedBlocked(d, k)) return eStepTied(x, n, d, means, w, logDet, logWeights, k, out, logProbNorm, writeResp);
   if (fusedBlocked(d, k)) {
     // log-densities straight into the block buffer, normalised there: the
     // n×K matrix is written once, with the responsibilities

@@ -617,6 +617,74 @@ describe("fused E-step", () => {
   }
 });
 
+describe("tied E-step (one factor: the rows transformed once per block)", () => {
+  // eStepFull with wStride 0 beyond the register paths transforms each block
+  // once, y = W(x − m), and takes ‖y − W(μ_c − m)‖²: the per-component form's
+  // results (logProbFull, then normalizeLogProb) to rounding, on awkward
+  // shapes, with the rows near the origin or 1e4 away from it (unit spreads:
+  // the centring keeps the subtraction from cancelling).
+  const shapes = [
+    [33, 5, 2],
+    [9, 9, 7],
+    [19, 7, 8],
+    [5, 6, 33],
+    [11, 8, 70],
+    [40, 3, 65],
+    [17, 24, 3],
+  ];
+  for (const [n, d, k] of shapes) {
+    for (const offset of [0, 1e4]) {
+      it(`equals the per-component form to rounding (n=${n}, d=${d}, K=${k}, rows ${offset} from the origin)`, () => {
+        const r = rng(n * 100 + d * 10 + k);
+        const X = Array.from({ length: n * d }, () => offset + 5 * r());
+        if (n > 3) X[2 * d] = Infinity; // a row off the vector path: the scalar fallback
+        const means = Array.from({ length: k * d }, () => offset + 2 + r());
+        const cov = spd(d, 3 * d + k);
+        const weights = Array.from({ length: k }, (_, c) => (c + 1) / ((k * (k + 1)) / 2));
+        const run = (tiedPath: boolean) =>
+          scoped(() => {
+            const w = kernels();
+            const factor = alloc(d * d);
+            const logDet = alloc(k);
+            w.precisionCholeskyFull(allocFrom(cov), factor, logDet, 1, d, alloc(d * d));
+            f64(logDet, k).fill(f64(logDet, 1)[0]);
+            const out = alloc(n * k);
+            const norm = alloc(n);
+            const args = [
+              allocFrom(X),
+              n,
+              d,
+              allocFrom(means),
+              factor,
+              0,
+              logDet,
+              allocFrom(weights.map(Math.log)),
+              k,
+            ] as const;
+            const total = tiedPath
+              ? w.eStepFull(...args, out, alloc(d), norm, true)
+              : (w.logProbFull(...args, out, alloc(d)), w.normalizeLogProb(out, n, k, norm, true));
+            return { total, resp: Array.from(f64(out, n * k)), norm: Array.from(f64(norm, n)) };
+          });
+        const a = run(true);
+        const b = run(false);
+        const finite = b.norm.filter(Number.isFinite);
+        expect(finite.length).toBe(n > 3 ? n - 1 : n);
+        for (let i = 0; i < n; i++) {
+          if (!Number.isFinite(b.norm[i])) {
+            expect(a.norm[i]).toBe(b.norm[i]);
+            continue;
+          }
+          expect(Math.abs(a.norm[i] - b.norm[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b.norm[i])));
+          for (let c = 0; c < k; c++)
+            expect(Math.abs(a.resp[i * k + c] - b.resp[i * k + c])).toBeLessThanOrEqual(1e-12);
+        }
+        expect(Object.is(a.total, b.total) || Math.abs(a.total - b.total) <= 1e-12 * Math.abs(b.total)).toBe(true);
+      });
+    }
+  }
+});
+
 describe("vector exp", () => {
   // Reference: e^x in double-double (x = k·ln2 + r with ln2 and r in
   // double-double, e^(r/2¹⁰) by 14 Taylor terms, squared ten times), good to
