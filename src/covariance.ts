@@ -108,15 +108,13 @@ export interface CovarianceFamily {
    * where the family has no such kernel for this d, k and element type
    * (nothing is run then). Otherwise ws.resp and
    * ws.logProbNorm are filled as by eStep, and `statistics` is N_k, Σ r·x and
-   * the scatter in the family's layout, or undefined where they would lose
-   * accuracy (the caller then sums them from ws.resp).
+   * the scatter in the family's layout, the scatter undefined where it would
+   * lose accuracy (the caller then sums it from ws.resp about the new means).
    */
   eStepWithStatistics?(
     wasm: Kernels,
     ws: Workspace,
-  ):
-    | { logLikelihood: number; statistics?: { nk: Float64Array; sums: Float64Array; scatter: Float64Array } }
-    | undefined;
+  ): { logLikelihood: number; statistics: FusedStatistics } | undefined;
   /** The E-step on float32 rows (eStep's contract). */
   eStepF32(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
   /** Component named by a failing flat index from the factor functions. */
@@ -407,6 +405,13 @@ const POOLED_RETRY = 7;
 const FUSED_MAX_D = 4;
 const FUSED_MAX_K = 64;
 
+/** What the fused E-steps sum: N_k, Σ r·x, and the scatter unless its subtraction would cancel. */
+export interface FusedStatistics {
+  nk: Float64Array;
+  sums: Float64Array;
+  scatter?: Float64Array;
+}
+
 /**
  * Full and tied: N_k, Σ r·x and the scatter about the new means from
  * eStepFullStats' moments about the E-step's means μ (per component
@@ -415,7 +420,8 @@ const FUSED_MAX_K = 64;
  * S = M₂ − M₁M₁ᵀ/N (pooled over components for tied). The subtraction
  * cancels when a mean moves far compared with its component's spread, so
  * where any diagonal keeps less than 1/1024 of M₂'s (at most ten bits lost)
- * this returns undefined and the caller sums from the responsibilities.
+ * the scatter is left undefined and the caller sums it from the
+ * responsibilities (N_k and Σ r·x do not cancel).
  */
 function statisticsFromMoments(
   moments: Float64Array,
@@ -423,11 +429,11 @@ function statisticsFromMoments(
   k: number,
   d: number,
   tied: boolean,
-): { nk: Float64Array; sums: Float64Array; scatter: Float64Array } | undefined {
+): FusedStatistics {
   const per = (d * (d + 1)) / 2 + 1 + d;
   const nk = new Float64Array(k);
   const sums = new Float64Array(k * d);
-  const scatter = new Float64Array((tied ? 1 : k) * d * d);
+  let scatter: Float64Array | undefined = new Float64Array((tied ? 1 : k) * d * d);
   for (let c = 0; c < k; c++) {
     const m = c * per;
     const n = moments[m + per - 1 - d];
@@ -435,10 +441,13 @@ function statisticsFromMoments(
     nk[c] = n;
     for (let j = 0; j < d; j++) sums[c * d + j] = n * means[c * d + j] + moments[first + j];
     const o = tied ? 0 : c * d * d;
-    for (let j = 0, t = m; j < d; j++) {
+    for (let j = 0, t = m; scatter && j < d; j++) {
       for (let l = 0; l <= j; l++, t++) {
         const v = n > 0 ? moments[t] - (moments[first + j] * moments[first + l]) / n : moments[t];
-        if (l === j && !(v >= moments[t] / CANCELLATION_LIMIT)) return undefined;
+        if (l === j && !(v >= moments[t] / CANCELLATION_LIMIT)) {
+          scatter = undefined;
+          break;
+        }
         scatter[o + j * d + l] += v;
       }
     }
@@ -745,19 +754,19 @@ function full(tied: boolean): CovarianceFamily {
  * Diag and spherical: N_k, Σ r·x and the per-feature scatter about the new
  * means from eStepDiagonalStats' moments about the E-step's means μ (per
  * component N, M₁ = Σ r·d, M₂ = Σ r·d², d = x − μ per feature):
- * Σ r·x = N·μ + M₁ and S = M₂ − M₁²/N, or undefined where that keeps under
- * 1/1024 of M₂ (statisticsFromMoments' rule).
+ * Σ r·x = N·μ + M₁ and S = M₂ − M₁²/N, the scatter undefined where that
+ * keeps under 1/1024 of M₂ (statisticsFromMoments' rule).
  */
 function diagonalStatisticsFromMoments(
   moments: Float64Array,
   means: Float64Array,
   k: number,
   d: number,
-): { nk: Float64Array; sums: Float64Array; scatter: Float64Array } | undefined {
+): FusedStatistics {
   const per = 1 + 2 * d;
   const nk = new Float64Array(k);
   const sums = new Float64Array(k * d);
-  const scatter = new Float64Array(k * d);
+  let scatter: Float64Array | undefined = new Float64Array(k * d);
   for (let c = 0; c < k; c++) {
     const n = moments[c * per];
     nk[c] = n;
@@ -765,9 +774,10 @@ function diagonalStatisticsFromMoments(
       const m1 = moments[c * per + 1 + j];
       const m2 = moments[c * per + 1 + d + j];
       sums[c * d + j] = n * means[c * d + j] + m1;
+      if (!scatter) continue;
       const v = n > 0 ? m2 - (m1 * m1) / n : m2;
-      if (!(v >= m2 / CANCELLATION_LIMIT)) return undefined;
-      scatter[c * d + j] = v;
+      if (v >= m2 / CANCELLATION_LIMIT) scatter[c * d + j] = v;
+      else scatter = undefined;
     }
   }
   return { nk, sums, scatter };

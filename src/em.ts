@@ -331,14 +331,17 @@ export function eStepStatistics(wasm: Kernels, family: CovarianceFamily, ws: Wor
   const fused = ws.sampleWeight ? undefined : family.eStepWithStatistics?.(wasm, ws);
   if (!fused) return blockStatistics(wasm, family, ws, eStepTotal);
   const { logLikelihood, statistics } = fused;
-  if (statistics && Number.isFinite(logLikelihood)) {
+  if (Number.isFinite(logLikelihood)) {
     const { k, d } = ws;
-    f64(ws.nk, k).set(statistics.nk);
-    meansFromSums(statistics.nk, statistics.sums, k, d, f64(ws.means, k * d));
-    return { rows: ws.n, sumWeights: ws.sumWeights, logLikelihood, ...statistics };
+    const { nk, sums } = statistics;
+    f64(ws.nk, k).set(nk);
+    meansFromSums(nk, sums, k, d, f64(ws.means, k * d));
+    // a scatter whose moments would cancel: summed from ws.resp about the new means instead
+    const scatter = statistics.scatter ?? scatterAboutMeans(wasm, family, ws);
+    return { rows: ws.n, sumWeights: ws.sumWeights, logLikelihood, nk, sums, scatter };
   }
-  // the responsibilities are in ws.resp (rows that overflowed repaired as eStepTotal does): sum from them
-  const total = Number.isFinite(logLikelihood) ? logLikelihood : repairOverflowRows(wasm, family, ws, true);
+  // rows that overflowed: repaired in ws.resp as eStepTotal repairs them, then summed from there
+  const total = repairOverflowRows(wasm, family, ws, true);
   return blockStatistics(wasm, family, ws, () => total);
 }
 
@@ -585,14 +588,18 @@ export function blockStatistics(
     const nk = f64(ws.nk, k).slice();
     const s = f64(sums, k * d).slice();
     meansFromSums(nk, s, k, d, f64(ws.means, k * d));
-    const size = family.scatterSize(k, d);
-    let out = new Float64Array(scatter ? size : 0);
-    if (scatter) {
-      const buffer = alloc(size, 8, "scatter");
-      family.scatter(wasm, ws, buffer);
-      out = f64(buffer, size).slice();
-    }
+    const out = scatter ? scatterAboutMeans(wasm, family, ws) : new Float64Array(0);
     return { rows: n, sumWeights: ws.sumWeights, logLikelihood, nk, sums: s, scatter: out };
+  });
+}
+
+/** The family's scatter of ws.resp about ws.means (N_k in ws.nk). */
+function scatterAboutMeans(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Float64Array {
+  return scoped(() => {
+    const size = family.scatterSize(ws.k, ws.d);
+    const buffer = alloc(size, 8, "scatter");
+    family.scatter(wasm, ws, buffer);
+    return f64(buffer, size).slice();
   });
 }
 

@@ -57,11 +57,11 @@ function run(
     loadParams(wasm, family, ws, params);
     let fusedTaken = false;
     if (fused) {
-      // whether the kernel's statistics were kept (not handed back to the sums)
+      // whether the kernel's statistics were kept whole (the scatter not summed again from the responsibilities)
       const probe = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x);
       loadParams(wasm, family, probe, params);
       const r = family.eStepWithStatistics?.(wasm, probe);
-      fusedTaken = r?.statistics !== undefined && Number.isFinite(r.logLikelihood);
+      fusedTaken = r?.statistics.scatter !== undefined && Number.isFinite(r.logLikelihood);
     }
     const stats = fused ? eStepStatistics(wasm, family, ws) : blockStatistics(wasm, family, ws, eStepTotal);
     return { stats, resp: f64(ws.resp, x.rows * k).slice(), lpn: f64(ws.logProbNorm, x.rows).slice(), fusedTaken };
@@ -259,15 +259,19 @@ describe("E-step with statistics (eStepFullStats)", () => {
     expectSame(fused, run("full", X, 3, params, false));
   });
 
-  it("hands back to the sums where a mean moves far compared with its spread (the subtraction would cancel)", () => {
-    const X = blobs(500, 2, 1, 5);
-    const p = paramsOf(new GaussianMixture({ nComponents: 1, maxIter: 1, tol: 0, randomState: 4 }).fit(X));
-    // K = 1: every row stays with the component, whose new mean is 1000 spreads from the given one
-    const params = { ...p, means: Float64Array.from(p.means, (m) => m + 1000) };
-    const fused = run("full", X, 1, params, true);
-    expect(fused.fusedTaken).toBe(false);
-    expectSame(fused, run("full", X, 1, params, false));
-  });
+  for (const type of ["full", "diag"] as CovarianceType[]) {
+    it(`${type}: sums the scatter from the responsibilities where a mean moves far compared with its spread (the subtraction would cancel)`, () => {
+      const X = blobs(500, 2, 1, 5);
+      const p = paramsOf(
+        new GaussianMixture({ nComponents: 1, covarianceType: type, maxIter: 1, tol: 0, randomState: 4 }).fit(X),
+      );
+      // K = 1: every row stays with the component, whose new mean is 1000 spreads from the given one
+      const params = { ...p, means: Float64Array.from(p.means, (m) => m + 1000) };
+      const fused = run(type, X, 1, params, true);
+      expect(fused.fusedTaken).toBe(false);
+      expectSame(fused, run(type, X, 1, params, false));
+    });
+  }
 
   it("hands back where a row's log-densities overflow (the repair of eStepTotal), with the same results", () => {
     // spreads of 1e-3: the far row's squared distance in the metric (≈ 1e310) overflows, its scatter (≈ 1e304) does not
