@@ -554,8 +554,11 @@ function roofline(p, peak, fractions) {
   // additions; M-step sums 2d + 1, scatter d (x − μ), d (r·), d squares, d additions
   const eFlops = full ? flopModel.eStep(d) : 4 * d;
   const pairs = n * k;
+  // tied: each row transformed once, y = W(x − m) (d subtractions, d(d+1)/2
+  // multiply-adds), then per pair ‖y − ν_c‖² (d subtractions, squares, additions)
+  const eStepFlops = type === "tied" ? n * (d + d * (d + 1)) + pairs * 3 * d : pairs * eFlops;
   const flops =
-    pairs * eFlops +
+    eStepFlops +
     pairs * fractions.nonZero * flopModel.sums(d) +
     pairs * fractions.scattered * (full ? flopModel.scatter(d) : 4 * d) +
     (full ? (type === "tied" ? 1 : k) * flopModel.factor(d) : 0);
@@ -766,7 +769,7 @@ const report = {
   peak,
   flopModel: {
     eStep:
-      "per (row, component): d subtractions + d(d+1)/2 multiply-adds (triangular product W(x−μ)) + d squares + d additions = d² + 4d",
+      "per (row, component): d subtractions + d(d+1)/2 multiply-adds (triangular product W(x−μ)) + d squares + d additions = d² + 4d; tied: per row d + d(d+1) (the rows transformed once by the shared W), per (row, component) 3d",
     mStep:
       "2d + 1 (N_k, weighted mean) per (row, component) with r > 0; d (x−μ) + d (r·(x−μ)) + d(d+1)/2 multiply-adds (lower-triangle rank-1 update) per (row, component) the scatter does not skip as negligible (assembly/mstep.ts: what the row adds to S_k is below 1e-24·N_k of it); plus 2d³/3 per component (Cholesky and triangular inverse)",
     notCounted:
