@@ -2,7 +2,7 @@
 // the instruction counts (icount.mjs) and the paired timings (ab.mjs).
 //
 // KERNEL: estep (what a fit's E-step calls: eStepFull, eStepDiag or
-// eStepSpherical), estep32 (eStepF32), logprob, normalize, assign
+// eStepSpherical), estep32 (eStepF32), sums32 (componentSumsF32), logprob, normalize, assign
 // (assignNearest), update (assignNearest with Lloyd's update in the same pass), seed (seedPotential, committing), mstep (componentSums +
 // scatterFull/scatterDiag), sums and scatter (each alone). The start is the
 // broad one (means at random rows, every covariance 20·I); the kernels'
@@ -26,7 +26,7 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   const f64 = (p, m) => new Float64Array(w.memory.buffer, p, m);
   const prob = makeProblem({ n, d, k, covarianceType: "full" });
   const full = type === "full" || type === "tied";
-  const f32 = kernel === "estep32";
+  const f32 = kernel === "estep32" || kernel === "sums32";
   const x = alloc(n * d);
   if (f32) new Float32Array(w.memory.buffer, x, n * d).set(prob.X);
   else f64(x, n * d).set(prob.X);
@@ -124,6 +124,9 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
         break;
       case "sums":
         w.componentSums(x, resp, n, d, k, nk, means);
+        break;
+      case "sums32":
+        w.componentSumsF32(x, resp, n, d, k, nk, means);
         break;
       case "scatter":
         if (full) w.scatterFull(x, resp, means, n, d, k, nk, lpn, logDet, cov, stride, scratch);
