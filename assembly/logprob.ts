@@ -88,9 +88,10 @@ export function tiedCentre(means: usize, w: usize, d: i32, k: i32, centre: usize
 }
 
 /**
- * eStepFull for tied covariances (d > 4; one factor W for every component):
- * each block of rows is transformed once, y = W(x − m) with m the mean of
- * the component means, and component c's distance is ‖y − ν_c‖² with
+ * eStepFull for tied covariances beyond the d ≤ 4 register kernels (one
+ * factor W for every component): each block of rows is transformed once,
+ * y = W(x − m) with m the mean of the component means, and component c's
+ * distance is ‖y − ν_c‖² with
  * ν_c = W(μ_c − m), computed once per call. That is d(d+1)/2 multiply-adds
  * per row plus d per row and component, where the per-component form of
  * eStepFull costs d(d+1)/2 per row and component (scikit-learn evaluates
@@ -395,7 +396,6 @@ function eStep4(
     }
     const r0 = addr(out, i * k);
     const r1 = r0 + (<usize>k << 3);
-    // without responsibilities, the rows keep the log-densities (predict reads them)
     if (!acc) {
       // without responsibilities, the rows keep the log-densities (predict reads them)
       if (!writeResp) storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
