@@ -174,10 +174,18 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
   return finishPair(r0, r1, two, k, mx, probe, logProbNorm, i, writeResp, !writeResp, buf, stride);
 }
 
-/** rows r0[c], r1[c] = lanes of the f64x2 at buf + c·stride, times scale (r1 only if `two`). */
-@inline export function storePair(r0: usize, r1: usize, two: bool, k: i32, scale: v128, buf: usize, stride: usize): void {
+/**
+ * rows r0[c], r1[c] = lanes of the f64x2 at buf + c·stride, times scale (r1
+ * only if `two`); with `kept`, each product also at kept + 16c, masked by
+ * `keep` (eStepFullStats' copy for its sums).
+ */
+@inline export function storePair(
+  r0: usize, r1: usize, two: bool, k: i32, scale: v128, buf: usize, stride: usize,
+  kept: usize = 0, keep: v128 = i64x2.splat(-1),
+): void {
   let c = 0;
   let p = buf;
+  let q = kept;
   if (two) {
     for (; c + 2 <= k; c += 2) {
       const o = <usize>c << 3;
@@ -185,6 +193,11 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
       const v = f64x2.mul(v128.load(p + stride), scale);
       v128.store(r0 + o, i64x2.shuffle(u, v, 0, 2));
       v128.store(r1 + o, i64x2.shuffle(u, v, 1, 3));
+      if (kept) {
+        v128.store(q, v128.and(u, keep));
+        v128.store(q, v128.and(v, keep), 16);
+        q += 32;
+      }
       p += 2 * stride;
     }
     if (c < k) {
@@ -192,10 +205,16 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
       const u = f64x2.mul(v128.load(p), scale);
       v128.store64_lane(r0 + o, u, 0);
       v128.store64_lane(r1 + o, u, 1);
+      if (kept) v128.store(q, v128.and(u, keep));
     }
   } else {
     for (; c < k; c++) {
-      v128.store64_lane(r0 + (<usize>c << 3), f64x2.mul(v128.load(p), scale), 0);
+      const u = f64x2.mul(v128.load(p), scale);
+      v128.store64_lane(r0 + (<usize>c << 3), u, 0);
+      if (kept) {
+        v128.store(q, v128.and(u, keep));
+        q += 16;
+      }
       p += stride;
     }
   }

@@ -102,23 +102,19 @@ export function eStepF32Stats(
  * the last weigh 0.
  */
 @inline function accumulateQuads(xt: usize, means: usize, d: i32, k: i32, out: usize, i0: i32, rows: i32, acc: usize): void {
-  const last = i0 + rows - 1;
-  const keep = i64x2(-1, 0);
-  const all = i64x2.splat(-1);
-  const none = i64x2.splat(0);
   const featureBytes = <usize>d << 4;
   let a = acc;
   for (let c = 0; c < k; c++) {
     const o = <usize>c << 3;
     // pairs of rows (2q, 2q + 1) of the block, as the widened quads hold them
-    const r0 = blockResp(out, i0, 0, last, k, o, rows, keep, all, none);
-    const r1 = blockResp(out, i0, 2, last, k, o, rows, keep, all, none);
-    const r2 = blockResp(out, i0, 4, last, k, o, rows, keep, all, none);
-    const r3 = blockResp(out, i0, 6, last, k, o, rows, keep, all, none);
-    const r4 = blockResp(out, i0, 8, last, k, o, rows, keep, all, none);
-    const r5 = blockResp(out, i0, 10, last, k, o, rows, keep, all, none);
-    const r6 = blockResp(out, i0, 12, last, k, o, rows, keep, all, none);
-    const r7 = blockResp(out, i0, 14, last, k, o, rows, keep, all, none);
+    const r0 = blockResp(out, i0, 0, rows, k, o);
+    const r1 = blockResp(out, i0, 2, rows, k, o);
+    const r2 = blockResp(out, i0, 4, rows, k, o);
+    const r3 = blockResp(out, i0, 6, rows, k, o);
+    const r4 = blockResp(out, i0, 8, rows, k, o);
+    const r5 = blockResp(out, i0, 10, rows, k, o);
+    const r6 = blockResp(out, i0, 12, rows, k, o);
+    const r7 = blockResp(out, i0, 14, rows, k, o);
     const n = f64x2.add(f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3)), f64x2.add(f64x2.add(r4, r5), f64x2.add(r6, r7)));
     v128.store(a, f64x2.add(v128.load(a), n));
     const mu = addr(means, c * d);

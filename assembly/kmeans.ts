@@ -243,9 +243,10 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
       if (j > i) store<i32>(labels + (<usize>j << 2), <i32>i64x2.extract_lane(arg, 1));
       scanned += j > i ? 2 : 1;
     }
-    {
-      const c = load<i32>(labels + (<usize>i << 2));
-      const p = addrOf<T>(x, i * d);
+    // the pair's rows (one for an odd last row) added to their centres' sums
+    for (let r = i; r <= j; r++) {
+      const c = load<i32>(labels + (<usize>r << 2));
+      const p = addrOf<T>(x, r * d);
       if (inRegisters) {
         const same = c == run;
         const keep = i32x4.splat(-<i32>same);
@@ -255,22 +256,7 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
         v128.store(sums + (<usize>c << 5), run01);
         v128.store(sums + (<usize>c << 5), run2c, 16);
         run = c;
-      } else addToSum<T>(x, i, d, c, means, counts);
-    }
-    if (j > i)
-    {
-      const c = load<i32>(labels + (<usize>j << 2));
-      const p = addrOf<T>(x, j * d);
-      if (inRegisters) {
-        const same = c == run;
-        const keep = i32x4.splat(-<i32>same);
-        const src = select<usize>(dummy, sums + (<usize>c << 5), same);
-        run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
-        run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
-        v128.store(sums + (<usize>c << 5), run01);
-        v128.store(sums + (<usize>c << 5), run2c, 16);
-        run = c;
-      } else addToSum<T>(x, j, d, c, means, counts);
+      } else addToSum<T>(x, r, d, c, means, counts);
     }
   }
   if (inRegisters)

@@ -445,33 +445,7 @@ function finishPairKept(
 ): f64 {
   const s = pairExps(PAIR_BUF, 16, k, mx);
   const total = storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i, two);
-  const inv = f64x2.div(f64x2.splat(1.0), s);
-  let c = 0;
-  let t = PAIR_BUF;
-  let q = rp;
-  for (; c + 2 <= k; c += 2) {
-    const o = <usize>c << 3;
-    const u = f64x2.mul(v128.load(t), inv);
-    const v = f64x2.mul(v128.load(t, 16), inv);
-    v128.store(q, v128.and(u, keep));
-    v128.store(q, v128.and(v, keep), 16);
-    if (two) {
-      v128.store(r0 + o, i64x2.shuffle(u, v, 0, 2));
-      v128.store(r1 + o, i64x2.shuffle(u, v, 1, 3));
-    } else {
-      v128.store64_lane(r0 + o, u, 0);
-      v128.store64_lane(r0 + o, v, 0, 8);
-    }
-    t += 32;
-    q += 32;
-  }
-  if (c < k) {
-    const o = <usize>c << 3;
-    const u = f64x2.mul(v128.load(t), inv);
-    v128.store(q, v128.and(u, keep));
-    v128.store64_lane(r0 + o, u, 0);
-    if (two) v128.store64_lane(r1 + o, u, 1);
-  }
+  storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s), PAIR_BUF, 16, rp, keep);
   return total;
 }
 
@@ -754,19 +728,15 @@ export function addLanes(from: usize, to: usize, count: i32): void {
 @inline function accumulateDiagonalBlock(
   xt: usize, means: usize, d: i32, k: i32, out: usize, i0: i32, rows: i32, acc: usize,
 ): void {
-  const last = i0 + rows - 1;
-  const keep = i64x2(-1, 0);
-  const all = i64x2.splat(-1);
-  const none = i64x2.splat(0);
   const featureBytes = <usize>d << 4;
   let a = acc;
   for (let c = 0; c < k; c++) {
     // the block's four pairs of responsibilities, zero past the last row
     const o = <usize>c << 3;
-    const r0 = blockResp(out, i0, 0, last, k, o, rows, keep, all, none);
-    const r1 = blockResp(out, i0, 2, last, k, o, rows, keep, all, none);
-    const r2 = blockResp(out, i0, 4, last, k, o, rows, keep, all, none);
-    const r3 = blockResp(out, i0, 6, last, k, o, rows, keep, all, none);
+    const r0 = blockResp(out, i0, 0, rows, k, o);
+    const r1 = blockResp(out, i0, 2, rows, k, o);
+    const r2 = blockResp(out, i0, 4, rows, k, o);
+    const r3 = blockResp(out, i0, 6, rows, k, o);
     v128.store(a, f64x2.add(v128.load(a), f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3))));
     const mu = addr(means, c * d);
     let t = xt;
@@ -792,14 +762,13 @@ export function addLanes(from: usize, to: usize, count: i32): void {
   }
 }
 
-/** Responsibilities of component c (byte offset o in a row) for rows i0 + q, i0 + q + 1 as a pair; 0 past `rows`. */
-@inline export function blockResp(
-  out: usize, i0: i32, q: i32, last: i32, k: i32, o: usize, rows: i32, keep: v128, all: v128, none: v128,
-): v128 {
+/** Responsibilities of component c (byte offset o in a row) for rows i0 + q, i0 + q + 1 of a block of `rows` as a pair; 0 past the last. */
+@inline export function blockResp(out: usize, i0: i32, q: i32, rows: i32, k: i32, o: usize): v128 {
+  const last = i0 + rows - 1;
   const ra = addr(out, min(i0 + q, last) * k) + o;
   const rb = addr(out, min(i0 + q + 1, last) * k) + o;
   const pair = v128.load64_lane(rb, v128.load64_splat(ra), 1);
-  return v128.and(pair, q + 1 < rows ? all : q < rows ? keep : none);
+  return v128.and(pair, q + 1 < rows ? i64x2.splat(-1) : q < rows ? i64x2(-1, 0) : i64x2.splat(0));
 }
 
 function eStepScaled(

@@ -129,59 +129,42 @@ function expectSame(a: Run, b: Run): void {
 }
 
 describe("E-step with statistics (eStepFullStats)", () => {
-  for (const type of ["full", "tied"] as CovarianceType[]) {
-    for (const d of [1, 2, 3, 4]) {
-      it(`${type}, d = ${d}: the E-step's results bit for bit, its statistics to 1e-12 (odd n)`, () => {
-        const X = blobs(601, d, 3, d);
-        const gmm = new GaussianMixture({
-          nComponents: 3,
-          covarianceType: type,
-          maxIter: 3,
-          tol: 0,
-          randomState: 1,
-        }).fit(X);
-        const fused = run(type, X, 3, paramsOf(gmm), true);
-        expect(fused.fusedTaken).toBe(true);
-        expectSame(fused, run(type, X, 3, paramsOf(gmm), false));
-      });
-    }
-  }
-
-  for (const type of ["diag", "spherical"] as CovarianceType[]) {
-    for (const d of [1, 2, 5, 8, 13]) {
-      it(`${type}, d = ${d}: the E-step's results bit for bit, its statistics to 1e-12 (n not a multiple of the block)`, () => {
-        const X = blobs(603, d, 4, 20 + d);
-        const gmm = new GaussianMixture({
-          nComponents: 4,
-          covarianceType: type,
-          maxIter: 3,
-          tol: 0,
-          randomState: 1,
-        }).fit(X);
-        const fused = run(type, X, 4, paramsOf(gmm), true);
-        expect(fused.fusedTaken).toBe(true);
-        expectSame(fused, run(type, X, 4, paramsOf(gmm), false));
-      });
-    }
-  }
-
-  for (const type of ["diag", "spherical"] as CovarianceType[]) {
-    for (const d of [1, 3, 8]) {
-      it(`${type}, float32 rows, d = ${d}: the float32 E-step's results bit for bit, its statistics to 1e-12`, () => {
-        const X = blobs(603, d, 4, 40 + d);
-        const options = {
-          nComponents: 4,
-          covarianceType: type,
-          maxIter: 3,
-          tol: 0,
-          randomState: 1,
-          dtype: "float32" as const,
-        };
-        const p = paramsOf(new GaussianMixture(options).fit(X));
-        const fused = run(type, X, 4, p, true, "float32");
-        expect(fused.fusedTaken).toBe(true);
-        expectSame(fused, run(type, X, 4, p, false, "float32"));
-      });
+  // Each family's fused kernel against the E-step and separate sums on the
+  // parameters of a short fit: odd n (a lone last row) for the register
+  // kernels, n not a multiple of the block for the blocked ones.
+  const cases: {
+    types: CovarianceType[];
+    dims: number[];
+    n: number;
+    k: number;
+    seed: number;
+    dtype: "float64" | "float32";
+    what: string;
+  }[] = [
+    { types: ["full", "tied"], dims: [1, 2, 3, 4], n: 601, k: 3, seed: 0, dtype: "float64", what: "(odd n)" },
+    {
+      types: ["diag", "spherical"],
+      dims: [1, 2, 5, 8, 13],
+      n: 603,
+      k: 4,
+      seed: 20,
+      dtype: "float64",
+      what: "(n not a multiple of the block)",
+    },
+    { types: ["diag", "spherical"], dims: [1, 3, 8], n: 603, k: 4, seed: 40, dtype: "float32", what: "(float32 rows)" },
+  ];
+  for (const { types, dims, n, k, seed, dtype, what } of cases) {
+    for (const type of types) {
+      for (const d of dims) {
+        it(`${type}, d = ${d}: the ${dtype} E-step's results bit for bit, its statistics to 1e-12 ${what}`, () => {
+          const X = blobs(n, d, k, seed + d);
+          const options = { nComponents: k, covarianceType: type, maxIter: 3, tol: 0, randomState: 1, dtype };
+          const p = paramsOf(new GaussianMixture(options).fit(X));
+          const fused = run(type, X, k, p, true, dtype);
+          expect(fused.fusedTaken).toBe(true);
+          expectSame(fused, run(type, X, k, p, false, dtype));
+        });
+      }
     }
   }
 
