@@ -173,6 +173,7 @@ export function eStepFull(
     return eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
   }
   if (wStride == 0 && tiedBlocked(d, k)) return eStepTied(x, n, d, means, w, logDet, logWeights, k, out, logProbNorm, writeResp);
+  if (d == 5 && k <= SMALL_MAX_K && fusedBlocked(d, k)) return eStep5(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
   if (fusedBlocked(d, k)) {
     // log-densities straight into the block buffer, normalised there: the
     // n×K matrix is written once, with the responsibilities
@@ -248,7 +249,7 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
 // row by row W₀₀, W₁₀, W₁₁, W₂₀ …, then the offset), for up to SMALL_MAX_K
 // components, in static memory (the module is single-threaded).
 const SMALL_MAX_K: i32 = min(64, PAIR_MAX_K);
-const SMALL_PARAMS = memory.data(240 * 64, 16); // D = 4: 15 constants of 16 bytes
+const SMALL_PARAMS = memory.data(336 * 64, 16); // D = 5 (eStep5): 21 constants of 16 bytes
 
 // One small function per D: eStepSmall is @inline with D a constant, so each
 // wrapper is its own specialised body (the dispatcher above stays small, and
@@ -279,20 +280,10 @@ function eStep4(
 }
 
 /**
- * eStepFull for d = D ≤ 4 (a constant at every call, so the branches on it
- * fold away): two rows per f64x2 from the start, regrouped by feature, so
- * the log-densities of a row pair go straight into PAIR_BUF, the buffer the
- * normalisation works on, never through the n×K matrix. The arithmetic is
- * mahalanobisBlock's operation for operation (y₀ = W₀₀d₀, y₁ = W₁₀d₀ + W₁₁d₁,
- * y₂ = (W₂₀d₀ + W₂₁d₁) + W₂₂d₂, y₃ = ((W₃₀d₀ + W₃₁d₁) + W₃₂d₂) + W₃₃d₃,
- * q = (y₀² + y₁²) + (y₂² + y₃²), or + y₂² alone at D = 3; its additions to 0
- * dropped, which changes no square) and then normalizeLogProb's, so the
- * results are the blocked path's bit for bit.
+ * SMALL_PARAMS for k components of dimension D ≤ 5, each of its constants
+ * splatted into both lanes; returns the bytes per component.
  */
-@inline function eStepSmall(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool, acc: bool, D: i32,
-): f64 {
+function splatParams(means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32, D: i32): usize {
   const step = <usize>(D + (D * (D + 1)) / 2 + 1) << 4;
   const constant = -0.5 * <f64>D * LOG_2PI;
   const wRow = <usize>D << 3;
@@ -312,6 +303,94 @@ function eStep4(
       }
     v128.store(p + o, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)));
   }
+  return step;
+}
+
+/**
+ * eStepFull's blocked path at d = 5, K ≤ SMALL_MAX_K, without its loops
+ * over features: per block vector (two rows) d = x − μ, y_j = W[j][0]·d₀ +
+ * … + W[j][j]·d_j left to right, q = (y₀² + y₁²) + (y₂² + y₃²) + y₄², the
+ * tiles' order (their leading 0 + … is exact), then offset − ½q, so the
+ * results are the same bits. At d = 5 the tiles' loops run one to three
+ * times and their control and the centred block's stores cost as much as
+ * the arithmetic (instruction counts: 617 per row for the log-densities at
+ * K = 8, 392 here).
+ *
+ * The constants come pre-splatted from SMALL_PARAMS by immediate offsets,
+ * because V8 (Node 20) does not fold a load64_splat's offset into its
+ * address: it hoists each `memory + offset` out of the loop and spills
+ * them. The running q is stored after y₁ and after y₃ (the last store
+ * wins): V8 issues a block's loads in program order before the arithmetic
+ * that floats after them, so without the stores all 25 of a vector's loads
+ * would be live at once, with 16 registers.
+ */
+function eStep5(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  const step = splatParams(means, w, wStride, logDet, logWeights, k, 5);
+  const xt = KERNEL_SCRATCH;
+  const lb = xt + 5 * PAIR_BYTES;
+  const half = f64x2.splat(0.5);
+  let total = 0.0;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const rows = min(BLOCK_ROWS, n - i0);
+    transposeBlock(x, i0, rows, 5, xt);
+    let column = lb; // component c's log-densities for the block
+    for (let c = 0; c < k; c++) {
+      const m = SMALL_PARAMS + <usize>c * step; // μ₀ … μ₄ (0 … 64), W row by row (80 … 304), offset (320)
+      for (let v = 0; v < PAIRS; v++) {
+        const r = xt + (<usize>v << 4);
+        const dst = column + (<usize>v << 4);
+        const d0 = f64x2.sub(v128.load(r), v128.load(m));
+        const d1 = f64x2.sub(v128.load(r, PAIR_BYTES), v128.load(m, 16));
+        const d2 = f64x2.sub(v128.load(r, 2 * PAIR_BYTES), v128.load(m, 32));
+        const d3 = f64x2.sub(v128.load(r, 3 * PAIR_BYTES), v128.load(m, 48));
+        const d4 = f64x2.sub(v128.load(r, 4 * PAIR_BYTES), v128.load(m, 64));
+        const y0 = f64x2.mul(v128.load(m, 80), d0);
+        const y1 = f64x2.add(f64x2.mul(v128.load(m, 96), d0), f64x2.mul(v128.load(m, 112), d1));
+        let s = f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1));
+        v128.store(dst, s);
+        let y2 = f64x2.mul(v128.load(m, 128), d0);
+        y2 = f64x2.add(y2, f64x2.mul(v128.load(m, 144), d1));
+        y2 = f64x2.add(y2, f64x2.mul(v128.load(m, 160), d2));
+        let y3 = f64x2.mul(v128.load(m, 176), d0);
+        y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 192), d1));
+        y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 208), d2));
+        y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 224), d3));
+        s = f64x2.add(s, f64x2.add(f64x2.mul(y2, y2), f64x2.mul(y3, y3)));
+        v128.store(dst, s);
+        let y4 = f64x2.mul(v128.load(m, 240), d0);
+        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 256), d1));
+        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 272), d2));
+        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 288), d3));
+        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 304), d4));
+        s = f64x2.add(s, f64x2.mul(y4, y4));
+        v128.store(dst, f64x2.sub(v128.load(m, 320), f64x2.mul(half, s)));
+      }
+      column += PAIR_BYTES;
+    }
+    total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+  }
+  return total;
+}
+
+/**
+ * eStepFull for d = D ≤ 4 (a constant at every call, so the branches on it
+ * fold away): two rows per f64x2 from the start, regrouped by feature, so
+ * the log-densities of a row pair go straight into PAIR_BUF, the buffer the
+ * normalisation works on, never through the n×K matrix. The arithmetic is
+ * mahalanobisBlock's operation for operation (y₀ = W₀₀d₀, y₁ = W₁₀d₀ + W₁₁d₁,
+ * y₂ = (W₂₀d₀ + W₂₁d₁) + W₂₂d₂, y₃ = ((W₃₀d₀ + W₃₁d₁) + W₃₂d₂) + W₃₃d₃,
+ * q = (y₀² + y₁²) + (y₂² + y₃²), or + y₂² alone at D = 3; its additions to 0
+ * dropped, which changes no square) and then normalizeLogProb's, so the
+ * results are the blocked path's bit for bit.
+ */
+@inline function eStepSmall(
+  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: bool, D: i32,
+): f64 {
+  const step = splatParams(means, w, wStride, logDet, logWeights, k, D);
   const half = f64x2.splat(0.5);
   const end = SMALL_PARAMS + <usize>k * step;
   const z = f64x2.splat(0);

@@ -554,6 +554,9 @@ describe("fused E-step", () => {
     [5, 6, 33],
     [9, 4, 64], // the d ≤ 4 register path's largest K (its constants fill SMALL_PARAMS)
     [7, 1, 65], // past it: the blocked path
+    [130, 5, 8], // d = 5's kernel (eStep5), over part blocks
+    [9, 5, 64], // its largest K
+    [7, 5, 65], // past it: the tiles
   ];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {
