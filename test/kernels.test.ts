@@ -534,8 +534,8 @@ describe("scatterFull's negligible rows", () => {
 describe("fused E-step", () => {
   // eStepFull (blocked, two rows per vector, the d ≤ 4 register paths) and eStepDiag /
   // eStepSpherical must equal the plain logProb* + normalizeLogProb on
-  // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d = 2
-  // path's 64, a non-finite row), bit for bit: the same operations on the
+  // awkward shapes (odd n, odd K, d = 1…9, a part block, K past the d ≤ 8
+  // paths' 64, a non-finite row), bit for bit: the same operations on the
   // same values, with and without responsibilities.
   const shapes = [
     [1, 1, 1],
@@ -554,9 +554,13 @@ describe("fused E-step", () => {
     [5, 6, 33],
     [9, 4, 64], // the d ≤ 4 register path's largest K (its constants fill SMALL_PARAMS)
     [7, 1, 65], // past it: the blocked path
-    [130, 5, 8], // d = 5's kernel (eStep5), over part blocks
+    [130, 5, 8], // d = 5 … 8's straight-line kernel (eStepLine), over part blocks
     [9, 5, 64], // its largest K
     [7, 5, 65], // past it: the tiles
+    [41, 6, 5],
+    [23, 7, 64],
+    [130, 8, 8],
+    [9, 8, 65],
   ];
   for (const [n, d, k] of shapes) {
     for (const family of ["full", "diag", "spherical"] as const) {
