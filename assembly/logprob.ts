@@ -406,22 +406,22 @@ function eStep8(
         const dst = column + (<usize>v << 4);
         const d0 = f64x2.sub(v128.load(r), v128.load(m, 16));
         const d1 = f64x2.sub(v128.load(r, PAIR_BYTES), v128.load(m, 48));
-        const d2 = f64x2.sub(v128.load(r, 2 * PAIR_BYTES), v128.load(m, 96));
-        const d3 = f64x2.sub(v128.load(r, 3 * PAIR_BYTES), v128.load(m, 160));
-        const d4 = f64x2.sub(v128.load(r, 4 * PAIR_BYTES), v128.load(m, 240));
         const y0 = f64x2.mul(v128.load(m, 32), d0);
         const y1 = f64x2.add(f64x2.mul(v128.load(m, 64), d0), f64x2.mul(v128.load(m, 80), d1));
         let s = f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1));
         v128.store(dst, s);
+        const d2 = f64x2.sub(v128.load(r, 2 * PAIR_BYTES), v128.load(m, 96));
         let y2 = f64x2.mul(v128.load(m, 112), d0);
         y2 = f64x2.add(y2, f64x2.mul(v128.load(m, 128), d1));
         y2 = f64x2.add(y2, f64x2.mul(v128.load(m, 144), d2));
+        const d3 = f64x2.sub(v128.load(r, 3 * PAIR_BYTES), v128.load(m, 160));
         let y3 = f64x2.mul(v128.load(m, 176), d0);
         y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 192), d1));
         y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 208), d2));
         y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 224), d3));
         s = f64x2.add(s, f64x2.add(f64x2.mul(y2, y2), f64x2.mul(y3, y3)));
         v128.store(dst, s);
+        const d4 = f64x2.sub(v128.load(r, 4 * PAIR_BYTES), v128.load(m, 240));
         let y4 = f64x2.mul(v128.load(m, 256), d0);
         y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 272), d1));
         y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 288), d2));
@@ -429,6 +429,7 @@ function eStep8(
         y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 320), d4));
         if (D == 5) s = f64x2.add(s, f64x2.mul(y4, y4));
         else {
+          v128.store(dst, y4);
           const d5 = f64x2.sub(v128.load(r, 5 * PAIR_BYTES), v128.load(m, 336));
           let y5 = f64x2.mul(v128.load(m, 352), d0);
           y5 = f64x2.add(y5, f64x2.mul(v128.load(m, 368), d1));
@@ -449,6 +450,7 @@ function eStep8(
             y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 560), d6));
             if (D == 7) s = f64x2.add(s, f64x2.mul(y6, y6));
             else {
+              v128.store(dst, y6);
               const d7 = f64x2.sub(v128.load(r, 7 * PAIR_BYTES), v128.load(m, 576));
               let y7 = f64x2.mul(v128.load(m, 592), d0);
               y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 608), d1));

@@ -36,16 +36,18 @@ describe("package size", () => {
   // session 7's blocked sums in the d ≤ 4 E-step (0.4 kB of gmm.wasm, 74.6 kB)
   // for 1.08–1.15× faster fits there; 77 kB with the tied E-step that transforms
   // each block once (eStepTied and its float32 twin, 1.3 kB of gmm.wasm, 75.9 kB)
-  // for 1.2–2.4× faster tied fits (d = 5 … 32) and 1.3× float32 tied (d = 8)
-  it("gmm.wasm + index.js stay under 77 kB gzipped", () => {
+  // for 1.2–2.4× faster tied fits (d = 5 … 32) and 1.3× float32 tied (d = 8);
+  // 78 kB from session 8: the straight-line full E-step at d = 5 … 8 (eStepLine,
+  // 1.3 kB of gmm.wasm, 76.9 kB) for 1.08–1.13× faster fits there
+  it("gmm.wasm + index.js stay under 78 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
-    expect(wasm.gz).toBeLessThan(33_000); // 31.8 kB after session 7's review
-    expect(wasm.gz + js.gz).toBeLessThan(77_000);
+    expect(wasm.gz).toBeLessThan(34_000); // 31.8 kB after session 7's review, 33.2 kB with eStepLine
+    expect(wasm.gz + js.gz).toBeLessThan(78_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
