@@ -11,6 +11,14 @@ export const BLOCK_VECTORS: i32 = 4;
 /** Bytes of one transposed feature (or of one component's results) of a block. */
 export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
 
+/**
+ * lineBlock's splatted constants for up to 64 components at d ≤ 8 (45 of 16
+ * bytes each), in static memory: the module is single-threaded, and the f64
+ * and f32 E-steps (which also keep their d ≤ 4 constants here) never run at
+ * once.
+ */
+export const LINE_PARAMS = memory.data(720 * 64, 16);
+
 @inline function vadd<T>(a: v128, b: v128): v128 {
   return sizeof<T>() == 8 ? f64x2.add(a, b) : f32x4.add(a, b);
 }
@@ -213,4 +221,97 @@ export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
     ps += sStride;
   }
   storeBlock(q, q0, q1, q2, q3);
+}
+
+/**
+ * The weighted log-densities of a block at d = D ∈ 5 … 8 for k components,
+ * without loops over features (logprob.ts's eStepLine, estep32.ts's float32
+ * twin): per block vector d = x − μ, y_j = W[j][0]·d₀ + … + W[j][j]·d_j left
+ * to right, q = (y₀² + y₁²) + (y₂² + y₃²) + … (+ y²_{D−1} alone at odd D),
+ * mahalanobisBlock's order (its leading 0 + … is exact), then offset − ½q,
+ * component c's into lb + c·BLOCK_BYTES: the tiles' bits. `params` holds
+ * per component (`step` bytes) the offset, then row by row μ_j, W[j][0 … j],
+ * each splatted to a vector of T, row j from constant 1 + j(j + 3)/2 whatever
+ * D is, so one body reads every D with immediate offsets.
+ *
+ * Immediate offsets, because V8 (Node 20) does not fold a splat-load's
+ * offset into its address: it hoists each `memory + offset` out of the loop
+ * and spills them. A store after y₁, y₃ and y₄ (the last store wins): V8
+ * orders loads only against stores and issues them before the arithmetic
+ * that floats after them, so without the stores all of a vector's loads (25
+ * at d = 5, 53 at d = 8) would be live at once, with 16 registers.
+ */
+@inline export function lineBlock<T>(xt: usize, lb: usize, params: usize, step: usize, k: i32, D: i32): void {
+  const half = sizeof<T>() == 8 ? f64x2.splat(0.5) : f32x4.splat(0.5);
+  let column = lb; // component c's log-densities for the block
+  for (let c = 0; c < k; c++) {
+    // the offset (0), then row j's μ_j and W[j][0 … j] from 16·(1 + j(j + 3)/2)
+    const m = params + <usize>c * step;
+  for (let v = 0; v < BLOCK_VECTORS; v++) {
+    const r = xt + (<usize>v << 4);
+    const dst = column + (<usize>v << 4);
+    const d0 = vsub<T>(v128.load(r), v128.load(m, 16));
+    const d1 = vsub<T>(v128.load(r, BLOCK_BYTES), v128.load(m, 48));
+    const y0 = vmul<T>(v128.load(m, 32), d0);
+    const y1 = vadd<T>(vmul<T>(v128.load(m, 64), d0), vmul<T>(v128.load(m, 80), d1));
+    let s = vadd<T>(vmul<T>(y0, y0), vmul<T>(y1, y1));
+    v128.store(dst, s);
+    const d2 = vsub<T>(v128.load(r, 2 * BLOCK_BYTES), v128.load(m, 96));
+    let y2 = vmul<T>(v128.load(m, 112), d0);
+    y2 = vadd<T>(y2, vmul<T>(v128.load(m, 128), d1));
+    y2 = vadd<T>(y2, vmul<T>(v128.load(m, 144), d2));
+    const d3 = vsub<T>(v128.load(r, 3 * BLOCK_BYTES), v128.load(m, 160));
+    let y3 = vmul<T>(v128.load(m, 176), d0);
+    y3 = vadd<T>(y3, vmul<T>(v128.load(m, 192), d1));
+    y3 = vadd<T>(y3, vmul<T>(v128.load(m, 208), d2));
+    y3 = vadd<T>(y3, vmul<T>(v128.load(m, 224), d3));
+    s = vadd<T>(s, vadd<T>(vmul<T>(y2, y2), vmul<T>(y3, y3)));
+    v128.store(dst, s);
+    const d4 = vsub<T>(v128.load(r, 4 * BLOCK_BYTES), v128.load(m, 240));
+    let y4 = vmul<T>(v128.load(m, 256), d0);
+    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 272), d1));
+    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 288), d2));
+    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 304), d3));
+    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 320), d4));
+    if (D == 5) s = vadd<T>(s, vmul<T>(y4, y4));
+    else {
+      v128.store(dst, y4);
+      const d5 = vsub<T>(v128.load(r, 5 * BLOCK_BYTES), v128.load(m, 336));
+      let y5 = vmul<T>(v128.load(m, 352), d0);
+      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 368), d1));
+      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 384), d2));
+      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 400), d3));
+      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 416), d4));
+      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 432), d5));
+      s = vadd<T>(s, vadd<T>(vmul<T>(y4, y4), vmul<T>(y5, y5)));
+      if (D > 6) {
+        v128.store(dst, s);
+        const d6 = vsub<T>(v128.load(r, 6 * BLOCK_BYTES), v128.load(m, 448));
+        let y6 = vmul<T>(v128.load(m, 464), d0);
+        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 480), d1));
+        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 496), d2));
+        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 512), d3));
+        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 528), d4));
+        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 544), d5));
+        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 560), d6));
+        if (D == 7) s = vadd<T>(s, vmul<T>(y6, y6));
+        else {
+          v128.store(dst, y6);
+          const d7 = vsub<T>(v128.load(r, 7 * BLOCK_BYTES), v128.load(m, 576));
+          let y7 = vmul<T>(v128.load(m, 592), d0);
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 608), d1));
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 624), d2));
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 640), d3));
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 656), d4));
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 672), d5));
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 688), d6));
+          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 704), d7));
+          s = vadd<T>(s, vadd<T>(vmul<T>(y6, y6), vmul<T>(y7, y7)));
+        }
+      }
+    }
+    v128.store(dst, vsub<T>(v128.load(m), vmul<T>(half, s)));
+  }
+    column += BLOCK_BYTES;
+  }
 }

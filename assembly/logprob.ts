@@ -12,7 +12,8 @@ import {
   PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRowScalar, normalizeRows, pairExps, storeLogLikelihood, storePair,
 } from "./estep";
 import {
-  BLOCK_BYTES, BLOCK_VECTORS, centreBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock, sqDistBlock, transformBlock,
+  BLOCK_BYTES, BLOCK_VECTORS, LINE_PARAMS, centreBlock, lineBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock, sqDistBlock,
+  transformBlock,
 } from "./block";
 
 // Full/tied kernels put two rows side by side in each f64x2 (lane 0 = an
@@ -254,7 +255,7 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
 // row by row W₀₀, W₁₀, W₁₁, W₂₀ …, then the offset), for up to SMALL_MAX_K
 // components, in static memory (the module is single-threaded).
 const SMALL_MAX_K: i32 = min(64, PAIR_MAX_K);
-const SMALL_PARAMS = memory.data(720 * 64, 16); // D = 8 (eStepLine): 45 constants of 16 bytes
+const SMALL_PARAMS = LINE_PARAMS; // sized for D = 8 (eStepLine): 45 constants of 16 bytes
 
 // One small function per D: eStepSmall is @inline with D a constant, so each
 // wrapper is its own specialised body (the dispatcher above stays small, and
@@ -368,22 +369,11 @@ function eStep8(
 
 /**
  * eStepFull's blocked path at d = D ∈ 5 … 8, K ≤ SMALL_MAX_K, without its
- * loops over features: per block vector (two rows) d = x − μ, y_j = W[j][0]·d₀
- * + … + W[j][j]·d_j left to right, q = (y₀² + y₁²) + (y₂² + y₃²) + … (+ y²_{D−1}
- * alone at odd D), the tiles' order (their leading 0 + … is exact), then
- * offset − ½q, so the results are the same bits. At these d the tiles' loops
- * run one to four times and their control and the centred block's stores
- * cost as much as the arithmetic (instruction counts per row at K = 8, the
- * log-densities: d = 5 617 by the tiles, 378 here).
- *
- * The constants come pre-splatted from SMALL_PARAMS (splatLine) by
- * immediate offsets, because V8 (Node 20) does not fold a load64_splat's
- * offset into its address: it hoists each `memory + offset` out of the loop
- * and spills them. The running q is stored after every second y (the last
- * store wins): V8 issues a block's loads in program order before the
- * arithmetic that floats after them, so without the stores all of a
- * vector's loads (25 at d = 5, 53 at d = 8) would be live at once, with 16
- * registers.
+ * loops over features (block.ts's lineBlock; the same bits as the tiles). At
+ * these d the tiles' loops run one to four times, and their control and the
+ * centred block's stores cost as much as the arithmetic (instruction counts
+ * per row at K = 8 for the log-densities: d = 5 617 by the tiles, 375 here;
+ * d = 8 1,045 and 729).
  */
 @inline function eStepLine(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
@@ -392,82 +382,11 @@ function eStep8(
   const step = splatLine(means, w, wStride, logDet, logWeights, k, D);
   const xt = KERNEL_SCRATCH;
   const lb = xt + <usize>D * PAIR_BYTES;
-  const half = f64x2.splat(0.5);
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
     transposeBlock(x, i0, rows, D, xt);
-    let column = lb; // component c's log-densities for the block
-    for (let c = 0; c < k; c++) {
-      // the offset (0), then row j's μ_j and W[j][0 … j] from 16·(1 + j(j + 3)/2)
-      const m = SMALL_PARAMS + <usize>c * step;
-      for (let v = 0; v < PAIRS; v++) {
-        const r = xt + (<usize>v << 4);
-        const dst = column + (<usize>v << 4);
-        const d0 = f64x2.sub(v128.load(r), v128.load(m, 16));
-        const d1 = f64x2.sub(v128.load(r, PAIR_BYTES), v128.load(m, 48));
-        const y0 = f64x2.mul(v128.load(m, 32), d0);
-        const y1 = f64x2.add(f64x2.mul(v128.load(m, 64), d0), f64x2.mul(v128.load(m, 80), d1));
-        let s = f64x2.add(f64x2.mul(y0, y0), f64x2.mul(y1, y1));
-        v128.store(dst, s);
-        const d2 = f64x2.sub(v128.load(r, 2 * PAIR_BYTES), v128.load(m, 96));
-        let y2 = f64x2.mul(v128.load(m, 112), d0);
-        y2 = f64x2.add(y2, f64x2.mul(v128.load(m, 128), d1));
-        y2 = f64x2.add(y2, f64x2.mul(v128.load(m, 144), d2));
-        const d3 = f64x2.sub(v128.load(r, 3 * PAIR_BYTES), v128.load(m, 160));
-        let y3 = f64x2.mul(v128.load(m, 176), d0);
-        y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 192), d1));
-        y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 208), d2));
-        y3 = f64x2.add(y3, f64x2.mul(v128.load(m, 224), d3));
-        s = f64x2.add(s, f64x2.add(f64x2.mul(y2, y2), f64x2.mul(y3, y3)));
-        v128.store(dst, s);
-        const d4 = f64x2.sub(v128.load(r, 4 * PAIR_BYTES), v128.load(m, 240));
-        let y4 = f64x2.mul(v128.load(m, 256), d0);
-        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 272), d1));
-        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 288), d2));
-        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 304), d3));
-        y4 = f64x2.add(y4, f64x2.mul(v128.load(m, 320), d4));
-        if (D == 5) s = f64x2.add(s, f64x2.mul(y4, y4));
-        else {
-          v128.store(dst, y4);
-          const d5 = f64x2.sub(v128.load(r, 5 * PAIR_BYTES), v128.load(m, 336));
-          let y5 = f64x2.mul(v128.load(m, 352), d0);
-          y5 = f64x2.add(y5, f64x2.mul(v128.load(m, 368), d1));
-          y5 = f64x2.add(y5, f64x2.mul(v128.load(m, 384), d2));
-          y5 = f64x2.add(y5, f64x2.mul(v128.load(m, 400), d3));
-          y5 = f64x2.add(y5, f64x2.mul(v128.load(m, 416), d4));
-          y5 = f64x2.add(y5, f64x2.mul(v128.load(m, 432), d5));
-          s = f64x2.add(s, f64x2.add(f64x2.mul(y4, y4), f64x2.mul(y5, y5)));
-          if (D > 6) {
-            v128.store(dst, s);
-            const d6 = f64x2.sub(v128.load(r, 6 * PAIR_BYTES), v128.load(m, 448));
-            let y6 = f64x2.mul(v128.load(m, 464), d0);
-            y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 480), d1));
-            y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 496), d2));
-            y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 512), d3));
-            y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 528), d4));
-            y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 544), d5));
-            y6 = f64x2.add(y6, f64x2.mul(v128.load(m, 560), d6));
-            if (D == 7) s = f64x2.add(s, f64x2.mul(y6, y6));
-            else {
-              v128.store(dst, y6);
-              const d7 = f64x2.sub(v128.load(r, 7 * PAIR_BYTES), v128.load(m, 576));
-              let y7 = f64x2.mul(v128.load(m, 592), d0);
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 608), d1));
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 624), d2));
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 640), d3));
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 656), d4));
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 672), d5));
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 688), d6));
-              y7 = f64x2.add(y7, f64x2.mul(v128.load(m, 704), d7));
-              s = f64x2.add(s, f64x2.add(f64x2.mul(y6, y6), f64x2.mul(y7, y7)));
-            }
-          }
-        }
-        v128.store(dst, f64x2.sub(v128.load(m), f64x2.mul(half, s)));
-      }
-      column += PAIR_BYTES;
-    }
+    lineBlock<f64>(xt, lb, SMALL_PARAMS, step, k, D);
     total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
   }
   return total;

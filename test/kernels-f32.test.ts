@@ -218,3 +218,74 @@ describe("k-means kernels on f32 X equal their f64 twins bit for bit", () => {
         });
       }
 });
+
+describe("float32 full E-step: its log-densities are f32 arithmetic in the tiles' order, bit for bit", () => {
+  // eStepF32 without responsibilities leaves the weighted log-densities in
+  // `out` (widened exactly to f64). Each f32 operation is emulated with
+  // Math.fround (exact for one +, − or × of f32 values): d_l = x_l − μ_l,
+  // y_j = W[j][0]·d₀ + … + W[j][j]·d_j left to right, q = (y₀² + y₁²) +
+  // (y₂² + y₃²) + … (+ y²_{d−1} alone at odd d), offset − ½q. The straight-line
+  // kernel (d = 5 … 8, K ≤ 64) and the tiles (other d, K = 65) must both
+  // give these bits.
+  const f = Math.fround;
+  const shapes = [
+    [37, 5, 8],
+    [16, 6, 3],
+    [50, 7, 64],
+    [21, 8, 5],
+    [19, 8, 65], // past the straight-line kernel's K: the tiles
+    [23, 3, 4],
+    [13, 9, 2],
+  ];
+  for (const [n, d, k] of shapes) {
+    it(`n=${n}, d=${d}, K=${k}`, () => {
+      const r = rng(n * 1000 + d * 10 + k);
+      const X = data(n, d, d + k);
+      const means = Float64Array.from({ length: k * d }, (_, t) => 50 + 3 * ((t % d) + 1) * r());
+      const W = new Float64Array(k * d * d);
+      for (let c = 0; c < k; c++)
+        for (let j = 0; j < d; j++)
+          for (let l = 0; l <= j; l++) W[c * d * d + j * d + l] = l === j ? 0.2 + 0.3 * (r() + 0.5) : 0.2 * r();
+      const logDet = Float64Array.from({ length: k }, () => r());
+      const logW = Float64Array.from({ length: k }, (_, c) => Math.log((c + 1) / ((k * (k + 1)) / 2)));
+      const got = scoped(() => {
+        const w = kernels();
+        const out = alloc(n * k);
+        w.eStepF32(
+          0,
+          allocX(X),
+          n,
+          d,
+          allocFrom(means),
+          allocFrom(W),
+          d * d,
+          allocFrom(logDet),
+          allocFrom(logW),
+          k,
+          out,
+          alloc(n),
+          false,
+          alloc(k * d + k * d * d + k),
+        );
+        return Array.from(f64(out, n * k));
+      });
+      const want: number[] = [];
+      const y = new Array<number>(d);
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < k; c++) {
+          for (let j = 0; j < d; j++) {
+            let s = 0;
+            for (let l = 0; l <= j; l++)
+              s = f(s + f(f(W[c * d * d + j * d + l]) * f(X[i * d + l] - f(means[c * d + l]))));
+            y[j] = s;
+          }
+          let q = 0;
+          for (let j = 0; j + 1 < d; j += 2) q = f(q + f(f(y[j] * y[j]) + f(y[j + 1] * y[j + 1])));
+          if (d % 2) q = f(q + f(y[d - 1] * y[d - 1]));
+          const offset = f(-0.5 * d * Math.log(2 * Math.PI) + logDet[c] + logW[c]);
+          want.push(f(offset - f(0.5 * q)));
+        }
+      expectSameBits(got, want, "log-densities");
+    });
+  }
+});
