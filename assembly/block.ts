@@ -11,13 +11,47 @@ export const BLOCK_VECTORS: i32 = 4;
 /** Bytes of one transposed feature (or of one component's results) of a block. */
 export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
 
+/** The most components lineBlock takes (LINE_PARAMS holds their constants). */
+export const LINE_MAX_K: i32 = 64;
+
 /**
- * lineBlock's splatted constants for up to 64 components at d ≤ 8 (45 of 16
- * bytes each), in static memory: the module is single-threaded, and the f64
- * and f32 E-steps (which also keep their d ≤ 4 constants here) never run at
- * once.
+ * lineBlock's splatted constants for up to LINE_MAX_K components at d ≤ 8
+ * (45 of 16 bytes each), in static memory: the module is single-threaded,
+ * and the f64 and f32 E-steps (which also keep their d ≤ 4 constants here)
+ * never run at once.
  */
-export const LINE_PARAMS = memory.data(720 * 64, 16);
+export const LINE_PARAMS = memory.data(720 * LINE_MAX_K, 16);
+
+/** Bytes of one component's constants in LINE_PARAMS at d = D: the offset, then D rows of μ_j, W[j][0 … j]. */
+@inline export function lineStep(D: i32): usize {
+  return <usize>(1 + (D * (D + 3)) / 2) << 4;
+}
+
+/**
+ * LINE_PARAMS for lineBlock<T>: per component, row by row, μ_j, W[j][0],
+ * …, W[j][j] from the T values at `means` (k×D) and `w` (factors wStride
+ * apart, rows D long), each splatted to a vector of T; row j starts at
+ * constant 1 + j(j + 3)/2 whatever D is. Slot 0 of each component, its
+ * offset, is the caller's to write. Returns lineStep(D).
+ */
+export function splatLine<T>(means: usize, w: usize, wStride: i32, k: i32, D: i32): usize {
+  const step = lineStep(D);
+  for (let c = 0; c < k; c++) {
+    const p = LINE_PARAMS + <usize>c * step;
+    const mu = means + (<usize>(c * D) << alignof<T>());
+    const wc = w + (<usize>(c * wStride) << alignof<T>());
+    let o: usize = 16;
+    for (let j = 0; j < D; j++) {
+      v128.store(p + o, vsplat<T>(mu + (<usize>j << alignof<T>())));
+      o += 16;
+      for (let l = 0; l <= j; l++) {
+        v128.store(p + o, vsplat<T>(wc + (<usize>(j * D + l) << alignof<T>())));
+        o += 16;
+      }
+    }
+  }
+  return step;
+}
 
 @inline function vadd<T>(a: v128, b: v128): v128 {
   return sizeof<T>() == 8 ? f64x2.add(a, b) : f32x4.add(a, b);
@@ -229,10 +263,10 @@ export const LINE_PARAMS = memory.data(720 * 64, 16);
  * twin): per block vector d = x − μ, y_j = W[j][0]·d₀ + … + W[j][j]·d_j left
  * to right, q = (y₀² + y₁²) + (y₂² + y₃²) + … (+ y²_{D−1} alone at odd D),
  * mahalanobisBlock's order (its leading 0 + … is exact), then offset − ½q,
- * component c's into lb + c·BLOCK_BYTES: the tiles' bits. `params` holds
- * per component (`step` bytes) the offset, then row by row μ_j, W[j][0 … j],
- * each splatted to a vector of T, row j from constant 1 + j(j + 3)/2 whatever
- * D is, so one body reads every D with immediate offsets.
+ * component c's into lb + c·BLOCK_BYTES: the tiles' bits. The constants
+ * are splatLine's in LINE_PARAMS (with each component's offset in slot 0),
+ * whose rows start at the same constant for every D, so one body reads
+ * every D with immediate offsets.
  *
  * Immediate offsets, because V8 (Node 20) does not fold a splat-load's
  * offset into its address: it hoists each `memory + offset` out of the loop
@@ -241,12 +275,13 @@ export const LINE_PARAMS = memory.data(720 * 64, 16);
  * that floats after them, so without the stores all of a vector's loads (25
  * at d = 5, 53 at d = 8) would be live at once, with 16 registers.
  */
-@inline export function lineBlock<T>(xt: usize, lb: usize, params: usize, step: usize, k: i32, D: i32): void {
+@inline export function lineBlock<T>(xt: usize, lb: usize, k: i32, D: i32): void {
+  const step = lineStep(D);
   const half = sizeof<T>() == 8 ? f64x2.splat(0.5) : f32x4.splat(0.5);
   let column = lb; // component c's log-densities for the block
   for (let c = 0; c < k; c++) {
     // the offset (0), then row j's μ_j and W[j][0 … j] from 16·(1 + j(j + 3)/2)
-    const m = params + <usize>c * step;
+    const m = LINE_PARAMS + <usize>c * step;
   for (let v = 0; v < BLOCK_VECTORS; v++) {
     const r = xt + (<usize>v << 4);
     const dst = column + (<usize>v << 4);

@@ -15,8 +15,8 @@
 import { KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, ld, logPositive, st } from "./vector-math";
 import { normalizeRows } from "./estep";
 import {
-  BLOCK_BYTES, BLOCK_VECTORS, LINE_PARAMS, centreBlock, lineBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock,
-  sqDistBlock, transformBlock,
+  BLOCK_BYTES, BLOCK_VECTORS, LINE_MAX_K, LINE_PARAMS, centreBlock, lineBlock, mahalanobis2, mahalanobisBlock,
+  scaledNormBlock, splatLine, sqDistBlock, transformBlock,
 } from "./block";
 import { addLanes, blockResp, tiedCentre } from "./logprob";
 
@@ -182,8 +182,11 @@ function eStepF32With(
     toF32(nu64, nu, k * d);
   }
   // full at d = 5 … 8: the straight-line kernel, on the same f32 constants
-  const line = family == F32_FULL && !tied && d >= 5 && d <= 8 && k <= 64;
-  const step = line ? splatLine32(mu32, w32, wStride, off32, k, d) : 0;
+  const line = family == F32_FULL && !tied && d >= 5 && d <= 8 && k <= LINE_MAX_K;
+  if (line) {
+    const step = splatLine<f32>(mu32, w32, wStride, k, d);
+    for (let c = 0; c < k; c++) v128.store(LINE_PARAMS + <usize>c * step, v128.load32_splat(off32 + (<usize>c << 2)));
+  }
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
@@ -196,10 +199,10 @@ function eStepF32With(
       transformBlock<f32>(dm, w32, d, xt);
     }
     if (line) {
-      if (d == 5) line5(xt, lb, step, k);
-      else if (d == 6) line6(xt, lb, step, k);
-      else if (d == 7) line7(xt, lb, step, k);
-      else line8(xt, lb, step, k);
+      if (d == 5) line5(xt, lb, k);
+      else if (d == 6) line6(xt, lb, k);
+      else if (d == 7) line7(xt, lb, k);
+      else line8(xt, lb, k);
     } else for (let c = 0; c < k; c++) {
       const mu = mu32 + (<usize>(c * d) << 2);
       const q = lb + <usize>c * QUAD_BYTES;
@@ -235,43 +238,18 @@ function eStepF32With(
   return total;
 }
 
-/**
- * LINE_PARAMS for lineBlock<f32> from the f32 copies (eStepF32With's): per
- * component its offset, then row by row μ_j, W[j][0 … j], each splatted
- * into four lanes. Returns the bytes per component.
- */
-function splatLine32(mu32: usize, w32: usize, wStride: i32, off32: usize, k: i32, D: i32): usize {
-  const step = <usize>(1 + (D * (D + 3)) / 2) << 4;
-  for (let c = 0; c < k; c++) {
-    const p = LINE_PARAMS + <usize>c * step;
-    const mu = mu32 + (<usize>(c * D) << 2);
-    const wc = w32 + (<usize>(c * wStride) << 2);
-    v128.store(p, v128.load32_splat(off32 + (<usize>c << 2)));
-    let o: usize = 16;
-    for (let j = 0; j < D; j++) {
-      v128.store(p + o, v128.load32_splat(mu + (<usize>j << 2)));
-      o += 16;
-      for (let l = 0; l <= j; l++) {
-        v128.store(p + o, v128.load32_splat(wc + (<usize>(j * D + l) << 2)));
-        o += 16;
-      }
-    }
-  }
-  return step;
-}
-
 // One function per d, as logprob.ts's eStep5 … eStep8.
-function line5(xt: usize, lb: usize, step: usize, k: i32): void {
-  lineBlock<f32>(xt, lb, LINE_PARAMS, step, k, 5);
+function line5(xt: usize, lb: usize, k: i32): void {
+  lineBlock<f32>(xt, lb, k, 5);
 }
-function line6(xt: usize, lb: usize, step: usize, k: i32): void {
-  lineBlock<f32>(xt, lb, LINE_PARAMS, step, k, 6);
+function line6(xt: usize, lb: usize, k: i32): void {
+  lineBlock<f32>(xt, lb, k, 6);
 }
-function line7(xt: usize, lb: usize, step: usize, k: i32): void {
-  lineBlock<f32>(xt, lb, LINE_PARAMS, step, k, 7);
+function line7(xt: usize, lb: usize, k: i32): void {
+  lineBlock<f32>(xt, lb, k, 7);
 }
-function line8(xt: usize, lb: usize, step: usize, k: i32): void {
-  lineBlock<f32>(xt, lb, LINE_PARAMS, step, k, 8);
+function line8(xt: usize, lb: usize, k: i32): void {
+  lineBlock<f32>(xt, lb, k, 8);
 }
 
 @inline function toF32(src: usize, dst: usize, m: i32): void {

@@ -12,8 +12,8 @@ import {
   PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRowScalar, normalizeRows, pairExps, storeLogLikelihood, storePair,
 } from "./estep";
 import {
-  BLOCK_BYTES, BLOCK_VECTORS, LINE_PARAMS, centreBlock, lineBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock, sqDistBlock,
-  transformBlock,
+  BLOCK_BYTES, BLOCK_VECTORS, LINE_MAX_K, LINE_PARAMS, centreBlock, lineBlock, mahalanobis2, mahalanobisBlock, scaledNormBlock,
+  splatLine, sqDistBlock, transformBlock,
 } from "./block";
 
 // Full/tied kernels put two rows side by side in each f64x2 (lane 0 = an
@@ -159,8 +159,9 @@ function logProbFullSimple(
  * cache. Same arguments as the two, same results (but for the association
  * of the returned sum and a lone odd last row's, to rounding); returns
  * Σ_i logProbNorm[i]. d ≤ 4 keeps a row pair in registers (eStepSmall);
- * other d write each block's log-densities into a block buffer and
- * normalise them there, so the n×K matrix is written once.
+ * other d write each block's log-densities into a block buffer (d = 5 … 8
+ * by straight-line code, eStepLine) and normalise them there, so the n×K
+ * matrix is written once.
  */
 export function eStepFull(
   x: usize, n: i32, d: i32,
@@ -254,8 +255,8 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
 // D + D(D+1)/2 + 1 splatted constants (μ₀ … μ_{D−1}, the lower triangle of W
 // row by row W₀₀, W₁₀, W₁₁, W₂₀ …, then the offset), for up to SMALL_MAX_K
 // components, in static memory (the module is single-threaded).
-const SMALL_MAX_K: i32 = min(64, PAIR_MAX_K);
-const SMALL_PARAMS = LINE_PARAMS; // sized for D = 8 (eStepLine): 45 constants of 16 bytes
+const SMALL_MAX_K: i32 = min(LINE_MAX_K, PAIR_MAX_K);
+const SMALL_PARAMS = LINE_PARAMS; // block.ts's buffer, sized for lineBlock's d = 8
 
 // One small function per D: eStepSmall is @inline with D a constant, so each
 // wrapper is its own specialised body (the dispatcher above stays small, and
@@ -312,32 +313,12 @@ function splatParams(means: usize, w: usize, wStride: i32, logDet: usize, logWei
   return step;
 }
 
-/**
- * SMALL_PARAMS in eStepLine's layout: per component the offset (log weight
- * + log-determinant − ½D·log 2π), then row by row μ_j, W[j][0], …, W[j][j],
- * each splatted into both lanes. Row j starts at constant 1 + j(j + 3)/2
- * whatever D is, so one kernel body reads every D with the same immediate
- * offsets. Returns the bytes per component.
- */
-function splatLine(means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32, D: i32): usize {
-  const step = <usize>(1 + (D * (D + 3)) / 2) << 4;
+/** lineBlock's constants (block.ts's splatLine), then each component's offset: log weight + log-determinant − ½D·log 2π. */
+function lineParams(means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32, D: i32): usize {
+  const step = splatLine<f64>(means, w, wStride, k, D);
   const constant = -0.5 * <f64>D * LOG_2PI;
-  const wRow = <usize>D << 3;
-  for (let c = 0; c < k; c++) {
-    const p = SMALL_PARAMS + <usize>c * step;
-    const mu = addr(means, D * c);
-    const wc = addr(w, c * wStride);
-    v128.store(p, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)));
-    let o: usize = 16;
-    for (let j = 0; j < D; j++) {
-      v128.store(p + o, v128.load64_splat(mu + (<usize>j << 3)));
-      o += 16;
-      for (let l = 0; l <= j; l++) {
-        v128.store(p + o, v128.load64_splat(wc + <usize>j * wRow + (<usize>l << 3)));
-        o += 16;
-      }
-    }
-  }
+  for (let c = 0; c < k; c++)
+    v128.store(SMALL_PARAMS + <usize>c * step, f64x2.splat(constant + ld(logDet, c) + ld(logWeights, c)));
   return step;
 }
 
@@ -379,14 +360,14 @@ function eStep8(
   x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool, D: i32,
 ): f64 {
-  const step = splatLine(means, w, wStride, logDet, logWeights, k, D);
+  const step = lineParams(means, w, wStride, logDet, logWeights, k, D);
   const xt = KERNEL_SCRATCH;
   const lb = xt + <usize>D * PAIR_BYTES;
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
     transposeBlock(x, i0, rows, D, xt);
-    lineBlock<f64>(xt, lb, SMALL_PARAMS, step, k, D);
+    lineBlock<f64>(xt, lb, k, D);
     total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
   }
   return total;
