@@ -1,5 +1,5 @@
 // The E-step's normalisation: log-sum-exp over components per row.
-import { addr, expNonPositive, ld, logPositive, st } from "./vector-math";
+import { addr, expNonPositive, expsInPlace, ld, logPositive, st } from "./vector-math";
 
 /**
  * `logp` is the n×K matrix of weighted log-densities. For each row writes
@@ -131,14 +131,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
 
 /** e = exp(value − max) for a pair's k values in buf, in place; returns their sums. */
 @inline export function pairExps(buf: usize, stride: usize, k: i32, mx: v128): v128 {
-  let s = f64x2.splat(0);
-  const end = buf + <usize>k * stride;
-  for (let t = buf; t < end; t += stride) {
-    const e = expNonPositive(f64x2.sub(v128.load(t), mx));
-    v128.store(t, e);
-    s = f64x2.add(s, e);
-  }
-  return s;
+  return expsInPlace(buf, stride, k, mx);
 }
 
 /** A pair's log-likelihoods into logProbNorm (the second lane if `two`); returns their sum. */

@@ -358,14 +358,7 @@ function line8(xt: usize, lb: usize, k: i32): void {
   }
   if (!v128.all_true<i32>(f32x4.eq(f32x4.sub(probe, probe), f32x4.splat(0)))) return NaN;
   if (!writeResp) storeRows(lb, k, out, i, rows, f32x4.splat(1));
-  let s = f32x4.splat(0);
-  p = lb;
-  for (let c = 0; c < k; c++) {
-    const e = expNonPositive32(f32x4.sub(v128.load(p), mx));
-    if (writeResp) v128.store(p, e);
-    s = f32x4.add(s, e);
-    p += QUAD_BYTES;
-  }
+  const s = expsInPlace32(lb, QUAD_BYTES, k, mx, writeResp);
   // log-sum-exp in f64: max + log Σ, each four rows as two f64x2
   const lo = f64x2.add(f64x2.promote_low_f32x4(mx), logPositive(f64x2.promote_low_f32x4(s)));
   const mxHi = i32x4.shuffle(mx, mx, 2, 3, 2, 3);
@@ -467,20 +460,39 @@ const EXP32_CONST = memory.data<f32>([
   return v128.load(EXP32_CONST + offset);
 }
 
-@inline function expNonPositive32(x: v128): v128 {
-  const t = f32x4.add(f32x4.mul(x, c32(0)), c32(16));
-  const kf = f32x4.sub(t, c32(16));
-  let r = f32x4.sub(x, f32x4.mul(kf, c32(32)));
-  r = f32x4.sub(r, f32x4.mul(kf, c32(48)));
-  // 1 + r + r²/2 + … + r⁷/7!, Estrin's scheme
-  const r2 = f32x4.mul(r, r);
-  const r4 = f32x4.mul(r2, r2);
-  const a = f32x4.add(f32x4.splat(1), r);
-  const b = f32x4.add(f32x4.splat(<f32>(1.0 / 2)), f32x4.mul(f32x4.splat(<f32>(1.0 / 6)), r));
-  const c = f32x4.add(f32x4.splat(<f32>(1.0 / 24)), f32x4.mul(f32x4.splat(<f32>(1.0 / 120)), r));
-  const e = f32x4.add(f32x4.splat(<f32>(1.0 / 720)), f32x4.mul(f32x4.splat(<f32>(1.0 / 5040)), r));
-  const p = f32x4.add(f32x4.add(a, f32x4.mul(b, r2)), f32x4.mul(f32x4.add(c, f32x4.mul(e, r2)), r4));
-  // t − shifter is k exactly, and so are their bit patterns' difference (same binade)
-  const scaled = i32x4.add(p, i32x4.shl(i32x4.sub(t, c32(16)), 23));
-  return v128.and(scaled, f32x4.ge(x, c32(64)));
+/**
+ * e = exp(v − m) for `count` f32x4 values v, `stride` bytes apart from p,
+ * stored in place with `store`; returns their sum. The 13 constants are
+ * locals set before the loop: V8 reloads or rematerialises a constant at
+ * each use, but keeps locals in registers where they fit.
+ */
+@inline function expsInPlace32(p: usize, stride: usize, count: i32, m: v128, store: bool): v128 {
+  const invLn2 = c32(0), shifter = c32(16), ln2Hi = c32(32), ln2Lo = c32(48), flush = c32(64);
+  const one = f32x4.splat(1);
+  const c2 = f32x4.splat(<f32>(1.0 / 2)), c3 = f32x4.splat(<f32>(1.0 / 6));
+  const c4 = f32x4.splat(<f32>(1.0 / 24)), c5 = f32x4.splat(<f32>(1.0 / 120));
+  const c6 = f32x4.splat(<f32>(1.0 / 720)), c7 = f32x4.splat(<f32>(1.0 / 5040));
+  let s = f32x4.splat(0);
+  const end = p + <usize>count * stride;
+  for (let t = p; t < end; t += stride) {
+    const x = f32x4.sub(v128.load(t), m);
+    const tt = f32x4.add(f32x4.mul(x, invLn2), shifter);
+    const kf = f32x4.sub(tt, shifter);
+    let r = f32x4.sub(x, f32x4.mul(kf, ln2Hi));
+    r = f32x4.sub(r, f32x4.mul(kf, ln2Lo));
+    // 1 + r + r²/2 + … + r⁷/7!, Estrin's scheme
+    const r2 = f32x4.mul(r, r);
+    const r4 = f32x4.mul(r2, r2);
+    const a = f32x4.add(one, r);
+    const b = f32x4.add(c2, f32x4.mul(c3, r));
+    const c = f32x4.add(c4, f32x4.mul(c5, r));
+    const e6 = f32x4.add(c6, f32x4.mul(c7, r));
+    const q = f32x4.add(f32x4.add(a, f32x4.mul(b, r2)), f32x4.mul(f32x4.add(c, f32x4.mul(e6, r2)), r4));
+    // t − shifter is k exactly, and so are their bit patterns' difference (same binade)
+    const scaled = i32x4.add(q, i32x4.shl(i32x4.sub(tt, shifter), 23));
+    const e = v128.and(scaled, f32x4.ge(x, flush));
+    if (store) v128.store(t, e);
+    s = f32x4.add(s, e);
+  }
+  return s;
 }

@@ -200,23 +200,26 @@ export const KERNEL_SCRATCH = memory.data(8 * KERNEL_SCRATCH_VALUES, 16);
 // ---------------------------------------------------------------------------
 // Vector exp and log (two lanes at a time), written with plain SIMD only so
 // every engine produces the same bits. Constants live in static memory and
-// are loaded (one instruction each) rather than rebuilt in every loop trip.
+// are loaded (one instruction each) rather than rebuilt in every loop trip;
+// a loop of exps (expsInPlace) loads them once, before the loop.
 //
 // exp: x = (64k + j)·ln2/64 + r with |r| ≤ ln2/128, so e^x = 2^k · 2^(j/64)
 // · e^r. 64k + j = round(64x/ln2) comes from the 1.5·2⁵² shifter (adding it
 // rounds to an integer held in the low mantissa bits), ln2/64 is split into
 // a 32-bit head (its products with 64k + j are exact) and a tail, 2^(j/64)
 // is read from a 64-entry table (each entry the double nearest to it), e^r
-// is its Taylor series to r⁵ (truncation ≤ 0.0055⁶/6! ≈ 4e-17 relative) and
-// 2^k is applied by adding k to the exponent field.
+// is its Taylor series to r⁵ (truncation ≤ 0.0055⁶/6! ≈ 4e-17 relative),
+// applied as 2^(j/64) + 2^(j/64)·(e^r − 1) so that 1 + (e^r − 1) is never
+// rounded, and 2^k is applied by adding k to the exponent field.
 // log: x = 2^e·m with m ∈ [√½, √2); with s = (m−1)/(m+1), log m = 2·atanh s
 // = 2s(1 + s²/3 + s⁴/5 + …), |s| ≤ 0.172, summed to s²² (truncation < 1e-17).
 // Polynomials use Estrin's scheme with the largest terms added last: short
 // dependency chains let the many exps of a row overlap in the pipeline.
-// Both are accurate to about 2 ulp; neither is correctly rounded, so results
-// differ from Math.exp/Math.log in the last bits now and then. Measured for
-// exp against a double-double reference (test/kernels.test.ts, 2²⁰ points
-// on [−707, 0]): at most 2.14 ulp, 0.43 ulp on average.
+// exp is accurate to about 1.3 ulp, log to about 2; neither is correctly
+// rounded, so results differ from Math.exp/Math.log in the last bits now and
+// then. Measured for exp against a double-double reference
+// (test/kernels.test.ts, 2²⁰ points on [−707, 0]): at most 1.27 ulp, 0.33 ulp
+// on average (2.14 and 0.43 with 2^(j/64)·(1 + (e^r − 1)), before session 9).
 // Tried and dropped (#19): a 4-entry table picked by i8x16.swizzle, so no
 // lane goes through a scalar register, with |r| ≤ ln2/8 and e^r = 1 + r +
 // r²·q(r), q a degree-6 Chebyshev fit (relative error 1.3e-17; measured 1.83
@@ -300,23 +303,51 @@ const EXPONENT_BIAS = memory.data<i64>([1023, 1023], 16);
  * Not for NaN or positive x.
  */
 @inline export function expNonPositive(x: v128): v128 {
-  const t = f64x2.add(f64x2.mul(x, mc(INV_STEP)), mc(SHIFTER));
-  const kj = f64x2.sub(t, mc(SHIFTER));
-  let r = f64x2.sub(x, f64x2.mul(kj, mc(STEP_HI)));
-  r = f64x2.sub(r, f64x2.mul(kj, mc(STEP_LO)));
-  // e^r = 1 + (r + r²·(1/2! + r/3! + r²(1/4! + r/5!))): largest terms last
+  return expWith(x, mc(INV_STEP), mc(SHIFTER), mc(STEP_HI), mc(STEP_LO), mc(C2), mc(C3), mc(C4), mc(C5), mc(FLUSH));
+}
+
+/**
+ * e = exp(v − m) for `count` f64x2 values v, `stride` bytes apart from p,
+ * in place; returns their sum. The constants are loaded once, before the
+ * loop: V8 reloads a constant from memory at each use (10 loads per exp),
+ * but keeps locals in registers where they fit.
+ */
+@inline export function expsInPlace(p: usize, stride: usize, count: i32, m: v128): v128 {
+  const invStep = mc(INV_STEP), shifter = mc(SHIFTER), stepHi = mc(STEP_HI), stepLo = mc(STEP_LO);
+  const c2 = mc(C2), c3 = mc(C3), c4 = mc(C4), c5 = mc(C5), flush = mc(FLUSH);
+  let s = f64x2.splat(0);
+  const end = p + <usize>count * stride;
+  for (let t = p; t < end; t += stride) {
+    const e = expWith(f64x2.sub(v128.load(t), m), invStep, shifter, stepHi, stepLo, c2, c3, c4, c5, flush);
+    v128.store(t, e);
+    s = f64x2.add(s, e);
+  }
+  return s;
+}
+
+/** expNonPositive with its constants given (expConstants' order). */
+@inline export function expWith(
+  x: v128, invStep: v128, shifter: v128, stepHi: v128, stepLo: v128,
+  c2: v128, c3: v128, c4: v128, c5: v128, flush: v128,
+): v128 {
+  const t = f64x2.add(f64x2.mul(x, invStep), shifter);
+  const kj = f64x2.sub(t, shifter);
+  let r = f64x2.sub(x, f64x2.mul(kj, stepHi));
+  r = f64x2.sub(r, f64x2.mul(kj, stepLo));
+  // e^r − 1 = r + r²·(1/2! + r/3! + r²(1/4! + r/5!)): largest terms last
   const r2 = f64x2.mul(r, r);
-  const a = f64x2.add(mc(C2), f64x2.mul(mc(C3), r));
-  const b = f64x2.add(mc(C4), f64x2.mul(mc(C5), r));
-  const p = f64x2.add(mc(ONE), f64x2.add(r, f64x2.mul(r2, f64x2.add(a, f64x2.mul(r2, b)))));
+  const a = f64x2.add(c2, f64x2.mul(c3, r));
+  const b = f64x2.add(c4, f64x2.mul(c5, r));
+  const q = f64x2.add(r, f64x2.mul(r2, f64x2.add(a, f64x2.mul(r2, b))));
   // j = (64k + j) mod 64 from the low bits of t (two's complement survives the shifter)
   const j0 = <usize>(<i32>i64x2.extract_lane(t, 0) & 63) << 3;
   const j1 = <usize>(<i32>i64x2.extract_lane(t, 1) & 63) << 3;
   const tab = v128.load64_lane(EXP2_TABLE + j1, v128.load64_splat(EXP2_TABLE + j0), 1);
   // 2^k: k = (64k + j) >> 6, shifted into the exponent field. t is a
   // positive double, so a logical shift does (SIMD has no cheap i64 >>).
-  const scaled = i64x2.add(f64x2.mul(tab, p), i64x2.shl(i64x2.shr_u(t, 6), 52));
-  return v128.and(scaled, f64x2.ge(x, mc(FLUSH)));
+  // (2^(j/64)·e^r as tab + tab·(e^r − 1): one rounding fewer than tab·(1 + q))
+  const scaled = i64x2.add(f64x2.add(tab, f64x2.mul(tab, q)), i64x2.shl(i64x2.shr_u(t, 6), 52));
+  return v128.and(scaled, f64x2.ge(x, flush));
 }
 
 /** log x for positive, normal, finite x in both lanes. */
