@@ -11,6 +11,9 @@ export const BLOCK_VECTORS: i32 = 4;
 /** Bytes of one transposed feature (or of one component's results) of a block. */
 export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
 
+const HALF_F64 = memory.data<f64>([0.5, 0.5], 16);
+const HALF_F32 = memory.data<f32>([0.5, 0.5, 0.5, 0.5], 16);
+
 /** The most components lineBlock takes (LINE_PARAMS holds their constants). */
 export const LINE_MAX_K: i32 = 64;
 
@@ -277,7 +280,8 @@ export function splatLine<T>(means: usize, w: usize, wStride: i32, k: i32, D: i3
  */
 @inline export function lineBlock<T>(xt: usize, lb: usize, k: i32, D: i32): void {
   const step = lineStep(D);
-  const half = sizeof<T>() == 8 ? f64x2.splat(0.5) : f32x4.splat(0.5);
+  // loaded, not splatted: V8 rebuilds a constant splat at each use
+  const half = v128.load(sizeof<T>() == 8 ? HALF_F64 : HALF_F32);
   let column = lb; // component c's log-densities for the block
   for (let c = 0; c < k; c++) {
     // the offset (0), then row j's μ_j and W[j][0 … j] from 16·(1 + j(j + 3)/2)

@@ -1,5 +1,5 @@
 // The E-step's normalisation: log-sum-exp over components per row.
-import { addr, expNonPositive, expsInPlace, ld, logPositive, st } from "./vector-math";
+import { addr, expNonPositive, expsInPlace, ld, loadedMinusInfinity, loadedOne, logPositive, st } from "./vector-math";
 
 /**
  * `logp` is the n×K matrix of weighted log-densities. For each row writes
@@ -36,7 +36,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
       // transpose into PAIR_BUF, with the maxima and a finiteness probe: a
       // NaN or ±∞ entry makes the sum of all entries non-finite (so can an
       // overflow of finite ones, which merely takes the slower path)
-      let mx = f64x2.splat(-Infinity);
+      let mx = loadedMinusInfinity();
       let probe = f64x2.splat(0);
       let c = 0;
       for (; c + 2 <= k; c += 2) {
@@ -79,7 +79,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
     total += f64x2.extract_lane(lse, 0);
     total += f64x2.extract_lane(lse, 1);
     if (writeResp) {
-      const inv = f64x2.div(f64x2.splat(1.0), s);
+      const inv = f64x2.div(loadedOne(), s);
       scaleRow(r0, k, i64x2.shuffle(inv, inv, 0, 0));
       scaleRow(r1, k, i64x2.shuffle(inv, inv, 1, 1));
     }
@@ -95,7 +95,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
       const lse = f64x2.extract_lane(f64x2.add(m0, logPositive(s)), 0);
       st(logProbNorm, i, lse);
       total += lse;
-      if (writeResp) scaleRow(r0, k, f64x2.div(f64x2.splat(1.0), s));
+      if (writeResp) scaleRow(r0, k, f64x2.div(loadedOne(), s));
     }
   }
   return total;
@@ -125,7 +125,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
   const s = pairExps(buf, stride, k, mx);
   const total = storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i, two);
   // e / s, transposed back into the rows
-  if (writeResp) storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s), buf, stride);
+  if (writeResp) storePair(r0, r1, two, k, f64x2.div(loadedOne(), s), buf, stride);
   return total;
 }
 
@@ -154,7 +154,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
   r0: usize, r1: usize, two: bool, k: i32,
   logProbNorm: usize, i: i32, writeResp: bool, buf: usize, stride: usize,
 ): f64 {
-  let mx = f64x2.splat(-Infinity);
+  let mx = loadedMinusInfinity();
   let probe = f64x2.splat(0);
   const end = buf + <usize>k * stride;
   for (let t = buf; t < end; t += stride) {

@@ -6,7 +6,7 @@
 //   log N = −½ (d log 2π + ‖W_k (x − μ_k)‖²) + log det W_k,
 // a triangular matrix–vector product and a squared norm, never an inverse.
 import {
-  KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, logPositive, scaledSqDist, sqDist, st, sub,
+  KERNEL_SCRATCH, KERNEL_SCRATCH_VALUES, LOG_2PI, addr, dot, ld, loadedHalf, loadedMinusInfinity, loadedOne, logPositive, scaledSqDist, sqDist, st, sub,
 } from "./vector-math";
 import {
   PAIR_BUF, PAIR_MAX_K, finishPair, finishPairFrom, normalizeRowScalar, normalizeRows, pairExps, storeLogLikelihood, storePair,
@@ -389,7 +389,7 @@ function eStep8(
   out: usize, logProbNorm: usize, writeResp: bool, acc: bool, D: i32,
 ): f64 {
   const step = splatParams(means, w, wStride, logDet, logWeights, k, D);
-  const half = f64x2.splat(0.5);
+  const half = loadedHalf();
   const end = SMALL_PARAMS + <usize>k * step;
   const z = f64x2.splat(0);
   let total = 0.0;
@@ -431,7 +431,7 @@ function eStep8(
       if (D > 2) x2 = v128.load64_splat(ra, 16);
       if (D > 3) x3 = v128.load64_splat(ra, 24);
     }
-    let mx = f64x2.splat(-Infinity);
+    let mx = loadedMinusInfinity();
     let probe = f64x2.splat(0);
     let t = PAIR_BUF;
     for (let p = SMALL_PARAMS; p < end; p += step) {
@@ -522,7 +522,7 @@ function finishPairKept(
 ): f64 {
   const s = pairExps(PAIR_BUF, 16, k, mx);
   const total = storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i, two);
-  storePair(r0, r1, two, k, f64x2.div(f64x2.splat(1.0), s), PAIR_BUF, 16, rp, keep);
+  storePair(r0, r1, two, k, f64x2.div(loadedOne(), s), PAIR_BUF, 16, rp, keep);
   return total;
 }
 

@@ -253,6 +253,7 @@ const MATH_CONST = memory.data<f64>([
   0.058823529411764705, 0.058823529411764705, // 1/17
   0.05263157894736842, 0.05263157894736842, // 1/19
   0.047619047619047616, 0.047619047619047616, // 1/21
+  -Infinity, -Infinity, // a maximum's start (loadedMinusInfinity)
 ], 16);
 // byte offsets into MATH_CONST
 const INV_STEP: usize = 0;
@@ -270,6 +271,7 @@ const LN2_LO: usize = 176;
 const SQRT_HALF: usize = 192;
 const TWO: usize = 208;
 const INV3: usize = 224; // then 1/5, 1/7, … 1/21 every 16 bytes
+const MINUS_INFINITY: usize = 384;
 
 /** 2^(j/64) for j = 0 … 63, each the nearest double. */
 const EXP2_TABLE = memory.data<f64>([
@@ -348,6 +350,21 @@ const EXPONENT_BIAS = memory.data<i64>([1023, 1023], 16);
   // (2^(j/64)·e^r as tab + tab·(e^r − 1): one rounding fewer than tab·(1 + q))
   const scaled = i64x2.add(f64x2.add(tab, f64x2.mul(tab, q)), i64x2.shl(i64x2.shr_u(t, 6), 52));
   return v128.and(scaled, f64x2.ge(x, flush));
+}
+
+/**
+ * ½, 1 and −∞ in both lanes, loaded from memory. For a loop that uses them:
+ * V8 rebuilds a constant splat at each use (all ones, two shifts and a
+ * shuffle for ½), but holds a loaded value in a register or a spill slot.
+ */
+@inline export function loadedHalf(): v128 {
+  return mc(C2);
+}
+@inline export function loadedOne(): v128 {
+  return mc(ONE);
+}
+@inline export function loadedMinusInfinity(): v128 {
+  return mc(MINUS_INFINITY);
 }
 
 /** log x for positive, normal, finite x in both lanes. */
