@@ -115,7 +115,8 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
   r0: usize, r1: usize, two: bool, k: i32, mx: v128, probe: v128,
   logProbNorm: usize, i: i32, writeResp: bool, stored: bool, buf: usize, stride: usize,
 ): f64 {
-  if (!v128.all_true<i64>(f64x2.eq(f64x2.sub(probe, probe), f64x2.splat(0)))) {
+  // (a lane bitmask, not all_true: V8 lowers i64x2 all_true to seven instructions)
+  if (i64x2.bitmask(f64x2.eq(f64x2.sub(probe, probe), f64x2.splat(0))) != 3) {
     // a NaN or infinite value: the scalar path, row by row
     if (!stored) storePair(r0, r1, two, k, f64x2.splat(1.0), buf, stride);
     let t = normalizeRowScalar(r0, k, logProbNorm, i, writeResp);

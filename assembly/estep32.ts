@@ -356,7 +356,7 @@ function line8(xt: usize, lb: usize, k: i32): void {
     probe = f32x4.add(probe, v);
     p += QUAD_BYTES;
   }
-  if (!v128.all_true<i32>(f32x4.eq(f32x4.sub(probe, probe), f32x4.splat(0)))) return NaN;
+  if (i32x4.bitmask(f32x4.eq(f32x4.sub(probe, probe), f32x4.splat(0))) != 15) return NaN;
   if (!writeResp) storeRows(lb, k, out, i, rows, f32x4.splat(1));
   const s = expsInPlace32(lb, QUAD_BYTES, k, mx, writeResp);
   // log-sum-exp in f64: max + log Σ, each four rows as two f64x2

@@ -483,7 +483,7 @@ function eStep8(
     // block's sums (accumulateBlock), the lone last row's second lane weighted 0
     const keep = two ? i64x2.splat(-1) : i64x2(-1, 0);
     const rp = STATS_RESP + <usize>held * (<usize>k << 4);
-    if (v128.all_true<i64>(f64x2.eq(f64x2.sub(probe, probe), z))) {
+    if (i64x2.bitmask(f64x2.eq(f64x2.sub(probe, probe), z)) == 3) {
       total += finishPairKept(r0, r1, two, k, mx, logProbNorm, i, keep, rp);
     } else {
       // a NaN or infinite value: finishPair's scalar path, row by row, then read back
