@@ -219,7 +219,7 @@ export const KERNEL_SCRATCH = memory.data(8 * KERNEL_SCRATCH_VALUES, 16);
 // rounded, so results differ from Math.exp/Math.log in the last bits now and
 // then. Measured for exp against a double-double reference
 // (test/kernels.test.ts, 2²⁰ points on [−707, 0]): at most 1.27 ulp, 0.33 ulp
-// on average (2.14 and 0.43 with 2^(j/64)·(1 + (e^r − 1)), before session 9).
+// on average (2.14 and 0.43 when it was formed as 2^(j/64)·(1 + (e^r − 1))).
 // Tried and dropped (#19): a 4-entry table picked by i8x16.swizzle, so no
 // lane goes through a scalar register, with |r| ≤ ln2/8 and e^r = 1 + r +
 // r²·q(r), q a degree-6 Chebyshev fit (relative error 1.3e-17; measured 1.83
@@ -327,7 +327,7 @@ const EXPONENT_BIAS = memory.data<i64>([1023, 1023], 16);
   return s;
 }
 
-/** expNonPositive with its constants given (expConstants' order). */
+/** expNonPositive with its constants given, as expsInPlace loads them. */
 @inline export function expWith(
   x: v128, invStep: v128, shifter: v128, stepHi: v128, stepLo: v128,
   c2: v128, c3: v128, c4: v128, c5: v128, flush: v128,
