@@ -6,13 +6,14 @@
 // f32; the sizeof<T>() branches fold at compile time, so each instantiation
 // is the plain SIMD code for its type.
 
+import { loadedHalf } from "./vector-math";
+
 /** Vectors per block and per feature; a block has BLOCK_VECTORS·16/sizeof<T> rows. */
 export const BLOCK_VECTORS: i32 = 4;
 /** Bytes of one transposed feature (or of one component's results) of a block. */
 export const BLOCK_BYTES: usize = 16 * BLOCK_VECTORS;
 
-const HALF_F64 = memory.data<f64>([0.5, 0.5], 16);
-const HALF_F32 = memory.data<f32>([0.5, 0.5, 0.5, 0.5], 16);
+const HALF_F32 = memory.data<f32>([0.5, 0.5, 0.5, 0.5], 16); // float32's loadedHalf
 
 /** The most components lineBlock takes (LINE_PARAMS holds their constants). */
 export const LINE_MAX_K: i32 = 64;
@@ -281,76 +282,76 @@ export function splatLine<T>(means: usize, w: usize, wStride: i32, k: i32, D: i3
 @inline export function lineBlock<T>(xt: usize, lb: usize, k: i32, D: i32): void {
   const step = lineStep(D);
   // loaded, not splatted: V8 rebuilds a constant splat at each use
-  const half = v128.load(sizeof<T>() == 8 ? HALF_F64 : HALF_F32);
+  const half = sizeof<T>() == 8 ? loadedHalf() : v128.load(HALF_F32);
   let column = lb; // component c's log-densities for the block
   for (let c = 0; c < k; c++) {
     // the offset (0), then row j's μ_j and W[j][0 … j] from 16·(1 + j(j + 3)/2)
     const m = LINE_PARAMS + <usize>c * step;
-  for (let v = 0; v < BLOCK_VECTORS; v++) {
-    const r = xt + (<usize>v << 4);
-    const dst = column + (<usize>v << 4);
-    const d0 = vsub<T>(v128.load(r), v128.load(m, 16));
-    const d1 = vsub<T>(v128.load(r, BLOCK_BYTES), v128.load(m, 48));
-    const y0 = vmul<T>(v128.load(m, 32), d0);
-    const y1 = vadd<T>(vmul<T>(v128.load(m, 64), d0), vmul<T>(v128.load(m, 80), d1));
-    let s = vadd<T>(vmul<T>(y0, y0), vmul<T>(y1, y1));
-    v128.store(dst, s);
-    const d2 = vsub<T>(v128.load(r, 2 * BLOCK_BYTES), v128.load(m, 96));
-    let y2 = vmul<T>(v128.load(m, 112), d0);
-    y2 = vadd<T>(y2, vmul<T>(v128.load(m, 128), d1));
-    y2 = vadd<T>(y2, vmul<T>(v128.load(m, 144), d2));
-    const d3 = vsub<T>(v128.load(r, 3 * BLOCK_BYTES), v128.load(m, 160));
-    let y3 = vmul<T>(v128.load(m, 176), d0);
-    y3 = vadd<T>(y3, vmul<T>(v128.load(m, 192), d1));
-    y3 = vadd<T>(y3, vmul<T>(v128.load(m, 208), d2));
-    y3 = vadd<T>(y3, vmul<T>(v128.load(m, 224), d3));
-    s = vadd<T>(s, vadd<T>(vmul<T>(y2, y2), vmul<T>(y3, y3)));
-    v128.store(dst, s);
-    const d4 = vsub<T>(v128.load(r, 4 * BLOCK_BYTES), v128.load(m, 240));
-    let y4 = vmul<T>(v128.load(m, 256), d0);
-    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 272), d1));
-    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 288), d2));
-    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 304), d3));
-    y4 = vadd<T>(y4, vmul<T>(v128.load(m, 320), d4));
-    if (D == 5) s = vadd<T>(s, vmul<T>(y4, y4));
-    else {
-      v128.store(dst, y4);
-      const d5 = vsub<T>(v128.load(r, 5 * BLOCK_BYTES), v128.load(m, 336));
-      let y5 = vmul<T>(v128.load(m, 352), d0);
-      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 368), d1));
-      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 384), d2));
-      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 400), d3));
-      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 416), d4));
-      y5 = vadd<T>(y5, vmul<T>(v128.load(m, 432), d5));
-      s = vadd<T>(s, vadd<T>(vmul<T>(y4, y4), vmul<T>(y5, y5)));
-      if (D > 6) {
-        v128.store(dst, s);
-        const d6 = vsub<T>(v128.load(r, 6 * BLOCK_BYTES), v128.load(m, 448));
-        let y6 = vmul<T>(v128.load(m, 464), d0);
-        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 480), d1));
-        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 496), d2));
-        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 512), d3));
-        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 528), d4));
-        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 544), d5));
-        y6 = vadd<T>(y6, vmul<T>(v128.load(m, 560), d6));
-        if (D == 7) s = vadd<T>(s, vmul<T>(y6, y6));
-        else {
-          v128.store(dst, y6);
-          const d7 = vsub<T>(v128.load(r, 7 * BLOCK_BYTES), v128.load(m, 576));
-          let y7 = vmul<T>(v128.load(m, 592), d0);
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 608), d1));
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 624), d2));
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 640), d3));
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 656), d4));
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 672), d5));
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 688), d6));
-          y7 = vadd<T>(y7, vmul<T>(v128.load(m, 704), d7));
-          s = vadd<T>(s, vadd<T>(vmul<T>(y6, y6), vmul<T>(y7, y7)));
+    for (let v = 0; v < BLOCK_VECTORS; v++) {
+      const r = xt + (<usize>v << 4);
+      const dst = column + (<usize>v << 4);
+      const d0 = vsub<T>(v128.load(r), v128.load(m, 16));
+      const d1 = vsub<T>(v128.load(r, BLOCK_BYTES), v128.load(m, 48));
+      const y0 = vmul<T>(v128.load(m, 32), d0);
+      const y1 = vadd<T>(vmul<T>(v128.load(m, 64), d0), vmul<T>(v128.load(m, 80), d1));
+      let s = vadd<T>(vmul<T>(y0, y0), vmul<T>(y1, y1));
+      v128.store(dst, s);
+      const d2 = vsub<T>(v128.load(r, 2 * BLOCK_BYTES), v128.load(m, 96));
+      let y2 = vmul<T>(v128.load(m, 112), d0);
+      y2 = vadd<T>(y2, vmul<T>(v128.load(m, 128), d1));
+      y2 = vadd<T>(y2, vmul<T>(v128.load(m, 144), d2));
+      const d3 = vsub<T>(v128.load(r, 3 * BLOCK_BYTES), v128.load(m, 160));
+      let y3 = vmul<T>(v128.load(m, 176), d0);
+      y3 = vadd<T>(y3, vmul<T>(v128.load(m, 192), d1));
+      y3 = vadd<T>(y3, vmul<T>(v128.load(m, 208), d2));
+      y3 = vadd<T>(y3, vmul<T>(v128.load(m, 224), d3));
+      s = vadd<T>(s, vadd<T>(vmul<T>(y2, y2), vmul<T>(y3, y3)));
+      v128.store(dst, s);
+      const d4 = vsub<T>(v128.load(r, 4 * BLOCK_BYTES), v128.load(m, 240));
+      let y4 = vmul<T>(v128.load(m, 256), d0);
+      y4 = vadd<T>(y4, vmul<T>(v128.load(m, 272), d1));
+      y4 = vadd<T>(y4, vmul<T>(v128.load(m, 288), d2));
+      y4 = vadd<T>(y4, vmul<T>(v128.load(m, 304), d3));
+      y4 = vadd<T>(y4, vmul<T>(v128.load(m, 320), d4));
+      if (D == 5) s = vadd<T>(s, vmul<T>(y4, y4));
+      else {
+        v128.store(dst, y4);
+        const d5 = vsub<T>(v128.load(r, 5 * BLOCK_BYTES), v128.load(m, 336));
+        let y5 = vmul<T>(v128.load(m, 352), d0);
+        y5 = vadd<T>(y5, vmul<T>(v128.load(m, 368), d1));
+        y5 = vadd<T>(y5, vmul<T>(v128.load(m, 384), d2));
+        y5 = vadd<T>(y5, vmul<T>(v128.load(m, 400), d3));
+        y5 = vadd<T>(y5, vmul<T>(v128.load(m, 416), d4));
+        y5 = vadd<T>(y5, vmul<T>(v128.load(m, 432), d5));
+        s = vadd<T>(s, vadd<T>(vmul<T>(y4, y4), vmul<T>(y5, y5)));
+        if (D > 6) {
+          v128.store(dst, s);
+          const d6 = vsub<T>(v128.load(r, 6 * BLOCK_BYTES), v128.load(m, 448));
+          let y6 = vmul<T>(v128.load(m, 464), d0);
+          y6 = vadd<T>(y6, vmul<T>(v128.load(m, 480), d1));
+          y6 = vadd<T>(y6, vmul<T>(v128.load(m, 496), d2));
+          y6 = vadd<T>(y6, vmul<T>(v128.load(m, 512), d3));
+          y6 = vadd<T>(y6, vmul<T>(v128.load(m, 528), d4));
+          y6 = vadd<T>(y6, vmul<T>(v128.load(m, 544), d5));
+          y6 = vadd<T>(y6, vmul<T>(v128.load(m, 560), d6));
+          if (D == 7) s = vadd<T>(s, vmul<T>(y6, y6));
+          else {
+            v128.store(dst, y6);
+            const d7 = vsub<T>(v128.load(r, 7 * BLOCK_BYTES), v128.load(m, 576));
+            let y7 = vmul<T>(v128.load(m, 592), d0);
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 608), d1));
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 624), d2));
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 640), d3));
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 656), d4));
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 672), d5));
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 688), d6));
+            y7 = vadd<T>(y7, vmul<T>(v128.load(m, 704), d7));
+            s = vadd<T>(s, vadd<T>(vmul<T>(y6, y6), vmul<T>(y7, y7)));
+          }
         }
       }
+      v128.store(dst, vsub<T>(v128.load(m), vmul<T>(half, s)));
     }
-    v128.store(dst, vsub<T>(v128.load(m), vmul<T>(half, s)));
-  }
     column += BLOCK_BYTES;
   }
 }

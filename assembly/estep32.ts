@@ -454,6 +454,13 @@ const EXP32_CONST = memory.data<f32>([
   0.693359375, 0.693359375, 0.693359375, 0.693359375, // ln2, head
   -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // ln2, tail
   -86.0, -86.0, -86.0, -86.0,
+  1.0, 1.0, 1.0, 1.0, // then 1/2!, 1/3!, … 1/7! (the Taylor coefficients), every 16 bytes
+  1.0 / 2, 1.0 / 2, 1.0 / 2, 1.0 / 2,
+  1.0 / 6, 1.0 / 6, 1.0 / 6, 1.0 / 6,
+  1.0 / 24, 1.0 / 24, 1.0 / 24, 1.0 / 24,
+  1.0 / 120, 1.0 / 120, 1.0 / 120, 1.0 / 120,
+  1.0 / 720, 1.0 / 720, 1.0 / 720, 1.0 / 720,
+  1.0 / 5040, 1.0 / 5040, 1.0 / 5040, 1.0 / 5040,
 ], 16);
 
 @inline function c32(offset: usize): v128 {
@@ -462,16 +469,14 @@ const EXP32_CONST = memory.data<f32>([
 
 /**
  * e = exp(v − m) for `count` f32x4 values v, `stride` bytes apart from p,
- * stored in place with `store`; returns their sum. The 13 constants are
- * locals set before the loop: V8 reloads or rematerialises a constant at
- * each use, but keeps locals in registers where they fit.
+ * stored in place with `store`; returns their sum. The 12 constants are
+ * loaded from EXP32_CONST before the loop: V8 reloads a memory constant and
+ * rebuilds a splatted one at each use, but keeps a loaded local in a
+ * register (or one spill slot).
  */
 @inline function expsInPlace32(p: usize, stride: usize, count: i32, m: v128, store: bool): v128 {
   const invLn2 = c32(0), shifter = c32(16), ln2Hi = c32(32), ln2Lo = c32(48), flush = c32(64);
-  const one = f32x4.splat(1);
-  const c2 = f32x4.splat(<f32>(1.0 / 2)), c3 = f32x4.splat(<f32>(1.0 / 6));
-  const c4 = f32x4.splat(<f32>(1.0 / 24)), c5 = f32x4.splat(<f32>(1.0 / 120));
-  const c6 = f32x4.splat(<f32>(1.0 / 720)), c7 = f32x4.splat(<f32>(1.0 / 5040));
+  const one = c32(80), c2 = c32(96), c3 = c32(112), c4 = c32(128), c5 = c32(144), c6 = c32(160), c7 = c32(176);
   let s = f32x4.splat(0);
   const end = p + <usize>count * stride;
   for (let t = p; t < end; t += stride) {

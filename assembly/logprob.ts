@@ -224,7 +224,7 @@ export function eStepFull(
 /** q[p] ← offset − ½·q[p] for the block's PAIRS vectors: the arithmetic of storeColumn, in place. */
 @inline function toLogDensity(q: usize, offset: f64): void {
   const off = f64x2.splat(offset);
-  const half = f64x2.splat(0.5);
+  const half = loadedHalf();
   for (let p = 0; p < PAIRS; p++) {
     const o = <usize>p << 4;
     v128.store(q + o, f64x2.sub(off, f64x2.mul(half, v128.load(q + o))));
@@ -711,7 +711,7 @@ function logProbFullBlock(
 /** out[i][c] = offset − ½·q for the block's real rows (lane pairs → rows). */
 @inline function storeColumn(q: usize, offset: f64, out: usize, i0: i32, rows: i32, k: i32, c: i32): void {
   const off = f64x2.splat(offset);
-  const half = f64x2.splat(0.5);
+  const half = loadedHalf();
   for (let p = 0; p < PAIRS; p++) {
     const r = 2 * p;
     if (r >= rows) break;
