@@ -264,6 +264,43 @@ describe("log-density kernels", () => {
       10,
     );
   });
+
+  // The paired path's finiteness probe sends a pair holding a non-finite
+  // value to the scalar path. A row whose values are all −∞ is the case only
+  // that path gets right (the vector exp would see −∞ − (−∞) = NaN): its
+  // log-likelihood is −∞, its responsibilities 0, and its partner row is
+  // normalised as if it were alone.
+  for (const k of [1, 2, 3, 8, 300]) {
+    for (const writeResp of [true, false]) {
+      it(`normalizeLogProb: an all −∞ row in a pair leaves −∞ and zeros, and its partner intact (K=${k}, resp ${writeResp})`, () => {
+        const r = rng(k);
+        const finite = () => Array.from({ length: k }, () => -5 + 10 * r());
+        // pairs (dead, live), (live, dead) and a dead odd row at the end
+        const rows = [Array(k).fill(-Infinity), finite(), finite(), Array(k).fill(-Infinity), Array(k).fill(-Infinity)];
+        const n = rows.length;
+        const { norm, out } = scoped(() => {
+          const p = allocFrom(rows.flat());
+          const o = alloc(n);
+          kernels().normalizeLogProb(p, n, k, o, writeResp);
+          return { norm: Array.from(f64(o, n)), out: Array.from(f64(p, n * k)) };
+        });
+        rows.forEach((row, i) => {
+          const got = out.slice(i * k, (i + 1) * k);
+          if (row[0] === -Infinity) {
+            expect(norm[i]).toBe(-Infinity);
+            if (writeResp) expect(got.every((v) => v === 0)).toBe(true);
+            return;
+          }
+          const m = Math.max(...row);
+          const e = row.map((v) => Math.exp(v - m));
+          const s = e.reduce((a, b) => a + b, 0);
+          expect(Math.abs(norm[i] - (m + Math.log(s)))).toBeLessThan(1e-13);
+          if (writeResp) got.forEach((v, c) => expect(Math.abs(v - e[c] / s)).toBeLessThan(1e-15));
+          else expect(got).toEqual(row);
+        });
+      });
+    }
+  }
 });
 
 /** componentSums gives raw Σ r and Σ r·x; the means are statistics.ts's sums / (N_k + 10ε). */
