@@ -64,6 +64,15 @@ function divideByCounts(means: usize, counts: usize, k: i32, d: i32): void {
  * (t₀² + t₁²) + t₂² (its additions of +0 dropped, which changes no bit).
  */
 function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {
+  // one copy per d, so the distance has no test of d per feature and centre
+  // (float32 too: one generic float32 copy beside three float64 ones
+  // compresses worse than six specialised copies)
+  if (d == 1) return assignSmallOf<T>(x, n, centers, k, labels, minDist, means, counts, 1);
+  if (d == 2) return assignSmallOf<T>(x, n, centers, k, labels, minDist, means, counts, 2);
+  return assignSmallOf<T>(x, n, centers, k, labels, minDist, means, counts, 3);
+}
+
+@inline function assignSmallOf<T>(x: usize, n: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize, d: i32): f64 {
   const xt = KERNEL_SCRATCH;
   const stride = <usize>(ASSIGN_ROWS / 2) << 4;
   const centreBytes = <usize>d << 3;
@@ -170,6 +179,13 @@ export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i3
 }
 
 function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+  // one copy per d, as assignSmall (the dispatch assumes d ≤ 3, as the distances do)
+  if (d == 1) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, means, counts, 1);
+  if (d == 2) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, means, counts, 2);
+  return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, means, counts, 3);
+}
+
+@inline function assignBoundedD<T>(x: usize, n: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize, d: i32): i32 {
   fill(means, 0.0, k * d);
   fill(counts, 0.0, k);
   const centreBytes = <usize>d << 3;

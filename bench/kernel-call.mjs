@@ -3,7 +3,8 @@
 //
 // KERNEL: estep (what a fit's E-step calls: eStepFull, eStepDiag or
 // eStepSpherical), estep32 (eStepF32), sums32 (componentSumsF32), logprob, normalize, assign
-// (assignNearest), update (assignNearest with Lloyd's update in the same pass), seed (seedPotential, committing), mstep (componentSums +
+// (assignNearest), update (assignNearest with Lloyd's update in the same pass),
+// bounded and bounded-skip (Hamerly's step, below), seed (seedPotential, committing), mstep (componentSums +
 // scatterFull/scatterDiag), sums and scatter (each alone). The start is the
 // broad one (means at random rows, every covariance 20·I); the kernels'
 // costs hardly depend on the parameters, except assign/update/mstep, which
@@ -85,6 +86,19 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
   const centresOut = alloc(k * d);
   f64(centres, k * d).set(f64(means, k * d));
   if (kernel === "seed") f64(minDist, n).fill(1e300);
+  // Hamerly's step (d ≤ 3): "bounded" scans every row (a first step),
+  // "bounded-skip" follows a scan with centres that did not move, so every
+  // row's bounds let it skip the distances (a late step)
+  const previous = alloc(n),
+    upper = alloc(n + 1),
+    lower = alloc(n + 1),
+    shift = alloc(k + 1),
+    sumsOut = alloc(k * d);
+  if (kernel === "bounded-skip") {
+    w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, 0, sumsOut, counts);
+    new Int32Array(w.memory.buffer, previous, n).set(new Int32Array(w.memory.buffer, labels, n));
+    f64(shift, k + 1).fill(0);
+  }
   return () => {
     switch (kernel) {
       case "estep":
@@ -118,6 +132,12 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
         break;
       case "update":
         w.assignNearest(x, n, d, centres, k, labels, minDist, centresOut, counts);
+        break;
+      case "bounded":
+        w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, 0, sumsOut, counts);
+        break;
+      case "bounded-skip":
+        w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, shift, sumsOut, counts);
         break;
       case "seed":
         w.seedPotential(x, n, d, x + 17 * d * 8, minDist, true);
