@@ -5,7 +5,7 @@ export { logProbFull, eStepFull, eStepFullStats, logProbDiag, logProbSpherical, 
 export { normalizeLogProb, argmaxRows, rowSums } from "./estep";
 export { eStepF32, eStepF32Stats } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
-export { assignNearest, assignBounded, seedPotential } from "./kmeans";
+export { assignNearest, assignBounded, boundedSumsValues, seedPotential } from "./kmeans";
 export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";
 export { assignNearestF32, assignBoundedF32, seedPotentialF32 } from "./kmeans";
 export { sampleDiagonal, sampleGaussian } from "./sample";

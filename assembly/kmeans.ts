@@ -164,30 +164,59 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
  * 1e-150 (where squares underflow), far more than the rounding of the
  * distances and of the bounds (each rounded outwards by 1e-12 as it is
  * updated), so that a skipped row's label is the one a scan would find:
- * labels, means and counts are assignNearest's, bit for bit; minDist is not
- * written. Rows are taken in pairs, and a pair is scanned if either needs it.
- * upper and lower hold n values and have room for n + 1. Returns the number
- * of rows scanned.
+ * labels and counts are assignNearest's; minDist is not written. Rows are
+ * taken in pairs, and a pair is scanned if either needs it.
+ *
+ * The means are summed by blocks of boundedBlockRows(k) rows: each block's
+ * sums per centre (its rows in order, from zero), then the blocks' sums in
+ * block order, then times 1/count. `sums` (boundedSumsValues(n, k) values)
+ * keeps every block's sums from one call to the next, and a block whose
+ * labels all equal `previous` takes them as they are (with the same labels
+ * they are the same sums, bit for bit): late in a fit most blocks do, so a
+ * step that skips a row's distances mostly skips its additions too. Hence
+ * the contract: `previous` is the labels the last call wrote, with the same
+ * x, n, k and sums, or shift = 0 (which sums every block afresh). upper and
+ * lower hold n values and have room for n + 1. Returns the number of rows
+ * scanned.
  */
-export function assignBounded(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
-  return assignBoundedOf<f64>(x, n, d, centers, k, labels, previous, upper, lower, shift, means, counts);
+export function assignBounded(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
+  return assignBoundedOf<f64>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts);
 }
 
 /** assignBounded with X stored as f32. */
-export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
-  return assignBoundedOf<f32>(x, n, d, centers, k, labels, previous, upper, lower, shift, means, counts);
+export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
+  return assignBoundedOf<f32>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts);
 }
 
-function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize): i32 {
+/**
+ * Rows per block of assignBounded's kept sums: 64 (late in a fit of the
+ * sample photo, 14–20 % of its 64-row blocks hold a row whose label
+ * changed, against 40–55 % of 256-row ones), and at least 8k, so that the
+ * kept sums (32 bytes per centre and block) take at most 4 bytes a row.
+ * Even, so that a row pair never straddles two blocks.
+ */
+@inline function boundedBlockRows(k: i32): i32 {
+  return max(64, 8 * k);
+}
+
+/**
+ * Values (f64) assignBounded's `sums` holds for n rows and k centres: the
+ * totals and a spare slot (4 values per centre and one), and each block's
+ * sums (4 per centre: three features and the count).
+ */
+export function boundedSumsValues(n: i32, k: i32): i32 {
+  const b = boundedBlockRows(k);
+  return 4 * k + 4 + ((n + b - 1) / b) * 4 * k;
+}
+
+function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
   // one copy per d, as assignSmall (the dispatch assumes d ≤ 3, as the distances do)
-  if (d == 1) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, means, counts, 1);
-  if (d == 2) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, means, counts, 2);
-  return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, means, counts, 3);
+  if (d == 1) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 1);
+  if (d == 2) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 2);
+  return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 3);
 }
 
-@inline function assignBoundedD<T>(x: usize, n: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, means: usize, counts: usize, d: i32): i32 {
-  fill(means, 0.0, k * d);
-  fill(counts, 0.0, k);
+@inline function assignBoundedD<T>(x: usize, n: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, d: i32): i32 {
   const centreBytes = <usize>d << 3;
   const minusOne = i64x2.splat(-1);
   const out = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
@@ -196,93 +225,115 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
   const tiny = f64x2.splat(1e-150);
   const zero = f64x2.splat(0);
   const largest = shift ? f64x2.splat(ld(shift, k)) : zero;
-  // With the distances skipped, the sums are what is left, and in memory
-  // each row's addition waits for the previous row's store when both have
-  // one label (neighbouring pixels do): a centre's running sums
-  // (s₀, s₁, s₂, count) stay in registers while its run lasts. Without a
-  // branch (runs end every few rows, unpredictably): each row loads its
-  // centre's stored sums, or a dummy slot if it continues the run and keeps
-  // the registers instead, then adds itself and stores. Each centre adds
-  // its rows in order, as addToSum does: the same sums, bit for bit.
-  const sums = KERNEL_SCRATCH;
-  const inRegisters = (<usize>(k + 1) << 5) <= <usize>KERNEL_SCRATCH_VALUES << 3;
-  if (inRegisters) fill(sums, 0.0, 4 * k);
-  const dummy = sums + (<usize>k << 5);
   const one = f64x2.splat(1.0);
+  // sums: the totals (s₀, s₁, s₂, count) per centre, a spare slot, then the blocks'
+  const totals = sums;
+  const spare = sums + (<usize>k << 5);
+  const blockBytes = <usize>k << 5;
+  const rowsPerBlock = boundedBlockRows(k);
+  fill(totals, 0.0, 4 * k);
+  let scanned = 0;
+  let block = spare + 32;
+  for (let b0 = 0; b0 < n; b0 += rowsPerBlock, block += blockBytes) {
+    const b1 = min(b0 + rowsPerBlock, n);
+    let changed = !shift; // the first step sums every block
+    for (let i = b0; i < b1; i += 2) {
+      const j = min(i + 1, n - 1); // an odd last row is paired with itself
+      // (upper and lower have room for n + 1 values: lane 1 of an odd last
+      // row is spare, and only lane 0 decides for it)
+      const pu = addr(upper, i);
+      const pl = addr(lower, i);
+      let skip = false;
+      if (shift) {
+        const a = load<i32>(previous + (<usize>i << 2));
+        const b = load<i32>(previous + (<usize>j << 2));
+        const u = f64x2.mul(f64x2.add(v128.load(pu), f64x2.replace_lane(f64x2.splat(ld(shift, a)), 1, ld(shift, b))), out);
+        const l = f64x2.mul(f64x2.pmax(f64x2.sub(v128.load(pl), largest), zero), inward);
+        v128.store(pu, u);
+        v128.store(pl, l);
+        const clear = f64x2.lt(f64x2.add(f64x2.mul(u, margin), tiny), l);
+        skip = j > i ? i8x16.bitmask(clear) == 0xffff : f64x2.extract_lane(clear, 0) != 0;
+        if (skip) {
+          store<i32>(labels + (<usize>i << 2), a);
+          store<i32>(labels + (<usize>j << 2), b);
+        }
+      }
+      if (!skip) {
+        const ra = addrOf<T>(x, i * d);
+        const rb = addrOf<T>(x, j * d);
+        const x0 = f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 0)), 1, ldOf<T>(rb, 0));
+        const x1 = d > 1 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 1)), 1, ldOf<T>(rb, 1)) : x0;
+        const x2 = d > 2 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 2)), 1, ldOf<T>(rb, 2)) : x0;
+        let best = smallDistance(x0, x1, x2, centers, d);
+        let second = f64x2.splat(Infinity);
+        let arg = i64x2.splat(0);
+        let cv = arg;
+        let pc = centers;
+        for (let c = 1; c < k; c++) {
+          pc += centreBytes;
+          cv = i64x2.sub(cv, minusOne);
+          const v = smallDistance(x0, x1, x2, pc, d);
+          second = f64x2.pmin(second, f64x2.pmax(best, v));
+          arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
+          best = f64x2.pmin(best, v);
+        }
+        v128.store(pu, f64x2.mul(f64x2.sqrt(best), out));
+        v128.store(pl, f64x2.mul(f64x2.sqrt(second), inward));
+        const la = <i32>i64x2.extract_lane(arg, 0);
+        const lb = <i32>i64x2.extract_lane(arg, 1);
+        store<i32>(labels + (<usize>i << 2), la);
+        if (j > i) store<i32>(labels + (<usize>j << 2), lb);
+        // (lb of an odd last row is its own label again: lane 1 holds the same row)
+        changed = changed || la != load<i32>(previous + (<usize>i << 2)) || lb != load<i32>(previous + (<usize>j << 2));
+        scanned += j > i ? 2 : 1;
+      }
+    }
+    if (changed) sumBlock<T>(x, b0, b1, d, labels, block, k, spare, one, zero);
+    // the block's sums into the totals, in block order
+    for (let c = 0; c < k; c++) {
+      const t = totals + (<usize>c << 5);
+      const s = block + (<usize>c << 5);
+      v128.store(t, f64x2.add(v128.load(t), v128.load(s)));
+      v128.store(t, f64x2.add(v128.load(t, 16), v128.load(s, 16)), 16);
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    const from = totals + (<usize>c << 5);
+    for (let f = 0; f < d; f++) st(means, c * d + f, load<f64>(from + (<usize>f << 3)));
+    st(counts, c, load<f64>(from, 24));
+  }
+  divideByCounts(means, counts, k, d);
+  return scanned;
+}
+
+/**
+ * Rows b0 … b1 − 1 summed per centre into `block` (s₀, s₁, s₂, count per
+ * centre, from zero), each centre's rows in row order. In memory each
+ * row's addition would wait for the previous row's store when both have
+ * one label (neighbouring pixels do), so a centre's running sums stay in
+ * registers while its run lasts. Without a branch (runs end every few
+ * rows, unpredictably): each row loads its centre's stored sums, or the
+ * spare slot if it continues the run and keeps the registers instead, then
+ * adds itself and stores.
+ */
+@inline function sumBlock<T>(x: usize, b0: i32, b1: i32, d: i32, labels: usize, block: usize, k: i32, spare: usize, one: v128, zero: v128): void {
+  fill(block, 0.0, 4 * k);
   let run = -1; // the current run's label
   let run01 = zero; // (s₀, s₁)
   let run2c = zero; // (s₂, count)
-  let scanned = 0;
-  for (let i = 0; i < n; i += 2) {
-    const j = min(i + 1, n - 1); // an odd last row is paired with itself
-    // (upper and lower have room for n + 1 values: lane 1 of an odd last
-    // row is spare, and only lane 0 decides for it)
-    const pu = addr(upper, i);
-    const pl = addr(lower, i);
-    let skip = false;
-    if (shift) {
-      const a = load<i32>(previous + (<usize>i << 2));
-      const b = load<i32>(previous + (<usize>j << 2));
-      const u = f64x2.mul(f64x2.add(v128.load(pu), f64x2.replace_lane(f64x2.splat(ld(shift, a)), 1, ld(shift, b))), out);
-      const l = f64x2.mul(f64x2.pmax(f64x2.sub(v128.load(pl), largest), zero), inward);
-      v128.store(pu, u);
-      v128.store(pl, l);
-      const clear = f64x2.lt(f64x2.add(f64x2.mul(u, margin), tiny), l);
-      skip = j > i ? i8x16.bitmask(clear) == 0xffff : f64x2.extract_lane(clear, 0) != 0;
-      if (skip) {
-        store<i32>(labels + (<usize>i << 2), a);
-        store<i32>(labels + (<usize>j << 2), b);
-      }
-    }
-    if (!skip) {
-      const ra = addrOf<T>(x, i * d);
-      const rb = addrOf<T>(x, j * d);
-      const x0 = f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 0)), 1, ldOf<T>(rb, 0));
-      const x1 = d > 1 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 1)), 1, ldOf<T>(rb, 1)) : x0;
-      const x2 = d > 2 ? f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, 2)), 1, ldOf<T>(rb, 2)) : x0;
-      let best = smallDistance(x0, x1, x2, centers, d);
-      let second = f64x2.splat(Infinity);
-      let arg = i64x2.splat(0);
-      let cv = arg;
-      let pc = centers;
-      for (let c = 1; c < k; c++) {
-        pc += centreBytes;
-        cv = i64x2.sub(cv, minusOne);
-        const v = smallDistance(x0, x1, x2, pc, d);
-        second = f64x2.pmin(second, f64x2.pmax(best, v));
-        arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
-        best = f64x2.pmin(best, v);
-      }
-      v128.store(pu, f64x2.mul(f64x2.sqrt(best), out));
-      v128.store(pl, f64x2.mul(f64x2.sqrt(second), inward));
-      store<i32>(labels + (<usize>i << 2), <i32>i64x2.extract_lane(arg, 0));
-      if (j > i) store<i32>(labels + (<usize>j << 2), <i32>i64x2.extract_lane(arg, 1));
-      scanned += j > i ? 2 : 1;
-    }
-    // the pair's rows (one for an odd last row) added to their centres' sums
-    for (let r = i; r <= j; r++) {
-      const c = load<i32>(labels + (<usize>r << 2));
-      const p = addrOf<T>(x, r * d);
-      if (inRegisters) {
-        const same = c == run;
-        const keep = i32x4.splat(-<i32>same);
-        const src = select<usize>(dummy, sums + (<usize>c << 5), same);
-        run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
-        run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
-        v128.store(sums + (<usize>c << 5), run01);
-        v128.store(sums + (<usize>c << 5), run2c, 16);
-        run = c;
-      } else addToSum<T>(x, r, d, c, means, counts);
-    }
+  for (let r = b0; r < b1; r++) {
+    const c = load<i32>(labels + (<usize>r << 2));
+    const p = addrOf<T>(x, r * d);
+    const same = c == run;
+    const keep = i32x4.splat(-<i32>same);
+    const slot = block + (<usize>c << 5);
+    const src = select<usize>(spare, slot, same);
+    run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
+    run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
+    v128.store(slot, run01);
+    v128.store(slot, run2c, 16);
+    run = c;
   }
-  if (inRegisters)
-    for (let c = 0; c < k; c++) {
-      const from = sums + (<usize>c << 5);
-      for (let f = 0; f < d; f++) st(means, c * d + f, load<f64>(from + (<usize>f << 3)));
-      st(counts, c, load<f64>(from, 24));
-    }
-  divideByCounts(means, counts, k, d);
-  return scanned;
 }
 
 function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, minDist: usize, means: usize, counts: usize): f64 {

@@ -93,9 +93,15 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
     upper = alloc(n + 1),
     lower = alloc(n + 1),
     shift = alloc(k + 1),
-    sumsOut = alloc(k * d);
+    sumsOut = alloc(k * d),
+    blockSums = w.boundedSumsValues ? alloc(w.boundedSumsValues(n, k)) : 0;
+  // builds before the kept block sums (session 11) take no \`sums\`
+  const bounded = (s) =>
+    blockSums
+      ? w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, s, blockSums, sumsOut, counts)
+      : w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, s, sumsOut, counts);
   if (kernel === "bounded-skip") {
-    w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, 0, sumsOut, counts);
+    bounded(0);
     new Int32Array(w.memory.buffer, previous, n).set(new Int32Array(w.memory.buffer, labels, n));
     f64(shift, k + 1).fill(0);
   }
@@ -134,10 +140,10 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
         w.assignNearest(x, n, d, centres, k, labels, minDist, centresOut, counts);
         break;
       case "bounded":
-        w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, 0, sumsOut, counts);
+        bounded(0);
         break;
       case "bounded-skip":
-        w.assignBounded(x, n, d, centres, k, labels, previous, upper, lower, shift, sumsOut, counts);
+        bounded(shift);
         break;
       case "seed":
         w.seedPotential(x, n, d, x + 17 * d * 8, minDist, true);

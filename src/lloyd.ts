@@ -185,12 +185,28 @@ export function lloyd(
   const upper = bounded ? alloc(n + 1, 8, "k-means upper bounds") : 0;
   const lower = bounded ? alloc(n + 1, 8, "k-means lower bounds") : 0;
   const moved = bounded ? alloc(k + 1, 8, "k-means shifts") : 0;
+  // the step's sums per block of rows, kept for the blocks whose labels do not change
+  const sums = bounded ? alloc(kernels().boundedSumsValues(n, k), 8, "k-means block sums") : 0;
   const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
     if (bounded)
-      rowKernels.assignBounded(x, n, d, centers, k, labels, previous, upper, lower, it > 1 ? moved : 0, means, counts);
+      rowKernels.assignBounded(
+        x,
+        n,
+        d,
+        centers,
+        k,
+        labels,
+        previous,
+        upper,
+        lower,
+        it > 1 ? moved : 0,
+        sums,
+        means,
+        counts,
+      );
     else rowKernels.assignNearest(x, n, d, centers, k, labels, minDist, means, means && counts);
     const current = i32(labels, n);
     const before = i32(previous, n);

@@ -213,7 +213,11 @@ export interface Kernels {
     counts?: Ptr,
   ): number;
   assignNearestF32: Kernels["assignNearest"];
-  /** Lloyd's step with Hamerly's bounds (d ≤ 3): labels, means and counts as assignNearest's; returns the rows scanned. */
+  /**
+   * Lloyd's step with Hamerly's bounds (d ≤ 3): labels and counts as assignNearest's, means
+   * summed by blocks of rows kept in `sums` (boundedSumsValues(n, k) values) from one call to
+   * the next; `previous` must be the last call's labels unless shift is 0. Returns the rows scanned.
+   */
   assignBounded(
     x: Ptr,
     n: number,
@@ -225,10 +229,13 @@ export interface Kernels {
     upper: Ptr,
     lower: Ptr,
     shift: Ptr,
+    sums: Ptr,
     means: Ptr,
     counts: Ptr,
   ): number;
   assignBoundedF32: Kernels["assignBounded"];
+  /** Size (f64 values) of assignBounded's `sums` for n rows and k centres. */
+  boundedSumsValues(n: number, k: number): number;
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
   seedPotentialF32: Kernels["seedPotential"];
@@ -472,6 +479,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   assignNearestF32: true,
   assignBounded: true,
   assignBoundedF32: true,
+  boundedSumsValues: true,
   seedPotential: true,
   seedPotentialF32: true,
   sampleGaussian: true,

@@ -178,14 +178,31 @@ describe("seedPotential with cumulative", () => {
 });
 
 describe("assignBounded", () => {
-  const shapes: [number, number][] = [1, 3, 8].flatMap((k) => [1, 2, 17, 301].map((n): [number, number] => [k, n]));
-  // K = 1100: too many run sums for the scratch, so the sums go through memory
+  const shapes: [number, number][] = [1, 3, 8].flatMap((k) =>
+    [1, 2, 17, 301, 1000].map((n): [number, number] => [k, n]),
+  );
+  // K = 1100: blocks of 8K rows, so all 2301 rows are one block
   shapes.push([1100, 2301]);
+  /** assignBounded's means from the labels: per block of `rows` rows a row-order sum per centre, then the blocks in order, times 1/count. */
+  const blockedMeans = (X: ArrayLike<number>, labels: Int32Array, d: number, k: number, rows: number): number[] => {
+    const totals = new Float64Array(k * d);
+    const counts = new Float64Array(k);
+    for (let b0 = 0; b0 < labels.length; b0 += rows) {
+      const block = new Float64Array(k * d);
+      for (let i = b0; i < Math.min(b0 + rows, labels.length); i++) {
+        counts[labels[i]]++;
+        for (let j = 0; j < d; j++) block[labels[i] * d + j] += X[i * d + j];
+      }
+      for (let t = 0; t < k * d; t++) totals[t] += block[t];
+    }
+    return Array.from(totals, (v, t) => (counts[Math.floor(t / d)] > 0 ? v * (1 / counts[Math.floor(t / d)]) : v));
+  };
   for (const dtype of ["float64", "float32"] as const)
     for (const d of [1, 2, 3])
       for (const [k, n] of shapes)
-        it(`gives assignNearest's labels, means and counts at every Lloyd step, bit for bit (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
+        it(`gives assignNearest's labels and counts at every Lloyd step, bit for bit, and means summed by blocks, the unchanged blocks' sums kept (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
           const r = lcg(7907 * d + 13 * k + n);
+          const rows = Math.max(64, 8 * k); // boundedBlockRows in assembly/kmeans.ts
           // overlapping clusters in runs, as pixels come, so that labels keep changing for a few steps
           const data: number[] = [];
           for (let i = 0; i < n; i++) {
@@ -196,7 +213,7 @@ describe("assignBounded", () => {
           const start = Array.from({ length: k * d }, (_, t) => X[((Math.floor(t / d) * 3) % n) * d + (t % d)]);
           // a duplicate centre: its rows are ties, which the lower index must win
           if (k > 2) for (let j = 0; j < d; j++) start[2 * d + j] = start[j];
-          const { steps, skipped } = scoped(() => {
+          const { steps, skipped, kept } = scoped(() => {
             const w = dataKernels(dtype);
             const x = allocRows(X);
             const c = allocFrom(start);
@@ -208,9 +225,11 @@ describe("assignBounded", () => {
             const upper = alloc(n + 1);
             const lower = alloc(n + 1);
             const moved = alloc(k + 1);
+            const sums = alloc(kernels().boundedSumsValues(n, k));
             const [means, counts, means2, counts2] = [alloc(k * d), alloc(k), alloc(k * d), alloc(k)];
             const out: { bounded: number[]; plain: number[] }[] = [];
             let skipped = 0;
+            let kept = 0; // steps where some block's labels were unchanged and another's were not
             for (let it = 0; it < 8; it++) {
               const scanned = w.assignBounded(
                 x,
@@ -223,14 +242,22 @@ describe("assignBounded", () => {
                 upper,
                 lower,
                 it ? moved : 0,
+                sums,
                 means,
                 counts,
               );
               w.assignNearest(x, n, d, c2, k, plain, dist, means2, counts2);
               skipped += n - scanned;
+              const now = i32(plain, n);
+              if (it) {
+                const before = i32(previous, n);
+                const changedBlocks = new Set<number>();
+                for (let i = 0; i < n; i++) if (now[i] !== before[i]) changedBlocks.add(Math.floor(i / rows));
+                if (changedBlocks.size > 0 && changedBlocks.size < Math.ceil(n / rows)) kept++;
+              }
               out.push({
-                bounded: [...i32(labels, n), ...f64(means, k * d), ...f64(counts, k)],
-                plain: [...i32(plain, n), ...f64(means2, k * d), ...f64(counts2, k)],
+                bounded: [...i32(labels, n), ...f64(counts, k), ...f64(means, k * d)],
+                plain: [...now, ...f64(counts2, k), ...blockedMeans(X, now, d, k, rows)],
               });
               // the next step's centres (empty ones stay where they were), and how far each moved
               const [C, M, m] = [f64(c, k * d), f64(means, k * d), f64(moved, k + 1)];
@@ -249,11 +276,13 @@ describe("assignBounded", () => {
               f64(c2, k * d).set(C);
               [labels, previous] = [previous, labels];
             }
-            return { steps: out, skipped };
+            return { steps: out, skipped, kept };
           });
           for (const s of steps)
             expect(s.bounded.map((v, t) => Object.is(v, s.plain[t]))).toEqual(s.plain.map(() => true));
           // the bounds did skip rows (past the first step), so the skipping is what was tested
           if (n > 2) expect(skipped).toBeGreaterThan(0);
+          // and blocks were kept beside blocks summed afresh in one step, so the keeping is too
+          if (n >= 1000 && k > 1 && n > rows) expect(kept).toBeGreaterThan(0);
         });
 });

@@ -43,16 +43,19 @@ describe("package size", () => {
   // 79.6 kB from session 10: the d ≤ 3 k-means steps (assignSmall, Hamerly's
   // assignBounded) compiled once per d, float64 and float32 (0.7 kB of
   // gmm.wasm, 79.46 kB), for 14–20 % fewer instructions per row and a 1.13×
-  // faster KMeans on the photo (paired, bit for bit the same)
-  it("gmm.wasm + index.js stay under 79.6 kB gzipped", () => {
+  // faster KMeans on the photo (paired, bit for bit the same);
+  // 79.8 kB from session 11: Hamerly's step keeps each 64-row block's sums
+  // between steps (0.1 kB of gmm.wasm and index.js, 79.61 kB) for 2.5× fewer
+  // instructions in a late Lloyd step and a 1.20× faster KMeans on the photo
+  it("gmm.wasm + index.js stay under 79.8 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
-    expect(wasm.gz).toBeLessThan(35_700); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10
-    expect(wasm.gz + js.gz).toBeLessThan(79_600);
+    expect(wasm.gz).toBeLessThan(35_800); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 35.7 kB in session 11
+    expect(wasm.gz + js.gz).toBeLessThan(79_800);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
