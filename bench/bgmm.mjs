@@ -9,12 +9,12 @@
 //   npm run bench:bgmm        (writes bench/results/bgmm.{md,json}; BENCH_QUICK=1 for a short run)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BayesianGaussianMixture, GaussianMixture, init } from "../dist/index.js";
 import { makeProblem } from "./data.mjs";
-import { loadRaw, measurePeak } from "./kernels.mjs";
+import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -140,7 +140,7 @@ const sk = rows.find((r) => r.sklearn)?.sklearn;
 const L = [
   "# BayesianGaussianMixture per EM iteration",
   "",
-  `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} (${cores} cores, shared; load ${loadavg()
+  `${new Date().toISOString().slice(0, 10)}, ${cpuName()} (${cores} cores, shared; load ${loadavg()
     .map((v) => v.toFixed(1))
     .join(
       " ",

@@ -9,10 +9,10 @@
 //   npm run bench (after the other rows), or: node bench/distributed.mjs [rows]
 //   writes bench/results/distributed.md and distributed.json
 import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchDistributed } from "../examples/distributed/bench.mjs";
-import { loadRaw, measurePeak } from "./kernels.mjs";
+import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const rows = Number(process.argv[2] ?? 200_000);
@@ -23,7 +23,7 @@ const e = (x) => x.toExponential(2).replace(/e\+?(-?\d+)/, "·10^$1");
 const L = [
   "# EM over shards: the local cluster against the in-memory fit",
   "",
-  `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} (${r.cores} cores, shared; load ${load
+  `${new Date().toISOString().slice(0, 10)}, ${cpuName()} (${r.cores} cores, shared; load ${load
     .map((v) => v.toFixed(1))
     .join(" ")} at the start), Node ${process.version}, f64x2 peak ${peak.gflops.toFixed(1)} GFLOP/s.`,
   `${r.rows} rows × 2 drawn from a 3-component fit of Old Faithful, K = 3, full, ${r.iterations} EM iterations from one given start (tol 0).`,
@@ -48,6 +48,6 @@ const L = [
 writeFileSync(here("./results/distributed.md"), L.join("\n"));
 writeFileSync(
   here("./results/distributed.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, load, node: process.version, peakGflops: peak.gflops, ...r }, null, 1)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpuName(), load, node: process.version, peakGflops: peak.gflops, ...r }, null, 1)}\n`,
 );
 console.log(L.join("\n"));

@@ -9,12 +9,13 @@
 //   npm run build:wasm && node bench/hc.mjs
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { makeProblem } from "./data.mjs";
 import { agglomerateJs } from "./hc-js.mjs";
+import { cpuName } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "gmm-hc-bench-"));
@@ -112,7 +113,7 @@ const f = (v, digits = 1) => (v === undefined ? "n/a" : v.toFixed(digits));
 const md = [
   "# Hierarchical clustering (hcTree, VVV, SVD transformation)",
   "",
-  `Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"}, one thread. Best of ${"5–9"} runs; mclust ${hasR ? "timed inside R (system.time, best of 1–3)" : "not installed"}.`,
+  `Node ${process.version}, ${cpuName()}, one thread. Best of ${"5–9"} runs; mclust ${hasR ? "timed inside R (system.time, best of 1–3)" : "not installed"}.`,
   "Data: bench/data.mjs mixtures of 4 full-covariance clusters. hcTree includes the SVD transformation (its own column);",
   "the JavaScript column is the same agglomeration in plain JS (bench/hc-js.mjs) plus the same transformation.",
   "Working memory: the pairwise costs n(n−1)/2 and the cluster scatters n·d(d+1)/2 values, plus O(n·d).",

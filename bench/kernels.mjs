@@ -3,6 +3,7 @@
 // full-covariance E-step and M-step kernels, called directly with their
 // pointer-and-dimensions ABI (no TypeScript layer in the timed region).
 import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 
 export async function loadRaw(url) {
   const { instance } = await WebAssembly.instantiate(readFileSync(url), {});
@@ -24,6 +25,23 @@ export async function loadRaw(url) {
       top = Math.ceil(w.heapBase() / 64) * 64;
     },
   };
+}
+
+/**
+ * The CPU's name, and on Linux its family, model and stepping from
+ * /proc/cpuinfo: VMs often name every Intel part "Intel(R) Xeon(R) Processor",
+ * and ratios move between parts, so a figure must say which one it came from.
+ */
+export function cpuName() {
+  const name = cpus()[0]?.model ?? "unknown CPU";
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const field = (key) => info.match(new RegExp(`^${key}\\s*:\\s*(.*)$`, "m"))?.[1];
+    const [family, model, stepping] = [field("cpu family"), field("model"), field("stepping")];
+    return family && model ? `${name} (family ${family}, model ${model}, stepping ${stepping})` : name;
+  } catch {
+    return name;
+  }
 }
 
 /** Σ r·x → means, as src/statistics.ts does (k·d products: negligible next to the kernels). */

@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GaussianMixture, init, KMeans } from "../dist/index.js";
-import { loadRaw, measurePeak } from "./kernels.mjs";
+import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
@@ -59,7 +59,7 @@ const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const sum = (v) => v.reduce((a, b) => a + b, 0);
 const perIter = (f, n) => sum(f) / sum(n);
 const result = {
-  machine: `${cpus()[0]?.model} × ${cpus().length}`,
+  machine: `${cpuName()} × ${cpus().length}`,
   node: process.version,
   load: loadavg(),
   peakGflops: peak.gflops,

@@ -31,7 +31,7 @@ import { runInNewContext } from "node:vm";
 import PeerGMM from "gaussian-mixture-model";
 import { GaussianMixture, init } from "../dist/index.js";
 import { broadStart, makeProblem } from "./data.mjs";
-import { flopModel, loadRaw, measureExp, measurePeak, timeFullKernels } from "./kernels.mjs";
+import { cpuName, flopModel, loadRaw, measureExp, measurePeak, timeFullKernels } from "./kernels.mjs";
 import { scalarEm } from "./scalar-em.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -726,7 +726,7 @@ function child(id, peakGflops, expsPerSecond) {
 await init();
 const raw = await loadRaw(here("../build/gmm-instrumented.wasm"));
 log(
-  `gmm-wasm bench: ${PROBLEMS.length} problems${QUICK ? " (quick)" : ""}; node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}`,
+  `gmm-wasm bench: ${PROBLEMS.length} problems${QUICK ? " (quick)" : ""}; node ${process.version}; ${cpuName()} × ${cpus().length}`,
 );
 const peak = measurePeak(raw);
 const expRate = measureExp(raw);
@@ -757,7 +757,7 @@ const sklearnInfo = results.find((r) => r.sklearn)?.sklearn;
 const report = {
   date: new Date().toISOString(),
   machine: {
-    cpu: cpus()[0]?.model,
+    cpu: cpuName(),
     cores: cpus().length,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { GaussianMixture, init } from "../dist/index.js";
-import { loadRaw, measurePeak } from "./kernels.mjs";
+import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const PYTHON = "/usr/bin/python3";
@@ -29,7 +29,7 @@ const readCsv = (name) =>
     .map((l) => l.split(",").map(Number));
 
 console.error(
-  `search bench: node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}; f64x2 peak ${peak.gflops.toFixed(1)} GFLOP/s; load ${loadavg()
+  `search bench: node ${process.version}; ${cpuName()} × ${cpus().length}; f64x2 peak ${peak.gflops.toFixed(1)} GFLOP/s; load ${loadavg()
     .map((v) => v.toFixed(1))
     .join(" ")}`,
 );
@@ -75,7 +75,7 @@ for (const name of NAMES) {
 
 const result = {
   date: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadavg: loadavg() },
+  machine: { cpu: cpuName(), cores: cpus().length, node: process.version, loadavg: loadavg() },
   peak,
   sklearn: { version: sk.version, threads: sk.threads, call: sk.call },
   rows,

@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { cpuName } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const processes = Number(process.argv[2] ?? 15);
@@ -77,7 +78,7 @@ print(json.dumps({"warm_ms": 1000 * times[len(times) // 2]}))
   const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const ratios = runs.map((r) => r.first / r.warm);
   const result = {
-    machine: `${cpus()[0]?.model} × ${cpus().length}`,
+    machine: `${cpuName()} × ${cpus().length}`,
     node: process.version,
     load: loadavg(),
     processes,

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { GaussianMixture, init } from "../dist/index.js";
-import { loadRaw, measurePeak } from "./kernels.mjs";
+import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 await init();
@@ -83,7 +83,7 @@ const rate = (rows, seconds) => `${(rows / seconds / 1e6).toFixed(2)} M rows/s`;
 const L = [
   "# Out-of-core and one-pass fits",
   "",
-  `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} (${cpus().length} cores, shared; load ${loadavg()
+  `${new Date().toISOString().slice(0, 10)}, ${cpuName()} (${cpus().length} cores, shared; load ${loadavg()
     .map((v) => v.toFixed(1))
     .join(
       " ",
