@@ -479,9 +479,12 @@ export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDis
 // and subtracted from the centre's values laid out to match (promoted to
 // f64, exactly); the squares are then regrouped by row, and summed in
 // sqDistOf<T, T>'s order ((t₀² + t₁²) + t₂², its additions of +0 dropped,
-// which changes no bit); min is f64's (f64x2.min, NaN-propagating like
-// f64.min) and the potential adds the rows in order: the row-at-a-time
-// loop's results, bit for bit
+// which changes no bit); the minimum is f64x2.pmin (one instruction, where
+// V8 spends seven on f64x2.min's NaN and −0 rules: neither can occur, as the
+// rows are finite and under 1e100 in magnitude, so a distance is +0 or more,
+// +∞ at worst, and minDist starts at +∞), which then agrees with f64.min; and
+// the potential adds the rows in order: the row-at-a-time loop's results,
+// bit for bit
 
 /**
  * The centre's values laid out against a row pair's vector `which` (0–2):
@@ -527,7 +530,7 @@ function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: us
   let i = 0;
   for (; i + 2 <= n; i += 2) {
     const pm = addr(minDist, i);
-    const v = f64x2.min(v128.load(pm), seedPairDistance<T>(addrOf<T>(x, i * d), d, ca, cb, cc));
+    const v = f64x2.pmin(v128.load(pm), seedPairDistance<T>(addrOf<T>(x, i * d), d, ca, cb, cc));
     if (commit) v128.store(pm, v);
     pot += f64x2.extract_lane(v, 0);
     if (cumulative) st(cumulative, i, pot);
@@ -543,9 +546,66 @@ function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: us
   return pot;
 }
 
+/**
+ * seedPotential for d > 3: two rows per trip, each row's distance summed as
+ * sqDistOf<T, T> sums it (feature pairs in two accumulators over quads, a
+ * left-over pair into the first, the lanes added, a last odd feature), so
+ * the same bits as one sqDistOf per row; the centre's values are loaded
+ * once for both rows, and the pair's minimum and store are one vector each.
+ */
 function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+  const rowBytes = <usize>d << alignof<T>();
+  const quadsEnd = center + (<usize>(d & ~3) << alignof<T>());
+  const zero = f64x2.splat(0);
   let pot = 0.0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  let pa = x;
+  for (; i + 2 <= n; i += 2) {
+    const pb = pa + rowBytes;
+    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    let pc = center;
+    let qa = pa;
+    let qb = pb;
+    for (; pc < quadsEnd; pc += 4 << alignof<T>(), qa += 4 << alignof<T>(), qb += 4 << alignof<T>()) {
+      const c0 = pairOf<T>(pc, 0);
+      const c1 = pairOf<T>(pc, 2);
+      const ta0 = f64x2.sub(pairOf<T>(qa, 0), c0);
+      const ta1 = f64x2.sub(pairOf<T>(qa, 2), c1);
+      const tb0 = f64x2.sub(pairOf<T>(qb, 0), c0);
+      const tb1 = f64x2.sub(pairOf<T>(qb, 2), c1);
+      a0 = f64x2.add(a0, f64x2.mul(ta0, ta0));
+      a1 = f64x2.add(a1, f64x2.mul(ta1, ta1));
+      b0 = f64x2.add(b0, f64x2.mul(tb0, tb0));
+      b1 = f64x2.add(b1, f64x2.mul(tb1, tb1));
+    }
+    if (d & 2) {
+      const c0 = pairOf<T>(pc, 0);
+      const ta0 = f64x2.sub(pairOf<T>(qa, 0), c0);
+      const tb0 = f64x2.sub(pairOf<T>(qb, 0), c0);
+      a0 = f64x2.add(a0, f64x2.mul(ta0, ta0));
+      b0 = f64x2.add(b0, f64x2.mul(tb0, tb0));
+      pc += 2 << alignof<T>();
+      qa += 2 << alignof<T>();
+      qb += 2 << alignof<T>();
+    }
+    // (row i's lanes added, row i + 1's): hsum for both rows at once
+    const va = f64x2.add(a0, a1);
+    const vb = f64x2.add(b0, b1);
+    let r = f64x2.add(i64x2.shuffle(va, vb, 0, 2), i64x2.shuffle(va, vb, 1, 3));
+    if (d & 1) {
+      const t = f64x2.sub(f64x2.replace_lane(f64x2.splat(ldOf<T>(qa, 0)), 1, ldOf<T>(qb, 0)), f64x2.splat(ldOf<T>(pc, 0)));
+      r = f64x2.add(r, f64x2.mul(t, t));
+    }
+    const pm = addr(minDist, i);
+    const v = f64x2.pmin(v128.load(pm), r); // as seedPotentialOf's (above)
+    if (commit) v128.store(pm, v);
+    pot += f64x2.extract_lane(v, 0);
+    if (cumulative) st(cumulative, i, pot);
+    pot += f64x2.extract_lane(v, 1);
+    if (cumulative) st(cumulative, i + 1, pot);
+    pa += 2 * rowBytes;
+  }
+  if (i < n) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
     pot += dist;

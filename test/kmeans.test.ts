@@ -177,6 +177,44 @@ describe("seedPotential with cumulative", () => {
         });
 });
 
+describe("seedPotential's distances", () => {
+  /** ‖x − c‖² in sqDistOf's order: feature pairs of quads in two accumulators, a left-over pair into the first, the lanes added, a last odd feature. */
+  const sqDist = (x: ArrayLike<number>, a: number, c: number, d: number): number => {
+    const acc = [0, 0, 0, 0]; // acc0 lanes 0, 1; acc1 lanes 0, 1
+    let j = 0;
+    for (; j + 4 <= d; j += 4) for (let l = 0; l < 4; l++) acc[l] += (x[a + j + l] - x[c + j + l]) ** 2;
+    if (j + 2 <= d) {
+      for (let l = 0; l < 2; l++) acc[l] += (x[a + j + l] - x[c + j + l]) ** 2;
+      j += 2;
+    }
+    let r = acc[0] + acc[2] + (acc[1] + acc[3]);
+    if (j < d) r += (x[a + j] - x[c + j]) ** 2;
+    return r;
+  };
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17])
+      for (const n of [1, 2, 17, 64])
+        it(`are sqDistOf's, their minimum with minDist and their sum in row order, bit for bit (${dtype}, d=${d}, n=${n})`, () => {
+          const r = lcg(104729 * d + n);
+          const data = Array.from({ length: n * d }, () => 6 * r() - 3);
+          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+          const start = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 4 * r()));
+          const row = Math.floor(n / 3);
+          const got = scoped(() => {
+            const w = dataKernels(dtype);
+            const x = allocRows(X);
+            const md = allocFrom(start);
+            const pot = w.seedPotential(x, n, d, x + row * d * w.bytes, md, true);
+            return { pot, md: Array.from(f64(md, n)) };
+          });
+          const want = start.map((m, i) => Math.min(m, sqDist(X, i * d, row * d, d)));
+          expect(got.md.map((v, i) => Object.is(v, want[i]))).toEqual(want.map(() => true));
+          let s = 0;
+          for (const v of want) s += v;
+          expect(Object.is(got.pot, s)).toBe(true);
+        });
+});
+
 describe("assignBounded", () => {
   const shapes: [number, number][] = [1, 3, 8].flatMap((k) =>
     [1, 2, 17, 301, 1000].map((n): [number, number] => [k, n]),

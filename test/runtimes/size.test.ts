@@ -46,16 +46,19 @@ describe("package size", () => {
   // faster KMeans on the photo (paired, bit for bit the same);
   // 79.8 kB from session 11: Hamerly's step keeps each 64-row block's sums
   // between steps (0.1 kB of gmm.wasm and index.js, 79.61 kB) for 2.5× fewer
-  // instructions in a late Lloyd step and a 1.20× faster KMeans on the photo
-  it("gmm.wasm + index.js stay under 79.8 kB gzipped", () => {
+  // instructions in a late Lloyd step and a 1.20× faster KMeans on the photo;
+  // 80.0 kB with k-means++'s distances two rows per trip at d > 3 (0.3 kB of
+  // gmm.wasm, 79.91 kB) for 22–24 % fewer seeding instructions and 1.06–1.12×
+  // faster default fits at d = 5 … 16 (paired, the same bits)
+  it("gmm.wasm + index.js stay under 80.0 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
-    expect(wasm.gz).toBeLessThan(35_800); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 35.7 kB in session 11
-    expect(wasm.gz + js.gz).toBeLessThan(79_800);
+    expect(wasm.gz).toBeLessThan(36_100); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11
+    expect(wasm.gz + js.gz).toBeLessThan(80_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
