@@ -41,6 +41,29 @@ describe("KMeans against scikit-learn", () => {
     expect(a.clusterCenters).toEqual(b.clusterCenters);
   });
 
+  it("gives the same labels and iterations at d ≤ 3 with its kept block sums as the weighted path with unit weights, empty clusters relocated on the way", () => {
+    // The unweighted fit at d ≤ 3 runs Hamerly's steps, whose sums per block
+    // of rows are kept between steps; unit weights take the plain assignment
+    // and TypeScript's weighted centres. Overlapping clusters over 3000 rows
+    // (47 blocks), and a start with three centres far from every row (so
+    // that the first steps relocate empty clusters between kept sums).
+    for (const d of [1, 2, 3]) {
+      const r = lcg(31 * d + 5);
+      const n = 3000;
+      const rows = Array.from({ length: n }, (_, i) => Array.from({ length: d }, () => (i % 5) * 1.5 + 2 * r()));
+      const init = Array.from({ length: 8 }, (_, c) =>
+        Array.from({ length: d }, (_, j) => (c < 5 ? rows[c][j] : 1e3 * (c + j))),
+      );
+      const plain = new KMeans({ nClusters: 8, init }).fit(rows);
+      const weighted = new KMeans({ nClusters: 8, init }).fit(rows, { sampleWeight: new Array(n).fill(1) });
+      expect(plain.nIter).toBeGreaterThan(3);
+      expect(plain.nIter).toBe(weighted.nIter);
+      expect(Array.from(plain.labels)).toEqual(Array.from(weighted.labels));
+      expectClose(plain.clusterCenters.flat(), weighted.clusterCenters.flat(), 1e-12);
+      expect(new Set(plain.labels).size).toBe(8);
+    }
+  });
+
   it("moves an empty cluster to the farthest point instead of leaving it empty", () => {
     // Two clusters start on the same point, so one is empty after the first assignment.
     const X = [
