@@ -164,43 +164,7 @@ describe("assignNearest with means", () => {
           });
 });
 
-describe("seedPotential with cumulative", () => {
-  for (const dtype of ["float64", "float32"] as const)
-    for (const d of [1, 2, 3, 4, 6])
-      for (const n of [1, 2, 17, 64])
-        it(`writes the committed distances' partial sums, in row order, bit for bit (${dtype}, d=${d}, n=${n})`, () => {
-          const r = lcg(15485863 * d + n);
-          const data = Array.from({ length: n * d }, () => 6 * r() - 3);
-          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
-          const start = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 4 * r()));
-          const row = Math.floor(n / 2);
-          const got = scoped(() => {
-            const w = dataKernels(dtype);
-            const x = allocRows(X);
-            const plain = allocFrom(start);
-            const md = allocFrom(start);
-            const cumulative = allocFrom(Array.from({ length: n }, () => -1));
-            const center = x + row * d * w.bytes;
-            const expected = w.seedPotential(x, n, d, center, plain, true);
-            const pot = w.seedPotential(x, n, d, center, md, true, cumulative);
-            return {
-              expected,
-              pot,
-              plain: Array.from(f64(plain, n)),
-              md: Array.from(f64(md, n)),
-              sums: Array.from(f64(cumulative, n)),
-            };
-          });
-          expect(Object.is(got.pot, got.expected)).toBe(true);
-          expect(got.md).toEqual(got.plain);
-          let s = 0;
-          const sums = got.md.map((v) => (s += v));
-          expect(got.sums.map((v, i) => Object.is(v, sums[i]))).toEqual(sums.map(() => true));
-          expect(Object.is(got.sums[n - 1], got.pot)).toBe(true);
-        });
-});
-
-describe("seedPotential's distances", () => {
+describe("seedPotential", () => {
   /** ‖x − c‖² in sqDistOf's order: feature pairs of quads in two accumulators, a left-over pair into the first, the lanes added, a last odd feature. */
   const sqDist = (x: ArrayLike<number>, a: number, c: number, d: number): number => {
     const acc = [0, 0, 0, 0]; // acc0 lanes 0, 1; acc1 lanes 0, 1
@@ -214,10 +178,11 @@ describe("seedPotential's distances", () => {
     if (j < d) r += (x[a + j] - x[c + j]) ** 2;
     return r;
   };
+  const same = (a: number[], b: number[]) => expect(a.map((v, i) => Object.is(v, b[i]))).toEqual(b.map(() => true));
   for (const dtype of ["float64", "float32"] as const)
     for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17])
       for (const n of [1, 2, 17, 64])
-        it(`are sqDistOf's, their minimum with minDist and their sum in row order, bit for bit (${dtype}, d=${d}, n=${n})`, () => {
+        it(`gives sqDistOf's distances, their minimum with minDist, its sum and (with cumulative) its partial sums in row order, bit for bit; without commit it leaves minDist alone (${dtype}, d=${d}, n=${n})`, () => {
           const r = lcg(104729 * d + n);
           const data = Array.from({ length: n * d }, () => 6 * r() - 3);
           const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
@@ -226,15 +191,27 @@ describe("seedPotential's distances", () => {
           const got = scoped(() => {
             const w = dataKernels(dtype);
             const x = allocRows(X);
-            const md = allocFrom(start);
-            const pot = w.seedPotential(x, n, d, x + row * d * w.bytes, md, true);
-            return { pot, md: Array.from(f64(md, n)) };
+            const center = x + row * d * w.bytes;
+            const [tried, plain, md] = [allocFrom(start), allocFrom(start), allocFrom(start)];
+            const cumulative = allocFrom(Array.from({ length: n }, () => -1));
+            return {
+              trial: w.seedPotential(x, n, d, center, tried, false),
+              expected: w.seedPotential(x, n, d, center, plain, true),
+              pot: w.seedPotential(x, n, d, center, md, true, cumulative),
+              tried: Array.from(f64(tried, n)),
+              plain: Array.from(f64(plain, n)),
+              md: Array.from(f64(md, n)),
+              sums: Array.from(f64(cumulative, n)),
+            };
           });
           const want = start.map((m, i) => Math.min(m, sqDist(X, i * d, row * d, d)));
-          expect(got.md.map((v, i) => Object.is(v, want[i]))).toEqual(want.map(() => true));
+          same(got.plain, want);
           let s = 0;
-          for (const v of want) s += v;
-          expect(Object.is(got.pot, s)).toBe(true);
+          const sums = want.map((v) => (s += v));
+          for (const p of [got.trial, got.expected, got.pot]) expect(Object.is(p, s)).toBe(true);
+          same(got.tried, start);
+          same(got.md, want);
+          same(got.sums, sums);
         });
 });
 
