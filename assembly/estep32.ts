@@ -203,25 +203,7 @@ function eStepF32With(
       else if (d == 6) line6(xt, lb, k);
       else if (d == 7) line7(xt, lb, k);
       else line8(xt, lb, k);
-    } else for (let c = 0; c < k; c++) {
-      const mu = mu32 + (<usize>(c * d) << 2);
-      const q = lb + <usize>c * QUAD_BYTES;
-      if (tied) {
-        sqDistBlock<f32>(xt, nu + (<usize>(c * d) << 2), d, q);
-      } else if (family == F32_FULL) {
-        const w = w32 + (<usize>(c * wStride) << 2);
-        if (d == 2) mahalanobis2<f32>(xt, mu, w, q);
-        else {
-          centreBlock<f32>(xt, mu, d, dm);
-          mahalanobisBlock<f32>(dm, w, d, q);
-        }
-      } else if (family == F32_DIAG) {
-        scaledNormBlock<f32>(xt, mu, w32 + (<usize>(c * d) << 2), 4, d, q);
-      } else {
-        scaledNormBlock<f32>(xt, mu, w32 + (<usize>c << 2), 0, d, q);
-      }
-      toLogDensity(q, load<f32>(off32 + (<usize>c << 2)));
-    }
+    } else logDensitiesF32(family, xt, dm, lb, mu32, w32, off32, wStride, nu, d, k, tied);
     let blockTotal = 0.0;
     for (let p = 0; p < QUADS && 4 * p < rows; p++) {
       blockTotal += finishQuad(lb + (<usize>p << 4), k, out, logProbNorm, i0 + 4 * p, min(4, rows - 4 * p), writeResp);
@@ -236,6 +218,39 @@ function eStepF32With(
     total += blockTotal;
   }
   return total;
+}
+
+/**
+ * The block's log-densities, component by component, into lb (every
+ * family but the straight-line d = 5 … 8 kernels). Its own function, called
+ * per block, rather than inlined into eStepF32With's loop: V8 runs a call's
+ * first execution in its baseline compiler and cannot switch a running
+ * call to the optimised code, so inlined, a first fit's E-step would run
+ * unoptimised over every row (logprob.ts's eStepFusedBlock says more).
+ */
+function logDensitiesF32(
+  family: i32, xt: usize, dm: usize, lb: usize, mu32: usize, w32: usize, off32: usize, wStride: i32, nu: usize,
+  d: i32, k: i32, tied: bool,
+): void {
+  for (let c = 0; c < k; c++) {
+    const mu = mu32 + (<usize>(c * d) << 2);
+    const q = lb + <usize>c * QUAD_BYTES;
+    if (tied) {
+      sqDistBlock<f32>(xt, nu + (<usize>(c * d) << 2), d, q);
+    } else if (family == F32_FULL) {
+      const w = w32 + (<usize>(c * wStride) << 2);
+      if (d == 2) mahalanobis2<f32>(xt, mu, w, q);
+      else {
+        centreBlock<f32>(xt, mu, d, dm);
+        mahalanobisBlock<f32>(dm, w, d, q);
+      }
+    } else if (family == F32_DIAG) {
+      scaledNormBlock<f32>(xt, mu, w32 + (<usize>(c * d) << 2), 4, d, q);
+    } else {
+      scaledNormBlock<f32>(xt, mu, w32 + (<usize>c << 2), 0, d, q);
+    }
+    toLogDensity(q, load<f32>(off32 + (<usize>c << 2)));
+  }
 }
 
 // One function per d, as logprob.ts's eStep5 … eStep8.

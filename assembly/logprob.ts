@@ -176,35 +176,23 @@ export function eStepFull(
   }
   if (wStride == 0 && tiedBlocked(d, k)) return eStepTied(x, n, d, means, w, logDet, logWeights, k, out, logProbNorm, writeResp);
   if (d <= 8 && k <= SMALL_MAX_K && fusedBlocked(d, k)) {
-    if (d == 5) return eStep5(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-    if (d == 6) return eStep6(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-    if (d == 7) return eStep7(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-    return eStep8(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
-  }
-  if (fusedBlocked(d, k)) {
-    // log-densities straight into the block buffer, normalised there: the
-    // n×K matrix is written once, with the responsibilities
-    const xt = KERNEL_SCRATCH;
-    const dm = xt + <usize>d * PAIR_BYTES;
-    const lb = dm + <usize>d * PAIR_BYTES;
-    const constant = -0.5 * <f64>d * LOG_2PI;
+    lineParams(means, w, wStride, logDet, logWeights, k, d);
+    // one call per block (see eStepFusedBlock for why)
     let total = 0.0;
     for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
       const rows = min(BLOCK_ROWS, n - i0);
-      transposeBlock(x, i0, rows, d, xt);
-      let q = lb;
-      for (let c = 0; c < k; c++) {
-        const mu = addr(means, c * d);
-        const wc = addr(w, c * wStride);
-        if (d == 2) mahalanobis2<f64>(xt, mu, wc, q);
-        else {
-          centreBlock<f64>(xt, mu, d, dm);
-          mahalanobisBlock<f64>(dm, wc, d, q);
-        }
-        toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
-        q += PAIR_BYTES;
-      }
-      total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+      if (d == 5) total += eStep5(x, i0, rows, k, out, logProbNorm, writeResp);
+      else if (d == 6) total += eStep6(x, i0, rows, k, out, logProbNorm, writeResp);
+      else if (d == 7) total += eStep7(x, i0, rows, k, out, logProbNorm, writeResp);
+      else total += eStep8(x, i0, rows, k, out, logProbNorm, writeResp);
+    }
+    return total;
+  }
+  if (fusedBlocked(d, k)) {
+    let total = 0.0;
+    for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+      const rows = min(BLOCK_ROWS, n - i0);
+      total += eStepFusedBlock(x, i0, rows, d, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp);
     }
     return total;
   }
@@ -219,6 +207,42 @@ export function eStepFull(
     total += normalizeRows(out, i0, i0 + rows, k, logProbNorm, writeResp);
   }
   return total;
+}
+
+/**
+ * eStepFull's blocked path for one block of rows: log-densities straight
+ * into the block buffer, normalised there, so the n×K matrix is written
+ * once, with the responsibilities; returns the block's Σ logProbNorm.
+ * Deliberately its own function, called per block, rather than inlined
+ * into the loop over blocks: V8 runs a call's first execution in its
+ * baseline compiler (Liftoff) and cannot switch a running call to the
+ * optimised code, so a first fit's E-step, one call over every row, would
+ * run unoptimised to its end (at d = 64, K = 16 on 1e5 rows, 3–4× an
+ * optimised iteration); called per block, it is optimised within the call.
+ */
+function eStepFusedBlock(
+  x: usize, i0: i32, rows: i32, d: i32,
+  means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool,
+): f64 {
+  const xt = KERNEL_SCRATCH;
+  const dm = xt + <usize>d * PAIR_BYTES;
+  const lb = dm + <usize>d * PAIR_BYTES;
+  const constant = -0.5 * <f64>d * LOG_2PI;
+  transposeBlock(x, i0, rows, d, xt);
+  let q = lb;
+  for (let c = 0; c < k; c++) {
+    const mu = addr(means, c * d);
+    const wc = addr(w, c * wStride);
+    if (d == 2) mahalanobis2<f64>(xt, mu, wc, q);
+    else {
+      centreBlock<f64>(xt, mu, d, dm);
+      mahalanobisBlock<f64>(dm, wc, d, q);
+    }
+    toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
+    q += PAIR_BYTES;
+  }
+  return finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
 }
 
 /** q[p] ← offset − ½·q[p] for the block's PAIRS vectors: the arithmetic of storeColumn, in place. */
@@ -323,54 +347,37 @@ function lineParams(means: usize, w: usize, wStride: i32, logDet: usize, logWeig
 }
 
 // One function per D (as eStep1 … eStep4): V8 compiles four short bodies.
-function eStep5(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
-): f64 {
-  return eStepLine(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 5);
+// Each does one block of rows, after lineParams has laid out the constants.
+function eStep5(x: usize, i0: i32, rows: i32, k: i32, out: usize, logProbNorm: usize, writeResp: bool): f64 {
+  return eStepLine(x, i0, rows, k, out, logProbNorm, writeResp, 5);
 }
-function eStep6(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
-): f64 {
-  return eStepLine(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 6);
+function eStep6(x: usize, i0: i32, rows: i32, k: i32, out: usize, logProbNorm: usize, writeResp: bool): f64 {
+  return eStepLine(x, i0, rows, k, out, logProbNorm, writeResp, 6);
 }
-function eStep7(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
-): f64 {
-  return eStepLine(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 7);
+function eStep7(x: usize, i0: i32, rows: i32, k: i32, out: usize, logProbNorm: usize, writeResp: bool): f64 {
+  return eStepLine(x, i0, rows, k, out, logProbNorm, writeResp, 7);
 }
-function eStep8(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
-): f64 {
-  return eStepLine(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, 8);
+function eStep8(x: usize, i0: i32, rows: i32, k: i32, out: usize, logProbNorm: usize, writeResp: bool): f64 {
+  return eStepLine(x, i0, rows, k, out, logProbNorm, writeResp, 8);
 }
 
 /**
  * eStepFull's blocked path at d = D ∈ 5 … 8, K ≤ SMALL_MAX_K, without its
- * loops over features (block.ts's lineBlock; the same bits as the tiles). At
+ * loops over features (block.ts's lineBlock; the same bits as the tiles),
+ * for the block of `rows` rows from i0; returns its Σ logProbNorm. At
  * these d the tiles' loops run one to four times, and their control and the
  * centred block's stores cost as much as the arithmetic (instruction counts
  * per row at K = 8 for the log-densities: d = 5 617 by the tiles, 375 here;
  * d = 8 1,045 and 729).
  */
 @inline function eStepLine(
-  x: usize, n: i32, means: usize, w: usize, wStride: i32, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool, D: i32,
+  x: usize, i0: i32, rows: i32, k: i32, out: usize, logProbNorm: usize, writeResp: bool, D: i32,
 ): f64 {
-  const step = lineParams(means, w, wStride, logDet, logWeights, k, D);
   const xt = KERNEL_SCRATCH;
   const lb = xt + <usize>D * PAIR_BYTES;
-  let total = 0.0;
-  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
-    const rows = min(BLOCK_ROWS, n - i0);
-    transposeBlock(x, i0, rows, D, xt);
-    lineBlock<f64>(xt, lb, k, D);
-    total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
-  }
-  return total;
+  transposeBlock(x, i0, rows, D, xt);
+  lineBlock<f64>(xt, lb, k, D);
+  return finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
 }
 
 /**
@@ -857,22 +864,32 @@ function eStepScaled(
     logProbScaled(x, n, d, means, prec, perComponent, sStride, logDet, logWeights, k, out);
     return normalizeRows(out, 0, n, k, logProbNorm, writeResp);
   }
-  const constant = -0.5 * <f64>d * LOG_2PI;
-  const xt = KERNEL_SCRATCH;
-  const lb = xt + <usize>d * PAIR_BYTES;
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
-    transposeBlock(x, i0, rows, d, xt);
-    let q = lb;
-    for (let c = 0; c < k; c++) {
-      scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c * perComponent), sStride, d, q);
-      toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
-      q += PAIR_BYTES;
-    }
-    total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
-    if (acc) accumulateDiagonalBlock(xt, means, d, k, out, i0, rows, acc);
+    total += eStepScaledBlock(x, i0, rows, d, means, prec, perComponent, sStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc);
   }
+  return total;
+}
+
+/** eStepScaled for the block of `rows` rows from i0, one call per block (see eStepFusedBlock for why); returns its Σ logProbNorm. */
+function eStepScaledBlock(
+  x: usize, i0: i32, rows: i32, d: i32,
+  means: usize, prec: usize, perComponent: i32, sStride: usize, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: usize,
+): f64 {
+  const constant = -0.5 * <f64>d * LOG_2PI;
+  const xt = KERNEL_SCRATCH;
+  const lb = xt + <usize>d * PAIR_BYTES;
+  transposeBlock(x, i0, rows, d, xt);
+  let q = lb;
+  for (let c = 0; c < k; c++) {
+    scaledNormBlock<f64>(xt, addr(means, c * d), addr(prec, c * perComponent), sStride, d, q);
+    toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
+    q += PAIR_BYTES;
+  }
+  const total = finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+  if (acc) accumulateDiagonalBlock(xt, means, d, k, out, i0, rows, acc);
   return total;
 }
 

@@ -454,8 +454,14 @@ function scatterFullSimple<T>(
  * the work grows with d rather than with d rounded up to a multiple of 4.
  * Each entry is one accumulator summed over q in order, whatever tile holds
  * it.
+ *
+ * Deliberately not inlined (two callers, too large for Binaryen to inline):
+ * V8 runs a call's first execution in its baseline compiler (Liftoff) and
+ * cannot switch a running call to the optimised code, so a first fit's
+ * scatter, one call over every row, would run unoptimised to its end; as a
+ * function called per group of rows it is optimised within the call.
  */
-@inline function rankUpdate(em: usize, cnt: i32, d: i32, rowBytes: usize, s: usize): void {
+function rankUpdate(em: usize, cnt: i32, d: i32, rowBytes: usize, s: usize): void {
   if (d == 5) {
     rankUpdate5(em, cnt, rowBytes, s);
     return;

@@ -148,10 +148,21 @@ function oursOptions(p, iterations, dtype = "float64") {
  * fitAsync (worker threads, one round trip per iteration; per-iteration
  * intervals then exclude starting the workers).
  */
+let coldFit; // { firstMs, warmMs }: this process's first fit (2 iterations) and the same fit warm
 async function runOurs(p, { dtype = "float64", nThreads } = {}) {
   const X = { data: p.X, rows: p.n, cols: p.d };
   const fit = (gmm, control = {}) => (nThreads ? gmm.fitAsync(X, { nThreads, ...control }) : gmm.fit(X, control));
-  await fit(new GaussianMixture(oursOptions(p, 2, dtype))); // warm-up
+  // warm-up; the process's first fit is also timed, against the same fit
+  // again once warm (V8 starts each kernel call in its baseline compiler)
+  const cold = coldFit === undefined && dtype === "float64" && !nThreads;
+  let t = performance.now();
+  await fit(new GaussianMixture(oursOptions(p, 2, dtype)));
+  if (cold) {
+    const first = performance.now() - t;
+    t = performance.now();
+    await fit(new GaussianMixture(oursOptions(p, 2, dtype)));
+    coldFit = { firstMs: first, warmMs: performance.now() - t };
+  }
   settle();
   const fits = [];
   const intervals = [];
@@ -370,6 +381,12 @@ async function runProblem(spec, raw, peak) {
     intervalsMs: ours.intervals,
   };
   log(`  gmm-wasm          ${row.ours.iterationMs.toFixed(2)} ms/iter, fit ${row.ours.fitMs.toFixed(1)} ms`);
+  if (coldFit) {
+    row.coldFit = coldFit;
+    log(
+      `  first fit (2 iter.) ${coldFit.firstMs.toFixed(1)} ms in a fresh process, ${coldFit.warmMs.toFixed(1)} ms warm`,
+    );
+  }
   row.ours32 = {
     fitMs: median(ours32.fits),
     iterationMs: median(ours32.intervals),
@@ -870,6 +887,20 @@ function renderMarkdown(r) {
         (r.problems.some((p) => p.agreement?.scalar !== undefined)
           ? ` and the scalar JS EM's to ${Math.max(...r.problems.filter((p) => p.agreement?.scalar !== undefined).map((p) => p.agreement.scalar)).toExponential(1)}.`
           : "."),
+    );
+  }
+  const cold = r.problems.filter((p) => p.coldFit);
+  if (cold.length) {
+    L.push("");
+    L.push(
+      "First fit in a fresh process (float64, one thread, 2 iterations, after `init()`) against the same fit once warm: " +
+        cold
+          .map(
+            (p) =>
+              `${p.id} ${fmtMs(p.coldFit.firstMs)} against ${fmtMs(p.coldFit.warmMs)} ms (${ratio(p.coldFit.firstMs, p.coldFit.warmMs)})`,
+          )
+          .join("; ") +
+        ".",
     );
   }
   const agree32 = r.problems.filter((p) => p.agreement?.float32 !== undefined);
