@@ -170,12 +170,12 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
 
 /**
  * rows r0[c], r1[c] = lanes of the f64x2 at buf + c·stride, times scale (r1
- * only if `two`); with `kept`, each product also at kept + 16c, masked by
- * `keep` (eStepFullStats' copy for its sums).
+ * only if `two`); with `kept`, each product also at kept + c·keptStride,
+ * masked by `keep` (the fused E-steps' copy for their sums).
  */
 @inline export function storePair(
   r0: usize, r1: usize, two: bool, k: i32, scale: v128, buf: usize, stride: usize,
-  kept: usize = 0, keep: v128 = i64x2.splat(-1),
+  kept: usize = 0, keep: v128 = i64x2.splat(-1), keptStride: usize = 16,
 ): void {
   let c = 0;
   let p = buf;
@@ -189,8 +189,8 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
       v128.store(r1 + o, i64x2.shuffle(u, v, 1, 3));
       if (kept) {
         v128.store(q, v128.and(u, keep));
-        v128.store(q, v128.and(v, keep), 16);
-        q += 32;
+        v128.store(q + keptStride, v128.and(v, keep));
+        q += keptStride << 1;
       }
       p += 2 * stride;
     }
@@ -207,7 +207,7 @@ export function normalizeRows(logp: usize, i0: i32, i1: i32, k: i32, logProbNorm
       v128.store64_lane(r0 + (<usize>c << 3), u, 0);
       if (kept) {
         v128.store(q, v128.and(u, keep));
-        q += 16;
+        q += keptStride;
       }
       p += stride;
     }

@@ -104,18 +104,34 @@ export function eStepF32Stats(
  */
 @inline function accumulateQuads(xt: usize, means: usize, d: i32, k: i32, out: usize, i0: i32, rows: i32, acc: usize): void {
   const featureBytes = <usize>d << 4;
+  const rowBytes = <usize>k << 3;
+  const first = addr(out, i0 * k);
   let a = acc;
   for (let c = 0; c < k; c++) {
     const o = <usize>c << 3;
     // pairs of rows (2q, 2q + 1) of the block, as the widened quads hold them
-    const r0 = blockResp(out, i0, 0, rows, k, o);
-    const r1 = blockResp(out, i0, 2, rows, k, o);
-    const r2 = blockResp(out, i0, 4, rows, k, o);
-    const r3 = blockResp(out, i0, 6, rows, k, o);
-    const r4 = blockResp(out, i0, 8, rows, k, o);
-    const r5 = blockResp(out, i0, 10, rows, k, o);
-    const r6 = blockResp(out, i0, 12, rows, k, o);
-    const r7 = blockResp(out, i0, 14, rows, k, o);
+    let r0: v128, r1: v128, r2: v128, r3: v128, r4: v128, r5: v128, r6: v128, r7: v128;
+    if (rows == BLOCK_ROWS) {
+      // a whole block: its rows k values apart from the first, no clamping or masks
+      let ra = first + o;
+      r0 = rowPair(ra, rowBytes);
+      r1 = rowPair((ra += rowBytes << 1), rowBytes);
+      r2 = rowPair((ra += rowBytes << 1), rowBytes);
+      r3 = rowPair((ra += rowBytes << 1), rowBytes);
+      r4 = rowPair((ra += rowBytes << 1), rowBytes);
+      r5 = rowPair((ra += rowBytes << 1), rowBytes);
+      r6 = rowPair((ra += rowBytes << 1), rowBytes);
+      r7 = rowPair(ra + (rowBytes << 1), rowBytes);
+    } else {
+      r0 = blockResp(out, i0, 0, rows, k, o);
+      r1 = blockResp(out, i0, 2, rows, k, o);
+      r2 = blockResp(out, i0, 4, rows, k, o);
+      r3 = blockResp(out, i0, 6, rows, k, o);
+      r4 = blockResp(out, i0, 8, rows, k, o);
+      r5 = blockResp(out, i0, 10, rows, k, o);
+      r6 = blockResp(out, i0, 12, rows, k, o);
+      r7 = blockResp(out, i0, 14, rows, k, o);
+    }
     const n = f64x2.add(f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3)), f64x2.add(f64x2.add(r4, r5), f64x2.add(r6, r7)));
     v128.store(a, f64x2.add(v128.load(a), n));
     const mu = addr(means, c * d);
@@ -145,6 +161,11 @@ export function eStepF32Stats(
     }
     a += featureBytes + featureBytes + 16;
   }
+}
+
+/** The values at ra and ra + rowBytes as a pair (one component's responsibilities of two consecutive rows). */
+@inline function rowPair(ra: usize, rowBytes: usize): v128 {
+  return v128.load64_lane(ra + rowBytes, v128.load64_splat(ra), 1);
 }
 
 function eStepF32With(

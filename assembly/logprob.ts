@@ -275,6 +275,47 @@ function finishBlock(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbN
   return total;
 }
 
+/**
+ * finishBlock with the responsibilities written (writeResp) and also left in
+ * lb where the log-densities were (component c of pair p at lb + c·PAIR_BYTES
+ * + 16p) for the block's sums, so accumulateDiagonalBlock loads four vectors
+ * per component rather than gathering eight rows' values from `out`: the
+ * lone last row's second lane and pairs past the block's last row hold 0,
+ * and a pair the scalar fallback normalised is read back from its rows.
+ * The same responsibilities and log-likelihoods as finishBlock.
+ */
+function finishBlockKept(lb: usize, rows: i32, k: i32, out: usize, i0: i32, logProbNorm: usize): f64 {
+  let total = 0.0;
+  for (let p = 0; p < PAIRS; p++) {
+    const r = 2 * p;
+    const buf = lb + (<usize>p << 4);
+    if (r >= rows) {
+      for (let c = 0; c < k; c++) v128.store(buf + <usize>c * PAIR_BYTES, f64x2.splat(0));
+      continue;
+    }
+    const two = r + 1 < rows;
+    const r0 = addr(out, (i0 + r) * k);
+    const r1 = r0 + (<usize>k << 3);
+    const keep = two ? i64x2.splat(-1) : i64x2(-1, 0);
+    let mx = loadedMinusInfinity();
+    let probe = f64x2.splat(0);
+    const end = buf + <usize>k * PAIR_BYTES;
+    for (let t = buf; t < end; t += PAIR_BYTES) {
+      const v = v128.load(t);
+      mx = f64x2.pmax(mx, v);
+      probe = f64x2.add(probe, v);
+    }
+    if (i64x2.bitmask(f64x2.eq(f64x2.sub(probe, probe), f64x2.splat(0))) == 3) {
+      const s = pairExps(buf, PAIR_BYTES, k, mx);
+      total += storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i0 + r, two);
+      storePair(r0, r1, two, k, f64x2.div(loadedOne(), s), buf, PAIR_BYTES, buf, keep, PAIR_BYTES);
+    } else {
+      total += finishPairScalarKept(r0, r1, two, k, logProbNorm, i0 + r, buf, PAIR_BYTES, keep, buf, PAIR_BYTES);
+    }
+  }
+  return total;
+}
+
 // d ≤ 4 (plotting-scale data, colours, 3-D points): per component
 // D + D(D+1)/2 + 1 splatted constants (μ₀ … μ_{D−1}, the lower triangle of W
 // row by row W₀₀, W₁₀, W₁₁, W₂₀ …, then the offset), for up to SMALL_MAX_K
@@ -493,16 +534,7 @@ function eStep8(x: usize, i0: i32, rows: i32, k: i32, out: usize, logProbNorm: u
     if (i64x2.bitmask(f64x2.eq(f64x2.sub(probe, probe), z)) == 3) {
       total += finishPairKept(r0, r1, two, k, mx, logProbNorm, i, keep, rp);
     } else {
-      // a NaN or infinite value: finishPair's scalar path, row by row, then read back
-      storePair(r0, r1, two, k, f64x2.splat(1.0), PAIR_BUF, 16);
-      let t = normalizeRowScalar(r0, k, logProbNorm, i, true);
-      if (two) t += normalizeRowScalar(r1, k, logProbNorm, i + 1, true);
-      total += t;
-      const rb = two ? r1 : r0;
-      for (let c = 0; c < k; c++) {
-        const o = <usize>c << 3;
-        v128.store(rp + (o << 1), v128.and(v128.load64_lane(rb + o, v128.load64_splat(r0 + o), 1), keep));
-      }
+      total += finishPairScalarKept(r0, r1, two, k, logProbNorm, i, PAIR_BUF, 16, keep, rp, 16);
     }
     const xp = STATS_ROWS + (<usize>held << 6);
     v128.store(xp, x0);
@@ -530,6 +562,28 @@ function finishPairKept(
   const s = pairExps(PAIR_BUF, 16, k, mx);
   const total = storeLogLikelihood(f64x2.add(mx, logPositive(s)), logProbNorm, i, two);
   storePair(r0, r1, two, k, f64x2.div(loadedOne(), s), PAIR_BUF, 16, rp, keep);
+  return total;
+}
+
+/**
+ * A pair holding a NaN or an infinite value (its values at buf, stride bytes
+ * apart), the statistics wanted: finishPair's scalar path row by row, its
+ * responsibilities then read back from the rows into rp (keptStride bytes
+ * apart, masked by `keep`) as finishPairKept would have kept them. Returns
+ * the pair's Σ logProbNorm. Not inlined: it runs only on such pairs.
+ */
+function finishPairScalarKept(
+  r0: usize, r1: usize, two: bool, k: i32, logProbNorm: usize, i: i32,
+  buf: usize, stride: usize, keep: v128, rp: usize, keptStride: usize,
+): f64 {
+  storePair(r0, r1, two, k, f64x2.splat(1.0), buf, stride);
+  let total = normalizeRowScalar(r0, k, logProbNorm, i, true);
+  if (two) total += normalizeRowScalar(r1, k, logProbNorm, i + 1, true);
+  const rb = two ? r1 : r0;
+  for (let c = 0; c < k; c++) {
+    const o = <usize>c << 3;
+    v128.store(rp + <usize>c * keptStride, v128.and(v128.load64_lane(rb + o, v128.load64_splat(r0 + o), 1), keep));
+  }
   return total;
 }
 
@@ -805,22 +859,19 @@ export function addLanes(from: usize, to: usize, count: i32): void {
 /**
  * Adds a block's share to eStepDiagonalStats' lane-pair sums at `acc`
  * (per component N, Σ r·d_l, Σ r·d_l², one f64x2 each): the block's rows
- * are transposed in xt, their responsibilities were just written to `out`
- * (so rows the scalar fallback normalised count too); pairs past the last
- * row weigh 0.
+ * are transposed in xt, their responsibilities in `resp` as finishBlockKept
+ * leaves them (pairs past the last row weigh 0).
  */
-@inline function accumulateDiagonalBlock(
-  xt: usize, means: usize, d: i32, k: i32, out: usize, i0: i32, rows: i32, acc: usize,
-): void {
+@inline function accumulateDiagonalBlock(xt: usize, means: usize, d: i32, k: i32, resp: usize, acc: usize): void {
   const featureBytes = <usize>d << 4;
   let a = acc;
   for (let c = 0; c < k; c++) {
-    // the block's four pairs of responsibilities, zero past the last row
-    const o = <usize>c << 3;
-    const r0 = blockResp(out, i0, 0, rows, k, o);
-    const r1 = blockResp(out, i0, 2, rows, k, o);
-    const r2 = blockResp(out, i0, 4, rows, k, o);
-    const r3 = blockResp(out, i0, 6, rows, k, o);
+    // the block's four pairs of responsibilities
+    const rc = resp + <usize>c * PAIR_BYTES;
+    const r0 = v128.load(rc);
+    const r1 = v128.load(rc, 16);
+    const r2 = v128.load(rc, 32);
+    const r3 = v128.load(rc, 48);
     v128.store(a, f64x2.add(v128.load(a), f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3))));
     const mu = addr(means, c * d);
     let t = xt;
@@ -888,8 +939,9 @@ function eStepScaledBlock(
     toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
     q += PAIR_BYTES;
   }
-  const total = finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
-  if (acc) accumulateDiagonalBlock(xt, means, d, k, out, i0, rows, acc);
+  if (!acc) return finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+  const total = finishBlockKept(lb, rows, k, out, i0, logProbNorm);
+  accumulateDiagonalBlock(xt, means, d, k, lb, acc);
   return total;
 }
 

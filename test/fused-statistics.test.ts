@@ -232,6 +232,33 @@ describe("E-step with statistics (eStepFullStats)", () => {
     }
   });
 
+  for (const dtype of ["float64", "float32"] as const) {
+    for (const type of ["diag", "spherical"] as CovarianceType[]) {
+      it(`${type} (${dtype}): pairs on the scalar path amid pairs on the vector path, in one block, count as the sums count them`, () => {
+        // as above: component 0 so narrow (1/σ = 1e155) that only the copies of its mean (rows 6, 7)
+        // have a finite log-density there; 45 rows, so the last block ends in a lone row
+        for (const d of [1, 3]) {
+          // (rounded to float32 for both dtypes, so the mean is exactly the stored row)
+          const X = blobs(45, d, 2, 30 + d).map((row) => row.map(Math.fround));
+          X[7] = X[6].slice();
+          const p = paramsOf(
+            new GaussianMixture({ nComponents: 2, covarianceType: type, maxIter: 2, tol: 0, randomState: 6 }).fit(X),
+          );
+          const means = Float64Array.from(p.means);
+          means.set(X[6], 0);
+          const factor = Float64Array.from(p.factor);
+          factor.fill(1e155, 0, type === "diag" ? d : 1);
+          const params = { ...p, means, factor };
+          const fused = run(type, X, 2, params, true, dtype);
+          expect(Number.isFinite(fused.stats.logLikelihood)).toBe(true);
+          expect(fused.resp[6 * 2]).toBeGreaterThan(0.5); // the copies belong to the narrow component
+          expect(fused.resp[8 * 2]).toBe(0);
+          expectSame(fused, run(type, X, 2, params, false, dtype));
+        }
+      });
+    }
+  }
+
   it("a component of weight 0 (−∞ log-densities: the scalar normalisation) counts as the sums count it", () => {
     const X = blobs(400, 3, 3, 4);
     const p = paramsOf(new GaussianMixture({ nComponents: 3, maxIter: 2, tol: 0, randomState: 3 }).fit(X));

@@ -49,16 +49,22 @@ describe("package size", () => {
   // instructions in a late Lloyd step and a 1.20× faster KMeans on the photo;
   // 80.0 kB with k-means++'s distances two rows per trip at d > 3 (0.3 kB of
   // gmm.wasm, 79.91 kB) for 22–24 % fewer seeding instructions and 1.06–1.12×
-  // faster default fits at d = 5 … 16 (paired, the same bits)
-  it("gmm.wasm + index.js stay under 80.0 kB gzipped", () => {
+  // faster default fits at d = 5 … 16 (paired, the same bits); 80.4 kB from
+  // session 13: the diag and spherical E-steps keep each block's
+  // responsibilities where their log-densities were for the block's sums
+  // (finishBlockKept, and whole float32 blocks' responsibilities read without
+  // clamping; 0.07 kB raw but 0.37 kB gzipped of gmm.wasm, 80.31 kB) for 7 %
+  // fewer instructions per row and 1.05× faster diag and spherical fits (paired,
+  // the same bits)
+  it("gmm.wasm + index.js stay under 80.4 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
-    expect(wasm.gz).toBeLessThan(36_100); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11
-    expect(wasm.gz + js.gz).toBeLessThan(80_000);
+    expect(wasm.gz).toBeLessThan(36_500); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13
+    expect(wasm.gz + js.gz).toBeLessThan(80_400);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
