@@ -1,7 +1,7 @@
 // The module's whole ABI. Kernels take byte pointers into memory that the
 // host allocated above `heapBase()`; nothing here allocates.
 export { cholesky, invertLower, precisionCholeskyFull, precisionFactorFromPrecision, precisionCholeskyDiag, choleskyMany, factorLogDet, logOf } from "./linalg";
-export { logProbFull, eStepFull, eStepFullStats, logProbDiag, logProbSpherical, eStepDiag, eStepSpherical, eStepDiagonalStats } from "./logprob";
+export { logProbFull, eStepFull, eStepFullStats, logProbDiag, logProbSpherical, eStepDiag, eStepSpherical, eStepDiagonalStats, eStepTiedStats } from "./logprob";
 export { normalizeLogProb, argmaxRows, rowSums } from "./estep";
 export { eStepF32, eStepF32Stats } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";

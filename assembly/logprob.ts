@@ -103,28 +103,96 @@ export function tiedCentre(means: usize, w: usize, d: i32, k: i32, centre: usize
 function eStepTied(
   x: usize, n: i32, d: i32,
   means: usize, w: usize, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: usize,
+): f64 {
+  const centre = KERNEL_SCRATCH + <usize>(2 * d + k) * PAIR_BYTES;
+  tiedCentre(means, w, d, k, centre, centre + (<usize>d << 3));
+  let total = 0.0;
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    total += eStepTiedBlock(x, i0, min(BLOCK_ROWS, n - i0), d, w, logDet, logWeights, k, out, logProbNorm, writeResp, acc);
+  }
+  return total;
+}
+
+/**
+ * eStepTied on the block of `rows` rows from i0, one call per block (see
+ * eStepFusedBlock for why); with `acc`, also adds the block's N_c and
+ * Σ r·(x − m) to the lane-pair sums there (eStepTiedStats). Returns the
+ * block's Σ logProbNorm.
+ */
+function eStepTiedBlock(
+  x: usize, i0: i32, rows: i32, d: i32,
+  w: usize, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: usize,
 ): f64 {
   const xt = KERNEL_SCRATCH;
   const dm = xt + <usize>d * PAIR_BYTES;
   const lb = dm + <usize>d * PAIR_BYTES;
   const centre = lb + <usize>k * PAIR_BYTES;
   const nu = centre + (<usize>d << 3);
-  tiedCentre(means, w, d, k, centre, nu);
   const constant = -0.5 * <f64>d * LOG_2PI;
-  let total = 0.0;
-  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
-    const rows = min(BLOCK_ROWS, n - i0);
-    transposeBlock(x, i0, rows, d, xt);
-    centreBlock<f64>(xt, centre, d, dm);
-    transformBlock<f64>(dm, w, d, xt);
-    let q = lb;
-    for (let c = 0; c < k; c++) {
-      sqDistBlock<f64>(xt, nu + (<usize>(c * d) << 3), d, q);
-      toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
-      q += PAIR_BYTES;
+  transposeBlock(x, i0, rows, d, xt);
+  centreBlock<f64>(xt, centre, d, dm);
+  transformBlock<f64>(dm, w, d, xt);
+  let q = lb;
+  for (let c = 0; c < k; c++) {
+    sqDistBlock<f64>(xt, nu + (<usize>(c * d) << 3), d, q);
+    toLogDensity(q, constant + ld(logDet, c) + ld(logWeights, c));
+    q += PAIR_BYTES;
+  }
+  if (!acc) return finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+  const total = finishBlockKept(lb, rows, k, out, i0, logProbNorm);
+  // dm still holds the block centred on m (transformBlock writes only xt)
+  let a = acc;
+  for (let c = 0; c < k; c++) {
+    const rc = lb + <usize>c * PAIR_BYTES;
+    const r0 = v128.load(rc);
+    const r1 = v128.load(rc, 16);
+    const r2 = v128.load(rc, 32);
+    const r3 = v128.load(rc, 48);
+    v128.store(a, f64x2.add(v128.load(a), f64x2.add(f64x2.add(r0, r1), f64x2.add(r2, r3))));
+    let t = dm;
+    let a1 = a + 16;
+    for (let l = 0; l < d; l++) {
+      const s = f64x2.add(
+        f64x2.add(f64x2.mul(r0, v128.load(t)), f64x2.mul(r1, v128.load(t, 16))),
+        f64x2.add(f64x2.mul(r2, v128.load(t, 32)), f64x2.mul(r3, v128.load(t, 48))),
+      );
+      v128.store(a1, f64x2.add(v128.load(a1), s));
+      t += PAIR_BYTES;
+      a1 += 16;
     }
-    total += finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
+    a += <usize>(d + 1) << 4;
+  }
+  return total;
+}
+
+/**
+ * The tied E-step beyond the d ≤ 4 register kernels (eStepFull's results
+ * bit for bit, writeResp on) that also sums, per block while it is in
+ * cache, each component's N = Σ r and Σ r·x: `stats` holds k·(1 + d)
+ * values in that order (and room for twice that: the sums run in lane
+ * pairs and are added at the end). They are summed about the centre m of
+ * the E-step (the mean of the component means), Σ r·(x − m), and N·m is
+ * added last, so rows far from the origin lose no more than their own
+ * rounding. The scatter is left to the caller (covariance.ts's
+ * pooledScatter). Returns Σ_i logProbNorm[i], or NaN, writing nothing,
+ * where eStepFull would not take the tied block path.
+ */
+export function eStepTiedStats(
+  x: usize, n: i32, d: i32,
+  means: usize, w: usize, logDet: usize, logWeights: usize, k: i32,
+  out: usize, logProbNorm: usize, stats: usize,
+): f64 {
+  if (d <= 4 || !tiedBlocked(d, k)) return NaN;
+  const per = 1 + d;
+  memory.fill(stats, 0, <usize>(k * per) << 4);
+  const total = eStepTied(x, n, d, means, w, logDet, logWeights, k, out, logProbNorm, true, stats);
+  addLanes(stats, stats, k * per);
+  const centre = KERNEL_SCRATCH + <usize>(2 * d + k) * PAIR_BYTES;
+  for (let c = 0; c < k; c++) {
+    const nk = ld(stats, c * per);
+    for (let l = 0; l < d; l++) st(stats, c * per + 1 + l, ld(stats, c * per + 1 + l) + nk * ld(centre, l));
   }
   return total;
 }
@@ -174,7 +242,7 @@ export function eStepFull(
     if (d == 3) return eStep3(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
     return eStep4(x, n, means, w, wStride, logDet, logWeights, k, out, logProbNorm, writeResp, false);
   }
-  if (wStride == 0 && tiedBlocked(d, k)) return eStepTied(x, n, d, means, w, logDet, logWeights, k, out, logProbNorm, writeResp);
+  if (wStride == 0 && tiedBlocked(d, k)) return eStepTied(x, n, d, means, w, logDet, logWeights, k, out, logProbNorm, writeResp, 0);
   if (d <= 8 && k <= SMALL_MAX_K && fusedBlocked(d, k)) {
     lineParams(means, w, wStride, logDet, logWeights, k, d);
     // one call per block (see eStepFusedBlock for why)

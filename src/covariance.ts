@@ -413,6 +413,45 @@ export interface FusedStatistics {
 }
 
 /**
+ * Tied beyond the register kernels: N_k and Σ r·x summed by the E-step
+ * (eStepTiedStats); the scatter is left undefined, so the caller sums it
+ * from the responsibilities about the new means (pooledScatter). Undefined
+ * where the kernel's blocked path does not apply.
+ */
+function tiedStatistics(
+  wasm: Kernels,
+  ws: Workspace,
+): { logLikelihood: number; statistics: FusedStatistics } | undefined {
+  const { n, d, k } = ws;
+  return scoped(() => {
+    const per = 1 + d;
+    const acc = alloc(2 * k * per, 8, "E-step statistics");
+    const logLikelihood = wasm.eStepTiedStats(
+      ws.x,
+      n,
+      d,
+      ws.means,
+      ws.factor,
+      ws.logDet,
+      ws.logWeights,
+      k,
+      ws.resp,
+      ws.logProbNorm,
+      acc,
+    );
+    if (Number.isNaN(logLikelihood)) return undefined;
+    const moments = f64(acc, k * per);
+    const nk = new Float64Array(k);
+    const sums = new Float64Array(k * d);
+    for (let c = 0; c < k; c++) {
+      nk[c] = moments[c * per];
+      sums.set(moments.subarray(c * per + 1, (c + 1) * per), c * d);
+    }
+    return { logLikelihood, statistics: { nk, sums } };
+  });
+}
+
+/**
  * Full and tied: N_k, Σ r·x and the scatter about the new means from
  * eStepFullStats' moments about the E-step's means μ (per component
  * M₂ = Σ r d dᵀ in the triangle's row order, N = Σ r, M₁ = Σ r d, with
@@ -539,7 +578,9 @@ function full(tied: boolean): CovarianceFamily {
     },
     eStepWithStatistics(wasm, ws) {
       const { n, d, k } = ws;
-      if (ws.params32 || d > FUSED_MAX_D || k > FUSED_MAX_K) return undefined;
+      if (ws.params32) return undefined;
+      if (tied && d > FUSED_MAX_D) return tiedStatistics(wasm, ws);
+      if (d > FUSED_MAX_D || k > FUSED_MAX_K) return undefined;
       return scoped(() => {
         const per = (d * (d + 1)) / 2 + 1 + d;
         const acc = alloc(k * per, 8, "E-step statistics");

@@ -98,6 +98,20 @@ export interface Kernels {
     logProbNorm: Ptr,
     stats: Ptr,
   ): number;
+  /** Tied, d > 4: the E-step plus N_k and Σ r·x per component (k·(1 + d), room for twice that); NaN outside the blocked path. */
+  eStepTiedStats(
+    x: Ptr,
+    n: number,
+    d: number,
+    means: Ptr,
+    w: Ptr,
+    logDet: Ptr,
+    logWeights: Ptr,
+    k: number,
+    out: Ptr,
+    logProbNorm: Ptr,
+    stats: Ptr,
+  ): number;
   eStepFullStats(
     x: Ptr,
     n: number,
@@ -461,6 +475,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   eStepFull: true,
   eStepFullStats: true,
   eStepDiagonalStats: true,
+  eStepTiedStats: true,
   eStepF32Stats: true,
   logProbDiag: true,
   logProbSpherical: true,

@@ -1,6 +1,7 @@
 // The E-steps that sum the M-step's statistics as they go, for rows without
 // sample weights (eStepFullStats: full and tied, d ≤ 4, K ≤ 64, float64 rows;
-// eStepDiagonalStats: diag and spherical; eStepF32Stats: their float32 rows)
+// eStepTiedStats: tied beyond, N_k and Σ r·x only; eStepDiagonalStats: diag and
+// spherical; eStepF32Stats: their float32 rows)
 // against the E-step followed by the separate sums and scatter kernels on the
 // same parameters: the same responsibilities and log-likelihoods bit for bit,
 // the same statistics to 1e-12, and the cases where they hand back to the sums.
@@ -117,7 +118,7 @@ function plainMoments(X: number[][], r: Float64Array, means: Float64Array, k: nu
   return want;
 }
 
-function expectSame(a: Run, b: Run): void {
+function expectSame(a: Run, b: Run, scatterTolerance = 1e-12): void {
   expect(Array.from(a.resp)).toEqual(Array.from(b.resp));
   expect(Array.from(a.lpn)).toEqual(Array.from(b.lpn));
   expect(a.stats.logLikelihood).toBe(b.stats.logLikelihood);
@@ -125,7 +126,9 @@ function expectSame(a: Run, b: Run): void {
   const sumScale = Math.max(...Array.from(b.stats.sums, Math.abs));
   expect(maxRelativeError(Array.from(a.stats.sums), Array.from(b.stats.sums), sumScale)).toBeLessThan(1e-12);
   const scale = Math.max(...Array.from(b.stats.scatter, Math.abs));
-  expect(maxRelativeError(Array.from(a.stats.scatter), Array.from(b.stats.scatter), scale)).toBeLessThan(1e-12);
+  expect(maxRelativeError(Array.from(a.stats.scatter), Array.from(b.stats.scatter), scale)).toBeLessThan(
+    scatterTolerance,
+  );
 }
 
 describe("E-step with statistics (eStepFullStats)", () => {
@@ -167,6 +170,47 @@ describe("E-step with statistics (eStepFullStats)", () => {
       }
     }
   }
+
+  // tied beyond the register kernels: N_k and Σ r·x from the E-step (eStepTiedStats), the
+  // scatter still pooled from the responsibilities; a lone last row (603 rows)
+  const tiedCase = (d: number, offset: number) => {
+    const X = blobs(603, d, 4, 50 + d).map((row) => row.map((v) => v + offset));
+    const p = paramsOf(
+      new GaussianMixture({ nComponents: 4, covarianceType: "tied", maxIter: 3, tol: 0, randomState: 1 }).fit(X),
+    );
+    const wasm = kernels();
+    const taken = scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(FAMILIES.tied, x.ptr, x.rows, d, 4, x);
+      loadParams(wasm, FAMILIES.tied, ws, p);
+      return FAMILIES.tied.eStepWithStatistics?.(wasm, ws) !== undefined;
+    });
+    expect(taken).toBe(true);
+    return { fused: run("tied", X, 4, p, true), apart: run("tied", X, 4, p, false) };
+  };
+  for (const d of [5, 8, 13]) {
+    it(`tied, d = ${d}: N_k and Σ r·x from the E-step, its results bit for bit, the statistics to 1e-12`, () => {
+      const { fused, apart } = tiedCase(d, 0);
+      expectSame(fused, apart);
+    });
+  }
+  it("tied, d = 8, rows 1e4 spreads from the origin: the sums to 1e-12, the scatter to the means' rounding", () => {
+    const { fused, apart } = tiedCase(8, 1e4);
+    // either side's means carry ε·1e4 of rounding, which the pooled scatter's
+    // between-component part N_c (μ_c − m)(μ_c − m)ᵀ scales by the clusters' separation
+    expectSame(fused, apart, 1e-10);
+  });
+
+  it("tied, d = 6: a component of weight 0 (every pair on the scalar path) counts as the sums count it", () => {
+    const X = blobs(301, 6, 3, 9);
+    const p = paramsOf(
+      new GaussianMixture({ nComponents: 3, covarianceType: "tied", maxIter: 2, tol: 0, randomState: 3 }).fit(X),
+    );
+    const params = { ...p, weights: Float64Array.from([0.5, 0.5, 0]) };
+    const fused = run("tied", X, 3, params, true);
+    expect(fused.stats.nk[2]).toBe(0);
+    expectSame(fused, run("tied", X, 3, params, false));
+  });
 
   it("diag beyond the blocked kernel's scratch (d = 260) runs the E-step and the sums apart", () => {
     const X = blobs(40, 260, 2, 31);

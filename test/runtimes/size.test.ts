@@ -55,8 +55,10 @@ describe("package size", () => {
   // (finishBlockKept, and whole float32 blocks' responsibilities read without
   // clamping; 0.07 kB raw but 0.37 kB gzipped of gmm.wasm, 80.31 kB) for 7 %
   // fewer instructions per row and 1.05× faster diag and spherical fits (paired,
-  // the same bits)
-  it("gmm.wasm + index.js stay under 80.4 kB gzipped", () => {
+  // the same bits); 80.6 kB with the tied E-step that also sums N_k and Σ r·x
+  // at d > 4 (eStepTiedStats and covariance.ts's tiedStatistics: 0.2 kB, 80.51 kB)
+  // for 1.07–1.15× faster tied fits at d = 7 … 32 (paired)
+  it("gmm.wasm + index.js stay under 80.6 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -64,7 +66,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(36_500); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13
-    expect(wasm.gz + js.gz).toBeLessThan(80_400);
+    expect(wasm.gz + js.gz).toBeLessThan(80_600);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {

@@ -19,6 +19,7 @@ const PER_BLOCK = [
   "assembly/logprob/eStep5", // full E-step, d = 5 … 8, one block per call
   "assembly/logprob/eStep8",
   "assembly/logprob/eStepScaledBlock", // diag and spherical E-steps
+  "assembly/logprob/eStepTiedBlock", // tied E-step, d > 4
   "assembly/logprob/logProbFullBlock", // scoreSamples
   "assembly/estep32/logDensitiesF32", // float32 E-step
   "assembly/mstep/rankUpdate", // full scatter, d > 4, per group of rows
