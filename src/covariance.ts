@@ -13,7 +13,7 @@ import {
 } from "./dense.js";
 import { describe, flatten } from "./matrix.js";
 import { alloc, f64, scoped } from "./memory.js";
-import { meanScale, type Statistics } from "./statistics.js";
+import { meanScale, meansFromSums, type Statistics } from "./statistics.js";
 import type { DataKernels, Kernels } from "./wasm.js";
 
 /**
@@ -56,6 +56,13 @@ export interface Workspace {
    * then tends to last; trying costs a pass over the rows). Unset: 0.
    */
   pooledRetry?: number;
+  /**
+   * Tied: the rows' scatter about a centre m, Σ_i (x_i − m)(x_i − m)ᵀ (lower
+   * triangle), which no parameter changes: summed at the workspace's first
+   * fused E-step (withinFromTotal) and kept on it, so it lives exactly as
+   * long as the rows it was summed from. Unset until then.
+   */
+  rowScatter?: { centre: Float64Array; scatter: Float64Array };
 }
 
 /** degenerate.ts's thresholds for `collapsed`. */
@@ -360,39 +367,8 @@ export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolea
     for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) m[a] += nk[c] * means[c * d + a];
     for (let a = 0; a < d; a++) m[a] /= total;
     wasm.rowSums(ws.resp, n, k, w);
-    const at = f64(centre, d + 2);
-    at.set(m);
-    at[d] = total;
-    // log det +∞ turns scatterFull's negligible-row bound off: every row with w > 0 counts
-    at[d + 1] = Infinity;
-    ws.rowKernels.scatterFull(
-      ws.x,
-      w,
-      centre,
-      n,
-      d,
-      1,
-      centre + 8 * d,
-      ws.logProbNorm,
-      centre + 8 * (d + 1),
-      out,
-      0,
-      ws.scratch,
-    );
-    const s = f64(out, d * d);
-    const totalDiagonal = new Float64Array(d);
-    for (let a = 0; a < d; a++) totalDiagonal[a] = s[a * d + a];
-    const delta = new Float64Array(d);
-    for (let c = 0; c < k; c++) {
-      if (!(nk[c] > 0)) continue;
-      for (let a = 0; a < d; a++) delta[a] = means[c * d + a] - m[a];
-      for (let a = 0; a < d; a++) {
-        const v = nk[c] * delta[a];
-        for (let b = 0; b <= a; b++) s[a * d + b] -= v * delta[b];
-      }
-    }
-    for (let a = 0; a < d; a++) if (!(s[a * d + a] >= totalDiagonal[a] / CANCELLATION_LIMIT)) return false;
-    return true;
+    weightedScatter(ws, w, m, total, centre, out);
+    return subtractBetween(f64(out, d * d), nk, means, m, k, d);
   });
   if (!taken) ws.pooledRetry = POOLED_RETRY;
   return taken;
@@ -414,9 +390,10 @@ export interface FusedStatistics {
 
 /**
  * Tied beyond the register kernels: N_k and Σ r·x summed by the E-step
- * (eStepTiedStats); the scatter is left undefined, so the caller sums it
- * from the responsibilities about the new means (pooledScatter). Undefined
- * where the kernel's blocked path does not apply.
+ * (eStepTiedStats), the scatter from the rows' kept scatter (withinFromTotal;
+ * where that would cancel, or a row overflowed, it is left undefined and the
+ * caller sums it from the responsibilities). Undefined where the kernel's
+ * blocked path does not apply.
  */
 function tiedStatistics(
   wasm: Kernels,
@@ -447,7 +424,102 @@ function tiedStatistics(
       nk[c] = moments[c * per];
       sums.set(moments.subarray(c * per + 1, (c + 1) * per), c * d);
     }
-    return { logLikelihood, statistics: { nk, sums } };
+    // a finite log-likelihood: every row was scored, so its responsibilities sum to 1
+    const scatter = Number.isFinite(logLikelihood) ? withinFromTotal(ws, nk, sums) : undefined;
+    return { logLikelihood, statistics: { nk, sums, scatter } };
+  });
+}
+
+/**
+ * Tied, after an E-step that scored every row of a workspace without sample
+ * weights: the pooled scatter by the within/between split of pooledScatter,
+ *   Σ_c Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ = Σ_i (x_i − m)(x_i − m)ᵀ − Σ_c N_c (μ_c − m)(μ_c − m)ᵀ,
+ * whose first term does not depend on the parameters (each row's
+ * responsibilities sum to 1, to rounding, and the split holds about any m).
+ * So that term is summed once per workspace (ws.rowScatter, about the rows'
+ * mean as the first E-step's sums give it) and each M-step costs O(K·d²)
+ * instead of a pass over the rows. The same cancellation rule as
+ * pooledScatter: undefined (and the next POOLED_RETRY M-steps scatter
+ * component by component) when a diagonal entry keeps under 1/1024 of the total's.
+ */
+function withinFromTotal(ws: Workspace, nk: Float64Array, sums: Float64Array): Float64Array | undefined {
+  const { n, d, k } = ws;
+  if (n === 0) return undefined;
+  ws.rowScatter ??= rowScatterOf(ws, nk, sums);
+  const { centre, scatter: total } = ws.rowScatter;
+  const means = new Float64Array(k * d);
+  meansFromSums(nk, sums, k, d, means);
+  const s = total.slice();
+  if (subtractBetween(s, nk, means, centre, k, d)) return s;
+  ws.pooledRetry = POOLED_RETRY; // pooledScatter's split would cancel the same way
+  return undefined;
+}
+
+/**
+ * Σ_i w_i (x_i − m)(x_i − m)ᵀ over ws's rows into `out` (lower triangle):
+ * scatterFull with one component of weight `total`; `at` is d + 2 values of
+ * scratch for m, the total and a log det of +∞, which turns scatterFull's
+ * negligible-row bound off, so every row with w > 0 counts.
+ */
+function weightedScatter(ws: Workspace, w: number, m: Float64Array, total: number, at: number, out: number): void {
+  const { n, d } = ws;
+  const c = f64(at, d + 2);
+  c.set(m);
+  c[d] = total;
+  c[d + 1] = Infinity;
+  ws.rowKernels.scatterFull(ws.x, w, at, n, d, 1, at + 8 * d, ws.logProbNorm, at + 8 * (d + 1), out, 0, ws.scratch);
+}
+
+/**
+ * The within/between split's second half: s (the total scatter about m,
+ * lower triangle) minus Σ_c N_c (μ_c − m)(μ_c − m)ᵀ, in place. Returns whether
+ * every diagonal entry kept at least 1/CANCELLATION_LIMIT of the total's.
+ */
+function subtractBetween(
+  s: Float64Array,
+  nk: Float64Array,
+  means: Float64Array,
+  m: Float64Array,
+  k: number,
+  d: number,
+): boolean {
+  const totalDiagonal = new Float64Array(d);
+  for (let a = 0; a < d; a++) totalDiagonal[a] = s[a * d + a];
+  const delta = new Float64Array(d);
+  for (let c = 0; c < k; c++) {
+    if (!(nk[c] > 0)) continue;
+    for (let a = 0; a < d; a++) delta[a] = means[c * d + a] - m[a];
+    for (let a = 0; a < d; a++) {
+      const v = nk[c] * delta[a];
+      for (let b = 0; b <= a; b++) s[a * d + b] -= v * delta[b];
+    }
+  }
+  for (let a = 0; a < d; a++) if (!(s[a * d + a] >= totalDiagonal[a] / CANCELLATION_LIMIT)) return false;
+  return true;
+}
+
+/** Σ_i (x_i − m)(x_i − m)ᵀ over ws's rows, m their mean from one E-step's N_k and Σ r·x. */
+function rowScatterOf(
+  ws: Workspace,
+  nk: Float64Array,
+  sums: Float64Array,
+): { centre: Float64Array; scatter: Float64Array } {
+  const { n, d, k } = ws;
+  let count = 0;
+  const centre = new Float64Array(d);
+  for (let c = 0; c < k; c++) {
+    count += nk[c];
+    for (let a = 0; a < d; a++) centre[a] += sums[c * d + a];
+  }
+  for (let a = 0; a < d; a++) centre[a] /= count;
+  return scoped(() => {
+    // allocations first: growing the memory detaches every view made before
+    const ones = alloc(n, 8, "row weights");
+    const at = alloc(d + 2, 8, "scatter centre");
+    const out = alloc(d * d, 8, "row scatter");
+    f64(ones, n).fill(1);
+    weightedScatter(ws, ones, centre, n, at, out);
+    return { centre, scatter: f64(out, d * d).slice() };
   });
 }
 

@@ -1,6 +1,6 @@
 // The E-steps that sum the M-step's statistics as they go, for rows without
 // sample weights (eStepFullStats: full and tied, d ≤ 4, K ≤ 64, float64 rows;
-// eStepTiedStats: tied beyond, N_k and Σ r·x only; eStepDiagonalStats: diag and
+// eStepTiedStats: tied beyond, N_k and Σ r·x, the scatter from the rows' kept one; eStepDiagonalStats: diag and
 // spherical; eStepF32Stats: their float32 rows)
 // against the E-step followed by the separate sums and scatter kernels on the
 // same parameters: the same responsibilities and log-likelihoods bit for bit,
@@ -172,7 +172,7 @@ describe("E-step with statistics (eStepFullStats)", () => {
   }
 
   // tied beyond the register kernels: N_k and Σ r·x from the E-step (eStepTiedStats), the
-  // scatter still pooled from the responsibilities; a lone last row (603 rows)
+  // scatter from the rows' own (withinFromTotal); a lone last row (603 rows)
   const tiedCase = (d: number, offset: number) => {
     const X = blobs(603, d, 4, 50 + d).map((row) => row.map((v) => v + offset));
     const p = paramsOf(
@@ -210,6 +210,55 @@ describe("E-step with statistics (eStepFullStats)", () => {
     const fused = run("tied", X, 3, params, true);
     expect(fused.stats.nk[2]).toBe(0);
     expectSame(fused, run("tied", X, 3, params, false));
+  });
+
+  // tied beyond the register kernels: the pooled scatter from the rows' own scatter
+  // about their mean, summed at the workspace's first E-step and kept with it
+  it("tied, d = 7: one workspace's kept row scatter gives every later E-step's scatter (parameters of iterations 1, 3, 8)", () => {
+    const X = blobs(517, 7, 3, 21);
+    const wasm = kernels();
+    const family = FAMILIES.tied;
+    const at = [1, 3, 8].map((maxIter) =>
+      paramsOf(new GaussianMixture({ nComponents: 3, covarianceType: "tied", maxIter, tol: 0, randomState: 4 }).fit(X)),
+    );
+    scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(family, x.ptr, x.rows, 7, 3, x);
+      let kept: unknown;
+      for (const p of at) {
+        loadParams(wasm, family, ws, p);
+        const r = family.eStepWithStatistics?.(wasm, ws);
+        expect(r?.statistics.scatter).toBeDefined();
+        kept ??= ws.rowScatter;
+        expect(ws.rowScatter).toBe(kept); // summed once, not again per E-step
+        const stats = eStepStatistics(wasm, family, ws);
+        const apart = run("tied", X, 3, p, false).stats.scatter;
+        const scale = Math.max(...Array.from(apart, Math.abs));
+        expect(maxRelativeError(Array.from(stats.scatter), Array.from(apart), scale)).toBeLessThan(1e-12);
+      }
+    });
+  });
+
+  it("tied, d = 6, clusters 1e3 apart: the kept scatter's split would cancel, so the scatter is summed component by component", () => {
+    const rng = new Random(8);
+    const X = Array.from({ length: 300 }, (_, i) =>
+      Array.from({ length: 6 }, (_, j) => 1000 * ((i % 3) + j) + 0.01 * normal(rng)),
+    );
+    const p = paramsOf(
+      new GaussianMixture({ nComponents: 3, covarianceType: "tied", maxIter: 2, tol: 0, randomState: 5 }).fit(X),
+    );
+    const wasm = kernels();
+    const family = FAMILIES.tied;
+    scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(family, x.ptr, x.rows, 6, 3, x);
+      loadParams(wasm, family, ws, p);
+      const r = family.eStepWithStatistics?.(wasm, ws);
+      expect(Number.isFinite(r?.logLikelihood)).toBe(true);
+      expect(r?.statistics.scatter).toBeUndefined();
+      expect(ws.pooledRetry).toBeGreaterThan(0);
+    });
+    expectSame(run("tied", X, 3, p, true), run("tied", X, 3, p, false));
   });
 
   it("diag beyond the blocked kernel's scratch (d = 260) runs the E-step and the sums apart", () => {
