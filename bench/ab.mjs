@@ -11,7 +11,8 @@
 // a fit from the broad start (data.mjs's broadStart: means at random
 // rows, precisions 1/20·I; tol 0, 6 iterations) through each dist's GaussianMixture. Prints
 // each one's median time and the median of the per-round ratios A/B with
-// its quartiles. AB_DTYPE=float32 runs the fits with dtype "float32".
+// its quartiles. AB_DTYPE=float32 runs the fits with dtype "float32";
+// AB_WEIGHTS=1 gives the rows sample weights 1, 2, 3 in turn.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -30,6 +31,7 @@ async function makeFit(dist) {
   const s = broadStart(p.X, N, D, K, type);
   const start = { weightsInit: s.weights, meansInit: s.means, precisionsInit: s.precisions };
   const X = { data: p.X, rows: N, cols: D };
+  const sampleWeight = process.env.AB_WEIGHTS ? Float64Array.from({ length: N }, (_, i) => 1 + (i % 3)) : undefined;
   return () => {
     const marks = [];
     new GaussianMixture({
@@ -41,7 +43,7 @@ async function makeFit(dist) {
       randomState: 0,
       dtype: process.env.AB_DTYPE ?? "float64",
       ...start,
-    }).fit(X, { onIteration: () => marks.push(performance.now()) });
+    }).fit(X, { sampleWeight, onIteration: () => marks.push(performance.now()) });
     const iv = marks
       .slice(1)
       .map((t, i) => t - marks[i])

@@ -57,10 +57,11 @@ export interface Workspace {
    */
   pooledRetry?: number;
   /**
-   * Tied: the rows' scatter about a centre m, Σ_i (x_i − m)(x_i − m)ᵀ (lower
-   * triangle), which no parameter changes: summed at the workspace's first
-   * fused E-step (withinFromTotal) and kept on it, so it lives exactly as
-   * long as the rows it was summed from. Unset until then.
+   * Tied: the rows' scatter about a centre m, Σ_i s_i (x_i − m)(x_i − m)ᵀ
+   * (lower triangle; s_i the sample weights, or 1), which no parameter
+   * changes: summed at the workspace's first M-step after an E-step
+   * (withinFromKept) and kept on it, so it lives exactly as long as the rows
+   * and weights it was summed from. Unset until then.
    */
   rowScatter?: { centre: Float64Array; scatter: Float64Array };
 }
@@ -88,8 +89,11 @@ export interface CovarianceFamily {
    * Raw scatter of the workspace's rows about ws.means into `out`
    * (scatterSize values): Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ, lower triangles
    * (full), pooled over components (tied), or diagonals (diag, spherical).
+   * `scored`: ws.resp comes from an E-step that scored every row, so each
+   * row's responsibilities sum to its weight (1, or its sample weight);
+   * tied then needs no pass over the rows (keptPooledScatter).
    */
-  scatter(wasm: Kernels, ws: Workspace, out: number): void;
+  scatter(wasm: Kernels, ws: Workspace, out: number, scored?: boolean): void;
   /** scatter += weight·δδᵀ for component c, in the scatter layout (the merge's mean shift). */
   addOuter(scatter: Float64Array, d: number, c: number, weight: number, delta: Float64Array): void;
   /** The M-step's covariances into ws.cov from a scatter (ws.nk holding N_k + 10ε), with reg_covar. */
@@ -443,16 +447,61 @@ function tiedStatistics(
  * component by component) when a diagonal entry keeps under 1/1024 of the total's.
  */
 function withinFromTotal(ws: Workspace, nk: Float64Array, sums: Float64Array): Float64Array | undefined {
-  const { n, d, k } = ws;
-  if (n === 0) return undefined;
-  ws.rowScatter ??= rowScatterOf(ws, nk, sums);
-  const { centre, scatter: total } = ws.rowScatter;
+  const { d, k } = ws;
   const means = new Float64Array(k * d);
   meansFromSums(nk, sums, k, d, means);
-  const s = total.slice();
-  if (subtractBetween(s, nk, means, centre, k, d)) return s;
-  ws.pooledRetry = POOLED_RETRY; // pooledScatter's split would cancel the same way
+  return withinFromKept(ws, nk, means, () => centreOf(nk, sums, k, d, false));
+}
+
+/**
+ * Tied, ws.resp from an E-step that scored every row (sample weights
+ * allowed): the pooled scatter about ws.means into `out` from the kept row
+ * scatter (withinFromKept), with no pass over the rows. False where the
+ * subtraction would cancel (the caller then scatters component by component).
+ */
+function keptPooledScatter(ws: Workspace, out: number): boolean {
+  const { d, k } = ws;
+  const nk = f64(ws.nk, k).slice();
+  const means = f64(ws.means, k * d).slice();
+  const s = withinFromKept(ws, nk, means, () => centreOf(nk, means, k, d, true));
+  if (s) f64(out, d * d).set(s);
+  return s !== undefined;
+}
+
+/**
+ * The within/between split about the workspace's kept row scatter (summed
+ * about `centre()` on first use): T − Σ_c N_c (μ_c − m)(μ_c − m)ᵀ, or
+ * undefined (and the next POOLED_RETRY pooledScatter calls go straight to the
+ * per-component scatter, since theirs would cancel the same way) when a
+ * diagonal entry keeps under 1/1024 of T's. Trying costs O(K·d²), so unlike
+ * pooledScatter it never skips an M-step for an earlier decline.
+ */
+function withinFromKept(
+  ws: Workspace,
+  nk: Float64Array,
+  means: Float64Array,
+  centre: () => Float64Array,
+): Float64Array | undefined {
+  const { n, d, k } = ws;
+  if (n === 0) return undefined;
+  ws.rowScatter ??= rowScatterOf(ws, centre());
+  const s = ws.rowScatter.scatter.slice();
+  if (subtractBetween(s, nk, means, ws.rowScatter.centre, k, d)) return s;
+  ws.pooledRetry = POOLED_RETRY;
   return undefined;
+}
+
+/** Σ_c N_c μ_c / Σ_c N_c, from the means (ofMeans) or from the sums Σ r·x. */
+function centreOf(nk: Float64Array, v: Float64Array, k: number, d: number, ofMeans: boolean): Float64Array {
+  let count = 0;
+  const centre = new Float64Array(d);
+  for (let c = 0; c < k; c++) {
+    count += nk[c];
+    const scale = ofMeans ? nk[c] : 1;
+    for (let a = 0; a < d; a++) centre[a] += scale * v[c * d + a];
+  }
+  for (let a = 0; a < d; a++) centre[a] /= count;
+  return centre;
 }
 
 /**
@@ -498,27 +547,16 @@ function subtractBetween(
   return true;
 }
 
-/** Σ_i (x_i − m)(x_i − m)ᵀ over ws's rows, m their mean from one E-step's N_k and Σ r·x. */
-function rowScatterOf(
-  ws: Workspace,
-  nk: Float64Array,
-  sums: Float64Array,
-): { centre: Float64Array; scatter: Float64Array } {
-  const { n, d, k } = ws;
-  let count = 0;
-  const centre = new Float64Array(d);
-  for (let c = 0; c < k; c++) {
-    count += nk[c];
-    for (let a = 0; a < d; a++) centre[a] += sums[c * d + a];
-  }
-  for (let a = 0; a < d; a++) centre[a] /= count;
+/** Σ_i s_i (x_i − m)(x_i − m)ᵀ over ws's rows (s_i its sample weights, or 1), about `centre`. */
+function rowScatterOf(ws: Workspace, centre: Float64Array): { centre: Float64Array; scatter: Float64Array } {
+  const { n, d } = ws;
   return scoped(() => {
     // allocations first: growing the memory detaches every view made before
-    const ones = alloc(n, 8, "row weights");
+    const ones = ws.sampleWeight ? 0 : alloc(n, 8, "row weights");
     const at = alloc(d + 2, 8, "scatter centre");
     const out = alloc(d * d, 8, "row scatter");
-    f64(ones, n).fill(1);
-    weightedScatter(ws, ones, centre, n, at, out);
+    if (ones) f64(ones, n).fill(1);
+    weightedScatter(ws, ws.sampleWeight || ones, centre, ws.sumWeights, at, out);
     return { centre, scatter: f64(out, d * d).slice() };
   });
 }
@@ -576,8 +614,8 @@ function full(tied: boolean): CovarianceFamily {
     transposed: true,
     precisionPrior: wishart(tied),
     scatterSize: (k, d) => (tied ? 1 : k) * d * d,
-    scatter(wasm, ws, out) {
-      if (tied && pooledScatter(wasm, ws, out)) return;
+    scatter(wasm, ws, out, scored) {
+      if (tied && (scored ? keptPooledScatter(ws, out) : pooledScatter(wasm, ws, out))) return;
       // a stride of 0 pools every component's scatter into one matrix (tied)
       ws.rowKernels.scatterFull(
         ws.x,

@@ -588,17 +588,19 @@ export function blockStatistics(
     const nk = f64(ws.nk, k).slice();
     const s = f64(sums, k * d).slice();
     meansFromSums(nk, s, k, d, f64(ws.means, k * d));
-    const out = scatter ? scatterAboutMeans(wasm, family, ws) : new Float64Array(0);
+    // after an E-step that scored every row, each row's responsibilities sum to its weight
+    const scored = eStep !== undefined && Number.isFinite(logLikelihood);
+    const out = scatter ? scatterAboutMeans(wasm, family, ws, scored) : new Float64Array(0);
     return { rows: n, sumWeights: ws.sumWeights, logLikelihood, nk, sums: s, scatter: out };
   });
 }
 
-/** The family's scatter of ws.resp about ws.means (N_k in ws.nk). */
-function scatterAboutMeans(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Float64Array {
+/** The family's scatter of ws.resp about ws.means (N_k in ws.nk); `scored` as family.scatter takes it. */
+function scatterAboutMeans(wasm: Kernels, family: CovarianceFamily, ws: Workspace, scored = false): Float64Array {
   return scoped(() => {
     const size = family.scatterSize(ws.k, ws.d);
     const buffer = alloc(size, 8, "scatter");
-    family.scatter(wasm, ws, buffer);
+    family.scatter(wasm, ws, buffer, scored);
     return f64(buffer, size).slice();
   });
 }

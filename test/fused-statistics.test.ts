@@ -16,7 +16,7 @@ import {
   type MixtureParams,
 } from "../src/em.js";
 import { GaussianMixture } from "../src/index.js";
-import { alloc, f64, scoped } from "../src/memory.js";
+import { alloc, f32, f64, scoped } from "../src/memory.js";
 import { Random } from "../src/random.js";
 import type { Statistics } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
@@ -116,6 +116,35 @@ function plainMoments(X: number[][], r: Float64Array, means: Float64Array, k: nu
       for (let j = 0; j < d; j++) want[t++] += ric * dv[j];
     }
   return want;
+}
+
+/**
+ * The pooled scatter Σ_c Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ summed in JS, row by
+ * row and component by component (its lower triangle, row-major, j ≤ a), from
+ * the responsibilities and means given: the reference that neither the
+ * within/between split nor the kept row scatter takes part in.
+ */
+function plainTiedScatter(X: ArrayLike<number>[], r: Float64Array, means: Float64Array, k: number): number[] {
+  const d = X[0].length;
+  const s = new Float64Array(d * d);
+  for (let i = 0; i < X.length; i++)
+    for (let c = 0; c < k; c++) {
+      const dv = Array.from(X[i], (v, j) => v - means[c * d + j]);
+      for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) s[a * d + b] += r[i * k + c] * dv[a] * dv[b];
+    }
+  return lowerOf(s, d);
+}
+
+/** The lower triangle of a d×d matrix, row by row (the M-step mirrors it; the upper half is scratch). */
+function lowerOf(s: ArrayLike<number>, d: number): number[] {
+  const out: number[] = [];
+  for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) out.push(s[a * d + b]);
+  return out;
+}
+
+function expectSameLower(got: ArrayLike<number>, want: number[], d: number, tolerance = 1e-12): void {
+  const scale = Math.max(...want.map(Math.abs));
+  expect(maxRelativeError(lowerOf(got, d), want, scale)).toBeLessThan(tolerance);
 }
 
 function expectSame(a: Run, b: Run, scatterTolerance = 1e-12): void {
@@ -232,10 +261,94 @@ describe("E-step with statistics (eStepFullStats)", () => {
         kept ??= ws.rowScatter;
         expect(ws.rowScatter).toBe(kept); // summed once, not again per E-step
         const stats = eStepStatistics(wasm, family, ws);
-        const apart = run("tied", X, 3, p, false).stats.scatter;
-        const scale = Math.max(...Array.from(apart, Math.abs));
-        expect(maxRelativeError(Array.from(stats.scatter), Array.from(apart), scale)).toBeLessThan(1e-12);
+        const resp = f64(ws.resp, x.rows * 3).slice();
+        expectSameLower(stats.scatter, plainTiedScatter(X, resp, f64(ws.means, 21).slice(), 3), 7);
       }
+    });
+  });
+
+  // the same kept row scatter where the E-step sums nothing (float32 rows, sample weights, tied
+  // at d ≤ 4 with weights): blockStatistics after the E-step, no pass over the rows for the scatter
+  const keptCases: { d: number; dtype: "float64" | "float32"; weighted: boolean }[] = [
+    { d: 8, dtype: "float32", weighted: false },
+    { d: 6, dtype: "float64", weighted: true },
+    { d: 3, dtype: "float64", weighted: true },
+    { d: 5, dtype: "float32", weighted: true },
+  ];
+  for (const { d, dtype, weighted } of keptCases) {
+    it(`tied, d = ${d}, ${dtype}${weighted ? ", sample weights" : ""}: the kept row scatter gives each E-step's pooled scatter (parameters of iterations 1, 3, 8)`, () => {
+      const X = blobs(411, d, 3, 60 + d);
+      const weights = Float64Array.from(X, (_, i) => [0.5, 1, 2.25, 0][i % 4]);
+      const sampleWeight = weighted ? Array.from(weights) : undefined;
+      const at = [1, 3, 8].map((maxIter) =>
+        paramsOf(
+          new GaussianMixture({ nComponents: 3, covarianceType: "tied", maxIter, tol: 0, randomState: 7, dtype }).fit(
+            X,
+            { sampleWeight },
+          ),
+        ),
+      );
+      const wasm = kernels();
+      const family = FAMILIES.tied;
+      scoped(() => {
+        const x = loadMatrix(X, "X", dtype);
+        const ws = allocWorkspace(family, x.ptr, x.rows, d, 3, x, weighted ? weights : undefined);
+        let kept: unknown;
+        for (const p of at) {
+          loadParams(wasm, family, ws, p);
+          const stats = blockStatistics(wasm, family, ws, eStepTotal);
+          expect(ws.rowScatter).toBeDefined();
+          kept ??= ws.rowScatter;
+          expect(ws.rowScatter).toBe(kept); // summed once, not again per E-step
+          // ws.resp holds the responsibilities scaled by the sample weights, as the scatter sums them
+          const resp = f64(ws.resp, x.rows * 3).slice();
+          // the rows as the workspace holds them (float32: rounded, and shifted as the means are)
+          const flat = dtype === "float32" ? f32(ws.x, x.rows * d) : f64(ws.x, x.rows * d);
+          const rows = X.map((_, i) => flat.slice(i * d, (i + 1) * d));
+          expectSameLower(stats.scatter, plainTiedScatter(rows, resp, f64(ws.means, 3 * d).slice(), 3), d);
+        }
+      });
+    });
+  }
+
+  it("tied, responsibilities given rather than an E-step's (rows not summing to their weight): the split of the rows' own totals, nothing kept", () => {
+    const X = blobs(200, 6, 3, 70);
+    const rng = new Random(71);
+    const resp = Float64Array.from({ length: 600 }, () => rng.float());
+    const wasm = kernels();
+    const family = FAMILIES.tied;
+    scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(family, x.ptr, x.rows, 6, 3, x);
+      f64(ws.resp, 600).set(resp);
+      const stats = blockStatistics(wasm, family, ws, undefined);
+      expect(ws.rowScatter).toBeUndefined();
+      expectSameLower(stats.scatter, plainTiedScatter(X, resp, f64(ws.means, 18).slice(), 3), 6);
+    });
+  });
+
+  it("tied, d = 6, sample weights, clusters 1e3 apart: the kept scatter's split would cancel, so the scatter is summed component by component", () => {
+    const rng = new Random(9);
+    const X = Array.from({ length: 300 }, (_, i) =>
+      Array.from({ length: 6 }, (_, j) => 1000 * ((i % 3) + j) + 0.01 * normal(rng)),
+    );
+    const weights = Float64Array.from(X, (_, i) => 1 + (i % 5));
+    const p = paramsOf(
+      new GaussianMixture({ nComponents: 3, covarianceType: "tied", maxIter: 2, tol: 0, randomState: 5 }).fit(X, {
+        sampleWeight: Array.from(weights),
+      }),
+    );
+    const wasm = kernels();
+    const family = FAMILIES.tied;
+    scoped(() => {
+      const x = loadMatrix(X);
+      const ws = allocWorkspace(family, x.ptr, x.rows, 6, 3, x, weights);
+      loadParams(wasm, family, ws, p);
+      const stats = blockStatistics(wasm, family, ws, eStepTotal);
+      expect(ws.pooledRetry).toBeGreaterThan(0);
+      const resp = f64(ws.resp, 900).slice();
+      // the direct sum keeps the within-cluster scatter (1e-4 per row) though T is 1e6 times larger
+      expectSameLower(stats.scatter, plainTiedScatter(X, resp, f64(ws.means, 18).slice(), 3), 6, 1e-9);
     });
   });
 

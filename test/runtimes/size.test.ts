@@ -60,8 +60,11 @@ describe("package size", () => {
   // for 1.07–1.15× faster tied fits at d = 7 … 32 (paired); 80.9 kB from
   // session 14: tied's pooled scatter from the rows' own scatter, summed once per
   // workspace (covariance.ts's withinFromTotal, 0.25 kB of index.js, 80.77 kB)
-  // for 1.21–1.45× faster tied fits at d = 5 … 32 (paired)
-  it("gmm.wasm + index.js stay under 80.9 kB gzipped", () => {
+  // for 1.21–1.45× faster tied fits at d = 5 … 32 (paired); 81.1 kB from
+  // session 15: the same kept scatter for M-steps after E-steps that sum nothing
+  // (float32 rows, sample weights; keptPooledScatter, 0.2 kB, 80.98 kB) for
+  // 1.09–1.41× faster such tied fits (paired)
+  it("gmm.wasm + index.js stay under 81.1 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -69,7 +72,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(36_500); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13
-    expect(wasm.gz + js.gz).toBeLessThan(80_900);
+    expect(wasm.gz + js.gz).toBeLessThan(81_100);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
