@@ -350,6 +350,29 @@ export function rowSums(m: usize, n: i32, k: i32, out: usize): void {
 }
 
 /**
+ * The index of the first of the n values at p (float64) that is not within
+ * ±limit, NaN and ±∞ included (they fail the `<=`), or −1 when all are: the
+ * check of a fit's input after its bulk copy into memory. Eight values per
+ * trip (four f64x2 compares, one branch); the scalar loop then finds the
+ * exact index from the first failing trip, or takes the last n mod 8.
+ * In the module rather than a JavaScript loop, because V8 runs a large
+ * input's first check unoptimised until its loop is replaced on the stack
+ * (15 ms against 3 warm at 2·10⁶ values; this is under 2 either way).
+ */
+export function firstBeyond(p: usize, n: i32, limit: f64): i32 {
+  const bound = f64x2.splat(limit);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const q = p + (<usize>i << 3);
+    const a = v128.and(f64x2.le(f64x2.abs(v128.load(q)), bound), f64x2.le(f64x2.abs(v128.load(q, 16)), bound));
+    const b = v128.and(f64x2.le(f64x2.abs(v128.load(q, 32)), bound), f64x2.le(f64x2.abs(v128.load(q, 48)), bound));
+    if (!i64x2.all_true(v128.and(a, b))) break;
+  }
+  for (; i < n; i++) if (!(Math.abs(load<f64>(p + (<usize>i << 3))) <= limit)) return i;
+  return -1;
+}
+
+/**
  * dst[i] = e^src[i] by the E-step's vector exp (vector-math.ts's expNonPositive),
  * for src[i] ≤ 0: the hook its ULP test measures through.
  */

@@ -2,7 +2,7 @@
 // host allocated above `heapBase()`; nothing here allocates.
 export { cholesky, invertLower, precisionCholeskyFull, precisionFactorFromPrecision, precisionCholeskyDiag, choleskyMany, factorLogDet, logOf } from "./linalg";
 export { logProbFull, eStepFull, eStepFullStats, logProbDiag, logProbSpherical, eStepDiag, eStepSpherical, eStepDiagonalStats, eStepTiedStats } from "./logprob";
-export { normalizeLogProb, argmaxRows, rowSums } from "./estep";
+export { normalizeLogProb, argmaxRows, rowSums, firstBeyond } from "./estep";
 export { eStepF32, eStepF32Stats } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
 export { assignNearest, assignBounded, boundedSumsValues, seedPotential } from "./kmeans";

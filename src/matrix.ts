@@ -143,9 +143,19 @@ export function tooLargeToFit(name: string, i: number, j: number, v: number): Er
 }
 
 /**
+ * The error for the t-th value (row-major, `cols` to a row) of a dense input
+ * that a bounded copy refused: not finite, or beyond MAX_FIT_MAGNITUDE.
+ */
+export function refusedValue(name: string, data: ArrayLike<number>, t: number, cols: number): Error {
+  const [i, j, v] = [Math.floor(t / cols), t % cols, data[t]];
+  return Number.isFinite(v) ? tooLargeToFit(name, i, j, v) : badValue(name, i, j, v);
+}
+
+/**
  * Copies `src` into `dest` up to the first value that is not within ±limit
  * and returns its index (−1 when all are). One loop does both, as fast as
- * `dest.set` alone; NaN and ±∞ fail the `<=` as large values do. A small
+ * `dest.set` alone; NaN and ±∞ fail the `<=` as large values do (the largest
+ * limit is Number.MAX_VALUE, so ±∞ always fail). A small
  * function of its own, so V8 optimises it apart from copyRows' other paths
  * (inline, the loop ran at half the speed).
  */
@@ -172,15 +182,12 @@ export function copyRows(
   name = "X",
   shift?: Float64Array,
   readRows?: Map<number, Float64Array>,
-  limit = Number.POSITIVE_INFINITY,
+  limit = Number.MAX_VALUE,
 ): void {
   const { rows, cols, dense } = src;
   if (dense && !shift) {
     const t = copyBounded(dense, dest, limit);
-    if (t >= 0) {
-      const [i, j, v] = [Math.floor(t / cols), t % cols, dense[t]];
-      throw Number.isFinite(v) ? tooLargeToFit(name, i, j, v) : badValue(name, i, j, v);
-    }
+    if (t >= 0) throw refusedValue(name, dense, t, cols);
     return;
   }
   const row = new Float64Array(cols);

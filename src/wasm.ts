@@ -193,6 +193,8 @@ export interface Kernels {
   normalizeLogProb(logp: Ptr, n: number, k: number, logProbNorm: Ptr, writeResp: boolean): number;
   argmaxRows(m: Ptr, n: number, k: number, labels: Ptr): void;
   rowSums(m: Ptr, n: number, k: number, out: Ptr): void;
+  /** Index of the first of n float64 values at p not within ±limit (NaN, ±∞ included), or −1. */
+  firstBeyond(p: Ptr, n: number, limit: number): number;
   componentSums(x: Ptr, resp: Ptr, n: number, d: number, k: number, nk: Ptr, sums: Ptr): void;
   componentSumsF32: Kernels["componentSums"];
   scatterFull(
@@ -483,6 +485,7 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   normalizeLogProb: true,
   argmaxRows: true,
   rowSums: true,
+  firstBeyond: true,
   componentSums: true,
   componentSumsF32: true,
   scatterFull: true,

@@ -40,6 +40,7 @@ import {
   readMatrix,
   readRow,
   readWeights,
+  refusedValue,
   rowSource,
 } from "./matrix.js";
 import { alloc, f32, f64, mark, release, scoped } from "./memory.js";
@@ -80,7 +81,13 @@ export function loadMatrix(x: MatrixLike, name = "X", dtype: Dtype = "float64", 
   const { rows, cols } = src;
   if (dtype === "float32") return loadFloat32(src, name, limit);
   const ptr = alloc(rows * cols, 8, name);
-  copyRows(src, f64(ptr, rows * cols), name, undefined, undefined, limit);
+  if (src.dense) {
+    // one bulk copy, then the module's check of the copy: a JavaScript loop that does
+    // both runs unoptimised on a process's first large input (matrix.ts, copyBounded)
+    f64(ptr, rows * cols).set(src.dense);
+    const t = kernels().firstBeyond(ptr, rows * cols, limit ?? Number.MAX_VALUE);
+    if (t >= 0) throw refusedValue(name, src.dense, t, cols);
+  } else copyRows(src, f64(ptr, rows * cols), name, undefined, undefined, limit);
   return { ptr, rows, cols, dtype };
 }
 

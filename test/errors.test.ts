@@ -50,6 +50,16 @@ describe("GaussianMixture rejects bad input with a clear message", () => {
     ["not an array", "1,2,3", /must be an array of rows/],
     ["a NaN in a dense matrix", { data: new Float64Array([1, 2, 3, NaN]), rows: 2, cols: 2 }, /X\[1\]\[1\] is NaN/],
     [
+      "−∞ in a dense matrix",
+      { data: new Float64Array([1, 2, -Infinity, 4]), rows: 2, cols: 2 },
+      /X\[1\]\[0\] is -Infinity/,
+    ],
+    [
+      "a value beyond ±1e100 in a dense matrix",
+      { data: new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9, -2e100]), rows: 5, cols: 2 },
+      /X\[4\]\[1\] is -2e\+100: fit takes values within ±1e\+100/,
+    ],
+    [
       "a dense matrix of the wrong size",
       { data: new Float64Array(5), rows: 2, cols: 3 },
       /has 5 values but rows × cols = 2 × 3 = 6/,
@@ -86,6 +96,38 @@ describe("GaussianMixture rejects bad input with a clear message", () => {
     ]) {
       expect(call).toThrow(/not fitted yet: call fit\(X\) first/);
     }
+  });
+
+  // dense input is copied in bulk and checked by the module (firstBeyond); nested rows
+  // value by value: both refuse ±∞ and NaN wherever they stand, scoring included
+  it("scoring dense rows holding ±∞ or NaN is refused naming the row and column, and the model keeps working", () => {
+    const gmm = new GaussianMixture({ nComponents: 2, randomState: 0 }).fit(X);
+    const before = gmm.scoreSamples(X);
+    const rows = 21; // 42 values: five blocks of eight checked together, then two alone
+    for (const [at, v] of [
+      [0, Infinity],
+      [7, -Infinity],
+      [8, NaN],
+      [39, Infinity],
+      [40, NaN],
+      [41, -Infinity],
+    ] as const) {
+      const data = Float64Array.from({ length: 2 * rows }, (_, t) => (t === at ? v : 1 + t / 10));
+      const where = new RegExp(
+        `X\\[${Math.floor(at / 2)}\\]\\[${at % 2}\\] is ${String(v)}: every value must be a finite number`,
+      );
+      for (const call of [
+        () => gmm.scoreSamples({ data, rows, cols: 2 }),
+        () => gmm.predict({ data, rows, cols: 2 }),
+        () => gmm.predictProba({ data, rows, cols: 2 }),
+      ])
+        expect(call).toThrow(where);
+    }
+    expect(Array.from(gmm.scoreSamples(X))).toEqual(Array.from(before));
+    // a large finite value is scored (its log-density underflows to −∞), as nested rows are
+    const far = gmm.scoreSamples({ data: Float64Array.from([1, 2, 1e200, 3]), rows: 2, cols: 2 });
+    expect(far[1]).toBe(-Infinity);
+    expect(far[0]).toBe(gmm.scoreSamples([[1, 2]])[0]);
   });
 
   it("a feature count at predict that differs from fit is refused, and the model keeps working", () => {

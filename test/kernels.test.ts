@@ -902,3 +902,34 @@ describe("k-means kernels", () => {
         });
       }
 });
+
+describe("firstBeyond (the dense input's check)", () => {
+  // the first value not within ±limit, against a plain scan; every position of a
+  // block of eight, across the block boundary and in the scalar tail
+  const plain = (v: ArrayLike<number>, limit: number) => Array.from(v).findIndex((x) => !(Math.abs(x) <= limit));
+  it("finds the first value beyond the limit, NaN or ±∞ wherever it stands, and −1 when there is none", () => {
+    const wasm = kernels();
+    for (const n of [0, 1, 7, 8, 9, 16, 23, 64]) {
+      for (const bad of [NaN, Infinity, -Infinity, 2e100, -1.0000000000000002e100]) {
+        for (let at = -1; at < n; at++) {
+          const v = Float64Array.from({ length: n }, (_, t) => (t === at ? bad : (t % 3) - 1e100 * (t % 2)));
+          if (at >= 0 && at + 3 < n) v[at + 3] = NaN; // a later bad value must not be the one reported
+          scoped(() => {
+            const p = allocFrom(v);
+            expect(wasm.firstBeyond(p, n, 1e100)).toBe(plain(v, 1e100));
+          });
+        }
+      }
+    }
+  });
+  it("takes values equal to the limit, and with Number.MAX_VALUE refuses only NaN and ±∞", () => {
+    const wasm = kernels();
+    scoped(() => {
+      const v = Float64Array.from([1e100, -1e100, Number.MAX_VALUE, -Number.MAX_VALUE, 0, -0, 5e-324, 1, 2]);
+      const p = allocFrom(v);
+      expect(wasm.firstBeyond(p, v.length, Number.MAX_VALUE)).toBe(-1);
+      expect(wasm.firstBeyond(p, 2, 1e100)).toBe(-1);
+      expect(wasm.firstBeyond(p, v.length, 1e100)).toBe(2);
+    });
+  });
+});

@@ -63,16 +63,19 @@ describe("package size", () => {
   // for 1.21–1.45× faster tied fits at d = 5 … 32 (paired); 81.1 kB from
   // session 15: the same kept scatter for M-steps after E-steps that sum nothing
   // (float32 rows, sample weights; keptPooledScatter, 0.2 kB, 80.98 kB) for
-  // 1.09–1.41× faster such tied fits (paired)
-  it("gmm.wasm + index.js stay under 81.1 kB gzipped", () => {
+  // 1.09–1.41× faster such tied fits (paired); 81.2 kB for the module's check of
+  // dense input after its bulk copy (firstBeyond, 0.1 kB of gmm.wasm, 81.15 kB):
+  // no unoptimised JavaScript loop over a process's first large input, 1.05×
+  // faster scoreSamples on 10⁶ × 2 rows (paired processes), and ±∞ refused there
+  it("gmm.wasm + index.js stay under 81.2 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
-    expect(wasm.gz).toBeLessThan(36_500); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13
-    expect(wasm.gz + js.gz).toBeLessThan(81_100);
+    expect(wasm.gz).toBeLessThan(36_600); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13, 36.5 kB in session 15 (firstBeyond)
+    expect(wasm.gz + js.gz).toBeLessThan(81_200);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
