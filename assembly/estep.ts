@@ -352,7 +352,7 @@ export function rowSums(m: usize, n: i32, k: i32, out: usize): void {
 /**
  * The index of the first of the n values at p (float64) that is not within
  * ±limit, NaN and ±∞ included (they fail the `<=`), or −1 when all are: the
- * check of a fit's input after its bulk copy into memory. Eight values per
+ * check of dense input (to fit or to score) after its bulk copy into memory. Eight values per
  * trip (four f64x2 compares, one branch); the scalar loop then finds the
  * exact index from the first failing trip, or takes the last n mod 8.
  * In the module rather than a JavaScript loop, because V8 runs a large
