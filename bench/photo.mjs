@@ -10,7 +10,11 @@
 // over seeds 0–99 the two sides' counts are alike (median 24 here, 23.5 in
 // scikit-learn), but seeds 0 and 2, two of the three default rounds, take
 // 26 and 24 here against 10 and 10 there, so the start is also given per
-// iteration. Writes bench/results/photo.{md,json}.
+// iteration. A whole KMeans fit carries fixed costs (scikit-learn's checks
+// and thread set-up take more than its Lloyd steps on this image), so the
+// Lloyd step itself is timed apart: both sides from the same given centres,
+// tol 0, stopped after 4 and after 16 iterations, the difference of the
+// median times over the 12 iterations between. Writes bench/results/photo.{md,json}.
 //
 //   npm run build && node bench/photo.mjs [rounds]
 import { execFileSync } from "node:child_process";
@@ -55,7 +59,25 @@ for (let r = 0; r < rounds; r++) {
   fit.push((performance.now() - t) / 1000);
   iters.push(g.nIter);
 }
+// the Lloyd steps alone, from the centres bench/sklearn_photo.py gives its side
+const LLOYD = [4, 16];
+const centres = Array.from({ length: 8 }, (_, c) => {
+  const i = Math.floor((c * (sk.n - 1)) / 7);
+  return Array.from(data.subarray(3 * i, 3 * i + 3));
+});
+const lloyd = Object.fromEntries(LLOYD.map((m) => [m, []]));
+const lloydIters = {};
+for (let r = 0; r < 2 * rounds + 1; r++) {
+  for (const m of LLOYD) {
+    const t = performance.now();
+    const km = new KMeans({ nClusters: 8, init: centres, nInit: 1, maxIter: m, tol: 0 }).fit(X);
+    if (r) lloyd[m].push((performance.now() - t) / 1000); // the first round warms up
+    lloydIters[m] = km.nIter;
+  }
+}
 const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const perLloyd = (times, counts) =>
+  (median(times[LLOYD[1]]) - median(times[LLOYD[0]])) / (counts[LLOYD[1]] - counts[LLOYD[0]]);
 const sum = (v) => v.reduce((a, b) => a + b, 0);
 const perIter = (f, n) => sum(f) / sum(n);
 const result = {
@@ -70,6 +92,11 @@ const result = {
     fit: median(sk.fit_s) / median(fit),
     start: median(sk.start_s) / median(start),
     perIteration: perIter(sk.fit_s, sk.n_iter) / perIter(fit, iters),
+    lloyd: perLloyd(sk.lloyd_s, sk.lloyd_iter) / perLloyd(lloyd, lloydIters),
+  },
+  lloyd: {
+    gmm: { seconds: lloyd, iterations: lloydIters, perIteration_s: perLloyd(lloyd, lloydIters) },
+    sklearn: { seconds: sk.lloyd_s, iterations: sk.lloyd_iter, perIteration_s: perLloyd(sk.lloyd_s, sk.lloyd_iter) },
   },
   startShare: { gmm: median(start) / median(fit), sklearn: median(sk.start_s) / median(sk.fit_s) },
 };
@@ -87,6 +114,7 @@ ${result.machine}, node ${result.node}, f64x2 peak ${peak.gflops.toFixed(1)} GFL
 | EM iterations | ${iters.join(", ")} | ${sk.n_iter.join(", ")} | |
 | fit per iteration, ms | ${ms(perIter(fit, iters))} | ${ms(perIter(sk.fit_s, sk.n_iter))} | ${result.ratios.perIteration.toFixed(1)}× |
 | start's share of the fit | ${(100 * result.startShare.gmm).toFixed(0)} % | ${(100 * result.startShare.sklearn).toFixed(0)} % | |
+| KMeans per Lloyd iteration (given centres, iterations ${LLOYD[0]} → ${LLOYD[1]}; ran ${lloydIters[LLOYD[1]]} / ${sk.lloyd_iter[LLOYD[1]]}), ms | ${(1000 * result.lloyd.gmm.perIteration_s).toFixed(2)} | ${(1000 * result.lloyd.sklearn.perIteration_s).toFixed(2)} | ${result.ratios.lloyd.toFixed(1)}× |
 `;
 mkdirSync(here("./results"), { recursive: true });
 writeFileSync(here("./results/photo.json"), `${JSON.stringify(result, null, 2)}\n`);

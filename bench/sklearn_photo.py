@@ -28,4 +28,32 @@ for r in range(rounds):
     g = GaussianMixture(8, covariance_type="full", random_state=r).fit(X)
     fit.append(time.perf_counter() - t)
     iters.append(int(g.n_iter_))
-print(json.dumps({"n": int(X.shape[0]), "fit_s": fit, "start_s": start, "n_iter": iters, "start_iter": start_iters}))
+# Lloyd iterations alone: KMeans from the same given centres (rows spread
+# evenly through the image), tol 0, stopped after LLOYD[0] and after LLOYD[1]
+# iterations; the difference of the two times over the difference of the
+# counts drops the fixed costs (checks, set-up, threads' start) that a
+# whole KMeans fit spreads over its iterations.
+LLOYD = (4, 16)
+centres = X[np.linspace(0, X.shape[0] - 1, 8).astype(int)]
+lloyd = {str(m): [] for m in LLOYD}
+lloyd_iters = {}
+for r in range(2 * rounds + 1):
+    for m in LLOYD:
+        t = time.perf_counter()
+        km = KMeans(n_clusters=8, init=centres, n_init=1, max_iter=m, tol=0).fit(X)
+        if r:  # the first round warms up
+            lloyd[str(m)].append(time.perf_counter() - t)
+        lloyd_iters[str(m)] = int(km.n_iter_)
+print(
+    json.dumps(
+        {
+            "n": int(X.shape[0]),
+            "fit_s": fit,
+            "start_s": start,
+            "n_iter": iters,
+            "start_iter": start_iters,
+            "lloyd_s": lloyd,
+            "lloyd_iter": lloyd_iters,
+        }
+    )
+)

@@ -138,18 +138,25 @@ function weightedPlusPlus(
   return chosen;
 }
 
-/** Mean of the per-feature variances: scikit-learn scales k-means' tol by it. */
-function meanVariance(x: Float64Array | Float32Array, n: number, d: number): number {
-  let total = 0;
-  for (let j = 0; j < d; j++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += x[i * d + j];
-    m /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (x[i * d + j] - m) ** 2;
-    total += v / n;
-  }
-  return total / d;
+/**
+ * Mean of the per-feature variances, every row weighing 1 (scikit-learn
+ * scales k-means' tol by it, without the sample weights): two passes in the
+ * module, the column sums and then the squares about their means, each row
+ * weighing 1 as a one-component responsibility. A JavaScript loop over the
+ * columns took 2.4 ms of a 37 ms KMeans fit on the 273,280-pixel photo.
+ */
+export function meanVariance(x: number, n: number, d: number, rowKernels: DataKernels): number {
+  return scoped(() => {
+    const ones = alloc(n, 8, "row weights");
+    const at = alloc(2 * d + 1, 8, "column moments"); // the count, d means, d sums of squares
+    const means = at + 8;
+    f64(ones, n).fill(1);
+    rowKernels.componentSums(x, ones, n, d, 1, at, means);
+    const m = f64(means, d);
+    for (let j = 0; j < d; j++) m[j] /= n;
+    rowKernels.scatterDiag(x, ones, means, n, d, 1, means + 8 * d);
+    return f64(means + 8 * d, d).reduce((a, v) => a + v, 0) / n / d;
+  });
 }
 
 /**
@@ -324,7 +331,7 @@ export function kmeansOnLoaded(
   rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): LloydResult {
-  const tolScaled = opts.tol * meanVariance(dataView(x, n * d, rowKernels.bytes), n, d);
+  const tolScaled = opts.tol > 0 ? opts.tol * meanVariance(x, n, d, rowKernels) : 0;
   let best: LloydResult | undefined;
   const restarts = opts.init instanceof Float64Array ? 1 : opts.nInit;
   for (let r = 0; r < restarts; r++) {

@@ -2,8 +2,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { KMeans } from "../src/index.js";
+import { meanVariance } from "../src/lloyd.js";
 import { alloc, allocFrom, f64, i32, scoped } from "../src/memory.js";
 import { dataKernels, kernels } from "../src/wasm.js";
+import { loadMatrix } from "../src/workspace.js";
 import { datasets, expectClose } from "./helpers.js";
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/sklearn.json", import.meta.url), "utf8")) as {
@@ -323,4 +325,39 @@ describe("assignBounded", () => {
           // and blocks were kept beside blocks summed afresh in one step, so the keeping is too
           if (n >= 1000 && k > 1 && n > rows) expect(kept).toBeGreaterThan(0);
         });
+});
+
+describe("meanVariance (the scale of k-means' tol)", () => {
+  // the mean of the per-column variances (divided by n, as numpy's var), two-pass in plain JS
+  const plain = (X: number[][]) => {
+    const d = X[0].length;
+    let total = 0;
+    for (let j = 0; j < d; j++) {
+      const m = X.reduce((a, row) => a + row[j], 0) / X.length;
+      total += X.reduce((a, row) => a + (row[j] - m) ** 2, 0) / X.length;
+    }
+    return total / d;
+  };
+  it("equals the plain two-pass mean of the column variances, float64 and float32 rows, columns far from 0 and on different scales", () => {
+    const rows = 1003;
+    const X = Array.from({ length: rows }, (_, i) => [
+      Math.sin(i) * 3 + 1e6,
+      Math.cos(i * 0.7) * 1e-3,
+      ((i * 37) % 101) - 50,
+      (i % 7) * 1e4,
+      Math.sin(i * i) * 5,
+    ]);
+    for (const d of [1, 2, 3, 5]) {
+      const Xd = X.map((row) => row.slice(0, d));
+      const want = plain(Xd);
+      for (const dtype of ["float64", "float32"] as const) {
+        scoped(() => {
+          const x = loadMatrix(Xd, "X", dtype);
+          const got = meanVariance(x.ptr, x.rows, d, dataKernels(dtype));
+          // float32 keeps 24 bits of each centred value
+          expect(Math.abs(got - want) / want).toBeLessThan(dtype === "float32" ? 1e-6 : 1e-12);
+        });
+      }
+    }
+  });
 });

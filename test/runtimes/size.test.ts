@@ -66,8 +66,10 @@ describe("package size", () => {
   // 1.09–1.41× faster such tied fits (paired); 81.2 kB for the module's check of
   // dense input after its bulk copy (firstBeyond, 0.1 kB of gmm.wasm, 81.15 kB):
   // no unoptimised JavaScript loop over a process's first large input, 1.05×
-  // faster scoreSamples on 10⁶ × 2 rows (paired processes), and ±∞ refused there
-  it("gmm.wasm + index.js stay under 81.2 kB gzipped", () => {
+  // faster scoreSamples on 10⁶ × 2 rows (paired processes), and ±∞ refused there;
+  // 81.3 kB for k-means' tol scale summed by the module (lloyd.ts's meanVariance,
+  // 0.06 kB, 81.20 kB): KMeans on the photo 1.03× (paired)
+  it("gmm.wasm + index.js stay under 81.3 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
@@ -75,7 +77,7 @@ describe("package size", () => {
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
     expect(wasm.gz).toBeLessThan(36_600); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13, 36.5 kB in session 15 (firstBeyond)
-    expect(wasm.gz + js.gz).toBeLessThan(81_200);
+    expect(wasm.gz + js.gz).toBeLessThan(81_300);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
