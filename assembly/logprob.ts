@@ -873,7 +873,7 @@ export function eStepDiag(
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
-  return eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, writeResp, 0);
+  return eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, writeResp, 0, 0);
 }
 
 /** eStepDiag for spherical covariances (`prec`: one p = 1/σ per component). */
@@ -882,7 +882,7 @@ export function eStepSpherical(
   means: usize, prec: usize, logDet: usize, logWeights: usize, k: i32,
   out: usize, logProbNorm: usize, writeResp: bool,
 ): f64 {
-  return eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, writeResp, 0);
+  return eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, writeResp, 0, 0);
 }
 
 /**
@@ -895,19 +895,22 @@ export function eStepSpherical(
  * lanes (even and odd rows) there and are added into its first half at the
  * end. Responsibilities and log-likelihoods are eStepDiag's bit for bit;
  * returns Σ_i logProbNorm[i], or NaN, writing nothing, when d and k are too
- * large for the blocked path.
+ * large for the blocked path. `weights` (n sample weights, or 0 for none)
+ * scale each row's responsibilities in the sums only, each product r·s the
+ * one weighRows forms: the stored responsibilities and log-likelihoods stay
+ * unweighted, for the caller to weigh.
  */
 export function eStepDiagonalStats(
   x: usize, n: i32, d: i32,
   means: usize, prec: usize, spherical: bool, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, stats: usize,
+  out: usize, logProbNorm: usize, stats: usize, weights: usize,
 ): f64 {
   if (!fusedBlocked(d, k)) return NaN;
   const per = 1 + 2 * d;
   memory.fill(stats, 0, <usize>(k * per) << 4);
   const total = spherical
-    ? eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, true, stats)
-    : eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, true, stats);
+    ? eStepScaled(x, n, d, means, prec, 1, 0, logDet, logWeights, k, out, logProbNorm, true, stats, weights)
+    : eStepScaled(x, n, d, means, prec, d, 8, logDet, logWeights, k, out, logProbNorm, true, stats, weights);
   addLanes(stats, stats, k * per);
   return total;
 }
@@ -965,6 +968,22 @@ export function addLanes(from: usize, to: usize, count: i32): void {
   }
 }
 
+/**
+ * The block's kept responsibilities (finishBlockKept's layout: per component
+ * four row pairs) times the rows' sample weights, in place: r·s, the product
+ * weighRows forms. Pairs past the last row hold 0 and are left so (their
+ * weights are never read).
+ */
+function weighKept(kept: usize, k: i32, weights: usize, i0: i32, rows: i32): void {
+  for (let q = 0; q < BLOCK_ROWS; q += 2) {
+    const w = blockResp(weights, i0, q, rows, 1, 0);
+    for (let c = 0; c < k; c++) {
+      const p = kept + <usize>c * PAIR_BYTES + (<usize>q << 3);
+      v128.store(p, f64x2.mul(v128.load(p), w));
+    }
+  }
+}
+
 /** Responsibilities of component c (byte offset o in a row) for rows i0 + q, i0 + q + 1 of a block of `rows` as a pair; 0 past the last. */
 @inline export function blockResp(out: usize, i0: i32, q: i32, rows: i32, k: i32, o: usize): v128 {
   const last = i0 + rows - 1;
@@ -977,7 +996,7 @@ export function addLanes(from: usize, to: usize, count: i32): void {
 function eStepScaled(
   x: usize, n: i32, d: i32,
   means: usize, prec: usize, perComponent: i32, sStride: usize, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool, acc: usize,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: usize, weights: usize,
 ): f64 {
   if (!fusedBlocked(d, k)) {
     logProbScaled(x, n, d, means, prec, perComponent, sStride, logDet, logWeights, k, out);
@@ -986,7 +1005,7 @@ function eStepScaled(
   let total = 0.0;
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
     const rows = min(BLOCK_ROWS, n - i0);
-    total += eStepScaledBlock(x, i0, rows, d, means, prec, perComponent, sStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc);
+    total += eStepScaledBlock(x, i0, rows, d, means, prec, perComponent, sStride, logDet, logWeights, k, out, logProbNorm, writeResp, acc, weights);
   }
   return total;
 }
@@ -995,7 +1014,7 @@ function eStepScaled(
 function eStepScaledBlock(
   x: usize, i0: i32, rows: i32, d: i32,
   means: usize, prec: usize, perComponent: i32, sStride: usize, logDet: usize, logWeights: usize, k: i32,
-  out: usize, logProbNorm: usize, writeResp: bool, acc: usize,
+  out: usize, logProbNorm: usize, writeResp: bool, acc: usize, weights: usize,
 ): f64 {
   const constant = -0.5 * <f64>d * LOG_2PI;
   const xt = KERNEL_SCRATCH;
@@ -1009,6 +1028,7 @@ function eStepScaledBlock(
   }
   if (!acc) return finishBlock(lb, rows, k, out, i0, logProbNorm, writeResp);
   const total = finishBlockKept(lb, rows, k, out, i0, logProbNorm);
+  if (weights) weighKept(lb, k, weights, i0, rows);
   accumulateDiagonalBlock(xt, means, d, k, lb, acc);
   return total;
 }

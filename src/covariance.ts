@@ -114,13 +114,14 @@ export interface CovarianceFamily {
   eStep?(wasm: Kernels, ws: Workspace, writeResp: boolean): number;
   /**
    * Optional E-step that also returns the block's statistics (the fused
-   * kernels sum them while each block of rows is in cache), for rows without
-   * sample weights (float64; float32 too for diag and spherical): undefined
-   * where the family has no such kernel for this d, k and element type
-   * (nothing is run then). Otherwise ws.resp and
-   * ws.logProbNorm are filled as by eStep, and `statistics` is N_k, Σ r·x and
-   * the scatter in the family's layout, the scatter undefined where it would
-   * lose accuracy (the caller then sums it from ws.resp about the new means).
+   * kernels sum them while each block of rows is in cache; float64, and
+   * float32 too for diag and spherical): undefined where the family has no
+   * such kernel for this d, k, element type and sample weights (nothing is
+   * run then). Otherwise ws.resp and ws.logProbNorm are filled as by eStep
+   * (unweighted: the caller weighs them, weighRows), and `statistics` is N_k,
+   * Σ r·x and the scatter in the family's layout, weighted by the sample
+   * weights if any, the scatter undefined where it would lose accuracy (the
+   * caller then sums it from ws.resp about the new means).
    */
   eStepWithStatistics?(
     wasm: Kernels,
@@ -688,7 +689,7 @@ function full(tied: boolean): CovarianceFamily {
     },
     eStepWithStatistics(wasm, ws) {
       const { n, d, k } = ws;
-      if (ws.params32) return undefined;
+      if (ws.params32 || ws.sampleWeight) return undefined; // these kernels sum unweighted float64 rows only
       if (tied && d > FUSED_MAX_D) return tiedStatistics(wasm, ws);
       if (d > FUSED_MAX_D || k > FUSED_MAX_K) return undefined;
       return scoped(() => {
@@ -1006,6 +1007,7 @@ function diagonal(spherical: boolean): CovarianceFamily {
     },
     eStepWithStatistics(wasm, ws) {
       const { n, d, k } = ws;
+      if (ws.params32 && ws.sampleWeight) return undefined; // the float32 kernel sums unweighted only
       return scoped(() => {
         const per = 1 + 2 * d;
         const acc = alloc(2 * k * per, 8, "E-step statistics");
@@ -1039,6 +1041,7 @@ function diagonal(spherical: boolean): CovarianceFamily {
               ws.resp,
               ws.logProbNorm,
               acc,
+              ws.sampleWeight,
             );
         // NaN: d and k too large for the blocked kernel, which then ran nothing
         if (Number.isNaN(logLikelihood)) return undefined;

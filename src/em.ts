@@ -326,13 +326,16 @@ export function mStep(
 
 /** An E-step over the workspace's rows and their statistics: one block, as a worker thread computes its shard. */
 export function eStepStatistics(wasm: Kernels, family: CovarianceFamily, ws: Workspace): Statistics {
-  // the fused kernels sum N_k, Σ r·x and the scatter during the E-step (unweighted rows only:
-  // sample weights scale the responsibilities after it)
-  const fused = ws.sampleWeight ? undefined : family.eStepWithStatistics?.(wasm, ws);
+  // the fused kernels sum N_k, Σ r·x and the scatter during the E-step (those that cannot
+  // weigh the rows decline sample weights)
+  const fused = family.eStepWithStatistics?.(wasm, ws);
   if (!fused) return blockStatistics(wasm, family, ws, eStepTotal);
-  const { logLikelihood, statistics } = fused;
+  let { logLikelihood } = fused;
+  const { statistics } = fused;
   if (Number.isFinite(logLikelihood)) {
-    const { k, d } = ws;
+    const { n, k, d } = ws;
+    // the statistics are weighted already; the responsibilities and log-likelihoods as blockStatistics leaves them
+    if (ws.sampleWeight) logLikelihood = wasm.weighRows(ws.resp, ws.logProbNorm, ws.sampleWeight, n, k);
     const { nk, sums } = statistics;
     f64(ws.nk, k).set(nk);
     meansFromSums(nk, sums, k, d, f64(ws.means, k * d));

@@ -97,6 +97,8 @@ export interface Kernels {
     out: Ptr,
     logProbNorm: Ptr,
     stats: Ptr,
+    /** n sample weights scaling the sums (not the stored responsibilities), or 0 for none */
+    weights: Ptr,
   ): number;
   /** Tied, d > 4: the E-step plus N_k and Σ r·x per component (k·(1 + d), room for twice that); NaN outside the blocked path. */
   eStepTiedStats(

@@ -1,5 +1,5 @@
-// The E-steps that sum the M-step's statistics as they go, for rows without
-// sample weights (eStepFullStats: full and tied, d ≤ 4, K ≤ 64, float64 rows;
+// The E-steps that sum the M-step's statistics as they go (sample weights:
+// diag and spherical, float64) (eStepFullStats: full and tied, d ≤ 4, K ≤ 64, float64 rows;
 // eStepTiedStats: tied beyond, N_k and Σ r·x, the scatter from the rows' kept one; eStepDiagonalStats: diag and
 // spherical; eStepF32Stats: their float32 rows)
 // against the E-step followed by the separate sums and scatter kernels on the
@@ -49,17 +49,18 @@ function run(
   params: MixtureParams,
   fused: boolean,
   dtype: "float64" | "float32" = "float64",
+  sampleWeight?: Float64Array,
 ): Run {
   const wasm = kernels();
   const family = FAMILIES[type];
   return scoped(() => {
     const x = loadMatrix(X, "X", dtype);
-    const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x);
+    const ws = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x, sampleWeight);
     loadParams(wasm, family, ws, params);
     let fusedTaken = false;
     if (fused) {
       // whether the kernel's statistics were kept whole (the scatter not summed again from the responsibilities)
-      const probe = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x);
+      const probe = allocWorkspace(family, x.ptr, x.rows, x.cols, k, x, sampleWeight);
       loadParams(wasm, family, probe, params);
       const r = family.eStepWithStatistics?.(wasm, probe);
       fusedTaken = r?.statistics.scatter !== undefined && Number.isFinite(r.logLikelihood);
@@ -199,6 +200,39 @@ describe("E-step with statistics (eStepFullStats)", () => {
       }
     }
   }
+
+  // diag and spherical with sample weights: the kernel weighs the responsibilities in its sums
+  // (r·s, as weighRows forms them), and the caller weighs the stored ones afterwards
+  for (const type of ["diag", "spherical"] as const) {
+    for (const d of [1, 5, 8]) {
+      it(`${type}, d = ${d}, sample weights (zeros among them): the weighted E-step's results bit for bit, its statistics to 1e-12 (n not a multiple of the block)`, () => {
+        const X = blobs(605, d, 4, 80 + d);
+        const weights = Float64Array.from(X, (_, i) => [0.25, 3, 0, 1.5, 7][i % 5]);
+        const options = { nComponents: 4, covarianceType: type, maxIter: 3, tol: 0, randomState: 2 };
+        const p = paramsOf(new GaussianMixture(options).fit(X, { sampleWeight: Array.from(weights) }));
+        const fused = run(type, X, 4, p, true, "float64", weights);
+        expect(fused.fusedTaken).toBe(true);
+        expectSame(fused, run(type, X, 4, p, false, "float64", weights));
+        // and the weights did count: the unweighted statistics differ
+        const plain = run(type, X, 4, p, true);
+        expect(Math.abs(plain.stats.nk[0] - fused.stats.nk[0])).toBeGreaterThan(1);
+      });
+    }
+  }
+  it("float32 diag with sample weights stays on the E-step and the separate sums (its kernel sums unweighted)", () => {
+    const X = blobs(300, 3, 2, 90);
+    const weights = Float64Array.from(X, (_, i) => 1 + (i % 3));
+    const p = paramsOf(
+      new GaussianMixture({ nComponents: 2, covarianceType: "diag", maxIter: 2, tol: 0, randomState: 1 }).fit(X),
+    );
+    const wasm = kernels();
+    scoped(() => {
+      const x = loadMatrix(X, "X", "float32");
+      const ws = allocWorkspace(FAMILIES.diag, x.ptr, x.rows, 3, 2, x, weights);
+      loadParams(wasm, FAMILIES.diag, ws, p);
+      expect(FAMILIES.diag.eStepWithStatistics?.(wasm, ws)).toBeUndefined();
+    });
+  });
 
   // tied beyond the register kernels: N_k and Σ r·x from the E-step (eStepTiedStats), the
   // scatter from the rows' own (withinFromTotal); a lone last row (603 rows)
