@@ -174,7 +174,8 @@ describe("E-step with statistics (eStepFullStats)", () => {
     dtype: "float64" | "float32";
     what: string;
   }[] = [
-    { types: ["full", "tied"], dims: [1, 2, 3, 4], n: 601, k: 3, seed: 0, dtype: "float64", what: "(odd n)" },
+    { types: ["full"], dims: [1, 2, 3, 4], n: 601, k: 3, seed: 0, dtype: "float64", what: "(odd n)" },
+    { types: ["tied"], dims: [1], n: 601, k: 3, seed: 0, dtype: "float64", what: "(odd n)" },
     {
       types: ["diag", "spherical"],
       dims: [1, 2, 5, 8, 13],
@@ -233,6 +234,28 @@ describe("E-step with statistics (eStepFullStats)", () => {
       expect(FAMILIES.diag.eStepWithStatistics?.(wasm, ws)).toBeUndefined();
     });
   });
+
+  // tied at d = 2 … 4: the plain E-step, the sums and the kept row scatter beat the register
+  // kernel's per-component moments, so the family declines and the M-step keeps the row scatter
+  for (const d of [2, 3, 4]) {
+    it(`tied, d = ${d}: no fused statistics; the E-step's statistics come from the sums and the kept row scatter`, () => {
+      const X = blobs(401, d, 3, 100 + d);
+      const p = paramsOf(
+        new GaussianMixture({ nComponents: 3, covarianceType: "tied", maxIter: 3, tol: 0, randomState: 1 }).fit(X),
+      );
+      const wasm = kernels();
+      scoped(() => {
+        const x = loadMatrix(X);
+        const ws = allocWorkspace(FAMILIES.tied, x.ptr, x.rows, d, 3, x);
+        loadParams(wasm, FAMILIES.tied, ws, p);
+        expect(FAMILIES.tied.eStepWithStatistics?.(wasm, ws)).toBeUndefined();
+        const stats = eStepStatistics(wasm, FAMILIES.tied, ws);
+        expect(ws.rowScatter).toBeDefined();
+        const resp = f64(ws.resp, x.rows * 3).slice();
+        expectSameLower(stats.scatter, plainTiedScatter(X, resp, f64(ws.means, 3 * d).slice(), 3), d);
+      });
+    });
+  }
 
   // tied beyond the register kernels: N_k and Σ r·x from the E-step (eStepTiedStats), the
   // scatter from the rows' own (withinFromTotal); a lone last row (603 rows)
