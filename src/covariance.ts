@@ -693,7 +693,7 @@ function full(tied: boolean): CovarianceFamily {
       if (tied && d > FUSED_MAX_D) return tiedStatistics(wasm, ws);
       // tied at d = 2 … 4: the plain E-step, N_k and Σ r·x, and the kept row scatter
       // (keptPooledScatter) beat the per-component moments of eStepFullStats (paired
-      // fits 1.04×, 1.16×, 1.30×); at d = 1 they are even
+      // fits 1.09×, 1.23×, 1.34×); at d = 1 they are even
       if (tied && d > 1) return undefined;
       if (d > FUSED_MAX_D || k > FUSED_MAX_K) return undefined;
       return scoped(() => {
