@@ -59,12 +59,9 @@ for (let r = 0; r < rounds; r++) {
   fit.push((performance.now() - t) / 1000);
   iters.push(g.nIter);
 }
-// the Lloyd steps alone, from the centres bench/sklearn_photo.py gives its side
+// the Lloyd steps alone, from the centres bench/sklearn_photo.py started its side from
 const LLOYD = [4, 16];
-const centres = Array.from({ length: 8 }, (_, c) => {
-  const i = Math.floor((c * (sk.n - 1)) / 7);
-  return Array.from(data.subarray(3 * i, 3 * i + 3));
-});
+const centres = sk.lloyd_centres;
 const lloyd = Object.fromEntries(LLOYD.map((m) => [m, []]));
 const lloydIters = {};
 for (let r = 0; r < 2 * rounds + 1; r++) {

@@ -54,6 +54,7 @@ print(
             "start_iter": start_iters,
             "lloyd_s": lloyd,
             "lloyd_iter": lloyd_iters,
+            "lloyd_centres": centres.tolist(),
         }
     )
 )

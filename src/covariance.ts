@@ -462,6 +462,7 @@ function withinFromTotal(ws: Workspace, nk: Float64Array, sums: Float64Array): F
  */
 function keptPooledScatter(ws: Workspace, out: number): boolean {
   const { d, k } = ws;
+  // copies: the first call sums the row scatter, whose allocations may grow the memory
   const nk = f64(ws.nk, k).slice();
   const means = f64(ws.means, k * d).slice();
   const s = withinFromKept(ws, nk, means, () => centreOf(nk, means, k, d, true));

@@ -10,7 +10,7 @@ import { Random } from "../src/random.js";
 import { meansFromSums } from "../src/statistics.js";
 import { kernels } from "../src/wasm.js";
 import { loadMatrix } from "../src/workspace.js";
-import { maxRelativeError, normal } from "./helpers.js";
+import { lowerError, maxRelativeError, naivePooledScatter, normal } from "./helpers.js";
 
 interface Case {
   X: number[][];
@@ -54,20 +54,11 @@ function scatters({ X, resp, k, weights, dtype = "float64" }: Case) {
       ws.scratch,
     );
     family.scatter(wasm, ws, familyOut);
-    // naive: the rows as the workspace holds them (float32 rounded), the weighted responsibilities
-    const means = f64(ws.means, k * d).slice();
-    const r = f64(ws.resp, n * k).slice();
-    const naive = new Float64Array(d * d);
-    for (let i = 0; i < n; i++) {
-      // float32 rows are stored minus their column centres (and so are the means), rounded
-      const row = x.shift ? X[i].map((v, a) => Math.fround(v - (x.shift as Float64Array)[a])) : X[i];
-      for (let c = 0; c < k; c++) {
-        const ric = r[i * k + c];
-        for (let a = 0; a < d; a++)
-          for (let b = 0; b <= a; b++)
-            naive[a * d + b] += ric * (row[a] - means[c * d + a]) * (row[b] - means[c * d + b]);
-      }
-    }
+    // naive: the rows as the workspace holds them (float32 rows are stored minus their column
+    // centres, as the means are, and rounded), the weighted responsibilities
+    const shift = x.shift;
+    const rows = shift ? X.map((row) => row.map((v, a) => Math.fround(v - shift[a]))) : X;
+    const naive = naivePooledScatter(rows, f64(ws.resp, n * k).slice(), f64(ws.means, k * d).slice(), k);
     return {
       taken,
       pooled: f64(pooledOut, d * d).slice(),
@@ -90,16 +81,6 @@ function overlapping(n: number, d: number, k: number, seed: number): Case {
     for (let c = 0; c < k; c++) resp[i * k + c] /= s;
   }
   return { X, resp, k };
-}
-
-/** Lower triangles compared relative to the largest entry (off-diagonals may be near 0). */
-function lowerError(a: Float64Array, b: Float64Array, d: number): number {
-  const pick = (m: Float64Array) =>
-    Array.from({ length: d * d }, (_, i) => i)
-      .filter((i) => i % d <= Math.floor(i / d))
-      .map((i) => m[i]);
-  const scale = Math.max(...pick(b).map(Math.abs));
-  return maxRelativeError(pick(a), pick(b), scale);
 }
 
 describe("tied pooled scatter (within/between split)", () => {
