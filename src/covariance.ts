@@ -51,12 +51,6 @@ export interface Workspace {
   logDet: number; // k values of log det W
   scratch: number; // d·d + d values
   /**
-   * Tied: M-steps left before pooledScatter tries its split again after
-   * declining one (it declines when the clusters are well separated, which
-   * then tends to last; trying costs a pass over the rows). Unset: 0.
-   */
-  pooledRetry?: number;
-  /**
    * Tied: the rows' scatter about a centre m, Σ_i s_i (x_i − m)(x_i − m)ᵀ
    * (lower triangle; s_i the sample weights, or 1), which no parameter
    * changes: summed at the workspace's first M-step after an E-step
@@ -346,20 +340,18 @@ const CANCELLATION_LIMIT = 1024;
  * diagonal entry keeps at least 1/1024 of the total's (at most ten bits
  * lost, a relative error of about 2e-13; scikit-learn subtracts uncentred
  * moments with no such check); otherwise this returns false and the caller
- * scatters component by component, as before, and so do the next
- * POOLED_RETRY M-steps on this workspace without trying (a decline costs a
- * pass over the rows, and separated clusters stay separated). Returns
- * whether `out` holds the pooled scatter. The benchmark's tied d = 8 fit keeps 4–5 % of the total
+ * scatters component by component. Returns whether `out` holds the pooled
+ * scatter. It runs only for M-steps from responsibilities no E-step of this
+ * workspace wrote (a start: responsibilitiesInit, a search candidate's);
+ * after an E-step the kept row scatter (keptPooledScatter) needs no pass, so
+ * it keeps no memory of earlier declines and a start's scatter does not
+ * depend on what the workspace fitted before. The benchmark's tied d = 8 fit keeps 4–5 % of the total
  * scatter on its tightest axis and takes the split in every iteration.
  */
 export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolean {
   const { n, d, k } = ws;
   if (k === 1) return false; // the direct scatter is one pass already
-  if (ws.pooledRetry) {
-    ws.pooledRetry--;
-    return false;
-  }
-  const taken = scoped(() => {
+  return scoped(() => {
     // allocations first: growing the memory detaches every view made before
     const w = alloc(n, 8, "row weights");
     const centre = alloc(d + 2, 8, "pooled centre");
@@ -375,12 +367,7 @@ export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolea
     weightedScatter(ws, w, m, total, centre, out);
     return subtractBetween(f64(out, d * d), nk, means, m, k, d);
   });
-  if (!taken) ws.pooledRetry = POOLED_RETRY;
-  return taken;
 }
-
-/** After a declined split, M-steps that go straight to the per-component scatter. */
-const POOLED_RETRY = 7;
 
 // logprob.ts's register E-steps (eStepSmall), which eStepFullStats runs on
 const FUSED_MAX_D = 4;
@@ -444,8 +431,8 @@ function tiedStatistics(
  * So that term is summed once per workspace (ws.rowScatter, about the rows'
  * mean as the first E-step's sums give it) and each M-step costs O(K·d²)
  * instead of a pass over the rows. The same cancellation rule as
- * pooledScatter: undefined (and the next POOLED_RETRY M-steps scatter
- * component by component) when a diagonal entry keeps under 1/1024 of the total's.
+ * pooledScatter: undefined (the caller then scatters component by component)
+ * when a diagonal entry keeps under 1/1024 of the total's.
  */
 function withinFromTotal(ws: Workspace, nk: Float64Array, sums: Float64Array): Float64Array | undefined {
   const { d, k } = ws;
@@ -473,10 +460,8 @@ function keptPooledScatter(ws: Workspace, out: number): boolean {
 /**
  * The within/between split about the workspace's kept row scatter (summed
  * about `centre()` on first use): T − Σ_c N_c (μ_c − m)(μ_c − m)ᵀ, or
- * undefined (and the next POOLED_RETRY pooledScatter calls go straight to the
- * per-component scatter, since theirs would cancel the same way) when a
- * diagonal entry keeps under 1/1024 of T's. Trying costs O(K·d²), so unlike
- * pooledScatter it never skips an M-step for an earlier decline.
+ * undefined when a diagonal entry keeps under 1/1024 of T's. Trying costs
+ * O(K·d²), so every M-step after an E-step tries it.
  */
 function withinFromKept(
   ws: Workspace,
@@ -488,9 +473,7 @@ function withinFromKept(
   if (n === 0) return undefined;
   ws.rowScatter ??= rowScatterOf(ws, centre());
   const s = ws.rowScatter.scatter.slice();
-  if (subtractBetween(s, nk, means, ws.rowScatter.centre, k, d)) return s;
-  ws.pooledRetry = POOLED_RETRY;
-  return undefined;
+  return subtractBetween(s, nk, means, ws.rowScatter.centre, k, d) ? s : undefined;
 }
 
 /** Σ_c N_c μ_c / Σ_c N_c, from the means (ofMeans) or from the sums Σ r·x. */

@@ -340,7 +340,8 @@ export function eStepStatistics(wasm: Kernels, family: CovarianceFamily, ws: Wor
     f64(ws.nk, k).set(nk);
     meansFromSums(nk, sums, k, d, f64(ws.means, k * d));
     // a scatter whose moments would cancel: summed from ws.resp about the new means instead
-    const scatter = statistics.scatter ?? scatterAboutMeans(wasm, family, ws);
+    // (every row was scored, so tied tries its kept row scatter first: no pass over the rows)
+    const scatter = statistics.scatter ?? scatterAboutMeans(wasm, family, ws, true);
     return { rows: ws.n, sumWeights: ws.sumWeights, logLikelihood, nk, sums, scatter };
   }
   // rows that overflowed: repaired in ws.resp as eStepTotal repairs them, then summed from there
