@@ -23,6 +23,7 @@ import {
   BAYESIAN_INIT_PARAMS,
   checkFitOptions,
   checkInteger,
+  checkOptionNames,
   checkResponsibilities,
   checkSeed,
   type Dtype,
@@ -149,14 +150,7 @@ function positive(v: unknown, name: string): number | undefined {
 }
 
 function resolveBayesian(o: BayesianGaussianMixtureOptions): BayesianOptions {
-  if (o === null || typeof o !== "object")
-    throw new TypeError(`BayesianGaussianMixture options must be an object; got ${describe(o)}`);
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key))
-      throw new RangeError(
-        `Unknown BayesianGaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`,
-      );
-  }
+  checkOptionNames(o, KNOWN, "BayesianGaussianMixture");
   const initParams = o.initParams ?? "kmeans";
   if (!BAYESIAN_INIT_PARAMS.includes(initParams)) {
     throw new RangeError(

@@ -4,7 +4,7 @@ import { NotFittedError } from "./errors.js";
 import { type KMeansJSON, kmeansFromJSON, kmeansToJSON } from "./kmeans-json.js";
 import { kmeansRows, nearestCenters } from "./lloyd.js";
 import { flatten, type Matrix, type MatrixLike, shapeOf, toRows } from "./matrix.js";
-import { checkInteger, checkNonNegative, checkSeed } from "./options.js";
+import { checkInteger, checkNonNegative, checkOptionNames, checkSeed } from "./options.js";
 import { Random } from "./random.js";
 
 /** How KMeans seeds: k-means++ (default), distinct random rows, or the given k × d centres. */
@@ -25,6 +25,8 @@ export interface KMeansOptions {
   /** Seed for reproducible results. */
   randomState?: number;
 }
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(["nClusters", "init", "nInit", "maxIter", "tol", "randomState"]);
 
 /**
  * K-means clustering (Lloyd's algorithm, k-means++ seeding), with
@@ -58,6 +60,7 @@ export class KMeans {
    * @param options every one optional
    */
   constructor(options: KMeansOptions = {}) {
+    checkOptionNames(options, KNOWN_OPTIONS, "KMeans");
     this.nClusters = checkInteger(options.nClusters ?? 8, "nClusters", 1);
     this.init = options.init ?? "k-means++";
     if (typeof this.init === "string" && this.init !== "k-means++" && this.init !== "random") {

@@ -242,14 +242,21 @@ const KNOWN = new Set([
   "onWarning",
 ]);
 
-export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
+/**
+ * An estimator's options: an object whose every key is one of `known` (a
+ * misspelt name would otherwise leave its default in place unnoticed).
+ */
+export function checkOptionNames(o: unknown, known: ReadonlySet<string>, estimator: string): void {
   if (o === null || typeof o !== "object")
-    throw new TypeError(`GaussianMixture options must be an object; got ${describe(o)}`);
+    throw new TypeError(`${estimator} options must be an object; got ${describe(o)}`);
   for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) {
-      throw new RangeError(`Unknown GaussianMixture option ${describe(key)}; known options: ${[...KNOWN].join(", ")}`);
-    }
+    if (!known.has(key))
+      throw new RangeError(`Unknown ${estimator} option ${describe(key)}; known options: ${[...known].join(", ")}`);
   }
+}
+
+export function resolveOptions(o: GaussianMixtureOptions): ResolvedOptions {
+  checkOptionNames(o, KNOWN, "GaussianMixture");
   return {
     nComponents: checkInteger(o.nComponents ?? 1, "nComponents", 1),
     covarianceType: checkChoice(o.covarianceType ?? "full", "covarianceType", COVARIANCE_TYPES),

@@ -271,4 +271,13 @@ describe("KMeans rejects bad input", () => {
     expect(() => km.predict(datasets.iris)).toThrow(/X has 4 features but this KMeans was fitted with 2/);
     expect(km.predict(X).length).toBe(X.length);
   });
+
+  it("refuses options it does not know, naming the key and the known ones (a misspelt name would leave its default)", () => {
+    expect(() => new KMeans({ nclusters: 3 } as never)).toThrow(
+      /Unknown KMeans option "nclusters"; known options: nClusters, init, nInit, maxIter, tol, randomState/,
+    );
+    expect(() => new KMeans({ nClusters: 3, dtype: "float32" } as never)).toThrow(/Unknown KMeans option "dtype"/);
+    expect(() => new KMeans(null as never)).toThrow(/KMeans options must be an object; got null/);
+    expect(new KMeans({ nClusters: 3, randomState: 0 }).fit(X).nIter).toBeGreaterThan(0);
+  });
 });
