@@ -5,9 +5,9 @@ export { logProbFull, eStepFull, eStepFullStats, logProbDiag, logProbSpherical, 
 export { normalizeLogProb, argmaxRows, rowSums, firstBeyond } from "./estep";
 export { eStepF32, eStepF32Stats } from "./estep32";
 export { componentSums, scatterFull, finishScatter, scatterDiag, weighRows } from "./mstep";
-export { assignNearest, assignBounded, boundedSumsValues, seedPotential } from "./kmeans";
+export { assignNearest, assignBounded, boundedSumsValues, seedPotential, seedTrials } from "./kmeans";
 export { componentSumsF32, scatterFullF32, scatterDiagF32 } from "./mstep";
-export { assignNearestF32, assignBoundedF32, seedPotentialF32 } from "./kmeans";
+export { assignNearestF32, assignBoundedF32, seedPotentialF32, seedTrialsF32 } from "./kmeans";
 export { sampleDiagonal, sampleGaussian } from "./sample";
 export { hcAgglomerate } from "./hc";
 export { digamma, lgamma, ln } from "./special";

@@ -572,6 +572,93 @@ function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: us
 }
 
 /**
+ * k-means++'s greedy trials, d ≤ 3: out[t] = the potential seedPotential
+ * (not committing) gives for the candidate centre at row rows[t] of X, for
+ * t < count ≤ 4, each summed over the rows in row order as seedPotential
+ * sums it, so the same bits. One pass serves them all: each
+ * potential is a chain of dependent additions, and four chains side by side
+ * take little longer than one, while X and minDist are read once, not
+ * `count` times (the trials of one centre were most of k-means++'s time).
+ */
+export function seedTrials(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+  seedTrialsOf<f64>(x, n, d, rows, count, minDist, out);
+}
+
+/** seedTrials with X stored as f32. */
+export function seedTrialsF32(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+  seedTrialsOf<f32>(x, n, d, rows, count, minDist, out);
+}
+
+/**
+ * A transposed row pair's squared distances ((t₀² + t₁²) + t₂²) to the
+ * splatted centre at c; below d = 3 the missing features are 0 in both, and
+ * adding +0 to a square changes no bit.
+ */
+@inline function trialDistance(f0: v128, f1: v128, f2: v128, c: usize): v128 {
+  const t0 = f64x2.sub(f0, v128.load(c));
+  const t1 = f64x2.sub(f1, v128.load(c, 16));
+  const t2 = f64x2.sub(f2, v128.load(c, 32));
+  return f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.mul(t2, t2));
+}
+
+function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+  // Each centre's features splatted (0 past d), kept in memory: built in the
+  // loop from scalars in registers, they cost more than loads. Slots past
+  // count repeat the last candidate (their sums are not stored).
+  const lay = KERNEL_SCRATCH;
+  for (let t = 0; t < 4; t++) {
+    const c = addrOf<T>(x, load<i32>(rows + (<usize>min(t, count - 1) << 2)) * d);
+    for (let j = 0; j < 3; j++) v128.store(lay + (<usize>(3 * t + j) << 4), f64x2.splat(j < d ? ldOf<T>(c, j) : 0));
+  }
+  const zero = f64x2.splat(0);
+  let p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const m = v128.load(addr(minDist, i));
+    const px = addrOf<T>(x, i * d);
+    // the pair transposed to (x_ij, x_(i+1)j) per feature j
+    const u0 = pairOf<T>(px, 0);
+    let f0 = u0, f1 = zero, f2 = zero;
+    if (d == 2) {
+      const u1 = pairOf<T>(px, 2);
+      f0 = i64x2.shuffle(u0, u1, 0, 2);
+      f1 = i64x2.shuffle(u0, u1, 1, 3);
+    } else if (d == 3) {
+      // (x_i0, x_i1), (x_i2, x_(i+1)0), (x_(i+1)1, x_(i+1)2)
+      const u1 = pairOf<T>(px, 2);
+      const u2 = pairOf<T>(px, 4);
+      f0 = i64x2.shuffle(u0, u1, 0, 3);
+      f1 = i64x2.shuffle(u0, u2, 1, 2);
+      f2 = i64x2.shuffle(u1, u2, 0, 3);
+    }
+    const v0 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay));
+    const v1 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 48));
+    const v2 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 96));
+    const v3 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 144));
+    p0 = p0 + f64x2.extract_lane(v0, 0) + f64x2.extract_lane(v0, 1);
+    p1 = p1 + f64x2.extract_lane(v1, 0) + f64x2.extract_lane(v1, 1);
+    p2 = p2 + f64x2.extract_lane(v2, 0) + f64x2.extract_lane(v2, 1);
+    p3 = p3 + f64x2.extract_lane(v3, 0) + f64x2.extract_lane(v3, 1);
+  }
+  if (i < n) {
+    // a lone last row in both lanes (lane 0 counts)
+    const m = v128.load64_splat(addr(minDist, i));
+    const px = addrOf<T>(x, i * d);
+    const f0 = f64x2.splat(ldOf<T>(px, 0));
+    const f1 = d > 1 ? f64x2.splat(ldOf<T>(px, 1)) : zero;
+    const f2 = d > 2 ? f64x2.splat(ldOf<T>(px, 2)) : zero;
+    p0 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay)), 0);
+    p1 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 48)), 0);
+    p2 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 96)), 0);
+    p3 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 144)), 0);
+  }
+  st(out, 0, p0);
+  if (count > 1) st(out, 1, p1);
+  if (count > 2) st(out, 2, p2);
+  if (count > 3) st(out, 3, p3);
+}
+
+/**
  * seedPotential for d > 3: two rows per trip, each row's distance summed as
  * sqDistOf<T, T> sums it (feature pairs in two accumulators over quads, a
  * left-over pair into the first, the lanes added, a last odd feature), so

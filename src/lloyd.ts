@@ -39,33 +39,52 @@ export function kmeansPlusPlus(
   const trials = 2 + Math.floor(Math.log(k));
   const X = () => dataView(x, n * d, rowKernels.bytes);
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
-  const potentialOf = (row: number, commit: boolean) =>
-    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, commit, commit ? cumulative : 0);
+  // a chosen centre: minDist updated, the new potential and its partial sums
+  const commitCentre = (row: number) =>
+    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, true, cumulative);
 
   const first = rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
-  let potential = potentialOf(first, true);
+  let potential = commitCentre(first);
+  // the trials' rows and potentials (at d ≤ 3 up to SEED_TRIALS_PER_PASS per pass over the rows)
+  const trialRows = alloc(trials, 4, "k-means++ trials");
+  const trialPotentials = alloc(trials, 8, "k-means++ trials");
   for (let c = 1; c < k; c++) {
     const sums = f64(cumulative, n);
+    const rows = i32(trialRows, trials);
+    // every draw first (none depends on a potential), then the potentials
+    for (let t = 0; t < trials; t++) rows[t] = firstReaching(sums, rng.float() * potential);
+    const p = f64(trialPotentials, trials);
+    if (d <= 3) {
+      for (let t = 0; t < trials; t += SEED_TRIALS_PER_PASS) {
+        const count = Math.min(SEED_TRIALS_PER_PASS, trials - t);
+        rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t);
+      }
+    } else {
+      // (beyond d = 3 a pass is bound by its distances more than by its sums' chain)
+      for (let t = 0; t < trials; t++)
+        p[t] = rowKernels.seedPotential(x, n, d, x + rows[t] * d * rowKernels.bytes, minDist, false);
+    }
     let best = -1;
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t++) {
-      const row = firstReaching(sums, rng.float() * potential);
-      const p = potentialOf(row, false);
-      if (p < bestPotential) {
-        bestPotential = p;
-        best = row;
+      if (p[t] < bestPotential) {
+        bestPotential = p[t];
+        best = rows[t];
       }
     }
     chosen.push(best);
     setCenter(c, best);
     // (after the last centre, nothing reads the distances)
-    if (c < k - 1) potential = potentialOf(best, true);
+    if (c < k - 1) potential = commitCentre(best);
   }
   return chosen;
 }
+
+/** What one seedTrials call evaluates at most (assembly/kmeans.ts). */
+const SEED_TRIALS_PER_PASS = 4;
 
 /** Index of the first cumulative sum that reaches target (binary search). */
 function firstReaching(cumulative: Float64Array, target: number): number {

@@ -257,6 +257,9 @@ export interface Kernels {
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
   seedPotentialF32: Kernels["seedPotential"];
+  /** k-means++'s trials, d ≤ 3: out[t] = seedPotential (not committing) of the centre at row rows[t], t < count ≤ 4. */
+  seedTrials(x: Ptr, n: number, d: number, rows: Ptr, count: number, minDist: Ptr, out: Ptr): void;
+  seedTrialsF32: Kernels["seedTrials"];
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(
     u: Ptr,
@@ -302,6 +305,7 @@ export interface DataKernels {
   readonly assignNearest: Kernels["assignNearest"];
   readonly assignBounded: Kernels["assignBounded"];
   readonly seedPotential: Kernels["seedPotential"];
+  readonly seedTrials: Kernels["seedTrials"];
 }
 
 export function dataKernels(dtype: "float64" | "float32"): DataKernels {
@@ -315,6 +319,7 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         assignNearest: k.assignNearestF32,
         assignBounded: k.assignBoundedF32,
         seedPotential: k.seedPotentialF32,
+        seedTrials: k.seedTrialsF32,
       }
     : {
         bytes: 8,
@@ -324,6 +329,7 @@ export function dataKernels(dtype: "float64" | "float32"): DataKernels {
         assignNearest: k.assignNearest,
         assignBounded: k.assignBounded,
         seedPotential: k.seedPotential,
+        seedTrials: k.seedTrials,
       };
 }
 
@@ -502,6 +508,8 @@ const KERNEL_EXPORTS: Record<Exclude<keyof Kernels, "memory">, true> = {
   boundedSumsValues: true,
   seedPotential: true,
   seedPotentialF32: true,
+  seedTrials: true,
+  seedTrialsF32: true,
   sampleGaussian: true,
   sampleDiagonal: true,
   hcAgglomerate: true,

@@ -215,6 +215,38 @@ describe("seedPotential", () => {
           same(got.md, want);
           same(got.sums, sums);
         });
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3])
+      for (const n of [1, 2, 17, 64])
+        it(`seedTrials: one to four candidates' potentials in one pass, each seedPotential's bit for bit, minDist untouched (${dtype}, d=${d}, n=${n})`, () => {
+          const r = lcg(7919 * d + n);
+          const data = Array.from({ length: n * d }, () => 6 * r() - 3);
+          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+          const start = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Infinity : 4 * r()));
+          // candidates at distinct rows (where n allows), the last one twice
+          const rows = [0, Math.floor(n / 2), n - 1, Math.floor(n / 3)];
+          for (let count = 1; count <= 4; count++) {
+            const got = scoped(() => {
+              const w = dataKernels(dtype);
+              const x = allocRows(X);
+              const md = allocFrom(start);
+              const list = alloc(4, 4);
+              i32(list, 4).set(rows);
+              const out = allocFrom([-1, -1, -1, -1]);
+              w.seedTrials(x, n, d, list, count, md, out);
+              const singles = rows.map((row) => w.seedPotential(x, n, d, x + row * d * w.bytes, md, false));
+              return { out: Array.from(f64(out, 4)), singles, md: Array.from(f64(md, n)) };
+            });
+            same(got.out.slice(0, count), got.singles.slice(0, count));
+            // nothing written past count
+            expect(got.out.slice(count)).toEqual(new Array(4 - count).fill(-1));
+            same(got.md, start);
+            // and against the plain sum in row order, so that both are not wrong alike
+            let s = 0;
+            for (let i = 0; i < n; i++) s += Math.min(start[i], sqDist(X, i * d, rows[0] * d, d));
+            expect(Object.is(got.out[0], s)).toBe(true);
+          }
+        });
 });
 
 describe("assignBounded", () => {
