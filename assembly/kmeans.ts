@@ -572,7 +572,7 @@ function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: us
 }
 
 /**
- * k-means++'s greedy trials, d ≤ 3: out[t] = the potential seedPotential
+ * k-means++'s greedy trials: out[t] = the potential seedPotential
  * (not committing) gives for the candidate centre at row rows[t] of X, for
  * t < count ≤ 4, each summed over the rows in row order as seedPotential
  * sums it, so the same bits. One pass serves them all: each
@@ -602,6 +602,10 @@ export function seedTrialsF32(x: usize, n: i32, d: i32, rows: usize, count: i32,
 }
 
 function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+  if (d > 3) {
+    seedTrialsRows<T>(x, n, d, rows, count, minDist, out);
+    return;
+  }
   // Each centre's features splatted (0 past d), kept in memory: built in the
   // loop from scalars in registers, they cost more than loads. Slots past
   // count repeat the last candidate (their sums are not stored).
@@ -659,57 +663,17 @@ function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minD
 }
 
 /**
- * seedPotential for d > 3: two rows per trip, each row's distance summed as
- * sqDistOf<T, T> sums it (feature pairs in two accumulators over quads, a
- * left-over pair into the first, the lanes added, a last odd feature), so
- * the same bits as one sqDistOf per row; the centre's values are loaded
- * once for both rows, and the pair's minimum and store are one vector each.
+ * seedPotential for d > 3: two rows per trip (rowPairDistance), the pair's
+ * minimum and store one vector each.
  */
 function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
   const rowBytes = <usize>d << alignof<T>();
-  const quadsEnd = center + (<usize>(d & ~3) << alignof<T>());
-  const zero = f64x2.splat(0);
   let pot = 0.0;
   let i = 0;
   let pa = x;
   for (; i + 2 <= n; i += 2) {
-    const pb = pa + rowBytes;
-    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
-    let pc = center;
-    let qa = pa;
-    let qb = pb;
-    for (; pc < quadsEnd; pc += 4 << alignof<T>(), qa += 4 << alignof<T>(), qb += 4 << alignof<T>()) {
-      const c0 = pairOf<T>(pc, 0);
-      const c1 = pairOf<T>(pc, 2);
-      const ta0 = f64x2.sub(pairOf<T>(qa, 0), c0);
-      const ta1 = f64x2.sub(pairOf<T>(qa, 2), c1);
-      const tb0 = f64x2.sub(pairOf<T>(qb, 0), c0);
-      const tb1 = f64x2.sub(pairOf<T>(qb, 2), c1);
-      a0 = f64x2.add(a0, f64x2.mul(ta0, ta0));
-      a1 = f64x2.add(a1, f64x2.mul(ta1, ta1));
-      b0 = f64x2.add(b0, f64x2.mul(tb0, tb0));
-      b1 = f64x2.add(b1, f64x2.mul(tb1, tb1));
-    }
-    if (d & 2) {
-      const c0 = pairOf<T>(pc, 0);
-      const ta0 = f64x2.sub(pairOf<T>(qa, 0), c0);
-      const tb0 = f64x2.sub(pairOf<T>(qb, 0), c0);
-      a0 = f64x2.add(a0, f64x2.mul(ta0, ta0));
-      b0 = f64x2.add(b0, f64x2.mul(tb0, tb0));
-      pc += 2 << alignof<T>();
-      qa += 2 << alignof<T>();
-      qb += 2 << alignof<T>();
-    }
-    // (row i's lanes added, row i + 1's): hsum for both rows at once
-    const va = f64x2.add(a0, a1);
-    const vb = f64x2.add(b0, b1);
-    let r = f64x2.add(i64x2.shuffle(va, vb, 0, 2), i64x2.shuffle(va, vb, 1, 3));
-    if (d & 1) {
-      const t = f64x2.sub(f64x2.replace_lane(f64x2.splat(ldOf<T>(qa, 0)), 1, ldOf<T>(qb, 0)), f64x2.splat(ldOf<T>(pc, 0)));
-      r = f64x2.add(r, f64x2.mul(t, t));
-    }
     const pm = addr(minDist, i);
-    const v = f64x2.pmin(v128.load(pm), r); // as seedPotentialOf's (above)
+    const v = f64x2.pmin(v128.load(pm), rowPairDistance<T>(pa, pa + rowBytes, center, d)); // as seedPotentialOf's (above)
     if (commit) v128.store(pm, v);
     pot += f64x2.extract_lane(v, 0);
     if (cumulative) st(cumulative, i, pot);
@@ -724,4 +688,87 @@ function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: 
     if (cumulative) st(cumulative, i, pot);
   }
   return pot;
+}
+
+/** seedTrials beyond d = 3: seedPotentialRows' distances, each row pair read for the four candidates in turn. */
+function seedTrialsRows<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+  const rowBytes = <usize>d << alignof<T>();
+  const c0 = addrOf<T>(x, load<i32>(rows) * d);
+  const c1 = addrOf<T>(x, load<i32>(rows + (<usize>min(1, count - 1) << 2)) * d);
+  const c2 = addrOf<T>(x, load<i32>(rows + (<usize>min(2, count - 1) << 2)) * d);
+  const c3 = addrOf<T>(x, load<i32>(rows + (<usize>min(3, count - 1) << 2)) * d);
+  let p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
+  let i = 0;
+  let pa = x;
+  for (; i + 2 <= n; i += 2) {
+    const m = v128.load(addr(minDist, i));
+    const pb = pa + rowBytes;
+    const v0 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c0, d));
+    const v1 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c1, d));
+    const v2 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c2, d));
+    const v3 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c3, d));
+    p0 = p0 + f64x2.extract_lane(v0, 0) + f64x2.extract_lane(v0, 1);
+    p1 = p1 + f64x2.extract_lane(v1, 0) + f64x2.extract_lane(v1, 1);
+    p2 = p2 + f64x2.extract_lane(v2, 0) + f64x2.extract_lane(v2, 1);
+    p3 = p3 + f64x2.extract_lane(v3, 0) + f64x2.extract_lane(v3, 1);
+    pa += 2 * rowBytes;
+  }
+  st(out, 0, p0);
+  if (count > 1) st(out, 1, p1);
+  if (count > 2) st(out, 2, p2);
+  if (count > 3) st(out, 3, p3);
+  if (i < n) {
+    const m = ld(minDist, i);
+    for (let t = 0; t < count; t++) {
+      const c = addrOf<T>(x, load<i32>(rows + (<usize>t << 2)) * d);
+      st(out, t, ld(out, t) + min(m, sqDistOf<T, T>(pa, c, d)));
+    }
+  }
+}
+
+/**
+ * ‖x − centre‖² of the rows at pa and pb (d > 3), each summed as
+ * sqDistOf<T, T> sums it (feature pairs in two accumulators over quads, a
+ * left-over pair into the first, the lanes added, a last odd feature), so
+ * the same bits as one sqDistOf per row; the centre's values are loaded once
+ * for both rows.
+ */
+@inline function rowPairDistance<T>(pa: usize, pb: usize, center: usize, d: i32): v128 {
+  const quadsEnd = center + (<usize>(d & ~3) << alignof<T>());
+  const zero = f64x2.splat(0);
+  let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+  let pc = center;
+  let qa = pa;
+  let qb = pb;
+  for (; pc < quadsEnd; pc += 4 << alignof<T>(), qa += 4 << alignof<T>(), qb += 4 << alignof<T>()) {
+    const c0 = pairOf<T>(pc, 0);
+    const c1 = pairOf<T>(pc, 2);
+    const ta0 = f64x2.sub(pairOf<T>(qa, 0), c0);
+    const ta1 = f64x2.sub(pairOf<T>(qa, 2), c1);
+    const tb0 = f64x2.sub(pairOf<T>(qb, 0), c0);
+    const tb1 = f64x2.sub(pairOf<T>(qb, 2), c1);
+    a0 = f64x2.add(a0, f64x2.mul(ta0, ta0));
+    a1 = f64x2.add(a1, f64x2.mul(ta1, ta1));
+    b0 = f64x2.add(b0, f64x2.mul(tb0, tb0));
+    b1 = f64x2.add(b1, f64x2.mul(tb1, tb1));
+  }
+  if (d & 2) {
+    const c0 = pairOf<T>(pc, 0);
+    const ta0 = f64x2.sub(pairOf<T>(qa, 0), c0);
+    const tb0 = f64x2.sub(pairOf<T>(qb, 0), c0);
+    a0 = f64x2.add(a0, f64x2.mul(ta0, ta0));
+    b0 = f64x2.add(b0, f64x2.mul(tb0, tb0));
+    pc += 2 << alignof<T>();
+    qa += 2 << alignof<T>();
+    qb += 2 << alignof<T>();
+  }
+  // (row a's lanes added, row b's): hsum for both rows at once
+  const va = f64x2.add(a0, a1);
+  const vb = f64x2.add(b0, b1);
+  let r = f64x2.add(i64x2.shuffle(va, vb, 0, 2), i64x2.shuffle(va, vb, 1, 3));
+  if (d & 1) {
+    const t = f64x2.sub(f64x2.replace_lane(f64x2.splat(ldOf<T>(qa, 0)), 1, ldOf<T>(qb, 0)), f64x2.splat(ldOf<T>(pc, 0)));
+    r = f64x2.add(r, f64x2.mul(t, t));
+  }
+  return r;
 }

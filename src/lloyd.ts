@@ -48,7 +48,7 @@ export function kmeansPlusPlus(
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
   let potential = commitCentre(first);
-  // the trials' rows and potentials (at d ≤ 3 up to SEED_TRIALS_PER_PASS per pass over the rows)
+  // the trials' rows and potentials, up to SEED_TRIALS_PER_PASS per pass over the rows
   const trialRows = alloc(trials, 4, "k-means++ trials");
   const trialPotentials = alloc(trials, 8, "k-means++ trials");
   for (let c = 1; c < k; c++) {
@@ -56,17 +56,11 @@ export function kmeansPlusPlus(
     const rows = i32(trialRows, trials);
     // every draw first (none depends on a potential), then the potentials
     for (let t = 0; t < trials; t++) rows[t] = firstReaching(sums, rng.float() * potential);
-    const p = f64(trialPotentials, trials);
-    if (d <= 3) {
-      for (let t = 0; t < trials; t += SEED_TRIALS_PER_PASS) {
-        const count = Math.min(SEED_TRIALS_PER_PASS, trials - t);
-        rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t);
-      }
-    } else {
-      // (beyond d = 3 a pass is bound by its distances more than by its sums' chain)
-      for (let t = 0; t < trials; t++)
-        p[t] = rowKernels.seedPotential(x, n, d, x + rows[t] * d * rowKernels.bytes, minDist, false);
+    for (let t = 0; t < trials; t += SEED_TRIALS_PER_PASS) {
+      const count = Math.min(SEED_TRIALS_PER_PASS, trials - t);
+      rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t);
     }
+    const p = f64(trialPotentials, trials);
     let best = -1;
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t++) {

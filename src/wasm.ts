@@ -257,7 +257,7 @@ export interface Kernels {
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
   seedPotentialF32: Kernels["seedPotential"];
-  /** k-means++'s trials, d ≤ 3: out[t] = seedPotential (not committing) of the centre at row rows[t], t < count ≤ 4. */
+  /** k-means++'s trials: out[t] = seedPotential (not committing) of the centre at row rows[t], t < count ≤ 4. */
   seedTrials(x: Ptr, n: number, d: number, rows: Ptr, count: number, minDist: Ptr, out: Ptr): void;
   seedTrialsF32: Kernels["seedTrials"];
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;

@@ -216,7 +216,7 @@ describe("seedPotential", () => {
           same(got.sums, sums);
         });
   for (const dtype of ["float64", "float32"] as const)
-    for (const d of [1, 2, 3])
+    for (const d of [1, 2, 3, 4, 5, 7, 8, 17])
       for (const n of [1, 2, 17, 64])
         it(`seedTrials: one to four candidates' potentials in one pass, each seedPotential's bit for bit, minDist untouched (${dtype}, d=${d}, n=${n})`, () => {
           const r = lcg(7919 * d + n);

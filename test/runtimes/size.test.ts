@@ -76,16 +76,19 @@ describe("package size", () => {
   // Lloyd steps on the photo and 1.16–1.29× faster KMeans fits at d = 1 … 3 (paired);
   // 82.1 kB for k-means++'s trials in one pass at d ≤ 3 (seedTrials, float64 and
   // float32: 0.5 kB of gmm.wasm, 82.01 kB): the photo's k-means start 1.10×, its
-  // seeding about 1.4×, and each of the best-fit search's k-means++ starts alike
-  it("gmm.wasm + index.js stay under 82.1 kB gzipped", () => {
+  // seeding about 1.4×, and each of the best-fit search's k-means++ starts alike;
+  // 83.0 kB for the same beyond d = 3 (seedTrialsRows, 0.95 kB, 82.94 kB): KMeans
+  // with maxIter 1 1.3–1.6× at d = 5, 8, 12, 32 (paired), where the seeding is
+  // most of a well-separated fit's start
+  it("gmm.wasm + index.js stay under 83.0 kB gzipped", () => {
     requireBuild();
     const wasm = gzipped("gmm.wasm");
     const js = gzipped("index.js");
     console.log(
       `gzipped: gmm.wasm ${wasm.gz} B (raw ${wasm.raw}), index.js ${js.gz} B (raw ${js.raw}), total ${wasm.gz + js.gz} B`,
     );
-    expect(wasm.gz).toBeLessThan(37_300); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13, 36.5 kB in session 15 (firstBeyond), 36.7 kB in session 16 (the two-pass assignBounded), 37.2 kB (seedTrials)
-    expect(wasm.gz + js.gz).toBeLessThan(82_100);
+    expect(wasm.gz).toBeLessThan(38_250); // 31.8 kB after session 7's review, 33.9 kB with lineBlock, 35.6 kB in session 10, 36.0 kB in session 11, 36.4 kB in session 13, 36.5 kB in session 15 (firstBeyond), 36.7 kB in session 16 (the two-pass assignBounded), 37.2 kB (seedTrials), 38.2 kB (seedTrialsRows)
+    expect(wasm.gz + js.gz).toBeLessThan(83_000);
   });
 
   it("gmm.wasm leaves out the bench and test hooks (they are in build/gmm-instrumented.wasm)", () => {
