@@ -152,7 +152,7 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
 }
 
 /**
- * Lloyd's assignment with Hamerly's bounds (2010), d ≤ 3: upper[i] bounds
+ * Lloyd's assignment with Hamerly's bounds (2010): upper[i] bounds
  * row i's distance (not squared) to its centre previous[i] from above,
  * lower[i] its distance to every other centre from below. After the centres
  * move by shift[c] (shift[k] = the largest), the triangle inequality gives
@@ -169,11 +169,13 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
  * rows that need a scan listed, without a branch, then the listed rows
  * scanned two at a time (a branch per row pair on whether to scan, which
  * the data decides, cost more in mispredictions than the scans: paired on
- * the photo's Lloyd steps 5–16, 1.33× for the two passes).
+ * the photo's Lloyd steps 5–16, 1.33× for the two passes). d ≤ 3 holds a
+ * row pair in registers (one copy of the step per d); beyond, the listed
+ * rows are transposed in blocks as assignBlocked's are (assignBoundedRows).
  *
  * The means are summed by blocks of boundedBlockRows(k) rows: each block's
  * sums per centre (its rows in order, from zero), then the blocks' sums in
- * block order, then times 1/count. `sums` (boundedSumsValues(n, k) values)
+ * block order, then times 1/count. `sums` (boundedSumsValues(n, k, d) values)
  * keeps every block's sums from one call to the next, and a block whose
  * labels all equal `previous` takes them as they are (with the same labels
  * they are the same sums, bit for bit): late in a fit most blocks do, so a
@@ -204,20 +206,28 @@ export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i3
 }
 
 /**
- * Values (f64) assignBounded's `sums` holds for n rows and k centres: the
- * totals and a spare slot (4 values per centre and one), and each block's
- * sums (4 per centre: three features and the count).
+ * Values (f64) assignBounded's `sums` holds for n rows of d features and k
+ * centres: the totals and a spare slot (one slot per centre and one), then
+ * each block's sums, a slot per centre: its d feature sums and its count
+ * (4 values at d ≤ 3: three features and the count).
  */
-export function boundedSumsValues(n: i32, k: i32): i32 {
+export function boundedSumsValues(n: i32, k: i32, d: i32): i32 {
   const b = boundedBlockRows(k);
-  return 4 * k + 4 + ((n + b - 1) / b) * 4 * k;
+  const slot = boundedSlot(d);
+  return slot * k + slot + ((n + b - 1) / b) * slot * k;
+}
+
+/** Values per centre in assignBounded's block sums. */
+@inline function boundedSlot(d: i32): i32 {
+  return d <= 3 ? 4 : d + 1;
 }
 
 /** Rows per stretch of assignBounded's two passes (even; its row list fits KERNEL_SCRATCH). */
 const BOUNDED_STRETCH: i32 = 64;
 
 function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
-  // one copy per d, as assignSmall (the dispatch assumes d ≤ 3, as the distances do)
+  if (d > 3) return assignBoundedRows<T>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts);
+  // one copy per d ≤ 3, as assignSmall
   if (d == 1) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 1);
   if (d == 2) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 2);
   return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 3);
@@ -228,10 +238,7 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
   const minusOne = i64x2.splat(-1);
   const out = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
   const inward = f64x2.splat(1.0 - 1e-12);
-  const margin = f64x2.splat(1.0 + 1e-9);
-  const tiny = f64x2.splat(1e-150);
   const zero = f64x2.splat(0);
-  const largest = shift ? f64x2.splat(ld(shift, k)) : zero;
   const one = f64x2.splat(1.0);
   // sums: the totals (s₀, s₁, s₂, count) per centre, a spare slot, then the blocks'
   const totals = sums;
@@ -247,35 +254,8 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
     let changed = !shift; // the first step sums every block
     for (let s0 = b0; s0 < b1; s0 += BOUNDED_STRETCH) {
       const s1 = min(s0 + BOUNDED_STRETCH, b1);
-      // Pass 1, without a branch per row (which rows need a scan is data,
-      // and a mispredicted branch per such row cost more than its scan):
-      // every row's bounds moved, its label kept, and the rows whose
-      // bounds do not clear listed.
-      let m = 0;
-      if (shift) {
-        for (let i = s0; i < s1; i += 2) {
-          const j = min(i + 1, n - 1); // an odd last row is paired with itself
-          // (upper and lower have room for n + 1 values: lane 1 of an odd last
-          // row is spare, and only lane 0 decides for it)
-          const pu = addr(upper, i);
-          const pl = addr(lower, i);
-          const a = load<i32>(previous + (<usize>i << 2));
-          const b = load<i32>(previous + (<usize>j << 2));
-          store<i32>(labels + (<usize>j << 2), b);
-          store<i32>(labels + (<usize>i << 2), a);
-          const u = f64x2.mul(f64x2.add(v128.load(pu), f64x2.replace_lane(f64x2.splat(ld(shift, a)), 1, ld(shift, b))), out);
-          const l = f64x2.mul(f64x2.pmax(f64x2.sub(v128.load(pl), largest), zero), inward);
-          v128.store(pu, u);
-          v128.store(pl, l);
-          const bits = i8x16.bitmask(f64x2.lt(f64x2.add(f64x2.mul(u, margin), tiny), l));
-          store<i32>(list + (<usize>m << 2), i);
-          m += ~bits & 1;
-          store<i32>(list + (<usize>m << 2), j);
-          m += select((~bits >> 8) & 1, 0, j > i);
-        }
-      } else {
-        for (let i = s0; i < s1; i++, m++) store<i32>(list + (<usize>m << 2), i);
-      }
+      // pass 1: the bounds moved, the rows that need their distances listed
+      const m = listRowsToScan(labels, previous, upper, lower, shift, k, s0, s1, n, list);
       // Pass 2: the listed rows, two at a time (an odd last one with itself)
       for (let q = 0; q < m; q += 2) {
         const i = load<i32>(list + (<usize>q << 2));
@@ -329,6 +309,198 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
   }
   divideByCounts(means, counts, k, d);
   return scanned;
+}
+
+/**
+ * assignBounded beyond d = 3: the same first pass, then the listed rows'
+ * distances as assignBlocked computes them (pairDistance on the rows
+ * transposed ASSIGN_ROWS at a time; one row at a time with sqDistOf, whose
+ * bits those match, where d is too large for the block), so the labels and
+ * counts are assignNearest's; the means by blocks as at d ≤ 3, each block's
+ * sums (d features and the count per centre) kept while its labels stay.
+ */
+function assignBoundedRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
+  const list = KERNEL_SCRATCH;
+  // the listed rows transposed, ASSIGN_ROWS at a time, after the list
+  const xt = KERNEL_SCRATCH + BOUNDED_LIST_BYTES;
+  const blocked = d * ASSIGN_ROWS <= KERNEL_SCRATCH_VALUES - (BOUNDED_LIST_BYTES >> 3);
+  const stride = <usize>(ASSIGN_ROWS / 2) << 4;
+  const centreBytes = <usize>d << 3;
+  const minusOne = i64x2.splat(-1);
+  const outs = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
+  const inwards = f64x2.splat(1.0 - 1e-12);
+  // sums: the totals per centre (d sums, the count), a spare slot, then the blocks'
+  const per = k * (d + 1);
+  const totals = sums;
+  const rowsPerBlock = boundedBlockRows(k);
+  fill(totals, 0.0, per);
+  let block = sums + (<usize>(per + d + 1) << 3);
+  let scanned = 0;
+  for (let b0 = 0; b0 < n; b0 += rowsPerBlock, block += <usize>per << 3) {
+    const b1 = min(b0 + rowsPerBlock, n);
+    let changed = !shift; // the first step sums every block
+    for (let s0 = b0; s0 < b1; s0 += BOUNDED_STRETCH) {
+      const s1 = min(s0 + BOUNDED_STRETCH, b1);
+      const m = listRowsToScan(labels, previous, upper, lower, shift, k, s0, s1, n, list);
+      scanned += m;
+      if (!blocked) {
+        for (let q = 0; q < m; q++) {
+          const i = load<i32>(list + (<usize>q << 2));
+          scanRow<T>(x, i, d, centers, k, labels, upper, lower);
+          changed = changed || load<i32>(labels + (<usize>i << 2)) != load<i32>(previous + (<usize>i << 2));
+        }
+        continue;
+      }
+      // as assignBlocked, on the listed rows: pairDistance sums in sqDistOf's order
+      for (let q0 = 0; q0 < m; q0 += ASSIGN_ROWS) {
+        const rows = min(ASSIGN_ROWS, m - q0);
+        transposeListed<T>(x, list, q0, rows, d, xt, stride);
+        for (let p = 0; p < ASSIGN_ROWS / 2; p++) {
+          const q = q0 + 2 * p;
+          if (q >= q0 + rows) break;
+          const xp = xt + (<usize>p << 4);
+          // from best = +∞ (one copy of the distance: centre 0 then wins, as the
+          // distances are finite)
+          let best = f64x2.splat(Infinity);
+          let second = best;
+          let arg = i64x2.splat(0);
+          let cv = i64x2.splat(-1);
+          let pc = centers;
+          for (let c = 0; c < k; c++, pc += centreBytes) {
+            cv = i64x2.sub(cv, minusOne);
+            const v = pairDistance(xp, pc, d, stride);
+            second = f64x2.pmin(second, f64x2.pmax(best, v));
+            arg = v128.bitselect(cv, arg, f64x2.lt(v, best));
+            best = f64x2.pmin(best, v);
+          }
+          const u = f64x2.mul(f64x2.sqrt(best), outs);
+          const l = f64x2.mul(f64x2.sqrt(second), inwards);
+          const i = load<i32>(list + (<usize>q << 2));
+          const la = <i32>i64x2.extract_lane(arg, 0);
+          store<i32>(labels + (<usize>i << 2), la);
+          st(upper, i, f64x2.extract_lane(u, 0));
+          st(lower, i, f64x2.extract_lane(l, 0));
+          changed = changed || la != load<i32>(previous + (<usize>i << 2));
+          if (q + 1 < q0 + rows) {
+            const j = load<i32>(list + (<usize>(q + 1) << 2));
+            const lb = <i32>i64x2.extract_lane(arg, 1);
+            store<i32>(labels + (<usize>j << 2), lb);
+            st(upper, j, f64x2.extract_lane(u, 1));
+            st(lower, j, f64x2.extract_lane(l, 1));
+            changed = changed || lb != load<i32>(previous + (<usize>j << 2));
+          }
+        }
+      }
+    }
+    if (changed) {
+      // the block's rows summed afresh per centre, in row order
+      fill(block, 0.0, per);
+      for (let r = b0; r < b1; r++) {
+        const slot = block + (<usize>(load<i32>(labels + (<usize>r << 2)) * (d + 1)) << 3);
+        axpyOf<T>(slot, 1.0, addrOf<T>(x, r * d), d);
+        st(slot, d, ld(slot, d) + 1.0);
+      }
+    }
+    // the block's sums into the totals, in block order
+    let t = 0;
+    for (; t + 2 <= per; t += 2) v128.store(addr(totals, t), f64x2.add(v128.load(addr(totals, t)), v128.load(addr(block, t))));
+    if (t < per) st(totals, t, ld(totals, t) + ld(block, t));
+  }
+  for (let c = 0; c < k; c++) {
+    memory.copy(addr(means, c * d), addr(totals, c * (d + 1)), centreBytes);
+    st(counts, c, ld(totals, c * (d + 1) + d));
+  }
+  divideByCounts(means, counts, k, d);
+  return scanned;
+}
+
+/** Bytes of KERNEL_SCRATCH that assignBounded's row list takes (BOUNDED_STRETCH + 1 values, rounded to 16). */
+const BOUNDED_LIST_BYTES: i32 = ((BOUNDED_STRETCH + 1) * 4 + 15) & ~15;
+
+/** Rows ra and rb as f64 pairs (ra[l], rb[l]) at t, `stride` bytes per feature l. */
+@inline function transposePair<T>(ra: usize, rb: usize, d: i32, t: usize, stride: usize): void {
+  let l = 0;
+  for (; l + 2 <= d; l += 2) {
+    const a = pairOf<T>(addrOf<T>(ra, l), 0);
+    const b = pairOf<T>(addrOf<T>(rb, l), 0);
+    v128.store(t, i64x2.shuffle(a, b, 0, 2));
+    v128.store(t + stride, i64x2.shuffle(a, b, 1, 3));
+    t += 2 * stride;
+  }
+  if (l < d) v128.store(t, f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, l)), 1, ldOf<T>(rb, l)));
+}
+
+/** transposeRows for the rows list[q0 … q0 + rows − 1] (rows past the end repeat the last). */
+@inline function transposeListed<T>(x: usize, list: usize, q0: i32, rows: i32, d: i32, xt: usize, stride: usize): void {
+  const last = q0 + rows - 1;
+  for (let p = 0; p < ASSIGN_ROWS / 2; p++) {
+    const ra = addrOf<T>(x, load<i32>(list + (<usize>min(q0 + 2 * p, last) << 2)) * d);
+    const rb = addrOf<T>(x, load<i32>(list + (<usize>min(q0 + 2 * p + 1, last) << 2)) * d);
+    transposePair<T>(ra, rb, d, xt + (<usize>p << 4), stride);
+  }
+}
+
+/** One row's k distances (sqDistOf, as assignNearestRows), its label and bounds: d too large for the transposed block. */
+function scanRow<T>(x: usize, i: i32, d: i32, centers: usize, k: i32, labels: usize, upper: usize, lower: usize): void {
+  const xi = addrOf<T>(x, i * d);
+  let best = 0;
+  let bd = sqDistOf<T, f64>(xi, centers, d);
+  let second = Infinity;
+  for (let c = 1; c < k; c++) {
+    const v = sqDistOf<T, f64>(xi, addr(centers, c * d), d);
+    // strictly less: ties keep the lower index, as assignNearest
+    if (v < bd) {
+      second = bd;
+      bd = v;
+      best = c;
+    } else second = min(second, v);
+  }
+  store<i32>(labels + (<usize>i << 2), best);
+  st(upper, i, sqrt(bd) * (1.0 + 1e-12));
+  st(lower, i, sqrt(second) * (1.0 - 1e-12));
+}
+
+/**
+ * assignBounded's first pass over rows s0 … s1 − 1 (s0 even), without a
+ * branch per row (which rows need a scan is data, and a mispredicted branch
+ * per such row cost more than its scan): every row's bounds moved by the
+ * centres' shifts (shift[k] the largest, by which a row's other centres
+ * moved at most), its label kept, and the rows whose bounds do not clear
+ * listed at `list`; shift = 0 lists every row. Returns how many were listed.
+ */
+@inline function listRowsToScan(labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, k: i32, s0: i32, s1: i32, n: i32, list: usize): i32 {
+  let m = 0;
+  if (!shift) {
+    for (let i = s0; i < s1; i++, m++) store<i32>(list + (<usize>m << 2), i);
+    return m;
+  }
+  const out = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
+  const inward = f64x2.splat(1.0 - 1e-12);
+  const margin = f64x2.splat(1.0 + 1e-9);
+  const tiny = f64x2.splat(1e-150);
+  const zero = f64x2.splat(0);
+  const largest = f64x2.splat(ld(shift, k));
+  for (let i = s0; i < s1; i += 2) {
+    const j = min(i + 1, n - 1); // an odd last row is paired with itself
+    // (upper and lower have room for n + 1 values: lane 1 of an odd last
+    // row is spare, and only lane 0 decides for it)
+    const pu = addr(upper, i);
+    const pl = addr(lower, i);
+    const a = load<i32>(previous + (<usize>i << 2));
+    const b = load<i32>(previous + (<usize>j << 2));
+    store<i32>(labels + (<usize>j << 2), b);
+    store<i32>(labels + (<usize>i << 2), a);
+    const u = f64x2.mul(f64x2.add(v128.load(pu), f64x2.replace_lane(f64x2.splat(ld(shift, a)), 1, ld(shift, b))), out);
+    const l = f64x2.mul(f64x2.pmax(f64x2.sub(v128.load(pl), largest), zero), inward);
+    v128.store(pu, u);
+    v128.store(pl, l);
+    const bits = i8x16.bitmask(f64x2.lt(f64x2.add(f64x2.mul(u, margin), tiny), l));
+    store<i32>(list + (<usize>m << 2), i);
+    m += ~bits & 1;
+    store<i32>(list + (<usize>m << 2), j);
+    m += select((~bits >> 8) & 1, 0, j > i);
+  }
+  return m;
 }
 
 /**
@@ -409,16 +581,7 @@ function assignBlocked<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labe
   for (let p = 0; p < ASSIGN_ROWS / 2; p++) {
     const ra = addrOf<T>(x, min(i0 + 2 * p, last) * d);
     const rb = addrOf<T>(x, min(i0 + 2 * p + 1, last) * d);
-    let t = xt + (<usize>p << 4);
-    let l = 0;
-    for (; l + 2 <= d; l += 2) {
-      const a = pairOf<T>(addrOf<T>(ra, l), 0);
-      const b = pairOf<T>(addrOf<T>(rb, l), 0);
-      v128.store(t, i64x2.shuffle(a, b, 0, 2));
-      v128.store(t + stride, i64x2.shuffle(a, b, 1, 3));
-      t += 2 * stride;
-    }
-    if (l < d) v128.store(t, f64x2.replace_lane(f64x2.splat(ldOf<T>(ra, l)), 1, ldOf<T>(rb, l)));
+    transposePair<T>(ra, rb, d, xt + (<usize>p << 4), stride);
   }
 }
 

@@ -94,7 +94,7 @@ export async function prepareKernel(bytes, kernel, type, d, k, n) {
     lower = alloc(n + 1),
     shift = alloc(k + 1),
     sumsOut = alloc(k * d),
-    blockSums = w.boundedSumsValues ? alloc(w.boundedSumsValues(n, k)) : 0;
+    blockSums = w.boundedSumsValues ? alloc(w.boundedSumsValues(n, k, d)) : 0;
   // builds before the kept block sums (session 11) take no \`sums\`
   const bounded = (s) =>
     blockSums

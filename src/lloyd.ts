@@ -198,15 +198,15 @@ export function lloyd(
   const counts = alloc(k, 8, "k-means counts");
   // Unweighted, the assignment also computes the new centres (in `means`).
   const means = weights ? 0 : alloc(k * d, 8, "k-means means");
-  // d ≤ 3, unweighted: Hamerly's bounds skip the rows whose label cannot
-  // change (most, after a few steps); `moved` holds how far each centre
-  // moved (not passed at the first step: every row is scanned).
-  const bounded = means !== 0 && d <= 3;
+  // Unweighted: Hamerly's bounds skip the rows whose label cannot change
+  // (most, after a few steps); `moved` holds how far each centre moved (not
+  // passed at the first step: every row is scanned).
+  const bounded = means !== 0;
   const upper = bounded ? alloc(n + 1, 8, "k-means upper bounds") : 0;
   const lower = bounded ? alloc(n + 1, 8, "k-means lower bounds") : 0;
   const moved = bounded ? alloc(k + 1, 8, "k-means shifts") : 0;
   // the step's sums per block of rows, kept for the blocks whose labels do not change
-  const sums = bounded ? alloc(kernels().boundedSumsValues(n, k), 8, "k-means block sums") : 0;
+  const sums = bounded ? alloc(kernels().boundedSumsValues(n, k, d), 8, "k-means block sums") : 0;
   const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {

@@ -232,8 +232,8 @@ export interface Kernels {
   ): number;
   assignNearestF32: Kernels["assignNearest"];
   /**
-   * Lloyd's step with Hamerly's bounds (d ≤ 3): labels and counts as assignNearest's, means
-   * summed by blocks of rows kept in `sums` (boundedSumsValues(n, k) values) from one call to
+   * Lloyd's step with Hamerly's bounds: labels and counts as assignNearest's, means
+   * summed by blocks of rows kept in `sums` (boundedSumsValues(n, k, d) values) from one call to
    * the next; `previous` must be the last call's labels unless shift is 0. Returns the rows scanned.
    */
   assignBounded(
@@ -253,7 +253,7 @@ export interface Kernels {
   ): number;
   assignBoundedF32: Kernels["assignBounded"];
   /** Size (f64 values) of assignBounded's `sums` for n rows and k centres. */
-  boundedSumsValues(n: number, k: number): number;
+  boundedSumsValues(n: number, k: number, d: number): number;
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
   seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
   seedPotentialF32: Kernels["seedPotential"];

@@ -269,9 +269,10 @@ describe("assignBounded", () => {
     }
     return Array.from(totals, (v, t) => (counts[Math.floor(t / d)] > 0 ? v * (1 / counts[Math.floor(t / d)]) : v));
   };
+  // (d = 520: too wide for the transposed block, so one row at a time)
   for (const dtype of ["float64", "float32"] as const)
-    for (const d of [1, 2, 3])
-      for (const [k, n] of shapes)
+    for (const d of [1, 2, 3, 4, 5, 8, 17, 520])
+      for (const [k, n] of d < 520 ? shapes : shapes.filter(([k, n]) => k === 8 && n === 1000))
         it(`gives assignNearest's labels and counts at every Lloyd step, bit for bit, and means summed by blocks, the unchanged blocks' sums kept (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
           const r = lcg(7907 * d + 13 * k + n);
           const rows = Math.max(64, 8 * k); // boundedBlockRows in assembly/kmeans.ts
@@ -279,7 +280,7 @@ describe("assignBounded", () => {
           const data: number[] = [];
           for (let i = 0; i < n; i++) {
             const c = Math.floor(i / 4) % k;
-            for (let j = 0; j < d; j++) data.push(c + 2 * r());
+            for (let j = 0; j < d; j++) data.push(c * (d > 100 ? 0.3 : 1) + 2 * r());
           }
           const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
           const start = Array.from({ length: k * d }, (_, t) => X[((Math.floor(t / d) * 3) % n) * d + (t % d)]);
@@ -297,7 +298,7 @@ describe("assignBounded", () => {
             const upper = alloc(n + 1);
             const lower = alloc(n + 1);
             const moved = alloc(k + 1);
-            const sums = alloc(kernels().boundedSumsValues(n, k));
+            const sums = alloc(kernels().boundedSumsValues(n, k, d));
             const [means, counts, means2, counts2] = [alloc(k * d), alloc(k), alloc(k * d), alloc(k)];
             const out: { bounded: number[]; plain: number[] }[] = [];
             let skipped = 0;
