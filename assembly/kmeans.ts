@@ -175,7 +175,9 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
  *
  * The means are summed by blocks of boundedBlockRows(k) rows: each block's
  * sums per centre (its rows in order, from zero), then the blocks' sums in
- * block order, then times 1/count. `sums` (boundedSumsValues(n, k, d) values)
+ * block order, then times 1/count. With `weights` (n values; 0: none) they
+ * are weighted means: Σ w·x over Σ w, the count being Σ w (0 for a centre
+ * whose rows all weigh 0: empty). `sums` (boundedSumsValues(n, k, d) values)
  * keeps every block's sums from one call to the next, and a block whose
  * labels all equal `previous` takes them as they are (with the same labels
  * they are the same sums, bit for bit): late in a fit most blocks do, so a
@@ -185,13 +187,13 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
  * lower hold n values and have room for n + 1. Returns the number of rows
  * scanned.
  */
-export function assignBounded(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
-  return assignBoundedOf<f64>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts);
+export function assignBounded(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, weights: usize): i32 {
+  return assignBoundedOf<f64>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts, weights);
 }
 
 /** assignBounded with X stored as f32. */
-export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
-  return assignBoundedOf<f32>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts);
+export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, weights: usize): i32 {
+  return assignBoundedOf<f32>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts, weights);
 }
 
 /**
@@ -225,15 +227,15 @@ export function boundedSumsValues(n: i32, k: i32, d: i32): i32 {
 /** Rows per stretch of assignBounded's two passes (even; its row list fits KERNEL_SCRATCH). */
 const BOUNDED_STRETCH: i32 = 64;
 
-function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
-  if (d > 3) return assignBoundedRows<T>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts);
+function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, weights: usize): i32 {
+  if (d > 3) return assignBoundedRows<T>(x, n, d, centers, k, labels, previous, upper, lower, shift, sums, means, counts, weights);
   // one copy per d ≤ 3, as assignSmall
-  if (d == 1) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 1);
-  if (d == 2) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 2);
-  return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, 3);
+  if (d == 1) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, weights, 1);
+  if (d == 2) return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, weights, 2);
+  return assignBoundedD<T>(x, n, centers, k, labels, previous, upper, lower, shift, sums, means, counts, weights, 3);
 }
 
-@inline function assignBoundedD<T>(x: usize, n: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, d: i32): i32 {
+@inline function assignBoundedD<T>(x: usize, n: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, weights: usize, d: i32): i32 {
   const centreBytes = <usize>d << 3;
   const minusOne = i64x2.splat(-1);
   const out = f64x2.splat(1.0 + 1e-12); // rounding a bound outwards
@@ -293,7 +295,7 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
       }
       scanned += m;
     }
-    if (changed) sumBlock<T>(x, b0, b1, d, labels, block, k, spare, one, zero);
+    if (changed) sumBlock<T>(x, b0, b1, d, labels, weights, block, k, spare, one, zero);
     // the block's sums into the totals, in block order
     for (let c = 0; c < k; c++) {
       const t = totals + (<usize>c << 5);
@@ -319,7 +321,7 @@ function assignBoundedOf<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, la
  * counts are assignNearest's; the means by blocks as at d ≤ 3, each block's
  * sums (d features and the count per centre) kept while its labels stay.
  */
-function assignBoundedRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize): i32 {
+function assignBoundedRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels: usize, previous: usize, upper: usize, lower: usize, shift: usize, sums: usize, means: usize, counts: usize, weights: usize): i32 {
   const list = KERNEL_SCRATCH;
   // the listed rows transposed, ASSIGN_ROWS at a time, after the list
   const xt = KERNEL_SCRATCH + BOUNDED_LIST_BYTES;
@@ -393,12 +395,13 @@ function assignBoundedRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, 
       }
     }
     if (changed) {
-      // the block's rows summed afresh per centre, in row order
+      // the block's rows summed afresh per centre, in row order (w·x and w with weights)
       fill(block, 0.0, per);
       for (let r = b0; r < b1; r++) {
         const slot = block + (<usize>(load<i32>(labels + (<usize>r << 2)) * (d + 1)) << 3);
-        axpyOf<T>(slot, 1.0, addrOf<T>(x, r * d), d);
-        st(slot, d, ld(slot, d) + 1.0);
+        const w = weights ? ld(weights, r) : 1.0; // (1 · x is x)
+        axpyOf<T>(slot, w, addrOf<T>(x, r * d), d);
+        st(slot, d, ld(slot, d) + w);
       }
     }
     // the block's sums into the totals, in block order
@@ -505,7 +508,7 @@ function scanRow<T>(x: usize, i: i32, d: i32, centers: usize, k: i32, labels: us
 
 /**
  * Rows b0 … b1 − 1 summed per centre into `block` (s₀, s₁, s₂, count per
- * centre, from zero), each centre's rows in row order. In memory each
+ * centre, from zero; with `weights`, w·x and w), each centre's rows in row order. In memory each
  * row's addition would wait for the previous row's store when both have
  * one label (neighbouring pixels do), so a centre's running sums stay in
  * registers while its run lasts. Without a branch (runs end every few
@@ -513,7 +516,7 @@ function scanRow<T>(x: usize, i: i32, d: i32, centers: usize, k: i32, labels: us
  * spare slot if it continues the run and keeps the registers instead, then
  * adds itself and stores.
  */
-@inline function sumBlock<T>(x: usize, b0: i32, b1: i32, d: i32, labels: usize, block: usize, k: i32, spare: usize, one: v128, zero: v128): void {
+@inline function sumBlock<T>(x: usize, b0: i32, b1: i32, d: i32, labels: usize, weights: usize, block: usize, k: i32, spare: usize, one: v128, zero: v128): void {
   fill(block, 0.0, 4 * k);
   let run = -1; // the current run's label
   let run01 = zero; // (s₀, s₁)
@@ -525,8 +528,16 @@ function scanRow<T>(x: usize, i: i32, d: i32, centers: usize, k: i32, labels: us
     const keep = i32x4.splat(-<i32>same);
     const slot = block + (<usize>c << 5);
     const src = select<usize>(spare, slot, same);
-    run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0));
-    run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one);
+    let x01 = d == 1 ? f64x2.splat(ldOf<T>(p, 0)) : pairOf<T>(p, 0);
+    let x2c = d == 3 ? f64x2.replace_lane(one, 0, ldOf<T>(p, 2)) : one;
+    if (weights) {
+      // w·x and w, as the weighted centre adds them
+      const w = v128.load64_splat(addr(weights, r));
+      x01 = f64x2.mul(w, x01);
+      x2c = f64x2.mul(w, x2c);
+    }
+    run01 = f64x2.add(v128.bitselect(run01, v128.load(src), keep), x01);
+    run2c = f64x2.add(v128.bitselect(run2c, v128.load(src, 16), keep), x2c);
     v128.store(slot, run01);
     v128.store(slot, run2c, 16);
     run = c;
@@ -652,15 +663,17 @@ function assignNearestRows<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, 
  * `cumulative` is given (non-zero), cumulative[i] = the potential's partial
  * sum up to row i (what the next draw searches), from the same additions.
  * `center` points at d values of X's element type (f64 here): candidates
- * are rows of X, passed in place.
+ * are rows of X, passed in place. With `weights` (n values; 0: none) each
+ * row's term is w_i · min(minDist[i], ‖x_i − centre‖²), minDist itself
+ * unweighted.
  */
-export function seedPotential(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
-  return seedPotentialOf<f64>(x, n, d, center, minDist, commit, cumulative);
+export function seedPotential(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize, weights: usize): f64 {
+  return seedPotentialOf<f64>(x, n, d, center, minDist, commit, cumulative, weights);
 }
 
 /** seedPotential with X, and so `center`, stored as f32. */
-export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
-  return seedPotentialOf<f32>(x, n, d, center, minDist, commit, cumulative);
+export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize, weights: usize): f64 {
+  return seedPotentialOf<f32>(x, n, d, center, minDist, commit, cumulative, weights);
 }
 
 // d ≤ 3: rows i and i + 1 are 2d contiguous values, loaded as d vectors
@@ -709,8 +722,8 @@ export function seedPotentialF32(x: usize, n: i32, d: i32, center: usize, minDis
   return f64x2.add(f64x2.add(i64x2.shuffle(q0, q1, 0, 3), i64x2.shuffle(q0, q2, 1, 2)), i64x2.shuffle(q1, q2, 0, 3));
 }
 
-function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
-  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit, cumulative);
+function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize, weights: usize): f64 {
+  if (d > 3) return seedPotentialRows<T>(x, n, d, center, minDist, commit, cumulative, weights);
   const ca = seedLayout<T>(center, d, 0);
   const cb = seedLayout<T>(center, d, 1);
   const cc = seedLayout<T>(center, d, 2);
@@ -720,15 +733,16 @@ function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: us
     const pm = addr(minDist, i);
     const v = f64x2.pmin(v128.load(pm), seedPairDistance<T>(addrOf<T>(x, i * d), d, ca, cb, cc));
     if (commit) v128.store(pm, v);
-    pot += f64x2.extract_lane(v, 0);
+    const e = weights ? f64x2.mul(v128.load(addr(weights, i)), v) : v;
+    pot += f64x2.extract_lane(e, 0);
     if (cumulative) st(cumulative, i, pot);
-    pot += f64x2.extract_lane(v, 1);
+    pot += f64x2.extract_lane(e, 1);
     if (cumulative) st(cumulative, i + 1, pot);
   }
   if (i < n) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
-    pot += dist;
+    pot += weights ? ld(weights, i) * dist : dist;
     if (cumulative) st(cumulative, i, pot);
   }
   return pot;
@@ -738,18 +752,18 @@ function seedPotentialOf<T>(x: usize, n: i32, d: i32, center: usize, minDist: us
  * k-means++'s greedy trials: out[t] = the potential seedPotential
  * (not committing) gives for the candidate centre at row rows[t] of X, for
  * t < count ≤ 4, each summed over the rows in row order as seedPotential
- * sums it, so the same bits. One pass serves them all: each
+ * sums it (weighted as it weighs), so the same bits. One pass serves them all: each
  * potential is a chain of dependent additions, and four chains side by side
  * take little longer than one, while X and minDist are read once, not
  * `count` times (the trials of one centre were most of k-means++'s time).
  */
-export function seedTrials(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
-  seedTrialsOf<f64>(x, n, d, rows, count, minDist, out);
+export function seedTrials(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize, weights: usize): void {
+  seedTrialsOf<f64>(x, n, d, rows, count, minDist, out, weights);
 }
 
 /** seedTrials with X stored as f32. */
-export function seedTrialsF32(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
-  seedTrialsOf<f32>(x, n, d, rows, count, minDist, out);
+export function seedTrialsF32(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize, weights: usize): void {
+  seedTrialsOf<f32>(x, n, d, rows, count, minDist, out, weights);
 }
 
 /**
@@ -764,9 +778,9 @@ export function seedTrialsF32(x: usize, n: i32, d: i32, rows: usize, count: i32,
   return f64x2.add(f64x2.add(f64x2.mul(t0, t0), f64x2.mul(t1, t1)), f64x2.mul(t2, t2));
 }
 
-function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize, weights: usize): void {
   if (d > 3) {
-    seedTrialsRows<T>(x, n, d, rows, count, minDist, out);
+    seedTrialsRows<T>(x, n, d, rows, count, minDist, out, weights);
     return;
   }
   // Each centre's features splatted (0 past d), kept in memory: built in the
@@ -778,6 +792,7 @@ function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minD
     for (let j = 0; j < 3; j++) v128.store(lay + (<usize>(3 * t + j) << 4), f64x2.splat(j < d ? ldOf<T>(c, j) : 0));
   }
   const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
   let p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
   let i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -798,10 +813,12 @@ function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minD
       f1 = i64x2.shuffle(u0, u2, 1, 2);
       f2 = i64x2.shuffle(u1, u2, 0, 3);
     }
-    const v0 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay));
-    const v1 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 48));
-    const v2 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 96));
-    const v3 = f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 144));
+    // (times the rows' weights, or 1: a product with 1 changes no bit)
+    const w = weights ? v128.load(addr(weights, i)) : one;
+    const v0 = f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay)));
+    const v1 = f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 48)));
+    const v2 = f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 96)));
+    const v3 = f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 144)));
     p0 = p0 + f64x2.extract_lane(v0, 0) + f64x2.extract_lane(v0, 1);
     p1 = p1 + f64x2.extract_lane(v1, 0) + f64x2.extract_lane(v1, 1);
     p2 = p2 + f64x2.extract_lane(v2, 0) + f64x2.extract_lane(v2, 1);
@@ -814,10 +831,11 @@ function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minD
     const f0 = f64x2.splat(ldOf<T>(px, 0));
     const f1 = d > 1 ? f64x2.splat(ldOf<T>(px, 1)) : zero;
     const f2 = d > 2 ? f64x2.splat(ldOf<T>(px, 2)) : zero;
-    p0 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay)), 0);
-    p1 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 48)), 0);
-    p2 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 96)), 0);
-    p3 += f64x2.extract_lane(f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 144)), 0);
+    const w = weights ? v128.load64_splat(addr(weights, i)) : one;
+    p0 += f64x2.extract_lane(f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay))), 0);
+    p1 += f64x2.extract_lane(f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 48))), 0);
+    p2 += f64x2.extract_lane(f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 96))), 0);
+    p3 += f64x2.extract_lane(f64x2.mul(w, f64x2.pmin(m, trialDistance(f0, f1, f2, lay + 144))), 0);
   }
   st(out, 0, p0);
   if (count > 1) st(out, 1, p1);
@@ -829,7 +847,7 @@ function seedTrialsOf<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minD
  * seedPotential for d > 3: two rows per trip (rowPairDistance), the pair's
  * minimum and store one vector each.
  */
-function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize): f64 {
+function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: usize, commit: bool, cumulative: usize, weights: usize): f64 {
   const rowBytes = <usize>d << alignof<T>();
   let pot = 0.0;
   let i = 0;
@@ -838,38 +856,41 @@ function seedPotentialRows<T>(x: usize, n: i32, d: i32, center: usize, minDist: 
     const pm = addr(minDist, i);
     const v = f64x2.pmin(v128.load(pm), rowPairDistance<T>(pa, pa + rowBytes, center, d)); // as seedPotentialOf's (above)
     if (commit) v128.store(pm, v);
-    pot += f64x2.extract_lane(v, 0);
+    const e = weights ? f64x2.mul(v128.load(addr(weights, i)), v) : v;
+    pot += f64x2.extract_lane(e, 0);
     if (cumulative) st(cumulative, i, pot);
-    pot += f64x2.extract_lane(v, 1);
+    pot += f64x2.extract_lane(e, 1);
     if (cumulative) st(cumulative, i + 1, pot);
     pa += 2 * rowBytes;
   }
   if (i < n) {
     const dist = min(ld(minDist, i), sqDistOf<T, T>(addrOf<T>(x, i * d), center, d));
     if (commit) st(minDist, i, dist);
-    pot += dist;
+    pot += weights ? ld(weights, i) * dist : dist;
     if (cumulative) st(cumulative, i, pot);
   }
   return pot;
 }
 
 /** seedTrials beyond d = 3: seedPotentialRows' distances, each row pair read for the four candidates in turn. */
-function seedTrialsRows<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize): void {
+function seedTrialsRows<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, minDist: usize, out: usize, weights: usize): void {
   const rowBytes = <usize>d << alignof<T>();
   const c0 = addrOf<T>(x, load<i32>(rows) * d);
   const c1 = addrOf<T>(x, load<i32>(rows + (<usize>min(1, count - 1) << 2)) * d);
   const c2 = addrOf<T>(x, load<i32>(rows + (<usize>min(2, count - 1) << 2)) * d);
   const c3 = addrOf<T>(x, load<i32>(rows + (<usize>min(3, count - 1) << 2)) * d);
+  const one = f64x2.splat(1);
   let p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
   let i = 0;
   let pa = x;
   for (; i + 2 <= n; i += 2) {
     const m = v128.load(addr(minDist, i));
     const pb = pa + rowBytes;
-    const v0 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c0, d));
-    const v1 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c1, d));
-    const v2 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c2, d));
-    const v3 = f64x2.pmin(m, rowPairDistance<T>(pa, pb, c3, d));
+    const w = weights ? v128.load(addr(weights, i)) : one; // (a product with 1 changes no bit)
+    const v0 = f64x2.mul(w, f64x2.pmin(m, rowPairDistance<T>(pa, pb, c0, d)));
+    const v1 = f64x2.mul(w, f64x2.pmin(m, rowPairDistance<T>(pa, pb, c1, d)));
+    const v2 = f64x2.mul(w, f64x2.pmin(m, rowPairDistance<T>(pa, pb, c2, d)));
+    const v3 = f64x2.mul(w, f64x2.pmin(m, rowPairDistance<T>(pa, pb, c3, d)));
     p0 = p0 + f64x2.extract_lane(v0, 0) + f64x2.extract_lane(v0, 1);
     p1 = p1 + f64x2.extract_lane(v1, 0) + f64x2.extract_lane(v1, 1);
     p2 = p2 + f64x2.extract_lane(v2, 0) + f64x2.extract_lane(v2, 1);
@@ -884,7 +905,8 @@ function seedTrialsRows<T>(x: usize, n: i32, d: i32, rows: usize, count: i32, mi
     const m = ld(minDist, i);
     for (let t = 0; t < count; t++) {
       const c = addrOf<T>(x, load<i32>(rows + (<usize>t << 2)) * d);
-      st(out, t, ld(out, t) + min(m, sqDistOf<T, T>(pa, c, d)));
+      const e = min(m, sqDistOf<T, T>(pa, c, d));
+      st(out, t, ld(out, t) + (weights ? ld(weights, i) * e : e));
     }
   }
 }

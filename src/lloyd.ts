@@ -2,7 +2,7 @@
 // memory: the engine behind the public KMeans and the k-means starts of
 // GaussianMixture (init.ts).
 import { MAX_FIT_MAGNITUDE, type MatrixLike, readWeights } from "./matrix.js";
-import { alloc, dataView, f64, i32, scoped } from "./memory.js";
+import { alloc, allocFrom, dataView, f64, i32, scoped } from "./memory.js";
 import type { Random } from "./random.js";
 import { type DataKernels, dataKernels, kernels } from "./wasm.js";
 import { distinctRowsAtLeast, loadMatrix } from "./workspace.js";
@@ -19,7 +19,10 @@ export interface LloydResult {
  * k-means++ seeding (Arthur & Vassilvitskii, 2007) with greedy local trials:
  * each new centre is the best of 2 + ⌊ln k⌋ candidates drawn with probability
  * proportional to the squared distance to the nearest centre so far (the
- * variant scikit-learn uses). Writes k centres at `centers`; returns the rows.
+ * variant scikit-learn uses). With sample weights, rows are drawn in
+ * proportion to weight × squared distance (the first in proportion to weight)
+ * and the trials compare weighted potentials. Writes k centres at `centers`;
+ * returns the rows.
  */
 export function kmeansPlusPlus(
   x: number,
@@ -31,26 +34,25 @@ export function kmeansPlusPlus(
   rowKernels: DataKernels = dataKernels("float64"),
   weights?: Float64Array,
 ): number[] {
-  if (weights) return weightedPlusPlus(x, n, d, k, rng, centers, rowKernels, weights);
-
   const minDist = alloc(n, 8, "k-means++ distances");
   // the potential's partial sums, written by each committing pass
   const cumulative = alloc(n, 8, "k-means++ partial sums");
+  const w = weights ? allocFrom(weights, "k-means++ weights") : 0;
   const trials = 2 + Math.floor(Math.log(k));
+  // the trials' rows and potentials, up to SEED_TRIALS_PER_PASS per pass over the rows
+  const trialRows = alloc(trials, 4, "k-means++ trials");
+  const trialPotentials = alloc(trials, 8, "k-means++ trials");
   const X = () => dataView(x, n * d, rowKernels.bytes);
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
   // a chosen centre: minDist updated, the new potential and its partial sums
   const commitCentre = (row: number) =>
-    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, true, cumulative);
+    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, true, cumulative, w);
 
-  const first = rng.int(n);
+  const first = weights ? firstWeighted(weights, rng) : rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
   let potential = commitCentre(first);
-  // the trials' rows and potentials, up to SEED_TRIALS_PER_PASS per pass over the rows
-  const trialRows = alloc(trials, 4, "k-means++ trials");
-  const trialPotentials = alloc(trials, 8, "k-means++ trials");
   for (let c = 1; c < k; c++) {
     const sums = f64(cumulative, n);
     const rows = i32(trialRows, trials);
@@ -58,7 +60,7 @@ export function kmeansPlusPlus(
     for (let t = 0; t < trials; t++) rows[t] = firstReaching(sums, rng.float() * potential);
     for (let t = 0; t < trials; t += SEED_TRIALS_PER_PASS) {
       const count = Math.min(SEED_TRIALS_PER_PASS, trials - t);
-      rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t);
+      rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t, w);
     }
     const p = f64(trialPotentials, trials);
     let best = -1;
@@ -80,6 +82,14 @@ export function kmeansPlusPlus(
 /** What one seedTrials call evaluates at most (assembly/kmeans.ts). */
 const SEED_TRIALS_PER_PASS = 4;
 
+/** A row drawn in proportion to its weight. */
+function firstWeighted(weights: Float64Array, rng: Random): number {
+  const cumulative = new Float64Array(weights.length);
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) cumulative[i] = total += weights[i];
+  return firstReaching(cumulative, rng.float() * total);
+}
+
 /** Index of the first cumulative sum that reaches target (binary search). */
 function firstReaching(cumulative: Float64Array, target: number): number {
   let lo = 0;
@@ -90,65 +100,6 @@ function firstReaching(cumulative: Float64Array, target: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * k-means++ with sample weights: rows are drawn with probability proportional
- * to weight × squared distance (the first in proportion to weight), and the
- * greedy trials compare weighted potentials. In TypeScript (n·d per trial):
- * it runs only when weights are given.
- */
-function weightedPlusPlus(
-  x: number,
-  n: number,
-  d: number,
-  k: number,
-  rng: Random,
-  centers: number,
-  rowKernels: DataKernels,
-  weights: Float64Array,
-): number[] {
-  const X = () => dataView(x, n * d, rowKernels.bytes);
-  const minDist = new Float64Array(n).fill(Infinity);
-  const cumulative = new Float64Array(n);
-  const trials = 2 + Math.floor(Math.log(k));
-  const distances = (row: number, out: Float64Array) => {
-    const v = X();
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (v[i * d + j] - v[row * d + j]) ** 2;
-      out[i] = s;
-    }
-  };
-  const candidate = new Float64Array(n);
-  const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
-  let total = 0;
-  for (let i = 0; i < n; i++) cumulative[i] = total += weights[i];
-  const first = firstReaching(cumulative, rng.float() * total);
-  const chosen = [first];
-  setCenter(0, first);
-  distances(first, minDist);
-  for (let c = 1; c < k; c++) {
-    let potential = 0;
-    for (let i = 0; i < n; i++) cumulative[i] = potential += weights[i] * minDist[i];
-    let best = -1;
-    let bestPotential = Infinity;
-    for (let t = 0; t < trials; t++) {
-      const row = firstReaching(cumulative, rng.float() * potential);
-      distances(row, candidate);
-      let p = 0;
-      for (let i = 0; i < n; i++) p += weights[i] * Math.min(minDist[i], candidate[i]);
-      if (p < bestPotential) {
-        bestPotential = p;
-        best = row;
-      }
-    }
-    chosen.push(best);
-    setCenter(c, best);
-    distances(best, candidate);
-    for (let i = 0; i < n; i++) minDist[i] = Math.min(minDist[i], candidate[i]);
-  }
-  return chosen;
 }
 
 /**
@@ -196,38 +147,23 @@ export function lloyd(
   i32(previous, n).fill(-1);
   const minDist = alloc(n, 8, "k-means distances");
   const counts = alloc(k, 8, "k-means counts");
-  // Unweighted, the assignment also computes the new centres (in `means`).
-  const means = weights ? 0 : alloc(k * d, 8, "k-means means");
-  // Unweighted: Hamerly's bounds skip the rows whose label cannot change
+  // The assignment also computes the new centres (in `means`; weighted with
+  // weights), and Hamerly's bounds skip the rows whose label cannot change
   // (most, after a few steps); `moved` holds how far each centre moved (not
   // passed at the first step: every row is scanned).
-  const bounded = means !== 0;
-  const upper = bounded ? alloc(n + 1, 8, "k-means upper bounds") : 0;
-  const lower = bounded ? alloc(n + 1, 8, "k-means lower bounds") : 0;
-  const moved = bounded ? alloc(k + 1, 8, "k-means shifts") : 0;
+  const means = alloc(k * d, 8, "k-means means");
+  const w = weights ? allocFrom(weights, "k-means weights") : 0;
+  const upper = alloc(n + 1, 8, "k-means upper bounds");
+  const lower = alloc(n + 1, 8, "k-means lower bounds");
+  const moved = alloc(k + 1, 8, "k-means shifts");
   // the step's sums per block of rows, kept for the blocks whose labels do not change
-  const sums = bounded ? alloc(kernels().boundedSumsValues(n, k, d), 8, "k-means block sums") : 0;
+  const sums = alloc(kernels().boundedSumsValues(n, k, d), 8, "k-means block sums");
   const old = new Float64Array(k * d);
   let nIter = 0;
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
-    if (bounded)
-      rowKernels.assignBounded(
-        x,
-        n,
-        d,
-        centers,
-        k,
-        labels,
-        previous,
-        upper,
-        lower,
-        it > 1 ? moved : 0,
-        sums,
-        means,
-        counts,
-      );
-    else rowKernels.assignNearest(x, n, d, centers, k, labels, minDist, means, means && counts);
+    const shifts = it > 1 ? moved : 0;
+    rowKernels.assignBounded(x, n, d, centers, k, labels, previous, upper, lower, shifts, sums, means, counts, w);
     const current = i32(labels, n);
     const before = i32(previous, n);
     let changed = false;
@@ -235,35 +171,22 @@ export function lloyd(
     if (!changed) break;
     [labels, previous] = [previous, labels];
     // relocateEmpty needs the distances, which the bounded step leaves out
-    if (bounded && f64(counts, k).includes(0)) rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
+    if (f64(counts, k).includes(0)) rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
     old.set(f64(centers, k * d));
-    if (weights)
-      weightedCenters(
-        dataView(x, n * d, rowKernels.bytes),
-        n,
-        d,
-        current,
-        k,
-        f64(centers, k * d),
-        f64(counts, k),
-        weights,
-      );
-    else f64(centers, k * d).set(f64(means, k * d));
+    f64(centers, k * d).set(f64(means, k * d));
     relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist);
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
     if (shift <= tolScaled) break;
-    if (bounded) {
-      // each centre's move, rounded up (the bounds must hold), and the largest
-      const m = f64(moved, k + 1);
-      m[k] = 0;
-      for (let c = 0; c < k; c++) {
-        let s2 = 0;
-        for (let j = 0; j < d; j++) s2 += (now[c * d + j] - old[c * d + j]) ** 2;
-        m[c] = Math.sqrt(s2) * (1 + 1e-12);
-        m[k] = Math.max(m[k], m[c]);
-      }
+    // each centre's move, rounded up (the bounds must hold), and the largest
+    const m = f64(moved, k + 1);
+    m[k] = 0;
+    for (let c = 0; c < k; c++) {
+      let s2 = 0;
+      for (let j = 0; j < d; j++) s2 += (now[c * d + j] - old[c * d + j]) ** 2;
+      m[c] = Math.sqrt(s2) * (1 + 1e-12);
+      m[k] = Math.max(m[k], m[c]);
     }
   }
   let inertia = rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
@@ -273,34 +196,6 @@ export function lloyd(
     for (let i = 0; i < n; i++) inertia += weights[i] * md[i];
   }
   return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
-}
-
-/** Lloyd's update with sample weights: each centre the weighted mean of its rows; counts are Σ weights (0: empty). */
-function weightedCenters(
-  X: Float64Array | Float32Array,
-  n: number,
-  d: number,
-  labels: Int32Array,
-  k: number,
-  centers: Float64Array,
-  counts: Float64Array,
-  weights: Float64Array,
-): void {
-  centers.fill(0);
-  counts.fill(0);
-  for (let i = 0; i < n; i++) {
-    const wi = weights[i];
-    if (wi === 0) continue;
-    const c = labels[i];
-    counts[c] += wi;
-    for (let j = 0; j < d; j++) centers[c * d + j] += wi * X[i * d + j];
-  }
-  for (let c = 0; c < k; c++) {
-    if (counts[c] > 0) {
-      const inv = 1 / counts[c];
-      for (let j = 0; j < d; j++) centers[c * d + j] *= inv;
-    }
-  }
 }
 
 function relocateEmpty(

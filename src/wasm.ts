@@ -234,7 +234,8 @@ export interface Kernels {
   /**
    * Lloyd's step with Hamerly's bounds: labels and counts as assignNearest's, means
    * summed by blocks of rows kept in `sums` (boundedSumsValues(n, k, d) values) from one call to
-   * the next; `previous` must be the last call's labels unless shift is 0. Returns the rows scanned.
+   * the next (weighted means with `weights`); `previous` must be the last call's labels unless
+   * shift is 0. Returns the rows scanned.
    */
   assignBounded(
     x: Ptr,
@@ -250,15 +251,26 @@ export interface Kernels {
     sums: Ptr,
     means: Ptr,
     counts: Ptr,
+    weights?: Ptr,
   ): number;
   assignBoundedF32: Kernels["assignBounded"];
   /** Size (f64 values) of assignBounded's `sums` for n rows and k centres. */
   boundedSumsValues(n: number, k: number, d: number): number;
   /** With `cumulative` (and commit), also the potential's partial sums, row by row. */
-  seedPotential(x: Ptr, n: number, d: number, center: Ptr, minDist: Ptr, commit: boolean, cumulative?: Ptr): number;
+  /** With `weights` (n values), each row's term is weighted; minDist stays unweighted. */
+  seedPotential(
+    x: Ptr,
+    n: number,
+    d: number,
+    center: Ptr,
+    minDist: Ptr,
+    commit: boolean,
+    cumulative?: Ptr,
+    weights?: Ptr,
+  ): number;
   seedPotentialF32: Kernels["seedPotential"];
   /** k-means++'s trials: out[t] = seedPotential (not committing) of the centre at row rows[t], t < count ≤ 4. */
-  seedTrials(x: Ptr, n: number, d: number, rows: Ptr, count: number, minDist: Ptr, out: Ptr): void;
+  seedTrials(x: Ptr, n: number, d: number, rows: Ptr, count: number, minDist: Ptr, out: Ptr, weights?: Ptr): void;
   seedTrialsF32: Kernels["seedTrials"];
   sampleGaussian(u: Ptr, count: number, d: number, dPadded: number, mean: Ptr, c: Ptr, out: Ptr): void;
   sampleDiagonal(

@@ -247,6 +247,45 @@ describe("seedPotential", () => {
             expect(Object.is(got.out[0], s)).toBe(true);
           }
         });
+  for (const dtype of ["float64", "float32"] as const)
+    for (const d of [1, 2, 3, 4, 7])
+      for (const n of [1, 2, 17, 64])
+        it(`with sample weights: each row's term w·min(minDist, ‖x − c‖²) in row order, minDist and its partial sums as the plain loop's, the trials seedPotential's (${dtype}, d=${d}, n=${n})`, () => {
+          const r = lcg(6151 * d + n);
+          const data = Array.from({ length: n * d }, () => 6 * r() - 3);
+          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+          const start = Array.from({ length: n }, () => 4 * r());
+          const weights = Array.from({ length: n }, (_, i) => (i % 5 === 1 ? 0 : 3 * r()));
+          const rows = [Math.floor(n / 3), 0, n - 1];
+          const got = scoped(() => {
+            const w = dataKernels(dtype);
+            const x = allocRows(X);
+            const wp = allocFrom(weights);
+            const md = allocFrom(start);
+            const cumulative = allocFrom(Array.from({ length: n }, () => -1));
+            const list = alloc(3, 4);
+            i32(list, 3).set(rows);
+            const out = allocFrom([-1, -1, -1]);
+            w.seedTrials(x, n, d, list, 3, md, out, wp);
+            const singles = rows.map((row) => w.seedPotential(x, n, d, x + row * d * w.bytes, md, false, 0, wp));
+            const pot = w.seedPotential(x, n, d, x + rows[0] * d * w.bytes, md, true, cumulative, wp);
+            return {
+              trials: Array.from(f64(out, 3)),
+              singles,
+              pot,
+              md: Array.from(f64(md, n)),
+              sums: Array.from(f64(cumulative, n)),
+            };
+          });
+          const want = start.map((m, i) => Math.min(m, sqDist(X, i * d, rows[0] * d, d)));
+          let s = 0;
+          const sums = want.map((v, i) => (s += weights[i] * v));
+          same(got.md, want);
+          same(got.sums, sums);
+          expect(Object.is(got.pot, s)).toBe(true);
+          same(got.trials, got.singles);
+          expect(Object.is(got.trials[0], s)).toBe(true);
+        });
 });
 
 describe("assignBounded", () => {
@@ -255,109 +294,139 @@ describe("assignBounded", () => {
   );
   // K = 1100: blocks of 8K rows, so all 2301 rows are one block
   shapes.push([1100, 2301]);
-  /** assignBounded's means from the labels: per block of `rows` rows a row-order sum per centre, then the blocks in order, times 1/count. */
-  const blockedMeans = (X: ArrayLike<number>, labels: Int32Array, d: number, k: number, rows: number): number[] => {
+  /**
+   * assignBounded's counts and means from the labels: per block of `rows` rows a row-order sum per
+   * centre (w·x and w with weights), then the blocks in order, times 1/count.
+   */
+  const blockedMeans = (
+    X: ArrayLike<number>,
+    labels: Int32Array,
+    d: number,
+    k: number,
+    rows: number,
+    weights?: number[],
+  ): number[] => {
     const totals = new Float64Array(k * d);
     const counts = new Float64Array(k);
     for (let b0 = 0; b0 < labels.length; b0 += rows) {
       const block = new Float64Array(k * d);
+      const blockCounts = new Float64Array(k);
       for (let i = b0; i < Math.min(b0 + rows, labels.length); i++) {
-        counts[labels[i]]++;
-        for (let j = 0; j < d; j++) block[labels[i] * d + j] += X[i * d + j];
+        const w = weights ? weights[i] : 1;
+        blockCounts[labels[i]] += w;
+        for (let j = 0; j < d; j++) block[labels[i] * d + j] += w * X[i * d + j];
       }
       for (let t = 0; t < k * d; t++) totals[t] += block[t];
+      for (let c = 0; c < k; c++) counts[c] += blockCounts[c];
     }
-    return Array.from(totals, (v, t) => (counts[Math.floor(t / d)] > 0 ? v * (1 / counts[Math.floor(t / d)]) : v));
+    const means = Array.from(totals, (v, t) =>
+      counts[Math.floor(t / d)] > 0 ? v * (1 / counts[Math.floor(t / d)]) : v,
+    );
+    return [...counts, ...means];
   };
   // (d = 520: too wide for the transposed block, so one row at a time)
-  for (const dtype of ["float64", "float32"] as const)
-    for (const d of [1, 2, 3, 4, 5, 8, 17, 520])
-      for (const [k, n] of d < 520 ? shapes : shapes.filter(([k, n]) => k === 8 && n === 1000))
-        it(`gives assignNearest's labels and counts at every Lloyd step, bit for bit, and means summed by blocks, the unchanged blocks' sums kept (${dtype}, d=${d}, K=${k}, n=${n})`, () => {
-          const r = lcg(7907 * d + 13 * k + n);
-          const rows = Math.max(64, 8 * k); // boundedBlockRows in assembly/kmeans.ts
-          // overlapping clusters in runs, as pixels come, so that labels keep changing for a few steps
-          const data: number[] = [];
-          for (let i = 0; i < n; i++) {
-            const c = Math.floor(i / 4) % k;
-            for (let j = 0; j < d; j++) data.push(c * (d > 100 ? 0.3 : 1) + 2 * r());
-          }
-          const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
-          const start = Array.from({ length: k * d }, (_, t) => X[((Math.floor(t / d) * 3) % n) * d + (t % d)]);
-          // a duplicate centre: its rows are ties, which the lower index must win
-          if (k > 2) for (let j = 0; j < d; j++) start[2 * d + j] = start[j];
-          const { steps, skipped, kept } = scoped(() => {
-            const w = dataKernels(dtype);
-            const x = allocRows(X);
-            const c = allocFrom(start);
-            const c2 = allocFrom(start);
-            let labels = alloc(n, 4);
-            let previous = alloc(n, 4);
-            const plain = alloc(n, 4);
-            const dist = alloc(n);
-            const upper = alloc(n + 1);
-            const lower = alloc(n + 1);
-            const moved = alloc(k + 1);
-            const sums = alloc(kernels().boundedSumsValues(n, k, d));
-            const [means, counts, means2, counts2] = [alloc(k * d), alloc(k), alloc(k * d), alloc(k)];
-            const out: { bounded: number[]; plain: number[] }[] = [];
-            let skipped = 0;
-            let kept = 0; // steps where some block's labels were unchanged and another's were not
-            for (let it = 0; it < 8; it++) {
-              const scanned = w.assignBounded(
-                x,
-                n,
-                d,
-                c,
-                k,
-                labels,
-                previous,
-                upper,
-                lower,
-                it ? moved : 0,
-                sums,
-                means,
-                counts,
-              );
-              w.assignNearest(x, n, d, c2, k, plain, dist, means2, counts2);
-              skipped += n - scanned;
-              const now = i32(plain, n);
-              if (it) {
-                const before = i32(previous, n);
-                const changedBlocks = new Set<number>();
-                for (let i = 0; i < n; i++) if (now[i] !== before[i]) changedBlocks.add(Math.floor(i / rows));
-                if (changedBlocks.size > 0 && changedBlocks.size < Math.ceil(n / rows)) kept++;
-              }
-              out.push({
-                bounded: [...i32(labels, n), ...f64(counts, k), ...f64(means, k * d)],
-                plain: [...now, ...f64(counts2, k), ...blockedMeans(X, now, d, k, rows)],
-              });
-              // the next step's centres (empty ones stay where they were), and how far each moved
-              const [C, M, m] = [f64(c, k * d), f64(means, k * d), f64(moved, k + 1)];
-              m[k] = 0;
-              for (let q = 0; q < k; q++) {
-                const keep = f64(counts, k)[q] === 0;
-                let s2 = 0;
-                for (let j = 0; j < d; j++) {
-                  const v = keep ? C[q * d + j] : M[q * d + j];
-                  s2 += (v - C[q * d + j]) ** 2;
-                  C[q * d + j] = v;
-                }
-                m[q] = Math.sqrt(s2) * (1 + 1e-12);
-                m[k] = Math.max(m[k], m[q]);
-              }
-              f64(c2, k * d).set(C);
-              [labels, previous] = [previous, labels];
+  // (with sample weights: fewer shapes; weighted means and counts Σ w, zeros among the weights)
+  for (const weighted of [false, true])
+    for (const dtype of ["float64", "float32"] as const)
+      for (const d of [1, 2, 3, 4, 5, 8, 17, 520])
+        for (const [k, n] of d < 520 && !weighted ? shapes : shapes.filter(([k, n]) => k === 8 && n === 1000))
+          it(`gives assignNearest's labels at every Lloyd step, bit for bit, and counts and means summed by blocks, the unchanged blocks' sums kept (${dtype}, d=${d}, K=${k}, n=${n}${weighted ? ", weighted" : ""})`, () => {
+            const r = lcg(7907 * d + 13 * k + n);
+            const rows = Math.max(64, 8 * k); // boundedBlockRows in assembly/kmeans.ts
+            // overlapping clusters in runs, as pixels come, so that labels keep changing for a few steps
+            const data: number[] = [];
+            for (let i = 0; i < n; i++) {
+              const c = Math.floor(i / 4) % k;
+              for (let j = 0; j < d; j++) data.push(c * (d > 100 ? 0.3 : 1) + 2 * r());
             }
-            return { steps: out, skipped, kept };
+            const X = dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+            const start = Array.from({ length: k * d }, (_, t) => X[((Math.floor(t / d) * 3) % n) * d + (t % d)]);
+            // a duplicate centre: its rows are ties, which the lower index must win
+            if (k > 2) for (let j = 0; j < d; j++) start[2 * d + j] = start[j];
+            const weights = weighted
+              ? Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 0.5 + 2 * r()))
+              : undefined;
+            const { steps, skipped, kept } = scoped(() => {
+              const w = dataKernels(dtype);
+              const x = allocRows(X);
+              const c = allocFrom(start);
+              const c2 = allocFrom(start);
+              let labels = alloc(n, 4);
+              let previous = alloc(n, 4);
+              const plain = alloc(n, 4);
+              const dist = alloc(n);
+              const upper = alloc(n + 1);
+              const lower = alloc(n + 1);
+              const moved = alloc(k + 1);
+              const sums = alloc(kernels().boundedSumsValues(n, k, d));
+              const wp = weights ? allocFrom(weights) : 0;
+              const [means, counts, means2, counts2] = [alloc(k * d), alloc(k), alloc(k * d), alloc(k)];
+              const out: { bounded: number[]; plain: number[] }[] = [];
+              let skipped = 0;
+              let kept = 0; // steps where some block's labels were unchanged and another's were not
+              for (let it = 0; it < 8; it++) {
+                const scanned = w.assignBounded(
+                  x,
+                  n,
+                  d,
+                  c,
+                  k,
+                  labels,
+                  previous,
+                  upper,
+                  lower,
+                  it ? moved : 0,
+                  sums,
+                  means,
+                  counts,
+                  wp,
+                );
+                w.assignNearest(x, n, d, c2, k, plain, dist, means2, counts2);
+                skipped += n - scanned;
+                const now = i32(plain, n);
+                if (it) {
+                  const before = i32(previous, n);
+                  const changedBlocks = new Set<number>();
+                  for (let i = 0; i < n; i++) if (now[i] !== before[i]) changedBlocks.add(Math.floor(i / rows));
+                  if (changedBlocks.size > 0 && changedBlocks.size < Math.ceil(n / rows)) kept++;
+                }
+                out.push({
+                  bounded: [
+                    ...i32(labels, n),
+                    ...(weighted ? [] : f64(counts, k)),
+                    ...f64(counts, k),
+                    ...f64(means, k * d),
+                  ],
+                  // (unweighted, the counts are assignNearest's too)
+                  plain: [...now, ...(weighted ? [] : f64(counts2, k)), ...blockedMeans(X, now, d, k, rows, weights)],
+                });
+                // the next step's centres (empty ones stay where they were), and how far each moved
+                const [C, M, m] = [f64(c, k * d), f64(means, k * d), f64(moved, k + 1)];
+                m[k] = 0;
+                for (let q = 0; q < k; q++) {
+                  const keep = f64(counts, k)[q] === 0;
+                  let s2 = 0;
+                  for (let j = 0; j < d; j++) {
+                    const v = keep ? C[q * d + j] : M[q * d + j];
+                    s2 += (v - C[q * d + j]) ** 2;
+                    C[q * d + j] = v;
+                  }
+                  m[q] = Math.sqrt(s2) * (1 + 1e-12);
+                  m[k] = Math.max(m[k], m[q]);
+                }
+                f64(c2, k * d).set(C);
+                [labels, previous] = [previous, labels];
+              }
+              return { steps: out, skipped, kept };
+            });
+            for (const s of steps)
+              expect(s.bounded.map((v, t) => Object.is(v, s.plain[t]))).toEqual(s.plain.map(() => true));
+            // the bounds did skip rows (past the first step), so the skipping is what was tested
+            if (n > 2) expect(skipped).toBeGreaterThan(0);
+            // and blocks were kept beside blocks summed afresh in one step, so the keeping is too
+            // (weighted at d = 520 every step here changed all blocks or none: kept is checked at the other d)
+            if (n >= 1000 && k > 1 && n > rows && !(weighted && d > 100)) expect(kept).toBeGreaterThan(0);
           });
-          for (const s of steps)
-            expect(s.bounded.map((v, t) => Object.is(v, s.plain[t]))).toEqual(s.plain.map(() => true));
-          // the bounds did skip rows (past the first step), so the skipping is what was tested
-          if (n > 2) expect(skipped).toBeGreaterThan(0);
-          // and blocks were kept beside blocks summed afresh in one step, so the keeping is too
-          if (n >= 1000 && k > 1 && n > rows) expect(kept).toBeGreaterThan(0);
-        });
 });
 
 describe("meanVariance (the scale of k-means' tol)", () => {
