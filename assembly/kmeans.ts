@@ -164,7 +164,8 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
  * 1e-150 (where squares underflow), far more than the rounding of the
  * distances and of the bounds (each rounded outwards by 1e-12 as it is
  * updated), so that a skipped row's label is the one a scan would find:
- * labels and counts are assignNearest's; minDist is not written. Each
+ * labels (and, without weights, counts) are assignNearest's; minDist is not
+ * written. Each
  * stretch of rows takes two passes: the bounds of every row moved and the
  * rows that need a scan listed, without a branch, then the listed rows
  * scanned two at a time (a branch per row pair on whether to scan, which
@@ -183,7 +184,7 @@ function assignSmall<T>(x: usize, n: i32, d: i32, centers: usize, k: i32, labels
  * they are the same sums, bit for bit): late in a fit most blocks do, so a
  * step that skips a row's distances mostly skips its additions too. Hence
  * the contract: `previous` is the labels the last call wrote, with the same
- * x, n, k and sums, or shift = 0 (which sums every block afresh). upper and
+ * x, n, k, sums and weights, or shift = 0 (which sums every block afresh). upper and
  * lower hold n values and have room for n + 1. Returns the number of rows
  * scanned.
  */
@@ -200,7 +201,8 @@ export function assignBoundedF32(x: usize, n: i32, d: i32, centers: usize, k: i3
  * Rows per block of assignBounded's kept sums: 64 (late in a fit of the
  * sample photo, 14–20 % of its 64-row blocks hold a row whose label
  * changed, against 40–55 % of 256-row ones), and at least 8k, so that the
- * kept sums (32 bytes per centre and block) take at most 4 bytes a row.
+ * kept sums (8·max(4, d + 1) bytes per centre and block) take at most
+ * max(4, d + 1) bytes a row, against the rows' own 8d.
  * Even, so that a row pair never straddles two blocks.
  */
 @inline function boundedBlockRows(k: i32): i32 {

@@ -343,9 +343,9 @@ const CANCELLATION_LIMIT = 1024;
  * scatters component by component. Returns whether `out` holds the pooled
  * scatter. It runs only for M-steps from responsibilities no E-step of this
  * workspace wrote (a start: responsibilitiesInit, a search candidate's);
- * after an E-step the kept row scatter (keptPooledScatter) needs no pass, so
- * it keeps no memory of earlier declines and a start's scatter does not
- * depend on what the workspace fitted before. The benchmark's tied d = 8 fit keeps 4–5 % of the total
+ * after an E-step keptPooledScatter needs no pass at all. It remembers no
+ * earlier decline, so a start's scatter does not depend on what the
+ * workspace fitted before. The benchmark's tied d = 8 fit keeps 4–5 % of the total
  * scatter on its tightest axis and takes the split in every iteration.
  */
 export function pooledScatter(wasm: Kernels, ws: Workspace, out: number): boolean {
