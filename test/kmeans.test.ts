@@ -43,13 +43,12 @@ describe("KMeans against scikit-learn", () => {
     expect(a.clusterCenters).toEqual(b.clusterCenters);
   });
 
-  it("gives the same labels and iterations at d ≤ 3 with its kept block sums as the weighted path with unit weights, empty clusters relocated on the way", () => {
-    // The unweighted fit at d ≤ 3 runs Hamerly's steps, whose sums per block
-    // of rows are kept between steps; unit weights take the plain assignment
-    // and TypeScript's weighted centres. Overlapping clusters over 3000 rows
-    // (47 blocks), and a start with three centres far from every row (so
+  it("gives the same labels and iterations with unit weights as without, empty clusters relocated on the way", () => {
+    // Both run Hamerly's steps with sums per block of rows kept between steps
+    // (w·x with w = 1 is x, so the same bits). Overlapping clusters over 3000
+    // rows (47 blocks), and a start with three centres far from every row (so
     // that the first steps relocate empty clusters between kept sums).
-    for (const d of [1, 2, 3]) {
+    for (const d of [1, 2, 3, 5]) {
       const r = lcg(31 * d + 5);
       const n = 3000;
       const rows = Array.from({ length: n }, (_, i) => Array.from({ length: d }, () => (i % 5) * 1.5 + 2 * r()));
@@ -64,6 +63,70 @@ describe("KMeans against scikit-learn", () => {
       expectClose(plain.clusterCenters.flat(), weighted.clusterCenters.flat(), 1e-12);
       expect(new Set(plain.labels).size).toBe(8);
     }
+  });
+
+  it("follows a plain Lloyd loop step for step (labels, iterations, centres, inertia), with and without weights, d = 1 … 8", () => {
+    // The reference: every row's nearest centre (strictly less wins), then
+    // each centre the weighted mean of its rows, until no label changes (or,
+    // at tol 0, no centre moves). Its
+    // distances add the features in another order than the kernels', which
+    // moves a label only at a tie to about 1e-16, improbable on these rows.
+    const plainLloyd = (X: number[][], init: number[][], w: number[], maxIter: number) => {
+      const k = init.length;
+      const d = X[0].length;
+      let centres = init.map((c) => c.slice());
+      let labels = new Array<number>(X.length).fill(-1);
+      let nIter = 0;
+      for (let it = 1; it <= maxIter; it++) {
+        nIter = it;
+        const next = X.map((x) => {
+          let best = 0;
+          let bd = Infinity;
+          centres.forEach((c, q) => {
+            let s2 = 0;
+            for (let j = 0; j < d; j++) s2 += (x[j] - c[j]) ** 2;
+            if (s2 < bd) [bd, best] = [s2, q];
+          });
+          return best;
+        });
+        const changed = next.some((l, i) => l !== labels[i]);
+        labels = next;
+        if (!changed) break;
+        const sums = Array.from({ length: k }, () => new Array<number>(d + 1).fill(0));
+        X.forEach((x, i) => {
+          for (let j = 0; j < d; j++) sums[labels[i]][j] += w[i] * x[j];
+          sums[labels[i]][d] += w[i];
+        });
+        expect(sums.every((t) => t[d] > 0)).toBe(true); // (no empty cluster on these rows)
+        const moved = sums.map((t) => t.slice(0, d).map((v) => v / t[d]));
+        const shift = moved.flat().reduce((a, v, t) => a + (v - centres.flat()[t]) ** 2, 0);
+        centres = moved;
+        // tol 0: centres that did not move at all (a row of weight 0 changed cluster) stop it too, as in scikit-learn
+        if (shift <= 0) break;
+      }
+      let inertia = 0;
+      X.forEach((x, i) => {
+        for (let j = 0; j < d; j++) inertia += w[i] * (x[j] - centres[labels[i]][j]) ** 2;
+      });
+      return { labels, nIter, centres, inertia };
+    };
+    for (const d of [1, 2, 3, 4, 5, 8])
+      for (const weighted of [false, true]) {
+        const r = lcg(101 * d + (weighted ? 7 : 0));
+        const n = 2000;
+        const X = Array.from({ length: n }, (_, i) =>
+          Array.from({ length: d }, (_, j) => ((i * (j + 1)) % 6) + 3 * r()),
+        );
+        const w = Array.from({ length: n }, (_, i) => (!weighted ? 1 : i % 9 === 4 ? 0 : 0.25 + 2 * r()));
+        const init = Array.from({ length: 6 }, (_, c) => X[c * 331].slice());
+        const want = plainLloyd(X, init, w, 60);
+        const km = new KMeans({ nClusters: 6, init, maxIter: 60, tol: 0 }).fit(X, weighted ? { sampleWeight: w } : {});
+        expect(want.nIter, `d=${d} weighted=${weighted}`).toBeGreaterThan(3);
+        expect(km.nIter, `d=${d} weighted=${weighted}`).toBe(want.nIter);
+        expect(Array.from(km.labels)).toEqual(want.labels);
+        expectClose(km.clusterCenters.flat(), want.centres.flat(), 1e-12);
+        expect(Math.abs(km.inertia - want.inertia)).toBeLessThan(1e-9 * want.inertia);
+      }
   });
 
   it("moves an empty cluster to the farthest point instead of leaving it empty", () => {
