@@ -174,7 +174,7 @@ export function lloyd(
     if (f64(counts, k).includes(0)) rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
     old.set(f64(centers, k * d));
     f64(centers, k * d).set(f64(means, k * d));
-    relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist);
+    relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist, weights);
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
@@ -198,6 +198,12 @@ export function lloyd(
   return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
 }
 
+/**
+ * Empty clusters (count, or Σ weights, 0) moved onto the rows farthest from
+ * their centres, as scikit-learn does; with weights, only rows of positive
+ * weight are candidates (a centre on a row of weight 0 would stay empty, and
+ * no start picks such rows either).
+ */
 function relocateEmpty(
   X: Float64Array | Float32Array,
   n: number,
@@ -206,16 +212,19 @@ function relocateEmpty(
   centers: number,
   counts: number,
   minDist: number,
+  weights?: Float64Array,
 ): void {
   const cnt = f64(counts, k);
   const empty: number[] = [];
   for (let c = 0; c < k; c++) if (cnt[c] === 0) empty.push(c);
   if (empty.length === 0) return;
   const md = f64(minDist, n);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => md[b] - md[a] || a - b);
+  const candidates: number[] = [];
+  for (let i = 0; i < n; i++) if (!weights || weights[i] > 0) candidates.push(i);
+  const order = candidates.sort((a, b) => md[b] - md[a] || a - b);
   const C = f64(centers, k * d);
   empty.forEach((c, e) => {
-    const row = order[Math.min(e, n - 1)];
+    const row = order[Math.min(e, order.length - 1)];
     C.set(X.subarray(row * d, row * d + d), c * d);
   });
 }

@@ -129,6 +129,28 @@ describe("KMeans against scikit-learn", () => {
       }
   });
 
+  it("with sample weights, moves an empty cluster to the farthest row of positive weight, never onto a row of weight 0", () => {
+    const r = lcg(77);
+    const X = [
+      ...Array.from({ length: 200 }, () => [r(), r()]),
+      ...Array.from({ length: 200 }, () => [10 + r(), 10 + r()]),
+      ...Array.from({ length: 5 }, () => [1000 + r(), 1000 + r()]), // the farthest rows, of weight 0
+    ];
+    const w = X.map((_, i) => (i < 400 ? 1 : 0));
+    // the third centre takes no row at the first step, so it is relocated
+    const init = [X[0], X[200], [1e5, 1e5]];
+    const km = new KMeans({ nClusters: 3, init, maxIter: 1 }).fit(X, { sampleWeight: w });
+    const third = km.clusterCenters[2];
+    const at = X.findIndex((x) => x[0] === third[0] && x[1] === third[1]);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(w[at]).toBeGreaterThan(0);
+    // and a full fit ends with every cluster holding weight
+    const fit = new KMeans({ nClusters: 3, init }).fit(X, { sampleWeight: w });
+    const held = [0, 0, 0];
+    fit.labels.forEach((l, i) => (held[l] += w[i]));
+    expect(held.every((h) => h > 0)).toBe(true);
+  });
+
   it("moves an empty cluster to the farthest point instead of leaving it empty", () => {
     // Two clusters start on the same point, so one is empty after the first assignment.
     const X = [
