@@ -94,7 +94,7 @@ export const START_METHODS: Record<StartName, StartMethod> = {
           { init: "k-means++", nInit: 1, maxIter: 300, tol: 1e-4 },
           new Random(rng.seed()),
           ws.rowKernels,
-          weightsOf(ws),
+          ws.sampleWeight,
         ).labels,
     );
     fromLabels(ws, labels);
@@ -103,7 +103,7 @@ export const START_METHODS: Record<StartName, StartMethod> = {
   "k-means++"(ws, rng) {
     fromRows(
       ws,
-      scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.rowKernels, weightsOf(ws))),
+      scoped(() => kmeansPlusPlus(ws.x, ws.n, ws.d, ws.k, rng, alloc(ws.k * ws.d), ws.rowKernels, ws.sampleWeight)),
     );
   },
   random_from_data(ws, rng) {

@@ -21,8 +21,9 @@ export interface LloydResult {
  * proportional to the squared distance to the nearest centre so far (the
  * variant scikit-learn uses). With sample weights, rows are drawn in
  * proportion to weight × squared distance (the first in proportion to weight)
- * and the trials compare weighted potentials. Writes k centres at `centers`;
- * returns the rows.
+ * and the trials compare weighted potentials (`weights`: n values in the
+ * module's memory, or 0 for none). Writes k centres at `centers`; returns the
+ * rows.
  */
 export function kmeansPlusPlus(
   x: number,
@@ -32,12 +33,11 @@ export function kmeansPlusPlus(
   rng: Random,
   centers: number,
   rowKernels: DataKernels = dataKernels("float64"),
-  weights?: Float64Array,
+  weights = 0,
 ): number[] {
   const minDist = alloc(n, 8, "k-means++ distances");
   // the potential's partial sums, written by each committing pass
   const cumulative = alloc(n, 8, "k-means++ partial sums");
-  const w = weights ? allocFrom(weights, "k-means++ weights") : 0;
   const trials = 2 + Math.floor(Math.log(k));
   // the trials' rows and potentials, up to SEED_TRIALS_PER_PASS per pass over the rows
   const trialRows = alloc(trials, 4, "k-means++ trials");
@@ -46,9 +46,9 @@ export function kmeansPlusPlus(
   const setCenter = (c: number, row: number) => f64(centers + c * d * 8, d).set(X().subarray(row * d, row * d + d));
   // a chosen centre: minDist updated, the new potential and its partial sums
   const commitCentre = (row: number) =>
-    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, true, cumulative, w);
+    rowKernels.seedPotential(x, n, d, x + row * d * rowKernels.bytes, minDist, true, cumulative, weights);
 
-  const first = weights ? firstWeighted(weights, rng) : rng.int(n);
+  const first = weights ? firstWeighted(f64(weights, n), f64(cumulative, n), rng) : rng.int(n);
   const chosen = [first];
   setCenter(0, first);
   f64(minDist, n).fill(Infinity);
@@ -60,7 +60,7 @@ export function kmeansPlusPlus(
     for (let t = 0; t < trials; t++) rows[t] = firstReaching(sums, rng.float() * potential);
     for (let t = 0; t < trials; t += SEED_TRIALS_PER_PASS) {
       const count = Math.min(SEED_TRIALS_PER_PASS, trials - t);
-      rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t, w);
+      rowKernels.seedTrials(x, n, d, trialRows + 4 * t, count, minDist, trialPotentials + 8 * t, weights);
     }
     const p = f64(trialPotentials, trials);
     let best = -1;
@@ -82,9 +82,8 @@ export function kmeansPlusPlus(
 /** What one seedTrials call evaluates at most (assembly/kmeans.ts). */
 const SEED_TRIALS_PER_PASS = 4;
 
-/** A row drawn in proportion to its weight. */
-function firstWeighted(weights: Float64Array, rng: Random): number {
-  const cumulative = new Float64Array(weights.length);
+/** A row drawn in proportion to its weight (`cumulative`: scratch for the weights' partial sums). */
+function firstWeighted(weights: Float64Array, cumulative: Float64Array, rng: Random): number {
   let total = 0;
   for (let i = 0; i < weights.length; i++) cumulative[i] = total += weights[i];
   return firstReaching(cumulative, rng.float() * total);
@@ -127,7 +126,8 @@ export function meanVariance(x: number, n: number, d: number, rowKernels: DataKe
  * Lloyd's algorithm from the centres at `centers` (k × d, updated in place).
  * Stops when no label changes or the centres move less than `tolScaled`
  * (sum of squared shifts). Empty clusters are moved to the rows farthest from
- * their centres, as scikit-learn does.
+ * their centres, as scikit-learn does. `weights`: n sample weights in the
+ * module's memory (0: none), read in place by the kernels.
  */
 export function lloyd(
   x: number,
@@ -138,7 +138,7 @@ export function lloyd(
   maxIter: number,
   tolScaled: number,
   rowKernels: DataKernels = dataKernels("float64"),
-  weights?: Float64Array,
+  weights = 0,
 ): LloydResult {
   // Two label buffers, the assignment and the one before it, swapped each
   // step instead of copied; -1 before the first, so that every label changes.
@@ -152,7 +152,6 @@ export function lloyd(
   // (most, after a few steps); `moved` holds how far each centre moved (not
   // passed at the first step: every row is scanned).
   const means = alloc(k * d, 8, "k-means means");
-  const w = weights ? allocFrom(weights, "k-means weights") : 0;
   const upper = alloc(n + 1, 8, "k-means upper bounds");
   const lower = alloc(n + 1, 8, "k-means lower bounds");
   const moved = alloc(k + 1, 8, "k-means shifts");
@@ -163,7 +162,7 @@ export function lloyd(
   for (let it = 1; it <= Math.max(maxIter, 1); it++) {
     nIter = it;
     const shifts = it > 1 ? moved : 0;
-    rowKernels.assignBounded(x, n, d, centers, k, labels, previous, upper, lower, shifts, sums, means, counts, w);
+    rowKernels.assignBounded(x, n, d, centers, k, labels, previous, upper, lower, shifts, sums, means, counts, weights);
     const current = i32(labels, n);
     const before = i32(previous, n);
     let changed = false;
@@ -174,7 +173,16 @@ export function lloyd(
     if (f64(counts, k).includes(0)) rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
     old.set(f64(centers, k * d));
     f64(centers, k * d).set(f64(means, k * d));
-    relocateEmpty(dataView(x, n * d, rowKernels.bytes), n, d, k, centers, counts, minDist, weights);
+    relocateEmpty(
+      dataView(x, n * d, rowKernels.bytes),
+      n,
+      d,
+      k,
+      centers,
+      counts,
+      minDist,
+      weights ? f64(weights, n) : undefined,
+    );
     const now = f64(centers, k * d);
     let shift = 0;
     for (let t = 0; t < k * d; t++) shift += (now[t] - old[t]) ** 2;
@@ -192,8 +200,8 @@ export function lloyd(
   let inertia = rowKernels.assignNearest(x, n, d, centers, k, labels, minDist);
   if (weights) {
     inertia = 0;
-    const md = f64(minDist, n);
-    for (let i = 0; i < n; i++) inertia += weights[i] * md[i];
+    const [w, md] = [f64(weights, n), f64(minDist, n)];
+    for (let i = 0; i < n; i++) inertia += w[i] * md[i];
   }
   return { centers: f64(centers, k * d).slice(), labels: i32(labels, n).slice(), inertia, nIter };
 }
@@ -246,7 +254,7 @@ export function kmeansOnLoaded(
   opts: { init: "k-means++" | "random" | Float64Array; nInit: number; maxIter: number; tol: number },
   rng: Random,
   rowKernels: DataKernels = dataKernels("float64"),
-  weights?: Float64Array,
+  weights = 0,
 ): LloydResult {
   const tolScaled = opts.tol > 0 ? opts.tol * meanVariance(x, n, d, rowKernels) : 0;
   let best: LloydResult | undefined;
@@ -257,7 +265,7 @@ export function kmeansOnLoaded(
       if (opts.init instanceof Float64Array) {
         f64(centers, k * d).set(opts.init);
       } else if (opts.init === "random") {
-        const rows = chooseRows(n, k, rng, weights);
+        const rows = chooseRows(n, k, rng, weights ? f64(weights, n) : undefined);
         const X = dataView(x, n * d, rowKernels.bytes);
         const C = f64(centers, k * d);
         rows.forEach((row, c) => C.set(X.subarray(row * d, row * d + d), c * d));
@@ -291,7 +299,8 @@ export function kmeansRows(
     if (weights && !distinctRowsAtLeast(x, k, weights)) {
       throw new RangeError(`X has fewer than nClusters = ${k} distinct rows of positive weight; use fewer clusters`);
     }
-    return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, ...opts }, rng, dataKernels("float64"), weights) };
+    const w = weights ? allocFrom(weights, "sample weights") : 0;
+    return { d, ...kmeansOnLoaded(x.ptr, n, d, k, { init, ...opts }, rng, dataKernels("float64"), w) };
   });
 }
 
