@@ -3,9 +3,8 @@
 // threads; bench/sklearn_kmeans.py): N = 1e5 rows from 12 overlapping
 // Gaussian clusters (a fixed seed, so both sides read the same rows), K = 16,
 // d = 8 and 16. Two rows per shape: the Lloyd step itself, both sides from
-// the same given centres (rows spread evenly through the data), tol 0,
-// stopped after 4 and after 16 iterations, the difference of the median times
-// over the 12 iterations between (as bench/photo.mjs times d = 3); and a
+// the same given centres (rows spread evenly through the data), timed as
+// bench/lloyd-steps.mjs times them (and bench/photo.mjs at d = 3); and a
 // default fit (k-means++, nInit 1) per seed, whole-fit time and iterations
 // (the seeds' draws differ between the sides, so their iteration counts may).
 // Writes bench/results/kmeans.{md,json}.
@@ -18,12 +17,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, KMeans } from "../dist/index.js";
 import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
+import { LLOYD, median, perLloyd, timeLloydSteps } from "./lloyd-steps.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
 const n = 100000;
 const k = 16;
-const LLOYD = [4, 16];
 
 /** n rows around 12 centres (sd 1.2 per feature) with unit noise: clusters that overlap. */
 function rowsOf(d) {
@@ -42,9 +41,6 @@ function rowsOf(d) {
 
 await init();
 const peak = measurePeak(await loadRaw(here("../build/gmm-instrumented.wasm")));
-const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const perLloyd = (times, counts) =>
-  (median(times[LLOYD[1]]) - median(times[LLOYD[0]])) / (counts[LLOYD[1]] - counts[LLOYD[0]]);
 const shapes = [];
 for (const d of [8, 16]) {
   const data = rowsOf(d);
@@ -67,17 +63,8 @@ for (const d of [8, 16]) {
   );
   rmSync(rowsFile);
   rmSync(centresFile);
-  const init = Array.from({ length: k }, (_, c) => Array.from(given.subarray(c * d, c * d + d)));
-  const lloyd = Object.fromEntries(LLOYD.map((m) => [m, []]));
-  const lloydIters = {};
-  for (let r = 0; r < 2 * rounds + 1; r++) {
-    for (const m of LLOYD) {
-      const t = performance.now();
-      const km = new KMeans({ nClusters: k, init, nInit: 1, maxIter: m, tol: 0 }).fit(X);
-      if (r) lloyd[m].push((performance.now() - t) / 1000); // the first round warms up
-      lloydIters[m] = km.nIter;
-    }
-  }
+  const start = Array.from({ length: k }, (_, c) => Array.from(given.subarray(c * d, c * d + d)));
+  const lloyd = timeLloydSteps(KMeans, X, k, start, rounds);
   const fit = [];
   const fitIters = [];
   for (let r = 0; r < rounds; r++) {
@@ -91,9 +78,9 @@ for (const d of [8, 16]) {
     k,
     n,
     gmm: {
-      lloyd_s: lloyd,
-      lloyd_iter: lloydIters,
-      perLloyd_s: perLloyd(lloyd, lloydIters),
+      lloyd_s: lloyd.seconds,
+      lloyd_iter: lloyd.iterations,
+      perLloyd_s: lloyd.perIteration_s,
       fit_s: fit,
       fit_iter: fitIters,
     },

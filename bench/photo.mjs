@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GaussianMixture, init, KMeans } from "../dist/index.js";
 import { cpuName, loadRaw, measurePeak } from "./kernels.mjs";
+import { LLOYD, median, perLloyd, timeLloydSteps } from "./lloyd-steps.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
@@ -60,21 +61,7 @@ for (let r = 0; r < rounds; r++) {
   iters.push(g.nIter);
 }
 // the Lloyd steps alone, from the centres bench/sklearn_photo.py started its side from
-const LLOYD = [4, 16];
-const centres = sk.lloyd_centres;
-const lloyd = Object.fromEntries(LLOYD.map((m) => [m, []]));
-const lloydIters = {};
-for (let r = 0; r < 2 * rounds + 1; r++) {
-  for (const m of LLOYD) {
-    const t = performance.now();
-    const km = new KMeans({ nClusters: 8, init: centres, nInit: 1, maxIter: m, tol: 0 }).fit(X);
-    if (r) lloyd[m].push((performance.now() - t) / 1000); // the first round warms up
-    lloydIters[m] = km.nIter;
-  }
-}
-const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const perLloyd = (times, counts) =>
-  (median(times[LLOYD[1]]) - median(times[LLOYD[0]])) / (counts[LLOYD[1]] - counts[LLOYD[0]]);
+const lloyd = timeLloydSteps(KMeans, X, 8, sk.lloyd_centres, rounds);
 const sum = (v) => v.reduce((a, b) => a + b, 0);
 const perIter = (f, n) => sum(f) / sum(n);
 const result = {
@@ -89,10 +76,10 @@ const result = {
     fit: median(sk.fit_s) / median(fit),
     start: median(sk.start_s) / median(start),
     perIteration: perIter(sk.fit_s, sk.n_iter) / perIter(fit, iters),
-    lloyd: perLloyd(sk.lloyd_s, sk.lloyd_iter) / perLloyd(lloyd, lloydIters),
+    lloyd: perLloyd(sk.lloyd_s, sk.lloyd_iter) / lloyd.perIteration_s,
   },
   lloyd: {
-    gmm: { seconds: lloyd, iterations: lloydIters, perIteration_s: perLloyd(lloyd, lloydIters) },
+    gmm: lloyd,
     sklearn: { seconds: sk.lloyd_s, iterations: sk.lloyd_iter, perIteration_s: perLloyd(sk.lloyd_s, sk.lloyd_iter) },
   },
   startShare: { gmm: median(start) / median(fit), sklearn: median(sk.start_s) / median(sk.fit_s) },
@@ -111,7 +98,7 @@ ${result.machine}, node ${result.node}, f64x2 peak ${peak.gflops.toFixed(1)} GFL
 | EM iterations | ${iters.join(", ")} | ${sk.n_iter.join(", ")} | |
 | fit per iteration, ms | ${ms(perIter(fit, iters))} | ${ms(perIter(sk.fit_s, sk.n_iter))} | ${result.ratios.perIteration.toFixed(1)}× |
 | start's share of the fit | ${(100 * result.startShare.gmm).toFixed(0)} % | ${(100 * result.startShare.sklearn).toFixed(0)} % | |
-| KMeans per Lloyd iteration (given centres, iterations ${LLOYD[0]} → ${LLOYD[1]}; ran ${lloydIters[LLOYD[1]]} / ${sk.lloyd_iter[LLOYD[1]]}), ms | ${(1000 * result.lloyd.gmm.perIteration_s).toFixed(2)} | ${(1000 * result.lloyd.sklearn.perIteration_s).toFixed(2)} | ${result.ratios.lloyd.toFixed(1)}× |
+| KMeans per Lloyd iteration (given centres, iterations ${LLOYD[0]} → ${LLOYD[1]}; ran ${lloyd.iterations[LLOYD[1]]} / ${sk.lloyd_iter[LLOYD[1]]}), ms | ${(1000 * result.lloyd.gmm.perIteration_s).toFixed(2)} | ${(1000 * result.lloyd.sklearn.perIteration_s).toFixed(2)} | ${result.ratios.lloyd.toFixed(1)}× |
 `;
 mkdirSync(here("./results"), { recursive: true });
 writeFileSync(here("./results/photo.json"), `${JSON.stringify(result, null, 2)}\n`);

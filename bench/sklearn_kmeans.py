@@ -1,9 +1,8 @@
 # scikit-learn side of bench/kmeans.mjs: KMeans (scikit-learn 1.2.1, its
 # default "lloyd" algorithm and threads) on the rows bench/kmeans.mjs wrote
-# (float64, argv[1], n x d), from the centres it wrote (argv[2], k x d), tol 0,
-# stopped after LLOYD[0] and after LLOYD[1] iterations (the difference of the
-# median times over the iterations between drops the fixed costs), and a
-# default fit (k-means++, n_init 1) per seed. Prints the timings as JSON.
+# (float64, argv[1], n x d), from the centres it wrote (argv[2], k x d), the
+# Lloyd steps as bench/lloyd_steps.py times them, and a default fit
+# (k-means++, n_init 1) per seed. Prints the timings as JSON.
 import json
 import sys
 import time
@@ -12,20 +11,13 @@ import warnings
 import numpy as np
 from sklearn.cluster import KMeans
 
+from lloyd_steps import time_lloyd_steps
+
 d, k, rounds = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 X = np.fromfile(sys.argv[1], dtype=np.float64).reshape(-1, d)
 centres = np.fromfile(sys.argv[2], dtype=np.float64).reshape(k, d)
 warnings.simplefilter("ignore")
-LLOYD = (4, 16)
-lloyd = {str(m): [] for m in LLOYD}
-lloyd_iters = {}
-for r in range(2 * rounds + 1):
-    for m in LLOYD:
-        t = time.perf_counter()
-        km = KMeans(n_clusters=k, init=centres, n_init=1, max_iter=m, tol=0).fit(X)
-        if r:  # the first round warms up
-            lloyd[str(m)].append(time.perf_counter() - t)
-        lloyd_iters[str(m)] = int(km.n_iter_)
+lloyd, lloyd_iters = time_lloyd_steps(X, centres, rounds)
 fit, fit_iters = [], []
 for r in range(rounds):
     t = time.perf_counter()

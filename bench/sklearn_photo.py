@@ -13,6 +13,8 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_sample_image
 from sklearn.mixture import GaussianMixture
 
+from lloyd_steps import time_lloyd_steps
+
 X = (load_sample_image("china.jpg").reshape(-1, 3) / 255.0).astype(np.float64)
 X.tofile(sys.argv[1])
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -28,22 +30,10 @@ for r in range(rounds):
     g = GaussianMixture(8, covariance_type="full", random_state=r).fit(X)
     fit.append(time.perf_counter() - t)
     iters.append(int(g.n_iter_))
-# Lloyd iterations alone: KMeans from the same given centres (rows spread
-# evenly through the image), tol 0, stopped after LLOYD[0] and after LLOYD[1]
-# iterations; the difference of the two times over the difference of the
-# counts drops the fixed costs (checks, set-up, threads' start) that a
-# whole KMeans fit spreads over its iterations.
-LLOYD = (4, 16)
+# Lloyd iterations alone (bench/lloyd_steps.py), from the same given centres
+# (rows spread evenly through the image)
 centres = X[np.linspace(0, X.shape[0] - 1, 8).astype(int)]
-lloyd = {str(m): [] for m in LLOYD}
-lloyd_iters = {}
-for r in range(2 * rounds + 1):
-    for m in LLOYD:
-        t = time.perf_counter()
-        km = KMeans(n_clusters=8, init=centres, n_init=1, max_iter=m, tol=0).fit(X)
-        if r:  # the first round warms up
-            lloyd[str(m)].append(time.perf_counter() - t)
-        lloyd_iters[str(m)] = int(km.n_iter_)
+lloyd, lloyd_iters = time_lloyd_steps(X, centres, rounds)
 print(
     json.dumps(
         {
